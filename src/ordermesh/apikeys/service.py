@@ -1,0 +1,70 @@
+"""Creating, listing, revoking and checking API keys. Only a hash of a key is stored."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import insert, select, update
+
+from ordermesh.apikeys.model import ApiKey, Principal, Role, generate_secret, hash_secret
+from ordermesh.apikeys.tables import api_keys
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import InvalidInput, NotFound, Unauthenticated
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
+
+ENV_ADMIN = Principal(id="env-admin", name="env-admin", role=Role.ADMIN)
+
+
+def _to_key(row) -> ApiKey:
+    return ApiKey(
+        id=row.id, name=row.name, role=Role(row.role), prefix=row.prefix,
+        created_at=as_utc(row.created_at),
+        revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+    )
+
+
+def create_api_key(uow: UnitOfWork, name: str, role: Role) -> tuple[ApiKey, str]:
+    """Returns the key record and its secret; the secret is never retrievable again."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput.for_field("name", "name must be 1 to 100 characters")
+    secret = generate_secret()
+    key_id = new_id("key")
+    now = uow.clock.now()
+    uow.execute(insert(api_keys).values(
+        id=key_id, name=name, role=role.value, prefix=secret[:10],
+        key_hash=hash_secret(secret), created_at=now,
+    ))
+    record_event(uow, "apikey.created", "apikey", key_id, {"name": name, "role": role.value})
+    uow.commit()
+    return ApiKey(key_id, name, role, secret[:10], now, None), secret
+
+
+def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
+    return [_to_key(r) for r in uow.execute(select(api_keys).order_by(api_keys.c.created_at))]
+
+
+def revoke_api_key(uow: UnitOfWork, key_id: str) -> ApiKey:
+    row = uow.execute(select(api_keys).where(api_keys.c.id == key_id)).first()
+    if row is None:
+        raise NotFound(f"API key '{key_id}' does not exist")
+    if row.revoked_at is None:
+        uow.execute(update(api_keys).where(api_keys.c.id == key_id)
+                    .values(revoked_at=uow.clock.now()))
+        record_event(uow, "apikey.revoked", "apikey", key_id, {"name": row.name})
+        uow.commit()
+    return _to_key(uow.execute(select(api_keys).where(api_keys.c.id == key_id)).one())
+
+
+def authenticate(uow: UnitOfWork, secret: str, env_admin_key: str | None) -> Principal:
+    if env_admin_key and hmac.compare_digest(secret.encode(), env_admin_key.encode()):
+        return ENV_ADMIN
+    row = uow.execute(
+        select(api_keys.c.id, api_keys.c.name, api_keys.c.role, api_keys.c.revoked_at)
+        .where(api_keys.c.key_hash == hash_secret(secret))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("The API key is not valid (unknown or revoked)")
+    return Principal(id=row.id, name=row.name, role=Role(row.role))

@@ -1,0 +1,16 @@
+from sqlalchemy import Column, String, Table
+
+from ordermesh.kit.db import metadata
+from ordermesh.kit.types import UtcDateTime
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("prefix", String(12), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)

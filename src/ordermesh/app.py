@@ -1,0 +1,59 @@
+"""FastAPI app factory: routers, error mapping, middleware."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from ordermesh import __version__
+from ordermesh.apikeys.api import router as apikeys_router
+from ordermesh.catalog.api import router as products_router
+from ordermesh.channels.api import router as channels_router
+from ordermesh.customers.api import router as customers_router
+from ordermesh.events.api import router as events_router
+from ordermesh.http import problems
+from ordermesh.http.deps import Container
+from ordermesh.http.limits import BodySizeLimit
+from ordermesh.inventory.api import router as inventory_router
+from ordermesh.locations.api import router as locations_router
+from ordermesh.orders.api import router as orders_router
+
+DESCRIPTION = """
+ordermesh is an omnichannel order management system: orders from every channel land
+here, stock is reserved without ever overselling, and every change is recorded as an
+event.
+
+Every `/api/v1` route needs `Authorization: Bearer <api key>`. Errors are RFC 9457
+`application/problem+json`. Money travels as decimal strings with an ISO 4217 currency.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="ordermesh",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "orders", "description": "Place, read, cancel and hold orders"},
+            {"name": "inventory", "description": "Stock per location and its ledger"},
+            {"name": "events", "description": "The outbox: every state change, in order"},
+        ],
+    )
+    app.state.container = container
+    problems.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    for router in (channels_router, locations_router, products_router, inventory_router,
+                   customers_router, orders_router, events_router, apikeys_router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["health"], summary="Liveness and database check")
+    def health() -> dict[str, str]:
+        with container.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "database": container.engine.dialect.name}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

@@ -1,0 +1,41 @@
+"""The one composition root: settings -> engine -> container -> app / CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from ordermesh.app import create_app
+from ordermesh.http.deps import Container
+from ordermesh.kit.clock import Clock, SystemClock
+from ordermesh.kit.db import build_engine
+from ordermesh.migrations import ensure_up_to_date
+from ordermesh.settings import Settings
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def build_container(settings: Settings | None = None, clock: Clock | None = None) -> Container:
+    settings = settings or Settings()
+    ensure_sqlite_dir(settings.database_url)
+    engine = build_engine(settings.database_url, pool_size=settings.db_pool_size,
+                          max_overflow=settings.db_max_overflow)
+    return Container(settings=settings, engine=engine, clock=clock or SystemClock())
+
+
+def build_app(container: Container | None = None) -> FastAPI:
+    """Refuses to build on an out-of-date schema, saying what to run."""
+    container = container or build_container()
+    ensure_up_to_date(container.engine)
+    return create_app(container)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory ordermesh.bootstrap:app_from_env``."""
+    return build_app()

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordermesh.catalog import service
+from ordermesh.catalog.model import Dimensions, Handling, Product, TaxClass
+from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.http.schemas import SKU_PATTERN, MoneyIn, MoneyOut
+from ordermesh.kit.pagination import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/api/v1/products", tags=["products"])
+
+
+class DimensionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    length_mm: int = Field(gt=0, le=100_000)
+    width_mm: int = Field(gt=0, le=100_000)
+    height_mm: int = Field(gt=0, le=100_000)
+
+
+class ProductCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(pattern=SKU_PATTERN, examples=["TSHIRT-BLK-M"])
+    name: str = Field(min_length=1, max_length=300)
+    price: MoneyIn | None = Field(None, description="List price")
+    tax_class: TaxClass = TaxClass.STANDARD
+    category: str | None = Field(None, min_length=1, max_length=100)
+    weight_grams: int | None = Field(None, gt=0, le=10_000_000)
+    dimensions: DimensionsIn | None = None
+    handling: list[Handling] = Field(default_factory=list, max_length=len(Handling))
+
+
+class ProductRead(BaseModel):
+    id: str
+    sku: str
+    name: str
+    price: MoneyOut | None
+    tax_class: TaxClass
+    category: str | None
+    weight_grams: int | None
+    dimensions: DimensionsIn | None
+    handling: list[Handling]
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Product) -> ProductRead:
+        return cls(
+            id=p.id, sku=p.sku, name=p.name, price=MoneyOut.of(p.price) if p.price else None,
+            tax_class=p.tax_class, category=p.category, weight_grams=p.weight_grams,
+            dimensions=DimensionsIn(**vars(p.dimensions)) if p.dimensions else None,
+            handling=sorted(p.handling), created_at=p.created_at,
+        )
+
+
+class ProductPage(BaseModel):
+    items: list[ProductRead]
+    next_cursor: str | None
+
+
+@router.post("", status_code=201, summary="Create a product")
+def create_product(body: ProductCreate, ctx: WriteContext) -> ProductRead:
+    product = Product(
+        id="", sku=body.sku, name=body.name,
+        price=body.price.to_money("price.amount") if body.price else None,
+        tax_class=body.tax_class, category=body.category, weight_grams=body.weight_grams,
+        dimensions=Dimensions(**body.dimensions.model_dump()) if body.dimensions else None,
+        handling=frozenset(body.handling),
+    )
+    with ctx.uow() as uow:
+        return ProductRead.of(service.create_product(uow, product, ctx.idempotency(body)))
+
+
+@router.get("", summary="List products, ordered by SKU")
+def list_products(
+    ctx: ReadContext,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+) -> ProductPage:
+    with ctx.read_uow() as uow:
+        page = service.list_products(uow, limit=limit, cursor=cursor, category=category)
+    return ProductPage(items=[ProductRead.of(p) for p in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{product_id}", summary="Get a product by id")
+def get_product(product_id: str, ctx: ReadContext) -> ProductRead:
+    with ctx.read_uow() as uow:
+        return ProductRead.of(service.get_product(uow, product_id))

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ordermesh.catalog.model import Dimensions, Handling, Product, TaxClass
+from ordermesh.catalog.tables import products
+from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, FieldError, InvalidInput, NotFound
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.money import Money
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
+from ordermesh.kit.upsert import insert_ignore
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    """The little a hot path needs to know about a product."""
+
+    id: str
+    sku: str
+    name: str
+
+
+def _to_product(row) -> Product:
+    dims = (Dimensions(row.length_mm, row.width_mm, row.height_mm)
+            if row.length_mm is not None else None)
+    price = (Money.of(row.price_amount, row.price_currency)
+             if row.price_amount is not None else None)
+    return Product(
+        id=row.id, sku=row.sku, name=row.name, price=price, tax_class=TaxClass(row.tax_class),
+        category=row.category, weight_grams=row.weight_grams, dimensions=dims,
+        handling=frozenset(Handling(h) for h in row.handling),
+        created_at=as_utc(row.created_at),
+    )
+
+
+def create_product(
+    uow: UnitOfWork, product: Product, idem: idempotency.IdempotencyKey | None = None
+) -> Product:
+    """Assigns ``id`` and ``created_at``."""
+    if prior := idempotency.claim(uow, idem):
+        return get_product(uow, prior.resource_id)
+    product_id = new_id("prd")
+    dims = product.dimensions
+    inserted = uow.execute(
+        insert_ignore(uow, products, ["sku"]).values(
+            id=product_id, sku=product.sku, name=product.name,
+            price_amount=product.price.amount if product.price else None,
+            price_currency=product.price.currency if product.price else None,
+            tax_class=product.tax_class.value, category=product.category,
+            weight_grams=product.weight_grams,
+            length_mm=dims.length_mm if dims else None,
+            width_mm=dims.width_mm if dims else None,
+            height_mm=dims.height_mm if dims else None,
+            handling=sorted(h.value for h in product.handling),
+            created_at=uow.clock.now(),
+        ).returning(products.c.id)
+    ).first()
+    if inserted is None:
+        raise Conflict(f"A product with SKU '{product.sku}' already exists")
+    record_event(uow, "product.created", "product", product_id, {"sku": product.sku})
+    idempotency.complete(uow, idem, "product", product_id, 201)
+    created = get_product(uow, product_id)
+    uow.commit()
+    return created
+
+
+def get_product(uow: UnitOfWork, product_id: str) -> Product:
+    row = uow.execute(select(products).where(products.c.id == product_id)).first()
+    if row is None:
+        raise NotFound(f"Product '{product_id}' does not exist")
+    return _to_product(row)
+
+
+def get_product_by_sku(uow: UnitOfWork, sku: str) -> Product:
+    row = uow.execute(select(products).where(products.c.sku == sku)).first()
+    if row is None:
+        raise NotFound(f"No product with SKU '{sku}'")
+    return _to_product(row)
+
+
+def resolve_skus(uow: UnitOfWork, skus: list[str], field: str = "lines") -> dict[str, ProductRef]:
+    """Map SKUs to products in one query; unknown SKUs are bad input, each named."""
+    wanted = set(skus)
+    rows = uow.execute(
+        select(products.c.id, products.c.sku, products.c.name).where(products.c.sku.in_(wanted))
+    )
+    found = {r.sku: ProductRef(r.id, r.sku, r.name) for r in rows}
+    missing = [s for s in skus if s not in found]
+    if missing:
+        raise InvalidInput(
+            "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
+            errors=[FieldError(f"{field}.{i}.sku", f"Unknown SKU '{s}'", "unknown_sku")
+                    for i, s in enumerate(skus) if s not in found],
+        )
+    return found
+
+
+def list_products(
+    uow: UnitOfWork, *, limit: int = 50, cursor: str | None = None, category: str | None = None
+) -> Page[Product]:
+    """Ordered by SKU; the cursor is the position after the last SKU returned."""
+    after = decode_cursor(cursor)
+    query = select(products).order_by(products.c.sku)
+    # SKUs are text, so the cursor carries a row offset rather than a key.
+    offset = after or 0
+    if category:
+        query = query.where(products.c.category == category)
+    rows = list(uow.execute(query.offset(offset).limit(limit + 1)))
+    next_cursor = encode_cursor(offset + limit) if len(rows) > limit else None
+    return Page([_to_product(r) for r in rows[:limit]], next_cursor)

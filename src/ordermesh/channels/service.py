@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ordermesh.channels.model import Channel, ChannelKind
+from ordermesh.channels.tables import channels
+from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.money import check_currency
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.upsert import insert_ignore
+
+
+@dataclass(frozen=True)
+class CreateChannel:
+    code: str
+    name: str
+    kind: ChannelKind
+    currency: str
+
+
+def _to_channel(row) -> Channel:
+    return Channel(row.id, row.code, row.name, ChannelKind(row.kind), row.currency,
+                   as_utc(row.created_at))
+
+
+def create_channel(
+    uow: UnitOfWork, cmd: CreateChannel, idem: idempotency.IdempotencyKey | None = None
+) -> Channel:
+    if prior := idempotency.claim(uow, idem):
+        return get_channel(uow, prior.resource_id)
+    check_currency(cmd.currency)
+    channel = Channel(new_id("chn"), cmd.code, cmd.name, cmd.kind, cmd.currency, uow.clock.now())
+    inserted = uow.execute(
+        insert_ignore(uow, channels, ["code"]).values(
+            id=channel.id, code=channel.code, name=channel.name, kind=channel.kind.value,
+            currency=channel.currency, created_at=channel.created_at,
+        ).returning(channels.c.id)
+    ).first()
+    if inserted is None:
+        raise Conflict(f"A channel with code '{cmd.code}' already exists")
+    record_event(uow, "channel.created", "channel", channel.id,
+                 {"code": channel.code, "kind": channel.kind.value, "currency": channel.currency})
+    idempotency.complete(uow, idem, "channel", channel.id, 201)
+    uow.commit()
+    return channel
+
+
+def get_channel(uow: UnitOfWork, channel_id: str) -> Channel:
+    row = uow.execute(select(channels).where(channels.c.id == channel_id)).first()
+    if row is None:
+        raise NotFound(f"Channel '{channel_id}' does not exist")
+    return _to_channel(row)
+
+
+def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Channel:
+    """For callers that were handed a code in their input: an unknown one is bad input."""
+    row = uow.execute(select(channels).where(channels.c.code == code)).first()
+    if row is None:
+        raise InvalidInput.for_field(field, f"Unknown channel '{code}'", "unknown_channel")
+    return _to_channel(row)
+
+
+def list_channels(uow: UnitOfWork) -> list[Channel]:
+    return [_to_channel(r) for r in uow.execute(select(channels).order_by(channels.c.code))]

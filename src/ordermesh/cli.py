@@ -1,0 +1,146 @@
+"""The ``ordermesh`` command line."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ordermesh.apikeys.model import Role, hash_secret
+from ordermesh.apikeys.service import create_api_key
+from ordermesh.bootstrap import build_container
+from ordermesh.kit.db import UnitOfWork
+
+app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(inventory_app, name="inventory")
+console = Console()
+
+LOCAL_KEY_FILE = Path("var/admin-api-key")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (creates it when empty)."""
+    from ordermesh.migrations import head_revision, upgrade
+
+    container = build_container()
+    upgrade(container.settings.database_url)
+    console.print(f"Database at revision [bold]{head_revision()}[/bold] "
+                  f"({container.engine.dialect.name})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the API and its docs."""
+    import uvicorn
+
+    from ordermesh.migrations import SchemaOutOfDate, ensure_up_to_date
+
+    container = build_container()
+    try:
+        ensure_up_to_date(container.engine)
+    except SchemaOutOfDate as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = container.settings
+    uvicorn.run("ordermesh.bootstrap:app_from_env", factory=True, host=host or settings.host,
+                port=port or settings.port, workers=workers, log_level="info")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the key")],
+    role: Annotated[Role, typer.Option(help="admin, operator or viewer")] = Role.OPERATOR,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    container = build_container()
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        key, secret = create_api_key(uow, name, role)
+    console.print(f"Created {key.role} key '{key.name}' ({key.id}). Store it now; "
+                  "it is not shown again:")
+    typer.echo(secret)
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[bool, typer.Option(help="Only when the database has no orders")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Load realistic demo data: channels, locations, products, stock, customers, orders."""
+    from ordermesh.demo import has_orders, load_demo
+
+    container = build_container()
+    if if_empty and has_orders(container):
+        console.print("Database already has orders; demo data not loaded.")
+        return
+    summary = load_demo(container, seed=seed, progress=console)
+    console.print(f"Demo data loaded: {summary}")
+
+
+@inventory_app.command("verify")
+def inventory_verify() -> None:
+    """Check that every stock counter equals the sum of its ledger movements."""
+    from ordermesh.inventory.service import ledger_drift
+
+    container = build_container()
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        drift = ledger_drift(uow)
+    if not drift:
+        console.print("[green]Stock counters and ledger agree.[/green]")
+        return
+    table = Table("product", "location", "on_hand", "ledger on_hand", "reserved",
+                  "ledger reserved")
+    for d in drift:
+        table.add_row(d.product_id, d.location_id, str(d.on_hand), str(d.ledger_on_hand),
+                      str(d.reserved), str(d.ledger_reserved))
+    console.print(table)
+    raise typer.Exit(1)
+
+
+@app.command()
+def quickstart(
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
+    """What `make run` does: migrate, load demo data when empty, print an admin key, serve."""
+    from ordermesh.apikeys.tables import api_keys
+    from ordermesh.migrations import upgrade
+
+    container = build_container()
+    upgrade(container.settings.database_url)
+    demo(if_empty=True, seed=7)
+    secret = LOCAL_KEY_FILE.read_text().strip() if LOCAL_KEY_FILE.exists() else None
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        known = secret and uow.execute(
+            api_keys.select().where(api_keys.c.key_hash == hash_secret(secret),
+                                    api_keys.c.revoked_at.is_(None))).first()
+        if not known:
+            _, secret = create_api_key(uow, "local-admin", Role.ADMIN)
+            LOCAL_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+            LOCAL_KEY_FILE.write_text(secret + "\n")
+            os.chmod(LOCAL_KEY_FILE, stat.S_IRUSR | stat.S_IWUSR)
+    settings = container.settings
+    console.print(f"\n[bold]ordermesh[/bold] on http://{settings.host}:{settings.port} "
+                  f"(docs: http://{settings.host}:{settings.port}/docs)")
+    console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]")
+    console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
+                  f"http://{settings.host}:{settings.port}/api/v1/orders\n")
+    if serve_after:
+        serve(host=None, port=None, workers=1)
+
+
+if __name__ == "__main__":
+    app()

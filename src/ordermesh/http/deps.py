@@ -1,0 +1,105 @@
+"""Request-scoped dependencies: who is calling, with which unit of work and idempotency key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+from sqlalchemy import Engine
+
+from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Principal, Role
+from ordermesh.apikeys.service import authenticate
+from ordermesh.kit.clock import Clock
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Forbidden, InvalidInput, Unauthenticated
+from ordermesh.kit.idempotency import IdempotencyKey, fingerprint
+from ordermesh.settings import Settings
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass
+class Container:
+    """What the composition root built once per process."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+
+
+@dataclass
+class RequestContext:
+    container: Container
+    principal: Principal
+    endpoint: str
+    idempotency_key: str | None
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(
+            self.container.engine, self.container.clock, actor=self.principal.actor, write=write
+        )
+
+    def read_uow(self) -> UnitOfWork:
+        return self.uow(write=False)
+
+    def idempotency(self, body: BaseModel | dict[str, Any] | None) -> IdempotencyKey | None:
+        if self.idempotency_key is None:
+            return None
+        data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+        return IdempotencyKey(
+            principal=self.principal.id,
+            key=self.idempotency_key,
+            endpoint=self.endpoint,
+            fingerprint=fingerprint(data),
+        )
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+def _principal(request: Request, container: Container) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("Send the header 'Authorization: Bearer <api key>'")
+    env_key = container.settings.admin_api_key
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        return authenticate(uow, secret.strip(), env_key.get_secret_value() if env_key else None)
+
+
+def _context(allowed: frozenset[Role] | None):
+    def dependency(
+        request: Request,
+        container: Annotated[Container, Depends(get_container)],
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                description="Makes a POST safe to retry: the same key and body return the "
+                "first result; the same key with another body is refused (422).",
+            ),
+        ] = None,
+    ) -> RequestContext:
+        principal = _principal(request, container)
+        if allowed is not None and principal.role not in allowed:
+            raise Forbidden(
+                f"Role '{principal.role}' may not {request.method} {request.url.path}"
+            )
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            raise InvalidInput.for_field(
+                "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+            )
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path)
+        endpoint = f"{request.method} {path}:{request.url.path}"
+        return RequestContext(container, principal, endpoint, idempotency_key)
+
+    return dependency
+
+
+ReadContext = Annotated[RequestContext, Depends(_context(None))]
+WriteContext = Annotated[RequestContext, Depends(_context(WRITE_ROLES))]
+AdminContext = Annotated[RequestContext, Depends(_context(ADMIN_ROLES))]

@@ -1,0 +1,63 @@
+"""Pydantic field types shared by every feature's API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+from ordermesh.kit.errors import InvalidInput
+from ordermesh.kit.money import Money, minor_unit
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+
+
+def _currency(value: str) -> str:
+    try:
+        minor_unit(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.detail) from exc
+    return value
+
+
+def _country(value: str) -> str:
+    import pycountry
+
+    if len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+CurrencyCode = Annotated[
+    str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_currency)
+]
+CountryCode = Annotated[
+    str, Field(min_length=2, max_length=2, examples=["DE"]), AfterValidator(_country)
+]
+# Money travels as a decimal string ("19.99"); numbers are accepted on input.
+MoneyString = Annotated[
+    Decimal,
+    Field(ge=0, lt=Decimal("1000000000000"), allow_inf_nan=False, examples=["19.99"]),
+    PlainSerializer(lambda v: str(v), return_type=str, when_used="json"),
+]
+AmountOut = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]
+
+
+class MoneyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: MoneyString
+    currency: CurrencyCode
+
+    def to_money(self, field: str = "amount") -> Money:
+        return Money.exact(self.amount, self.currency, field)
+
+
+class MoneyOut(BaseModel):
+    amount: AmountOut = Field(examples=["19.99"])
+    currency: str = Field(examples=["EUR"])
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyOut:
+        return cls(amount=money.amount, currency=money.currency)

@@ -1,0 +1,266 @@
+"""Stock changes. Every counter change is one conditional statement plus a ledger row.
+
+``reserve`` and ``release`` are building blocks for other features' use cases: they run
+inside the caller's transaction and never commit. ``adjust_stock`` is a use case.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, insert, select, update
+
+from ordermesh.catalog.service import get_product_by_sku, resolve_skus
+from ordermesh.inventory.model import (
+    AdjustmentReason,
+    Allocation,
+    MovementKind,
+    ReservationRequest,
+    StockLevel,
+    plan_reservation,
+)
+from ordermesh.inventory.tables import inventory_movements, stock
+from ordermesh.kit import idempotency
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, InsufficientStock, Shortage
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.upsert import insert_or_add
+from ordermesh.locations.service import location_by_code, location_codes
+
+MAX_PLAN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class AdjustStock:
+    sku: str
+    location: str
+    quantity_delta: int
+    reason: AdjustmentReason
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SkuStock:
+    product_id: str
+    sku: str
+    levels: list[StockLevel]
+
+    @property
+    def on_hand(self) -> int:
+        return sum(level.on_hand for level in self.levels)
+
+    @property
+    def reserved(self) -> int:
+        return sum(level.reserved for level in self.levels)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def _ledger(uow: UnitOfWork, rows: list[dict]) -> None:
+    now = uow.clock.now()
+    for row in rows:
+        row.setdefault("reason", None)
+        row.setdefault("note", None)
+        row.setdefault("reference_type", None)
+        row.setdefault("reference_id", None)
+        row["actor"] = uow.actor
+        row["occurred_at"] = now
+    uow.execute(insert(inventory_movements), rows)
+
+
+def adjust_stock(
+    uow: UnitOfWork, cmd: AdjustStock, idem: idempotency.IdempotencyKey | None = None
+) -> SkuStock:
+    if prior := idempotency.claim(uow, idem):
+        return stock_for_sku(uow, prior.resource_id)
+    product = resolve_skus(uow, [cmd.sku], field="sku")[cmd.sku]
+    location = location_by_code(uow, cmd.location)
+    now = uow.clock.now()
+    key = and_(stock.c.product_id == product.id, stock.c.location_id == location.id)
+    if cmd.quantity_delta > 0:
+        uow.execute(insert_or_add(
+            uow, stock, ["product_id", "location_id"],
+            {"product_id": product.id, "location_id": location.id,
+             "on_hand": cmd.quantity_delta, "reserved": 0, "updated_at": now},
+            ["on_hand"],
+        ))
+    else:
+        changed = uow.execute(
+            update(stock).where(key, stock.c.on_hand + cmd.quantity_delta >= stock.c.reserved)
+            .values(on_hand=stock.c.on_hand + cmd.quantity_delta, updated_at=now)
+        ).rowcount
+        if changed != 1:
+            row = uow.execute(select(stock.c.on_hand, stock.c.reserved).where(key)).first()
+            on_hand, reserved = (row.on_hand, row.reserved) if row else (0, 0)
+            raise Conflict(
+                f"Cannot remove {-cmd.quantity_delta} of {cmd.sku} at {cmd.location}: "
+                f"on hand {on_hand}, of which {reserved} reserved for orders",
+                extra={"on_hand": on_hand, "reserved": reserved},
+            )
+    _ledger(uow, [{
+        "product_id": product.id, "location_id": location.id,
+        "kind": MovementKind.ADJUSTMENT.value, "on_hand_delta": cmd.quantity_delta,
+        "reserved_delta": 0, "reason": cmd.reason.value, "note": cmd.note,
+    }])
+    record_event(uow, "inventory.adjusted", "product", product.id, {
+        "sku": cmd.sku, "location": cmd.location, "quantity_delta": cmd.quantity_delta,
+        "reason": cmd.reason.value,
+    })
+    idempotency.complete(uow, idem, "sku", cmd.sku, 201)
+    result = stock_for_sku(uow, cmd.sku)
+    uow.commit()
+    return result
+
+
+def stock_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:
+    product = get_product_by_sku(uow, sku)
+    rows = list(uow.execute(
+        select(stock.c.location_id, stock.c.on_hand, stock.c.reserved)
+        .where(stock.c.product_id == product.id)
+    ))
+    codes = location_codes(uow, {r.location_id for r in rows})
+    levels = sorted(
+        (StockLevel(r.location_id, codes[r.location_id], r.on_hand, r.reserved) for r in rows),
+        key=lambda level: level.location_code,
+    )
+    return SkuStock(product.id, sku, levels)
+
+
+def _available(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    rows = uow.execute(
+        select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
+        .where(stock.c.product_id.in_(set(product_ids)))
+    )
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for product_id, location_id, available in rows:
+        result[product_id][location_id] = available
+    return result
+
+
+def _take(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> bool:
+    """The one conditional statement that reserves: true when the units were there."""
+    return uow.execute(
+        update(stock)
+        .where(stock.c.product_id == product_id, stock.c.location_id == location_id,
+               stock.c.on_hand - stock.c.reserved >= quantity)
+        .values(reserved=stock.c.reserved + quantity, updated_at=uow.clock.now())
+    ).rowcount == 1
+
+
+def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> None:
+    changed = uow.execute(
+        update(stock)
+        .where(stock.c.product_id == product_id, stock.c.location_id == location_id,
+               stock.c.reserved >= quantity)
+        .values(reserved=stock.c.reserved - quantity, updated_at=uow.clock.now())
+    ).rowcount
+    if changed != 1:
+        raise RuntimeError(f"stock row {product_id}@{location_id} lost a reservation")
+
+
+def _reserve_line(
+    uow: UnitOfWork, request: ReservationRequest, snapshot: dict[str, int]
+) -> list[Allocation] | None:
+    for _ in range(MAX_PLAN_ATTEMPTS):
+        plan = plan_reservation(snapshot, request.quantity)
+        if not plan:
+            return None
+        taken: list[tuple[str, int]] = []
+        for location_id, quantity in plan:
+            if not _take(uow, request.product_id, location_id, quantity):
+                break
+            taken.append((location_id, quantity))
+        else:
+            return [Allocation(request.line_no, request.product_id, loc, qty)
+                    for loc, qty in taken]
+        # Someone else got there first: undo this attempt and plan again on fresh numbers.
+        for location_id, quantity in taken:
+            _give_back(uow, request.product_id, location_id, quantity)
+        snapshot.clear()
+        snapshot.update(_available(uow, [request.product_id]).get(request.product_id, {}))
+    return None
+
+
+def reserve(
+    uow: UnitOfWork, requests: list[ReservationRequest], reference: tuple[str, str]
+) -> list[Allocation]:
+    """Reserve every request or none (raises ``InsufficientStock`` naming each short SKU).
+
+    Deadlock freedom: lines are reserved in SKU order and, within a line, stock rows are
+    updated in location-id order, so any two transactions lock rows in the same order.
+    The caller's transaction must be rolled back on ``InsufficientStock``.
+    """
+    ordered = sorted(requests, key=lambda r: (r.sku, r.line_no))
+    snapshots = _available(uow, {r.product_id for r in ordered})
+    allocations: list[Allocation] = []
+    shortages: list[Shortage] = []
+    for request in ordered:
+        snapshot = snapshots[request.product_id]
+        # Once the order is known to fail, only report: lock nothing more.
+        got = None if shortages else _reserve_line(uow, request, snapshot)
+        if got is None:
+            available = _available(uow, [request.product_id]).get(request.product_id, {})
+            shortages.append(Shortage(request.sku, request.quantity,
+                                      max(0, sum(available.values()))))
+            continue
+        allocations.extend(got)
+        for alloc in got:
+            snapshot[alloc.location_id] -= alloc.quantity
+    if shortages:
+        raise InsufficientStock(shortages)
+    _ledger(uow, [{
+        "product_id": a.product_id, "location_id": a.location_id,
+        "kind": MovementKind.RESERVATION.value, "on_hand_delta": 0,
+        "reserved_delta": a.quantity, "reference_type": reference[0],
+        "reference_id": reference[1],
+    } for a in allocations])
+    return allocations
+
+
+def release(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str]) -> None:
+    """Give back exactly what was reserved, in the same lock order as ``reserve``."""
+    ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
+    for alloc in ordered:
+        _give_back(uow, alloc.product_id, alloc.location_id, alloc.quantity)
+    if ordered:
+        _ledger(uow, [{
+            "product_id": a.product_id, "location_id": a.location_id,
+            "kind": MovementKind.RELEASE.value, "on_hand_delta": 0,
+            "reserved_delta": -a.quantity, "reference_type": reference[0],
+            "reference_id": reference[1],
+        } for a in ordered])
+
+
+@dataclass(frozen=True)
+class Drift:
+    product_id: str
+    location_id: str
+    on_hand: int
+    ledger_on_hand: int
+    reserved: int
+    ledger_reserved: int
+
+
+def ledger_drift(uow: UnitOfWork) -> list[Drift]:
+    """Every (product, location) whose counters disagree with the sum of its movements."""
+    sums = select(
+        inventory_movements.c.product_id, inventory_movements.c.location_id,
+        func.sum(inventory_movements.c.on_hand_delta).label("on_hand"),
+        func.sum(inventory_movements.c.reserved_delta).label("reserved"),
+    ).group_by(inventory_movements.c.product_id, inventory_movements.c.location_id)
+    ledger = {(r.product_id, r.location_id): (int(r.on_hand), int(r.reserved))
+              for r in uow.execute(sums)}
+    counters = {(r.product_id, r.location_id): (r.on_hand, r.reserved)
+                for r in uow.execute(select(stock))}
+    drift = []
+    for key in sorted(set(ledger) | set(counters)):
+        have = counters.get(key, (0, 0))
+        want = ledger.get(key, (0, 0))
+        if have != want:
+            drift.append(Drift(key[0], key[1], have[0], want[0], have[1], want[1]))
+    return drift
+

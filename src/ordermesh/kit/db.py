@@ -1,0 +1,130 @@
+"""Database engine, shared metadata and the unit of work.
+
+SQLite and PostgreSQL behave differently under concurrent writers, and this module hides
+the difference from the services:
+
+* PostgreSQL runs at READ COMMITTED; conditional ``UPDATE``s re-check their ``WHERE`` on
+  the latest row version, which is what the no-oversell invariant relies on.
+* SQLite allows one writer at a time. A deferred transaction that reads and then writes
+  can fail with ``SQLITE_BUSY`` without waiting, so every *writing* unit of work starts
+  with ``BEGIN IMMEDIATE`` (take the write lock up front, wait up to ``busy_timeout``);
+  read-only units of work use a plain ``BEGIN`` and never block writers (WAL mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+
+from ordermesh.kit.clock import Clock
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_WRITE_FLAG = "ordermesh_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let us issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.info.get(_WRITE_FLAG, True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+class UnitOfWork:
+    """One database transaction. Rolls back unless ``commit()`` is called.
+
+    ``actor`` names who acts (an API key, the CLI, the worker) and ends up in histories
+    and the ledger; ``clock`` is the time source every service must use.
+    """
+
+    def __init__(
+        self, engine: Engine, clock: Clock, *, actor: str = "system", write: bool = True
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.actor = actor
+        self.write = write
+        self._conn: Connection | None = None
+        self.committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        conn = self.engine.connect()
+        conn.info[_WRITE_FLAG] = self.write
+        conn.begin()
+        self._conn = conn
+        self.committed = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        conn = self._conn
+        self._conn = None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                conn.rollback()
+        finally:
+            conn.info.pop(_WRITE_FLAG, None)
+            conn.close()
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("UnitOfWork used outside a 'with' block")
+        return self._conn
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def execute(self, statement: Any, params: Mapping[str, Any] | list[Any] | None = None):
+        return self.conn.execute(statement, params)
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.conn.rollback()

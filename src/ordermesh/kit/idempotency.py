@@ -1,0 +1,100 @@
+"""Exactly-once creates: an ``Idempotency-Key`` is claimed inside the create's transaction.
+
+The claim is an ``INSERT ... ON CONFLICT DO NOTHING`` issued first in the transaction:
+on PostgreSQL a concurrent request with the same key waits on the unique index until the
+first one commits or rolls back; on SQLite writers are serialised by ``BEGIN IMMEDIATE``.
+So either this request owns the key, or the earlier request has committed and we replay
+its result. A request that fails rolls back its claim with everything else, and may be
+retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String, Table, select, update
+
+from ordermesh.kit.db import UnitOfWork, metadata
+from ordermesh.kit.errors import Conflict, IdempotencyKeyReused
+from ordermesh.kit.types import UtcDateTime
+from ordermesh.kit.upsert import insert_ignore
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", String(40), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("endpoint", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("resource_type", String(40)),
+    Column("resource_id", String(40)),
+    Column("status_code", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("principal", "key"),
+)
+
+
+def fingerprint(body: Any) -> str:
+    """A stable hash of a request body (already parsed), independent of key order."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    principal: str
+    key: str
+    endpoint: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PriorResult:
+    resource_type: str
+    resource_id: str
+    status_code: int
+
+
+def claim(uow: UnitOfWork, idem: IdempotencyKey | None) -> PriorResult | None:
+    """Own ``idem`` for this transaction, or return what the earlier request produced."""
+    if idem is None:
+        return None
+    inserted = uow.execute(
+        insert_ignore(uow, idempotency_keys, ["principal", "key"]).values(
+            principal=idem.principal,
+            key=idem.key,
+            endpoint=idem.endpoint,
+            fingerprint=idem.fingerprint,
+            created_at=uow.clock.now(),
+        ).returning(idempotency_keys.c.key)
+    ).first()
+    if inserted is not None:
+        return None
+    row = uow.execute(
+        select(idempotency_keys).where(
+            idempotency_keys.c.principal == idem.principal, idempotency_keys.c.key == idem.key
+        )
+    ).one()
+    if row.endpoint != idem.endpoint or row.fingerprint != idem.fingerprint:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key '{idem.key}' was first used for a different request "
+            f"({row.endpoint}); use a new key for a new request"
+        )
+    if row.resource_id is None:
+        raise Conflict(f"The request with Idempotency-Key '{idem.key}' did not complete")
+    return PriorResult(row.resource_type, row.resource_id, row.status_code)
+
+
+def complete(
+    uow: UnitOfWork, idem: IdempotencyKey | None, resource_type: str, resource_id: str,
+    status_code: int,
+) -> None:
+    if idem is None:
+        return
+    uow.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.principal == idem.principal, idempotency_keys.c.key == idem.key)
+        .values(resource_type=resource_type, resource_id=resource_id, status_code=status_code)
+    )

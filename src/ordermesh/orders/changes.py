@@ -1,0 +1,147 @@
+"""Changing a placed order: cancel (whole or in part), put on hold, release the hold."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import delete, insert, update
+
+from ordermesh.inventory.model import Allocation
+from ordermesh.inventory.service import release
+from ordermesh.kit import idempotency
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import IllegalTransition
+from ordermesh.kit.outbox import record_event
+from ordermesh.orders.model import (
+    CANCELLABLE,
+    CancelRequest,
+    Order,
+    OrderStatus,
+    check_transition,
+    compute_totals,
+    plan_cancellation,
+)
+from ordermesh.orders.queries import load_order
+from ordermesh.orders.service import order_event_payload
+from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
+
+
+def _record_transition(
+    uow: UnitOfWork, order: Order, target: OrderStatus, reason: str | None
+) -> None:
+    now = uow.clock.now()
+    uow.execute(update(orders).where(orders.c.seq == order.seq)
+                .values(status=target.value, updated_at=now))
+    uow.execute(insert(order_history).values(
+        order_seq=order.seq, from_status=order.status.value, to_status=target.value,
+        actor=uow.actor, reason=reason, occurred_at=now,
+    ))
+
+
+def _releases(order: Order, plan: dict[int, int]) -> list[Allocation]:
+    """Which reserved units to give back: per line, from the last location first."""
+    lines = {line.line_no: line for line in order.lines}
+    releases = []
+    for line_no, units in plan.items():
+        remaining = units
+        for alloc in sorted((a for a in order.allocations if a.line_no == line_no),
+                            key=lambda a: a.location_id, reverse=True):
+            if remaining == 0:
+                break
+            take = min(alloc.quantity, remaining)
+            releases.append(Allocation(line_no, lines[line_no].product_id, alloc.location_id,
+                                       take))
+            remaining -= take
+    return releases
+
+
+def cancel_order(
+    uow: UnitOfWork, order_id: str, requests: list[CancelRequest] | None, reason: str | None,
+    idem: idempotency.IdempotencyKey | None = None,
+) -> Order:
+    """Cancel the whole order (``requests`` is None) or some units of some lines."""
+    if prior := idempotency.claim(uow, idem):
+        return load_order(uow, prior.resource_id)
+    order = load_order(uow, order_id, for_update=True)
+    if order.status not in CANCELLABLE:
+        raise IllegalTransition(
+            f"An order that is {order.status} cannot be cancelled",
+            extra={"current_status": order.status.value},
+        )
+    plan = plan_cancellation(order.lines, requests)
+    releases = _releases(order, plan)
+    release(uow, releases, ("order", order.id))
+    for rel in releases:
+        uow.execute(update(order_allocations).where(
+            order_allocations.c.order_seq == order.seq,
+            order_allocations.c.line_no == rel.line_no,
+            order_allocations.c.location_id == rel.location_id,
+        ).values(quantity=order_allocations.c.quantity - rel.quantity))
+    uow.execute(delete(order_allocations).where(order_allocations.c.order_seq == order.seq,
+                                                order_allocations.c.quantity == 0))
+    lines = [replace(line, cancelled_quantity=line.cancelled_quantity + plan.get(line.line_no, 0))
+             for line in order.lines]
+    for line in lines:
+        if line.line_no in plan:
+            uow.execute(update(order_lines).where(
+                order_lines.c.order_seq == order.seq, order_lines.c.line_no == line.line_no,
+            ).values(cancelled_quantity=line.cancelled_quantity))
+    fully = all(line.open_quantity == 0 for line in lines)
+    shipping = order.totals.shipping.times(0) if fully else order.totals.shipping
+    totals = compute_totals(lines, shipping, order.currency)
+    uow.execute(update(orders).where(orders.c.seq == order.seq).values(
+        subtotal_amount=totals.subtotal.amount, shipping_amount=totals.shipping.amount,
+        total_amount=totals.total.amount, updated_at=uow.clock.now(),
+    ))
+    if fully:
+        check_transition(order.status, OrderStatus.CANCELLED)
+        _record_transition(uow, order, OrderStatus.CANCELLED, reason)
+    updated = load_order(uow, order.id)
+    payload = order_event_payload(updated)
+    payload["reason"] = reason
+    payload["cancelled"] = [{"line_no": n, "quantity": q} for n, q in sorted(plan.items())]
+    record_event(uow, "order.cancelled" if fully else "order.lines_cancelled", "order",
+                 order.id, payload)
+    idempotency.complete(uow, idem, "order", order.id, 200)
+    uow.commit()
+    return updated
+
+
+def hold_order(
+    uow: UnitOfWork, order_id: str, reason: str, idem: idempotency.IdempotencyKey | None = None
+) -> Order:
+    if prior := idempotency.claim(uow, idem):
+        return load_order(uow, prior.resource_id)
+    order = load_order(uow, order_id, for_update=True)
+    check_transition(order.status, OrderStatus.ON_HOLD)
+    _record_transition(uow, order, OrderStatus.ON_HOLD, reason)
+    record_event(uow, "order.held", "order", order.id,
+                 {"id": order.id, "from_status": order.status.value, "reason": reason})
+    updated = load_order(uow, order.id)
+    idempotency.complete(uow, idem, "order", order.id, 200)
+    uow.commit()
+    return updated
+
+
+def release_hold(
+    uow: UnitOfWork, order_id: str, reason: str | None,
+    idem: idempotency.IdempotencyKey | None = None,
+) -> Order:
+    """Back to the status the order had before it was put on hold."""
+    if prior := idempotency.claim(uow, idem):
+        return load_order(uow, prior.resource_id)
+    order = load_order(uow, order_id, for_update=True)
+    if order.status != OrderStatus.ON_HOLD:
+        raise IllegalTransition(f"Order {order.number} is {order.status}, not on hold",
+                                extra={"current_status": order.status.value})
+    before = next(h.from_status for h in reversed(order.history)
+                  if h.to_status == OrderStatus.ON_HOLD)
+    target = before or OrderStatus.PENDING
+    check_transition(order.status, target)
+    _record_transition(uow, order, target, reason)
+    record_event(uow, "order.hold_released", "order", order.id,
+                 {"id": order.id, "to_status": target.value, "reason": reason})
+    updated = load_order(uow, order.id)
+    idempotency.complete(uow, idem, "order", order.id, 200)
+    uow.commit()
+    return updated

@@ -1,0 +1,113 @@
+"""Reading orders: one order in full, or pages of order summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ordermesh.channels.tables import channels
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import NotFound
+from ordermesh.kit.money import Money
+from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
+from ordermesh.locations.service import location_codes
+from ordermesh.orders.model import (
+    LineAllocation,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShippingAddress,
+    StatusChange,
+    Totals,
+    parse_order_number,
+)
+from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
+
+_HEADER = select(orders, channels.c.code.label("channel_code")).join(
+    channels, channels.c.id == orders.c.channel_id
+)
+
+
+def _totals(row) -> Totals:
+    cur = row.currency
+    return Totals(Money.of(row.subtotal_amount, cur), Money.of(row.shipping_amount, cur),
+                  Money.of(row.total_amount, cur))
+
+
+def _order(row, lines=(), history=(), allocations=()) -> Order:
+    return Order(
+        id=row.id, seq=row.seq, channel_id=row.channel_id, channel_code=row.channel_code,
+        external_id=row.external_id, status=OrderStatus(row.status), currency=row.currency,
+        customer_id=row.customer_id,
+        shipping_address=ShippingAddress(**row.shipping_address) if row.shipping_address else None,
+        lines=list(lines), totals=_totals(row), created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at), history=list(history), allocations=list(allocations),
+    )
+
+
+def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
+    """The whole order. ``for_update`` locks its row until the transaction ends."""
+    query = _HEADER.where(orders.c.id == order_id)
+    if for_update:
+        query = query.with_for_update(of=orders)
+    row = uow.execute(query).first()
+    if row is None and (seq := parse_order_number(order_id)) is not None:
+        query = _HEADER.where(orders.c.seq == seq)
+        row = uow.execute(query.with_for_update(of=orders) if for_update else query).first()
+    if row is None:
+        raise NotFound(f"Order '{order_id}' does not exist")
+    seq = row.seq
+    lines = [
+        OrderLine(r.line_no, r.product_id, r.sku, r.name, r.quantity,
+                  Money.of(r.unit_price, row.currency), r.cancelled_quantity)
+        for r in uow.execute(select(order_lines).where(order_lines.c.order_seq == seq)
+                             .order_by(order_lines.c.line_no))
+    ]
+    alloc_rows = list(uow.execute(
+        select(order_allocations).where(order_allocations.c.order_seq == seq)
+        .order_by(order_allocations.c.line_no, order_allocations.c.location_id)))
+    codes = location_codes(uow, {r.location_id for r in alloc_rows})
+    allocations = [LineAllocation(r.line_no, r.location_id, codes[r.location_id], r.quantity)
+                   for r in alloc_rows]
+    history = [
+        StatusChange(OrderStatus(r.from_status) if r.from_status else None,
+                     OrderStatus(r.to_status), r.actor, r.reason, as_utc(r.occurred_at))
+        for r in uow.execute(select(order_history).where(order_history.c.order_seq == seq)
+                             .order_by(order_history.c.seq))
+    ]
+    return _order(row, lines, history, allocations)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    channel: str | None = None
+    status: OrderStatus | None = None
+    customer_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def list_orders(
+    uow: UnitOfWork, flt: OrderFilter, *, limit: int = 50, cursor: str | None = None
+) -> Page[Order]:
+    """Newest first. Summaries: lines, history and allocations are left empty."""
+    query = _HEADER.order_by(orders.c.seq.desc()).limit(limit + 1)
+    if (before := decode_cursor(cursor)) is not None:
+        query = query.where(orders.c.seq < before)
+    if flt.channel:
+        query = query.where(channels.c.code == flt.channel)
+    if flt.status:
+        query = query.where(orders.c.status == flt.status.value)
+    if flt.customer_id:
+        query = query.where(orders.c.customer_id == flt.customer_id)
+    if flt.created_from:
+        query = query.where(orders.c.created_at >= flt.created_from)
+    if flt.created_to:
+        query = query.where(orders.c.created_at < flt.created_to)
+    rows = list(uow.execute(query))
+    items = [_order(r) for r in rows[:limit]]
+    next_cursor = encode_cursor(items[-1].seq) if len(rows) > limit else None
+    return Page(items, next_cursor)

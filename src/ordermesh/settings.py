@@ -1,0 +1,35 @@
+"""Typed settings, read from ``ORDERMESH_*`` environment variables (and a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_ADMIN_KEY_LENGTH = 24
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERMESH_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/ordermesh.db",
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    admin_api_key: SecretStr | None = Field(
+        None, description="Accepted as an admin API key (for automation); 24+ characters"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(30, ge=0)
+    order_number_prefix: str = Field("OM-", max_length=10)
+
+    @field_validator("admin_api_key")
+    @classmethod
+    def _refuse_weak_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(
+                f"ORDERMESH_ADMIN_API_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters"
+            )
+        return value

@@ -1,0 +1,16 @@
+"""Imports every feature's tables so that ``metadata`` knows the whole schema."""
+
+from ordermesh.apikeys import tables as apikeys_tables
+from ordermesh.catalog import tables as catalog_tables
+from ordermesh.channels import tables as channels_tables
+from ordermesh.customers import tables as customers_tables
+from ordermesh.inventory import tables as inventory_tables
+from ordermesh.kit import idempotency, outbox
+from ordermesh.kit.db import metadata
+from ordermesh.locations import tables as locations_tables
+from ordermesh.orders import tables as orders_tables
+
+__all__ = [
+    "apikeys_tables", "catalog_tables", "channels_tables", "customers_tables", "idempotency",
+    "inventory_tables", "locations_tables", "metadata", "orders_tables", "outbox",
+]
