@@ -185,6 +185,11 @@ def _reserve_line(
     return None
 
 
+def _shortage(uow: UnitOfWork, request: ReservationRequest) -> Shortage:
+    available = _available(uow, [request.product_id]).get(request.product_id, {})
+    return Shortage(request.sku, request.quantity, max(0, sum(available.values())))
+
+
 def reserve(
     uow: UnitOfWork, requests: list[ReservationRequest], reference: tuple[str, str]
 ) -> list[Allocation]:
@@ -200,12 +205,14 @@ def reserve(
     shortages: list[Shortage] = []
     for request in ordered:
         snapshot = snapshots[request.product_id]
-        # Once the order is known to fail, only report: lock nothing more.
-        got = None if shortages else _reserve_line(uow, request, snapshot)
+        if shortages:
+            # The order fails anyway: only find the other short lines, lock nothing more.
+            if sum(max(0, v) for v in snapshot.values()) < request.quantity:
+                shortages.append(_shortage(uow, request))
+            continue
+        got = _reserve_line(uow, request, snapshot)
         if got is None:
-            available = _available(uow, [request.product_id]).get(request.product_id, {})
-            shortages.append(Shortage(request.sku, request.quantity,
-                                      max(0, sum(available.values()))))
+            shortages.append(_shortage(uow, request))
             continue
         allocations.extend(got)
         for alloc in got:

@@ -1,0 +1,61 @@
+"""A real ordermesh server process, over real HTTP, against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_KEY
+
+
+@dataclass
+class LiveServer:
+    url: str
+    headers: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
+    port = _free_port()
+    env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY}
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "ordermesh.bootstrap:app_from_env",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
+         "warning", "--no-access-log"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "server.log").read_text())
+            time.sleep(0.1)
+        yield LiveServer(url, {"Authorization": f"Bearer {ADMIN_KEY}"})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

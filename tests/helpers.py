@@ -1,0 +1,57 @@
+"""Small builders that tests use to set up a shop through the public API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def ok(response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def make_channel(client: TestClient, code: str = "web", currency: str = "EUR",
+                 kind: str = "web") -> dict:
+    return ok(client.post("/api/v1/channels", json={
+        "code": code, "name": code.title(), "kind": kind, "currency": currency}), 201)
+
+
+def make_location(client: TestClient, code: str = "ber", **extra: Any) -> dict:
+    body = {"code": code, "name": code.upper(), "kind": "warehouse", **extra}
+    return ok(client.post("/api/v1/locations", json=body), 201)
+
+
+def make_product(client: TestClient, sku: str, **extra: Any) -> dict:
+    return ok(client.post("/api/v1/products", json={"sku": sku, "name": f"Product {sku}",
+                                                      **extra}), 201)
+
+
+def add_stock(client: TestClient, sku: str, location: str, quantity: int) -> dict:
+    return ok(client.post("/api/v1/inventory/adjustments", json={
+        "sku": sku, "location": location, "quantity_delta": quantity, "reason": "received"}),
+        201)
+
+
+def shop(client: TestClient, stock: dict[str, dict[str, int]], currency: str = "EUR") -> None:
+    """A channel 'web' and products with stock: ``{"SKU": {"location": units}}``."""
+    make_channel(client, "web", currency)
+    locations = {loc for per_sku in stock.values() for loc in per_sku}
+    for loc in sorted(locations):
+        make_location(client, loc)
+    for sku, per_location in stock.items():
+        make_product(client, sku)
+        for loc, units in per_location.items():
+            if units:
+                add_stock(client, sku, loc, units)
+
+
+def order_body(lines: list[tuple[str, int, str]], channel: str = "web", **extra: Any) -> dict:
+    return {"channel": channel,
+            "lines": [{"sku": s, "quantity": q, "unit_price": p} for s, q, p in lines],
+            **extra}
+
+
+def stock_of(client: TestClient, sku: str) -> dict:
+    return ok(client.get(f"/api/v1/inventory/{sku}"))
