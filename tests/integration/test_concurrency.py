@@ -72,3 +72,35 @@ def test_orders_locking_two_skus_in_opposite_line_order_never_deadlock(client, u
     assert outcome == Counter(placed=120)
     assert stock_of(client, "A")["totals"]["reserved"] == 120
     assert stock_of(client, "B")["totals"]["reserved"] == 120
+
+
+def test_a_reader_following_the_event_log_during_a_rush_sees_every_event_once(
+        client, uow, container):
+    from ordermesh.kit.outbox import assign_positions, read_events
+
+    shop(client, {"A": {"ber": 1000}})
+    seen: list[str] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        after = 0
+        while True:
+            finished = done.is_set()
+            with uow(actor="follower") as u:
+                assign_positions(u)
+                events = read_events(u, after=after, limit=50)
+            seen.extend(e.id for e in events)
+            after = events[-1].position if events else after
+            if finished and not events:
+                return
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)])
+    _buy_concurrently(uow, [command] * 120, threads=20)
+    done.set()
+    follower.join(timeout=60)
+    with uow(write=False) as u:
+        everything = read_events(u, after=0, limit=10_000)
+    assert len(seen) == len(set(seen)) == len(everything)
+    assert seen == [e.id for e in everything]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from ordermesh.http.deps import ReadContext
-from ordermesh.kit.outbox import read_events
+from ordermesh.kit.outbox import assign_positions, read_events
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
@@ -15,7 +15,7 @@ MAX_EVENTS = 1000
 
 
 class EventRead(BaseModel):
-    seq: int
+    position: int
     id: str
     type: str
     aggregate_type: str
@@ -33,14 +33,16 @@ class EventPage(BaseModel):
 @router.get("", summary="Read the event log in order")
 def list_events(
     ctx: ReadContext,
-    after: Annotated[int, Query(ge=0, description="Return events with seq greater than this")] = 0,
+    after: Annotated[int, Query(ge=0, description="Return events after this position")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
     type: Annotated[str | None, Query(max_length=80, description="Type prefix, e.g. 'order.'")]
     = None,
 ) -> EventPage:
-    """Every state change writes one event in the same transaction. Poll with
-    `after=<next_after>` to follow the log; dedupe on `id`."""
-    with ctx.read_uow() as uow:
+    """Every state change writes one event in the same transaction. Events get their
+    `position` in the order they became visible, so a reader polling with
+    `after=<next_after>` never misses one; dedupe on `id`."""
+    with ctx.uow() as uow:
+        assign_positions(uow)
         events = read_events(uow, after=after, limit=limit, type_prefix=type)
     items = [EventRead(**vars(e)) for e in events]
-    return EventPage(items=items, next_after=items[-1].seq if items else after)
+    return EventPage(items=items, next_after=items[-1].position if items else after)

@@ -1,7 +1,14 @@
 """The transactional outbox: every state change writes its event in the same transaction.
 
-Rows get a monotonically increasing ``seq`` for readers (``GET /api/v1/events?after=``)
-and a globally unique ``id`` that consumers dedupe on.
+Each event has a globally unique ``id`` that consumers dedupe on, and a ``position`` that
+readers follow (``GET /api/v1/events?after=``).
+
+Why ``position`` is not simply the insert sequence: on PostgreSQL transactions commit in
+a different order than they took sequence numbers, so a reader that has seen ``seq`` 8
+could later find a ``seq`` 7 committed behind its back and never read it. Positions are
+therefore handed out after commit, by ``assign_positions``, under a transaction-scoped
+advisory lock: only committed events get one, always above every position given before.
+A reader that remembers the last position it saw can never miss an event.
 """
 
 from __future__ import annotations
@@ -10,7 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, String, Table, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork, metadata
@@ -29,12 +49,20 @@ outbox = Table(
     Column("payload", JsonColumn, nullable=False),
     Column("actor", String(120), nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
+    Column("position", BigInteger),
+    Index("ix_outbox_position", "position", unique=True),
+    Index("ix_outbox_unpositioned", "seq", sqlite_where=text("position IS NULL"),
+          postgresql_where=text("position IS NULL")),
 )
+
+# Any constant unique to this use of pg_advisory_xact_lock.
+_POSITION_LOCK = 0x6F6D5F6F7574  # "om_out"
+MAX_POSITIONS_PER_CALL = 5000
 
 
 @dataclass(frozen=True)
 class Event:
-    seq: int
+    position: int
     id: str
     type: str
     aggregate_type: str
@@ -62,15 +90,35 @@ def record_event(
     return event_id
 
 
+def assign_positions(uow: UnitOfWork) -> int:
+    """Give committed events without a position the next positions, in insert order.
+
+    Commits. Serialised by an advisory lock on PostgreSQL; SQLite serialises writers.
+    """
+    if uow.dialect == "postgresql":
+        uow.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSITION_LOCK})
+    pending = [r.seq for r in uow.execute(
+        select(outbox.c.seq).where(outbox.c.position.is_(None))
+        .order_by(outbox.c.seq).limit(MAX_POSITIONS_PER_CALL))]
+    if pending:
+        last = uow.execute(select(func.coalesce(func.max(outbox.c.position), 0))).scalar_one()
+        stmt = update(outbox).where(outbox.c.seq == bindparam("s")).values(position=bindparam("p"))
+        uow.execute(stmt, [{"s": seq, "p": last + i} for i, seq in enumerate(pending, 1)])
+    uow.commit()
+    return len(pending)
+
+
 def read_events(
     uow: UnitOfWork, *, after: int = 0, limit: int = 100, type_prefix: str | None = None
 ) -> list[Event]:
-    query = select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit)
+    """Events with a position above ``after``, in position order."""
+    query = (select(outbox).where(outbox.c.position > after)
+             .order_by(outbox.c.position).limit(limit))
     if type_prefix:
         query = query.where(outbox.c.type.startswith(type_prefix, autoescape=True))
     return [
         Event(
-            seq=row.seq,
+            position=row.position,
             id=row.id,
             type=row.type,
             aggregate_type=row.aggregate_type,

@@ -102,9 +102,14 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('actor', sa.String(length=120), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('position', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_outbox')),
     sa.UniqueConstraint('id', name=op.f('uq_outbox_id'))
     )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_position', ['position'], unique=True)
+        batch_op.create_index('ix_outbox_unpositioned', ['seq'], unique=False, sqlite_where=sa.text('position IS NULL'), postgresql_where=sa.text('position IS NULL'))
+
     op.create_table('products',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('sku', sa.String(length=64), nullable=False),
@@ -220,6 +225,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_products_category'))
 
     op.drop_table('products')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_unpositioned', sqlite_where=sa.text('position IS NULL'), postgresql_where=sa.text('position IS NULL'))
+        batch_op.drop_index('ix_outbox_position')
+
     op.drop_table('outbox')
     op.drop_table('locations')
     with op.batch_alter_table('inventory_movements', schema=None) as batch_op:
