@@ -177,3 +177,13 @@ def test_a_jpy_channel_prices_in_whole_yen(client):
     shop(client, {"TEE": {"ber": 5}}, currency="JPY")
     order = ok(place(client, [("TEE", 3, "1200")]), 201)
     assert order["totals"]["total"] == {"amount": "3600", "currency": "JPY"}
+
+
+def test_large_amounts_come_back_from_the_database_to_the_cent(client):
+    shop(client, {"GOLD": {"ber": 2000}}, currency="KWD")
+    order = ok(place(client, [("GOLD", 1000, "987654321.123"), ("GOLD", 1, "0.001")],
+                     shipping_price="12345.678"), 201)
+    stored = ok(client.get(f"/api/v1/orders/{order['id']}"))
+    assert stored["totals"]["subtotal"]["amount"] == "987654321123.001"
+    assert stored["totals"]["total"]["amount"] == "987654333468.679"
+    assert stored["lines"][0]["unit_price"]["amount"] == "987654321.123"
