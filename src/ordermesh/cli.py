@@ -82,12 +82,19 @@ def demo(
 ) -> None:
     """Load realistic demo data: channels, locations, products, stock, customers, orders."""
     from ordermesh.demo import has_orders, load_demo
+    from ordermesh.kit.errors import DomainError
 
     container = build_container()
-    if if_empty and has_orders(container):
-        console.print("Database already has orders; demo data not loaded.")
-        return
-    summary = load_demo(container, seed=seed, progress=console)
+    try:
+        if if_empty and has_orders(container):
+            console.print("Database already has orders; demo data not loaded.")
+            return
+        summary = load_demo(container, seed=seed, progress=console)
+    except DomainError as exc:
+        console.print(f"[red]Demo data not loaded: {exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        container.engine.dispose()
     console.print(f"Demo data loaded: {summary}")
 
 

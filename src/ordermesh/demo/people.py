@@ -21,7 +21,7 @@ class _Country:
     cities: tuple[tuple[str, str, float], ...]  # city, postal code, weight
     streets: tuple[str, ...]
     domains: tuple[str, ...]
-    phone: str  # pattern, each '#' a random digit
+    phones: tuple[str, ...]  # patterns, each '#' a random digit
     number_first: bool = False  # "12 rue Victor Hugo" rather than "Hauptstraße 12"
 
 
@@ -45,7 +45,8 @@ COUNTRIES = (
          "Lindenstraße", "Bergstraße", "Kirchstraße", "Parkstraße", "Friedrichstraße",
          "Mozartstraße", "Am Markt"),
         ("gmx.de", "web.de", "t-online.de", "gmail.com", "posteo.de", "outlook.de"),
-        "+49 1## #######",
+        ("+49 151 ########", "+49 160 #######", "+49 170 #######", "+49 176 ########",
+         "+49 30 ########"),
     ),
     _Country(
         "AT", 8,
@@ -58,7 +59,7 @@ COUNTRIES = (
         ("Mariahilfer Straße", "Herrengasse", "Linzer Gasse", "Landstraßer Hauptstraße",
          "Neubaugasse"),
         ("gmx.at", "aon.at", "gmail.com"),
-        "+43 6## #######",
+        ("+43 664 #######", "+43 676 #######", "+43 1 #######"),
     ),
     _Country(
         "NL", 12,
@@ -70,7 +71,7 @@ COUNTRIES = (
         ("Prinsengracht", "Keizersgracht", "Oudegracht", "Kerkstraat", "Stationsweg",
          "Dorpsstraat"),
         ("ziggo.nl", "kpnmail.nl", "gmail.com", "hotmail.nl"),
-        "+31 6 ########",
+        ("+31 6 ########",),
     ),
     _Country(
         "FR", 6,
@@ -83,7 +84,7 @@ COUNTRIES = (
         ("rue de la République", "rue Victor Hugo", "avenue Jean Jaurès", "rue des Lilas",
          "boulevard Voltaire"),
         ("orange.fr", "free.fr", "laposte.net", "gmail.com"),
-        "+33 6 ## ## ## ##", number_first=True,
+        ("+33 6 ## ## ## ##", "+33 7 ## ## ## ##"), number_first=True,
     ),
     _Country(
         "BE", 5,
@@ -93,7 +94,7 @@ COUNTRIES = (
          ("Leuven", "3000", 1)),
         ("Meir", "Veldstraat", "Bondgenotenlaan", "Kerkstraat"),
         ("telenet.be", "skynet.be", "gmail.com"),
-        "+32 47# ## ## ##",
+        ("+32 47# ## ## ##", "+32 49# ## ## ##"),
     ),
     _Country(
         "GB", 17,
@@ -106,7 +107,7 @@ COUNTRIES = (
          ("Brighton", "BN1 1AE", 1)),
         ("High Street", "Station Road", "Church Lane", "Victoria Road", "Park Avenue"),
         ("btinternet.com", "gmail.com", "outlook.com", "sky.com"),
-        "+44 7700 900###", number_first=True,
+        ("+44 7700 900###",), number_first=True,
     ),
 )
 
@@ -165,8 +166,9 @@ def make_people(rng: random.Random, count: int) -> list[Person]:
             email = f"{local}{rng.randint(1, 999)}@{rng.choice(country.domains)}"
         emails.add(email)
         name = f"{first} {last}"
+        phone = _digits(rng, rng.choice(country.phones))
         people.append(Person(
-            name=name, email=email, phone=_digits(rng, country.phone), country=country.code,
+            name=name, email=email, phone=phone, country=country.code,
             address=ShippingAddress(name, line1, city, country.code, postal_code=postal),
             loyalty=min(12.0, rng.paretovariate(1.4)),
             favourite=_favourite(rng, country.code, city),

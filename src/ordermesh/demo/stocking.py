@@ -99,7 +99,7 @@ def plan_stock(
         rest = units - first
         if rest <= 0:
             continue
-        every = 1 if rest >= 2 * len(mondays) else 2
+        every = 1 if rest >= 4 * len(mondays) else 2  # fast movers weekly, others fortnightly
         slots = mondays[rng.randrange(every)::every] or mondays
         per = math.ceil(rest / len(slots))
         home = home_locations(p)[0]

@@ -133,6 +133,8 @@ class _Planner:
         if channel == "pos" and rng.random() < 0.45:
             return None, None  # a walk-in paying cash, no loyalty card
         pool, weights = self.buyers[channel]
+        if not pool:  # a seed that put nobody near a store or in the UK
+            return None, None
         person = rng.choices(pool, weights)[0]
         if channel == "amazon-de":
             return CustomerDetails(email=person.amazon_relay, name=person.name), person
