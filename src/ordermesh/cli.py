@@ -142,9 +142,10 @@ def quickstart(
     settings = container.settings
     console.print(f"\n[bold]ordermesh[/bold] on http://{settings.host}:{settings.port} "
                   f"(docs: http://{settings.host}:{settings.port}/docs)")
-    console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]")
+    console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]",
+                  soft_wrap=True)
     console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
-                  f"http://{settings.host}:{settings.port}/api/v1/orders\n")
+                  f"http://{settings.host}:{settings.port}/api/v1/orders\n", soft_wrap=True)
     if serve_after:
         serve(host=None, port=None, workers=1)
 
