@@ -13,7 +13,7 @@ from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.http import problems
 from ordermesh.http.deps import Container
-from ordermesh.http.limits import BodySizeLimit
+from ordermesh.http.limits import RequestGuard
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
@@ -41,7 +41,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
     for router in (channels_router, locations_router, products_router, inventory_router,
                    customers_router, orders_router, events_router, apikeys_router):
         app.include_router(router)

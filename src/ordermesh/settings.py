@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(30, ge=0)
-    order_number_prefix: str = Field("OM-", max_length=10)
 
     @field_validator("admin_api_key")
     @classmethod

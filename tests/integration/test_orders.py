@@ -187,3 +187,14 @@ def test_large_amounts_come_back_from_the_database_to_the_cent(client):
     assert stored["totals"]["subtotal"]["amount"] == "987654321123.001"
     assert stored["totals"]["total"]["amount"] == "987654333468.679"
     assert stored["lines"][0]["unit_price"]["amount"] == "987654321.123"
+
+
+def test_two_lines_of_the_same_sku_are_reserved_together(client):
+    shop(client, {"TEE": {"ber": 3, "ham": 4}})
+    order = ok(place(client, [("TEE", 2, "5"), ("TEE", 3, "4")]), 201)
+    allocated = [sorted((a["location"], a["quantity"]) for a in ln["allocations"])
+                 for ln in order["lines"]]
+    assert allocated == [[("ber", 1), ("ham", 1)], [("ham", 3)]]
+    assert stock_of(client, "TEE")["totals"]["reserved"] == 5
+    refused = ok(place(client, [("TEE", 1, "5"), ("TEE", 2, "5")]), 409)
+    assert refused["shortages"] == [{"sku": "TEE", "requested": 3, "available": 2}]

@@ -42,8 +42,7 @@ class ApiKeyList(BaseModel):
 
 @router.post("", status_code=201, summary="Create an API key (admin)")
 def create_api_key(body: ApiKeyCreate, ctx: AdminContext) -> ApiKeyCreated:
-    with ctx.uow() as uow:
-        key, secret = service.create_api_key(uow, body.name, body.role)
+    key, secret = ctx.run(lambda uow: service.create_api_key(uow, body.name, body.role))
     return ApiKeyCreated(**ApiKeyRead.of(key).model_dump(), key=secret)
 
 
@@ -55,5 +54,4 @@ def list_api_keys(ctx: AdminContext) -> ApiKeyList:
 
 @router.post("/{key_id}/revoke", summary="Revoke an API key (admin)")
 def revoke_api_key(key_id: str, ctx: AdminContext) -> ApiKeyRead:
-    with ctx.uow() as uow:
-        return ApiKeyRead.of(service.revoke_api_key(uow, key_id))
+    return ApiKeyRead.of(ctx.run(lambda uow: service.revoke_api_key(uow, key_id)))

@@ -70,8 +70,8 @@ def create_product(body: ProductCreate, ctx: WriteContext) -> ProductRead:
         dimensions=Dimensions(**body.dimensions.model_dump()) if body.dimensions else None,
         handling=frozenset(body.handling),
     )
-    with ctx.uow() as uow:
-        return ProductRead.of(service.create_product(uow, product, ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return ProductRead.of(ctx.run(lambda uow: service.create_product(uow, product, idem)))
 
 
 @router.get("", summary="List products, ordered by SKU")

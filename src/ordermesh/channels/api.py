@@ -41,11 +41,9 @@ class ChannelList(BaseModel):
 
 @router.post("", status_code=201, summary="Create a sales channel")
 def create_channel(body: ChannelCreate, ctx: WriteContext) -> ChannelRead:
-    with ctx.uow() as uow:
-        channel = service.create_channel(
-            uow, service.CreateChannel(body.code, body.name, body.kind, body.currency),
-            ctx.idempotency(body),
-        )
+    command = service.CreateChannel(body.code, body.name, body.kind, body.currency)
+    idem = ctx.idempotency(body)
+    channel = ctx.run(lambda uow: service.create_channel(uow, command, idem))
     return ChannelRead.of(channel)
 
 

@@ -33,7 +33,9 @@ class EventPage(BaseModel):
 @router.get("", summary="Read the event log in order")
 def list_events(
     ctx: ReadContext,
-    after: Annotated[int, Query(ge=0, description="Return events after this position")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Return events after this position")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
     type: Annotated[str | None, Query(max_length=80, description="Type prefix, e.g. 'order.'")]
     = None,
@@ -41,8 +43,8 @@ def list_events(
     """Every state change writes one event in the same transaction. Events get their
     `position` in the order they became visible, so a reader polling with
     `after=<next_after>` never misses one; dedupe on `id`."""
-    with ctx.uow() as uow:
-        assign_positions(uow)
+    ctx.run(assign_positions)
+    with ctx.read_uow() as uow:
         events = read_events(uow, after=after, limit=limit, type_prefix=type)
     items = [EventRead(**vars(e)) for e in events]
     return EventPage(items=items, next_after=items[-1].position if items else after)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Principal, Role
 from ordermesh.apikeys.service import authenticate
 from ordermesh.kit.clock import Clock
-from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db import UnitOfWork, is_retryable
 from ordermesh.kit.errors import Forbidden, InvalidInput, Unauthenticated
 from ordermesh.kit.idempotency import IdempotencyKey, fingerprint
 from ordermesh.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 255
+MAX_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,6 +47,19 @@ class RequestContext:
 
     def read_uow(self) -> UnitOfWork:
         return self.uow(write=False)
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run a use case in a writing unit of work, again if the database aborted it for a
+        concurrency reason (deadlock, serialization failure, SQLite busy): every use case
+        is one transaction, so a rerun starts from a clean slate."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.uow() as uow:
+                    return work(uow)
+            except DBAPIError as exc:
+                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     def idempotency(self, body: BaseModel | dict[str, Any] | None) -> IdempotencyKey | None:
         if self.idempotency_key is None:
@@ -92,9 +109,7 @@ def _context(allowed: frozenset[Role] | None):
             raise InvalidInput.for_field(
                 "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
             )
-        route = request.scope.get("route")
-        path = getattr(route, "path", request.url.path)
-        endpoint = f"{request.method} {path}:{request.url.path}"
+        endpoint = f"{request.method} {request.url.path}"
         return RequestContext(container, principal, endpoint, idempotency_key)
 
     return dependency

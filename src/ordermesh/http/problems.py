@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ordermesh.kit.db import is_retryable
 from ordermesh.kit.errors import (
     Conflict,
     DomainError,
@@ -80,7 +82,11 @@ def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc)
+    """``lines.0.sku`` for the body (as in domain errors), ``query.limit`` for the rest."""
+    parts = [str(part) for part in loc]
+    if parts[:1] == ["body"] and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -110,6 +116,16 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return response
 
 
+def _database_busy(request: Request, exc: DBAPIError) -> JSONResponse:
+    if not is_retryable(exc):
+        return _unexpected(request, exc)
+    response = problem(503, "database-busy", "Try again",
+                       "The database was too busy to complete the request; nothing was "
+                       "changed. Retry it (with the same Idempotency-Key).", request.url.path)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "internal-error", "Internal server error",
@@ -120,4 +136,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_busy)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -68,8 +68,8 @@ def adjust(body: AdjustmentCreate, ctx: WriteContext) -> SkuStockRead:
     """Books a movement in the ledger and changes `on_hand`. Stock that is reserved for
     orders cannot be removed: such an adjustment is refused with 409."""
     cmd = service.AdjustStock(body.sku, body.location, body.quantity_delta, body.reason, body.note)
-    with ctx.uow() as uow:
-        return SkuStockRead.of(service.adjust_stock(uow, cmd, ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return SkuStockRead.of(ctx.run(lambda uow: service.adjust_stock(uow, cmd, idem)))
 
 
 @router.get("/{sku}", summary="Stock of one SKU per location, with totals")

@@ -162,32 +162,43 @@ def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int
         raise RuntimeError(f"stock row {product_id}@{location_id} lost a reservation")
 
 
-def _reserve_line(
-    uow: UnitOfWork, request: ReservationRequest, snapshot: dict[str, int]
-) -> list[Allocation] | None:
+def _reserve_product(
+    uow: UnitOfWork, product_id: str, quantity: int, snapshot: dict[str, int]
+) -> list[tuple[str, int]] | None:
+    """Reserve ``quantity`` units of one product: ``[(location_id, units)]`` or None."""
     for _ in range(MAX_PLAN_ATTEMPTS):
-        plan = plan_reservation(snapshot, request.quantity)
+        plan = plan_reservation(snapshot, quantity)
         if not plan:
             return None
         taken: list[tuple[str, int]] = []
-        for location_id, quantity in plan:
-            if not _take(uow, request.product_id, location_id, quantity):
+        for location_id, units in plan:
+            if not _take(uow, product_id, location_id, units):
                 break
-            taken.append((location_id, quantity))
+            taken.append((location_id, units))
         else:
-            return [Allocation(request.line_no, request.product_id, loc, qty)
-                    for loc, qty in taken]
+            return taken
         # Someone else got there first: undo this attempt and plan again on fresh numbers.
-        for location_id, quantity in taken:
-            _give_back(uow, request.product_id, location_id, quantity)
+        for location_id, units in taken:
+            _give_back(uow, product_id, location_id, units)
         snapshot.clear()
-        snapshot.update(_available(uow, [request.product_id]).get(request.product_id, {}))
+        snapshot.update(_available(uow, [product_id]).get(product_id, {}))
     return None
 
 
-def _shortage(uow: UnitOfWork, request: ReservationRequest) -> Shortage:
-    available = _available(uow, [request.product_id]).get(request.product_id, {})
-    return Shortage(request.sku, request.quantity, max(0, sum(available.values())))
+def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
+               ) -> list[Allocation]:
+    """Hand a product's reserved units to its order lines, in line order."""
+    allocations = []
+    pool = [[loc, units] for loc, units in taken]
+    for request in sorted(requests, key=lambda r: r.line_no):
+        needed = request.quantity
+        for slot in pool:
+            give = min(needed, slot[1])
+            if give:
+                allocations.append(Allocation(request.line_no, request.product_id, slot[0], give))
+                slot[1] -= give
+                needed -= give
+    return allocations
 
 
 def reserve(
@@ -195,37 +206,45 @@ def reserve(
 ) -> list[Allocation]:
     """Reserve every request or none (raises ``InsufficientStock`` naming each short SKU).
 
-    Deadlock freedom: lines are reserved in SKU order and, within a line, stock rows are
-    updated in location-id order, so any two transactions lock rows in the same order.
+    Deadlock freedom: lines of the same product are reserved together, products in id
+    order and, within a product, stock rows in location-id order; ``release`` uses the
+    same order. So any two transactions lock stock rows in the same global order.
     The caller's transaction must be rolled back on ``InsufficientStock``.
     """
-    ordered = sorted(requests, key=lambda r: (r.sku, r.line_no))
-    snapshots = _available(uow, {r.product_id for r in ordered})
+    by_product: dict[str, list[ReservationRequest]] = defaultdict(list)
+    for request in requests:
+        by_product[request.product_id].append(request)
+    snapshots = _available(uow, by_product)
     allocations: list[Allocation] = []
     shortages: list[Shortage] = []
-    for request in ordered:
-        snapshot = snapshots[request.product_id]
+    for product_id in sorted(by_product):
+        lines = by_product[product_id]
+        quantity = sum(r.quantity for r in lines)
+        snapshot = snapshots[product_id]
         if shortages:
-            # The order fails anyway: only find the other short lines, lock nothing more.
-            if sum(max(0, v) for v in snapshot.values()) < request.quantity:
-                shortages.append(_shortage(uow, request))
+            # The order fails anyway: only find the other short SKUs, lock nothing more.
+            if sum(max(0, v) for v in snapshot.values()) < quantity:
+                shortages.append(_shortage(uow, lines[0].sku, product_id, quantity))
             continue
-        got = _reserve_line(uow, request, snapshot)
-        if got is None:
-            shortages.append(_shortage(uow, request))
+        taken = _reserve_product(uow, product_id, quantity, snapshot)
+        if taken is None:
+            shortages.append(_shortage(uow, lines[0].sku, product_id, quantity))
             continue
-        allocations.extend(got)
-        for alloc in got:
-            snapshot[alloc.location_id] -= alloc.quantity
+        allocations.extend(_share_out(lines, taken))
     if shortages:
-        raise InsufficientStock(shortages)
+        raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
     _ledger(uow, [{
         "product_id": a.product_id, "location_id": a.location_id,
         "kind": MovementKind.RESERVATION.value, "on_hand_delta": 0,
         "reserved_delta": a.quantity, "reference_type": reference[0],
         "reference_id": reference[1],
     } for a in allocations])
-    return allocations
+    return sorted(allocations, key=lambda a: (a.line_no, a.location_id))
+
+
+def _shortage(uow: UnitOfWork, sku: str, product_id: str, quantity: int) -> Shortage:
+    available = _available(uow, [product_id]).get(product_id, {})
+    return Shortage(sku, quantity, max(0, sum(available.values())))
 
 
 def release(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str]) -> None:

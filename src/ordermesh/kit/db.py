@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ordermesh.kit.clock import Clock
 
@@ -128,3 +129,14 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.conn.rollback()
+
+
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """A transaction the database aborted for concurrency reasons; running it again is safe."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)

@@ -12,6 +12,7 @@ from ordermesh.kit.errors import InvalidInput
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
+_MAX_POSITION = 2**63 - 1  # what a BIGINT column can compare against
 
 
 def encode_cursor(value: int) -> str:
@@ -25,9 +26,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         text = base64.urlsafe_b64decode(padded.encode()).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "v1":
+        number = int(value)
+        if prefix != "v1" or not 0 <= number <= _MAX_POSITION:
             raise ValueError(prefix)
-        return int(value)
+        return number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput.for_field("cursor", "cursor is not one this API returned") from exc
 

@@ -71,8 +71,8 @@ def create_location(body: LocationCreate, ctx: WriteContext) -> LocationRead:
         latitude=body.latitude, longitude=body.longitude,
         capabilities=frozenset(body.capabilities),
     )
-    with ctx.uow() as uow:
-        return LocationRead.of(service.create_location(uow, location, ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return LocationRead.of(ctx.run(lambda uow: service.create_location(uow, location, idem)))
 
 
 @router.get("", summary="List stock locations")

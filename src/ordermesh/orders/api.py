@@ -48,11 +48,11 @@ def place_order(body: OrderCreate, ctx: WriteContext, response: Response) -> Ord
     """Reserves every line atomically, or writes nothing. Retries are safe with an
     `Idempotency-Key`, and orders are unique per channel and `external_id`: a retry returns
     the order placed the first time, with the header `Idempotent-Replayed: true`."""
-    with ctx.uow() as uow:
-        placed = service.place_order(uow, _command(body), ctx.idempotency(body))
-        if placed.replayed:
-            response.headers[REPLAYED_HEADER] = "true"
-        return OrderRead.of(placed.order)
+    command, idem = _command(body), ctx.idempotency(body)
+    placed = ctx.run(lambda uow: service.place_order(uow, command, idem))
+    if placed.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return OrderRead.of(placed.order)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -90,20 +90,20 @@ def cancel_order(order_id: str, body: OrderCancel, ctx: WriteContext) -> OrderRe
     once no line has open units left the order's status becomes `cancelled`."""
     requests = ([CancelRequest(ln.line_no, ln.quantity) for ln in body.lines]
                 if body.lines is not None else None)
-    with ctx.uow() as uow:
-        return OrderRead.of(changes.cancel_order(uow, order_id, requests, body.reason,
-                                                 ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return OrderRead.of(ctx.run(
+        lambda uow: changes.cancel_order(uow, order_id, requests, body.reason, idem)))
 
 
 @router.post("/{order_id}/hold", summary="Put an order on hold")
 def hold_order(order_id: str, body: OrderHold, ctx: WriteContext) -> OrderRead:
-    with ctx.uow() as uow:
-        return OrderRead.of(changes.hold_order(uow, order_id, body.reason, ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return OrderRead.of(ctx.run(lambda uow: changes.hold_order(uow, order_id, body.reason, idem)))
 
 
 @router.post("/{order_id}/release-hold", summary="Release a hold")
 def release_hold(order_id: str, body: OrderReleaseHold, ctx: WriteContext) -> OrderRead:
     """The order returns to the status it had before it was put on hold."""
-    with ctx.uow() as uow:
-        return OrderRead.of(changes.release_hold(uow, order_id, body.reason,
-                                                 ctx.idempotency(body)))
+    idem = ctx.idempotency(body)
+    return OrderRead.of(ctx.run(
+        lambda uow: changes.release_hold(uow, order_id, body.reason, idem)))

@@ -51,7 +51,8 @@ def order_number(seq: int) -> str:
 
 
 def parse_order_number(number: str) -> int | None:
-    if not number.startswith(NUMBER_PREFIX) or not number[len(NUMBER_PREFIX):].isdigit():
+    digits = number[len(NUMBER_PREFIX):]
+    if not number.startswith(NUMBER_PREFIX) or not digits.isdigit() or len(digits) > 18:
         return None
     return int(number[len(NUMBER_PREFIX):])
 

@@ -16,7 +16,7 @@ from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.ids import new_id
-from ordermesh.kit.money import Money
+from ordermesh.kit.money import MAX_AMOUNT, Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore
 from ordermesh.locations.service import location_codes
@@ -131,6 +131,10 @@ def place_order(
         for i, (line, price) in enumerate(priced)
     ]
     totals = compute_totals(lines, shipping, currency)
+    if totals.total.amount >= MAX_AMOUNT:
+        raise InvalidInput.for_field(
+            "lines", f"the order total {totals.total} is beyond what one order may hold",
+            "amount_out_of_range")
     customer_id = None
     if cmd.customer and (cmd.customer.email or cmd.customer.phone or cmd.customer.name):
         customer_id = match_or_create(uow, email=cmd.customer.email, phone=cmd.customer.phone,
