@@ -42,9 +42,13 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
-    for router in (channels_router, locations_router, products_router, inventory_router,
-                   customers_router, orders_router, events_router, apikeys_router):
+    routers = (channels_router, locations_router, products_router, inventory_router,
+               customers_router, orders_router, events_router, apikeys_router)
+    for router in routers:
         app.include_router(router)
+    # For the Allow header of a 405: every method each path takes.
+    app.state.route_methods = [(route.path_regex, set(route.methods))
+                               for router in routers for route in router.routes]
 
     @app.get("/health", tags=["health"], summary="Liveness and database check")
     def health() -> dict[str, str]:

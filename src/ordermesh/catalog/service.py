@@ -84,8 +84,12 @@ def get_product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     return _to_product(row)
 
 
-def resolve_skus(uow: UnitOfWork, skus: list[str], field: str = "lines") -> dict[str, ProductRef]:
-    """Map SKUs to products in one query; unknown SKUs are bad input, each named."""
+def resolve_skus(
+    uow: UnitOfWork, skus: list[str], fields: list[str] | None = None
+) -> dict[str, ProductRef]:
+    """Map SKUs to products in one query; unknown SKUs are bad input, each named by its
+    field (``fields[i]``, by default ``lines.{i}.sku``)."""
+    fields = fields or [f"lines.{i}.sku" for i in range(len(skus))]
     wanted = set(skus)
     rows = uow.execute(
         select(products.c.id, products.c.sku, products.c.name).where(products.c.sku.in_(wanted))
@@ -95,7 +99,7 @@ def resolve_skus(uow: UnitOfWork, skus: list[str], field: str = "lines") -> dict
     if missing:
         raise InvalidInput(
             "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
-            errors=[FieldError(f"{field}.{i}.sku", f"Unknown SKU '{s}'", "unknown_sku")
+            errors=[FieldError(fields[i], f"Unknown SKU '{s}'", "unknown_sku")
                     for i, s in enumerate(skus) if s not in found],
         )
     return found

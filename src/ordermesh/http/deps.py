@@ -105,9 +105,13 @@ def _context(allowed: frozenset[Role] | None):
             raise Forbidden(
                 f"Role '{principal.role}' may not {request.method} {request.url.path}"
             )
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        if idempotency_key is not None and (
+            not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
+            or not idempotency_key.isprintable()
+        ):
             raise InvalidInput.for_field(
-                "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+                "Idempotency-Key",
+                f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
             )
         endpoint = f"{request.method} {request.url.path}"
         return RequestContext(container, principal, endpoint, idempotency_key)

@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
-_URL_NUL = re.compile(rb"%00")
+_NUL_MESSAGE = "may not contain NUL (U+0000) characters"
 
 
-def _problem(status: int, code: str, title: str, detail: str, path: str) -> bytes:
+def _problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> bytes:
     return json.dumps({"type": f"urn:ordermesh:problem:{code}", "title": title,
                        "status": status, "detail": detail, "instance": path,
-                       "code": code}).encode()
+                       "code": code, **extra}).encode()
+
+
+def _nul_fields(value: Any, path: str = "") -> list[str]:
+    """Where in a parsed JSON document a string (or key) holds a NUL character."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            found += [name] if "\x00" in key else _nul_fields(item, name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _nul_fields(item, f"{path}.{i}" if path else str(i))
+    return found
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";")[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
 
 
 class RequestGuard:
     """Reads the whole body (JSON APIs have small ones) and refuses, before any handler:
 
     * a body above ``max_bytes`` (413), whether declared in Content-Length or streamed;
-    * a NUL character in the body, path or query (422): PostgreSQL cannot store it in text.
+    * a body that is not declared as JSON (415);
+    * a NUL character in the body, path or query (422, naming each field): PostgreSQL
+      cannot store it in text, and no identifier or name needs it.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -34,10 +59,11 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._too_large(path, send)
-                return
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(path, send)
+            return
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -52,11 +78,17 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        raw_target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-        if b"\x00" in body or _JSON_NUL.search(body) or _URL_NUL.search(raw_target):
+        if body.strip() and not _is_json(headers.get(b"content-type", b"")):
+            await self._reply(send, 415, _problem(
+                415, "unsupported-media-type", "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'", path))
+            return
+        if fields := self._nul_fields(scope, body):
             await self._reply(send, 422, _problem(
                 422, "nul-character", "Invalid input",
-                "Text may not contain NUL (U+0000) characters", path))
+                f"{', '.join(fields)}: {_NUL_MESSAGE}", path,
+                errors=[{"field": f, "message": _NUL_MESSAGE, "code": "nul_character"}
+                        for f in fields]))
             return
         replayed = False
 
@@ -68,6 +100,19 @@ class RequestGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    def _nul_fields(scope: Scope, body: bytes) -> list[str]:
+        fields = []
+        if b"\x00" in unquote_to_bytes(scope.get("raw_path", b"")):
+            fields.append("path")
+        query = scope.get("query_string", b"").decode("latin-1")
+        fields += [f"query.{k}" for k, v in parse_qsl(query, keep_blank_values=True)
+                   if "\x00" in k or "\x00" in v]
+        if _JSON_NUL.search(body):
+            with contextlib.suppress(ValueError):  # malformed JSON: the handler says so
+                fields += _nul_fields(json.loads(body))
+        return fields
 
     async def _too_large(self, path: str, send: Send) -> None:
         await self._reply(send, 413, _problem(

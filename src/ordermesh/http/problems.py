@@ -113,7 +113,18 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     response = problem(exc.status_code, code, title, detail, request.url.path)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for path_regex, route_methods in getattr(request.app.state, "route_methods", []):
+        if path_regex.match(request.url.path):
+            methods |= route_methods
+    return sorted(methods)
 
 
 def _database_busy(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -18,7 +18,7 @@ class AdjustmentCreate(BaseModel):
     sku: str = Field(pattern=SKU_PATTERN)
     location: str = Field(pattern=CODE_PATTERN, description="Location code")
     quantity_delta: int = Field(
-        ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT,
+        strict=True, ge=-MAX_ADJUSTMENT, le=MAX_ADJUSTMENT,
         description="Units added (positive) or removed (negative); never zero",
     )
     reason: AdjustmentReason

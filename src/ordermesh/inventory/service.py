@@ -77,7 +77,7 @@ def adjust_stock(
 ) -> SkuStock:
     if prior := idempotency.claim(uow, idem):
         return stock_for_sku(uow, prior.resource_id)
-    product = resolve_skus(uow, [cmd.sku], field="sku")[cmd.sku]
+    product = resolve_skus(uow, [cmd.sku], ["sku"])[cmd.sku]
     location = location_by_code(uow, cmd.location)
     now = uow.clock.now()
     key = and_(stock.c.product_id == product.id, stock.c.location_id == location.id)

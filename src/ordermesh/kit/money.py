@@ -20,6 +20,11 @@ from ordermesh.kit.errors import InvalidInput
 
 MAX_AMOUNT = Decimal("1000000000000")  # a trillion in any currency is not a real order
 
+# ISO 4217 codes that are not money one can sell in: no currency, testing, precious
+# metals, bond-market units, SDR and regional units of account.
+_NOT_FOR_SALE = frozenset({"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XBA", "XBB", "XBC",
+                           "XBD", "XDR", "XSU", "XUA"})
+
 # ISO 4217 minor units where CLDR's (Babel's) accounting precision differs from ISO.
 _ISO_MINOR_UNIT_OVERRIDES = {"HUF": 2, "TWD": 2, "ISK": 0, "UGX": 0}
 
@@ -32,6 +37,7 @@ def minor_unit(currency: str) -> int:
         or len(currency) != 3
         or not currency.isalpha()
         or not currency.isupper()
+        or currency in _NOT_FOR_SALE
         or pycountry.currencies.get(alpha_3=currency) is None
     ):
         raise InvalidInput.for_field(

@@ -35,7 +35,7 @@ class ShippingAddressIn(BaseModel):
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(pattern=SKU_PATTERN)
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)
     unit_price: MoneyString
 
 
@@ -55,8 +55,8 @@ class OrderCreate(BaseModel):
 
 class CancelLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    line_no: int = Field(ge=1)
-    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    line_no: int = Field(ge=1, strict=True)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)
 
 
 class OrderCancel(BaseModel):
