@@ -61,3 +61,14 @@ class MoneyOut(BaseModel):
     @classmethod
     def of(cls, money: Money) -> MoneyOut:
         return cls(amount=money.amount, currency=money.currency)
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(None, max_length=100, description="State, province or county")
+    postal_code: str | None = Field(None, max_length=20)
+    country: CountryCode

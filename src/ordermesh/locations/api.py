@@ -6,22 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.http.schemas import CODE_PATTERN, CountryCode
+from ordermesh.http.schemas import CODE_PATTERN, AddressIn
 from ordermesh.locations import service
 from ordermesh.locations.model import Address, Capability, Location, LocationKind
 
 router = APIRouter(prefix="/api/v1/locations", tags=["locations"])
-
-
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=200)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(None, max_length=100)
-    postal_code: str | None = Field(None, max_length=20)
-    country: CountryCode
 
 
 class LocationCreate(BaseModel):

@@ -7,7 +7,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from ordermesh.http.schemas import SKU_PATTERN, CountryCode, CurrencyCode, MoneyOut, MoneyString
+from ordermesh.http.schemas import (
+    SKU_PATTERN,
+    AddressIn,
+    CurrencyCode,
+    MoneyOut,
+    MoneyString,
+)
 from ordermesh.orders.model import Order, OrderStatus
 from ordermesh.orders.service import MAX_LINES
 
@@ -21,15 +27,8 @@ class CustomerIn(BaseModel):
     phone: str | None = Field(None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./\-]+$")
 
 
-class ShippingAddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(None, max_length=100)
-    postal_code: str | None = Field(None, max_length=20)
-    country: CountryCode
+class ShippingAddressIn(AddressIn):
+    name: str = Field(min_length=1, max_length=200, description="The recipient")
 
 
 class OrderLineIn(BaseModel):
