@@ -54,4 +54,6 @@ def list_api_keys(ctx: AdminContext) -> ApiKeyList:
 
 @router.post("/{key_id}/revoke", summary="Revoke an API key (admin)")
 def revoke_api_key(key_id: str, ctx: AdminContext) -> ApiKeyRead:
-    return ApiKeyRead.of(ctx.run(lambda uow: service.revoke_api_key(uow, key_id)))
+    revoked = ctx.run(lambda uow: service.revoke_api_key(uow, key_id))
+    ctx.container.principals.clear()  # this process at once; others within the cache TTL
+    return ApiKeyRead.of(revoked)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ordermesh.catalog.model import Dimensions, Handling, Product, TaxClass
 from ordermesh.catalog.tables import products
@@ -24,6 +24,10 @@ class ProductRef:
     id: str
     sku: str
     name: str
+
+
+_BY_SKUS = select(products.c.id, products.c.sku, products.c.name).where(
+    products.c.sku.in_(bindparam("skus", expanding=True)))
 
 
 def _to_product(row) -> Product:
@@ -91,9 +95,7 @@ def resolve_skus(
     field (``fields[i]``, by default ``lines.{i}.sku``)."""
     fields = fields or [f"lines.{i}.sku" for i in range(len(skus))]
     wanted = set(skus)
-    rows = uow.execute(
-        select(products.c.id, products.c.sku, products.c.name).where(products.c.sku.in_(wanted))
-    )
+    rows = uow.execute(_BY_SKUS, {"skus": sorted(wanted)})
     found = {r.sku: ProductRef(r.id, r.sku, r.name) for r in rows}
     missing = [s for s in skus if s not in found]
     if missing:

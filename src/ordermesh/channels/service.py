@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ordermesh.channels.model import Channel, ChannelKind
 from ordermesh.channels.tables import channels
@@ -22,6 +22,9 @@ class CreateChannel:
     name: str
     kind: ChannelKind
     currency: str
+
+
+_BY_CODE = select(channels).where(channels.c.code == bindparam("code"))
 
 
 def _to_channel(row) -> Channel:
@@ -60,7 +63,7 @@ def get_channel(uow: UnitOfWork, channel_id: str) -> Channel:
 
 def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Channel:
     """For callers that were handed a code in their input: an unknown one is bad input."""
-    row = uow.execute(select(channels).where(channels.c.code == code)).first()
+    row = uow.execute(_BY_CODE, {"code": code}).first()
     if row is None:
         raise InvalidInput.for_field(field, f"Unknown channel '{code}'", "unknown_channel")
     return _to_channel(row)

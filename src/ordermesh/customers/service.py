@@ -10,7 +10,7 @@ from ordermesh.kit.errors import NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 
 
 def _to_customer(row) -> Customer:
@@ -31,11 +31,9 @@ def match_or_create(
     row = None
     if email:
         new = new_id("cus")
-        created = uow.execute(
-            insert_ignore(uow, customers, ["email"]).values(
-                id=new, email=email, phone=phone, name=name, created_at=now, updated_at=now
-            ).returning(customers.c.id)
-        ).first()
+        created = insert_ignore_returning(uow, customers, ("email",), "id", {
+            "id": new, "email": email, "phone": phone, "name": name, "created_at": now,
+            "updated_at": now})
         if created is not None:
             record_event(uow, "customer.created", "customer", new, {"email": email})
             return new

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 
 from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Principal, Role
 from ordermesh.apikeys.service import authenticate
@@ -24,6 +27,36 @@ MAX_ATTEMPTS = 3
 T = TypeVar("T")
 
 
+class PrincipalCache:
+    """Who an API key belongs to, remembered for a few seconds per process.
+
+    Saves a database round trip on almost every request; the price is that a revoked key
+    keeps working in a process for at most ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 10.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret: str) -> Principal | None:
+        entry = self._entries.get(secret)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def put(self, secret: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[secret] = (principal, time.monotonic() + self.ttl)
+
+
 @dataclass
 class Container:
     """What the composition root built once per process."""
@@ -31,6 +64,7 @@ class Container:
     settings: Settings
     engine: Engine
     clock: Clock
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
 
 
 @dataclass
@@ -77,18 +111,28 @@ def get_container(request: Request) -> Container:
     return request.app.state.container
 
 
-def _principal(request: Request, container: Container) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("Send the header 'Authorization: Bearer <api key>'")
+def _look_up(container: Container, secret: str) -> Principal:
     env_key = container.settings.admin_api_key
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        return authenticate(uow, secret.strip(), env_key.get_secret_value() if env_key else None)
+        principal = authenticate(uow, secret, env_key.get_secret_value() if env_key else None)
+    container.principals.put(secret, principal)
+    return principal
+
+
+async def _principal(request: Request, container: Container) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
+        raise Unauthenticated("Send the header 'Authorization: Bearer <api key>'")
+    cached = container.principals.get(secret)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_look_up, container, secret)
 
 
 def _context(allowed: frozenset[Role] | None):
-    def dependency(
+    async def dependency(
         request: Request,
         container: Annotated[Container, Depends(get_container)],
         idempotency_key: Annotated[
@@ -100,7 +144,7 @@ def _context(allowed: frozenset[Role] | None):
             ),
         ] = None,
     ) -> RequestContext:
-        principal = _principal(request, container)
+        principal = await _principal(request, container)
         if allowed is not None and principal.role not in allowed:
             raise Forbidden(
                 f"Role '{principal.role}' may not {request.method} {request.url.path}"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from ordermesh.catalog.service import get_product_by_sku, resolve_skus
 from ordermesh.inventory.model import (
@@ -69,7 +69,7 @@ def _ledger(uow: UnitOfWork, rows: list[dict]) -> None:
         row.setdefault("reference_id", None)
         row["actor"] = uow.actor
         row["occurred_at"] = now
-    uow.execute(insert(inventory_movements), rows)
+    uow.execute(_LEDGER, rows)
 
 
 def adjust_stock(
@@ -131,33 +131,34 @@ def stock_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:
 
 
 def _available(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, dict[str, int]]:
-    rows = uow.execute(
-        select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
-        .where(stock.c.product_id.in_(set(product_ids)))
-    )
+    rows = uow.execute(_AVAILABLE, {"ids": sorted(set(product_ids))})
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for product_id, location_id, available in rows:
         result[product_id][location_id] = available
     return result
 
 
+# Hot-path statements are built once: building and cache-keying a statement costs more
+# Python time than executing it.
+_ROW = and_(stock.c.product_id == bindparam("p"), stock.c.location_id == bindparam("l"))
+_TAKE = (update(stock).where(_ROW, stock.c.on_hand - stock.c.reserved >= bindparam("q"))
+         .values(reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
+_GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
+              .values(reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
+_AVAILABLE = (select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
+              .where(stock.c.product_id.in_(bindparam("ids", expanding=True))))
+_LEDGER = insert(inventory_movements)
+
+
 def _take(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> bool:
     """The one conditional statement that reserves: true when the units were there."""
-    return uow.execute(
-        update(stock)
-        .where(stock.c.product_id == product_id, stock.c.location_id == location_id,
-               stock.c.on_hand - stock.c.reserved >= quantity)
-        .values(reserved=stock.c.reserved + quantity, updated_at=uow.clock.now())
-    ).rowcount == 1
+    params = {"p": product_id, "l": location_id, "q": quantity, "now": uow.clock.now()}
+    return uow.execute(_TAKE, params).rowcount == 1
 
 
 def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> None:
-    changed = uow.execute(
-        update(stock)
-        .where(stock.c.product_id == product_id, stock.c.location_id == location_id,
-               stock.c.reserved >= quantity)
-        .values(reserved=stock.c.reserved - quantity, updated_at=uow.clock.now())
-    ).rowcount
+    params = {"p": product_id, "l": location_id, "q": quantity, "now": uow.clock.now()}
+    changed = uow.execute(_GIVE_BACK, params).rowcount
     if changed != 1:
         raise RuntimeError(f"stock row {product_id}@{location_id} lost a reservation")
 

@@ -13,6 +13,8 @@ the difference from the services:
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +37,13 @@ metadata = MetaData(
 _WRITE_FLAG = "ordermesh_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# SQLite lets one writer in at a time, and its busy handler polls with naps of up to
+# 100 ms, unfairly: under load a writer can lose the race again and again (p99 of
+# seconds). Writers of one process therefore queue on a fair lock first; the busy
+# handler only arbitrates between processes.
+_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
+    weakref.WeakKeyDictionary())
+
 
 def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Engine:
     parsed = make_url(url)
@@ -43,6 +52,7 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> En
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False
         )
         _configure_sqlite(engine)
+        _sqlite_write_locks[engine] = threading.Lock()
         return engine
     return create_engine(
         url,
@@ -88,10 +98,19 @@ class UnitOfWork:
         self.actor = actor
         self.write = write
         self._conn: Connection | None = None
+        self._lock: threading.Lock | None = None
         self.committed = False
 
     def __enter__(self) -> UnitOfWork:
-        conn = self.engine.connect()
+        lock = _sqlite_write_locks.get(self.engine) if self.write else None
+        if lock is not None:
+            lock.acquire()
+        self._lock = lock
+        try:
+            conn = self.engine.connect()
+        except BaseException:
+            self._release_lock()
+            raise
         conn.info[_WRITE_FLAG] = self.write
         conn.begin()
         self._conn = conn
@@ -105,10 +124,21 @@ class UnitOfWork:
             return
         try:
             if conn.in_transaction():
-                conn.rollback()
+                # A read-only unit has nothing to undo; COMMIT ends it just as well and,
+                # unlike ROLLBACK, keeps psycopg's prepared statements on the connection.
+                if self.write:
+                    conn.rollback()
+                else:
+                    conn.commit()
         finally:
             conn.info.pop(_WRITE_FLAG, None)
             conn.close()
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def conn(self) -> Connection:

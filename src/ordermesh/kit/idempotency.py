@@ -20,7 +20,7 @@ from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String, Table, sel
 from ordermesh.kit.db import UnitOfWork, metadata
 from ordermesh.kit.errors import Conflict, IdempotencyKeyReused
 from ordermesh.kit.types import UtcDateTime
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -61,15 +61,11 @@ def claim(uow: UnitOfWork, idem: IdempotencyKey | None) -> PriorResult | None:
     """Own ``idem`` for this transaction, or return what the earlier request produced."""
     if idem is None:
         return None
-    inserted = uow.execute(
-        insert_ignore(uow, idempotency_keys, ["principal", "key"]).values(
-            principal=idem.principal,
-            key=idem.key,
-            endpoint=idem.endpoint,
-            fingerprint=idem.fingerprint,
-            created_at=uow.clock.now(),
-        ).returning(idempotency_keys.c.key)
-    ).first()
+    inserted = insert_ignore_returning(uow, idempotency_keys, ("principal", "key"), "key", {
+        "principal": idem.principal, "key": idem.key, "endpoint": idem.endpoint,
+        "fingerprint": idem.fingerprint, "resource_type": None, "resource_id": None,
+        "status_code": None, "created_at": uow.clock.now(),
+    })
     if inserted is not None:
         return None
     row = uow.execute(

@@ -58,6 +58,7 @@ outbox = Table(
 # Any constant unique to this use of pg_advisory_xact_lock.
 _POSITION_LOCK = 0x6F6D5F6F7574  # "om_out"
 MAX_POSITIONS_PER_CALL = 5000
+_INSERT = insert(outbox)
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,11 @@ def record_event(
     uow: UnitOfWork, type_: str, aggregate_type: str, aggregate_id: str, payload: dict[str, Any]
 ) -> str:
     event_id = new_id("evt")
-    uow.execute(
-        insert(outbox).values(
-            id=event_id,
-            type=type_,
-            aggregate_type=aggregate_type,
-            aggregate_id=aggregate_id,
-            payload=payload,
-            actor=uow.actor,
-            occurred_at=uow.clock.now(),
-        )
-    )
+    uow.execute(_INSERT, {
+        "id": event_id, "type": type_, "aggregate_type": aggregate_type,
+        "aggregate_id": aggregate_id, "payload": payload, "actor": uow.actor,
+        "occurred_at": uow.clock.now(), "position": None,
+    })
     return event_id
 
 

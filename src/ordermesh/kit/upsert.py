@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -10,15 +11,35 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ordermesh.kit.db import UnitOfWork
 
 
-def _insert(uow: UnitOfWork, table: Table) -> Any:
-    if uow.dialect == "postgresql":
+def _insert(dialect: str, table: Table) -> Any:
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
 
 def insert_ignore(uow: UnitOfWork, table: Table, conflict_columns: list[str]) -> Any:
     """INSERT that does nothing when a row with the same key exists."""
-    return _insert(uow, table).on_conflict_do_nothing(index_elements=conflict_columns)
+    return _insert(uow.dialect, table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_returning(
+    dialect: str, table: Table, conflict_columns: tuple[str, ...], returning: str
+) -> Any:
+    return (_insert(dialect, table).on_conflict_do_nothing(index_elements=conflict_columns)
+            .returning(table.c[returning]))
+
+
+def insert_ignore_returning(
+    uow: UnitOfWork, table: Table, conflict_columns: tuple[str, ...], returning: str,
+    values: dict[str, Any],
+) -> Any:
+    """``insert_ignore`` returning one column (a row when inserted, none on conflict).
+
+    The statement is built once per dialect and table: hot paths pay only for executing.
+    """
+    stmt = _insert_ignore_returning(uow.dialect, table, conflict_columns, returning)
+    return uow.execute(stmt, values).first()
 
 
 def insert_or_add(
@@ -26,7 +47,7 @@ def insert_or_add(
     add_columns: list[str],
 ) -> Any:
     """INSERT, or on conflict add the given columns' values to the existing row."""
-    stmt = _insert(uow, table).values(**values)
+    stmt = _insert(uow.dialect, table).values(**values)
     return stmt.on_conflict_do_update(
         index_elements=conflict_columns,
         set_={col: table.c[col] + stmt.excluded[col] for col in add_columns},

@@ -18,7 +18,7 @@ from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import MAX_AMOUNT, Money
 from ordermesh.kit.outbox import record_event
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.model import (
     LineAllocation,
@@ -33,6 +33,9 @@ from ordermesh.orders.queries import load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 
 MAX_LINES = 500
+_INSERT_LINES = insert(order_lines)
+_INSERT_ALLOCATIONS = insert(order_allocations)
+_INSERT_HISTORY = insert(order_history)
 
 
 @dataclass(frozen=True)
@@ -147,10 +150,7 @@ def place_order(
         "shipping_address": asdict(cmd.shipping_address) if cmd.shipping_address else None,
         "request_fingerprint": fingerprint, "created_at": now, "updated_at": now,
     }
-    inserted = uow.execute(
-        insert_ignore(uow, orders, ["channel_id", "external_id"]).values(**header)
-        .returning(orders.c.seq)
-    ).first()
+    inserted = insert_ignore_returning(uow, orders, ("channel_id", "external_id"), "seq", header)
     if inserted is None:
         return _existing_external_order(uow, channel.id, cmd, fingerprint)
     seq = inserted.seq
@@ -161,13 +161,13 @@ def place_order(
          for line in lines],
         ("order", order_id),
     )
-    uow.execute(insert(order_lines), [
+    uow.execute(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
          "cancelled_quantity": 0, "unit_price": line.unit_price.amount}
         for line in lines
     ])
-    uow.execute(insert(order_allocations), [
+    uow.execute(_INSERT_ALLOCATIONS, [
         {"order_seq": seq, "line_no": a.line_no, "location_id": a.location_id,
          "quantity": a.quantity} for a in allocations
     ])
@@ -176,7 +176,7 @@ def place_order(
         StatusChange(OrderStatus.PENDING, OrderStatus.CONFIRMED, uow.actor,
                      "all lines reserved", now),
     ]
-    uow.execute(insert(order_history), [
+    uow.execute(_INSERT_HISTORY, [
         {"order_seq": seq, "from_status": h.from_status.value if h.from_status else None,
          "to_status": h.to_status.value, "actor": h.actor, "reason": h.reason,
          "occurred_at": h.at} for h in history
