@@ -1,0 +1,164 @@
+"""``python -m bench``: order placement over HTTP, on SQLite and/or PostgreSQL.
+
+For each database: a fresh, migrated database; a seeded shop (fixed random seed); a real
+uvicorn server with N workers; one load level per concurrency; then the stock is read
+back over the API and the ledger is checked for drift. Results go to the console and to
+``docs/benchmarks.md`` (unless ``--no-write``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy.engine import make_url
+
+from bench.cpu import CpuMeter, postgres_backends
+from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_version, sqlite_version
+from bench.load import Ledger, check_stock, run_level
+from bench.report import DatabaseRun, markdown, rich_table, verification_lines, write_markdown
+from bench.seed import check_ledger, seed_shop
+from bench.server import REPO_ROOT, running_server
+
+SEED = 20_261_126
+# Piped output (make bench | tee) would otherwise get 80 columns and a squeezed table.
+console = Console(width=None if sys.stdout.isatty() else 140)
+
+
+def _concurrency_list(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from exc
+    if not levels or any(level < 1 for level in levels):
+        raise argparse.ArgumentTypeError("concurrency levels must be positive integers")
+    return levels
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark placing orders through the HTTP API against a real server.",
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both",
+                        help="which database(s) to run against (default: both)")
+    parser.add_argument("--concurrency", type=_concurrency_list, default=[1, 4, 16, 32],
+                        metavar="N,N,...", help="concurrent clients per level "
+                        "(default: 1,4,16,32)")
+    parser.add_argument("--duration", type=float, default=10.0, metavar="SECONDS",
+                        help="measured seconds per level (default: 10)")
+    parser.add_argument("--warmup", type=float, default=2.0, metavar="SECONDS",
+                        help="unmeasured seconds before each level (default: 2)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="uvicorn worker processes (default: 2)")
+    parser.add_argument("--postgres-url",
+                        default=os.environ.get("ORDERMESH_BENCH_POSTGRES_URL",
+                                               DEFAULT_POSTGRES_URL),
+                        help="admin URL; a database ordermesh_bench_<random> is created "
+                        "next to it and dropped afterwards (default: "
+                        "$ORDERMESH_BENCH_POSTGRES_URL or %(default)s)")
+    parser.add_argument("--output", type=Path, default=Path("docs/benchmarks.md"),
+                        help="Markdown file to (re)write (default: docs/benchmarks.md)")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print the results only; leave the Markdown file alone")
+    parser.add_argument("--hold", type=float, default=0.0, metavar="SECONDS",
+                        help="after the levels, keep the last level's load running this "
+                        "long, e.g. to attach py-spy to a worker pid (not measured)")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.warmup < 0 or args.workers < 1:
+        parser.error("--duration must be > 0, --warmup >= 0 and --workers >= 1")
+    return args
+
+
+def _opt(value: float | None, unit: str) -> str:
+    return "n/a" if value is None else f"{value:.1f}{unit}"
+
+
+def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
+    version = sqlite_version() if kind == "sqlite" else postgres_version(args.postgres_url)
+    run = DatabaseRun(kind, version)
+    console.rule(f"[bold]{kind}[/bold] {version}")
+    with fresh_database(kind, args.postgres_url) as url:
+        started = time.perf_counter()
+        with console.status("seeding 1,000 SKUs x 3 locations...") as status:
+            shop = seed_shop(url, SEED, progress=lambda done, total: status.update(
+                f"seeding: {done}/{total} SKUs"))
+        console.print(f"seeded in {time.perf_counter() - started:.1f}s")
+        with running_server(url, args.workers) as server:
+            console.print(f"server {server.base_url}: supervisor pid {server.pid}, "
+                          f"workers {server.worker_pids()}")
+            ledger = Ledger()
+            pg_name = make_url(url).database if kind == "postgres" else None
+            meter = CpuMeter(lambda: server.process_ids()
+                             + (postgres_backends(pg_name) if pg_name else []))
+            for level_no, concurrency in enumerate(args.concurrency):
+                level = asyncio.run(run_level(
+                    server.base_url, shop, ledger, concurrency=concurrency,
+                    duration_s=args.duration, warmup_s=args.warmup,
+                    seed=SEED + level_no, meter=meter))
+                run.levels.append(level)
+                console.print(
+                    f"  c={concurrency:<3} {level.throughput:7.1f} orders/s  "
+                    f"p50 {level.percentile(50):7.1f} ms  p99 {level.percentile(99):7.1f} ms  "
+                    f"errors {level.error_count}  loadgen CPU {level.cpu_percent:.0f}%  "
+                    f"server CPU/order {_opt(level.server_ms_per_order, ' ms')}  "
+                    f"other load {_opt(level.other_percent, '%')}")
+                if level.errors:
+                    console.print(f"    errors: {dict(level.errors)}\n{server.log_tail(10)}")
+            if args.hold > 0:
+                console.print(f"holding load at c={args.concurrency[-1]} for {args.hold:.0f}s")
+                asyncio.run(run_level(server.base_url, shop, ledger,
+                                      concurrency=args.concurrency[-1], duration_s=args.hold,
+                                      warmup_s=0, seed=SEED - 1))
+            stock = asyncio.run(check_stock(server.base_url, shop, ledger))
+        checked = check_ledger(url)
+    run.orders_confirmed = ledger.orders
+    run.orders_in_db = checked.orders_in_db
+    run.drift = checked.drift
+    run.skus_checked = stock.skus_checked
+    run.stock_mismatches = len(stock.mismatches)
+    for mismatch in stock.mismatches[:10]:
+        console.print(f"[red]stock mismatch[/red] {mismatch}")
+    if ledger.transport_errors == 0 and checked.orders_in_db != ledger.orders:
+        run.stock_mismatches += 1
+        console.print(f"[red]{checked.orders_in_db} orders in the database but "
+                      f"{ledger.orders} confirmed[/red]")
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    runs: list[DatabaseRun] = []
+    try:
+        for kind in kinds:
+            runs.append(run_database(kind, args))
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: server stopped, database dropped[/yellow]")
+        return 130
+    setup = (f"uvicorn --workers {args.workers}, server, database and load generator "
+             f"(httpx, one keep-alive connection per client task) on this machine; "
+             f"{args.duration:g}s measured after {args.warmup:g}s warm-up per level; "
+             f"3-line orders over 1,000 SKUs in 3 locations")
+    console.print(rich_table(runs, "Order placement over HTTP (POST /api/v1/orders)"))
+    console.print(setup)
+    for run, line in zip(runs, verification_lines(runs), strict=True):
+        console.print(line, style="green" if run.verified else "bold red")
+    if not args.no_write:
+        command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
+        output = args.output
+        write_markdown(output, markdown(runs, command=command.strip(), repo=REPO_ROOT,
+                                        python=platform.python_version(), settings=setup))
+        console.print(f"wrote {output}")
+    return 0 if all(run.verified for run in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

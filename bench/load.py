@@ -1,0 +1,223 @@
+"""The load generator: N asyncio tasks posting 3-line orders over keep-alive HTTP/1.1.
+
+The tasks share httpx AsyncClients of at most ``CONNECTIONS_PER_CLIENT`` connections
+each, so every task has its own connection and the pools add up to the concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+import orjson
+
+from bench.cpu import CpuMeter, CpuUsage
+from bench.seed import Shop
+
+LINES_PER_ORDER = 3
+CUSTOMER_POOL = 5_000
+REQUEST_TIMEOUT_S = 60.0
+# One AsyncClient per this many connections: httpcore's pool costs CPU that grows with
+# the number of connections it manages (encode/httpx#3215). Measured here against a
+# trivial server: ~1.2 ms CPU per request up to 8 connections per client, ~5 ms with 32
+# in one client, which then made the load generator the bottleneck at c=32.
+CONNECTIONS_PER_CLIENT = 8
+FIRST_NAMES = ("Ada", "Ben", "Chloé", "Dev", "Emre", "Fatima", "Gus", "Hana", "Ivo", "Jun")
+LAST_NAMES = ("Novak", "Okafor", "Park", "Quinn", "Rossi", "Sato", "Tan", "Urban", "Weber")
+CITIES = (("Berlin", "10115", "DE"), ("Paris", "75002", "FR"), ("Amsterdam", "1012", "NL"),
+          ("Madrid", "28013", "ES"), ("Milano", "20121", "IT"), ("Wien", "1010", "AT"))
+
+
+@dataclass
+class Ledger:
+    """Everything the server confirmed with 201, warm-up included: for the checks."""
+
+    orders: int = 0
+    reserved: Counter[str] = field(default_factory=Counter)  # units per SKU
+    transport_errors: int = 0  # the server may or may not have placed these
+
+
+@dataclass
+class LevelResult:
+    concurrency: int
+    duration_s: float
+    latencies_ms: list[float]
+    errors: Counter[str]
+    cpu_s: float  # the load generator's own CPU time
+    usage: CpuUsage | None = None  # the server's and the whole machine's, when known
+
+    @property
+    def successes(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def throughput(self) -> float:
+        return self.successes / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def cpu_percent(self) -> float:
+        """The load generator's CPU time over wall time, in % of one core."""
+        return 100.0 * self.cpu_s / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def server_ms_per_order(self) -> float | None:
+        """CPU of the API server and its database backends per confirmed order."""
+        if self.usage is None or not self.successes:
+            return None
+        return 1000.0 * self.usage.server_s / self.successes
+
+    @property
+    def other_percent(self) -> float | None:
+        """CPU used by everything else on the machine, in % of one core."""
+        if self.usage is None or not self.usage.machine_s:
+            return None
+        other = self.usage.machine_s - self.usage.server_s - self.cpu_s
+        return max(0.0, 100.0 * other / self.duration_s)
+
+    def percentile(self, q: int) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        if len(self.latencies_ms) == 1:
+            return self.latencies_ms[0]
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+
+
+class OrderFactory:
+    """Random but reproducible orders: 3 distinct seeded SKUs, a customer from a pool."""
+
+    def __init__(self, shop: Shop, rng: random.Random) -> None:
+        self.shop = shop
+        self.rng = rng
+
+    def customer(self) -> tuple[dict, dict]:
+        n = self.rng.randrange(CUSTOMER_POOL)
+        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]}"
+        city, postal_code, country = CITIES[n % len(CITIES)]
+        customer = {"email": f"customer{n:05d}@example.com", "name": name}
+        address = {"name": name, "line1": f"Benchstraße {n % 200 + 1}", "city": city,
+                   "postal_code": postal_code, "country": country}
+        return customer, address
+
+    def order(self) -> tuple[bytes, list[tuple[str, int]]]:
+        lines = [(sku, self.rng.randint(1, 3))
+                 for sku in self.rng.sample(self.shop.skus, LINES_PER_ORDER)]
+        customer, address = self.customer()
+        body = {
+            "channel": self.shop.channel,
+            "customer": customer,
+            "shipping_address": address,
+            "lines": [{"sku": sku, "quantity": qty, "unit_price": str(self.shop.prices[sku])}
+                      for sku, qty in lines],
+            "shipping_price": "4.95",
+        }
+        return orjson.dumps(body), lines
+
+
+class _Phase:
+    WARMUP, MEASURE, DONE = range(3)
+
+
+async def run_level(
+    base_url: str, shop: Shop, ledger: Ledger, *, concurrency: int, duration_s: float,
+    warmup_s: float, seed: int, meter: CpuMeter | None = None,
+) -> LevelResult:
+    """Warm up for ``warmup_s``, then measure for ``duration_s``: only requests that
+    complete inside the measured window count, with their latency from send to response."""
+    headers = {"Authorization": f"Bearer {shop.api_key}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    phase = _Phase.WARMUP
+
+    async def worker(client: httpx.AsyncClient, index: int) -> None:
+        factory = OrderFactory(shop, random.Random(seed * 10_007 + index))
+        while phase != _Phase.DONE:
+            body, lines = factory.order()
+            key = {"Idempotency-Key": uuid.uuid4().hex}
+            started = time.perf_counter()
+            try:
+                response = await client.post("/api/v1/orders", content=body, headers=key)
+                outcome = response.status_code
+            except httpx.HTTPError as exc:
+                outcome = type(exc).__name__
+                ledger.transport_errors += 1
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            if outcome == 201:
+                ledger.orders += 1
+                for sku, qty in lines:
+                    ledger.reserved[sku] += qty
+            if phase == _Phase.MEASURE:
+                if outcome == 201:
+                    latencies.append(elapsed_ms)
+                else:
+                    errors[str(outcome)] += 1
+
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for first in range(0, concurrency, CONNECTIONS_PER_CLIENT):
+            size = min(CONNECTIONS_PER_CLIENT, concurrency - first)
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+            clients.append(await stack.enter_async_context(httpx.AsyncClient(
+                base_url=base_url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT_S)))
+        tasks = [asyncio.create_task(worker(clients[i // CONNECTIONS_PER_CLIENT], i))
+                 for i in range(concurrency)]
+        try:
+            await asyncio.sleep(warmup_s)
+            phase = _Phase.MEASURE
+            if meter is not None:
+                meter.start()
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            await asyncio.sleep(duration_s)
+            phase = _Phase.DONE
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            usage = meter.stop() if meter is not None else None
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+    return LevelResult(concurrency, wall, latencies, errors, cpu, usage)
+
+
+@dataclass(frozen=True)
+class StockCheck:
+    skus_checked: int
+    mismatches: list[str]
+
+
+async def check_stock(base_url: str, shop: Shop, ledger: Ledger) -> StockCheck:
+    """GET /api/v1/inventory/{sku} for every seeded SKU: on hand must be untouched and
+    reserved must equal what the 201s confirmed (at least that, after transport errors)."""
+    headers = {"Authorization": f"Bearer {shop.api_key}"}
+    mismatches: list[str] = []
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers,
+                                 timeout=REQUEST_TIMEOUT_S) as client:
+
+        async def one(sku: str) -> None:
+            async with gate:
+                response = await client.get(f"/api/v1/inventory/{sku}")
+            if response.status_code != 200:
+                mismatches.append(f"{sku}: HTTP {response.status_code}")
+                return
+            totals = response.json()["totals"]
+            want = ledger.reserved[sku]
+            exact = ledger.transport_errors == 0
+            if totals["on_hand"] != shop.on_hand[sku] or (
+                totals["reserved"] != want if exact else totals["reserved"] < want
+            ):
+                mismatches.append(f"{sku}: on_hand {totals['on_hand']} (seeded "
+                                  f"{shop.on_hand[sku]}), reserved {totals['reserved']} "
+                                  f"(confirmed {want})")
+
+        await asyncio.gather(*(one(sku) for sku in shop.skus))
+    return StockCheck(len(shop.skus), mismatches)

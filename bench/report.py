@@ -1,0 +1,188 @@
+"""The results: one Rich table on the console and ``docs/benchmarks.md``.
+
+The Markdown file has a generated part and a hand-kept part below ``NOTES_MARKER``; a
+rewrite replaces only the generated part.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.table import Table
+
+from bench.load import LevelResult
+
+NOTES_MARKER = "<!-- notes: kept by hand below -->"
+DEFAULT_NOTES = """
+## Notes
+
+Hand-written observations (profiles, tuning, comparisons) go here; `python -m bench`
+keeps this section when it rewrites the results above.
+"""
+
+HOW_TO_READ = """\
+Each row is one concurrency level: that many client tasks each post an order, wait for
+the answer and post the next, for the measured duration after a short warm-up (warm-up
+requests are not counted). **orders/s** counts only `201 Created` answers completed
+inside the measured window; **p50/p99** are their latencies from send to full response,
+so they include queueing in the server. **errors** are any other status or a transport
+failure. Every order has 3 lines of distinct SKUs, a customer (matched or created by
+e-mail) and a shipping address, and a unique `Idempotency-Key`; each one reserves stock
+and writes the order, the ledger and the outbox in one transaction.
+
+The load generator, the server and the database share this machine, so read the CPU
+columns with the throughput. They are in % of one core (a machine with N cores has N
+times 100%). **loadgen CPU** is the load generator's own CPU time over wall time:
+capacity taken away from the server. **server CPU ms/order** is the CPU time of the
+uvicorn processes plus their PostgreSQL backends, divided by the orders confirmed: the
+cost of one order, steadier than orders/s when other work runs (though on a VM it still
+moves with the host's load); for SQLite the database work happens inside the server.
+**other load** is the CPU everything else on the machine used meanwhile (other jobs, and
+PostgreSQL's background writers); when it is far from 0% the throughput is lower than
+the machine could do alone. After each database run the stock of every SKU is read back
+over the API and compared with what the 201s confirmed, the orders in the database are
+counted, and the ledger is checked for drift."""
+
+
+@dataclass
+class DatabaseRun:
+    kind: str  # sqlite | postgres
+    version: str
+    levels: list[LevelResult] = field(default_factory=list)
+    orders_confirmed: int = 0  # 201s seen by the load generator, warm-up included
+    orders_in_db: int = 0
+    drift: int = 0
+    stock_mismatches: int = 0
+    skus_checked: int = 0
+
+    @property
+    def verified(self) -> bool:
+        return self.drift == 0 and self.stock_mismatches == 0 and self.skus_checked > 0
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def machine() -> str:
+    models = [line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+              if line.startswith("model name")]
+    cpu = models[0] if models else (platform.processor() or platform.machine())
+    ram = next((line.split()[1] for line in _read("/proc/meminfo").splitlines()
+                if line.startswith("MemTotal:")), None)
+    ram_text = f"{int(ram) / 1024 / 1024:.1f} GiB RAM" if ram else "RAM unknown"
+    return f"{cpu}, {os.cpu_count()} cores, {ram_text} ({platform.system()} {platform.release()})"
+
+
+def git_commit(repo: Path) -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True,
+                              check=False).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit} (with uncommitted changes)" if dirty else commit
+
+
+def _fmt_ms(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"  # NaN when nothing succeeded
+
+
+def _rows(runs: list[DatabaseRun]) -> list[list[str]]:
+    rows = []
+    for run in runs:
+        for level in run.levels:
+            errors = str(level.error_count)
+            if level.errors:
+                top = level.errors.most_common(3)
+                errors += " (" + ", ".join(f"{kind}: {n}" for kind, n in top) + ")"
+            server = level.server_ms_per_order
+            other = level.other_percent
+            rows.append([run.kind, str(level.concurrency), f"{level.throughput:.0f}",
+                         _fmt_ms(level.percentile(50)), _fmt_ms(level.percentile(99)),
+                         errors, f"{level.cpu_percent:.0f}%",
+                         "n/a" if server is None else f"{server:.1f}",
+                         "n/a" if other is None else f"{other:.0f}%"])
+    return rows
+
+
+COLUMNS = ["database", "concurrency", "orders/s", "p50 ms", "p99 ms", "errors", "loadgen CPU",
+           "server CPU ms/order", "other load"]
+
+
+def rich_table(runs: list[DatabaseRun], title: str) -> Table:
+    table = Table(title=title)
+    for i, name in enumerate(COLUMNS):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in _rows(runs):
+        table.add_row(*row)
+    return table
+
+
+def _markdown_table(runs: list[DatabaseRun]) -> str:
+    right = [":--"] + ["--:"] * (len(COLUMNS) - 1)
+    lines = ["| " + " | ".join(COLUMNS) + " |", "| " + " | ".join(right) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(runs)]
+    return "\n".join(lines)
+
+
+def verification_lines(runs: list[DatabaseRun]) -> list[str]:
+    out = []
+    for run in runs:
+        verdict = "OK" if run.verified else "FAILED"
+        out.append(
+            f"{run.kind}: {verdict}: {run.orders_in_db} orders placed in total "
+            f"({run.orders_confirmed} confirmed with 201, warm-up included); "
+            f"stock of {run.skus_checked} SKUs read back, {run.stock_mismatches} mismatches; "
+            f"ledger drift in {run.drift} stock rows")
+    return out
+
+
+def markdown(runs: list[DatabaseRun], *, command: str, repo: Path, python: str,
+             settings: str) -> str:
+    versions = [f"Python {python}"] + [
+        f"{'SQLite' if r.kind == 'sqlite' else 'PostgreSQL'} {r.version}" for r in runs]
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join([
+        "# Benchmarks",
+        "",
+        "<!-- results: generated by `python -m bench`; rewritten on every run down to the"
+        " notes marker -->",
+        "",
+        "## Order placement over HTTP",
+        "",
+        f"- **Machine:** {machine()}",
+        f"- **Date:** {now}",
+        f"- **Commit:** {git_commit(repo)}",
+        f"- **Versions:** {', '.join(versions)}",
+        f"- **Command:** `{command}`",
+        f"- **Setup:** {settings}",
+        "",
+        _markdown_table(runs),
+        "",
+        "**Correctness after each run:**",
+        "",
+        *[f"- {line}" for line in verification_lines(runs)],
+        "",
+        "### How to read this",
+        "",
+        HOW_TO_READ,
+        "",
+    ])
+
+
+def write_markdown(path: Path, generated: str) -> None:
+    """Replace the generated part of ``path``, keeping everything from the notes marker on."""
+    existing = path.read_text() if path.exists() else ""
+    _, marker, notes = existing.partition(NOTES_MARKER)
+    kept = marker + notes if marker else NOTES_MARKER + "\n" + DEFAULT_NOTES
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(generated.rstrip("\n") + "\n\n" + kept.rstrip("\n") + "\n")
