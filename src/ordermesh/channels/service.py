@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Engine, bindparam, select
 
 from ordermesh.channels.model import Channel, ChannelKind
 from ordermesh.channels.tables import channels
@@ -25,6 +26,10 @@ class CreateChannel:
 
 
 _BY_CODE = select(channels).where(channels.c.code == bindparam("code"))
+# Channels cannot be changed once created, so each process may remember those it has
+# looked up in each database (every order needs one). Allowing edits or deletes means
+# clearing this.
+_by_code: weakref.WeakKeyDictionary[Engine, dict[str, Channel]] = weakref.WeakKeyDictionary()
 
 
 def _to_channel(row) -> Channel:
@@ -63,10 +68,15 @@ def get_channel(uow: UnitOfWork, channel_id: str) -> Channel:
 
 def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Channel:
     """For callers that were handed a code in their input: an unknown one is bad input."""
+    cache = _by_code.setdefault(uow.engine, {})
+    if (known := cache.get(code)) is not None:
+        return known
     row = uow.execute(_BY_CODE, {"code": code}).first()
     if row is None:
         raise InvalidInput.for_field(field, f"Unknown channel '{code}'", "unknown_channel")
-    return _to_channel(row)
+    channel = _to_channel(row)
+    cache[code] = channel
+    return channel
 
 
 def list_channels(uow: UnitOfWork) -> list[Channel]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ordermesh.customers.model import Customer, normalise_email, normalise_phone
 from ordermesh.customers.tables import customers
@@ -11,6 +11,10 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
 from ordermesh.kit.upsert import insert_ignore_returning
+
+_BY_EMAIL = select(customers).where(customers.c.email == bindparam("email"))
+_BY_PHONE = (select(customers).where(customers.c.phone == bindparam("phone"))
+             .order_by(customers.c.created_at).limit(1))
 
 
 def _to_customer(row) -> Customer:
@@ -30,17 +34,19 @@ def match_or_create(
     now = uow.clock.now()
     row = None
     if email:
-        new = new_id("cus")
-        created = insert_ignore_returning(uow, customers, ("email",), "id", {
-            "id": new, "email": email, "phone": phone, "name": name, "created_at": now,
-            "updated_at": now})
-        if created is not None:
-            record_event(uow, "customer.created", "customer", new, {"email": email})
-            return new
-        row = uow.execute(select(customers).where(customers.c.email == email)).one()
+        # Most orders come from known customers: look first, insert only when missing.
+        row = uow.execute(_BY_EMAIL, {"email": email}).first()
+        if row is None:
+            new = new_id("cus")
+            created = insert_ignore_returning(uow, customers, ("email",), "id", {
+                "id": new, "email": email, "phone": phone, "name": name, "created_at": now,
+                "updated_at": now})
+            if created is not None:
+                record_event(uow, "customer.created", "customer", new, {"email": email})
+                return new
+            row = uow.execute(_BY_EMAIL, {"email": email}).one()  # created concurrently
     elif phone:
-        row = uow.execute(select(customers).where(customers.c.phone == phone)
-                          .order_by(customers.c.created_at).limit(1)).first()
+        row = uow.execute(_BY_PHONE, {"phone": phone}).first()
     if row is None:
         new = new_id("cus")
         uow.execute(insert(customers).values(id=new, email=email, phone=phone, name=name,

@@ -57,14 +57,23 @@ class PriorResult:
     status_code: int
 
 
-def claim(uow: UnitOfWork, idem: IdempotencyKey | None) -> PriorResult | None:
-    """Own ``idem`` for this transaction, or return what the earlier request produced."""
+def claim(
+    uow: UnitOfWork, idem: IdempotencyKey | None, result: PriorResult | None = None
+) -> PriorResult | None:
+    """Own ``idem`` for this transaction, or return what the earlier request produced.
+
+    A use case that already knows what it will create may pass ``result`` and skip
+    ``complete``: it is stored with the claim, and rolled back with it on failure.
+    """
     if idem is None:
         return None
     inserted = insert_ignore_returning(uow, idempotency_keys, ("principal", "key"), "key", {
         "principal": idem.principal, "key": idem.key, "endpoint": idem.endpoint,
-        "fingerprint": idem.fingerprint, "resource_type": None, "resource_id": None,
-        "status_code": None, "created_at": uow.clock.now(),
+        "fingerprint": idem.fingerprint,
+        "resource_type": result.resource_type if result else None,
+        "resource_id": result.resource_id if result else None,
+        "status_code": result.status_code if result else None,
+        "created_at": uow.clock.now(),
     })
     if inserted is not None:
         return None

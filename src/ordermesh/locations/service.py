@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
@@ -73,8 +73,17 @@ def list_locations(uow: UnitOfWork) -> list[Location]:
     return [_to_location(r) for r in uow.execute(select(locations).order_by(locations.c.code))]
 
 
+# A location's id and code never change once created, so each process may remember the
+# pairs it has seen (the hot path of every order needs them). Renaming a code, if it is
+# ever allowed, must clear this.
+_code_by_id: dict[str, str] = {}
+_CODES = select(locations.c.id, locations.c.code).where(
+    locations.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def location_codes(uow: UnitOfWork, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    rows = uow.execute(select(locations.c.id, locations.c.code).where(locations.c.id.in_(ids)))
-    return {r.id: r.code for r in rows}
+    missing = sorted(i for i in ids if i not in _code_by_id)
+    if missing:
+        for row in uow.execute(_CODES, {"ids": missing}):
+            _code_by_id[row.id] = row.code
+    return {i: _code_by_id[i] for i in ids if i in _code_by_id}

@@ -110,7 +110,8 @@ def place_order(
     and the same content, returns the order placed the first time (``replayed``). The
     same ``external_id`` with different content is a conflict.
     """
-    if prior := idempotency.claim(uow, idem):
+    order_id = new_id("ord")
+    if prior := idempotency.claim(uow, idem, idempotency.PriorResult("order", order_id, 201)):
         return Placed(load_order(uow, prior.resource_id), replayed=True)
     channel = channel_by_code(uow, cmd.channel)
     currency = cmd.currency or channel.currency
@@ -127,7 +128,6 @@ def place_order(
     fingerprint = _request_fingerprint(cmd, currency, [price for _, price in priced])
 
     now = uow.clock.now()
-    order_id = new_id("ord")
     lines = [
         OrderLine(i + 1, products[line.sku].id, line.sku, products[line.sku].name,
                   line.quantity, price)
@@ -192,7 +192,6 @@ def place_order(
         allocations=line_allocations,
     )
     record_event(uow, "order.created", "order", order_id, order_event_payload(order))
-    idempotency.complete(uow, idem, "order", order_id, 201)
     uow.commit()
     return Placed(order)
 
