@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from ordermesh.apikeys.model import Role, hash_secret
 from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
+from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
 
 app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
@@ -28,12 +30,23 @@ console = Console()
 LOCAL_KEY_FILE = Path("var/admin-api-key")
 
 
+def _container() -> Container:
+    """The composition root, or a short message (not a traceback) for a bad setting."""
+    try:
+        return build_container()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "ORDERMESH_" + "_".join(str(p) for p in error["loc"]).upper()
+            console.print(f"[red]{name}: {error['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema up to date (creates it when empty)."""
     from ordermesh.migrations import head_revision, upgrade
 
-    container = build_container()
+    container = _container()
     upgrade(container.settings.database_url)
     console.print(f"Database at revision [bold]{head_revision()}[/bold] "
                   f"({container.engine.dialect.name})")
@@ -50,7 +63,7 @@ def serve(
 
     from ordermesh.migrations import SchemaOutOfDate, ensure_up_to_date
 
-    container = build_container()
+    container = _container()
     try:
         ensure_up_to_date(container.engine)
     except SchemaOutOfDate as exc:
@@ -67,7 +80,7 @@ def apikey_create(
     role: Annotated[Role, typer.Option(help="admin, operator or viewer")] = Role.OPERATOR,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    container = build_container()
+    container = _container()
     with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
         key, secret = create_api_key(uow, name, role)
     console.print(f"Created {key.role} key '{key.name}' ({key.id}). Store it now; "
@@ -84,7 +97,7 @@ def demo(
     from ordermesh.demo import has_orders, load_demo
     from ordermesh.kit.errors import DomainError
 
-    container = build_container()
+    container = _container()
     try:
         if if_empty and has_orders(container):
             console.print("Database already has orders; demo data not loaded.")
@@ -103,7 +116,7 @@ def inventory_verify() -> None:
     """Check that every stock counter equals the sum of its ledger movements."""
     from ordermesh.inventory.service import ledger_drift
 
-    container = build_container()
+    container = _container()
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
         drift = ledger_drift(uow)
     if not drift:
@@ -126,7 +139,7 @@ def quickstart(
     from ordermesh.apikeys.tables import api_keys
     from ordermesh.migrations import upgrade
 
-    container = build_container()
+    container = _container()
     upgrade(container.settings.database_url)
     demo(if_empty=True, seed=7)
     secret = LOCAL_KEY_FILE.read_text().strip() if LOCAL_KEY_FILE.exists() else None

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(30, ge=0)
+    sqlite_busy_timeout_ms: int = Field(
+        10_000, ge=0, description="How long a SQLite writer waits for the write lock"
+    )
 
     @field_validator("admin_api_key")
     @classmethod

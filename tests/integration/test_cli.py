@@ -64,3 +64,10 @@ def test_inventory_verify_passes_on_a_clean_ledger_and_fails_on_drift(db_url, cl
     drifted = _run(db_url, "inventory", "verify")
     assert drifted.exit_code == 1
     assert "6" in drifted.output and "5" in drifted.output
+
+
+def test_a_bad_setting_is_named_in_one_line_not_a_traceback(db_url):
+    result = runner.invoke(app, ["db", "upgrade"], env={
+        "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": "too-short"})
+    assert result.exit_code == 2
+    assert "ORDERMESH_ADMIN_API_KEY" in result.output and "Traceback" not in result.output

@@ -75,3 +75,8 @@ def test_cancelling_an_unknown_line_is_refused():
 def test_line_total_counts_only_open_units():
     line = OrderLine(1, "p", "A", "a", 4, Money.of("1.25", "EUR"), cancelled_quantity=1)
     assert line.line_total == Money.of("3.75", "EUR")
+
+
+@pytest.mark.parametrize("text", ["OM-²", "OM-١٢", "OM-", "OM-12a", "XX-000001"])
+def test_only_ascii_digits_make_an_order_number(text):
+    assert parse_order_number(text) is None

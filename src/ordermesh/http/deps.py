@@ -83,9 +83,9 @@ class RequestContext:
         return self.uow(write=False)
 
     def run(self, work: Callable[[UnitOfWork], T]) -> T:
-        """Run a use case in a writing unit of work, again if the database aborted it for a
-        concurrency reason (deadlock, serialization failure, SQLite busy): every use case
-        is one transaction, so a rerun starts from a clean slate."""
+        """Run a use case in a writing unit of work, again if PostgreSQL aborted it for a
+        concurrency reason (deadlock, serialization failure): every use case is one
+        transaction, so a rerun starts from a clean slate."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.uow() as uow:

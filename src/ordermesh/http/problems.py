@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordermesh.kit.db import is_retryable
+from ordermesh.kit.db import is_busy
 from ordermesh.kit.errors import (
     Conflict,
     DomainError,
@@ -128,7 +128,7 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def _database_busy(request: Request, exc: DBAPIError) -> JSONResponse:
-    if not is_retryable(exc):
+    if not is_busy(exc):
         return _unexpected(request, exc)
     response = problem(503, "database-busy", "Try again",
                        "The database was too busy to complete the request; nothing was "

@@ -29,8 +29,6 @@ from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_or_add
 from ordermesh.locations.service import location_by_code, location_codes
 
-MAX_PLAN_ATTEMPTS = 3
-
 
 @dataclass(frozen=True)
 class AdjustStock:
@@ -130,8 +128,13 @@ def stock_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:
     return SkuStock(product.id, sku, levels)
 
 
-def _available(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, dict[str, int]]:
-    rows = uow.execute(_AVAILABLE, {"ids": sorted(set(product_ids))})
+def _available(
+    uow: UnitOfWork, product_ids: Iterable[str], *, lock: bool = False
+) -> dict[str, dict[str, int]]:
+    """Available units per product and location; with ``lock``, the rows stay locked
+    until the transaction ends, taken in (product, location) order."""
+    statement = _LOCK_PRODUCTS if lock else _AVAILABLE
+    rows = uow.execute(statement, {"ids": sorted(set(product_ids))})
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for product_id, location_id, available in rows:
         result[product_id][location_id] = available
@@ -148,6 +151,10 @@ _GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
 _AVAILABLE = (select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
               .where(stock.c.product_id.in_(bindparam("ids", expanding=True))))
 _LEDGER = insert(inventory_movements)
+_LOCK_PRODUCTS = (
+    select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
+    .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
 
 
 def _take(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> bool:
@@ -164,26 +171,16 @@ def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int
 
 
 def _reserve_product(
-    uow: UnitOfWork, product_id: str, quantity: int, snapshot: dict[str, int]
-) -> list[tuple[str, int]] | None:
-    """Reserve ``quantity`` units of one product: ``[(location_id, units)]`` or None."""
-    for _ in range(MAX_PLAN_ATTEMPTS):
-        plan = plan_reservation(snapshot, quantity)
-        if not plan:
-            return None
-        taken: list[tuple[str, int]] = []
-        for location_id, units in plan:
-            if not _take(uow, product_id, location_id, units):
-                break
-            taken.append((location_id, units))
-        else:
-            return taken
-        # Someone else got there first: undo this attempt and plan again on fresh numbers.
-        for location_id, units in taken:
-            _give_back(uow, product_id, location_id, units)
-        snapshot.clear()
-        snapshot.update(_available(uow, [product_id]).get(product_id, {}))
-    return None
+    uow: UnitOfWork, product_id: str, quantity: int, locked: dict[str, int]
+) -> list[tuple[str, int]]:
+    """Reserve ``quantity`` units of one product from rows this transaction has locked
+    and that hold enough: ``[(location_id, units)]``."""
+    plan = plan_reservation(locked, quantity)
+    for location_id, units in plan:
+        # Still the conditional statement: the database re-checks what the lock promised.
+        if not _take(uow, product_id, location_id, units):
+            raise RuntimeError(f"locked stock row {product_id}@{location_id} changed")
+    return plan
 
 
 def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
@@ -207,30 +204,29 @@ def reserve(
 ) -> list[Allocation]:
     """Reserve every request or none (raises ``InsufficientStock`` naming each short SKU).
 
-    Deadlock freedom: lines of the same product are reserved together, products in id
-    order and, within a product, stock rows in location-id order; ``release`` uses the
-    same order. So any two transactions lock stock rows in the same global order.
-    The caller's transaction must be rolled back on ``InsufficientStock``.
+    How: one ``SELECT ... FOR UPDATE`` locks every stock row of the order's products in
+    (product, location) order, so the plan made from it is exact; each planned row is
+    then reserved with the conditional ``UPDATE``, which re-checks it in the database.
+    Every transaction takes stock row locks in that one global order (``release`` too),
+    so concurrent orders cannot deadlock. The caller's transaction must be rolled back
+    on ``InsufficientStock``.
     """
     by_product: dict[str, list[ReservationRequest]] = defaultdict(list)
     for request in requests:
         by_product[request.product_id].append(request)
-    snapshots = _available(uow, by_product)
+    locked = _available(uow, by_product, lock=True)
     allocations: list[Allocation] = []
     shortages: list[Shortage] = []
     for product_id in sorted(by_product):
         lines = by_product[product_id]
         quantity = sum(r.quantity for r in lines)
-        snapshot = snapshots[product_id]
-        if shortages:
-            # The order fails anyway: only find the other short SKUs, lock nothing more.
-            if sum(max(0, v) for v in snapshot.values()) < quantity:
-                shortages.append(_shortage(uow, lines[0].sku, product_id, quantity))
+        rows = locked.get(product_id, {})
+        available = sum(max(0, units) for units in rows.values())
+        if shortages or available < quantity:  # once short, only look for more shortages
+            if available < quantity:
+                shortages.append(Shortage(lines[0].sku, quantity, available))
             continue
-        taken = _reserve_product(uow, product_id, quantity, snapshot)
-        if taken is None:
-            shortages.append(_shortage(uow, lines[0].sku, product_id, quantity))
-            continue
+        taken = _reserve_product(uow, product_id, quantity, rows)
         allocations.extend(_share_out(lines, taken))
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
@@ -241,11 +237,6 @@ def reserve(
         "reference_id": reference[1],
     } for a in allocations])
     return sorted(allocations, key=lambda a: (a.line_no, a.location_id))
-
-
-def _shortage(uow: UnitOfWork, sku: str, product_id: str, quantity: int) -> Shortage:
-    available = _available(uow, [product_id]).get(product_id, {})
-    return Shortage(sku, quantity, max(0, sum(available.values())))
 
 
 def release(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str]) -> None:

@@ -35,7 +35,7 @@ metadata = MetaData(
 )
 
 _WRITE_FLAG = "ordermesh_write"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # SQLite lets one writer in at a time, and its busy handler polls with naps of up to
 # 100 ms, unfairly: under load a writer can lose the race again and again (p99 of
@@ -45,13 +45,16 @@ _sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
     weakref.WeakKeyDictionary())
 
 
-def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Engine:
+def build_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 30,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms)
         _sqlite_write_locks[engine] = threading.Lock()
         return engine
     return create_engine(
@@ -62,14 +65,14 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> En
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # let us issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -106,13 +109,17 @@ class UnitOfWork:
         if lock is not None:
             lock.acquire()
         self._lock = lock
+        conn = None
         try:
             conn = self.engine.connect()
+            conn.info[_WRITE_FLAG] = self.write
+            conn.begin()  # SQLite: BEGIN IMMEDIATE, which may time out waiting
         except BaseException:
+            if conn is not None:
+                conn.info.pop(_WRITE_FLAG, None)
+                conn.close()
             self._release_lock()
             raise
-        conn.info[_WRITE_FLAG] = self.write
-        conn.begin()
         self._conn = conn
         self.committed = False
         return self
@@ -165,8 +172,12 @@ _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization fa
 
 
 def is_retryable(exc: DBAPIError) -> bool:
-    """A transaction the database aborted for concurrency reasons; running it again is safe."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate in _RETRYABLE_SQLSTATES:
-        return True
-    return "database is locked" in str(exc.orig)
+    """A transaction PostgreSQL aborted for concurrency reasons: running it again is safe
+    and likely to succeed at once."""
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    """The database could not do the work now: aborted for concurrency, or SQLite's write
+    lock was not free within ``busy_timeout`` (retrying at once would wait as long again)."""
+    return is_retryable(exc) or "database is locked" in str(exc.orig)

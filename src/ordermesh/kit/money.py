@@ -37,12 +37,15 @@ def minor_unit(currency: str) -> int:
         or len(currency) != 3
         or not currency.isalpha()
         or not currency.isupper()
-        or currency in _NOT_FOR_SALE
         or pycountry.currencies.get(alpha_3=currency) is None
     ):
         raise InvalidInput.for_field(
             "currency", f"'{currency}' is not an ISO 4217 currency code", "invalid_currency"
         )
+    if currency in _NOT_FOR_SALE:
+        raise InvalidInput.for_field(
+            "currency", f"'{currency}' is an ISO 4217 code but not a currency one can sell in",
+            "invalid_currency")
     if currency in _ISO_MINOR_UNIT_OVERRIDES:
         return _ISO_MINOR_UNIT_OVERRIDES[currency]
     return get_currency_precision(currency)

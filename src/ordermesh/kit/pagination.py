@@ -31,7 +31,7 @@ def decode_cursor(cursor: str | None) -> int | None:
             raise ValueError(prefix)
         return number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput.for_field("cursor", "cursor is not one this API returned") from exc
+        raise InvalidInput.for_field("query.cursor", "cursor is not one this API returned") from exc
 
 
 @dataclass

@@ -52,7 +52,8 @@ def order_number(seq: int) -> str:
 
 def parse_order_number(number: str) -> int | None:
     digits = number[len(NUMBER_PREFIX):]
-    if not number.startswith(NUMBER_PREFIX) or not digits.isdigit() or len(digits) > 18:
+    if (not number.startswith(NUMBER_PREFIX) or not digits.isascii() or not digits.isdigit()
+            or len(digits) > 18):
         return None
     return int(number[len(NUMBER_PREFIX):])
 
