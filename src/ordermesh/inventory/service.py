@@ -157,30 +157,11 @@ _LOCK_PRODUCTS = (
     .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
 
 
-def _take(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> bool:
-    """The one conditional statement that reserves: true when the units were there."""
-    params = {"p": product_id, "l": location_id, "q": quantity, "now": uow.clock.now()}
-    return uow.execute(_TAKE, params).rowcount == 1
-
-
 def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> None:
     params = {"p": product_id, "l": location_id, "q": quantity, "now": uow.clock.now()}
     changed = uow.execute(_GIVE_BACK, params).rowcount
     if changed != 1:
         raise RuntimeError(f"stock row {product_id}@{location_id} lost a reservation")
-
-
-def _reserve_product(
-    uow: UnitOfWork, product_id: str, quantity: int, locked: dict[str, int]
-) -> list[tuple[str, int]]:
-    """Reserve ``quantity`` units of one product from rows this transaction has locked
-    and that hold enough: ``[(location_id, units)]``."""
-    plan = plan_reservation(locked, quantity)
-    for location_id, units in plan:
-        # Still the conditional statement: the database re-checks what the lock promised.
-        if not _take(uow, product_id, location_id, units):
-            raise RuntimeError(f"locked stock row {product_id}@{location_id} changed")
-    return plan
 
 
 def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
@@ -215,6 +196,8 @@ def reserve(
     for request in requests:
         by_product[request.product_id].append(request)
     locked = _available(uow, by_product, lock=True)
+    now = uow.clock.now()
+    takes: list[dict] = []
     allocations: list[Allocation] = []
     shortages: list[Shortage] = []
     for product_id in sorted(by_product):
@@ -226,10 +209,15 @@ def reserve(
             if available < quantity:
                 shortages.append(Shortage(lines[0].sku, quantity, available))
             continue
-        taken = _reserve_product(uow, product_id, quantity, rows)
-        allocations.extend(_share_out(lines, taken))
+        plan = plan_reservation(rows, quantity)
+        takes.extend({"p": product_id, "l": loc, "q": units, "now": now} for loc, units in plan)
+        allocations.extend(_share_out(lines, plan))
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
+    # Still the conditional statement, row by row (one round trip): the database itself
+    # re-checks what the lock promised.
+    if uow.execute(_TAKE, takes).rowcount != len(takes):
+        raise RuntimeError("a locked stock row changed under its lock")
     _ledger(uow, [{
         "product_id": a.product_id, "location_id": a.location_id,
         "kind": MovementKind.RESERVATION.value, "on_hand_delta": 0,
