@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[yellow]interrupted: server stopped, database dropped[/yellow]")
         return 130
     setup = (f"uvicorn --workers {args.workers}, server, database and load generator "
-             f"(httpx, one keep-alive connection per client task) on this machine; "
+             f"(aiohttp, one keep-alive connection per client task) on this machine; "
              f"{args.duration:g}s measured after {args.warmup:g}s warm-up per level; "
              f"3-line orders over 1,000 SKUs in 3 locations")
     console.print(rich_table(runs, "Order placement over HTTP (POST /api/v1/orders)"))
