@@ -42,7 +42,8 @@ class ApiKeyList(BaseModel):
 
 @router.post("", status_code=201, summary="Create an API key (admin)")
 def create_api_key(body: ApiKeyCreate, ctx: AdminContext) -> ApiKeyCreated:
-    key, secret = ctx.run(lambda uow: service.create_api_key(uow, body.name, body.role))
+    idem = ctx.idempotency(body)
+    key, secret = ctx.run(lambda uow: service.create_api_key(uow, body.name, body.role, idem))
     return ApiKeyCreated(**ApiKeyRead.of(key).model_dump(), key=secret)
 
 

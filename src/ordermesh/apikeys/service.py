@@ -8,9 +8,10 @@ from sqlalchemy import insert, select, update
 
 from ordermesh.apikeys.model import ApiKey, Principal, Role, generate_secret, hash_secret
 from ordermesh.apikeys.tables import api_keys
+from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import InvalidInput, NotFound, Unauthenticated
+from ordermesh.kit.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 
@@ -25,8 +26,16 @@ def _to_key(row) -> ApiKey:
     )
 
 
-def create_api_key(uow: UnitOfWork, name: str, role: Role) -> tuple[ApiKey, str]:
-    """Returns the key record and its secret; the secret is never retrievable again."""
+def create_api_key(
+    uow: UnitOfWork, name: str, role: Role, idem: idempotency.IdempotencyKey | None = None
+) -> tuple[ApiKey, str]:
+    """Returns the key record and its secret; the secret is never retrievable again, so a
+    retry with the same Idempotency-Key is a conflict naming the key already created."""
+    if prior := idempotency.claim(uow, idem):
+        raise Conflict(
+            f"This Idempotency-Key already created API key {prior.resource_id}; its secret "
+            "was shown once and cannot be shown again (revoke it and create a new one if "
+            "it was lost)", extra={"existing_key_id": prior.resource_id})
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput.for_field("name", "name must be 1 to 100 characters")
@@ -38,6 +47,7 @@ def create_api_key(uow: UnitOfWork, name: str, role: Role) -> tuple[ApiKey, str]
         key_hash=hash_secret(secret), created_at=now,
     ))
     record_event(uow, "apikey.created", "apikey", key_id, {"name": name, "role": role.value})
+    idempotency.complete(uow, idem, "apikey", key_id, 201)
     uow.commit()
     return ApiKey(key_id, name, role, secret[:10], now, None), secret
 

@@ -57,6 +57,7 @@ def match_or_create(
     if missing:
         uow.execute(update(customers).where(customers.c.id == row.id)
                     .values(**missing, updated_at=now))
+        record_event(uow, "customer.updated", "customer", row.id, {"added": sorted(missing)})
     return row.id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from ordermesh.kit.idempotency import IdempotencyKey, fingerprint
 from ordermesh.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 255
+MAX_ENDPOINT = 200
 MAX_ATTEMPTS = 3
 T = TypeVar("T")
 
@@ -39,6 +41,7 @@ class PrincipalCache:
         self.max_entries = max_entries
         self._entries: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # bumped by clear(): a lookup that began before is not kept
 
     def get(self, secret: str) -> Principal | None:
         entry = self._entries.get(secret)
@@ -49,9 +52,12 @@ class PrincipalCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.generation += 1
 
-    def put(self, secret: str, principal: Principal) -> None:
+    def put(self, secret: str, principal: Principal, generation: int) -> None:
         with self._lock:
+            if generation != self.generation:
+                return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[secret] = (principal, time.monotonic() + self.ttl)
@@ -112,10 +118,11 @@ def get_container(request: Request) -> Container:
 
 
 def _look_up(container: Container, secret: str) -> Principal:
+    generation = container.principals.generation
     env_key = container.settings.admin_api_key
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
         principal = authenticate(uow, secret, env_key.get_secret_value() if env_key else None)
-    container.principals.put(secret, principal)
+    container.principals.put(secret, principal, generation)
     return principal
 
 
@@ -158,6 +165,8 @@ def _context(allowed: frozenset[Role] | None):
                 f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
             )
         endpoint = f"{request.method} {request.url.path}"
+        if len(endpoint) > MAX_ENDPOINT:  # fits the column; still one value per path
+            endpoint = f"{request.method} sha256:{hashlib.sha256(endpoint.encode()).hexdigest()}"
         return RequestContext(container, principal, endpoint, idempotency_key)
 
     return dependency

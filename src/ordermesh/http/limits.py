@@ -36,6 +36,14 @@ def _nul_fields(value: Any, path: str = "") -> list[str]:
     return found
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _is_json(content_type: bytes) -> bool:
     media = content_type.split(b";")[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
@@ -83,6 +91,11 @@ class RequestGuard:
                 415, "unsupported-media-type", "Unsupported media type",
                 "Send the body as JSON with 'Content-Type: application/json'", path))
             return
+        if body and (b"\x00" in body or not _is_utf8(body)):
+            await self._reply(send, 400, _problem(
+                400, "malformed-json", "Malformed JSON",
+                "The body must be JSON encoded as UTF-8, without NUL bytes", path))
+            return
         if fields := self._nul_fields(scope, body):
             await self._reply(send, 422, _problem(
                 422, "nul-character", "Invalid input",
@@ -110,7 +123,8 @@ class RequestGuard:
         fields += [f"query.{k}" for k, v in parse_qsl(query, keep_blank_values=True)
                    if "\x00" in k or "\x00" in v]
         if _JSON_NUL.search(body):
-            with contextlib.suppress(ValueError):  # malformed JSON: the handler says so
+            # Malformed (or absurdly nested) JSON: the handler refuses it with a 400.
+            with contextlib.suppress(ValueError, RecursionError):
                 fields += _nul_fields(json.loads(body))
         return fields
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 
-from ordermesh.catalog.service import get_product_by_sku, resolve_skus
+from ordermesh.catalog.service import get_product, get_product_by_sku, resolve_skus
 from ordermesh.inventory.model import (
     AdjustmentReason,
     Allocation,
@@ -28,6 +28,8 @@ from ordermesh.kit.errors import Conflict, InsufficientStock, Shortage
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_or_add
 from ordermesh.locations.service import location_by_code, location_codes
+
+MAX_ON_HAND = 1_000_000_000  # per SKU and location; the counters are 32-bit integers
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,21 @@ def adjust_stock(
     uow: UnitOfWork, cmd: AdjustStock, idem: idempotency.IdempotencyKey | None = None
 ) -> SkuStock:
     if prior := idempotency.claim(uow, idem):
-        return stock_for_sku(uow, prior.resource_id)
+        return stock_for_sku(uow, get_product(uow, prior.resource_id).sku)
     product = resolve_skus(uow, [cmd.sku], ["sku"])[cmd.sku]
     location = location_by_code(uow, cmd.location)
     now = uow.clock.now()
     key = and_(stock.c.product_id == product.id, stock.c.location_id == location.id)
     if cmd.quantity_delta > 0:
-        uow.execute(insert_or_add(
+        added = uow.execute(insert_or_add(
             uow, stock, ["product_id", "location_id"],
             {"product_id": product.id, "location_id": location.id,
              "on_hand": cmd.quantity_delta, "reserved": 0, "updated_at": now},
-            ["on_hand"],
-        ))
+            ["on_hand"], at_most=MAX_ON_HAND,
+        ).returning(stock.c.on_hand)).first()
+        if added is None:
+            raise Conflict(f"{cmd.sku} at {cmd.location} would exceed {MAX_ON_HAND} units "
+                           "on hand, the most one stock row holds")
     else:
         changed = uow.execute(
             update(stock).where(key, stock.c.on_hand + cmd.quantity_delta >= stock.c.reserved)
@@ -108,7 +113,7 @@ def adjust_stock(
         "sku": cmd.sku, "location": cmd.location, "quantity_delta": cmd.quantity_delta,
         "reason": cmd.reason.value,
     })
-    idempotency.complete(uow, idem, "sku", cmd.sku, 201)
+    idempotency.complete(uow, idem, "product", product.id, 201)
     result = stock_for_sku(uow, cmd.sku)
     uow.commit()
     return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 import pycountry
@@ -26,7 +26,10 @@ _NOT_FOR_SALE = frozenset({"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XBA", "XBB
                            "XBD", "XDR", "XSU", "XUA"})
 
 # ISO 4217 minor units where CLDR's (Babel's) accounting precision differs from ISO.
-_ISO_MINOR_UNIT_OVERRIDES = {"HUF": 2, "TWD": 2, "ISK": 0, "UGX": 0}
+_ISO_MINOR_UNIT_OVERRIDES = {
+    "HUF": 2, "TWD": 2, "ISK": 0, "UGX": 0, "ALL": 2, "AFN": 2, "IRR": 2, "KPW": 2, "LAK": 2,
+    "LBP": 2, "MGA": 2, "MMK": 2, "RSD": 2, "SOS": 2, "SYP": 2, "YER": 2, "IQD": 3,
+}
 
 
 @lru_cache(maxsize=512)
@@ -83,13 +86,15 @@ class Money:
         if not value.is_finite():
             raise InvalidInput.for_field(field, "amount must be a finite number")
         digits = minor_unit(currency)
-        exponent = value.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > digits:
+        if abs(value) >= MAX_AMOUNT:
+            raise InvalidInput.for_field(field, f"amount '{amount}' is out of range")
+        with localcontext() as exact_context:  # wide enough that nothing is rounded away
+            exact_context.prec = 100
+            fits = value == value.quantize(Decimal(1).scaleb(-digits))
+        if not fits:
             raise InvalidInput.for_field(
                 field, f"{currency} amounts have at most {digits} decimal places, got '{amount}'"
             )
-        if abs(value) >= MAX_AMOUNT:
-            raise InvalidInput.for_field(field, f"amount '{amount}' is out of range")
         return cls.of(value, currency)
 
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ordermesh.kit.db import UnitOfWork
@@ -44,11 +44,11 @@ def insert_ignore_returning(
 
 def insert_or_add(
     uow: UnitOfWork, table: Table, conflict_columns: list[str], values: dict[str, Any],
-    add_columns: list[str],
+    add_columns: list[str], at_most: int | None = None,
 ) -> Any:
-    """INSERT, or on conflict add the given columns' values to the existing row."""
+    """INSERT, or on conflict add the given columns' values to the existing row; with
+    ``at_most``, only while every sum stays at most that (else no row is changed)."""
     stmt = _insert(uow.dialect, table).values(**values)
-    return stmt.on_conflict_do_update(
-        index_elements=conflict_columns,
-        set_={col: table.c[col] + stmt.excluded[col] for col in add_columns},
-    )
+    sums = {col: table.c[col] + stmt.excluded[col] for col in add_columns}
+    where = and_(*(total <= at_most for total in sums.values())) if at_most else None
+    return stmt.on_conflict_do_update(index_elements=conflict_columns, set_=sums, where=where)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 from ordermesh.orders import changes, queries, service
 from ordermesh.orders.model import CancelRequest, OrderStatus, ShippingAddress
@@ -56,10 +57,13 @@ def place_order(body: OrderCreate, ctx: WriteContext) -> Response:
                     headers={REPLAYED_HEADER: "true"} if placed.replayed else None)
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def _utc(value: datetime | None, name: str) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput.for_field(f"query.{name}", "date is out of range") from exc
 
 
 @router.get("", summary="List orders, newest first")
@@ -73,7 +77,8 @@ def list_orders(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> OrderPage:
-    flt = queries.OrderFilter(channel, status, customer, _utc(created_from), _utc(created_to))
+    flt = queries.OrderFilter(channel, status, customer, _utc(created_from, "created_from"),
+                              _utc(created_to, "created_to"))
     with ctx.read_uow() as uow:
         page = queries.list_orders(uow, flt, limit=limit, cursor=cursor)
     return OrderPage(items=[OrderSummary.of(o) for o in page.items], next_cursor=page.next_cursor)
