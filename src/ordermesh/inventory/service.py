@@ -133,13 +133,10 @@ def stock_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:
     return SkuStock(product.id, sku, levels)
 
 
-def _available(
-    uow: UnitOfWork, product_ids: Iterable[str], *, lock: bool = False
-) -> dict[str, dict[str, int]]:
-    """Available units per product and location; with ``lock``, the rows stay locked
-    until the transaction ends, taken in (product, location) order."""
-    statement = _LOCK_PRODUCTS if lock else _AVAILABLE
-    rows = uow.execute(statement, {"ids": sorted(set(product_ids))})
+def _lock_available(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Available units per product and location; the rows stay locked until the
+    transaction ends, taken in (product, location) order."""
+    rows = uow.execute(_LOCK_PRODUCTS, {"ids": sorted(set(product_ids))})
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for product_id, location_id, available in rows:
         result[product_id][location_id] = available
@@ -153,8 +150,6 @@ _TAKE = (update(stock).where(_ROW, stock.c.on_hand - stock.c.reserved >= bindpar
          .values(reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
 _GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
               .values(reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
-_AVAILABLE = (select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
-              .where(stock.c.product_id.in_(bindparam("ids", expanding=True))))
 _LEDGER = insert(inventory_movements)
 _LOCK_PRODUCTS = (
     select(stock.c.product_id, stock.c.location_id, stock.c.on_hand - stock.c.reserved)
@@ -162,11 +157,14 @@ _LOCK_PRODUCTS = (
     .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
 
 
-def _give_back(uow: UnitOfWork, product_id: str, location_id: str, quantity: int) -> None:
-    params = {"p": product_id, "l": location_id, "q": quantity, "now": uow.clock.now()}
-    changed = uow.execute(_GIVE_BACK, params).rowcount
-    if changed != 1:
-        raise RuntimeError(f"stock row {product_id}@{location_id} lost a reservation")
+def _allocation_movements(
+    allocations: list[Allocation], kind: MovementKind, sign: int, reference: tuple[str, str]
+) -> list[dict]:
+    return [{
+        "product_id": a.product_id, "location_id": a.location_id, "kind": kind.value,
+        "on_hand_delta": 0, "reserved_delta": sign * a.quantity,
+        "reference_type": reference[0], "reference_id": reference[1],
+    } for a in allocations]
 
 
 def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
@@ -200,7 +198,7 @@ def reserve(
     by_product: dict[str, list[ReservationRequest]] = defaultdict(list)
     for request in requests:
         by_product[request.product_id].append(request)
-    locked = _available(uow, by_product, lock=True)
+    locked = _lock_available(uow, by_product)
     now = uow.clock.now()
     takes: list[dict] = []
     allocations: list[Allocation] = []
@@ -223,27 +221,22 @@ def reserve(
     # re-checks what the lock promised.
     if uow.execute(_TAKE, takes).rowcount != len(takes):
         raise RuntimeError("a locked stock row changed under its lock")
-    _ledger(uow, [{
-        "product_id": a.product_id, "location_id": a.location_id,
-        "kind": MovementKind.RESERVATION.value, "on_hand_delta": 0,
-        "reserved_delta": a.quantity, "reference_type": reference[0],
-        "reference_id": reference[1],
-    } for a in allocations])
+    _ledger(uow, _allocation_movements(allocations, MovementKind.RESERVATION, 1, reference))
     return sorted(allocations, key=lambda a: (a.line_no, a.location_id))
 
 
 def release(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str]) -> None:
-    """Give back exactly what was reserved, in the same lock order as ``reserve``."""
+    """Give back exactly what was reserved, in the same lock order as ``reserve``, with
+    one conditional statement per row (one round trip)."""
+    if not allocations:
+        return
     ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
-    for alloc in ordered:
-        _give_back(uow, alloc.product_id, alloc.location_id, alloc.quantity)
-    if ordered:
-        _ledger(uow, [{
-            "product_id": a.product_id, "location_id": a.location_id,
-            "kind": MovementKind.RELEASE.value, "on_hand_delta": 0,
-            "reserved_delta": -a.quantity, "reference_type": reference[0],
-            "reference_id": reference[1],
-        } for a in ordered])
+    now = uow.clock.now()
+    params = [{"p": a.product_id, "l": a.location_id, "q": a.quantity, "now": now}
+              for a in ordered]
+    if uow.execute(_GIVE_BACK, params).rowcount != len(params):
+        raise RuntimeError("a stock row lost a reservation: counters no longer match orders")
+    _ledger(uow, _allocation_movements(ordered, MovementKind.RELEASE, -1, reference))
 
 
 @dataclass(frozen=True)
