@@ -14,7 +14,7 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 
 
 @dataclass(frozen=True)
@@ -51,20 +51,18 @@ def create_product(
         return get_product(uow, prior.resource_id)
     product_id = new_id("prd")
     dims = product.dimensions
-    inserted = uow.execute(
-        insert_ignore(uow, products, ["sku"]).values(
-            id=product_id, sku=product.sku, name=product.name,
-            price_amount=product.price.amount if product.price else None,
-            price_currency=product.price.currency if product.price else None,
-            tax_class=product.tax_class.value, category=product.category,
-            weight_grams=product.weight_grams,
-            length_mm=dims.length_mm if dims else None,
-            width_mm=dims.width_mm if dims else None,
-            height_mm=dims.height_mm if dims else None,
-            handling=sorted(h.value for h in product.handling),
-            created_at=uow.clock.now(),
-        ).returning(products.c.id)
-    ).first()
+    inserted = insert_ignore_returning(uow, products, ("sku",), "id", dict(
+        id=product_id, sku=product.sku, name=product.name,
+        price_amount=product.price.amount if product.price else None,
+        price_currency=product.price.currency if product.price else None,
+        tax_class=product.tax_class.value, category=product.category,
+        weight_grams=product.weight_grams,
+        length_mm=dims.length_mm if dims else None,
+        width_mm=dims.width_mm if dims else None,
+        height_mm=dims.height_mm if dims else None,
+        handling=sorted(h.value for h in product.handling),
+        created_at=uow.clock.now(),
+    ))
     if inserted is None:
         raise Conflict(f"A product with SKU '{product.sku}' already exists")
     record_event(uow, "product.created", "product", product_id, {"sku": product.sku})

@@ -14,7 +14,7 @@ from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import check_currency
 from ordermesh.kit.outbox import record_event
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,10 @@ def create_channel(
         return get_channel(uow, prior.resource_id)
     check_currency(cmd.currency)
     channel = Channel(new_id("chn"), cmd.code, cmd.name, cmd.kind, cmd.currency, uow.clock.now())
-    inserted = uow.execute(
-        insert_ignore(uow, channels, ["code"]).values(
-            id=channel.id, code=channel.code, name=channel.name, kind=channel.kind.value,
-            currency=channel.currency, created_at=channel.created_at,
-        ).returning(channels.c.id)
-    ).first()
+    inserted = insert_ignore_returning(uow, channels, ("code",), "id", dict(
+        id=channel.id, code=channel.code, name=channel.name, kind=channel.kind.value,
+        currency=channel.currency, created_at=channel.created_at,
+    ))
     if inserted is None:
         raise Conflict(f"A channel with code '{cmd.code}' already exists")
     record_event(uow, "channel.created", "channel", channel.id,

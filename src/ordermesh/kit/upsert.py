@@ -17,11 +17,6 @@ def _insert(dialect: str, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-def insert_ignore(uow: UnitOfWork, table: Table, conflict_columns: list[str]) -> Any:
-    """INSERT that does nothing when a row with the same key exists."""
-    return _insert(uow.dialect, table).on_conflict_do_nothing(index_elements=conflict_columns)
-
-
 @lru_cache(maxsize=64)
 def _insert_ignore_returning(
     dialect: str, table: Table, conflict_columns: tuple[str, ...], returning: str
@@ -34,7 +29,8 @@ def insert_ignore_returning(
     uow: UnitOfWork, table: Table, conflict_columns: tuple[str, ...], returning: str,
     values: dict[str, Any],
 ) -> Any:
-    """``insert_ignore`` returning one column (a row when inserted, none on conflict).
+    """INSERT that does nothing when a row with the same key exists, returning one column:
+    a row when inserted, None on conflict.
 
     The statement is built once per dialect and table: hot paths pay only for executing.
     """

@@ -10,7 +10,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
-from ordermesh.kit.upsert import insert_ignore
+from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.locations.model import Address, Capability, Location, LocationKind
 from ordermesh.locations.tables import locations
 
@@ -35,16 +35,14 @@ def create_location(
     if (location.latitude is None) != (location.longitude is None):
         raise InvalidInput.for_field("latitude", "give both latitude and longitude, or neither")
     location_id = new_id("loc")
-    inserted = uow.execute(
-        insert_ignore(uow, locations, ["code"]).values(
-            id=location_id, code=location.code, name=location.name, kind=location.kind.value,
-            address=asdict(location.address) if location.address else None,
-            latitude=location.latitude, longitude=location.longitude,
-            can_ship=Capability.SHIP in location.capabilities,
-            can_pickup=Capability.PICKUP in location.capabilities,
-            created_at=uow.clock.now(),
-        ).returning(locations.c.id)
-    ).first()
+    inserted = insert_ignore_returning(uow, locations, ("code",), "id", dict(
+        id=location_id, code=location.code, name=location.name, kind=location.kind.value,
+        address=asdict(location.address) if location.address else None,
+        latitude=location.latitude, longitude=location.longitude,
+        can_ship=Capability.SHIP in location.capabilities,
+        can_pickup=Capability.PICKUP in location.capabilities,
+        created_at=uow.clock.now(),
+    ))
     if inserted is None:
         raise Conflict(f"A location with code '{location.code}' already exists")
     record_event(uow, "location.created", "location", location_id,
