@@ -10,15 +10,15 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ordermesh.http.problems import PROBLEM_JSON, problem_body
+
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _NUL_MESSAGE = "may not contain NUL (U+0000) characters"
 
 
 def _problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> bytes:
-    return json.dumps({"type": f"urn:ordermesh:problem:{code}", "title": title,
-                       "status": status, "detail": detail, "instance": path,
-                       "code": code, **extra}).encode()
+    return json.dumps(problem_body(status, code, title, detail, path, **extra)).encode()
 
 
 def _nul_fields(value: Any, path: str = "") -> list[str]:
@@ -136,7 +136,7 @@ class RequestGuard:
     @staticmethod
     async def _reply(send: Send, status: int, body: bytes) -> None:
         await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/problem+json"),
+            (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(body)).encode()),
         ]})
         await send({"type": "http.response.body", "body": body})

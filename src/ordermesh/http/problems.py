@@ -50,18 +50,18 @@ _TITLES = {
 }
 
 
+def problem_body(
+    status: int, code: str, title: str, detail: str, instance: str, **extra: Any
+) -> dict[str, Any]:
+    """The one shape of every error this API answers with."""
+    return {"type": f"urn:ordermesh:problem:{code}", "title": title, "status": status,
+            "detail": detail, "instance": instance, "code": code, **extra}
+
+
 def problem(
     status: int, code: str, title: str, detail: str, instance: str, **extra: Any
 ) -> JSONResponse:
-    body = {
-        "type": f"urn:ordermesh:problem:{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-        "code": code,
-        **extra,
-    }
+    body = problem_body(status, code, title, detail, instance, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
