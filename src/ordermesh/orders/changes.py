@@ -93,8 +93,7 @@ def cancel_order(
         subtotal_amount=totals.subtotal.amount, shipping_amount=totals.shipping.amount,
         total_amount=totals.total.amount, updated_at=uow.clock.now(),
     ))
-    if fully:
-        check_transition(order.status, OrderStatus.CANCELLED)
+    if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         _record_transition(uow, order, OrderStatus.CANCELLED, reason)
     updated = load_order(uow, order.id)
     payload = order_event_payload(updated)

@@ -92,12 +92,15 @@ def _priced_lines(cmd: PlaceOrder, currency: str) -> list[tuple[PlaceLine, Money
     return priced
 
 
-def _request_fingerprint(cmd: PlaceOrder, currency: str, prices: list[Money]) -> str:
+def _request_fingerprint(
+    cmd: PlaceOrder, currency: str, prices: list[Money], shipping: Money
+) -> str:
+    """The order's content with amounts as validated, so "5" and "5.00" are the same."""
     body = asdict(cmd)
     body["currency"] = currency
     for line, price in zip(body["lines"], prices, strict=True):
         line["unit_price"] = str(price.amount)
-    body["shipping_price"] = str(Money.exact(cmd.shipping_price, currency).amount)
+    body["shipping_price"] = str(shipping.amount)
     return idempotency.fingerprint(body)
 
 
@@ -125,7 +128,7 @@ def place_order(
     if shipping.is_negative():
         raise InvalidInput.for_field("shipping_price", "shipping_price must not be negative")
     products = resolve_skus(uow, [line.sku for line, _ in priced])
-    fingerprint = _request_fingerprint(cmd, currency, [price for _, price in priced])
+    fingerprint = _request_fingerprint(cmd, currency, [price for _, price in priced], shipping)
 
     now = uow.clock.now()
     lines = [
