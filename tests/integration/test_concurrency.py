@@ -104,3 +104,28 @@ def test_a_reader_following_the_event_log_during_a_rush_sees_every_event_once(
         everything = read_events(u, after=0, limit=10_000)
     assert len(seen) == len(set(seen)) == len(everything)
     assert seen == [e.id for e in everything]
+
+
+def test_concurrent_retries_with_one_key_or_one_external_id_place_one_order(client, uow):
+    from ordermesh.kit.idempotency import IdempotencyKey
+
+    shop(client, {"A": {"ber": 100}})
+    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)])
+    by_external_id = PlaceOrder(channel="web", lines=[PlaceLine("A", 2, 1)],
+                                external_id="AMZ-77")
+    key = IdempotencyKey("env-admin", "retry-storm", "POST /api/v1/orders", "f" * 64)
+    barrier = threading.Barrier(16)
+    ids: list[str] = []
+
+    def place(i: int) -> None:
+        barrier.wait()
+        with uow(actor=f"retry-{i}") as u:
+            placed = (place_order(u, command, key) if i % 2
+                      else place_order(u, by_external_id))
+        ids.append(placed.order.id)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(place, range(16)))
+    assert len(ids) == 16 and len(set(ids)) == 2
+    assert stock_of(client, "A")["totals"]["reserved"] == 3
+    assert len(ok(client.get("/api/v1/orders"))["items"]) == 2
