@@ -14,8 +14,9 @@ from ordermesh.catalog.model import Product
 from ordermesh.catalog.service import create_product
 from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.service import CreateChannel, create_channel
+from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.model import AdjustmentReason
-from ordermesh.inventory.service import AdjustStock, adjust_stock, ledger_drift
+from ordermesh.inventory.service import AdjustStock, adjust_stock
 from ordermesh.kit.clock import SystemClock
 from ordermesh.kit.db import UnitOfWork, build_engine
 from ordermesh.kit.money import Money

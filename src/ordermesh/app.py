@@ -15,6 +15,8 @@ from ordermesh.http import problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
 from ordermesh.inventory.api import router as inventory_router
+from ordermesh.inventory.availability_api import router as availability_router
+from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
 
@@ -42,7 +44,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
-    routers = (channels_router, locations_router, products_router, inventory_router,
+    routers = (channels_router, locations_router, products_router, allocation_router,
+               availability_router, inventory_router,
                customers_router, orders_router, events_router, apikeys_router)
     for router in routers:
         app.include_router(router)

@@ -112,23 +112,54 @@ def demo(
 
 
 @inventory_app.command("verify")
-def inventory_verify() -> None:
+def inventory_verify(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Reset drifting counters to what the ledger says")] = False,
+) -> None:
     """Check that every stock counter equals the sum of its ledger movements."""
-    from ordermesh.inventory.service import ledger_drift
+    from ordermesh.inventory.ledger import ledger_drift, repair_drift
 
     container = _container()
-    with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        drift = ledger_drift(uow)
+    with UnitOfWork(container.engine, container.clock, actor="cli:inventory-verify",
+                    write=repair) as uow:
+        drift = repair_drift(uow) if repair else ledger_drift(uow)
+        names = _drift_names(uow, drift)
     if not drift:
         console.print("[green]Stock counters and ledger agree.[/green]")
         return
-    table = Table("product", "location", "on_hand", "ledger on_hand", "reserved",
-                  "ledger reserved")
+    table = Table("counter", "of", "at / channel", "counters", "ledger")
     for d in drift:
-        table.add_row(d.product_id, d.location_id, str(d.on_hand), str(d.ledger_on_hand),
-                      str(d.reserved), str(d.ledger_reserved))
+        first, second = (d.key[1], d.key[0]) if d.kind == "channel" else d.key
+        table.add_row(d.kind, names.get(first, first), names.get(second, second),
+                      _counts(d.counters), _counts(d.ledger))
     console.print(table)
+    if repair:
+        console.print(f"[yellow]Repaired {len(drift)} counter row(s) from the ledger.[/yellow]")
+        return
     raise typer.Exit(1)
+
+
+def _counts(values: dict[str, int]) -> str:
+    return ", ".join(f"{name} {value}" for name, value in values.items())
+
+
+def _drift_names(uow, drift) -> dict[str, str]:
+    """SKUs, location codes and channel codes for the ids in a drift report."""
+    from sqlalchemy import select
+
+    from ordermesh.catalog.tables import products
+    from ordermesh.channels.tables import channels
+    from ordermesh.locations.tables import locations
+
+    ids = {i for d in drift for i in d.key}
+    if not ids:
+        return {}
+    names = {}
+    for table, column in ((products, products.c.sku), (locations, locations.c.code),
+                          (channels, channels.c.code)):
+        for row in uow.execute(select(table.c.id, column).where(table.c.id.in_(ids))):
+            names[row[0]] = row[1]
+    return names
 
 
 @app.command()

@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from ordermesh.inventory.service import ledger_drift
+from ordermesh.inventory.ledger import ledger_drift
 from tests.helpers import ok, shop, stock_of
 
 pytestmark = pytest.mark.e2e

@@ -63,7 +63,12 @@ def test_inventory_verify_passes_on_a_clean_ledger_and_fails_on_drift(db_url, cl
     engine.dispose()
     drifted = _run(db_url, "inventory", "verify")
     assert drifted.exit_code == 1
-    assert "6" in drifted.output and "5" in drifted.output
+    assert "TEE" in drifted.output and "ber" in drifted.output
+    assert "on_hand 6" in drifted.output and "on_hand 5" in drifted.output
+    repaired = _run(db_url, "inventory", "verify", "--repair")
+    assert repaired.exit_code == 0 and "Repaired 1" in repaired.output
+    assert _run(db_url, "inventory", "verify").exit_code == 0
+    assert ok(client.get("/api/v1/inventory/TEE"))["totals"]["on_hand"] == 5
 
 
 def test_a_bad_setting_is_named_in_one_line_not_a_traceback(db_url):

@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from ordermesh.inventory.service import ledger_drift
+from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
 from tests.helpers import ok, shop, stock_of

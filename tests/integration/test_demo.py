@@ -12,7 +12,7 @@ from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.tables import channels
 from ordermesh.cli import app
 from ordermesh.demo import build_plan, has_orders, load_demo
-from ordermesh.inventory.service import ledger_drift
+from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import stock
 from ordermesh.kit.clock import as_utc
 from ordermesh.orders.tables import order_lines, orders

@@ -1,4 +1,4 @@
-from ordermesh.inventory.service import ledger_drift
+from ordermesh.inventory.ledger import ledger_drift
 from tests.helpers import add_stock, make_location, make_product, ok, order_body, shop, stock_of
 
 

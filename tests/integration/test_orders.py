@@ -162,10 +162,10 @@ def test_every_change_is_in_the_event_log_in_order(client):
     events = ok(client.get("/api/v1/events", params={"limit": 1000}))["items"]
     types = [e["type"] for e in events]
     assert types == ["channel.created", "location.created", "product.created",
-                     "inventory.adjusted", "customer.created", "order.created",
-                     "order.cancelled"]
+                     "inventory.adjusted", "inventory.back_in_stock", "customer.created",
+                     "order.created", "order.cancelled"]
     assert [e["position"] for e in events] == list(range(1, len(events) + 1))
-    created = events[5]
+    created = events[6]
     assert created["aggregate_id"] == order["id"]
     assert created["payload"]["lines"][0] == {"line_no": 1, "sku": "TEE", "quantity": 2,
                                               "cancelled_quantity": 0, "unit_price": "5.00"}

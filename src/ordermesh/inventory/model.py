@@ -7,9 +7,14 @@ from dataclasses import dataclass
 
 
 class MovementKind(enum.StrEnum):
-    ADJUSTMENT = "adjustment"  # on_hand changed by a person or a system (receipt, count, loss)
-    RESERVATION = "reservation"  # reserved up for an order line
-    RELEASE = "release"  # reserved down: cancellation
+    ADJUSTMENT = "adjustment"  # on_hand changed by a person or a system (loss, correction)
+    RECEIPT = "receipt"  # on_hand up: supply arrived (purchase order, return, production)
+    COUNT = "count"  # on_hand set to a counted quantity: the difference is booked
+    RESERVATION = "reservation"  # reserved up for an order line or a hold
+    RELEASE = "release"  # reserved down: cancellation, expired hold
+    TRANSFER_OUT = "transfer_out"  # on_hand down at the sender
+    TRANSFER_IN = "transfer_in"  # in_transit up at the receiver, later in_transit -> on_hand
+    DAMAGE = "damage"  # on_hand <-> damaged, or damaged written off
 
 
 class AdjustmentReason(enum.StrEnum):

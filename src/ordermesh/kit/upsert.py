@@ -48,3 +48,13 @@ def insert_or_add(
     sums = {col: table.c[col] + stmt.excluded[col] for col in add_columns}
     where = and_(*(total <= at_most for total in sums.values())) if at_most else None
     return stmt.on_conflict_do_update(index_elements=conflict_columns, set_=sums, where=where)
+
+
+def upsert(
+    uow: UnitOfWork, table: Table, conflict_columns: list[str], values: dict[str, Any],
+    set_columns: list[str],
+) -> Any:
+    """INSERT, or on conflict overwrite the given columns with the new values."""
+    stmt = _insert(uow.dialect, table).values(**values)
+    return stmt.on_conflict_do_update(index_elements=conflict_columns,
+                                      set_={col: stmt.excluded[col] for col in set_columns})

@@ -7,7 +7,7 @@ from dataclasses import replace
 from sqlalchemy import delete, insert, update
 
 from ordermesh.inventory.model import Allocation
-from ordermesh.inventory.service import release
+from ordermesh.inventory.reserving import release
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition
@@ -70,7 +70,7 @@ def cancel_order(
         )
     plan = plan_cancellation(order.lines, requests)
     releases = _releases(order, plan)
-    release(uow, releases, ("order", order.id))
+    release(uow, releases, ("order", order.id), order.channel_id)
     for rel in releases:
         uow.execute(update(order_allocations).where(
             order_allocations.c.order_seq == order.seq,

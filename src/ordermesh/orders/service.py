@@ -11,7 +11,7 @@ from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code
 from ordermesh.customers.service import match_or_create
 from ordermesh.inventory.model import ReservationRequest
-from ordermesh.inventory.service import reserve
+from ordermesh.inventory.reserving import reserve
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
@@ -163,6 +163,7 @@ def place_order(
         [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
          for line in lines],
         ("order", order_id),
+        channel.id,
     )
     uow.execute(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,

@@ -1,0 +1,135 @@
+"""How much of a product one channel may sell, and where: safety stock, location
+eligibility, quotas and exclusions. Pure rules over a snapshot of stock rows.
+
+The model, in the words a merchant uses:
+
+- **Safety stock** at a location is never sold on any channel.
+- **Free** stock at a location is on hand minus reserved minus safety stock.
+- A **quota** rings fence a number of units of a product for one channel: a fixed
+  number, or a share of the sellable stock (on hand minus safety, over every location).
+  The channel's own open reservations (orders and holds) count against it. A channel
+  with a quota sells at most its quota; channels without one may not touch the
+  unused part of anyone's quota, and share what is left.
+- An **exclusion** means the channel never sells the product.
+- A channel sells only from the locations it may be served from.
+
+When quotas add up to more than the free stock, channels with a quota are served first
+come, first served, and channels without one get nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+BASIS_POINTS = 10_000
+
+
+class RuleKind(enum.StrEnum):
+    QUOTA = "quota"
+    EXCLUDE = "exclude"
+
+
+class RuleScope(enum.StrEnum):
+    SKU = "sku"
+    CATEGORY = "category"
+
+
+@dataclass(frozen=True)
+class StockRow:
+    location_id: str
+    on_hand: int
+    reserved: int
+    safety: int = 0
+
+    @property
+    def free(self) -> int:
+        return max(0, self.on_hand - self.reserved - self.safety)
+
+    @property
+    def sellable(self) -> int:
+        return max(0, self.on_hand - self.safety)
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """The rule that applies to one channel for one product."""
+
+    kind: RuleKind
+    units: int | None = None
+    share_bp: int | None = None
+
+    def quota(self, sellable: int) -> int:
+        if self.units is not None:
+            return self.units
+        return sellable * (self.share_bp or 0) // BASIS_POINTS
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    allocated: int  # units the quota gives the channel now
+    reserved: int  # units the channel holds reserved
+    remaining: int  # what it may still sell
+
+
+@dataclass(frozen=True)
+class ChannelAvailability:
+    """What one channel may sell of one product now, and why."""
+
+    available: int
+    by_location: dict[str, int]  # free units at each location the channel may use
+    on_hand: int  # at those locations
+    reserved: int
+    safety: int
+    fenced_for_others: int  # free units the channel may not take: others' quotas
+    quota: QuotaUse | None = None
+    excluded: bool = False
+    free_elsewhere: int = 0  # free units at locations this channel may not use
+    notes: list[str] = field(default_factory=list)
+
+
+def channel_availability(
+    rows: list[StockRow],
+    channel_id: str,
+    rules: dict[str, ChannelRule],
+    channel_reserved: dict[str, int],
+    eligible: frozenset[str] | None = None,
+) -> ChannelAvailability:
+    """What ``channel_id`` may sell, given every stock row of the product, the rule of
+    each channel that has one (``rules``), the units each of those channels holds
+    reserved, and the locations that may serve this channel (``None``: all)."""
+    usable = [r for r in rows if eligible is None or r.location_id in eligible]
+    by_location = {r.location_id: r.free for r in usable if r.free > 0}
+    total_free = sum(r.free for r in rows)
+    sellable = sum(r.sellable for r in rows)
+    remaining = {
+        other: max(0, rule.quota(sellable) - channel_reserved.get(other, 0))
+        for other, rule in rules.items() if rule.kind is RuleKind.QUOTA
+    }
+    common = {
+        "by_location": by_location,
+        "on_hand": sum(r.on_hand for r in usable),
+        "reserved": sum(r.reserved for r in usable),
+        "safety": sum(min(r.safety, max(0, r.on_hand - r.reserved)) for r in usable),
+        "free_elsewhere": total_free - sum(by_location.values()),
+    }
+    own = rules.get(channel_id)
+    reachable = sum(by_location.values())
+    if own is not None and own.kind is RuleKind.EXCLUDE:
+        return ChannelAvailability(0, **{**common, "by_location": {}}, fenced_for_others=0,
+                                   excluded=True)
+    if own is not None:
+        use = QuotaUse(own.quota(sellable), channel_reserved.get(channel_id, 0),
+                       remaining[channel_id])
+        return ChannelAvailability(min(use.remaining, reachable), **common,
+                                   fenced_for_others=0, quota=use)
+    fenced = min(total_free, sum(remaining.values()))
+    return ChannelAvailability(min(reachable, total_free - fenced), **common,
+                               fenced_for_others=fenced)
+
+
+def effective_rule(
+    product_rule: ChannelRule | None, category_rule: ChannelRule | None
+) -> ChannelRule | None:
+    """A rule for the product itself wins over one for its category."""
+    return product_rule if product_rule is not None else category_rule

@@ -1,0 +1,127 @@
+"""Reading what limits a sale: safety stock, channel sources, quotas and exclusions.
+
+Used inside reservations (under the product's stock row locks) and by availability.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, or_, select
+
+from ordermesh.catalog.tables import products
+from ordermesh.inventory.allocation import ChannelRule, RuleKind, RuleScope, effective_rule
+from ordermesh.inventory.tables import (
+    allocation_rules,
+    channel_reserved,
+    channel_sources,
+    safety_stock_defaults,
+    stock_policies,
+)
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.locations.tables import locations
+
+
+class SourceKind:
+    LOCATION = "location"
+    LOCATION_KIND = "location_kind"
+    COUNTRY = "country"
+
+
+@dataclass(frozen=True)
+class ProductPolicy:
+    category: str | None
+    low_stock_threshold: int | None
+    lead_time_days: int | None
+    rules: dict[str, ChannelRule]  # the effective rule of every channel that has one
+    channel_reserved: dict[str, int]  # units held by each channel with a quota
+
+
+@dataclass(frozen=True)
+class Policies:
+    products: dict[str, ProductPolicy]
+    safety_defaults: dict[tuple[str, str], int]  # (location, category or '') -> units
+    eligible: frozenset[str] | None  # locations that may serve the channel; None: all
+
+    def safety(self, product_id: str, location_id: str, own: int | None) -> int:
+        if own is not None:
+            return own
+        category = self.products[product_id].category or ""
+        found = self.safety_defaults.get((location_id, category))
+        if found is None:
+            found = self.safety_defaults.get((location_id, ""), 0)
+        return found
+
+
+_PRODUCTS = (
+    select(products.c.id, products.c.category, stock_policies.c.low_stock_threshold,
+           stock_policies.c.lead_time_days)
+    .select_from(products.outerjoin(stock_policies, stock_policies.c.product_id == products.c.id))
+    .where(products.c.id.in_(bindparam("ids", expanding=True))))
+_RULES = select(allocation_rules).where(or_(
+    and_(allocation_rules.c.scope == RuleScope.SKU.value,
+         allocation_rules.c.scope_value.in_(bindparam("ids", expanding=True))),
+    and_(allocation_rules.c.scope == RuleScope.CATEGORY.value,
+         allocation_rules.c.scope_value.in_(bindparam("cats", expanding=True)))))
+_SAFETY = select(safety_stock_defaults.c.location_id, safety_stock_defaults.c.category,
+                 safety_stock_defaults.c.quantity).where(
+    safety_stock_defaults.c.category.in_(bindparam("cats", expanding=True)))
+_SOURCES = select(channel_sources.c.kind, channel_sources.c.value).where(
+    channel_sources.c.channel_id == bindparam("channel"))
+_CHANNEL_RESERVED = select(channel_reserved).where(
+    channel_reserved.c.product_id.in_(bindparam("ids", expanding=True)),
+    channel_reserved.c.channel_id.in_(bindparam("channels", expanding=True)))
+
+
+def eligible_locations(uow: UnitOfWork, channel_id: str) -> frozenset[str] | None:
+    sources = list(uow.execute(_SOURCES, {"channel": channel_id}))
+    if not sources:
+        return None
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for kind, value in sources:
+        wanted[kind].add(value)
+    rows = uow.execute(select(locations.c.id, locations.c.kind, locations.c.address))
+    return frozenset(
+        r.id for r in rows
+        if r.id in wanted[SourceKind.LOCATION] or r.kind in wanted[SourceKind.LOCATION_KIND]
+        or (r.address or {}).get("country") in wanted[SourceKind.COUNTRY])
+
+
+def _rule(row) -> ChannelRule:
+    return ChannelRule(RuleKind(row.kind), row.units, row.share_bp)
+
+
+def load_policies(uow: UnitOfWork, channel_id: str, product_ids: Iterable[str]) -> Policies:
+    ids = sorted(set(product_ids))
+    meta = {r.id: r for r in uow.execute(_PRODUCTS, {"ids": ids})}
+    categories = sorted({r.category for r in meta.values() if r.category})
+    by_sku: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
+    by_category: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
+    for row in uow.execute(_RULES, {"ids": ids, "cats": categories}):
+        target = by_sku if row.scope == RuleScope.SKU.value else by_category
+        target[row.scope_value][row.channel_id] = _rule(row)
+    effective: dict[str, dict[str, ChannelRule]] = {}
+    quota_channels: set[str] = set()
+    for pid in ids:
+        category = meta[pid].category if pid in meta else None
+        own, shared = by_sku.get(pid, {}), by_category.get(category or "", {})
+        rules = {c: rule for c in own.keys() | shared.keys()
+                 if (rule := effective_rule(own.get(c), shared.get(c))) is not None}
+        effective[pid] = rules
+        quota_channels |= {c for c, r in rules.items() if r.kind is RuleKind.QUOTA}
+    held: dict[str, dict[str, int]] = defaultdict(dict)
+    if quota_channels:
+        for row in uow.execute(_CHANNEL_RESERVED, {"ids": ids,
+                                                   "channels": sorted(quota_channels)}):
+            held[row.product_id][row.channel_id] = row.reserved
+    safety = {(r.location_id, r.category): r.quantity
+              for r in uow.execute(_SAFETY, {"cats": [*categories, ""]})}
+    policies = {
+        pid: ProductPolicy(
+            meta[pid].category, meta[pid].low_stock_threshold, meta[pid].lead_time_days,
+            effective[pid], held.get(pid, {}))
+        for pid in ids if pid in meta
+    }
+    return Policies(policies, safety, eligible_locations(uow, channel_id))

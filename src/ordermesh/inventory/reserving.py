@@ -1,0 +1,165 @@
+"""Reserving stock for orders and holds, and giving it back.
+
+``reserve`` and ``release`` are building blocks for other features' use cases: they run
+inside the caller's transaction and never commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import and_, bindparam, select, update
+
+from ordermesh.inventory.allocation import StockRow, channel_availability
+from ordermesh.inventory.ledger import book
+from ordermesh.inventory.levels import levels, record_level_events
+from ordermesh.inventory.model import (
+    Allocation,
+    MovementKind,
+    ReservationRequest,
+    plan_reservation,
+)
+from ordermesh.inventory.policy import load_policies
+from ordermesh.inventory.tables import channel_reserved, stock
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import InsufficientStock, Shortage
+from ordermesh.kit.upsert import insert_or_add
+
+# Hot-path statements are built once: building and cache-keying a statement costs more
+# Python time than executing it.
+_ROW = and_(stock.c.product_id == bindparam("p"), stock.c.location_id == bindparam("l"))
+_TAKE = (update(stock).where(_ROW, stock.c.on_hand - stock.c.reserved >= bindparam("q"))
+         .values(reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
+_GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
+              .values(reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
+_CHANNEL_GIVE_BACK = (
+    update(channel_reserved)
+    .where(channel_reserved.c.channel_id == bindparam("c"),
+           channel_reserved.c.product_id == bindparam("p"),
+           channel_reserved.c.reserved >= bindparam("q"))
+    .values(reserved=channel_reserved.c.reserved - bindparam("q")))
+_LOCK_PRODUCTS = (
+    select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
+           stock.c.safety_stock)
+    .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
+
+
+def _allocation_movements(
+    allocations: list[Allocation], kind: MovementKind, sign: int, reference: tuple[str, str],
+    channel_id: str,
+) -> list[dict]:
+    return [{
+        "product_id": a.product_id, "location_id": a.location_id, "kind": kind.value,
+        "reserved_delta": sign * a.quantity, "channel_id": channel_id,
+        "reference_type": reference[0], "reference_id": reference[1],
+    } for a in allocations]
+
+
+def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
+               ) -> list[Allocation]:
+    """Hand a product's reserved units to its order lines, in line order."""
+    allocations = []
+    pool = [[loc, units] for loc, units in taken]
+    for request in sorted(requests, key=lambda r: r.line_no):
+        needed = request.quantity
+        for slot in pool:
+            give = min(needed, slot[1])
+            if give:
+                allocations.append(Allocation(request.line_no, request.product_id, slot[0], give))
+                slot[1] -= give
+                needed -= give
+    return allocations
+
+
+def _add_channel_reserved(uow: UnitOfWork, channel_id: str, units: dict[str, int]) -> None:
+    for product_id in sorted(units):
+        uow.execute(insert_or_add(uow, channel_reserved, ["channel_id", "product_id"], {
+            "channel_id": channel_id, "product_id": product_id,
+            "reserved": units[product_id]}, ["reserved"]))
+
+
+def reserve(
+    uow: UnitOfWork, requests: list[ReservationRequest], reference: tuple[str, str],
+    channel_id: str,
+) -> list[Allocation]:
+    """Reserve every request for ``channel_id``, or none (raises ``InsufficientStock``
+    naming each SKU the channel cannot have).
+
+    How: one ``SELECT ... FOR UPDATE`` locks every stock row of the requested products in
+    (product, location) order. Everything that limits the channel (safety stock, the
+    locations that may serve it, quotas, exclusions, what each channel holds) is read
+    while those locks are held, so the plan made from it is exact: any other
+    reservation of these products waits for this transaction. Each planned row is then
+    reserved with the conditional ``UPDATE``, which re-checks it in the database. Every
+    transaction takes stock row locks in that one global order (``release`` too), then
+    channel counters, so concurrent orders cannot deadlock. The caller's transaction must
+    be rolled back on ``InsufficientStock``.
+    """
+    by_product: dict[str, list[ReservationRequest]] = defaultdict(list)
+    for request in requests:
+        by_product[request.product_id].append(request)
+    rows: dict[str, list] = defaultdict(list)
+    for row in uow.execute(_LOCK_PRODUCTS, {"ids": sorted(by_product)}):
+        rows[row.product_id].append(row)
+    policies = load_policies(uow, channel_id, by_product)
+    now = uow.clock.now()
+    takes: list[dict] = []
+    allocations: list[Allocation] = []
+    shortages: list[Shortage] = []
+    taken_units: dict[str, int] = {}
+    before, after = {}, {}
+    for product_id in sorted(by_product):
+        lines = by_product[product_id]
+        quantity = sum(r.quantity for r in lines)
+        snapshot = [StockRow(r.location_id, r.on_hand, r.reserved,
+                             policies.safety(product_id, r.location_id, r.safety_stock))
+                    for r in rows[product_id]]
+        policy = policies.products[product_id]
+        can = channel_availability(snapshot, channel_id, policy.rules, policy.channel_reserved,
+                                   policies.eligible)
+        if shortages or can.available < quantity:  # once short, only look for more shortages
+            if can.available < quantity:
+                shortages.append(Shortage(lines[0].sku, quantity, can.available))
+            continue
+        plan = plan_reservation(can.by_location, quantity)
+        takes.extend({"p": product_id, "l": loc, "q": units, "now": now} for loc, units in plan)
+        allocations.extend(_share_out(lines, plan))
+        taken_units[product_id] = quantity
+        level = sum(r.on_hand - r.reserved for r in snapshot)
+        before[product_id] = (lines[0].sku, policy.low_stock_threshold, level)
+        after[product_id] = level - quantity
+    if shortages:
+        raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
+    if uow.execute(_TAKE, takes).rowcount != len(takes):
+        raise RuntimeError("a locked stock row changed under its lock")
+    _add_channel_reserved(uow, channel_id, taken_units)
+    book(uow, _allocation_movements(allocations, MovementKind.RESERVATION, 1, reference,
+                                    channel_id))
+    record_level_events(uow, before, after)
+    return sorted(allocations, key=lambda a: (a.line_no, a.location_id))
+
+
+def release(
+    uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str], channel_id: str
+) -> None:
+    """Give back exactly what was reserved for ``channel_id``, in the same lock order as
+    ``reserve``, with one conditional statement per row."""
+    if not allocations:
+        return
+    ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
+    product_ids = {a.product_id for a in ordered}
+    before = levels(uow, product_ids)
+    now = uow.clock.now()
+    params = [{"p": a.product_id, "l": a.location_id, "q": a.quantity, "now": now}
+              for a in ordered]
+    if uow.execute(_GIVE_BACK, params).rowcount != len(params):
+        raise RuntimeError("a stock row lost a reservation: counters no longer match orders")
+    units: dict[str, int] = defaultdict(int)
+    for a in ordered:
+        units[a.product_id] += a.quantity
+    given = [{"c": channel_id, "p": p, "q": q} for p, q in sorted(units.items())]
+    if uow.execute(_CHANNEL_GIVE_BACK, given).rowcount != len(given):
+        raise RuntimeError("a channel gave back more than it held reserved")
+    book(uow, _allocation_movements(ordered, MovementKind.RELEASE, -1, reference, channel_id))
+    record_level_events(uow, before)
