@@ -71,13 +71,15 @@ class Availability:
     returns_expected: int
 
 
-def _supply(uow: UnitOfWork, ids: list[str], today: date
-            ) -> tuple[dict[str, list[Incoming]], dict[str, int]]:
+def supply_for(uow: UnitOfWork, ids: list[str], today: date
+               ) -> tuple[dict[str, list[Incoming]], dict[tuple[str, str], int]]:
+    """Incoming supply per product (overdue supply dated today), and customer returns
+    expected per (product, location)."""
     incoming: dict[str, list[Incoming]] = defaultdict(list)
-    returns: dict[str, int] = defaultdict(int)
+    returns: dict[tuple[str, str], int] = defaultdict(int)
     for r in uow.execute(_SUPPLY, {"ids": ids}):
         if r.kind == "return":  # condition unknown until inspected: not promised
-            returns[r.product_id] += r.outstanding
+            returns[(r.product_id, r.location_id)] += r.outstanding
             continue
         incoming[r.product_id].append(Incoming(r.location_id, max(r.expected_date, today),
                                                r.outstanding, r.kind, r.reference))
@@ -120,7 +122,7 @@ def availability(
         stock_rows[row.product_id].append(row)
     policies = load_policies(uow, channel.id, ids)
     today = uow.clock.now().date()
-    incoming, returns = _supply(uow, ids, today)
+    incoming, returns = supply_for(uow, ids, today)
     codes = location_codes(uow, {r.location_id for rows in stock_rows.values() for r in rows}
                            | {i.location_id for items in incoming.values() for i in items})
     eligible = policies.eligible
@@ -143,6 +145,8 @@ def availability(
         usable.sort(key=lambda i: (i.expected_date or date.max, i.location_id))
         result.append(Availability(
             sku, pid, channel.code, now, sorted(views, key=lambda v: v.location_code), usable,
-            _by_date(rows, usable, channel.id, policies, pid), returns.get(pid, 0)))
+            _by_date(rows, usable, channel.id, policies, pid),
+            sum(n for (p, loc), n in returns.items()
+                if p == pid and (eligible is None or loc in eligible))))
     return result
 

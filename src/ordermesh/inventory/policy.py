@@ -93,7 +93,11 @@ def _rule(row) -> ChannelRule:
     return ChannelRule(RuleKind(row.kind), row.units, row.share_bp)
 
 
-def load_policies(uow: UnitOfWork, channel_id: str, product_ids: Iterable[str]) -> Policies:
+def load_policies(
+    uow: UnitOfWork, channel_id: str | None, product_ids: Iterable[str]
+) -> Policies:
+    """Everything that limits selling these products on ``channel_id`` (``None``: no
+    particular channel, every location eligible)."""
     ids = sorted(set(product_ids))
     meta = {r.id: r for r in uow.execute(_PRODUCTS, {"ids": ids})}
     categories = sorted({r.category for r in meta.values() if r.category})
@@ -124,4 +128,5 @@ def load_policies(uow: UnitOfWork, channel_id: str, product_ids: Iterable[str]) 
             effective[pid], held.get(pid, {}))
         for pid in ids if pid in meta
     }
-    return Policies(policies, safety, eligible_locations(uow, channel_id))
+    eligible = eligible_locations(uow, channel_id) if channel_id else None
+    return Policies(policies, safety, eligible)

@@ -58,3 +58,8 @@ def upsert(
     stmt = _insert(uow.dialect, table).values(**values)
     return stmt.on_conflict_do_update(index_elements=conflict_columns,
                                       set_={col: stmt.excluded[col] for col in set_columns})
+
+
+def dialect_insert(uow: UnitOfWork, table: Table) -> Any:
+    """The dialect's own INSERT, which has ``on_conflict_do_nothing/update``."""
+    return _insert(uow.dialect, table)
