@@ -17,6 +17,8 @@ from ordermesh.http.limits import RequestGuard
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.inventory.availability_api import router as availability_router
 from ordermesh.inventory.health_api import router as inventory_health_router
+from ordermesh.inventory.holds_api import router as reservations_router
+from ordermesh.inventory.moves_api import router as moves_api_router
 from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
@@ -46,8 +48,9 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
     routers = (channels_router, locations_router, products_router, allocation_router,
-               availability_router, inventory_health_router, inventory_router,
-               customers_router, orders_router, events_router, apikeys_router)
+               availability_router, inventory_health_router, moves_api_router,
+               inventory_router,
+               customers_router, orders_router, reservations_router, events_router, apikeys_router)
     for router in routers:
         app.include_router(router)
     # For the Allow header of a 405: every method each path takes.

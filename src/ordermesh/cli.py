@@ -52,6 +52,19 @@ def db_upgrade() -> None:
                   f"({container.engine.dialect.name})")
 
 
+def _migrated_container():
+    """The container, refusing (exit 2) a database whose schema is not the latest."""
+    from ordermesh.migrations import SchemaOutOfDate, ensure_up_to_date
+
+    container = _container()
+    try:
+        ensure_up_to_date(container.engine)
+    except SchemaOutOfDate as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return container
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
@@ -61,17 +74,42 @@ def serve(
     """Serve the API and its docs."""
     import uvicorn
 
-    from ordermesh.migrations import SchemaOutOfDate, ensure_up_to_date
-
-    container = _container()
-    try:
-        ensure_up_to_date(container.engine)
-    except SchemaOutOfDate as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    container = _migrated_container()
     settings = container.settings
     uvicorn.run("ordermesh.bootstrap:app_from_env", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="info")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(
+        "--once", help="Run every job once, then exit (for cron and tests)")] = False,
+    interval: Annotated[float, typer.Option(
+        min=0.1, help="Seconds to wait after a pass in which no job had work")] = 5.0,
+) -> None:
+    """Run the background jobs (hold expiry, forecast refresh) until stopped with SIGTERM
+    or Ctrl-C."""
+    import logging
+
+    from ordermesh.worker import Worker
+
+    container = _migrated_container()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        result = Worker(container, interval=interval).run(once=once)
+    finally:
+        container.engine.dispose()
+    if not once:
+        return
+    for name, done in result.done.items():
+        console.print(f"{name}: {done} done")
+    for name in result.busy:
+        console.print(f"[yellow]{name}: database busy, not done[/yellow]")
+    for name in result.failed:
+        console.print(f"[red]{name}: failed (see the log)[/red]")
+    if result.busy or result.failed:
+        raise typer.Exit(1)
 
 
 @apikey_app.command("create")

@@ -8,13 +8,14 @@ which orders need), so several workers share the work without doing any twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, literal, select, update
+from sqlalchemy import and_, bindparam, func, literal, select, update
 
 from ordermesh.inventory.forecast import Forecast, forecast_demand
 from ordermesh.inventory.sales import daily_sales
-from ordermesh.inventory.tables import demand_forecasts, stock
+from ordermesh.inventory.tables import demand_forecasts, inventory_movements, stock
+from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.upsert import dialect_insert
 
@@ -47,13 +48,19 @@ def _add_missing_rows(uow: UnitOfWork) -> None:
     ).on_conflict_do_nothing())
 
 
-def history(series: list[int]) -> list[int]:
-    """A series without the days before the first sale: a product that started
-    selling a month ago has a month of history, not five months of zero demand."""
-    for i, units in enumerate(series):
-        if units:
-            return series[i:]
-    return []
+def _first_days(uow: UnitOfWork, claimed: list) -> dict[tuple[str, str], date]:
+    """The day each (product, location) first had a stock movement: its history starts
+    there. A product stocked a month ago has a month of history, not five months of zero
+    demand; one stocked for months that sold only lately keeps its quiet months."""
+    m = inventory_movements.c
+    rows = uow.execute(
+        select(m.product_id, m.location_id, func.min(m.occurred_at))
+        .where(m.product_id.in_(bindparam("pids", expanding=True)),
+               m.location_id.in_(bindparam("lids", expanding=True)))
+        .group_by(m.product_id, m.location_id),
+        {"pids": sorted({r.product_id for r in claimed}),
+         "lids": sorted({r.location_id for r in claimed})})
+    return {(p, loc): as_utc(first).date() for p, loc, first in rows if first is not None}
 
 
 def refresh_forecasts(uow: UnitOfWork, limit: int = 200) -> int:
@@ -69,10 +76,14 @@ def refresh_forecasts(uow: UnitOfWork, limit: int = 200) -> int:
     sales = daily_sales(uow, today - timedelta(days=HISTORY_DAYS), HISTORY_DAYS,
                         product_ids={r.product_id for r in claimed},
                         location_ids={r.location_id for r in claimed})
+    first_days = _first_days(uow, claimed)
+    start = today - timedelta(days=HISTORY_DAYS)
     rows = []
     for r in claimed:
-        fitted: Forecast = forecast_demand(history(sales.get((r.product_id, r.location_id), [])),
-                                           HORIZON_DAYS)
+        key = (r.product_id, r.location_id)
+        skip = max(0, (first_days.get(key, today) - start).days)
+        series = sales.get(key, [0] * HISTORY_DAYS)[skip:]
+        fitted: Forecast = forecast_demand(series, HORIZON_DAYS)
         rows.append({"p": r.product_id, "l": r.location_id, "method": fitted.method.value,
                      "daily": [round(v, 4) for v in fitted.daily],
                      "sigma": round(fitted.sigma, 4), "at": now})
@@ -86,5 +97,5 @@ def stored_forecasts(uow: UnitOfWork, product_ids: list[str]) -> dict[tuple[str,
     rows = uow.execute(select(demand_forecasts).where(
         d.product_id.in_(bindparam("ids", expanding=True)), d.method != PENDING),
         {"ids": sorted(set(product_ids))})
-    return {(r.product_id, r.location_id): (r.method, list(r.daily), r.sigma, r.computed_at)
-            for r in rows}
+    return {(r.product_id, r.location_id):
+            (r.method, list(r.daily), r.sigma, as_utc(r.computed_at)) for r in rows}

@@ -42,6 +42,14 @@ class StockLevel:
 
 
 @dataclass(frozen=True)
+class SkuQuantity:
+    """A line of a request: units of a SKU (a hold, a transfer, a receipt of one)."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
 class ReservationRequest:
     line_no: int
     product_id: str

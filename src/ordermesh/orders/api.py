@@ -35,6 +35,7 @@ def _command(body: OrderCreate) -> service.PlaceOrder:
         if body.shipping_address else None,
         lines=[service.PlaceLine(ln.sku, ln.quantity, ln.unit_price) for ln in body.lines],
         shipping_price=body.shipping_price,
+        reservation_id=body.reservation_id,
         note=body.note,
     )
 

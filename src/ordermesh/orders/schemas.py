@@ -50,6 +50,11 @@ class OrderCreate(BaseModel):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_price: MoneyString = Decimal(0)
     note: str | None = Field(None, max_length=500)
+    reservation_id: str | None = Field(
+        None, min_length=1, max_length=40,
+        description="A hold of the same channel (`POST /api/v1/reservations`) whose units "
+                    "the order takes over; units beyond it are reserved as usual and the "
+                    "rest of the hold is released")
 
 
 class CancelLineIn(BaseModel):

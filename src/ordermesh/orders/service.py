@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code
 from ordermesh.customers.service import match_or_create
+from ordermesh.inventory.holds import convert_hold
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
 from ordermesh.kit import idempotency
@@ -62,6 +63,7 @@ class PlaceOrder:
     shipping_address: ShippingAddress | None = None
     shipping_price: Decimal = Decimal(0)
     note: str | None = None
+    reservation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,13 +160,13 @@ def place_order(
         return _existing_external_order(uow, channel.id, cmd, fingerprint)
     seq = inserted.seq
 
-    allocations = reserve(
-        uow,
-        [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
-         for line in lines],
-        ("order", order_id),
-        channel.id,
-    )
+    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
+                for line in lines]
+    if cmd.reservation_id:
+        allocations = convert_hold(uow, cmd.reservation_id, channel.id, requests,
+                                   ("order", order_id))
+    else:
+        allocations = reserve(uow, requests, ("order", order_id), channel.id)
     uow.execute(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
