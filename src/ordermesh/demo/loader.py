@@ -17,6 +17,7 @@ from rich.console import Console
 from ordermesh.catalog.model import Dimensions, Product
 from ordermesh.catalog.service import create_product
 from ordermesh.channels.service import CreateChannel, create_channel, list_channels
+from ordermesh.demo.allocation import set_up_allocation
 from ordermesh.demo.catalogue import CHANNELS, LOCATIONS, PRODUCTS
 from ordermesh.demo.people import make_people
 from ordermesh.demo.stocking import StockMove, plan_stock
@@ -171,5 +172,6 @@ def load_demo(container: Container, seed: int = 7, progress: Console | None = No
         f"out; {counts['deliveries']} supplier deliveries, {counts['written_off']} write-offs")
     say(f"Changes: {counts['cancelled']} cancelled, {counts['partly_cancelled']} cancelled in "
         f"part, {counts['held']} on hold")
+    say(set_up_allocation(loader.uow, container.clock.now(), seed))
     return (f"{len(CHANNELS)} channels, {len(LOCATIONS)} locations, {len(PRODUCTS)} products, "
             f"{placed} orders, {len(loader.customers)} customers")
