@@ -23,7 +23,7 @@ from ordermesh.inventory.policy import load_policies
 from ordermesh.inventory.tables import channel_reserved, stock
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock, Shortage
-from ordermesh.kit.upsert import insert_or_add
+from ordermesh.kit.upsert import insert_or_add_many
 
 # Hot-path statements are built once: building and cache-keying a statement costs more
 # Python time than executing it.
@@ -73,10 +73,8 @@ def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
 
 
 def _add_channel_reserved(uow: UnitOfWork, channel_id: str, units: dict[str, int]) -> None:
-    for product_id in sorted(units):
-        uow.execute(insert_or_add(uow, channel_reserved, ["channel_id", "product_id"], {
-            "channel_id": channel_id, "product_id": product_id,
-            "reserved": units[product_id]}, ["reserved"]))
+    insert_or_add_many(uow, channel_reserved, ("channel_id", "product_id"), ("reserved",), [
+        {"channel_id": channel_id, "product_id": p, "reserved": units[p]} for p in sorted(units)])
 
 
 def reserve(

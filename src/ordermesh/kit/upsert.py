@@ -63,3 +63,22 @@ def upsert(
 def dialect_insert(uow: UnitOfWork, table: Table) -> Any:
     """The dialect's own INSERT, which has ``on_conflict_do_nothing/update``."""
     return _insert(uow.dialect, table)
+
+
+@lru_cache(maxsize=64)
+def _add_many(dialect: str, table: Table, conflict_columns: tuple[str, ...],
+              add_columns: tuple[str, ...]) -> Any:
+    stmt = _insert(dialect, table)
+    return stmt.on_conflict_do_update(
+        index_elements=conflict_columns,
+        set_={col: table.c[col] + stmt.excluded[col] for col in add_columns})
+
+
+def insert_or_add_many(
+    uow: UnitOfWork, table: Table, conflict_columns: tuple[str, ...],
+    add_columns: tuple[str, ...], rows: list[dict[str, Any]],
+) -> None:
+    """``insert_or_add`` for many rows in one round trip (executemany), with the
+    statement built once per dialect and table."""
+    if rows:
+        uow.execute(_add_many(uow.dialect, table, conflict_columns, add_columns), rows)
