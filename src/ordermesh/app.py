@@ -41,6 +41,12 @@ def create_app(container: Container) -> FastAPI:
         openapi_tags=[
             {"name": "orders", "description": "Place, read, cancel and hold orders"},
             {"name": "inventory", "description": "Stock per location and its ledger"},
+            {"name": "allocation", "description": "What each channel may sell: safety stock, "
+             "channel sources, quotas and exclusions, and each product's stock policy"},
+            {"name": "availability", "description": "Available to promise: what a channel "
+             "can sell of a SKU now and by date, with the numbers behind it"},
+            {"name": "reservations", "description": "Stock holds for carts and checkouts: "
+             "place, read and release them; they expire, or an order takes them over"},
             {"name": "events", "description": "The outbox: every state change, in order"},
         ],
     )

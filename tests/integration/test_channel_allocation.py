@@ -202,3 +202,17 @@ def test_two_hundred_buyers_on_each_of_two_channels_never_exceed_the_quota(clien
                                                  "available": 0}
     with uow(write=False) as u:
         assert ledger_drift(u) == []
+
+
+def test_a_retried_rule_with_the_same_idempotency_key_creates_it_once(client):
+    two_channels(client, {"TEE": {"ber": 10}})
+    body = {"channel": "mkt", "sku": "TEE", "kind": "quota", "units": 3}
+    first = ok(client.post("/api/v1/allocation-rules", json=body,
+                           headers={"Idempotency-Key": "rule-1"}), 201)
+    again = ok(client.post("/api/v1/allocation-rules", json=body,
+                           headers={"Idempotency-Key": "rule-1"}), 201)
+    assert again["id"] == first["id"]
+    assert len(ok(client.get("/api/v1/allocation-rules"))["items"]) == 1
+    other = client.post("/api/v1/allocation-rules", json={**body, "units": 4},
+                        headers={"Idempotency-Key": "rule-1"})
+    assert other.status_code == 422

@@ -22,6 +22,7 @@ from ordermesh.inventory.tables import (
     stock,
     stock_policies,
 )
+from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
@@ -109,7 +110,11 @@ def _check_rule(cmd: CreateRule) -> None:
                                      "out_of_range")
 
 
-def create_rule(uow: UnitOfWork, cmd: CreateRule) -> AllocationRule:
+def create_rule(
+    uow: UnitOfWork, cmd: CreateRule, idem: idempotency.IdempotencyKey | None = None
+) -> AllocationRule:
+    if prior := idempotency.claim(uow, idem):
+        return get_rule(uow, prior.resource_id)
     _check_rule(cmd)
     channel = channel_by_code(uow, cmd.channel)
     if cmd.sku is not None:
@@ -140,6 +145,7 @@ def create_rule(uow: UnitOfWork, cmd: CreateRule) -> AllocationRule:
                        "delete it first")
     rule = get_rule(uow, rule_id)
     record_event(uow, "allocation_rule.created", "allocation_rule", rule_id, _rule_payload(rule))
+    idempotency.complete(uow, idem, "allocation_rule", rule_id, 201)
     uow.commit()
     return rule
 

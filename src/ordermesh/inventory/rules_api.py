@@ -95,7 +95,8 @@ def create_rule(body: RuleCreate, ctx: WriteContext) -> RuleRead:
     share_bp = None if body.share_percent is None else int(body.share_percent * 100)
     cmd = rules.CreateRule(body.channel, body.kind, body.sku, body.category, body.units,
                            share_bp)
-    return RuleRead.of(ctx.run(lambda uow: rules.create_rule(uow, cmd)))
+    idem = ctx.idempotency(body)
+    return RuleRead.of(ctx.run(lambda uow: rules.create_rule(uow, cmd, idem)))
 
 
 @router.get("/allocation-rules", summary="Quotas and exclusions")
