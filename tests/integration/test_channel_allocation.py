@@ -216,3 +216,23 @@ def test_a_retried_rule_with_the_same_idempotency_key_creates_it_once(client):
     other = client.post("/api/v1/allocation-rules", json={**body, "units": 4},
                         headers={"Idempotency-Key": "rule-1"})
     assert other.status_code == 422
+
+
+def test_a_channel_can_be_served_from_one_region(client):
+    shop(client, {})
+    for code, region in (("muc", "Bayern"), ("ber", "Berlin")):
+        make_location(client, code, address={"line1": "1 Str", "city": code, "country": "DE",
+                                             "region": region})
+    ok(client.post("/api/v1/products", json={"sku": "TEE", "name": "Tee"}), 201)
+    for code in ("muc", "ber"):
+        ok(client.post("/api/v1/inventory/adjustments", json={
+            "sku": "TEE", "location": code, "quantity_delta": 3, "reason": "received"}), 201)
+    sources = ok(client.put("/api/v1/channels/web/sources", json={
+        "regions": [{"country": "DE", "region": "BAYERN"}]}))
+    assert sources["regions"] == [{"country": "DE", "region": "bayern"}]
+    seen = atp(client, "TEE")
+    assert seen["available"] == 3 and [v["location"] for v in seen["locations"]] == ["muc"]
+    refused = client.put("/api/v1/channels/web/sources", json={
+        "regions": [{"country": "XX", "region": "Bayern"}]})
+    assert refused.status_code == 422
+    assert atp(client, "TEE")["available"] == 3

@@ -28,6 +28,11 @@ class SourceKind:
     LOCATION = "location"
     LOCATION_KIND = "location_kind"
     COUNTRY = "country"
+    REGION = "region"  # value "<country>:<region>", the region lower-cased
+
+
+def region_key(country: str, region: str) -> str:
+    return f"{country.upper()}:{region.strip().lower()}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,14 @@ def eligible_locations(uow: UnitOfWork, channel_id: str) -> frozenset[str] | Non
     return frozenset(
         r.id for r in rows
         if r.id in wanted[SourceKind.LOCATION] or r.kind in wanted[SourceKind.LOCATION_KIND]
-        or (r.address or {}).get("country") in wanted[SourceKind.COUNTRY])
+        or (r.address or {}).get("country") in wanted[SourceKind.COUNTRY]
+        or _region_of(r.address) in wanted[SourceKind.REGION])
+
+
+def _region_of(address: dict | None) -> str | None:
+    if not address or not address.get("region") or not address.get("country"):
+        return None
+    return region_key(address["country"], address["region"])
 
 
 def _rule(row) -> ChannelRule:

@@ -14,7 +14,7 @@ from ordermesh.catalog.tables import products
 from ordermesh.channels.service import channel_by_code
 from ordermesh.channels.tables import channels
 from ordermesh.inventory.allocation import BASIS_POINTS, RuleKind, RuleScope
-from ordermesh.inventory.policy import SourceKind
+from ordermesh.inventory.policy import SourceKind, region_key
 from ordermesh.inventory.tables import (
     allocation_rules,
     channel_sources,
@@ -39,6 +39,7 @@ class ChannelSources:
     locations: list[str]  # codes
     location_kinds: list[str]
     countries: list[str]
+    regions: list[tuple[str, str]] = ()  # (country, region as in location addresses)
 
 
 def set_channel_sources(uow: UnitOfWork, cmd: ChannelSources) -> ChannelSources:
@@ -49,7 +50,8 @@ def set_channel_sources(uow: UnitOfWork, cmd: ChannelSources) -> ChannelSources:
     uow.execute(delete(channel_sources).where(channel_sources.c.channel_id == channel.id))
     rows = ([(SourceKind.LOCATION, v) for v in ids]
             + [(SourceKind.LOCATION_KIND, v) for v in cmd.location_kinds]
-            + [(SourceKind.COUNTRY, v) for v in cmd.countries])
+            + [(SourceKind.COUNTRY, v) for v in cmd.countries]
+            + [(SourceKind.REGION, region_key(c, r)) for c, r in cmd.regions])
     if rows:
         uow.execute(channel_sources.insert(), [
             {"channel_id": channel.id, "kind": kind, "value": value}
@@ -57,7 +59,8 @@ def set_channel_sources(uow: UnitOfWork, cmd: ChannelSources) -> ChannelSources:
     record_event(uow, "channel.sources_set", "channel", channel.id, {
         "channel": channel.code, "locations": sorted(set(cmd.locations)),
         "location_kinds": sorted(set(cmd.location_kinds)),
-        "countries": sorted(set(cmd.countries))})
+        "countries": sorted(set(cmd.countries)),
+        "regions": sorted({region_key(c, r) for c, r in cmd.regions})})
     result = get_channel_sources(uow, cmd.channel)
     uow.commit()
     return result
@@ -73,7 +76,8 @@ def get_channel_sources(uow: UnitOfWork, channel_code: str) -> ChannelSources:
     return ChannelSources(
         channel.code, sorted(codes[i] for i in location_ids if i in codes),
         sorted(v for k, v in rows if k == SourceKind.LOCATION_KIND),
-        sorted(v for k, v in rows if k == SourceKind.COUNTRY))
+        sorted(v for k, v in rows if k == SourceKind.COUNTRY),
+        sorted(tuple(v.split(":", 1)) for k, v in rows if k == SourceKind.REGION))
 
 
 @dataclass(frozen=True)

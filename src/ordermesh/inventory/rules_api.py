@@ -20,11 +20,20 @@ router = APIRouter(prefix="/api/v1", tags=["allocation"])
 Units = Field(None, strict=True, ge=0, le=1_000_000_000)
 
 
+class RegionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: CountryCode
+    region: str = Field(min_length=1, max_length=35, examples=["Bayern"])
+
+
 class ChannelSourcesBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     locations: list[str] = Field([], max_length=500, description="Location codes")
     location_kinds: list[LocationKind] = Field([], max_length=10)
     countries: list[CountryCode] = Field([], max_length=300)
+    regions: list[RegionIn] = Field(
+        [], max_length=500, description="Matched against the region of a location's "
+                                        "address, ignoring case")
 
 
 class ChannelSourcesRead(ChannelSourcesBody):
@@ -34,15 +43,17 @@ class ChannelSourcesRead(ChannelSourcesBody):
 def _sources_read(s: rules.ChannelSources) -> ChannelSourcesRead:
     return ChannelSourcesRead(channel=s.channel, locations=s.locations,
                               location_kinds=[LocationKind(k) for k in s.location_kinds],
-                              countries=s.countries)
+                              countries=s.countries,
+                              regions=[RegionIn(country=c, region=r) for c, r in s.regions])
 
 
 @router.put("/channels/{code}/sources", summary="Set the locations that may serve a channel")
 def put_sources(code: str, body: ChannelSourcesBody, ctx: WriteContext) -> ChannelSourcesRead:
     """A location may serve the channel when it is listed, is of a listed kind, or is
-    in a listed country. All three empty: every location may serve it (the default)."""
+    in a listed country or region. All empty: every location may serve it (the
+    default)."""
     cmd = rules.ChannelSources(code, body.locations, [k.value for k in body.location_kinds],
-                               body.countries)
+                               body.countries, [(r.country, r.region) for r in body.regions])
     return _sources_read(ctx.run(lambda uow: rules.set_channel_sources(uow, cmd)))
 
 
