@@ -51,5 +51,6 @@ def test_a_bad_stock_policy_is_refused_and_changes_nothing(client):
                  {"low_stock_threshold": 2, "colour": "red"}):
         refused = client.put("/api/v1/products/TEE/stock-policy", json=body)
         assert refused.status_code == 422, body
-    assert client.put("/api/v1/products/NOPE/stock-policy", json={}).status_code in (404, 422)
+    assert client.put("/api/v1/products/NOPE/stock-policy", json={}).status_code == 404
+    assert client.get("/api/v1/products/NOPE/stock-policy").status_code == 404
     assert ok(client.get("/api/v1/products/TEE/stock-policy"))["low_stock_threshold"] is None

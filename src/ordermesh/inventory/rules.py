@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from ordermesh.catalog.service import resolve_skus
+from ordermesh.catalog.service import get_product_by_sku, resolve_skus
 from ordermesh.catalog.tables import products
 from ordermesh.channels.service import channel_by_code
 from ordermesh.channels.tables import channels
@@ -240,7 +240,7 @@ class StockPolicy:
 
 
 def set_stock_policy(uow: UnitOfWork, policy: StockPolicy) -> StockPolicy:
-    product = resolve_skus(uow, [policy.sku], ["sku"])[policy.sku]
+    product = get_product_by_sku(uow, policy.sku)
     uow.execute(upsert(uow, stock_policies, ["product_id"], {
         "product_id": product.id, "low_stock_threshold": policy.low_stock_threshold,
         "lead_time_days": policy.lead_time_days, "updated_at": uow.clock.now()},
@@ -253,7 +253,7 @@ def set_stock_policy(uow: UnitOfWork, policy: StockPolicy) -> StockPolicy:
 
 
 def get_stock_policy(uow: UnitOfWork, sku: str) -> StockPolicy:
-    product = resolve_skus(uow, [sku], ["sku"])[sku]
+    product = get_product_by_sku(uow, sku)
     row = uow.execute(select(stock_policies).where(
         stock_policies.c.product_id == product.id)).first()
     return StockPolicy(sku, row.low_stock_threshold if row else None,
