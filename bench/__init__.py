@@ -1,7 +1,10 @@
 """Benchmarks for ordermesh, run with ``python -m bench`` (``make bench``); never part of the tests.
 
-The order-placement benchmark starts a real uvicorn server on a fresh, seeded database
-(SQLite and/or PostgreSQL), drives ``POST /api/v1/orders`` from an httpx load generator at
-several concurrency levels, verifies that stock counters still agree with the ledger, and
-writes the results to ``docs/benchmarks.md``.
+Two parts, each against a real uvicorn server on a fresh database, results written to
+``docs/benchmarks.md``:
+
+- ``orders``: ``POST /api/v1/orders`` on a seeded shop (SQLite and/or PostgreSQL) at
+  several concurrency levels, then stock counters checked against the ledger;
+- ``atp``: available to promise (single SKU and 100-SKU batches) on 100,000 SKUs x 50
+  locations in PostgreSQL (``bench.atp_data``), alone and while orders are placed.
 """

@@ -1,9 +1,16 @@
-"""``python -m bench``: order placement over HTTP, on SQLite and/or PostgreSQL.
+"""``python -m bench``: order placement and available to promise (ATP) over HTTP.
 
-For each database: a fresh, migrated database; a seeded shop (fixed random seed); a real
-uvicorn server with N workers; one load level per concurrency; then the stock is read
-back over the API and the ledger is checked for drift. Results go to the console and to
-``docs/benchmarks.md`` (unless ``--no-write``).
+``--part orders``: for each database (SQLite and/or PostgreSQL): a fresh, migrated
+database; a seeded shop (fixed random seed); a real uvicorn server with N workers; one
+load level per concurrency; then the stock is read back over the API and the ledger is
+checked for drift.
+
+``--part atp`` (PostgreSQL only): a fresh database filled with 100,000 SKUs x 50
+locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
+concurrency level, alone and while orders are placed (``bench.atp``).
+
+``--part all`` (the default) runs both. Results go to the console and to
+``docs/benchmarks.md`` (unless ``--no-write``), one section per part.
 """
 
 from __future__ import annotations
@@ -20,10 +27,19 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
+from bench import atp_report
+from bench.atp import BATCH_SIZE, AtpOptions, run_atp
+from bench.atp_data import AtpSpec
 from bench.cpu import CpuMeter, postgres_backends
 from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_version, sqlite_version
 from bench.load import Ledger, check_stock, run_level
-from bench.report import DatabaseRun, markdown, rich_table, verification_lines, write_markdown
+from bench.report import (
+    DatabaseRun,
+    orders_section,
+    rich_table,
+    verification_lines,
+    write_markdown,
+)
 from bench.seed import check_ledger, seed_shop
 from bench.server import REPO_ROOT, running_server
 
@@ -45,13 +61,32 @@ def _concurrency_list(text: str) -> list[int]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmark placing orders through the HTTP API against a real server.",
+        description="Benchmark placing orders and available to promise through the HTTP "
+        "API against a real server.",
     )
+    parser.add_argument("--part", choices=["orders", "atp", "all"], default="all",
+                        help="which benchmark: order placement, ATP (PostgreSQL only) or "
+                        "both (default: all)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both",
-                        help="which database(s) to run against (default: both)")
+                        help="which database(s) the order benchmark runs against; ATP "
+                        "always uses PostgreSQL and is skipped with sqlite (default: both)")
     parser.add_argument("--concurrency", type=_concurrency_list, default=[1, 4, 16, 32],
-                        metavar="N,N,...", help="concurrent clients per level "
+                        metavar="N,N,...", help="concurrent clients per order level "
                         "(default: 1,4,16,32)")
+    parser.add_argument("--atp-concurrency", type=_concurrency_list, default=[1, 4, 16],
+                        metavar="N,N,...", help="concurrent clients per ATP level "
+                        "(default: 1,4,16)")
+    parser.add_argument("--atp-order-rate", type=float, default=50.0, metavar="N",
+                        help="orders/s placed alongside the ATP levels; 0: back to back "
+                        "from every order client (default: 50)")
+    parser.add_argument("--atp-order-concurrency", type=int, default=8, metavar="N",
+                        help="order clients alongside the ATP levels, at most this many "
+                        "orders in flight (default: 8)")
+    parser.add_argument("--atp-skus", type=int, default=AtpSpec.skus, metavar="N",
+                        help="SKUs in the ATP data set (default: %(default)s)")
+    parser.add_argument("--atp-locations", type=int, default=AtpSpec.locations, metavar="N",
+                        help="locations in the ATP data set, every SKU stocked at each "
+                        "(default: %(default)s)")
     parser.add_argument("--duration", type=float, default=10.0, metavar="SECONDS",
                         help="measured seconds per level (default: 10)")
     parser.add_argument("--warmup", type=float, default=2.0, metavar="SECONDS",
@@ -69,11 +104,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true",
                         help="print the results only; leave the Markdown file alone")
     parser.add_argument("--hold", type=float, default=0.0, metavar="SECONDS",
-                        help="after the levels, keep the last level's load running this "
+                        help="after the order levels, keep the last level's load running this "
                         "long, e.g. to attach py-spy to a worker pid (not measured)")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.warmup < 0 or args.workers < 1:
         parser.error("--duration must be > 0, --warmup >= 0 and --workers >= 1")
+    if not BATCH_SIZE <= args.atp_skus <= 1_000_000 or args.atp_locations < 1:
+        parser.error(f"--atp-skus must be between {BATCH_SIZE} (one batch) and 1,000,000 "
+                     "(six-digit SKUs), --atp-locations >= 1")
+    if args.atp_order_concurrency < 1 or args.atp_order_rate < 0:
+        parser.error("--atp-order-concurrency must be >= 1 and --atp-order-rate >= 0")
     return args
 
 
@@ -133,16 +173,10 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
     return run
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_orders(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """The order placement part: (verified, its Markdown section)."""
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    runs: list[DatabaseRun] = []
-    try:
-        for kind in kinds:
-            runs.append(run_database(kind, args))
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted: server stopped, database dropped[/yellow]")
-        return 130
+    runs = [run_database(kind, args) for kind in kinds]
     setup = (f"uvicorn --workers {args.workers}, server, database and load generator "
              f"(aiohttp, one keep-alive connection per client task) on this machine; "
              f"{args.duration:g}s measured after {args.warmup:g}s warm-up per level; "
@@ -151,13 +185,59 @@ def main(argv: list[str] | None = None) -> int:
     console.print(setup)
     for run, line in zip(runs, verification_lines(runs), strict=True):
         console.print(line, style="green" if run.verified else "bold red")
-    if not args.no_write:
-        command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
-        output = args.output
-        write_markdown(output, markdown(runs, command=command.strip(), repo=REPO_ROOT,
-                                        python=platform.python_version(), settings=setup))
-        console.print(f"wrote {output}")
-    return 0 if all(run.verified for run in runs) else 1
+    section = orders_section(runs, command=command, repo=REPO_ROOT,
+                             python=platform.python_version(), settings=setup)
+    return all(run.verified for run in runs), section
+
+
+def run_atp_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """The ATP part, on PostgreSQL: (verified, its Markdown section)."""
+    version = postgres_version(args.postgres_url)
+    console.rule(f"[bold]ATP[/bold] postgres {version}")
+    spec = AtpSpec(skus=args.atp_skus, locations=args.atp_locations, seed=SEED)
+    options = AtpOptions(args.postgres_url, spec, args.atp_concurrency,
+                         args.atp_order_concurrency, args.atp_order_rate, args.duration,
+                         args.warmup, args.workers)
+    run = run_atp(options, version, fresh_database, console.print)
+    pace = f"{args.atp_order_rate:g}/s" if args.atp_order_rate else "back to back"
+    setup = (f"uvicorn --workers {args.workers}, server, PostgreSQL and load generators "
+             f"(aiohttp, one keep-alive connection per client task) on this machine; "
+             f"{args.duration:g}s measured after {args.warmup:g}s warm-up per level; "
+             f"orders alongside: {pace} from up to {args.atp_order_concurrency} clients in a "
+             f"separate process")
+    console.print(atp_report.rich_table(run))
+    console.print(setup)
+    console.print(f"data: {atp_report.data_line(run)}")
+    console.print(f"targets: {atp_report.targets_line(run)}")
+    console.print(atp_report.verification_line(run),
+                  style="green" if run.verified else "bold red")
+    section = atp_report.atp_section(run, command=command, repo=REPO_ROOT,
+                                     python=platform.python_version(), settings=setup)
+    return run.verified, section
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = ("python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
+               ).strip()
+    parts = {"orders": run_orders, "atp": run_atp_part}
+    chosen = list(parts) if args.part == "all" else [args.part]
+    if "atp" in chosen and args.db == "sqlite":
+        console.print("[yellow]ATP benchmark: PostgreSQL only, skipped with --db sqlite"
+                      "[/yellow]")
+        chosen.remove("atp")
+    verified = True
+    try:
+        for part in chosen:
+            ok, section = parts[part](args, command)
+            verified = verified and ok
+            if not args.no_write:  # after each part: a later failure loses nothing
+                write_markdown(args.output, {part: section})
+                console.print(f"wrote the {part} section of {args.output}")
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted: server stopped, database dropped[/yellow]")
+        return 130
+    return 0 if verified else 1
 
 
 if __name__ == "__main__":

@@ -126,19 +126,34 @@ class _Phase:
 
 async def run_level(
     base_url: str, shop: Shop, ledger: Ledger, *, concurrency: int, duration_s: float,
-    warmup_s: float, seed: int, meter: CpuMeter | None = None,
+    warmup_s: float, seed: int, meter: CpuMeter | None = None, rate: float | None = None,
 ) -> LevelResult:
     """Warm up for ``warmup_s``, then measure for ``duration_s``: only requests that
-    complete inside the measured window count, with their latency from send to response."""
+    complete inside the measured window count, with their latency from send to response.
+
+    With ``rate`` (orders/s) the clients send on a schedule instead of back to back; a
+    slot missed because all clients are busy is skipped, not made up later."""
     headers = {"Authorization": f"Bearer {shop.api_key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     phase = _Phase.WARMUP
+    next_slot = time.perf_counter()
+
+    async def pace() -> None:
+        nonlocal next_slot
+        now = time.perf_counter()
+        slot = max(next_slot, now)
+        next_slot = slot + 1.0 / rate
+        await asyncio.sleep(slot - now)
 
     async def worker(session: aiohttp.ClientSession, index: int) -> None:
         factory = OrderFactory(shop, random.Random(seed * 10_007 + index))
         url = f"{base_url}/api/v1/orders"
         while phase != _Phase.DONE:
+            if rate:
+                await pace()
+                if phase == _Phase.DONE:
+                    break
             body, lines = factory.order()
             key = {"Idempotency-Key": uuid.uuid4().hex}
             started = time.perf_counter()

@@ -63,6 +63,14 @@ class Server:
         children = self.process_ids()[1:]
         return [pid for pid in children if b"spawn_main" in _cmdline(pid)] or children
 
+    def connections_per_worker(self) -> list[int]:
+        """Client connections each worker holds now, in ``worker_pids`` order. The kernel
+        hands a new connection to whichever worker accepts first, and a keep-alive
+        connection stays there: with few clients, one worker may get them all."""
+        port = int(self.base_url.rsplit(":", 1)[1])
+        established = _established_socket_inodes(port)
+        return [len(_socket_inodes(pid) & established) for pid in self.worker_pids()]
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -102,6 +110,31 @@ def _cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def _established_socket_inodes(port: int) -> set[str]:
+    """Inodes of the established TCP sockets whose local port is ``port`` (IPv4)."""
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return set()
+    found = set()
+    for line in lines:
+        fields = line.split()  # sl local remote state ... inode (10th)
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+            found.add(fields[9])
+    return found
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    found = set()
+    with suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    found.add(target[8:-1])
+    return found
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
