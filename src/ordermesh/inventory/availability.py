@@ -4,26 +4,30 @@ date more becomes available, with the numbers that explain it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from ordermesh.catalog.service import resolve_skus
+from ordermesh.catalog.tables import products
 from ordermesh.channels.service import channel_by_code
 from ordermesh.inventory.allocation import ChannelAvailability, StockRow, channel_availability
 from ordermesh.inventory.policy import Policies, load_policies
 from ordermesh.inventory.tables import expected_supply, stock, transfer_lines, transfers
 from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import FieldError, InvalidInput
 from ordermesh.locations.service import location_codes
 
 MAX_BATCH = 500
 SupplyKind = str  # purchase_order | production | other | transfer
 
-_STOCK = (select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
-                 stock.c.damaged, stock.c.in_transit, stock.c.safety_stock)
-          .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
-          .order_by(stock.c.product_id, stock.c.location_id))
+_STOCK_BY_SKU = (
+    select(products.c.id, products.c.sku, products.c.category, stock.c.location_id,
+           stock.c.on_hand, stock.c.reserved, stock.c.damaged, stock.c.in_transit,
+           stock.c.safety_stock)
+    .select_from(products.outerjoin(stock, stock.c.product_id == products.c.id))
+    .where(products.c.sku.in_(bindparam("skus", expanding=True))))
 _SUPPLY = (select(expected_supply.c.product_id, expected_supply.c.location_id,
                   expected_supply.c.expected_date, expected_supply.c.kind,
                   expected_supply.c.reference,
@@ -47,8 +51,7 @@ class Incoming:
     reference: str | None
 
 
-@dataclass(frozen=True)
-class LocationView:
+class LocationView(NamedTuple):
     location_id: str
     location_code: str
     on_hand: int
@@ -100,7 +103,7 @@ def _by_date(rows: list[StockRow], incoming: list[Incoming], channel_id: str, po
         for i in incoming:
             if i.expected_date == day:
                 arrived[i.location_id] += i.quantity
-        grown = [replace(r, on_hand=r.on_hand + arrived.get(r.location_id, 0)) for r in rows]
+        grown = [r._replace(on_hand=r.on_hand + arrived.get(r.location_id, 0)) for r in rows]
         grown += [StockRow(loc, units, 0, policies.safety(product_id, loc, None))
                   for loc, units in arrived.items() if loc not in {r.location_id for r in rows}]
         can = channel_availability(grown, channel_id, policy.rules, policy.channel_reserved,
@@ -109,44 +112,61 @@ def _by_date(rows: list[StockRow], incoming: list[Incoming], channel_id: str, po
     return result
 
 
+def _stock_by_sku(uow: UnitOfWork, skus: list[str], fields: list[str]) -> dict[str, tuple]:
+    """SKU -> (product id, category, [stock rows]) in one query; unknown SKUs are bad
+    input named by their field."""
+    found: dict[str, tuple] = {}
+    rows = uow.execute(_STOCK_BY_SKU, {"skus": sorted(set(skus))}).fetchall()
+    for pid, sku, category, *row in rows:
+        entry = found.get(sku)
+        if entry is None:
+            entry = found[sku] = (pid, category, [])
+        if row[0] is not None:
+            entry[2].append(row)
+    missing = [s for s in skus if s not in found]
+    if missing:
+        raise InvalidInput(
+            "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
+            errors=[FieldError(fields[i], f"Unknown SKU '{s}'", "unknown_sku")
+                    for i, s in enumerate(skus) if s not in found])
+    return found
+
+
 def availability(
     uow: UnitOfWork, channel_code: str, skus: list[str], fields: list[str] | None = None
 ) -> list[Availability]:
     """ATP of each SKU (in the order given, duplicates once) for one channel. Unknown
     SKUs are bad input named by ``fields[i]`` (default ``skus.{i}``)."""
     channel = channel_by_code(uow, channel_code)
-    refs = resolve_skus(uow, skus, fields or [f"skus.{i}" for i in range(len(skus))])
-    ids = sorted({ref.id for ref in refs.values()})
-    stock_rows: dict[str, list] = defaultdict(list)
-    for row in uow.execute(_STOCK, {"ids": ids}):
-        stock_rows[row.product_id].append(row)
-    policies = load_policies(uow, channel.id, ids)
+    found = _stock_by_sku(uow, skus, fields or [f"skus.{i}" for i in range(len(skus))])
+    ids = sorted({pid for pid, _, _ in found.values()})
+    policies = load_policies(uow, channel.id, ids,
+                             {pid: category for pid, category, _ in found.values()})
     today = uow.clock.now().date()
     incoming, returns = supply_for(uow, ids, today)
-    codes = location_codes(uow, {r.location_id for rows in stock_rows.values() for r in rows}
+    codes = location_codes(uow, {r[0] for _, _, rows in found.values() for r in rows}
                            | {i.location_id for items in incoming.values() for i in items})
     eligible = policies.eligible
+    safety = policies.safety
     result = []
     for sku in dict.fromkeys(skus):
-        pid = refs[sku].id
-        raw = stock_rows.get(pid, [])
-        rows = [StockRow(r.location_id, r.on_hand, r.reserved,
-                         policies.safety(pid, r.location_id, r.safety_stock)) for r in raw]
+        pid, _, raw = found[sku]
+        # raw rows: (location, on_hand, reserved, damaged, in_transit, own safety stock)
+        rows = [StockRow(r[0], r[1], r[2], safety(pid, r[0], r[5])) for r in raw]
         policy = policies.products[pid]
         now = channel_availability(rows, channel.id, policy.rules, policy.channel_reserved,
                                    eligible)
-        views = [LocationView(r.location_id, codes[r.location_id], r.on_hand, r.reserved,
-                              row.safety, r.damaged, r.in_transit,
-                              min(now.available, now.by_location.get(r.location_id, 0)))
+        cap, free = now.available, now.by_location
+        views = [LocationView(r[0], codes[r[0]], r[1], r[2], row.safety, r[3], r[4],
+                              min(cap, free.get(r[0], 0)))
                  for r, row in zip(raw, rows, strict=True)
-                 if eligible is None or r.location_id in eligible]
+                 if eligible is None or r[0] in eligible]
         usable = [i for i in incoming.get(pid, [])
                   if eligible is None or i.location_id in eligible]
         usable.sort(key=lambda i: (i.expected_date or date.max, i.location_id))
         result.append(Availability(
             sku, pid, channel.code, now, sorted(views, key=lambda v: v.location_code), usable,
-            _by_date(rows, usable, channel.id, policies, pid),
+            _by_date(rows, usable, channel.id, policies, pid) if usable else [],
             sum(n for (p, loc), n in returns.items()
                 if p == pid and (eligible is None or loc in eligible))))
     return result
-

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import ReadContext
@@ -70,45 +71,54 @@ class AvailabilityRead(BaseModel):
     by_date: list[DatedAvailability]
 
 
-def _read(a: Availability, codes: dict[str, str]) -> AvailabilityRead:
+def _read(a: Availability, codes: dict[str, str]) -> dict:
+    """The answer as plain data in the shape of ``AvailabilityRead``: a batch holds
+    thousands of location rows, and building a model per row costs more than the rest
+    of the request."""
     now = a.now
-    quota = None if now.quota is None else QuotaRead(
-        allocated=now.quota.allocated, reserved=now.quota.reserved,
-        remaining=now.quota.remaining)
-    return AvailabilityRead(
-        sku=a.sku, channel=a.channel, available=now.available,
-        locations=[LocationAvailability(
-            location=v.location_code, on_hand=v.on_hand, reserved=v.reserved,
-            safety_stock=v.safety, damaged=v.damaged, in_transit=v.in_transit,
-            available=v.available) for v in a.locations],
-        breakdown=Breakdown(
-            on_hand=now.on_hand, reserved=now.reserved, safety_stock=now.safety,
-            allocated_to_other_channels=now.fenced_for_others,
-            free_at_other_locations=now.free_elsewhere, quota=quota, excluded=now.excluded,
-            incoming=sum(i.quantity for i in a.incoming), returns_expected=a.returns_expected),
-        incoming=[IncomingRead(location=codes[i.location_id], expected_date=i.expected_date,
-                               quantity=i.quantity, source=i.source, reference=i.reference)
-                  for i in a.incoming],
-        by_date=[DatedAvailability(date=d, available=n) for d, n in a.by_date],
-    )
+    quota = None if now.quota is None else {
+        "allocated": now.quota.allocated, "reserved": now.quota.reserved,
+        "remaining": now.quota.remaining}
+    return {
+        "sku": a.sku, "channel": a.channel, "available": now.available,
+        "locations": [{
+            "location": v.location_code, "on_hand": v.on_hand, "reserved": v.reserved,
+            "safety_stock": v.safety, "damaged": v.damaged, "in_transit": v.in_transit,
+            "available": v.available} for v in a.locations],
+        "breakdown": {
+            "on_hand": now.on_hand, "reserved": now.reserved, "safety_stock": now.safety,
+            "allocated_to_other_channels": now.fenced_for_others,
+            "free_at_other_locations": now.free_elsewhere, "quota": quota,
+            "excluded": now.excluded, "incoming": sum(i.quantity for i in a.incoming),
+            "returns_expected": a.returns_expected},
+        "incoming": [{"location": codes[i.location_id], "expected_date": i.expected_date,
+                      "quantity": i.quantity, "source": i.source, "reference": i.reference}
+                     for i in a.incoming],
+        "by_date": [{"date": d, "available": n} for d, n in a.by_date],
+    }
 
 
-def _answer(ctx, channel: str, skus: list[str], fields: list[str]) -> list[AvailabilityRead]:
+def _answer(ctx, channel: str, skus: list[str], fields: list[str]) -> list[dict]:
     with ctx.read_uow() as uow:
         items = availability(uow, channel, skus, fields)
         codes = location_codes(uow, {i.location_id for a in items for i in a.incoming})
     return [_read(a, codes) for a in items]
 
 
-@router.get("", summary="What a channel can promise of one SKU, now and by date")
+def _json(data: dict) -> Response:
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+@router.get("", summary="What a channel can promise of one SKU, now and by date",
+            response_model=AvailabilityRead)
 def get_availability(
     ctx: ReadContext,
     sku: str = Query(pattern=SKU_PATTERN),
     channel: str = Query(pattern=CODE_PATTERN),
-) -> AvailabilityRead:
+) -> Response:
     """Available now in total and per location for the channel, with a breakdown that
     explains the number, and from which date incoming supply raises it."""
-    return _answer(ctx, channel, [sku], ["sku"])[0]
+    return _json(_answer(ctx, channel, [sku], ["sku"])[0])
 
 
 class BatchQuery(BaseModel):
@@ -123,10 +133,11 @@ class BatchRead(BaseModel):
     items: list[AvailabilityRead]
 
 
-@router.post("/batch", summary="Availability of up to 500 SKUs for one channel")
-def batch_availability(body: BatchQuery, ctx: ReadContext) -> BatchRead:
+@router.post("/batch", summary="Availability of up to 500 SKUs for one channel",
+             response_model=BatchRead)
+def batch_availability(body: BatchQuery, ctx: ReadContext) -> Response:
     """The same answer as `GET /api/v1/availability` for each SKU, in one call; a SKU
     listed twice is answered once."""
-    return BatchRead(channel=body.channel,
-                     items=_answer(ctx, body.channel, body.skus,
-                                   [f"skus.{i}" for i in range(len(body.skus))]))
+    return _json({"channel": body.channel,
+                  "items": _answer(ctx, body.channel, body.skus,
+                                   [f"skus.{i}" for i in range(len(body.skus))])})

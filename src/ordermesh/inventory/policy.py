@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, or_, select
 
@@ -105,13 +106,26 @@ def _rule(row) -> ChannelRule:
     return ChannelRule(RuleKind(row.kind), row.units, row.share_bp)
 
 
+class _Meta(NamedTuple):
+    category: str | None
+    low_stock_threshold: int | None = None
+    lead_time_days: int | None = None
+
+
 def load_policies(
-    uow: UnitOfWork, channel_id: str | None, product_ids: Iterable[str]
+    uow: UnitOfWork, channel_id: str | None, product_ids: Iterable[str],
+    categories_known: dict[str, str | None] | None = None,
 ) -> Policies:
     """Everything that limits selling these products on ``channel_id`` (``None``: no
-    particular channel, every location eligible)."""
+    particular channel, every location eligible). A caller that already read the
+    products' categories passes them (``categories_known``) and saves a query; the
+    stock policies (threshold, lead time) are then not read."""
     ids = sorted(set(product_ids))
-    meta = {r.id: r for r in uow.execute(_PRODUCTS, {"ids": ids})}
+    if categories_known is None:
+        meta = {r.id: _Meta(r.category, r.low_stock_threshold, r.lead_time_days)
+                for r in uow.execute(_PRODUCTS, {"ids": ids})}
+    else:
+        meta = {pid: _Meta(categories_known.get(pid)) for pid in ids}
     categories = sorted({r.category for r in meta.values() if r.category})
     by_sku: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
     by_category: dict[str, dict[str, ChannelRule]] = defaultdict(dict)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from ordermesh.kit.db import metadata
@@ -181,6 +182,9 @@ transfer_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("received", Integer, nullable=False),
     PrimaryKeyConstraint("transfer_id", "product_id"),
+    # ATP reads what is still on its way per product: only open lines, kept small.
+    Index("ix_transfer_lines_open_product", "product_id",
+          postgresql_where=text("received < quantity"), sqlite_where=text("received < quantity")),
     CheckConstraint("quantity > 0", name="transfer_quantity_positive"),
     CheckConstraint("received >= 0 AND received <= quantity", name="transfer_received_within"),
 )

@@ -167,6 +167,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['transfer_id'], ['transfers.id'], name=op.f('fk_transfer_lines_transfer_id_transfers')),
     sa.PrimaryKeyConstraint('transfer_id', 'product_id', name=op.f('pk_transfer_lines'))
     )
+    with op.batch_alter_table('transfer_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_transfer_lines_open_product', ['product_id'], unique=False,
+                              postgresql_where=sa.text('received < quantity'),
+                              sqlite_where=sa.text('received < quantity'))
     with op.batch_alter_table('inventory_movements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('damaged_delta', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('in_transit_delta', sa.Integer(), server_default='0', nullable=False))
@@ -213,6 +217,9 @@ def downgrade() -> None:
         batch_op.drop_column('channel_id')
         batch_op.drop_column('in_transit_delta')
         batch_op.drop_column('damaged_delta')
+
+    with op.batch_alter_table('transfer_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_transfer_lines_open_product')
 
     op.drop_table('transfer_lines')
     op.drop_table('hold_lines')
