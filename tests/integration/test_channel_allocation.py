@@ -236,3 +236,22 @@ def test_a_channel_can_be_served_from_one_region(client):
         "regions": [{"country": "XX", "region": "Bayern"}]})
     assert refused.status_code == 422
     assert atp(client, "TEE")["available"] == 3
+
+
+def test_a_region_of_blanks_is_refused_and_stores_nothing(client):
+    shop(client, {"TEE": {"ber": 1}})
+    for region in ("   ", "İ" * 35):
+        refused = client.put("/api/v1/channels/web/sources", json={
+            "regions": [{"country": "DE", "region": region}]})
+        assert refused.status_code == 422, refused.text
+    assert ok(client.get("/api/v1/channels/web/sources"))["regions"] == []
+
+
+def test_web_orders_cannot_take_the_units_a_quota_needs_at_its_only_location(client):
+    two_channels(client, {"TEE": {"ber": 11, "ham": 9}})
+    ok(client.put("/api/v1/channels/mkt/sources", json={"locations": ["ber"]}))
+    rule(client, channel="mkt", sku="TEE", kind="quota", units=10)
+    assert atp(client, "TEE")["available"] == 10
+    ok(place(client, "TEE", 10), 201)
+    assert atp(client, "TEE", "mkt")["available"] == 10
+    ok(place(client, "TEE", 10, "mkt"), 201)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.helpers import ok, order_body, shop
+import threading
+
+from ordermesh.inventory.supply import Receipt, receive
+from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from tests.helpers import make_location, ok, order_body, shop
 
 LEVEL_EVENTS = {"inventory.low_stock", "inventory.stock_out", "inventory.back_in_stock"}
 
@@ -54,3 +58,24 @@ def test_a_bad_stock_policy_is_refused_and_changes_nothing(client):
     assert client.put("/api/v1/products/NOPE/stock-policy", json={}).status_code == 404
     assert client.get("/api/v1/products/NOPE/stock-policy").status_code == 404
     assert ok(client.get("/api/v1/products/TEE/stock-policy"))["low_stock_threshold"] is None
+
+
+def test_concurrent_receipts_of_an_empty_product_raise_back_in_stock_once(client, uow):
+    shop(client, {"TEE": {"ber": 1}})
+    with uow() as u:  # sell the only unit: the level is 0
+        place_order(u, PlaceOrder("web", [PlaceLine("TEE", 1, 5)]))
+    make_location(client, "ham")
+    barrier = threading.Barrier(4)
+
+    def deliver(location: str) -> None:
+        barrier.wait()
+        with uow(actor=f"dock-{location}") as u:
+            receive(u, Receipt("TEE", location, 5))
+
+    threads = [threading.Thread(target=deliver, args=(loc,)) for loc in ("ber", "ham") * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    back = [e for e in level_events(client) if e[0] == "inventory.back_in_stock"]
+    assert back[1:] == [("inventory.back_in_stock", 0, 5)]  # the first is the opening stock

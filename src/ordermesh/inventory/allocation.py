@@ -8,8 +8,9 @@ The model, in the words a merchant uses:
 - A **quota** rings fence a number of units of a product for one channel: a fixed
   number, or a share of the sellable stock (on hand minus safety, over every location).
   The channel's own open reservations (orders and holds) count against it. A channel
-  with a quota sells at most its quota; channels without one may not touch the
-  unused part of anyone's quota, and share what is left.
+  with a quota sells at most its quota; the unused part is set aside at the locations
+  that may serve that channel (a quota nobody can reach sets nothing aside), and
+  channels without a quota share what is left.
 - An **exclusion** means the channel never sells the product.
 - A channel sells only from the locations it may be served from.
 
@@ -97,10 +98,12 @@ def channel_availability(
     rules: dict[str, ChannelRule],
     channel_reserved: dict[str, int],
     eligible: frozenset[str] | None = None,
+    reach: dict[str, frozenset[str] | None] | None = None,
 ) -> ChannelAvailability:
     """What ``channel_id`` may sell, given every stock row of the product, the rule of
     each channel that has one (``rules``), the units each of those channels holds
-    reserved, and the locations that may serve this channel (``None``: all)."""
+    reserved, the locations that may serve this channel (``None``: all) and those that
+    may serve each channel with a quota (``reach``; missing: all)."""
     # One pass over the rows: ATP runs this for every SKU of a batch.
     by_location: dict[str, int] = {}
     total_free = sellable = on_hand = reserved = safety = 0
@@ -131,9 +134,37 @@ def channel_availability(
                        remaining[channel_id])
         return ChannelAvailability(min(use.remaining, reachable), **common,
                                    fenced_for_others=0, quota=use)
-    fenced = min(total_free, sum(remaining.values()))
-    return ChannelAvailability(min(reachable, total_free - fenced), **common,
+    left = _after_fences(by_location, rows, remaining, eligible, reach or {})
+    fenced = reachable - sum(left.values())
+    return ChannelAvailability(sum(left.values()), **{**common, "by_location": left},
                                fenced_for_others=fenced)
+
+
+def _after_fences(
+    by_location: dict[str, int], rows: list[StockRow], remaining: dict[str, int],
+    eligible: frozenset[str] | None, reach: dict[str, frozenset[str] | None],
+) -> dict[str, int]:
+    """Free units per usable location once every quota's unused part is set aside.
+
+    A quota's units are set aside at the locations that may serve its channel (a quota
+    nobody can reach fences nothing), taken first where this channel may not sell, so
+    that as little as possible is taken from it. Quotas are set aside one channel after
+    the other: with overlapping sources this is a good split, not always the best one.
+    """
+    free = {r.location_id: max(0, r.on_hand - r.reserved - r.safety) for r in rows}
+    for other in sorted(remaining):
+        need = remaining[other]
+        allowed = reach.get(other)
+        places = sorted((loc for loc, units in free.items()
+                         if units > 0 and (allowed is None or loc in allowed)),
+                        key=lambda loc: (eligible is None or loc in eligible, -free[loc], loc))
+        for loc in places:
+            if need == 0:
+                break
+            take = min(need, free[loc])
+            free[loc] -= take
+            need -= take
+    return {loc: free[loc] for loc in by_location if free[loc] > 0}
 
 
 def effective_rule(

@@ -107,7 +107,7 @@ def _by_date(rows: list[StockRow], incoming: list[Incoming], channel_id: str, po
         grown += [StockRow(loc, units, 0, policies.safety(product_id, loc, None))
                   for loc, units in arrived.items() if loc not in {r.location_id for r in rows}]
         can = channel_availability(grown, channel_id, policy.rules, policy.channel_reserved,
-                                   policies.eligible)
+                                   policies.eligible, policies.reach)
         result.append((day, can.available))
     return result
 
@@ -155,18 +155,20 @@ def availability(
         rows = [StockRow(r[0], r[1], r[2], safety(pid, r[0], r[5])) for r in raw]
         policy = policies.products[pid]
         now = channel_availability(rows, channel.id, policy.rules, policy.channel_reserved,
-                                   eligible)
+                                   eligible, policies.reach)
         cap, free = now.available, now.by_location
         views = [LocationView(r[0], codes[r[0]], r[1], r[2], row.safety, r[3], r[4],
                               min(cap, free.get(r[0], 0)))
                  for r, row in zip(raw, rows, strict=True)
                  if eligible is None or r[0] in eligible]
-        usable = [i for i in incoming.get(pid, [])
-                  if eligible is None or i.location_id in eligible]
-        usable.sort(key=lambda i: (i.expected_date or date.max, i.location_id))
+        arriving = incoming.get(pid, [])
+        usable = sorted((i for i in arriving if eligible is None or i.location_id in eligible),
+                        key=lambda i: (i.expected_date or date.max, i.location_id))
+        # Supply anywhere counts for the dates: arrivals elsewhere can free this
+        # channel's share of stock held back for another channel's quota.
         result.append(Availability(
             sku, pid, channel.code, now, sorted(views, key=lambda v: v.location_code), usable,
-            _by_date(rows, usable, channel.id, policies, pid) if usable else [],
+            _by_date(rows, arriving, channel.id, policies, pid) if arriving else [],
             sum(n for (p, loc), n in returns.items()
                 if p == pid and (eligible is None or loc in eligible))))
     return result

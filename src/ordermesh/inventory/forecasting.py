@@ -65,7 +65,8 @@ def _first_days(uow: UnitOfWork, claimed: list) -> dict[tuple[str, str], date]:
 
 def refresh_forecasts(uow: UnitOfWork, limit: int = 200) -> int:
     """Fit fresh forecasts for up to ``limit`` stale SKU x location rows, and commit.
-    Returns how many were refreshed."""
+    Returns how many were refreshed. On PostgreSQL the rows stay claimed (locked) while
+    they are fitted; on SQLite two workers may fit the same row twice, harmlessly."""
     _add_missing_rows(uow)
     now = uow.clock.now()
     claimed = list(uow.execute(_STALE, {"stale": now - FRESH_FOR, "n": limit}))
@@ -77,6 +78,11 @@ def refresh_forecasts(uow: UnitOfWork, limit: int = 200) -> int:
                         product_ids={r.product_id for r in claimed},
                         location_ids={r.location_id for r in claimed})
     first_days = _first_days(uow, claimed)
+    if uow.dialect == "sqlite":
+        # SQLite has one writer: fitting inside this transaction would hold every API
+        # write back for seconds. End it now (on SQLite rows cannot be claimed anyway)
+        # and save in a short transaction of its own.
+        uow.commit()
     start = today - timedelta(days=HISTORY_DAYS)
     rows = []
     for r in claimed:

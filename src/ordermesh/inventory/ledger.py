@@ -79,9 +79,11 @@ def ledger_drift(uow: UnitOfWork) -> list[Drift]:
 def repair_drift(uow: UnitOfWork) -> list[Drift]:
     """Set every drifting counter to what the ledger says, and commit. The ledger is
     the record; the counters are a cache of it. Locks the counter tables for the
-    duration so no reservation interleaves."""
+    duration so no reservation interleaves (EXCLUSIVE: it also conflicts with the
+    ROW SHARE lock a reservation's ``SELECT … FOR UPDATE`` takes first, so a
+    reservation waits at its start instead of deadlocking with the repair)."""
     if uow.dialect == "postgresql":
-        uow.execute(text("LOCK TABLE stock, channel_reserved IN SHARE ROW EXCLUSIVE MODE"))
+        uow.execute(text("LOCK TABLE stock, channel_reserved IN EXCLUSIVE MODE"))
     drift = ledger_drift(uow)
     now = uow.clock.now()
     for d in drift:

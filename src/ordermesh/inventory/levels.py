@@ -1,8 +1,9 @@
 """Stock level signals: low stock, stock-out and back in stock, as outbox events.
 
 A product's level is its available stock over every location (on hand minus reserved).
-Callers take ``levels`` of the products they are about to change, change them, and
-hand the old levels to ``record_level_events``, inside the same transaction.
+Callers take ``levels`` of the products they are about to change (which locks them),
+change them, and hand the old levels to ``record_level_events``, inside the same
+transaction.
 """
 
 from __future__ import annotations
@@ -37,11 +38,22 @@ def level_signal(before: int, after: int, threshold: int | None) -> str | None:
     return None
 
 
+_LOCK = (select(stock.c.product_id)
+         .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+         .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
+
+
 def levels(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, tuple[str, int | None, int]]:
-    """product id -> (sku, low-stock threshold, available units over all locations)."""
+    """product id -> (sku, low-stock threshold, available units over all locations).
+
+    Locks every stock row of these products first, in the global (product, location)
+    order, as a reservation does: until the transaction ends no other change to them can
+    interleave, so the level before and the level after are exact and each crossing
+    raises its event exactly once. Call it before locking any stock row of them."""
     ids = sorted(set(product_ids))
     if not ids:
         return {}
+    uow.execute(_LOCK, {"ids": ids})
     return {pid: (sku, threshold, int(level))
             for pid, sku, threshold, level in uow.execute(_LEVELS, {"ids": ids})}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, or_, select
@@ -50,6 +50,7 @@ class Policies:
     products: dict[str, ProductPolicy]
     safety_defaults: dict[tuple[str, str], int]  # (location, category or '') -> units
     eligible: frozenset[str] | None  # locations that may serve the channel; None: all
+    reach: dict[str, frozenset[str] | None] = field(default_factory=dict)  # quota channels'
 
     def safety(self, product_id: str, location_id: str, own: int | None) -> int:
         if own is not None:
@@ -74,26 +75,37 @@ _RULES = select(allocation_rules).where(or_(
 _SAFETY = select(safety_stock_defaults.c.location_id, safety_stock_defaults.c.category,
                  safety_stock_defaults.c.quantity).where(
     safety_stock_defaults.c.category.in_(bindparam("cats", expanding=True)))
-_SOURCES = select(channel_sources.c.kind, channel_sources.c.value).where(
-    channel_sources.c.channel_id == bindparam("channel"))
+_SOURCES = select(channel_sources.c.channel_id, channel_sources.c.kind,
+                  channel_sources.c.value).where(
+    channel_sources.c.channel_id.in_(bindparam("channels", expanding=True)))
 _CHANNEL_RESERVED = select(channel_reserved).where(
     channel_reserved.c.product_id.in_(bindparam("ids", expanding=True)),
     channel_reserved.c.channel_id.in_(bindparam("channels", expanding=True)))
 
 
 def eligible_locations(uow: UnitOfWork, channel_id: str) -> frozenset[str] | None:
-    sources = list(uow.execute(_SOURCES, {"channel": channel_id}))
-    if not sources:
-        return None
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for kind, value in sources:
-        wanted[kind].add(value)
-    rows = uow.execute(select(locations.c.id, locations.c.kind, locations.c.address))
-    return frozenset(
-        r.id for r in rows
-        if r.id in wanted[SourceKind.LOCATION] or r.kind in wanted[SourceKind.LOCATION_KIND]
-        or (r.address or {}).get("country") in wanted[SourceKind.COUNTRY]
-        or _region_of(r.address) in wanted[SourceKind.REGION])
+    """The locations that may serve the channel; ``None``: every location."""
+    return locations_serving(uow, [channel_id])[channel_id]
+
+
+def locations_serving(uow: UnitOfWork, channel_ids: Iterable[str]
+                      ) -> dict[str, frozenset[str] | None]:
+    """``eligible_locations`` of several channels, in at most two queries."""
+    ids = sorted(set(channel_ids))
+    wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for channel, kind, value in uow.execute(_SOURCES, {"channels": ids}) if ids else ():
+        wanted[channel][kind].add(value)
+    result: dict[str, frozenset[str] | None] = dict.fromkeys(ids)
+    if wanted:
+        rows = list(uow.execute(select(locations.c.id, locations.c.kind, locations.c.address)))
+        for channel, kinds in wanted.items():
+            result[channel] = frozenset(
+                r.id for r in rows
+                if r.id in kinds[SourceKind.LOCATION]
+                or r.kind in kinds[SourceKind.LOCATION_KIND]
+                or (r.address or {}).get("country") in kinds[SourceKind.COUNTRY]
+                or _region_of(r.address) in kinds[SourceKind.REGION])
+    return result
 
 
 def _region_of(address: dict | None) -> str | None:
@@ -154,5 +166,7 @@ def load_policies(
             effective[pid], held.get(pid, {}))
         for pid in ids if pid in meta
     }
-    eligible = eligible_locations(uow, channel_id) if channel_id else None
-    return Policies(policies, safety, eligible)
+    serving = locations_serving(uow, [*quota_channels, *([channel_id] if channel_id else [])])
+    eligible = serving[channel_id] if channel_id else None
+    return Policies(policies, safety, eligible,
+                    {c: serving[c] for c in quota_channels})

@@ -115,7 +115,7 @@ def reserve(
                     for r in rows[product_id]]
         policy = policies.products[product_id]
         can = channel_availability(snapshot, channel_id, policy.rules, policy.channel_reserved,
-                                   policies.eligible)
+                                   policies.eligible, policies.reach)
         if shortages or can.available < quantity:  # once short, only look for more shortages
             if can.available < quantity:
                 shortages.append(Shortage(lines[0].sku, quantity, can.available))

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, CountryCode
@@ -21,9 +21,16 @@ Units = Field(None, strict=True, ge=0, le=1_000_000_000)
 
 
 class RegionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     country: CountryCode
     region: str = Field(min_length=1, max_length=35, examples=["Bayern"])
+
+    @field_validator("region")
+    @classmethod
+    def _fits_once_lower_cased(cls, value: str) -> str:
+        if len(value.lower()) > 35:  # some letters grow when lower-cased
+            raise ValueError("region is too long")
+        return value
 
 
 class ChannelSourcesBody(BaseModel):

@@ -75,7 +75,8 @@ channel_reserved = Table(
     metadata,
     Column("channel_id", String(40), ForeignKey("channels.id"), nullable=False),
     Column("product_id", String(40), ForeignKey("products.id"), nullable=False),
-    Column("reserved", Integer, nullable=False),
+    # A sum over every location, each of which may hold up to 10^9: beyond 32 bits.
+    Column("reserved", BigInteger, nullable=False),
     PrimaryKeyConstraint("channel_id", "product_id"),
     CheckConstraint("reserved >= 0", name="channel_reserved_not_negative"),
 )

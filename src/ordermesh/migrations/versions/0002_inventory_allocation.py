@@ -38,7 +38,7 @@ def upgrade() -> None:
     op.create_table('channel_reserved',
     sa.Column('channel_id', sa.String(length=40), nullable=False),
     sa.Column('product_id', sa.String(length=40), nullable=False),
-    sa.Column('reserved', sa.Integer(), nullable=False),
+    sa.Column('reserved', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_channel_reserved_channel_reserved_not_negative')),
     sa.ForeignKeyConstraint(['channel_id'], ['channels.id'], name=op.f('fk_channel_reserved_channel_id_channels')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_channel_reserved_product_id_products')),
