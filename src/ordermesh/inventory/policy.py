@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, literal, null, or_, select, union_all
 
 from ordermesh.catalog.tables import products
 from ordermesh.inventory.allocation import ChannelRule, RuleKind, RuleScope, effective_rule
@@ -67,17 +67,24 @@ _PRODUCTS = (
            stock_policies.c.lead_time_days)
     .select_from(products.outerjoin(stock_policies, stock_policies.c.product_id == products.c.id))
     .where(products.c.id.in_(bindparam("ids", expanding=True))))
-_RULES = select(allocation_rules).where(or_(
-    and_(allocation_rules.c.scope == RuleScope.SKU.value,
-         allocation_rules.c.scope_value.in_(bindparam("ids", expanding=True))),
-    and_(allocation_rules.c.scope == RuleScope.CATEGORY.value,
-         allocation_rules.c.scope_value.in_(bindparam("cats", expanding=True)))))
-_SAFETY = select(safety_stock_defaults.c.location_id, safety_stock_defaults.c.category,
-                 safety_stock_defaults.c.quantity).where(
-    safety_stock_defaults.c.category.in_(bindparam("cats", expanding=True)))
 _SOURCES = select(channel_sources.c.channel_id, channel_sources.c.kind,
                   channel_sources.c.value).where(
     channel_sources.c.channel_id.in_(bindparam("channels", expanding=True)))
+# Rules, safety defaults and channel sources in one round trip: every reservation reads
+# them, and they are small. Columns: tag, then three texts, then three texts/numbers.
+_r, _d, _s = allocation_rules.c, safety_stock_defaults.c, channel_sources.c
+_SETTINGS = union_all(
+    select(literal("rule").label("tag"), _r.channel_id.label("a"), _r.scope.label("b"),
+           _r.scope_value.label("c"), _r.kind.label("d"), _r.units.label("n1"),
+           _r.share_bp.label("n2")).where(or_(
+        and_(_r.scope == RuleScope.SKU.value,
+             _r.scope_value.in_(bindparam("ids", expanding=True))),
+        and_(_r.scope == RuleScope.CATEGORY.value,
+             _r.scope_value.in_(bindparam("cats", expanding=True))))),
+    select(literal("safety"), _d.location_id, _d.category, null(), null(), _d.quantity,
+           null()).where(_d.category.in_(bindparam("safety_cats", expanding=True))),
+    select(literal("source"), _s.channel_id, _s.kind, _s.value, null(), null(), null()),
+)
 _CHANNEL_RESERVED = select(channel_reserved).where(
     channel_reserved.c.product_id.in_(bindparam("ids", expanding=True)),
     channel_reserved.c.channel_id.in_(bindparam("channels", expanding=True)))
@@ -88,13 +95,18 @@ def eligible_locations(uow: UnitOfWork, channel_id: str) -> frozenset[str] | Non
     return locations_serving(uow, [channel_id])[channel_id]
 
 
-def locations_serving(uow: UnitOfWork, channel_ids: Iterable[str]
+def locations_serving(uow: UnitOfWork, channel_ids: Iterable[str],
+                      sources: list[tuple[str, str, str]] | None = None,
                       ) -> dict[str, frozenset[str] | None]:
-    """``eligible_locations`` of several channels, in at most two queries."""
+    """``eligible_locations`` of several channels, in at most two queries (one when the
+    caller has read the ``(channel, kind, value)`` source rows already)."""
     ids = sorted(set(channel_ids))
+    if sources is None:
+        sources = list(uow.execute(_SOURCES, {"channels": ids})) if ids else []
     wanted: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for channel, kind, value in uow.execute(_SOURCES, {"channels": ids}) if ids else ():
-        wanted[channel][kind].add(value)
+    for channel, kind, value in sources:
+        if channel in ids:
+            wanted[channel][kind].add(value)
     result: dict[str, frozenset[str] | None] = dict.fromkeys(ids)
     if wanted:
         rows = list(uow.execute(select(locations.c.id, locations.c.kind, locations.c.address)))
@@ -112,10 +124,6 @@ def _region_of(address: dict | None) -> str | None:
     if not address or not address.get("region") or not address.get("country"):
         return None
     return region_key(address["country"], address["region"])
-
-
-def _rule(row) -> ChannelRule:
-    return ChannelRule(RuleKind(row.kind), row.units, row.share_bp)
 
 
 class _Meta(NamedTuple):
@@ -141,9 +149,17 @@ def load_policies(
     categories = sorted({r.category for r in meta.values() if r.category})
     by_sku: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
     by_category: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
-    for row in uow.execute(_RULES, {"ids": ids, "cats": categories}):
-        target = by_sku if row.scope == RuleScope.SKU.value else by_category
-        target[row.scope_value][row.channel_id] = _rule(row)
+    safety: dict[tuple[str, str], int] = {}
+    sources: list[tuple[str, str, str]] = []
+    for tag, a, b, c, d, n1, n2 in uow.execute(
+            _SETTINGS, {"ids": ids, "cats": categories, "safety_cats": [*categories, ""]}):
+        if tag == "rule":
+            target = by_sku if b == RuleScope.SKU.value else by_category
+            target[c][a] = ChannelRule(RuleKind(d), n1, n2)
+        elif tag == "safety":
+            safety[(a, b)] = n1
+        else:
+            sources.append((a, b, c))
     effective: dict[str, dict[str, ChannelRule]] = {}
     quota_channels: set[str] = set()
     for pid in ids:
@@ -158,15 +174,14 @@ def load_policies(
         for row in uow.execute(_CHANNEL_RESERVED, {"ids": ids,
                                                    "channels": sorted(quota_channels)}):
             held[row.product_id][row.channel_id] = row.reserved
-    safety = {(r.location_id, r.category): r.quantity
-              for r in uow.execute(_SAFETY, {"cats": [*categories, ""]})}
     policies = {
         pid: ProductPolicy(
             meta[pid].category, meta[pid].low_stock_threshold, meta[pid].lead_time_days,
             effective[pid], held.get(pid, {}))
         for pid in ids if pid in meta
     }
-    serving = locations_serving(uow, [*quota_channels, *([channel_id] if channel_id else [])])
+    serving = locations_serving(uow, [*quota_channels, *([channel_id] if channel_id else [])],
+                                sources)
     eligible = serving[channel_id] if channel_id else None
     return Policies(policies, safety, eligible,
                     {c: serving[c] for c in quota_channels})

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from sqlalchemy import and_, bindparam, select, update
 
+from ordermesh.catalog.tables import products
 from ordermesh.inventory.allocation import StockRow, channel_availability
 from ordermesh.inventory.ledger import book
 from ordermesh.inventory.levels import levels, record_level_events
@@ -20,7 +21,7 @@ from ordermesh.inventory.model import (
     plan_reservation,
 )
 from ordermesh.inventory.policy import load_policies
-from ordermesh.inventory.tables import channel_reserved, stock
+from ordermesh.inventory.tables import channel_reserved, stock, stock_policies
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock, Shortage
 from ordermesh.kit.upsert import insert_or_add_many
@@ -38,11 +39,14 @@ _CHANNEL_GIVE_BACK = (
            channel_reserved.c.product_id == bindparam("p"),
            channel_reserved.c.reserved >= bindparam("q"))
     .values(reserved=channel_reserved.c.reserved - bindparam("q")))
+# The product's category and low-stock threshold come along, saving a statement.
 _LOCK_PRODUCTS = (
     select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
-           stock.c.safety_stock)
+           stock.c.safety_stock, products.c.category, stock_policies.c.low_stock_threshold)
+    .join(products, products.c.id == stock.c.product_id)
+    .outerjoin(stock_policies, stock_policies.c.product_id == stock.c.product_id)
     .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
-    .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
+    .order_by(stock.c.product_id, stock.c.location_id).with_for_update(of=stock))
 
 
 def _allocation_movements(
@@ -100,7 +104,8 @@ def reserve(
     rows: dict[str, list] = defaultdict(list)
     for row in uow.execute(_LOCK_PRODUCTS, {"ids": sorted(by_product)}):
         rows[row.product_id].append(row)
-    policies = load_policies(uow, channel_id, by_product)
+    policies = load_policies(uow, channel_id, by_product, {
+        pid: found[0].category for pid, found in rows.items()})
     now = uow.clock.now()
     takes: list[dict] = []
     allocations: list[Allocation] = []
@@ -125,7 +130,8 @@ def reserve(
         allocations.extend(_share_out(lines, plan))
         taken_units[product_id] = quantity
         level = sum(r.on_hand - r.reserved for r in snapshot)
-        before[product_id] = (lines[0].sku, policy.low_stock_threshold, level)
+        threshold = rows[product_id][0].low_stock_threshold if rows[product_id] else None
+        before[product_id] = (lines[0].sku, threshold, level)
         after[product_id] = level - quantity
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
