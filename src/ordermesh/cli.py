@@ -204,7 +204,8 @@ def _drift_names(uow, drift) -> dict[str, str]:
 def quickstart(
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
-    """What `make run` does: migrate, load demo data when empty, print an admin key, serve."""
+    """What `make run` does: migrate, load demo data when empty, print an admin key, serve
+    (with a background worker beside the server)."""
     from ordermesh.apikeys.tables import api_keys
     from ordermesh.migrations import upgrade
 
@@ -229,7 +230,17 @@ def quickstart(
     console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
                   f"http://{settings.host}:{settings.port}/api/v1/orders\n", soft_wrap=True)
     if serve_after:
-        serve(host=None, port=None, workers=1)
+        # The background jobs (hold expiry, forecasts) run beside the server, in a
+        # process of their own, and stop with it.
+        import subprocess
+        import sys
+
+        worker_process = subprocess.Popen([sys.executable, "-m", "ordermesh.cli", "worker"])
+        try:
+            serve(host=None, port=None, workers=1)
+        finally:
+            worker_process.terminate()
+            worker_process.wait(timeout=30)
 
 
 if __name__ == "__main__":
