@@ -69,6 +69,9 @@ def test_inventory_verify_passes_on_a_clean_ledger_and_fails_on_drift(db_url, cl
     assert repaired.exit_code == 0 and "Repaired 1" in repaired.output
     assert _run(db_url, "inventory", "verify").exit_code == 0
     assert ok(client.get("/api/v1/inventory/TEE"))["totals"]["on_hand"] == 5
+    repaired_events = ok(client.get("/api/v1/events", params={"type": "inventory.repaired"}))
+    assert [e["payload"]["was"]["on_hand"] for e in repaired_events["items"]] == [6]
+    assert repaired_events["items"][0]["payload"]["now"]["on_hand"] == 5
 
 
 def test_a_bad_setting_is_named_in_one_line_not_a_traceback(db_url):

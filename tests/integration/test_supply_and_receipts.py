@@ -245,6 +245,7 @@ def test_receipts_with_bad_values_are_refused_naming_the_field(store, uow, chang
     ({"quantity": -1}, "quantity"),
     ({"kind": "gift"}, "kind"),
     ({"expected_date": "next week"}, "expected_date"),
+    ({"expected_date": 0}, "expected_date"),
     ({"reference": "x" * 101}, "reference"),
 ])
 def test_supply_with_bad_values_is_refused_naming_the_field(store, uow, changes, field):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+)
 
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.money import Money, minor_unit
@@ -72,3 +80,14 @@ class AddressIn(BaseModel):
     region: str | None = Field(None, max_length=100, description="State, province or county")
     postal_code: str | None = Field(None, max_length=20)
     country: CountryCode
+
+
+def _iso_date_only(value: object) -> object:
+    """Dates travel as ISO 8601 strings; a number is not a date (pydantic would read 0
+    as 1970-01-01)."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is a string like 2026-12-01")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(examples=["2026-12-01"])]

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, insert, select, text, update
 
 from ordermesh.inventory.tables import channel_reserved, inventory_movements, stock
 from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.outbox import record_event
 
 _BOOK = insert(inventory_movements)
 _DEFAULTS = {
@@ -77,7 +78,8 @@ def ledger_drift(uow: UnitOfWork) -> list[Drift]:
 
 
 def repair_drift(uow: UnitOfWork) -> list[Drift]:
-    """Set every drifting counter to what the ledger says, and commit. The ledger is
+    """Set every drifting counter to what the ledger says, record an
+    ``inventory.repaired`` event for each, and commit. The ledger is
     the record; the counters are a cache of it. Locks the counter tables for the
     duration so no reservation interleaves (EXCLUSIVE: it also conflicts with the
     ROW SHARE lock a reservation's ``SELECT … FOR UPDATE`` takes first, so a
@@ -100,6 +102,9 @@ def repair_drift(uow: UnitOfWork) -> list[Drift]:
                            .values(reserved=d.ledger["reserved"])).rowcount == 0:
                 uow.execute(insert(channel_reserved).values(
                     channel_id=d.key[0], product_id=d.key[1], reserved=d.ledger["reserved"]))
+        aggregate = ("product", d.key[0]) if d.kind == "stock" else ("product", d.key[1])
+        record_event(uow, "inventory.repaired", *aggregate, {
+            "counter": d.kind, "key": list(d.key), "was": d.counters, "now": d.ledger})
     uow.commit()
     return drift
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN
+from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, IsoDate
 from ordermesh.inventory import counts, supply, transfers
 from ordermesh.inventory.counts import DamageAction
 from ordermesh.inventory.model import AdjustmentReason, SkuQuantity
@@ -67,7 +67,7 @@ class SupplyCreate(_Body):
     sku: Sku
     location: LocationCode
     quantity: Quantity
-    expected_date: date
+    expected_date: IsoDate
     kind: SupplyKind
     reference: Reference = None
 
@@ -263,7 +263,7 @@ class TransferCreate(_Body):
     from_location: LocationCode = Field(alias="from")
     to_location: LocationCode = Field(alias="to")
     lines: list[TransferLineIn] = Field(min_length=1, max_length=MAX_LINES)
-    expected_date: date | None = None
+    expected_date: IsoDate | None = None
     reference: Reference = None
     note: Note = None
 
