@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -86,6 +87,18 @@ def get_product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     return _to_product(row)
 
 
+def check_known_skus(skus: list[str], found: Iterable[str], fields: list[str]) -> None:
+    """Unknown SKUs are bad input, each named by its field (``fields[i]``)."""
+    known = set(found)
+    missing = [s for s in skus if s not in known]
+    if missing:
+        raise InvalidInput(
+            "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
+            errors=[FieldError(fields[i], f"Unknown SKU '{s}'", "unknown_sku")
+                    for i, s in enumerate(skus) if s not in known],
+        )
+
+
 def resolve_skus(
     uow: UnitOfWork, skus: list[str], fields: list[str] | None = None
 ) -> dict[str, ProductRef]:
@@ -95,13 +108,7 @@ def resolve_skus(
     wanted = set(skus)
     rows = uow.execute(_BY_SKUS, {"skus": sorted(wanted)})
     found = {r.sku: ProductRef(r.id, r.sku, r.name) for r in rows}
-    missing = [s for s in skus if s not in found]
-    if missing:
-        raise InvalidInput(
-            "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
-            errors=[FieldError(fields[i], f"Unknown SKU '{s}'", "unknown_sku")
-                    for i, s in enumerate(skus) if s not in found],
-        )
+    check_known_skus(skus, found, fields)
     return found
 
 

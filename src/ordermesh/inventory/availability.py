@@ -10,13 +10,13 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
+from ordermesh.catalog.service import check_known_skus
 from ordermesh.catalog.tables import products
 from ordermesh.channels.service import channel_by_code
 from ordermesh.inventory.allocation import ChannelAvailability, StockRow, channel_availability
 from ordermesh.inventory.policy import Policies, load_policies
 from ordermesh.inventory.tables import expected_supply, stock, transfer_lines, transfers
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, InvalidInput
 from ordermesh.locations.service import location_codes
 
 MAX_BATCH = 500
@@ -123,12 +123,7 @@ def _stock_by_sku(uow: UnitOfWork, skus: list[str], fields: list[str]) -> dict[s
             entry = found[sku] = (pid, category, [])
         if row[0] is not None:
             entry[2].append(row)
-    missing = [s for s in skus if s not in found]
-    if missing:
-        raise InvalidInput(
-            "Unknown SKU: " + ", ".join(dict.fromkeys(missing)),
-            errors=[FieldError(fields[i], f"Unknown SKU '{s}'", "unknown_sku")
-                    for i, s in enumerate(skus) if s not in found])
+    check_known_skus(skus, found, fields)
     return found
 
 
