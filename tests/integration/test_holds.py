@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from ordermesh.channels.service import channel_by_code
+from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.holds import (
     HoldExpired,
     HoldStatus,
-    convert_hold,
     expire_due_holds,
     get_hold,
 )

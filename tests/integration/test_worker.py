@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code
 from ordermesh.cli import app
+from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.holds import (
     PlaceHold,
-    convert_hold,
     expire_due_holds,
     place_hold,
     release_hold,

@@ -1,9 +1,10 @@
 """Stock holds: a cart or checkout keeps stock for one channel for a few minutes.
 
 A hold is ``active`` until the customer abandons it (``released``), the worker finds it
-past ``expires_at`` (``expired``), or an order takes it over (``converted``). Holds
-reserve and give back through ``reserving``, so safety stock, quotas, exclusions and
-locations apply to them exactly as to orders, and the ledger records every unit.
+past ``expires_at`` (``expired``), or an order takes it over (``converted``, see
+``hold_conversion``). Holds reserve and give back through ``reserving``, so safety
+stock, quotas, exclusions and locations apply to them exactly as to orders, and the
+ledger records every unit.
 
 Locks, in the order every use case here takes them: hold rows, then stock rows in
 (product, location) order, then channel counters (the order ``reserve`` and
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -23,20 +23,18 @@ from sqlalchemy import bindparam, insert, select, update
 
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code, get_channel
-from ordermesh.inventory.ledger import book
-from ordermesh.inventory.model import Allocation, MovementKind, ReservationRequest, SkuQuantity
+from ordermesh.inventory.model import Allocation, ReservationRequest, SkuQuantity
 from ordermesh.inventory.reserving import release, reserve
-from ordermesh.inventory.tables import hold_allocations, hold_lines, holds, stock
+from ordermesh.inventory.stock_rows import lock_products
+from ordermesh.inventory.tables import hold_allocations, hold_lines, holds
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import (
     FieldError,
     IllegalTransition,
-    InsufficientStock,
     InvalidInput,
     NotFound,
-    Shortage,
 )
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
@@ -163,13 +161,13 @@ def place_hold(
                 expires_at, now, now, lines,
                 [HoldAllocation(a.line_no, a.product_id, a.location_id, codes[a.location_id],
                                 a.quantity) for a in reserved])
-    record_event(uow, "reservation.created", "reservation", hold_id, _payload(hold))
+    record_event(uow, "reservation.created", "reservation", hold_id, hold_payload(hold))
     uow.commit()
     return HoldPlaced(hold)
 
 
 def get_hold(uow: UnitOfWork, hold_id: str) -> Hold:
-    found = _load_holds(uow, [hold_id])
+    found = load_holds(uow, [hold_id])
     if hold_id not in found:
         raise NotFound(f"Reservation '{hold_id}' does not exist")
     return found[hold_id]
@@ -183,7 +181,7 @@ def release_hold(
     ``expires_at`` that the worker has not expired yet may still be released. Commits."""
     if prior := idempotency.claim(uow, idem):
         return get_hold(uow, prior.resource_id)
-    _lock_holds(uow, [hold_id])
+    lock_holds(uow, [hold_id])
     hold = get_hold(uow, hold_id)
     if hold.status is not HoldStatus.ACTIVE:
         raise IllegalTransition(f"A reservation that is {hold.status} cannot be released",
@@ -194,7 +192,7 @@ def release_hold(
                               "now": now})
     released = replace(hold, status=HoldStatus.RELEASED, updated_at=now)
     record_event(uow, "reservation.released", "reservation", hold.id,
-                 {**_payload(released), "reason": reason})
+                 {**hold_payload(released), "reason": reason})
     idempotency.complete(uow, idem, "hold", hold.id, 200)
     uow.commit()
     return released
@@ -217,161 +215,27 @@ def expire_due_holds(uow: UnitOfWork, limit: int = 100) -> int:
         .with_for_update(skip_locked=True))]
     if not due:
         return 0
-    batch = _load_holds(uow, due)
+    batch = load_holds(uow, due)
     # One hold's rows are released in lock order, but hold after hold would not be:
     # take every stock row lock of the batch first, in the global order.
-    _lock_stock(uow, {a.product_id for hold in batch.values() for a in hold.allocations})
+    lock_products(uow, {a.product_id for hold in batch.values() for a in hold.allocations})
     for hold_id in sorted(batch):
         hold = batch[hold_id]
         release(uow, hold.reserved(), ("hold", hold.id), hold.channel_id)
         uow.execute(_SET_STATUS, {"hold_id": hold.id, "new_status": HoldStatus.EXPIRED.value,
                                   "now": now})
         record_event(uow, "reservation.expired", "reservation", hold.id,
-                     _payload(replace(hold, status=HoldStatus.EXPIRED, updated_at=now)))
+                     hold_payload(replace(hold, status=HoldStatus.EXPIRED, updated_at=now)))
     uow.commit()
     return len(batch)
 
 
-@dataclass(frozen=True)
-class _Conversion:
-    taken: list[tuple[Allocation, Allocation]]  # (from the hold's line, to the order's line)
-    leftovers: list[Allocation]  # hold units the order does not take
-    extras: list[ReservationRequest]  # units the order wants beyond the hold's
-
-
-def _plan_conversion(hold: Hold, requests: list[ReservationRequest]) -> _Conversion:
-    """Per product, the hold's units go to the order's lines in line order, location by
-    location (ordered by id); what is left over on either side is released or reserved."""
-    pool: dict[str, list[list]] = defaultdict(list)
-    for a in sorted(hold.allocations, key=lambda a: (a.location_id, a.line_no)):
-        pool[a.product_id].append([a.line_no, a.location_id, a.quantity])
-    taken, extras = [], []
-    for request in sorted(requests, key=lambda r: r.line_no):
-        needed = request.quantity
-        for slot in pool.get(request.product_id, []):
-            give = min(needed, slot[2])
-            if give:
-                taken.append((Allocation(slot[0], request.product_id, slot[1], give),
-                              Allocation(request.line_no, request.product_id, slot[1], give)))
-                slot[2] -= give
-                needed -= give
-        if needed:
-            extras.append(replace(request, quantity=needed))
-    leftovers = sorted((Allocation(line_no, product_id, location_id, units)
-                        for product_id, slots in pool.items()
-                        for line_no, location_id, units in slots if units),
-                       key=lambda a: (a.product_id, a.location_id, a.line_no))
-    return _Conversion(taken, leftovers, extras)
-
-
-def convert_hold(
-    uow: UnitOfWork, hold_id: str, channel_id: str, requests: list[ReservationRequest],
-    reference: tuple[str, str],
-) -> list[Allocation]:
-    """Let an order (``reference``, e.g. ``("order", id)``) take over an active hold of its
-    channel, inside the order's transaction (does not commit). Returns the order's
-    allocations, by the requests' ``line_no``.
-
-    Units the hold has of a requested product move to the order without touching any
-    counter: the ledger books them released from the hold and reserved for the order,
-    which nets to zero per stock row and per channel. Units requested beyond the hold's
-    are reserved with ``reserve`` (``InsufficientStock`` counts the held units in both
-    ``requested`` and ``available``); hold units the order does not take are released.
-
-    Locks: the hold row first, then, when there is both something to release and
-    something to reserve, every stock row of those products at once in (product,
-    location) order, so that releasing one product and reserving another does not take
-    row locks out of the global order. Call it before reserving anything else in the
-    transaction for the same reason.
-    """
-    _lock_holds(uow, [hold_id])
-    found = _load_holds(uow, [hold_id])
-    if hold_id not in found:
-        raise InvalidInput.for_field("reservation_id", f"Unknown reservation '{hold_id}'",
-                                     "unknown_reservation")
-    hold = found[hold_id]
-    if hold.channel_id != channel_id:
-        raise InvalidInput.for_field(
-            "reservation_id", f"Reservation '{hold_id}' belongs to another channel "
-            f"('{hold.channel_code}')", "foreign_reservation")
-    now = uow.clock.now()
-    if hold.status is HoldStatus.EXPIRED or (
-            hold.status is HoldStatus.ACTIVE and hold.expires_at <= now):
-        raise HoldExpired(f"Reservation '{hold_id}' expired at {hold.expires_at.isoformat()}",
-                          extra={"current_status": HoldStatus.EXPIRED.value,
-                                 "expires_at": hold.expires_at.isoformat()})
-    if hold.status is not HoldStatus.ACTIVE:
-        raise IllegalTransition(
-            f"A reservation that is {hold.status} cannot be converted into an order",
-            extra={"current_status": hold.status.value})
-
-    plan = _plan_conversion(hold, requests)
-    if plan.leftovers and plan.extras:
-        _lock_stock(uow, {a.product_id for a in plan.leftovers}
-                    | {r.product_id for r in plan.extras})
-    book(uow, [row for source, target in plan.taken for row in (
-        _movement(source, MovementKind.RELEASE, -1, ("hold", hold.id), channel_id),
-        _movement(target, MovementKind.RESERVATION, 1, reference, channel_id))])
-    release(uow, plan.leftovers, ("hold", hold.id), channel_id)
-    extra_allocations = _reserve_extras(uow, plan, reference, channel_id)
-
-    uow.execute(update(holds).where(holds.c.id == hold.id).values(
-        status=HoldStatus.CONVERTED.value, order_id=reference[1], updated_at=now))
-    converted = replace(hold, status=HoldStatus.CONVERTED, order_id=reference[1],
-                        updated_at=now)
-    codes = location_codes(uow, {a.location_id for a in plan.leftovers})
-    skus = {ln.product_id: ln.sku for ln in hold.lines}
-    record_event(uow, "reservation.converted", "reservation", hold.id, {
-        **_payload(converted),
-        "taken": sum(target.quantity for _, target in plan.taken),
-        "reserved_extra": sum(r.quantity for r in plan.extras),
-        "released": [{"sku": skus[a.product_id], "location": codes[a.location_id],
-                      "quantity": a.quantity} for a in plan.leftovers]})
-    merged: dict[tuple[int, str, str], int] = defaultdict(int)
-    for a in [target for _, target in plan.taken] + extra_allocations:
-        merged[(a.line_no, a.location_id, a.product_id)] += a.quantity
-    return [Allocation(line_no, product_id, location_id, quantity)
-            for (line_no, location_id, product_id), quantity in sorted(merged.items())]
-
-
-def _reserve_extras(
-    uow: UnitOfWork, plan: _Conversion, reference: tuple[str, str], channel_id: str
-) -> list[Allocation]:
-    if not plan.extras:
-        return []
-    try:
-        return reserve(uow, plan.extras, reference, channel_id)
-    except InsufficientStock as exc:
-        held: dict[str, int] = defaultdict(int)
-        for _, target in plan.taken:
-            held[target.product_id] += target.quantity
-        by_sku = {r.sku: held[r.product_id] for r in plan.extras}
-        raise InsufficientStock([
-            Shortage(s.sku, s.requested + by_sku.get(s.sku, 0), s.available + by_sku.get(s.sku, 0))
-            for s in exc.shortages]) from exc
-
-
-def _movement(a: Allocation, kind: MovementKind, sign: int, reference: tuple[str, str],
-              channel_id: str) -> dict:
-    return {"product_id": a.product_id, "location_id": a.location_id, "kind": kind.value,
-            "reserved_delta": sign * a.quantity, "channel_id": channel_id,
-            "reference_type": reference[0], "reference_id": reference[1]}
-
-
-def _lock_holds(uow: UnitOfWork, hold_ids: list[str]) -> None:
+def lock_holds(uow: UnitOfWork, hold_ids: list[str]) -> None:
     uow.execute(select(holds.c.id).where(holds.c.id.in_(sorted(hold_ids)))
                 .order_by(holds.c.id).with_for_update())
 
 
-def _lock_stock(uow: UnitOfWork, product_ids: Iterable[str]) -> None:
-    """Lock every stock row of these products in the order ``reserve`` locks them."""
-    ids = sorted(set(product_ids))
-    if ids:
-        uow.execute(select(stock.c.product_id).where(stock.c.product_id.in_(ids))
-                    .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
-
-
-def _load_holds(uow: UnitOfWork, hold_ids: list[str]) -> dict[str, Hold]:
+def load_holds(uow: UnitOfWork, hold_ids: list[str]) -> dict[str, Hold]:
     """Whole holds, in three queries however many there are."""
     headers = list(uow.execute(select(holds).where(holds.c.id.in_(hold_ids))))
     if not headers:
@@ -399,7 +263,7 @@ def _load_holds(uow: UnitOfWork, hold_ids: list[str]) -> dict[str, Hold]:
     ) for row in headers}
 
 
-def _payload(hold: Hold) -> dict:
+def hold_payload(hold: Hold) -> dict:
     return {
         "id": hold.id, "channel": hold.channel_code, "status": hold.status.value,
         "reference": hold.reference, "order_id": hold.order_id,

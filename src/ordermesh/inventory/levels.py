@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, func, select
 
 from ordermesh.catalog.tables import products
+from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.inventory.tables import stock, stock_policies
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
@@ -38,11 +39,6 @@ def level_signal(before: int, after: int, threshold: int | None) -> str | None:
     return None
 
 
-_LOCK = (select(stock.c.product_id)
-         .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
-         .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
-
-
 def levels(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, tuple[str, int | None, int]]:
     """product id -> (sku, low-stock threshold, available units over all locations).
 
@@ -53,7 +49,7 @@ def levels(uow: UnitOfWork, product_ids: Iterable[str]) -> dict[str, tuple[str, 
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    uow.execute(_LOCK, {"ids": ids})
+    lock_products(uow, ids)
     return {pid: (sku, threshold, int(level))
             for pid, sku, threshold, level in uow.execute(_LEVELS, {"ids": ids})}
 

@@ -49,10 +49,11 @@ _LOCK_PRODUCTS = (
     .order_by(stock.c.product_id, stock.c.location_id).with_for_update(of=stock))
 
 
-def _allocation_movements(
+def allocation_movements(
     allocations: list[Allocation], kind: MovementKind, sign: int, reference: tuple[str, str],
     channel_id: str,
 ) -> list[dict]:
+    """Ledger rows that move reserved units of ``allocations`` up (``sign`` 1) or down."""
     return [{
         "product_id": a.product_id, "location_id": a.location_id, "kind": kind.value,
         "reserved_delta": sign * a.quantity, "channel_id": channel_id,
@@ -138,7 +139,7 @@ def reserve(
     if uow.execute(_TAKE, takes).rowcount != len(takes):
         raise RuntimeError("a locked stock row changed under its lock")
     _add_channel_reserved(uow, channel_id, taken_units)
-    book(uow, _allocation_movements(allocations, MovementKind.RESERVATION, 1, reference,
+    book(uow, allocation_movements(allocations, MovementKind.RESERVATION, 1, reference,
                                     channel_id))
     record_level_events(uow, before, after)
     return sorted(allocations, key=lambda a: (a.line_no, a.location_id))
@@ -165,5 +166,5 @@ def release(
     given = [{"c": channel_id, "p": p, "q": q} for p, q in sorted(units.items())]
     if uow.execute(_CHANNEL_GIVE_BACK, given).rowcount != len(given):
         raise RuntimeError("a channel gave back more than it held reserved")
-    book(uow, _allocation_movements(ordered, MovementKind.RELEASE, -1, reference, channel_id))
+    book(uow, allocation_movements(ordered, MovementKind.RELEASE, -1, reference, channel_id))
     record_level_events(uow, before)

@@ -60,6 +60,19 @@ def ensure_stock_rows(uow: UnitOfWork, keys: Iterable[tuple[str, str]]) -> None:
             index_elements=["product_id", "location_id"]), rows)
 
 
+_LOCK_PRODUCTS = (select(stock.c.product_id)
+                  .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
+                  .order_by(stock.c.product_id, stock.c.location_id).with_for_update())
+
+
+def lock_products(uow: UnitOfWork, product_ids: Iterable[str]) -> None:
+    """Lock every stock row of these products, in the global (product, location) order
+    that ``reserve`` uses too."""
+    ids = sorted(set(product_ids))
+    if ids:
+        uow.execute(_LOCK_PRODUCTS, {"ids": ids})
+
+
 _LOCK_ROWS = (
     select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
            stock.c.damaged, stock.c.in_transit)

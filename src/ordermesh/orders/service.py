@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code
 from ordermesh.customers.service import match_or_create
-from ordermesh.inventory.holds import convert_hold
+from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
 from ordermesh.kit import idempotency
