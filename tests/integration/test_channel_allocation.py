@@ -9,7 +9,7 @@ import pytest
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.orders.service import PlaceLine, PlaceOrder
 from tests.helpers import make_channel, make_location, ok, order_body, shop, stock_of
-from tests.integration.test_concurrency import _buy_concurrently
+from tests.stock_checks import buy_concurrently
 
 
 def place(client, sku: str, quantity: int, channel: str = "web"):
@@ -194,7 +194,7 @@ def test_two_hundred_buyers_on_each_of_two_channels_never_exceed_the_quota(clien
     rule(client, channel="mkt", sku="HOT", kind="quota", units=30)
     commands = [PlaceOrder(channel="mkt" if i % 2 else "web", lines=[PlaceLine("HOT", 1, 5)])
                 for i in range(400)]
-    outcome = _buy_concurrently(uow, commands, threads=40)
+    outcome = buy_concurrently(uow, commands, threads=40)
     assert outcome == Counter(placed=100, refused=300)
     orders = ok(client.get("/api/v1/orders", params={"limit": 200}))["items"]
     assert Counter(o["channel"] for o in orders) == Counter(mkt=30, web=70)

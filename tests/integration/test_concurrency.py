@@ -7,39 +7,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from ordermesh.inventory.ledger import ledger_drift
-from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
 from tests.helpers import ok, shop, stock_of
+from tests.stock_checks import buy_concurrently
 
 BUYERS = 200
-
-
-def _buy_concurrently(uow, commands: list[PlaceOrder], threads: int) -> Counter:
-    barrier = threading.Barrier(threads)
-    outcome: Counter = Counter()
-    lock = threading.Lock()
-
-    def buy(i: int) -> None:
-        if i < threads:
-            barrier.wait()
-        try:
-            with uow(actor=f"buyer-{i}") as u:
-                place_order(u, commands[i])
-            result = "placed"
-        except InsufficientStock:
-            result = "refused"
-        with lock:
-            outcome[result] += 1
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(buy, range(len(commands))))
-    return outcome
 
 
 def test_the_last_ten_units_go_to_exactly_ten_of_two_hundred_buyers(client, uow):
     shop(client, {"HOT": {"ber": 10}})
     command = PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1, 5)])
-    outcome = _buy_concurrently(uow, [command] * BUYERS, threads=50)
+    outcome = buy_concurrently(uow, [command] * BUYERS, threads=50)
     assert outcome == Counter(placed=10, refused=190)
     assert stock_of(client, "HOT")["totals"] == {"on_hand": 10, "reserved": 10, "available": 0}
     assert len(ok(client.get("/api/v1/orders", params={"limit": 200}))["items"]) == 10
@@ -51,7 +29,7 @@ def test_stock_split_over_locations_is_never_oversold_under_contention(client, u
     shop(client, {"HOT": {"ber": 4, "ham": 3, "muc": 3}})
     commands = [PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1 + i % 3, 5)])
                 for i in range(60)]
-    _buy_concurrently(uow, commands, threads=30)
+    buy_concurrently(uow, commands, threads=30)
     stock = stock_of(client, "HOT")
     placed = ok(client.get("/api/v1/orders", params={"limit": 200}))["items"]
     units = sum(
@@ -68,7 +46,7 @@ def test_orders_locking_two_skus_in_opposite_line_order_never_deadlock(client, u
     shop(client, {"A": {"ber": 500, "ham": 500}, "B": {"ber": 500, "ham": 500}})
     ab = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1), PlaceLine("B", 1, 1)])
     ba = PlaceOrder(channel="web", lines=[PlaceLine("B", 1, 1), PlaceLine("A", 1, 1)])
-    outcome = _buy_concurrently(uow, [ab, ba] * 60, threads=20)
+    outcome = buy_concurrently(uow, [ab, ba] * 60, threads=20)
     assert outcome == Counter(placed=120)
     assert stock_of(client, "A")["totals"]["reserved"] == 120
     assert stock_of(client, "B")["totals"]["reserved"] == 120
@@ -97,7 +75,7 @@ def test_a_reader_following_the_event_log_during_a_rush_sees_every_event_once(
     follower = threading.Thread(target=follow)
     follower.start()
     command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)])
-    _buy_concurrently(uow, [command] * 120, threads=20)
+    buy_concurrently(uow, [command] * 120, threads=20)
     done.set()
     follower.join(timeout=60)
     with uow(write=False) as u:

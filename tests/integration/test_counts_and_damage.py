@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import make_product, ok, order_body, shop
-from tests.integration.test_supply_and_receipts import (
+from tests.stock_checks import (
     assert_no_drift,
     event_types,
     movements,

@@ -1,74 +1,14 @@
-"""Expected supply and receipts through the API.
-
-``refused`` and ``movements`` are shared by the other stock-movement test modules.
-"""
+"""Expected supply and receipts through the API."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import select
 
-from ordermesh.inventory.ledger import ledger_drift
-from ordermesh.inventory.tables import (
-    expected_supply,
-    inventory_movements,
-    stock,
-    transfer_lines,
-    transfers,
-)
-from ordermesh.kit.outbox import outbox
 from tests.helpers import make_location, make_product, ok, shop
+from tests.stock_checks import assert_no_drift, event_types, movements, refused
 
 SUPPLY = "/api/v1/inventory/supply"
 RECEIPTS = "/api/v1/inventory/receipts"
-_WATCHED = (stock, inventory_movements, expected_supply, transfers, transfer_lines, outbox)
-
-
-def _everything(uow) -> dict[str, list]:
-    with uow(write=False) as u:
-        return {t.name: sorted((tuple(r) for r in u.execute(select(t))), key=repr)
-                for t in _WATCHED}
-
-
-def refused(client, uow, method: str, url: str, status: int, field: str | None = None,
-            **request: Any) -> dict:
-    """Send a request that must be refused with a problem+json naming ``field``, and
-    prove no stock, ledger, supply, transfer or event row changed."""
-    before = _everything(uow)
-    response = client.request(method, url, **request)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == status and problem["detail"], problem
-    if field is not None:
-        assert field in [e["field"] for e in problem.get("errors", [])], problem
-    assert _everything(uow) == before, f"a refused {method} {url} changed something"
-    return problem
-
-
-def movements(uow, kind: str | None = None) -> list[dict]:
-    """Ledger rows in booking order, without actor, time and ids."""
-    m = inventory_movements.c
-    query = select(m.kind, m.on_hand_delta, m.reserved_delta, m.damaged_delta,
-                   m.in_transit_delta, m.reason, m.reference_type, m.reference_id
-                   ).order_by(m.seq)
-    if kind:
-        query = query.where(m.kind == kind)
-    with uow(write=False) as u:
-        return [dict(r._mapping) for r in u.execute(query)]
-
-
-def assert_no_drift(uow) -> None:
-    with uow(write=False) as u:
-        assert ledger_drift(u) == []
-
-
-def event_types(client, prefix: str) -> list[str]:
-    return [e["type"] for e in ok(client.get("/api/v1/events", params={"type": prefix}))["items"]]
-
-
 def expect(client, sku="TEE", location="ber", quantity=10, kind="purchase_order", **extra):
     return ok(client.post(SUPPLY, json={"sku": sku, "location": location, "quantity": quantity,
                                         "expected_date": "2026-12-03", "kind": kind,

@@ -20,7 +20,7 @@ from ordermesh.kit.errors import Conflict
 from ordermesh.locations.tables import locations
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
 from tests.helpers import make_location, make_product, ok, order_body, shop
-from tests.integration.test_supply_and_receipts import (
+from tests.stock_checks import (
     assert_no_drift,
     event_types,
     movements,
