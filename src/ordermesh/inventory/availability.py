@@ -20,7 +20,6 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.locations.service import location_codes
 
 MAX_BATCH = 500
-SupplyKind = str  # purchase_order | production | other | transfer
 
 _STOCK_BY_SKU = (
     select(products.c.id, products.c.sku, products.c.category, stock.c.location_id,
@@ -47,7 +46,7 @@ class Incoming:
     location_id: str
     expected_date: date | None  # None: a transfer without an expected date
     quantity: int
-    source: SupplyKind
+    source: str  # the supply's kind (purchase_order, production, other) or transfer
     reference: str | None
 
 
