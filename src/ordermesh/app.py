@@ -20,8 +20,12 @@ from ordermesh.inventory.health_api import router as inventory_health_router
 from ordermesh.inventory.holds_api import router as reservations_router
 from ordermesh.inventory.moves_api import router as moves_api_router
 from ordermesh.inventory.rules_api import router as allocation_router
+from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
+from ordermesh.payments.api import router as payments_router
+from ordermesh.pricing.api import router as pricing_router
+from ordermesh.tax.api import router as tax_router
 
 DESCRIPTION = """
 ordermesh is an omnichannel order management system: orders from every channel land
@@ -47,6 +51,13 @@ def create_app(container: Container) -> FastAPI:
              "can sell of a SKU now and by date, with the numbers behind it"},
             {"name": "reservations", "description": "Stock holds for carts and checkouts: "
              "place, read and release them; they expire, or an order takes them over"},
+            {"name": "prices", "description": "Price lists per channel and currency"},
+            {"name": "tax", "description": "Tax rates per country with effective dates, "
+             "quotes and the tax report"},
+            {"name": "payments", "description": "Authorise, capture, void and refund "
+             "payments; the payment ledger of each order"},
+            {"name": "invoices", "description": "Legal entities, invoice series, invoices "
+             "and credit notes (PDF)"},
             {"name": "events", "description": "The outbox: every state change, in order"},
         ],
     )
@@ -56,7 +67,8 @@ def create_app(container: Container) -> FastAPI:
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router,
-               customers_router, orders_router, reservations_router, events_router, apikeys_router)
+               customers_router, orders_router, reservations_router, pricing_router, tax_router,
+               payments_router, invoices_router, events_router, apikeys_router)
     for router in routers:
         app.include_router(router)
     # For the Allow header of a 405: every method each path takes.

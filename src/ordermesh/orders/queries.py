@@ -22,6 +22,7 @@ from ordermesh.orders.model import (
     ShippingAddress,
     StatusChange,
     Totals,
+    order_number,
     parse_order_number,
 )
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
@@ -111,3 +112,35 @@ def list_orders(
     items = [_order(r) for r in rows[:limit]]
     next_cursor = encode_cursor(items[-1].seq) if len(rows) > limit else None
     return Page(items, next_cursor)
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """What other features need to know of an order to take money for it."""
+
+    id: str
+    seq: int
+    number: str
+    channel_id: str
+    currency: str
+    status: OrderStatus
+    total: Money
+
+
+def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> OrderRef:
+    """An order by id or number (``OM-000042``); ``for_update`` locks its row."""
+    columns = select(orders.c.id, orders.c.seq, orders.c.channel_id, orders.c.currency,
+                     orders.c.status, orders.c.total_amount)
+    row = None
+    wheres = [orders.c.id == order_id]
+    if (seq := parse_order_number(order_id)) is not None:
+        wheres.append(orders.c.seq == seq)
+    for where in wheres:
+        query = columns.where(where)
+        row = uow.execute(query.with_for_update() if for_update else query).first()
+        if row is not None:
+            break
+    if row is None:
+        raise NotFound(f"Order '{order_id}' does not exist")
+    return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
+                    OrderStatus(row.status), Money.of(row.total_amount, row.currency))

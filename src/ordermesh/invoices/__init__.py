@@ -1,0 +1,1 @@
+"""Invoices and credit notes: legal entities, gapless series, PDF."""

@@ -1,0 +1,1 @@
+"""Payments: providers, the per-order payment ledger, captures, voids and refunds."""

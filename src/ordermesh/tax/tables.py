@@ -1,0 +1,1 @@
+from ordermesh.kit.db import metadata  # noqa: F401
