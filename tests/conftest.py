@@ -25,6 +25,7 @@ from ordermesh.kit.db import UnitOfWork, build_engine
 from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 from ordermesh.tables import metadata
+from ordermesh.tax.seed import seed_rates
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 PG_URL_ENV = "ORDERMESH_TEST_POSTGRES_URL"
@@ -67,6 +68,7 @@ def _truncate_postgres(url: str) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        seed_rates(conn)  # reference data the migrations load, as a fresh database has it
     engine.dispose()
 
 
