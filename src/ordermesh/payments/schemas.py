@@ -1,0 +1,153 @@
+"""Request and response shapes of the payments API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordermesh.http.schemas import CurrencyCode, MoneyOut, MoneyString
+from ordermesh.payments.model import (
+    Outcome,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    PaymentSummary,
+    Transaction,
+    TransactionKind,
+)
+
+_AMOUNT = "Decimal string in the currency's minor unit; must be greater than zero"
+_CURRENCY = "Optional; must be the order's currency (a different one is refused with 422 " \
+            "`currency_mismatch`)"
+
+
+class PaymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str = Field(min_length=1, max_length=40, examples=["test"],
+                          description="`test` (the test card gateway) or `manual` (cash on "
+                          "delivery, bank transfer, cash, marked paid by a person)")
+    method: PaymentMethod | None = Field(
+        None, description="Defaults to the provider's: `card` for `test`, `bank_transfer` "
+        "for `manual`")
+    amount: MoneyString | None = Field(
+        None, description="Defaults to what is left of the order total; the order's "
+        "payments together never exceed it. " + _AMOUNT)
+    currency: CurrencyCode | None = Field(None, description=_CURRENCY)
+    source: str | None = Field(
+        None, min_length=1, max_length=100, examples=["4242424242424242"],
+        description="What to charge. `test`: a test card number (only its last 4 digits "
+        "are kept) or the `provider_reference` of an earlier test payment (charge the same "
+        "card again). `manual`: ignored. Never echoed back")
+    capture: bool | None = Field(
+        None, strict=True,
+        description="Capture the whole amount at once when approved. Default: the "
+                    "channel's capture policy (`order`: yes; `shipment`: no, each shipment "
+                    "captures what it carries)")
+
+
+class CaptureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: MoneyString | None = Field(
+        None, description="Defaults to everything authorised and not captured or voided. "
+        + _AMOUNT)
+    currency: CurrencyCode | None = Field(None, description=_CURRENCY)
+
+
+class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: MoneyString | None = Field(
+        None, description="Defaults to everything authorised and not captured. " + _AMOUNT)
+    currency: CurrencyCode | None = Field(None, description=_CURRENCY)
+    reason: str | None = Field(None, min_length=1, max_length=500)
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: MoneyString = Field(description="At most what is captured and not refunded. "
+                                + _AMOUNT)
+    currency: CurrencyCode | None = Field(None, description=_CURRENCY)
+    reason: str = Field(min_length=1, max_length=500, examples=["damaged in transit"],
+                        description="Why the money is given back")
+
+
+class CardOut(BaseModel):
+    last4: str = Field(description="The last four digits: all that is kept of a card")
+    brand: str | None = Field(examples=["visa"])
+
+
+class TransactionRead(BaseModel):
+    id: str
+    kind: TransactionKind
+    amount: MoneyOut
+    status: Outcome = Field(description="What the provider answered")
+    provider_reference: str | None = Field(description="The provider's id of this call")
+    reason: str | None
+    failure_code: str | None = Field(description="Decline or error code, e.g. "
+                                     "`insufficient_funds`", examples=["insufficient_funds"])
+    failure_message: str | None
+    actor: str = Field(description="Who made the call (the API key's actor)")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, t: Transaction) -> TransactionRead:
+        return cls(id=t.id, kind=t.kind, amount=MoneyOut.of(t.amount), status=t.status,
+                   provider_reference=t.provider_reference, reason=t.reason,
+                   failure_code=t.failure_code, failure_message=t.failure_message,
+                   actor=t.actor, created_at=t.created_at)
+
+
+class PaymentRead(BaseModel):
+    id: str
+    order_id: str
+    provider: str
+    method: PaymentMethod
+    status: PaymentStatus
+    provider_reference: str | None = Field(description="The provider's id of the charge")
+    card: CardOut | None
+    requested: MoneyOut = Field(description="What was asked for")
+    authorised: MoneyOut
+    captured: MoneyOut
+    refunded: MoneyOut
+    voided: MoneyOut = Field(description="Authorised money released without capture")
+    capturable: MoneyOut = Field(description="Authorised, not captured nor voided")
+    refundable: MoneyOut = Field(description="Captured, not refunded")
+    created_at: datetime
+    updated_at: datetime
+    transactions: list[TransactionRead] = Field(description="Every provider call, oldest "
+                                                "first")
+
+    @classmethod
+    def of(cls, p: Payment) -> PaymentRead:
+        return cls(
+            id=p.id, order_id=p.order_id, provider=p.provider, method=p.method,
+            status=p.status, provider_reference=p.provider_reference,
+            card=CardOut(last4=p.card_last4, brand=p.card_brand) if p.card_last4 else None,
+            requested=MoneyOut.of(p.requested), authorised=MoneyOut.of(p.authorised),
+            captured=MoneyOut.of(p.captured), refunded=MoneyOut.of(p.refunded),
+            voided=MoneyOut.of(p.voided), capturable=MoneyOut.of(p.open),
+            refundable=MoneyOut.of(p.refundable), created_at=p.created_at,
+            updated_at=p.updated_at,
+            transactions=[TransactionRead.of(t) for t in p.transactions])
+
+
+class SummaryRead(BaseModel):
+    order_total: MoneyOut
+    authorised: MoneyOut
+    captured: MoneyOut
+    refunded: MoneyOut
+    voided: MoneyOut
+    pending: MoneyOut = Field(description="Asked for; the provider has not decided yet")
+    open_authorised: MoneyOut = Field(description="Can still be captured or voided")
+    refundable: MoneyOut
+    to_authorise: MoneyOut = Field(description="Order total no payment covers yet")
+
+    @classmethod
+    def of(cls, s: PaymentSummary) -> SummaryRead:
+        return cls(**{name: MoneyOut.of(getattr(s, name)) for name in cls.model_fields})
+
+
+class OrderPaymentsRead(BaseModel):
+    order_id: str
+    summary: SummaryRead
+    items: list[PaymentRead] = Field(description="Oldest first")

@@ -1,0 +1,189 @@
+"""Payment use cases: one transaction each, committed here.
+
+The API's use cases work on one payment (``authorise``, ``capture``, ``void``,
+``refund``, ``sync_payment``). The order-level functions other features call
+(``capture_for_order``, ``refund_for_order``, ``void_for_order``, ``authorise_more``)
+live in ``order_payments`` and are re-exported here; they join the caller's transaction.
+
+A declined call is not an error here: it is recorded (transaction row, event), committed,
+and returned; the API answers it with a 402.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ordermesh.kit import idempotency
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.money import Money
+from ordermesh.orders.queries import OrderRef, order_ref
+from ordermesh.payments import ledger
+from ordermesh.payments.model import (
+    Payment,
+    PaymentStatus,
+    PaymentSummary,
+    TransactionKind,
+    check_currency,
+    summarise,
+)
+from ordermesh.payments.operations import AuthoriseRequest, Done, authorise_in, move, settle_in
+from ordermesh.payments.order_payments import (
+    authorise_more,
+    capture_for_order,
+    refund_for_order,
+    void_for_order,
+)
+from ordermesh.payments.tables import payments
+
+__all__ = [
+    "AmountIn", "AuthoriseRequest", "Done", "OrderPayments", "authorise", "authorise_more",
+    "authorise_payment", "capture", "capture_for_order", "get_payment", "order_payments",
+    "payment_summary", "refund", "refund_for_order", "sync_payment", "sync_pending_payments",
+    "void", "void_for_order",
+]
+
+K = TransactionKind
+IdemKey = idempotency.IdempotencyKey | None
+
+
+@dataclass(frozen=True)
+class AmountIn:
+    """An amount as a request gave it; the currency defaults to the payment's."""
+
+    value: Decimal
+    currency: str | None = None
+
+    def to_money(self, currency: str) -> Money:
+        money = Money.exact(self.value, self.currency or currency, "amount")
+        check_currency(money, currency)
+        return money
+
+
+@dataclass(frozen=True)
+class OrderPayments:
+    payments: list[Payment]
+    summary: PaymentSummary
+
+
+def request_key(idem: IdemKey) -> str:
+    """The ledger's key for an API call: the caller's Idempotency-Key, scoped to the API
+    key that sent it, or a fresh one (no retry protection without a header)."""
+    return f"api:{idem.principal}:{idem.key}" if idem else new_id("key")
+
+
+def _replayed(uow: UnitOfWork, payment_id: str, kind: TransactionKind, key: str) -> Done:
+    payment = ledger.get_payment(uow, payment_id)
+    tx = ledger.find_transaction(uow, payment, kind, key)
+    if tx is None and kind is K.AUTHORISE:
+        tx = next((t for t in payment.transactions if t.kind is K.AUTHORISE), None)
+    if tx is None:
+        raise Conflict(f"The request with this Idempotency-Key did not {kind} payment "
+                       f"{payment_id}")
+    return Done(payment, tx, replayed=True)
+
+
+# --------------------------------------------------------------------- authorise
+
+
+def authorise_payment(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest,
+                      idem: IdemKey = None) -> Done:
+    """Authorise a payment for the order (and capture it at once when asked); declined
+    ones are recorded and returned too. Commits."""
+    if prior := idempotency.claim(uow, idem):
+        return _replayed(uow, prior.resource_id, K.AUTHORISE, request_key(idem))
+    if request.key is None:
+        request = replace(request, key=request_key(idem))
+    done = authorise_in(uow, order.id, request)
+    if idem is not None:
+        idempotency.complete(uow, idem, "payment", done.payment.id, 201)
+    uow.commit()
+    return done
+
+
+def authorise(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest,
+              idem: IdemKey = None) -> Payment:
+    """``authorise_payment`` for callers that only need the payment (check its status:
+    ``declined``, ``failed`` and ``pending`` took no money). Commits."""
+    return authorise_payment(uow, order, request, idem).payment
+
+
+# -------------------------------------------------------- capture, void, refund
+
+
+def _operate(uow: UnitOfWork, payment_id: str, kind: TransactionKind,
+             amount: AmountIn | None, idem: IdemKey, reason: str | None = None) -> Done:
+    key = request_key(idem)
+    if prior := idempotency.claim(uow, idem, idempotency.PriorResult("payment", payment_id,
+                                                                      200)):
+        return _replayed(uow, prior.resource_id, kind, key)
+    payment = ledger.get_payment(uow, payment_id, for_update=True)
+    money = amount.to_money(payment.currency) if amount is not None else None
+    done = move(uow, payment, kind, money, key, reason)
+    uow.commit()
+    return done
+
+
+def capture(uow: UnitOfWork, payment_id: str, amount: AmountIn | None = None,
+            idem: IdemKey = None) -> Done:
+    """Capture ``amount`` (everything open when None). Commits, declined or not."""
+    return _operate(uow, payment_id, K.CAPTURE, amount, idem)
+
+
+def void(uow: UnitOfWork, payment_id: str, amount: AmountIn | None = None,
+         reason: str | None = None, idem: IdemKey = None) -> Done:
+    """Release ``amount`` of what is authorised and not captured (all when None)."""
+    return _operate(uow, payment_id, K.VOID, amount, idem, reason)
+
+
+def refund(uow: UnitOfWork, payment_id: str, amount: AmountIn, reason: str,
+           idem: IdemKey = None) -> Done:
+    """Give back ``amount`` of the captured money."""
+    return _operate(uow, payment_id, K.REFUND, amount, idem, reason)
+
+
+def sync_payment(uow: UnitOfWork, payment_id: str) -> Payment:
+    """Ask the provider how a pending payment ended, and record it. Commits."""
+    payment = ledger.get_payment(uow, payment_id, for_update=True)
+    done = settle_in(uow, payment)
+    uow.commit()
+    return done.payment if done else payment
+
+
+def sync_pending_payments(uow: UnitOfWork, limit: int = 100) -> int:
+    """For the worker: settle pending payments whose outcome the provider now knows.
+    Rows are claimed with ``SKIP LOCKED``, so several workers can share the work.
+    Commits; returns how many were settled."""
+    query = (select(payments.c.id).where(payments.c.status == PaymentStatus.PENDING.value)
+             .order_by(payments.c.seq).limit(limit).with_for_update(skip_locked=True))
+    settled = 0
+    for (payment_id,) in list(uow.execute(query)):
+        if settle_in(uow, ledger.get_payment(uow, payment_id)) is not None:
+            settled += 1
+    uow.commit()
+    return settled
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def get_payment(uow: UnitOfWork, payment_id: str) -> Payment:
+    return ledger.get_payment(uow, payment_id)
+
+
+def order_payments(uow: UnitOfWork, order_id: str) -> OrderPayments:
+    """An order's payments (oldest first) with their transactions, and the summary."""
+    order = order_ref(uow, order_id)
+    found = ledger.order_payments(uow, order.id)
+    return OrderPayments(found, summarise(order.id, order.payable, found))
+
+
+def payment_summary(uow: UnitOfWork, order_id: str) -> PaymentSummary:
+    """What the order's payments add up to (see ``PaymentSummary``)."""
+    order = order_ref(uow, order_id)
+    return summarise(order.id, order.payable,
+                     ledger.order_payments(uow, order.id, transactions=False))
