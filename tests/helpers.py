@@ -55,3 +55,9 @@ def order_body(lines: list[tuple[str, int, str]], channel: str = "web", **extra:
 
 def stock_of(client: TestClient, sku: str) -> dict:
     return ok(client.get(f"/api/v1/inventory/{sku}"))
+
+
+def capture_later(client: TestClient, code: str = "web") -> None:
+    """Payments of this channel are authorised only, unless asked to capture."""
+    channel = next(c for c in ok(client.get("/api/v1/channels"))["items"] if c["code"] == code)
+    ok(client.patch(f"/api/v1/channels/{channel['id']}", json={"capture_policy": "shipment"}))

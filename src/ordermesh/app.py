@@ -23,6 +23,7 @@ from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
+from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.payments.api import router as payments_router
 from ordermesh.pricing.api import router as pricing_router
 from ordermesh.tax.api import router as tax_router
@@ -66,9 +67,9 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
-               inventory_router,
-               customers_router, orders_router, reservations_router, pricing_router, tax_router,
-               payments_router, invoices_router, events_router, apikeys_router)
+               inventory_router, customers_router, orders_router, order_money_router,
+               reservations_router, pricing_router, tax_router, payments_router,
+               invoices_router, events_router, apikeys_router)
     for router in routers:
         app.include_router(router)
     # For the Allow header of a 405: every method each path takes.

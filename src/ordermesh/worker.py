@@ -28,6 +28,7 @@ from ordermesh.http.deps import Container
 from ordermesh.inventory.forecasting import refresh_forecasts
 from ordermesh.inventory.holds import expire_due_holds
 from ordermesh.kit.db import UnitOfWork, is_busy
+from ordermesh.payments.service import sync_pending_payments
 
 log = logging.getLogger("ordermesh.worker")
 
@@ -92,8 +93,20 @@ class ForecastRefresh(_BatchedJob):
         return refresh_forecasts(uow, limit)
 
 
+@dataclass(frozen=True)
+class PaymentSync(_BatchedJob):
+    """Asks the provider how pending payments (3-D Secure, bank delays) ended."""
+
+    name: str = "payment-sync"
+    batch: int = 100
+    max_batches: int = 10
+
+    def step(self, uow: UnitOfWork, limit: int) -> int:
+        return sync_pending_payments(uow, limit)
+
+
 def default_jobs() -> list[Job]:
-    return [HoldExpiry(), ForecastRefresh()]
+    return [HoldExpiry(), PaymentSync(), ForecastRefresh()]
 
 
 @dataclass

@@ -242,7 +242,7 @@ ORDER_CASES = [
     pytest.param({"lines.0.sku": "MUG 1"}, "lines.0.sku", id="sku-with-space"),
     # fields nobody asked for
     pytest.param({"coupon": "FREE"}, "coupon", id="extra-top-level"),
-    pytest.param({"lines.0.discount": "1.00"}, "lines.0.discount", id="extra-in-line"),
+    pytest.param({"lines.0.gift": True}, "lines.0.gift", id="extra-in-line"),
     pytest.param({"customer.vip": True}, "customer.vip", id="extra-in-customer"),
     pytest.param({"shipping_address.floor": 3}, "shipping_address.floor", id="extra-in-address"),
 ]

@@ -17,9 +17,13 @@ def test_placing_an_order_reserves_every_line_and_returns_totals(client):
                      shipping_address=ADDRESS, shipping_price="4.90"), 201)
     assert order["status"] == "confirmed"
     assert order["number"].startswith("OM-")
-    assert order["totals"] == {"subtotal": {"amount": "48.48", "currency": "EUR"},
-                               "shipping": {"amount": "4.90", "currency": "EUR"},
-                               "total": {"amount": "53.38", "currency": "EUR"}}
+    eur = {"currency": "EUR"}
+    assert order["totals"] == {"subtotal": {"amount": "48.48", **eur},
+                               "discount": {"amount": "0.00", **eur},
+                               "shipping": {"amount": "4.90", **eur},
+                               "tax": {"amount": "8.52", **eur},  # German VAT inside
+                               "total": {"amount": "53.38", **eur},
+                               "refunded": {"amount": "0.00", **eur}}
     assert [ln["line_total"]["amount"] for ln in order["lines"]] == ["39.98", "8.50"]
     assert order["lines"][0]["allocations"] == [
         {"location": "ber", "location_id": order["lines"][0]["allocations"][0]["location_id"],
@@ -168,7 +172,8 @@ def test_every_change_is_in_the_event_log_in_order(client):
     created = events[6]
     assert created["aggregate_id"] == order["id"]
     assert created["payload"]["lines"][0] == {"line_no": 1, "sku": "TEE", "quantity": 2,
-                                              "cancelled_quantity": 0, "unit_price": "5.00"}
+                                              "cancelled_quantity": 0, "unit_price": "5.00",
+                                              "gross": "10.00", "tax": "0.00"}
     tail = ok(client.get("/api/v1/events", params={"after": created["position"], "type": "order."}))
     assert [e["type"] for e in tail["items"]] == ["order.cancelled"]
 

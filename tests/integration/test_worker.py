@@ -30,8 +30,8 @@ from ordermesh.inventory.model import ReservationRequest, SkuQuantity
 from ordermesh.inventory.tables import holds, inventory_movements
 from ordermesh.kit.errors import Conflict, InsufficientStock
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
-from ordermesh.worker import HoldExpiry, Worker
-from tests.helpers import ok, shop, stock_of
+from ordermesh.worker import HoldExpiry, PaymentSync, Worker
+from tests.helpers import ok, order_body, shop, stock_of
 
 runner = CliRunner()
 
@@ -122,8 +122,10 @@ def test_hold_expiry_works_off_a_backlog_one_batch_per_transaction(client, uow, 
     assert HoldExpiry(batch=3).run_once(container) == 7
     assert stock_of(client, "TEE")["totals"]["reserved"] == 1
     done = Worker(container).run(once=True).done
-    assert done == {"hold-expiry": 0, "forecast-refresh": 1}  # TEE at ber had no forecast
-    assert Worker(container).run(once=True).done == {"hold-expiry": 0, "forecast-refresh": 0}
+    # TEE at ber had no forecast
+    assert done == {"hold-expiry": 0, "payment-sync": 0, "forecast-refresh": 1}
+    assert Worker(container).run(once=True).done == {
+        "hold-expiry": 0, "payment-sync": 0, "forecast-refresh": 0}
 
 
 def test_worker_once_on_the_command_line_expires_the_holds_that_are_due(db_url, client, clock):
@@ -214,3 +216,16 @@ def test_expiry_racing_carts_orders_and_conversions_never_deadlocks_and_the_ledg
 def _expire(uow) -> int:
     with uow(actor="worker") as u:
         return expire_due_holds(u)
+
+
+def test_the_worker_settles_a_pending_card_payment_once_the_bank_has_decided(
+        client, clock, container):
+    shop(client, {"TEE": {"ber": 5}})
+    order = ok(client.post("/api/v1/orders", json=order_body([("TEE", 1, "10.00")])), 201)
+    pending = ok(client.post(f"/api/v1/orders/{order['id']}/payments",
+                             json={"provider": "test", "source": "4000000000003220"}), 202)
+    assert Worker(container, jobs=[PaymentSync()]).run(once=True).done == {"payment-sync": 0}
+    clock.advance(timedelta(seconds=31))
+    assert Worker(container, jobs=[PaymentSync()]).run(once=True).done == {"payment-sync": 1}
+    payment = ok(client.get(f"/api/v1/payments/{pending['id']}"))
+    assert payment["status"] == "authorised"

@@ -7,14 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordermesh.kit.money import Money
-
-
-class TaxClass(enum.StrEnum):
-    STANDARD = "standard"
-    REDUCED = "reduced"
-    SUPER_REDUCED = "super_reduced"
-    ZERO = "zero"
-    EXEMPT = "exempt"
+from ordermesh.tax.model import TaxClass  # the tax engine's classes: one list
 
 
 class Handling(enum.StrEnum):

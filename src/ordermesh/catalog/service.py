@@ -25,9 +25,12 @@ class ProductRef:
     id: str
     sku: str
     name: str
+    tax_class: str = "standard"
+    price: Money | None = None  # the product's own list price, when it has one
 
 
-_BY_SKUS = select(products.c.id, products.c.sku, products.c.name).where(
+_BY_SKUS = select(products.c.id, products.c.sku, products.c.name, products.c.tax_class,
+                  products.c.price_amount, products.c.price_currency).where(
     products.c.sku.in_(bindparam("skus", expanding=True)))
 
 
@@ -107,7 +110,10 @@ def resolve_skus(
     fields = fields or [f"lines.{i}.sku" for i in range(len(skus))]
     wanted = set(skus)
     rows = uow.execute(_BY_SKUS, {"skus": sorted(wanted)})
-    found = {r.sku: ProductRef(r.id, r.sku, r.name) for r in rows}
+    found = {r.sku: ProductRef(r.id, r.sku, r.name, r.tax_class,
+                               Money.of(r.price_amount, r.price_currency)
+                               if r.price_amount is not None else None)
+             for r in rows}
     check_known_skus(skus, found, fields)
     return found
 

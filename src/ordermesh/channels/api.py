@@ -6,15 +6,33 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.channels import service
-from ordermesh.channels.model import Channel, ChannelKind
-from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.channels.model import CapturePolicy, Channel, ChannelKind, ChannelMoney, TaxPoint
+from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
 from ordermesh.http.schemas import CODE_PATTERN, CurrencyCode
+from ordermesh.invoices.service import legal_entity
+from ordermesh.kit.errors import InvalidInput, NotFound
+from ordermesh.tax.model import PricingMode
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
 
-class ChannelCreate(BaseModel):
+class ChannelMoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    pricing_mode: PricingMode | None = Field(
+        None, description="Whether the prices this channel sends include tax (`inclusive`, "
+                          "usual for consumers in Europe) or not (`exclusive`)")
+    capture_policy: CapturePolicy | None = Field(
+        None, description="`order`: a payment is captured as soon as it is authorised; "
+                          "`shipment`: each shipment captures what it carries")
+    tax_point: TaxPoint | None = Field(
+        None, description="When invoices are issued: at the order, or per shipment")
+    legal_entity: str | None = Field(
+        None, pattern=CODE_PATTERN,
+        description="Code of the legal entity that sells on this channel and issues its "
+                    "invoices (`POST /api/v1/legal-entities`)")
+
+
+class ChannelCreate(ChannelMoneyIn):
     code: str = Field(pattern=CODE_PATTERN, description="Short unique code, e.g. 'amazon-de'")
     name: str = Field(min_length=1, max_length=200)
     kind: ChannelKind
@@ -28,11 +46,29 @@ class ChannelRead(BaseModel):
     kind: ChannelKind
     currency: str
     created_at: datetime
+    pricing_mode: PricingMode
+    capture_policy: CapturePolicy
+    tax_point: TaxPoint
+    legal_entity_id: str | None
 
     @classmethod
-    def of(cls, channel: Channel) -> ChannelRead:
+    def of(cls, channel: Channel, money: ChannelMoney) -> ChannelRead:
         return cls(id=channel.id, code=channel.code, name=channel.name, kind=channel.kind,
-                   currency=channel.currency, created_at=channel.created_at)
+                   currency=channel.currency, created_at=channel.created_at,
+                   pricing_mode=money.pricing_mode, capture_policy=money.capture_policy,
+                   tax_point=money.tax_point, legal_entity_id=money.legal_entity_id)
+
+
+def _money_changes(uow, body: ChannelMoneyIn) -> dict:
+    changes = body.model_dump(include=set(ChannelMoneyIn.model_fields), exclude_unset=True,
+                              exclude_none=True)
+    if (code := changes.pop("legal_entity", None)) is not None:
+        try:
+            changes["legal_entity_id"] = legal_entity(uow, code).id
+        except NotFound as exc:
+            raise InvalidInput.for_field("legal_entity", str(exc), "unknown_legal_entity") \
+                from exc
+    return changes
 
 
 class ChannelList(BaseModel):
@@ -41,19 +77,36 @@ class ChannelList(BaseModel):
 
 @router.post("", status_code=201, summary="Create a sales channel")
 def create_channel(body: ChannelCreate, ctx: WriteContext) -> ChannelRead:
-    command = service.CreateChannel(body.code, body.name, body.kind, body.currency)
     idem = ctx.idempotency(body)
-    channel = ctx.run(lambda uow: service.create_channel(uow, command, idem))
-    return ChannelRead.of(channel)
+
+    def create(uow) -> ChannelRead:
+        money = ChannelMoney(**_money_changes(uow, body))
+        command = service.CreateChannel(body.code, body.name, body.kind, body.currency, money)
+        return ChannelRead.of(service.create_channel(uow, command, idem), money)
+
+    return ctx.run(create)
 
 
 @router.get("", summary="List sales channels")
 def list_channels(ctx: ReadContext) -> ChannelList:
     with ctx.read_uow() as uow:
-        return ChannelList(items=[ChannelRead.of(c) for c in service.list_channels(uow)])
+        return ChannelList(items=[ChannelRead.of(c, service.channel_money(uow, c.id))
+                                  for c in service.list_channels(uow)])
 
 
 @router.get("/{channel_id}", summary="Get a sales channel")
 def get_channel(channel_id: str, ctx: ReadContext) -> ChannelRead:
     with ctx.read_uow() as uow:
-        return ChannelRead.of(service.get_channel(uow, channel_id))
+        return ChannelRead.of(service.get_channel(uow, channel_id),
+                              service.channel_money(uow, channel_id))
+
+
+@router.patch("/{channel_id}", summary="Change how a channel prices, charges and invoices")
+def update_channel(channel_id: str, body: ChannelMoneyIn, ctx: AdminContext) -> ChannelRead:
+    """Orders already placed keep the settings they were placed with."""
+
+    def change(uow) -> ChannelRead:
+        money = service.update_channel_money(uow, channel_id, _money_changes(uow, body))
+        return ChannelRead.of(service.get_channel(uow, channel_id), money)
+
+    return ctx.run(change)

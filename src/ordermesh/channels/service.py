@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, select, update
 
-from ordermesh.channels.model import Channel, ChannelKind
+from ordermesh.channels.model import (
+    CapturePolicy,
+    Channel,
+    ChannelKind,
+    ChannelMoney,
+    PricingMode,
+    TaxPoint,
+)
 from ordermesh.channels.tables import channels
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
@@ -23,6 +30,7 @@ class CreateChannel:
     name: str
     kind: ChannelKind
     currency: str
+    money: ChannelMoney = field(default_factory=ChannelMoney)
 
 
 _BY_CODE = select(channels).where(channels.c.code == bindparam("code"))
@@ -47,11 +55,13 @@ def create_channel(
     inserted = insert_ignore_returning(uow, channels, ("code",), "id", dict(
         id=channel.id, code=channel.code, name=channel.name, kind=channel.kind.value,
         currency=channel.currency, created_at=channel.created_at,
+        **_money_columns(cmd.money),
     ))
     if inserted is None:
         raise Conflict(f"A channel with code '{cmd.code}' already exists")
     record_event(uow, "channel.created", "channel", channel.id,
-                 {"code": channel.code, "kind": channel.kind.value, "currency": channel.currency})
+                 {"code": channel.code, "kind": channel.kind.value, "currency": channel.currency,
+                  **_money_columns(cmd.money)})
     idempotency.complete(uow, idem, "channel", channel.id, 201)
     uow.commit()
     return channel
@@ -79,3 +89,31 @@ def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Chann
 
 def list_channels(uow: UnitOfWork) -> list[Channel]:
     return [_to_channel(r) for r in uow.execute(select(channels).order_by(channels.c.code))]
+
+
+def _money_columns(money: ChannelMoney) -> dict:
+    return {"pricing_mode": money.pricing_mode.value,
+            "capture_policy": money.capture_policy.value, "tax_point": money.tax_point.value,
+            "legal_entity_id": money.legal_entity_id}
+
+
+_MONEY = select(channels.c.pricing_mode, channels.c.capture_policy, channels.c.tax_point,
+                channels.c.legal_entity_id).where(channels.c.id == bindparam("id"))
+
+
+def channel_money(uow: UnitOfWork, channel_id: str) -> ChannelMoney:
+    row = uow.execute(_MONEY, {"id": channel_id}).one()
+    return ChannelMoney(PricingMode(row.pricing_mode), CapturePolicy(row.capture_policy),
+                        TaxPoint(row.tax_point), row.legal_entity_id)
+
+
+def update_channel_money(uow: UnitOfWork, channel_id: str, changes: dict) -> ChannelMoney:
+    """Change some money settings (keys of ``ChannelMoney``); orders placed keep theirs."""
+    get_channel(uow, channel_id)
+    current = channel_money(uow, channel_id)
+    updated = ChannelMoney(**{**current.__dict__, **changes})
+    uow.execute(update(channels).where(channels.c.id == channel_id)
+                .values(**_money_columns(updated)))
+    record_event(uow, "channel.updated", "channel", channel_id, _money_columns(updated))
+    uow.commit()
+    return updated

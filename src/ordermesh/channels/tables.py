@@ -1,4 +1,4 @@
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, text
 
 from ordermesh.kit.db import metadata
 from ordermesh.kit.types import UtcDateTime
@@ -12,4 +12,9 @@ channels = Table(
     Column("kind", String(20), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Money settings (channels.model.ChannelMoney), read fresh by every order.
+    Column("pricing_mode", String(10), nullable=False, server_default=text("'inclusive'")),
+    Column("capture_policy", String(10), nullable=False, server_default=text("'order'")),
+    Column("tax_point", String(10), nullable=False, server_default=text("'order'")),
+    Column("legal_entity_id", String(40), ForeignKey("legal_entities.id")),
 )

@@ -116,6 +116,22 @@ class Money:
         self._same(other)
         return Money(self.amount - other.amount, self.currency)
 
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
@@ -135,3 +151,34 @@ def total(amounts: Iterable[Money], currency: str) -> Money:
     for amount in amounts:
         result = result + amount
     return result
+
+
+def allocate(amount: Money, weights: list[Money]) -> list[Money]:
+    """Split ``amount`` in proportion to ``weights`` so the parts add up exactly.
+
+    Largest remainder in minor units: every part is rounded down, then the units left
+    over go to the parts that lost most in rounding (the earlier part on a tie).
+    """
+    if not weights:
+        return []
+    unit = Decimal(1).scaleb(-minor_unit(amount.currency))
+    whole = sum((w.amount for w in weights), Decimal(0))
+    if whole == 0:
+        return [Money.zero(amount.currency) for _ in weights] if amount.amount == 0 else \
+            allocate(amount, [Money(Decimal(1), amount.currency) for _ in weights])
+    units = int(amount.amount / unit)
+    exact = [Decimal(units) * w.amount / whole for w in weights]
+    floors = [int(e) for e in exact]  # int() truncates towards zero, the same for negatives
+    left = units - sum(floors)
+    step = 1 if left >= 0 else -1
+    order = sorted(range(len(weights)), key=lambda i: (-(abs(exact[i] - floors[i])), i))
+    for i in order[:abs(left)]:
+        floors[i] += step
+    return [Money(Decimal(f) * unit, amount.currency) for f in floors]
+
+
+def prorate(amount: Money, part: int, whole: int) -> Money:
+    """``amount`` x part / whole, rounded half-up to the minor unit (whole > 0)."""
+    if part == whole:
+        return amount
+    return Money.of(amount.amount * part / whole, amount.currency)

@@ -33,10 +33,14 @@ def _command(body: OrderCreate) -> service.PlaceOrder:
         customer=service.CustomerDetails(**body.customer.model_dump()) if body.customer else None,
         shipping_address=ShippingAddress(**body.shipping_address.model_dump())
         if body.shipping_address else None,
-        lines=[service.PlaceLine(ln.sku, ln.quantity, ln.unit_price) for ln in body.lines],
+        lines=[service.PlaceLine(ln.sku, ln.quantity, ln.unit_price, ln.discount,
+                                 ln.discount_reason) for ln in body.lines],
         shipping_price=body.shipping_price,
         reservation_id=body.reservation_id,
         note=body.note,
+        discount=body.discount,
+        discount_reason=body.discount_reason,
+        buyer_vat_id=body.buyer_vat_id,
     )
 
 

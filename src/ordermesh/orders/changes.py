@@ -11,6 +11,7 @@ from ordermesh.inventory.reserving import release
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition
+from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.model import (
     CANCELLABLE,
@@ -18,15 +19,23 @@ from ordermesh.orders.model import (
     Order,
     OrderStatus,
     check_transition,
-    compute_totals,
     plan_cancellation,
+)
+from ordermesh.orders.pricing import (
+    amounts_for,
+    book_tax_change,
+    breakdown_json,
+    check_refunds_covered,
+    order_setup,
+    store_amounts,
 )
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.service import order_event_payload
+from ordermesh.orders.settlement import settle
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 
 
-def _record_transition(
+def record_transition(
     uow: UnitOfWork, order: Order, target: OrderStatus, reason: str | None
 ) -> None:
     now = uow.clock.now()
@@ -38,7 +47,7 @@ def _record_transition(
     ))
 
 
-def _releases(order: Order, plan: dict[int, int]) -> list[Allocation]:
+def releases_for(order: Order, plan: dict[int, int]) -> list[Allocation]:
     """Which reserved units to give back: per line, from the last location first."""
     lines = {line.line_no: line for line in order.lines}
     releases = []
@@ -55,6 +64,20 @@ def _releases(order: Order, plan: dict[int, int]) -> list[Allocation]:
     return releases
 
 
+def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int]) -> None:
+    """Release ``plan``'s units (per line) and take them off the order's allocations."""
+    releases = releases_for(order, {n: q for n, q in plan.items() if q})
+    release(uow, releases, ("order", order.id), order.channel_id)
+    for rel in releases:
+        uow.execute(update(order_allocations).where(
+            order_allocations.c.order_seq == order.seq,
+            order_allocations.c.line_no == rel.line_no,
+            order_allocations.c.location_id == rel.location_id,
+        ).values(quantity=order_allocations.c.quantity - rel.quantity))
+    uow.execute(delete(order_allocations).where(order_allocations.c.order_seq == order.seq,
+                                                order_allocations.c.quantity == 0))
+
+
 def cancel_order(
     uow: UnitOfWork, order_id: str, requests: list[CancelRequest] | None, reason: str | None,
     idem: idempotency.IdempotencyKey | None = None,
@@ -69,16 +92,7 @@ def cancel_order(
             extra={"current_status": order.status.value},
         )
     plan = plan_cancellation(order.lines, requests)
-    releases = _releases(order, plan)
-    release(uow, releases, ("order", order.id), order.channel_id)
-    for rel in releases:
-        uow.execute(update(order_allocations).where(
-            order_allocations.c.order_seq == order.seq,
-            order_allocations.c.line_no == rel.line_no,
-            order_allocations.c.location_id == rel.location_id,
-        ).values(quantity=order_allocations.c.quantity - rel.quantity))
-    uow.execute(delete(order_allocations).where(order_allocations.c.order_seq == order.seq,
-                                                order_allocations.c.quantity == 0))
+    give_back(uow, order, plan)
     lines = [replace(line, cancelled_quantity=line.cancelled_quantity + plan.get(line.line_no, 0))
              for line in order.lines]
     for line in lines:
@@ -87,18 +101,25 @@ def cancel_order(
                 order_lines.c.order_seq == order.seq, order_lines.c.line_no == line.line_no,
             ).values(cancelled_quantity=line.cancelled_quantity))
     fully = all(line.open_quantity == 0 for line in lines)
-    shipping = order.totals.shipping.times(0) if fully else order.totals.shipping
-    totals = compute_totals(lines, shipping, order.currency)
-    uow.execute(update(orders).where(orders.c.seq == order.seq).values(
-        subtotal_amount=totals.subtotal.amount, shipping_amount=totals.shipping.amount,
-        total_amount=totals.total.amount, updated_at=uow.clock.now(),
-    ))
+    zero = Money.zero(order.currency)
+    setup = order_setup(uow, order)
+    amounts = amounts_for(lines, zero if fully else order.totals.shipping, zero, setup)
+    check_refunds_covered(order, amounts)
+    # refunds after the sale (goodwill) count against what the order is still worth
+    refunded = min(order.totals.refunded, amounts.totals.total)
+    store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
+                  updated_at=uow.clock.now())
+    book_tax_change(uow, order.id, "cancellation", None, setup.tax_point, order.currency,
+                    order.tax.breakdown, breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
-        _record_transition(uow, order, OrderStatus.CANCELLED, reason)
+        record_transition(uow, order, OrderStatus.CANCELLED, reason)
+    settlement = settle(uow, order.id, refunded, "cancellation", reason,
+                        order.totals.tax - amounts.totals.tax)
     updated = load_order(uow, order.id)
     payload = order_event_payload(updated)
     payload["reason"] = reason
     payload["cancelled"] = [{"line_no": n, "quantity": q} for n, q in sorted(plan.items())]
+    payload["settlement"] = settlement.as_json()
     record_event(uow, "order.cancelled" if fully else "order.lines_cancelled", "order",
                  order.id, payload)
     idempotency.complete(uow, idem, "order", order.id, 200)
@@ -113,7 +134,7 @@ def hold_order(
         return load_order(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
     check_transition(order.status, OrderStatus.ON_HOLD)
-    _record_transition(uow, order, OrderStatus.ON_HOLD, reason)
+    record_transition(uow, order, OrderStatus.ON_HOLD, reason)
     record_event(uow, "order.held", "order", order.id,
                  {"id": order.id, "from_status": order.status.value, "reason": reason})
     updated = load_order(uow, order.id)
@@ -137,7 +158,7 @@ def release_hold(
                   if h.to_status == OrderStatus.ON_HOLD)
     target = before or OrderStatus.PENDING
     check_transition(order.status, target)
-    _record_transition(uow, order, target, reason)
+    record_transition(uow, order, target, reason)
     record_event(uow, "order.hold_released", "order", order.id,
                  {"id": order.id, "to_status": target.value, "reason": reason})
     updated = load_order(uow, order.id)

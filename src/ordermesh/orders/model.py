@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
-from ordermesh.kit.money import Money, total
+from ordermesh.kit.money import Money
 
 NUMBER_PREFIX = "OM-"
 
@@ -70,6 +72,18 @@ class ShippingAddress:
 
 
 @dataclass(frozen=True)
+class LineMoney:
+    """A line's amounts for its open units, after its share of every discount."""
+
+    discount: Money
+    net: Money
+    tax: Money
+    gross: Money
+    rate_percent: Decimal
+    components: tuple[dict, ...] = ()  # {jurisdiction, name, rate_percent, taxable, tax}
+
+
+@dataclass(frozen=True)
 class OrderLine:
     line_no: int
     product_id: str
@@ -78,6 +92,16 @@ class OrderLine:
     quantity: int
     unit_price: Money
     cancelled_quantity: int = 0
+    list_price: Money | None = None
+    discount: Money | None = None  # for the whole ordered quantity
+    discount_reason: str | None = None
+    order_discount_share: Money | None = None  # its part of the order discount, as placed
+    tax_class: str = "standard"
+    money: LineMoney | None = None
+    shipped_quantity: int = 0
+    refunded_quantity: int = 0
+    refunded: Money | None = None
+    refunded_tax: Money | None = None
 
     @property
     def open_quantity(self) -> int:
@@ -85,7 +109,24 @@ class OrderLine:
 
     @property
     def line_total(self) -> Money:
+        """Unit price x open units, before discounts."""
         return self.unit_price.times(self.open_quantity)
+
+    @property
+    def cancellable_quantity(self) -> int:
+        """Open units that have neither shipped nor been refunded."""
+        return self.open_quantity - max(self.shipped_quantity, self.refunded_quantity)
+
+    @property
+    def line_discount(self) -> Money:
+        return self.discount or Money.zero(self.unit_price.currency)
+
+    @property
+    def total_discount(self) -> Money:
+        """Its own discount and its share of the order's, for the whole ordered quantity:
+        fixed when placed, so cancelling other lines never moves money onto this one."""
+        share = self.order_discount_share or Money.zero(self.unit_price.currency)
+        return self.line_discount + share
 
 
 @dataclass(frozen=True)
@@ -93,12 +134,22 @@ class Totals:
     subtotal: Money
     shipping: Money
     total: Money
+    discount: Money | None = None
+    tax: Money | None = None
+    refunded: Money | None = None
 
 
-def compute_totals(lines: list[OrderLine], shipping: Money, currency: str) -> Totals:
-    """Line totals are exact (price x whole units); the order total is their plain sum."""
-    subtotal = total((line.line_total for line in lines), currency)
-    return Totals(subtotal=subtotal, shipping=shipping, total=subtotal + shipping)
+@dataclass(frozen=True)
+class TaxDetails:
+    pricing_mode: str
+    country: str | None
+    region: str | None
+    tax_point: date | None
+    reverse_charge: bool
+    buyer_vat_id: str | None
+    shipping_tax: Money
+    breakdown: tuple[dict, ...]
+    shipping_components: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +186,15 @@ class Order:
     updated_at: datetime
     history: list[StatusChange] = field(default_factory=list)
     allocations: list[LineAllocation] = field(default_factory=list)
+    discount_reason: str | None = None
+    tax: TaxDetails | None = None
+    legal_entity_id: str | None = None
+    version: int = 1
+    order_discount_amount: Money | None = None
+
+    @property
+    def order_discount(self) -> Money:
+        return self.order_discount_amount or Money.zero(self.currency)
 
     @property
     def number(self) -> str:
@@ -149,13 +209,13 @@ class CancelRequest:
     quantity: int
 
 
-def plan_cancellation(
-    lines: list[OrderLine], requests: list[CancelRequest] | None
+def units_per_line(
+    lines: list[OrderLine], requests: list, available: Callable[[OrderLine], int],
+    what: str, verb: str, code: str,
 ) -> dict[int, int]:
-    """Units to cancel per line number; ``None`` means everything still open."""
+    """Add up requests (``line_no``, ``quantity``) per line, each line's total at most
+    ``available(line)`` (``what`` those units are); every problem is named by field."""
     by_no = {line.line_no: line for line in lines}
-    if requests is None:
-        return {n: line.open_quantity for n, line in by_no.items() if line.open_quantity > 0}
     plan: dict[int, int] = {}
     errors = []
     for i, req in enumerate(requests):
@@ -164,14 +224,25 @@ def plan_cancellation(
             errors.append(FieldError(f"lines.{i}.line_no", f"No line {req.line_no} in this order"))
             continue
         wanted = plan.get(req.line_no, 0) + req.quantity
-        if wanted > line.open_quantity:
+        if wanted > available(line):
             errors.append(FieldError(
                 f"lines.{i}.quantity",
-                f"Line {req.line_no} has {line.open_quantity} open units, cannot cancel {wanted}",
-                "exceeds_open_quantity",
-            ))
+                f"Line {req.line_no} has {available(line)} units {what}, cannot {verb} {wanted}",
+                code))
             continue
         plan[req.line_no] = wanted
     if errors:
-        raise InvalidInput("Some lines cannot be cancelled as asked", errors=errors)
+        raise InvalidInput(f"Some lines cannot {verb} as asked", errors=errors)
     return plan
+
+
+def plan_cancellation(
+    lines: list[OrderLine], requests: list[CancelRequest] | None
+) -> dict[int, int]:
+    """Units to cancel per line number; ``None`` means everything still open."""
+    if requests is None:
+        return {line.line_no: line.cancellable_quantity for line in lines
+                if line.cancellable_quantity > 0}
+    return units_per_line(lines, requests, lambda line: line.cancellable_quantity,
+                          "that are open and neither shipped nor refunded", "cancel",
+                          "exceeds_open_quantity")

@@ -16,11 +16,13 @@ from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.model import (
     LineAllocation,
+    LineMoney,
     Order,
     OrderLine,
     OrderStatus,
     ShippingAddress,
     StatusChange,
+    TaxDetails,
     Totals,
     order_number,
     parse_order_number,
@@ -35,7 +37,35 @@ _HEADER = select(orders, channels.c.code.label("channel_code")).join(
 def _totals(row) -> Totals:
     cur = row.currency
     return Totals(Money.of(row.subtotal_amount, cur), Money.of(row.shipping_amount, cur),
-                  Money.of(row.total_amount, cur))
+                  Money.of(row.total_amount, cur), discount=Money.of(row.discount_amount, cur),
+                  tax=Money.of(row.tax_amount, cur), refunded=Money.of(row.refunded_amount, cur))
+
+
+def _tax(row) -> TaxDetails:
+    return TaxDetails(
+        pricing_mode=row.pricing_mode, country=row.tax_country, region=row.tax_region,
+        tax_point=row.tax_point, reverse_charge=bool(row.reverse_charge),
+        buyer_vat_id=row.buyer_vat_id,
+        shipping_tax=Money.of(row.shipping_tax_amount, row.currency),
+        breakdown=tuple(row.tax_breakdown or ()),
+        shipping_components=tuple(row.shipping_tax_components or ()))
+
+
+def _line(r, currency: str) -> OrderLine:
+    def money(value) -> Money:
+        return Money.of(value, currency)
+
+    return OrderLine(
+        r.line_no, r.product_id, r.sku, r.name, r.quantity, money(r.unit_price),
+        r.cancelled_quantity, list_price=money(r.list_price) if r.list_price is not None else None,
+        discount=money(r.discount_amount), discount_reason=r.discount_reason,
+        order_discount_share=money(r.order_discount_share),
+        tax_class=r.tax_class,
+        money=LineMoney(money(r.applied_discount_amount), money(r.net_amount),
+                        money(r.tax_amount), money(r.gross_amount), r.tax_rate,
+                        tuple(r.tax_components or ())),
+        shipped_quantity=r.shipped_quantity, refunded_quantity=r.refunded_quantity,
+        refunded=money(r.refunded_amount), refunded_tax=money(r.refunded_tax_amount))
 
 
 def _order(row, lines=(), history=(), allocations=()) -> Order:
@@ -46,6 +76,9 @@ def _order(row, lines=(), history=(), allocations=()) -> Order:
         shipping_address=ShippingAddress(**row.shipping_address) if row.shipping_address else None,
         lines=list(lines), totals=_totals(row), created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at), history=list(history), allocations=list(allocations),
+        discount_reason=row.discount_reason, tax=_tax(row), legal_entity_id=row.legal_entity_id,
+        version=row.version,
+        order_discount_amount=Money.of(row.order_discount_amount, row.currency),
     )
 
 
@@ -61,12 +94,9 @@ def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> O
     if row is None:
         raise NotFound(f"Order '{order_id}' does not exist")
     seq = row.seq
-    lines = [
-        OrderLine(r.line_no, r.product_id, r.sku, r.name, r.quantity,
-                  Money.of(r.unit_price, row.currency), r.cancelled_quantity)
-        for r in uow.execute(select(order_lines).where(order_lines.c.order_seq == seq)
-                             .order_by(order_lines.c.line_no))
-    ]
+    lines = [_line(r, row.currency)
+             for r in uow.execute(select(order_lines).where(order_lines.c.order_seq == seq)
+                                  .order_by(order_lines.c.line_no))]
     alloc_rows = list(uow.execute(
         select(order_allocations).where(order_allocations.c.order_seq == seq)
         .order_by(order_allocations.c.line_no, order_allocations.c.location_id)))
@@ -125,12 +155,18 @@ class OrderRef:
     currency: str
     status: OrderStatus
     total: Money
+    refunded: Money  # given back after the sale (returns, goodwill)
+
+    @property
+    def payable(self) -> Money:
+        """What the customer owes for it: the total less refunds after the sale."""
+        return self.total - self.refunded
 
 
 def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> OrderRef:
     """An order by id or number (``OM-000042``); ``for_update`` locks its row."""
     columns = select(orders.c.id, orders.c.seq, orders.c.channel_id, orders.c.currency,
-                     orders.c.status, orders.c.total_amount)
+                     orders.c.status, orders.c.total_amount, orders.c.refunded_amount)
     row = None
     wheres = [orders.c.id == order_id]
     if (seq := parse_order_number(order_id)) is not None:
@@ -143,4 +179,5 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
     if row is None:
         raise NotFound(f"Order '{order_id}' does not exist")
     return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
-                    OrderStatus(row.status), Money.of(row.total_amount, row.currency))
+                    OrderStatus(row.status), Money.of(row.total_amount, row.currency),
+                    Money.of(row.refunded_amount, row.currency))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
@@ -14,7 +14,8 @@ from ordermesh.http.schemas import (
     MoneyOut,
     MoneyString,
 )
-from ordermesh.orders.model import Order, OrderStatus
+from ordermesh.kit.money import Money, prorate
+from ordermesh.orders.model import Order, OrderLine, OrderStatus
 from ordermesh.orders.service import MAX_LINES
 
 MAX_QUANTITY = 100_000
@@ -35,7 +36,13 @@ class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(pattern=SKU_PATTERN)
     quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)
-    unit_price: MoneyString
+    unit_price: MoneyString | None = Field(
+        None, description="The price per unit the customer pays before discounts (including "
+                          "tax when the channel's prices do). Leave out to take the channel's "
+                          "price list; a channel that owns its prices (a marketplace) sends "
+                          "its own and the difference to our list price is shown")
+    discount: MoneyString | None = Field(None, description="Off the whole line")
+    discount_reason: str | None = Field(None, min_length=1, max_length=200)
 
 
 class OrderCreate(BaseModel):
@@ -49,6 +56,15 @@ class OrderCreate(BaseModel):
     shipping_address: ShippingAddressIn | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_price: MoneyString = Decimal(0)
+    discount: MoneyString | None = Field(
+        None, description="Off the whole order; shared over the lines in proportion to "
+                          "their amounts so that each line's tax stays right")
+    discount_reason: str | None = Field(None, min_length=1, max_length=200)
+    buyer_vat_id: str | None = Field(
+        None, min_length=4, max_length=20,
+        description="The buyer's VAT id. A valid EU VAT id from another member state than "
+                    "the seller's makes the sale a reverse-charge supply: no VAT is charged "
+                    "and the invoice says so")
     note: str | None = Field(None, max_length=500)
     reservation_id: str | None = Field(
         None, min_length=1, max_length=40,
@@ -88,6 +104,14 @@ class AllocationOut(BaseModel):
     quantity: int
 
 
+class TaxComponentOut(BaseModel):
+    jurisdiction: str = Field(description="Country, or country-region (e.g. `IN-KA`)")
+    name: str = Field(description="VAT, GST, CGST, SGST, IGST, HST, PST, sales tax, ...")
+    rate_percent: str
+    taxable: str
+    tax: str
+
+
 class OrderLineOut(BaseModel):
     line_no: int
     sku: str
@@ -96,15 +120,45 @@ class OrderLineOut(BaseModel):
     quantity: int
     cancelled_quantity: int
     open_quantity: int
-    unit_price: MoneyOut
-    line_total: MoneyOut
+    shipped_quantity: int
+    refunded_quantity: int
+    unit_price: MoneyOut = Field(description="What the channel sells a unit at")
+    list_price: MoneyOut | None = Field(description="Our price list's price at the order")
+    price_difference: MoneyOut | None = Field(description="unit_price - list_price")
+    line_total: MoneyOut = Field(description="unit_price x open units, before discounts")
+    discount: MoneyOut = Field(description="Off this line for its open units, including its "
+                                           "share of the order discount")
+    discount_reason: str | None
+    tax_class: str
+    tax_rate_percent: str
+    net: MoneyOut
+    tax: MoneyOut
+    gross: MoneyOut = Field(description="What the customer pays for this line")
+    tax_components: list[TaxComponentOut]
+    refunded: MoneyOut
     allocations: list[AllocationOut]
 
 
 class TotalsOut(BaseModel):
-    subtotal: MoneyOut
-    shipping: MoneyOut
-    total: MoneyOut
+    subtotal: MoneyOut = Field(description="Sum of line totals, before discounts")
+    discount: MoneyOut
+    shipping: MoneyOut = Field(description="As charged")
+    tax: MoneyOut = Field(description="Included in total; of it, shipping_tax on shipping")
+    total: MoneyOut = Field(description="What the customer pays")
+    refunded: MoneyOut = Field(description="Given back after the sale (returns, shipping, "
+                                           "goodwill); cancellations lower total instead")
+
+
+class TaxOut(BaseModel):
+    pricing_mode: str = Field(description="`inclusive`: prices include tax")
+    country: str | None = Field(description="Where the tax was decided (destination); null "
+                                            "when no destination was known")
+    region: str | None
+    tax_point: date | None
+    reverse_charge: bool
+    buyer_vat_id: str | None
+    shipping_tax: MoneyOut
+    breakdown: list[TaxComponentOut] = Field(description="Per jurisdiction, tax and rate")
 
 
 class StatusChangeOut(BaseModel):
@@ -133,9 +187,7 @@ class OrderSummary(BaseModel):
             "id": o.id, "number": o.number, "channel": o.channel_code,
             "external_id": o.external_id, "status": o.status, "currency": o.currency,
             "customer_id": o.customer_id,
-            "totals": TotalsOut(subtotal=MoneyOut.of(o.totals.subtotal),
-                                shipping=MoneyOut.of(o.totals.shipping),
-                                total=MoneyOut.of(o.totals.total)),
+            "totals": _totals(o),
             "created_at": o.created_at, "updated_at": o.updated_at,
         }
 
@@ -146,6 +198,9 @@ class OrderSummary(BaseModel):
 
 class OrderRead(OrderSummary):
     shipping_address: ShippingAddressIn | None
+    version: int = Field(description="1 as placed; each edit adds one")
+    discount_reason: str | None
+    tax: TaxOut | None
     lines: list[OrderLineOut]
     history: list[StatusChangeOut]
 
@@ -155,18 +210,8 @@ class OrderRead(OrderSummary):
             **cls._common(o),
             shipping_address=ShippingAddressIn(**vars(o.shipping_address))
             if o.shipping_address else None,
-            lines=[
-                OrderLineOut(
-                    line_no=ln.line_no, sku=ln.sku, product_id=ln.product_id, name=ln.name,
-                    quantity=ln.quantity, cancelled_quantity=ln.cancelled_quantity,
-                    open_quantity=ln.open_quantity, unit_price=MoneyOut.of(ln.unit_price),
-                    line_total=MoneyOut.of(ln.line_total),
-                    allocations=[AllocationOut(location=a.location_code,
-                                               location_id=a.location_id, quantity=a.quantity)
-                                 for a in o.allocations if a.line_no == ln.line_no],
-                )
-                for ln in o.lines
-            ],
+            version=o.version, discount_reason=o.discount_reason, tax=_tax(o),
+            lines=[_line(o, ln) for ln in o.lines],
             history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
                                      actor=h.actor, reason=h.reason, at=h.at)
                      for h in o.history],
@@ -176,3 +221,47 @@ class OrderRead(OrderSummary):
 class OrderPage(BaseModel):
     items: list[OrderSummary]
     next_cursor: str | None
+
+
+def _totals(o: Order) -> TotalsOut:
+    t, zero = o.totals, MoneyOut.of(Money.zero(o.currency))
+    return TotalsOut(
+        subtotal=MoneyOut.of(t.subtotal), shipping=MoneyOut.of(t.shipping),
+        total=MoneyOut.of(t.total), discount=MoneyOut.of(t.discount) if t.discount else zero,
+        tax=MoneyOut.of(t.tax) if t.tax else zero,
+        refunded=MoneyOut.of(t.refunded) if t.refunded else zero)
+
+
+def _tax(o: Order) -> TaxOut | None:
+    if o.tax is None:
+        return None
+    t = o.tax
+    return TaxOut(pricing_mode=t.pricing_mode, country=t.country, region=t.region,
+                  tax_point=t.tax_point, reverse_charge=t.reverse_charge,
+                  buyer_vat_id=t.buyer_vat_id, shipping_tax=MoneyOut.of(t.shipping_tax),
+                  breakdown=[TaxComponentOut(**c) for c in t.breakdown])
+
+
+def _line(o: Order, ln: OrderLine) -> OrderLineOut:
+    zero = Money.zero(o.currency)
+    m = ln.money
+    own_discount = prorate(ln.line_discount, ln.open_quantity, ln.quantity)
+    return OrderLineOut(
+        line_no=ln.line_no, sku=ln.sku, product_id=ln.product_id, name=ln.name,
+        quantity=ln.quantity, cancelled_quantity=ln.cancelled_quantity,
+        open_quantity=ln.open_quantity, shipped_quantity=ln.shipped_quantity,
+        refunded_quantity=ln.refunded_quantity, unit_price=MoneyOut.of(ln.unit_price),
+        list_price=MoneyOut.of(ln.list_price) if ln.list_price else None,
+        price_difference=MoneyOut.of(ln.unit_price - ln.list_price) if ln.list_price else None,
+        line_total=MoneyOut.of(ln.line_total),
+        discount=MoneyOut.of(m.discount if m else own_discount),
+        discount_reason=ln.discount_reason, tax_class=ln.tax_class,
+        tax_rate_percent=str(m.rate_percent.normalize()) if m else "0",
+        net=MoneyOut.of(m.net if m else zero), tax=MoneyOut.of(m.tax if m else zero),
+        gross=MoneyOut.of(m.gross if m else zero),
+        tax_components=[TaxComponentOut(**c) for c in (m.components if m else ())],
+        refunded=MoneyOut.of(ln.refunded or zero),
+        allocations=[AllocationOut(location=a.location_code, location_id=a.location_id,
+                                   quantity=a.quantity)
+                     for a in o.allocations if a.line_no == ln.line_no],
+    )

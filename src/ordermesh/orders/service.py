@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from ordermesh.catalog.service import resolve_skus
-from ordermesh.channels.service import channel_by_code
+from ordermesh.channels.model import TaxPoint
+from ordermesh.channels.service import channel_by_code, channel_money
 from ordermesh.customers.service import match_or_create
 from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.model import ReservationRequest
@@ -20,18 +21,26 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import MAX_AMOUNT, Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
-from ordermesh.locations.service import location_codes
+from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import (
-    LineAllocation,
     Order,
     OrderLine,
     OrderStatus,
     ShippingAddress,
     StatusChange,
-    compute_totals,
+)
+from ordermesh.orders.pricing import (
+    amounts_for,
+    book_tax_change,
+    breakdown_json,
+    header_columns,
+    line_columns,
+    line_prices,
+    tax_setup,
 )
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
+from ordermesh.orders.versions import record_version
 
 MAX_LINES = 500
 _INSERT_LINES = insert(order_lines)
@@ -43,7 +52,9 @@ _INSERT_HISTORY = insert(order_history)
 class PlaceLine:
     sku: str
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal | None = None  # None: the channel's price list decides
+    discount: Decimal | None = None  # off the whole line
+    discount_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ class PlaceOrder:
     shipping_price: Decimal = Decimal(0)
     note: str | None = None
     reservation_id: str | None = None
+    discount: Decimal | None = None  # off the whole order, shared over its lines
+    discount_reason: str | None = None
+    buyer_vat_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,44 +86,62 @@ class Placed:
     replayed: bool = False
 
 
-def _priced_lines(cmd: PlaceOrder, currency: str) -> list[tuple[PlaceLine, Money]]:
+def _check_lines(cmd: PlaceOrder, currency: str) -> list[Money]:
+    """Quantities and discounts; returns each line's discount."""
     if not 1 <= len(cmd.lines) <= MAX_LINES:
         raise InvalidInput.for_field("lines", f"an order has 1 to {MAX_LINES} lines")
-    priced, errors = [], []
+    discounts, errors = [], []
     for i, line in enumerate(cmd.lines):
         if line.quantity <= 0:
             errors.append(FieldError(f"lines.{i}.quantity", "quantity must be positive"))
-            continue
         try:
-            price = Money.exact(line.unit_price, currency, f"lines.{i}.unit_price")
+            discounts.append(_amount(line.discount, currency, f"lines.{i}.discount"))
         except InvalidInput as exc:
             errors.extend(exc.errors)
-            continue
-        if price.is_negative():
-            errors.append(FieldError(f"lines.{i}.unit_price", "unit_price must not be negative"))
-            continue
-        priced.append((line, price))
     if errors:
         raise InvalidInput("Some order lines are invalid", errors=errors)
-    return priced
+    return discounts
 
 
-def _request_fingerprint(
-    cmd: PlaceOrder, currency: str, prices: list[Money], shipping: Money
-) -> str:
+def _amount(value: Decimal | None, currency: str, field: str) -> Money:
+    money = Money.exact(value if value is not None else 0, currency, field)
+    if money.is_negative():
+        raise InvalidInput.for_field(field, f"{field.rsplit('.', 1)[-1]} must not be negative")
+    return money
+
+
+def _request_fingerprint(cmd: PlaceOrder, currency: str) -> str:
     """The order's content with amounts as validated, so "5" and "5.00" are the same."""
     body = asdict(cmd)
     body["currency"] = currency
-    for line, price in zip(body["lines"], prices, strict=True):
-        line["unit_price"] = str(price.amount)
-    body["shipping_price"] = str(shipping.amount)
+    for i, line in enumerate(body["lines"]):
+        for key in ("unit_price", "discount"):
+            if line[key] is not None:
+                line[key] = str(Money.exact(line[key], currency, f"lines.{i}.{key}").amount)
+    for key in ("shipping_price", "discount"):
+        if body[key] is not None:
+            body[key] = str(Money.exact(body[key], currency, key).amount)
     return idempotency.fingerprint(body)
+
+
+def _check_discounts(lines: list[OrderLine], order_discount: Money) -> None:
+    errors = [FieldError(f"lines.{i}.discount",
+                         f"discount {line.line_discount} exceeds the line's {line.line_total}",
+                         "discount_too_large")
+              for i, line in enumerate(lines) if line.line_discount.amount > line.line_total.amount]
+    if errors:
+        raise InvalidInput("Some discounts are larger than their lines", errors=errors)
+    left = sum((ln.line_total.amount - ln.line_discount.amount for ln in lines), Decimal(0))
+    if order_discount.amount > left:
+        raise InvalidInput.for_field(
+            "discount", f"the order discount {order_discount} exceeds the lines' "
+            f"{Money.of(left, order_discount.currency)}", "discount_too_large")
 
 
 def place_order(
     uow: UnitOfWork, cmd: PlaceOrder, idem: idempotency.IdempotencyKey | None = None
 ) -> Placed:
-    """Create an order with every line reserved, or change nothing.
+    """Create an order with every line priced, taxed and reserved, or change nothing.
 
     A retry with the same ``Idempotency-Key``, or the same channel and ``external_id``
     and the same content, returns the order placed the first time (``replayed``). The
@@ -125,24 +157,32 @@ def place_order(
             "currency", f"channel '{channel.code}' sells in {channel.currency}, not {currency}",
             "currency_mismatch",
         )
-    priced = _priced_lines(cmd, currency)
-    shipping = Money.exact(cmd.shipping_price, currency, "shipping_price")
-    if shipping.is_negative():
-        raise InvalidInput.for_field("shipping_price", "shipping_price must not be negative")
-    products = resolve_skus(uow, [line.sku for line, _ in priced])
-    fingerprint = _request_fingerprint(cmd, currency, [price for _, price in priced], shipping)
+    discounts = _check_lines(cmd, currency)
+    shipping = _amount(cmd.shipping_price, currency, "shipping_price")
+    order_discount = _amount(cmd.discount, currency, "discount")
+    found = resolve_skus(uow, [line.sku for line in cmd.lines])
+    products = [found[line.sku] for line in cmd.lines]
+    fingerprint = _request_fingerprint(cmd, currency)
 
     now = uow.clock.now()
+    prices = line_prices(uow, channel.id, currency, products,
+                         [line.unit_price for line in cmd.lines], now)
     lines = [
-        OrderLine(i + 1, products[line.sku].id, line.sku, products[line.sku].name,
-                  line.quantity, price)
-        for i, (line, price) in enumerate(priced)
+        OrderLine(i + 1, product.id, line.sku, product.name, line.quantity, price.unit_price,
+                  list_price=price.list_price, discount=discount,
+                  discount_reason=line.discount_reason, tax_class=product.tax_class)
+        for i, (line, product, price, discount)
+        in enumerate(zip(cmd.lines, products, prices, discounts, strict=True))
     ]
-    totals = compute_totals(lines, shipping, currency)
-    if totals.total.amount >= MAX_AMOUNT:
+    _check_discounts(lines, order_discount)
+    money = channel_money(uow, channel.id)
+    address = asdict(cmd.shipping_address) if cmd.shipping_address else None
+    setup = tax_setup(uow, money, address, cmd.buyer_vat_id, now.date())
+    amounts = amounts_for(lines, shipping, order_discount, setup)
+    if amounts.totals.total.amount >= MAX_AMOUNT:
         raise InvalidInput.for_field(
-            "lines", f"the order total {totals.total} is beyond what one order may hold",
-            "amount_out_of_range")
+            "lines", f"the order total {amounts.totals.total} is beyond what one order may "
+            "hold", "amount_out_of_range")
     customer_id = None
     if cmd.customer and (cmd.customer.email or cmd.customer.phone or cmd.customer.name):
         customer_id = match_or_create(uow, email=cmd.customer.email, phone=cmd.customer.phone,
@@ -150,10 +190,15 @@ def place_order(
     header = {
         "id": order_id, "channel_id": channel.id, "external_id": cmd.external_id,
         "customer_id": customer_id, "status": OrderStatus.CONFIRMED.value, "currency": currency,
-        "subtotal_amount": totals.subtotal.amount, "shipping_amount": totals.shipping.amount,
-        "total_amount": totals.total.amount,
-        "shipping_address": asdict(cmd.shipping_address) if cmd.shipping_address else None,
-        "request_fingerprint": fingerprint, "created_at": now, "updated_at": now,
+        **header_columns(amounts), "discount_reason": cmd.discount_reason,
+        "order_discount_amount": order_discount.amount,
+        "shipping_address": address, "request_fingerprint": fingerprint,
+        "created_at": now, "updated_at": now, "pricing_mode": setup.mode.value,
+        "tax_country": setup.destination.country if setup.destination else None,
+        "tax_region": setup.destination.region if setup.destination else None,
+        "tax_point": setup.tax_point, "reverse_charge": setup.reverse_charge,
+        "buyer_vat_id": setup.buyer_vat_id, "legal_entity_id": setup.legal_entity_id,
+        "version": 1,
     }
     inserted = insert_ignore_returning(uow, orders, ("channel_id", "external_id"), "seq", header)
     if inserted is None:
@@ -170,7 +215,12 @@ def place_order(
     uow.execute(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
-         "cancelled_quantity": 0, "unit_price": line.unit_price.amount}
+         "cancelled_quantity": 0, "unit_price": line.unit_price.amount,
+         "list_price": line.list_price.amount if line.list_price else None,
+         "discount_amount": line.line_discount.amount, "discount_reason": line.discount_reason,
+         "order_discount_share": (amounts.lines[line.line_no].discount
+                                  - line.line_discount).amount,
+         "tax_class": line.tax_class, **line_columns(amounts, line.line_no)}
         for line in lines
     ])
     uow.execute(_INSERT_ALLOCATIONS, [
@@ -187,17 +237,13 @@ def place_order(
          "to_status": h.to_status.value, "actor": h.actor, "reason": h.reason,
          "occurred_at": h.at} for h in history
     ])
-    codes = location_codes(uow, {a.location_id for a in allocations})
-    line_allocations = [LineAllocation(a.line_no, a.location_id, codes[a.location_id],
-                                       a.quantity) for a in allocations]
-    order = Order(
-        id=order_id, seq=seq, channel_id=channel.id, channel_code=channel.code,
-        external_id=cmd.external_id, status=OrderStatus.CONFIRMED, currency=currency,
-        customer_id=customer_id, shipping_address=cmd.shipping_address, lines=lines,
-        totals=totals, created_at=now, updated_at=now, history=history,
-        allocations=line_allocations,
-    )
+    book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
+                    breakdown_json(amounts))
+    order = load_order(uow, order_id)
+    record_version(uow, order, {"placed": True}, None, None)
     record_event(uow, "order.created", "order", order_id, order_event_payload(order))
+    if money.legal_entity_id and money.tax_point == TaxPoint.ORDER:
+        issue_order_invoice(uow, order)
     uow.commit()
     return Placed(order)
 
@@ -217,14 +263,19 @@ def _existing_external_order(
 
 
 def order_event_payload(order: Order) -> dict:
+    t = order.totals
     return {
         "id": order.id, "number": order.number, "channel": order.channel_code,
         "external_id": order.external_id, "status": order.status.value,
         "currency": order.currency, "customer_id": order.customer_id,
-        "total": str(order.totals.total.amount),
+        "total": str(t.total.amount), "tax": str(t.tax.amount) if t.tax else "0",
+        "discount": str(t.discount.amount) if t.discount else "0", "version": order.version,
         "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity,
                    "cancelled_quantity": ln.cancelled_quantity,
-                   "unit_price": str(ln.unit_price.amount)} for ln in order.lines],
+                   "unit_price": str(ln.unit_price.amount),
+                   "gross": str(ln.money.gross.amount) if ln.money else None,
+                   "tax": str(ln.money.tax.amount) if ln.money else None}
+                  for ln in order.lines],
         "allocations": [{"line_no": a.line_no, "location": a.location_code,
                          "quantity": a.quantity} for a in order.allocations],
     }

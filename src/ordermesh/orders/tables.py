@@ -1,6 +1,9 @@
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -8,6 +11,8 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
+    text,
 )
 
 from ordermesh.kit.db import metadata
@@ -33,6 +38,27 @@ orders = Table(
     Column("request_fingerprint", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Money (issue 5): subtotal - discount + shipping (+ tax when prices exclude it) = total
+    Column("discount_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("order_discount_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("discount_reason", String(200)),
+    Column("tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("shipping_tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("refunded_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("shipping_refunded_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("tax_breakdown", JsonColumn),  # [{jurisdiction, name, rate_percent, taxable, tax}]
+    Column("shipping_tax_components", JsonColumn),
+    Column("pricing_mode", String(10), nullable=False, server_default=text("'inclusive'")),
+    Column("tax_country", String(2)),
+    Column("tax_region", String(10)),
+    Column("tax_point", Date),
+    Column("reverse_charge", Boolean, nullable=False, server_default=false()),
+    Column("buyer_vat_id", String(20)),
+    Column("legal_entity_id", String(40)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    # Refunds after the sale never exceed what the order is worth.
+    CheckConstraint("refunded_amount >= 0 AND refunded_amount <= total_amount",
+                    name="refunded_within_total"),
     UniqueConstraint("channel_id", "external_id"),
     Index("ix_orders_customer_seq", "customer_id", "seq"),
     Index("ix_orders_status_seq", "status", "seq"),
@@ -50,6 +76,28 @@ order_lines = Table(
     Column("quantity", Integer, nullable=False),
     Column("cancelled_quantity", Integer, nullable=False),
     Column("unit_price", MoneyAmount, nullable=False),
+    Column("list_price", MoneyAmount),  # our price list's price when the order was placed
+    Column("discount_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("discount_reason", String(200)),
+    Column("order_discount_share", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("tax_class", String(20), nullable=False, server_default=text("'standard'")),
+    # For the open units, after the line's share of every discount:
+    Column("applied_discount_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("net_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("gross_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("tax_rate", MoneyAmount, nullable=False, server_default=text("0")),  # percent
+    Column("tax_components", JsonColumn),
+    Column("shipped_quantity", Integer, nullable=False, server_default=text("0")),
+    Column("refunded_quantity", Integer, nullable=False, server_default=text("0")),
+    Column("refunded_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    Column("refunded_tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    CheckConstraint("shipped_quantity >= 0 AND shipped_quantity + cancelled_quantity <= quantity",
+                    name="shipped_within_open"),
+    CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity - cancelled_quantity",
+                    name="refunded_units_within_open"),
+    CheckConstraint("refunded_amount >= 0 AND refunded_amount <= gross_amount",
+                    name="refunded_within_paid"),
     PrimaryKeyConstraint("order_seq", "line_no"),
 )
 
@@ -74,4 +122,57 @@ order_history = Table(
     Column("actor", String(120), nullable=False),
     Column("reason", String(500)),
     Column("occurred_at", UtcDateTime, nullable=False),
+)
+
+
+# Every state of an order's contents and money after an edit: version 1 is as placed.
+order_versions = Table(
+    "order_versions",
+    metadata,
+    Column("order_seq", SeqType, ForeignKey("orders.seq"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changes", JsonColumn, nullable=False),  # what this version changed
+    Column("lines", JsonColumn, nullable=False),  # the lines as they were in this version
+    Column("shipping_address", JsonColumn),
+    Column("total_amount", MoneyAmount, nullable=False),
+    Column("tax_amount", MoneyAmount, nullable=False),
+    Column("settlement", JsonColumn),  # the money taken or given back for the edit
+    Column("actor", String(120), nullable=False),
+    Column("reason", String(500)),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("order_seq", "version"),
+)
+
+# Money given back: by line and units, shipping, or an amount (appeasement).
+order_refunds = Table(
+    "order_refunds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_seq", SeqType, ForeignKey("orders.seq"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # lines | shipping | amount | cancellation | edit
+    Column("amount", MoneyAmount, nullable=False),
+    Column("tax_amount", MoneyAmount, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lines", JsonColumn),  # [{line_no, quantity, amount, tax}]
+    Column("reason", String(500)),
+    Column("actor", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount > 0 AND tax_amount >= 0 AND tax_amount <= amount",
+                    name="refund_positive"),
+)
+
+# What left the building, and what it was worth (it decides per-shipment captures and
+# invoices). Fulfilment orders, packages and tracking build on this.
+order_shipments = Table(
+    "order_shipments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_seq", SeqType, ForeignKey("orders.seq"), nullable=False, index=True),
+    Column("lines", JsonColumn, nullable=False),  # [{line_no, quantity, value}]
+    Column("value_amount", MoneyAmount, nullable=False),  # incl. shipping on the first one
+    Column("captured_amount", MoneyAmount, nullable=False),
+    Column("carrier", String(40)),
+    Column("tracking_number", String(100)),
+    Column("actor", String(120), nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
 )

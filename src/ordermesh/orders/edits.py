@@ -1,0 +1,240 @@
+"""Editing a confirmed (and perhaps paid) order: quantities, lines, shipping address.
+
+One edit is one transaction and one new version: it re-prices what it adds, re-taxes
+the whole order (the destination may have changed), reserves or releases stock, books
+the tax difference, and settles the money difference (an extra authorisation, a void
+or a refund). Units that have shipped or been refunded cannot be edited.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+
+from sqlalchemy import insert, update
+
+from ordermesh.catalog.service import resolve_skus
+from ordermesh.inventory.model import ReservationRequest
+from ordermesh.inventory.reserving import reserve
+from ordermesh.kit import idempotency
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
+from ordermesh.kit.money import Money
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.upsert import insert_or_add_many
+from ordermesh.orders.changes import give_back
+from ordermesh.orders.model import Order, OrderLine, OrderStatus, ShippingAddress
+from ordermesh.orders.pricing import (
+    amounts_for,
+    book_tax_change,
+    breakdown_json,
+    check_refunds_covered,
+    line_columns,
+    line_prices,
+    order_setup,
+    store_amounts,
+)
+from ordermesh.orders.queries import load_order
+from ordermesh.orders.service import MAX_LINES, order_event_payload
+from ordermesh.orders.settlement import settle
+from ordermesh.orders.tables import order_allocations, order_lines
+from ordermesh.orders.versions import record_version
+
+EDITABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD,
+                      OrderStatus.PROCESSING, OrderStatus.PARTIALLY_SHIPPED})
+
+
+class EditOp(enum.StrEnum):
+    SET_QUANTITY = "set_quantity"
+    ADD_LINE = "add_line"
+    REMOVE_LINE = "remove_line"
+    SET_SHIPPING_ADDRESS = "set_shipping_address"
+
+
+@dataclass(frozen=True)
+class Edit:
+    op: EditOp
+    line_no: int | None = None
+    quantity: int | None = None
+    sku: str | None = None
+    unit_price: Decimal | None = None
+    address: ShippingAddress | None = None
+
+
+@dataclass
+class _Plan:
+    lines: dict[int, OrderLine]
+    release: dict[int, int]
+    reserve: dict[int, int]
+    added: list[int]
+    address: ShippingAddress | None
+    address_changed: bool = False
+
+
+def _set_quantity(plan: _Plan, i: int, line_no: int | None, quantity: int) -> FieldError | None:
+    line = plan.lines.get(line_no) if line_no is not None else None
+    if line is None:
+        return FieldError(f"edits.{i}.line_no", f"No line {line_no} in this order")
+    if line.shipped_quantity or line.refunded_quantity:
+        return FieldError(f"edits.{i}.line_no", f"Line {line_no} has shipped or refunded units "
+                          "and cannot be edited", "line_shipped")
+    open_now = line.open_quantity
+    if quantity < open_now:
+        plan.lines[line_no] = replace(
+            line, cancelled_quantity=line.cancelled_quantity + open_now - quantity)
+        give_back = open_now - quantity
+        taken = min(give_back, plan.reserve.get(line_no, 0))  # undo this edit's own reserve
+        plan.reserve[line_no] = plan.reserve.get(line_no, 0) - taken
+        plan.release[line_no] = plan.release.get(line_no, 0) + give_back - taken
+    elif quantity > open_now:
+        plan.lines[line_no] = replace(line, quantity=line.quantity + quantity - open_now)
+        plan.reserve[line_no] = plan.reserve.get(line_no, 0) + quantity - open_now
+    return None
+
+
+def _plan(uow: UnitOfWork, order: Order, edits: list[Edit]) -> _Plan:
+    plan = _Plan({ln.line_no: ln for ln in order.lines}, {}, {}, [], order.shipping_address)
+    errors: list[FieldError] = []
+    new_lines: list[tuple[int, Edit]] = []
+    for i, edit in enumerate(edits):
+        error = None
+        if edit.op in (EditOp.SET_QUANTITY, EditOp.REMOVE_LINE):
+            quantity = 0 if edit.op == EditOp.REMOVE_LINE else edit.quantity
+            if quantity is None or quantity < 0:
+                error = FieldError(f"edits.{i}.quantity", "set_quantity needs a quantity >= 0")
+            else:
+                error = _set_quantity(plan, i, edit.line_no, quantity)
+        elif edit.op == EditOp.ADD_LINE:
+            if not edit.sku or not edit.quantity or edit.quantity <= 0:
+                error = FieldError(f"edits.{i}", "add_line needs a sku and a quantity > 0")
+            else:
+                new_lines.append((i, edit))
+        elif edit.op == EditOp.SET_SHIPPING_ADDRESS:
+            if edit.address is None:
+                error = FieldError(f"edits.{i}.address", "set_shipping_address needs an address")
+            else:
+                plan.address, plan.address_changed = edit.address, True
+        if error:
+            errors.append(error)
+    if errors:
+        raise InvalidInput("Some edits cannot be made", errors=errors)
+    if new_lines:
+        _add_lines(uow, order, plan, new_lines)
+    if len(plan.lines) > MAX_LINES:
+        raise InvalidInput.for_field("edits", f"an order has at most {MAX_LINES} lines")
+    if all(ln.open_quantity == 0 for ln in plan.lines.values()):
+        raise InvalidInput.for_field("edits", "an edit cannot leave no units: cancel the "
+                                     "order instead", "nothing_left")
+    return plan
+
+
+def _add_lines(uow: UnitOfWork, order: Order, plan: _Plan, new: list[tuple[int, Edit]]) -> None:
+    found = resolve_skus(uow, [e.sku for _, e in new], [f"edits.{i}.sku" for i, _ in new])
+    products = [found[e.sku] for _, e in new]
+    prices = line_prices(uow, order.channel_id, order.currency, products,
+                         [e.unit_price for _, e in new], uow.clock.now(), field="edits")
+    next_no = max(plan.lines) + 1
+    for (_, edit), product, price in zip(new, products, prices, strict=True):
+        plan.lines[next_no] = OrderLine(
+            next_no, product.id, product.sku, product.name, edit.quantity, price.unit_price,
+            list_price=price.list_price, tax_class=product.tax_class)
+        plan.reserve[next_no] = edit.quantity
+        plan.added.append(next_no)
+        next_no += 1
+
+
+def _move_stock(uow: UnitOfWork, order: Order, plan: _Plan) -> None:
+    give_back(uow, order, plan.release)
+    requests = [ReservationRequest(n, plan.lines[n].product_id, plan.lines[n].sku, q)
+                for n, q in sorted(plan.reserve.items()) if q]
+    if requests:
+        allocations = reserve(uow, requests, ("order", order.id), order.channel_id)
+        insert_or_add_many(uow, order_allocations, ("order_seq", "line_no", "location_id"),
+                           ("quantity",), [
+                               {"order_seq": order.seq, "line_no": a.line_no,
+                                "location_id": a.location_id, "quantity": a.quantity}
+                               for a in allocations])
+
+
+def _write_lines(uow: UnitOfWork, order: Order, plan: _Plan, amounts) -> None:
+    before = {ln.line_no: ln for ln in order.lines}
+    for no, line in plan.lines.items():
+        old = before.get(no)
+        if old is not None and (old.quantity, old.cancelled_quantity) != (
+                line.quantity, line.cancelled_quantity):
+            uow.execute(update(order_lines).where(
+                order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,
+            ).values(quantity=line.quantity, cancelled_quantity=line.cancelled_quantity))
+    if plan.added:
+        uow.execute(insert(order_lines), [
+            {"order_seq": order.seq, "line_no": n, "product_id": plan.lines[n].product_id,
+             "sku": plan.lines[n].sku, "name": plan.lines[n].name,
+             "quantity": plan.lines[n].quantity, "cancelled_quantity": 0,
+             "unit_price": plan.lines[n].unit_price.amount,
+             "list_price": plan.lines[n].list_price.amount if plan.lines[n].list_price else None,
+             "discount_amount": 0, "tax_class": plan.lines[n].tax_class,
+             **line_columns(amounts, n)}
+            for n in plan.added])
+
+
+def _changes(edits: list[Edit]) -> list[dict]:
+    out = []
+    for edit in edits:
+        item = {"op": edit.op.value}
+        if edit.line_no is not None:
+            item["line_no"] = edit.line_no
+        if edit.quantity is not None:
+            item["quantity"] = edit.quantity
+        if edit.sku:
+            item["sku"] = edit.sku
+        if edit.op == EditOp.SET_SHIPPING_ADDRESS and edit.address:
+            item["address"] = asdict(edit.address)
+        out.append(item)
+    return out
+
+
+def edit_order(
+    uow: UnitOfWork, order_id: str, edits: list[Edit], reason: str | None,
+    idem: idempotency.IdempotencyKey | None = None,
+) -> Order:
+    if prior := idempotency.claim(uow, idem):
+        return load_order(uow, prior.resource_id)
+    order = load_order(uow, order_id, for_update=True)
+    if order.status not in EDITABLE:
+        raise IllegalTransition(f"An order that is {order.status} cannot be edited",
+                                extra={"current_status": order.status.value})
+    if not edits:
+        raise InvalidInput.for_field("edits", "give at least one edit")
+    plan = _plan(uow, order, edits)
+    _move_stock(uow, order, plan)
+    address = asdict(plan.address) if plan.address else None
+    setup = order_setup(uow, order, address)
+    lines = [plan.lines[n] for n in sorted(plan.lines)]
+    amounts = amounts_for(lines, order.totals.shipping, Money.zero(order.currency), setup)
+    check_refunds_covered(order, amounts)
+    _write_lines(uow, order, plan, amounts)
+    refunded = min(order.totals.refunded, amounts.totals.total)  # as on cancellation
+    header = {"version": order.version + 1,
+              "refunded_amount": refunded.amount,
+              "reverse_charge": setup.reverse_charge, "updated_at": uow.clock.now()}
+    if plan.address_changed:
+        header.update(shipping_address=address,
+                      tax_country=setup.destination.country if setup.destination else None,
+                      tax_region=setup.destination.region if setup.destination else None)
+    store_amounts(uow, order.seq, amounts, **header)
+    book_tax_change(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
+                    uow.clock.now().date(), order.currency, order.tax.breakdown,
+                    breakdown_json(amounts))
+    settlement = settle(uow, order.id, refunded, "edit", reason,
+                        max(order.totals.tax - amounts.totals.tax, order.totals.tax.times(0)))
+    updated = load_order(uow, order.id)
+    changes = _changes(edits)
+    record_version(uow, updated, changes, settlement.as_json(), reason)
+    payload = order_event_payload(updated)
+    payload.update(previous_total=str(order.totals.total.amount), changes=changes,
+                   settlement=settlement.as_json(), reason=reason)
+    record_event(uow, "order.edited", "order", order.id, payload)
+    idempotency.complete(uow, idem, "order", order.id, 200)
+    uow.commit()
+    return updated

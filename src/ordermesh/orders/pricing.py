@@ -1,0 +1,199 @@
+"""Pricing and taxing an order: where prices and rates come from, and what is stored.
+
+Used by placement, cancellation, edits and refunds alike, so that an order's money is
+always computed the same way: from its lines, its discounts and its tax setup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, update
+
+from ordermesh.catalog.service import ProductRef
+from ordermesh.channels.model import ChannelMoney
+from ordermesh.invoices.service import legal_entity
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
+from ordermesh.kit.money import Money
+from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_amounts
+from ordermesh.orders.model import Order, OrderLine
+from ordermesh.orders.tables import order_lines, orders
+from ordermesh.pricing.service import list_prices
+from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
+from ordermesh.tax.service import TaxEntry, book, normalise_vat_id, rates_for
+
+
+@dataclass(frozen=True)
+class TaxSetup:
+    """Everything besides the lines that decides an order's tax."""
+
+    mode: PricingMode
+    rates: Rates
+    destination: Place | None
+    tax_point: date
+    reverse_charge: bool
+    buyer_vat_id: str | None
+    legal_entity_id: str | None
+
+
+def tax_setup(
+    uow: UnitOfWork, money: ChannelMoney, address: dict | None, buyer_vat_id: str | None,
+    tax_point: date, mode: PricingMode | None = None,
+) -> TaxSetup:
+    """Destination: the shipping address, else the seller's own place (a sale over the
+    counter), else nowhere — then no tax is charged and the order says so."""
+    seller = legal_entity(uow, money.legal_entity_id) if money.legal_entity_id else None
+    origin = Place(seller.country, seller.region) if seller else None
+    destination = Place(address["country"], address.get("region")) if address else origin
+    rates = rates_for(uow, destination, tax_point, origin) if destination else no_rates(tax_point)
+    vat_id = (normalise_vat_id(buyer_vat_id, destination.country if destination else None)
+              if buyer_vat_id else None)
+    reverse = bool(vat_id and origin and destination
+                   and reverse_charge_applies(origin, destination, vat_id))
+    return TaxSetup(mode or money.pricing_mode, rates, destination, tax_point, reverse, vat_id,
+                    money.legal_entity_id)
+
+
+@dataclass(frozen=True)
+class LinePrice:
+    unit_price: Money
+    list_price: Money | None
+
+
+def line_prices(
+    uow: UnitOfWork, channel_id: str, currency: str, products: list[ProductRef],
+    given: list[Decimal | None], at: datetime, field: str = "lines",
+) -> list[LinePrice]:
+    """A line without a price takes the price list's (or the product's own list price);
+    a given price is kept and our list price stored beside it, so a marketplace's price
+    can be compared with ours."""
+    listed = list_prices(uow, channel_id, currency, [p.id for p in products], at)
+    prices, errors = [], []
+    for i, (product, price) in enumerate(zip(products, given, strict=True)):
+        ours = listed.get(product.id)
+        if ours is None and product.price is not None and product.price.currency == currency:
+            ours = product.price
+        if price is None and ours is None:
+            errors.append(FieldError(
+                f"{field}.{i}.unit_price",
+                f"'{product.sku}' has no price in {currency} for this channel: send unit_price",
+                "no_price"))
+            continue
+        unit = ours if price is None else Money.exact(price, currency, f"{field}.{i}.unit_price")
+        if unit.is_negative():
+            errors.append(FieldError(f"{field}.{i}.unit_price", "unit_price must not be negative"))
+            continue
+        prices.append(LinePrice(unit, ours))
+    if errors:
+        raise InvalidInput("Some lines have no price", errors=errors)
+    return prices
+
+
+def line_inputs(lines: Iterable[OrderLine]) -> list[LineInput]:
+    return [
+        LineInput(line.line_no, line.quantity, line.open_quantity, line.unit_price,
+                  line.total_discount, TaxClass(line.tax_class))
+        for line in lines
+    ]
+
+
+def amounts_for(
+    lines: Iterable[OrderLine], shipping: Money, order_discount: Money, setup: TaxSetup
+) -> OrderAmounts:
+    return order_amounts(line_inputs(lines), shipping, order_discount, setup.rates, setup.mode,
+                         reverse_charge=setup.reverse_charge)
+
+
+def breakdown_json(amounts: OrderAmounts) -> list[dict]:
+    return [component_json(c) for c in amounts.tax.breakdown]
+
+
+def component_json(c) -> dict:
+    return {"jurisdiction": c.jurisdiction, "name": c.name, "rate_percent": str(c.rate_percent),
+            "taxable": str(c.taxable.amount), "tax": str(c.tax.amount)}
+
+
+def line_columns(amounts: OrderAmounts, line_no: int) -> dict:
+    a = amounts.lines[line_no]
+    return {"applied_discount_amount": a.discount.amount, "net_amount": a.net.amount,
+            "tax_amount": a.tax.amount, "gross_amount": a.gross.amount,
+            "tax_rate": a.rate_percent, "tax_components": [component_json(c) for c in a.components]}
+
+
+def header_columns(amounts: OrderAmounts) -> dict:
+    t = amounts.totals
+    return {"subtotal_amount": t.subtotal.amount, "discount_amount": t.discount.amount,
+            "shipping_amount": t.shipping.amount, "tax_amount": t.tax.amount,
+            "shipping_tax_amount": amounts.shipping.tax.amount, "total_amount": t.total.amount,
+            "tax_breakdown": breakdown_json(amounts),
+            "shipping_tax_components": [component_json(c) for c in amounts.shipping.components]}
+
+
+_UPDATE_LINE = update(order_lines).where(
+    order_lines.c.order_seq == bindparam("seq"), order_lines.c.line_no == bindparam("no"))
+
+
+def store_amounts(uow: UnitOfWork, seq: int, amounts: OrderAmounts, **header: object) -> None:
+    """Write recomputed amounts over an order's lines and header."""
+    uow.execute(_UPDATE_LINE.values(
+        applied_discount_amount=bindparam("applied_discount_amount"),
+        net_amount=bindparam("net_amount"), tax_amount=bindparam("tax_amount"),
+        gross_amount=bindparam("gross_amount"), tax_rate=bindparam("tax_rate"),
+        tax_components=bindparam("tax_components")),
+        [{"seq": seq, "no": no, **line_columns(amounts, no)} for no in amounts.lines])
+    uow.execute(update(orders).where(orders.c.seq == seq)
+                .values(**header_columns(amounts), **header))
+
+
+def _keyed(breakdown: Iterable[dict]) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+    out: dict[tuple[str, str, str], tuple[Decimal, Decimal]] = {}
+    for c in breakdown:
+        key = (c["jurisdiction"], c["name"], str(Decimal(c["rate_percent"])))
+        taxable, tax = out.get(key, (Decimal(0), Decimal(0)))
+        out[key] = (taxable + Decimal(c["taxable"]), tax + Decimal(c["tax"]))
+    return out
+
+
+def book_tax_change(
+    uow: UnitOfWork, order_id: str, document: str, document_id: str | None, tax_point: date,
+    currency: str, before: Iterable[dict], after: Iterable[dict],
+) -> None:
+    """Book into the tax ledger what changed between two breakdowns of one order."""
+    old, new = _keyed(before), _keyed(after)
+    entries = []
+    for key in sorted(old.keys() | new.keys()):
+        taxable = new.get(key, (0, 0))[0] - old.get(key, (0, 0))[0]
+        tax = new.get(key, (0, 0))[1] - old.get(key, (0, 0))[1]
+        if taxable == 0 and tax == 0:
+            continue
+        jurisdiction, name, rate = key
+        entries.append(TaxEntry(order_id, document, document_id, tax_point, currency,
+                                jurisdiction, name, Decimal(rate), Money.of(taxable, currency),
+                                Money.of(tax, currency)))
+    if entries:
+        book(uow, entries)
+
+
+def order_setup(uow: UnitOfWork, order: Order, address: dict | None = None) -> TaxSetup:
+    """The tax setup an order was placed with; a new ``address`` re-taxes it."""
+    tax = order.tax
+    mode = PricingMode(tax.pricing_mode)
+    if address is None and order.shipping_address:
+        address = asdict(order.shipping_address)
+    money = ChannelMoney(pricing_mode=mode, legal_entity_id=order.legal_entity_id)
+    return tax_setup(uow, money, address, tax.buyer_vat_id,
+                     tax.tax_point or order.created_at.date(), mode)
+
+
+def check_refunds_covered(order: Order, amounts: OrderAmounts) -> None:
+    """A change may not leave a line worth less than was already refunded on it."""
+    for line in order.lines:
+        new = amounts.lines[line.line_no].gross
+        if line.refunded and line.refunded.amount and new < line.refunded:
+            raise Conflict(
+                f"Line {line.line_no} would be worth {new}, less than the {line.refunded} "
+                "already refunded on it", extra={"line_no": line.line_no})

@@ -1,0 +1,172 @@
+"""Refunds after the sale: units of lines, shipping, or an amount (goodwill).
+
+Never more than was paid: each line gives back at most what it cost, shipping at most
+what was charged, and the order at most its total; the payments ledger then refuses to
+refund more than was captured (in the same transaction).
+
+Units are refunded at the share of what is still unrefunded on the line, so refunding a
+line unit by unit gives back exactly the line's amount, cent for cent. The tax in a
+refund is in proportion to the amount, split over the tax components it came from, and
+booked (negative) into the tax ledger at the refund's date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import InvalidInput
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.money import Money, prorate
+from ordermesh.orders.invoicing import issue_credit_note, split_components
+from ordermesh.orders.model import Order, units_per_line
+from ordermesh.orders.pricing import book_tax_change
+from ordermesh.orders.queries import load_order, order_ref
+from ordermesh.orders.settlement import record_refund
+from ordermesh.orders.tables import order_lines, order_refunds, orders
+from ordermesh.payments.service import refund_for_order
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_no: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    reason: str
+    lines: tuple[RefundLine, ...] = ()
+    shipping: Decimal | None = None
+    amount: Decimal | None = None  # goodwill, on top of lines and shipping
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a refund, with the tax in it split by component."""
+
+    label: dict
+    amount: Money
+    tax: Money
+    components: list[dict]
+
+
+def _line_parts(order: Order, lines: tuple[RefundLine, ...]) -> list[Part]:
+    wanted = units_per_line(order.lines, list(lines),
+                            lambda ln: ln.open_quantity - ln.refunded_quantity,
+                            "not yet refunded", "refund", "exceeds_refundable_quantity")
+    by_no = {ln.line_no: ln for ln in order.lines}
+    parts = []
+    for line_no, quantity in sorted(wanted.items()):
+        line = by_no[line_no]
+        left = line.open_quantity - line.refunded_quantity
+        amount = prorate(line.money.gross - line.refunded, quantity, left)
+        tax = prorate(line.money.tax - line.refunded_tax, quantity, left)
+        parts.append(Part({"line_no": line_no, "quantity": quantity}, amount, tax,
+                          split_components(line.money.components, amount, tax)))
+    return parts
+
+
+def _share(amount: Money, of: Money, tax: Money, components, label: dict) -> Part:
+    part_tax = Money.of(tax.amount * amount.amount / of.amount, amount.currency) \
+        if of.amount else Money.zero(amount.currency)
+    return Part(label, amount, part_tax, split_components(components, amount, part_tax))
+
+
+def _amount(value: Decimal, currency: str, field: str) -> Money:
+    money = Money.exact(value, currency, field)
+    if money.amount <= 0:
+        raise InvalidInput.for_field(field, f"{field} must be more than zero")
+    return money
+
+
+def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
+    cur = order.currency
+    parts = _line_parts(order, req.lines)
+    if req.shipping is not None:
+        amount = _amount(req.shipping, cur, "shipping")
+        refunded = uow.execute(select(orders.c.shipping_refunded_amount)
+                               .where(orders.c.seq == order.seq)).scalar_one()
+        gross = order.totals.shipping if order.tax.pricing_mode == "inclusive" \
+            else order.totals.shipping + order.tax.shipping_tax
+        left = gross - Money.of(refunded, cur)
+        if amount > left:
+            raise InvalidInput.for_field(
+                "shipping", f"only {left} of shipping is left to refund", "exceeds_refundable")
+        parts.append(_share(amount, gross, order.tax.shipping_tax,
+                            order.tax.shipping_components, {"shipping": True}))
+    if req.amount is not None:
+        amount = _amount(req.amount, cur, "amount")
+        parts.append(_share(amount, order.totals.total, order.totals.tax,
+                            list(order.tax.breakdown), {"goodwill": True}))
+    if not parts:
+        raise InvalidInput.for_field("lines", "say what to refund: lines, shipping or amount",
+                                     "nothing_to_refund")
+    return parts
+
+
+def refund_order(
+    uow: UnitOfWork, order_id: str, req: RefundRequest,
+    idem: idempotency.IdempotencyKey | None = None,
+) -> dict:
+    refund_id = new_id("rfd")
+    if prior := idempotency.claim(uow, idem, idempotency.PriorResult("refund", refund_id, 201)):
+        return get_refund(uow, prior.resource_id)
+    order = load_order(uow, order_id, for_update=True)
+    parts = _parts(uow, order, req)
+    cur = order.currency
+    amount = sum((p.amount for p in parts), Money.zero(cur))
+    tax = sum((p.tax for p in parts), Money.zero(cur))
+    left = order.totals.total - order.totals.refunded
+    if amount > left:
+        raise InvalidInput.for_field(
+            "amount", f"{amount} is more than the {left} left to refund on this order",
+            "exceeds_refundable")
+    for part in parts:
+        if (line_no := part.label.get("line_no")) is not None:
+            uow.execute(update(order_lines).where(
+                order_lines.c.order_seq == order.seq, order_lines.c.line_no == line_no).values(
+                refunded_quantity=order_lines.c.refunded_quantity + part.label["quantity"],
+                refunded_amount=order_lines.c.refunded_amount + part.amount.amount,
+                refunded_tax_amount=order_lines.c.refunded_tax_amount + part.tax.amount))
+    shipping = sum((p.amount.amount for p in parts if "shipping" in p.label), Decimal(0))
+    uow.execute(update(orders).where(orders.c.seq == order.seq).values(
+        refunded_amount=orders.c.refunded_amount + amount.amount,
+        shipping_refunded_amount=orders.c.shipping_refunded_amount + shipping,
+        updated_at=uow.clock.now()))
+    refund_for_order(uow, order.id, amount, req.reason, refund_id)
+    lines = [{**p.label, "amount": str(p.amount.amount), "tax": str(p.tax.amount)}
+             for p in parts]
+    refund_id = record_refund(uow, order.seq, order.id, "refund", amount, tax, req.reason, lines,
+                              refund_id=refund_id)
+    book_tax_change(uow, order.id, "refund", refund_id, uow.clock.now().date(), cur,
+                    [c for p in parts for c in p.components], [])
+    issue_credit_note(uow, order, refund_id, parts, req.reason)
+    idempotency.complete(uow, idem, "refund", refund_id, 201)
+    uow.commit()
+    return get_refund(uow, refund_id)
+
+
+def _refund_json(row, currency: str) -> dict:
+    q = Money.zero(currency).amount
+    return {"id": row.id, "kind": row.kind, "amount": str(row.amount.quantize(q)),
+            "tax": str(row.tax_amount.quantize(q)), "currency": row.currency,
+            "lines": row.lines, "reason": row.reason, "actor": row.actor,
+            "created_at": as_utc(row.created_at)}
+
+
+def get_refund(uow: UnitOfWork, refund_id: str) -> dict:
+    row = uow.execute(select(order_refunds).where(order_refunds.c.id == refund_id)).one()
+    return _refund_json(row, row.currency)
+
+
+def list_refunds(uow: UnitOfWork, order_id: str) -> list[dict]:
+    ref = order_ref(uow, order_id)
+    rows = uow.execute(select(order_refunds).where(order_refunds.c.order_seq == ref.seq)
+                       .order_by(order_refunds.c.created_at, order_refunds.c.id))
+    return [_refund_json(r, ref.currency) for r in rows]

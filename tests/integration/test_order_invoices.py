@@ -1,0 +1,135 @@
+"""Invoices and credit notes issued from orders at the channel's tax point."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.helpers import make_channel, ok, order_body, shop
+
+BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
+PARIS = {"name": "Bea SARL", "line1": "Rue 1", "city": "Paris", "country": "FR"}
+CARD = "4242424242424242"
+FR_VAT = "FR40303265045"  # a VAT id whose check digits are right
+
+
+def seller(client, code="acme-de", country="DE", region=None, vat_id="DE136695976",
+           locale="de_DE") -> dict:
+    return ok(client.post("/api/v1/legal-entities", json={
+        "code": code, "name": "Acme GmbH", "locale": locale, "vat_id": vat_id,
+        "region": region,
+        "address": {"lines": ["Friedrichstr. 1"], "postal_code": "10117", "city": "Berlin",
+                    "country": country}}), 201)
+
+
+def sell_through(client, entity: str, **settings) -> None:
+    channel = next(c for c in ok(client.get("/api/v1/channels"))["items"] if c["code"] == "web")
+    ok(client.patch(f"/api/v1/channels/{channel['id']}",
+                    json={"legal_entity": entity, **settings}))
+
+
+def invoices(client, order_id: str) -> list[dict]:
+    return ok(client.get("/api/v1/invoices", params={"order_id": order_id}))["items"]
+
+
+def test_an_order_is_invoiced_when_placed_and_the_invoice_matches_it(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "19.99")], shipping_address=BERLIN, shipping_price="4.90")), 201)
+    [invoice] = invoices(client, order["id"])
+    assert invoice["kind"] == "invoice"
+    assert Decimal(invoice["gross"]) == Decimal(order["totals"]["total"]["amount"])
+    assert Decimal(invoice["tax"]) == Decimal(order["totals"]["tax"]["amount"])
+    pdf = client.get(f"/api/v1/invoices/{invoice['id']}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_an_eu_business_buyer_with_a_valid_vat_id_pays_no_vat_under_reverse_charge(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de", pricing_mode="exclusive")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "50.00")], shipping_address=PARIS, buyer_vat_id=FR_VAT)), 201)
+    assert order["tax"]["reverse_charge"] is True
+    assert order["totals"]["tax"]["amount"] == "0.00"
+    assert order["totals"]["total"]["amount"] == "100.00"
+    [invoice] = invoices(client, order["id"])
+    assert invoice["reverse_charge"] is True
+    full = ok(client.get(f"/api/v1/invoices/{invoice['id']}"))
+    assert full["buyer"]["vat_id"] == FR_VAT
+
+
+def test_an_invalid_vat_id_is_refused_and_no_order_is_written(client):
+    shop(client, {"TEE": {"ber": 10}})
+    response = client.post("/api/v1/orders", json=order_body(
+        [("TEE", 1, "50.00")], shipping_address=PARIS, buyer_vat_id="FR00000000001"))
+    assert response.status_code == 422
+    assert ok(client.get("/api/v1/orders"))["items"] == []
+
+
+def test_a_refund_issues_a_credit_note_against_the_invoice(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "10.00")], shipping_address=BERLIN)), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/payments",
+                   json={"provider": "test", "source": CARD, "capture": True}), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/refunds",
+                   json={"lines": [{"line_no": 1, "quantity": 1}], "reason": "returned"}), 201)
+    docs = invoices(client, order["id"])
+    credit = next(d for d in docs if d["kind"] == "credit_note")
+    invoice = next(d for d in docs if d["kind"] == "invoice")
+    assert credit["corrects_invoice_id"] == invoice["id"]
+    assert credit["gross"] == "10.00"
+    assert credit["tax"] == "1.60"
+
+
+def test_a_channel_taxed_at_shipment_invoices_each_shipment(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de", tax_point="shipment")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 3, "10.00")], shipping_address=BERLIN, shipping_price="3.00")), 201)
+    assert invoices(client, order["id"]) == []
+    for quantity in (1, 2):
+        ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
+                       json={"lines": [{"line_no": 1, "quantity": quantity}]}), 201)
+    docs = invoices(client, order["id"])
+    assert sorted(d["gross"] for d in docs) == ["13.00", "20.00"]
+    assert sum(Decimal(d["gross"]) for d in docs) == Decimal(
+        order["totals"]["total"]["amount"])
+
+
+def test_india_charges_cgst_and_sgst_within_a_state_and_igst_across(client):
+    make_channel(client, "in-web", currency="INR")
+    shop(client, {"KURTA": {"ber": 10}}, currency="INR")
+    seller(client, code="acme-in", country="IN", region="MH", vat_id=None, locale="en_IN")
+    channel = next(c for c in ok(client.get("/api/v1/channels"))["items"]
+                   if c["code"] == "in-web")
+    ok(client.patch(f"/api/v1/channels/{channel['id']}",
+                    json={"legal_entity": "acme-in", "pricing_mode": "exclusive"}))
+    mumbai = {"name": "Ravi", "line1": "1 Marine Dr", "city": "Mumbai", "region": "MH",
+              "country": "IN"}
+    within = ok(client.post("/api/v1/orders", json=order_body(
+        [("KURTA", 1, "1000.00")], channel="in-web", shipping_address=mumbai)), 201)
+    assert sorted(c["name"] for c in within["tax"]["breakdown"]) == ["CGST", "SGST"]
+    bangalore = {**mumbai, "city": "Bengaluru", "region": "KA"}
+    across = ok(client.post("/api/v1/orders", json=order_body(
+        [("KURTA", 1, "1000.00")], channel="in-web", shipping_address=bangalore)), 201)
+    assert [c["name"] for c in across["tax"]["breakdown"]] == ["IGST"]
+    assert within["totals"]["tax"] == across["totals"]["tax"]
+
+
+def test_a_swiss_business_id_is_read_as_swiss_and_charges_swiss_vat(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    zurich = {"name": "Muster AG", "line1": "Bahnhofstr. 1", "city": "Zürich", "country": "CH"}
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 1, "108.10")], shipping_address=zurich,
+        buyer_vat_id="CHE-107.787.577 IVA")), 201)
+    assert order["tax"]["buyer_vat_id"] == "CHE107787577IVA"
+    assert order["tax"]["reverse_charge"] is False  # reverse charge is an EU rule
+    assert order["lines"][0]["tax"]["amount"] == "8.10"  # 8.1 % inside 108.10
