@@ -131,3 +131,12 @@ def test_another_rate_applies_when_the_order_goes_to_france(client):
     order = ok(place(client, [("TEE", 1, "12.00")], shipping_address=PARIS), 201)
     assert order["tax"]["breakdown"][0]["rate_percent"].startswith("20")
     assert order["lines"][0]["tax"]["amount"] == "2.00"
+
+
+def test_the_placed_order_answer_is_exactly_what_reading_it_back_gives(client):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
+    body = order_body([("TEE", 3, "10.00"), ("MUG", 1, "7.77")], shipping_address=BERLIN,
+                      shipping_price="4.90", discount="1.11", discount_reason="WELCOME")
+    body["lines"][1]["discount"] = "0.50"
+    placed = ok(client.post("/api/v1/orders", json=body), 201)
+    assert ok(client.get(f"/api/v1/orders/{placed['id']}")) == placed

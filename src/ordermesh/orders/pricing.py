@@ -20,7 +20,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.money import Money
 from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_amounts
-from ordermesh.orders.model import Order, OrderLine
+from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
@@ -122,6 +122,22 @@ def line_columns(amounts: OrderAmounts, line_no: int) -> dict:
     return {"applied_discount_amount": a.discount.amount, "net_amount": a.net.amount,
             "tax_amount": a.tax.amount, "gross_amount": a.gross.amount,
             "tax_rate": a.rate_percent, "tax_components": [component_json(c) for c in a.components]}
+
+
+def line_money(amounts: OrderAmounts, line_no: int) -> LineMoney:
+    a = amounts.lines[line_no]
+    return LineMoney(a.discount, a.net, a.tax, a.gross, a.rate_percent,
+                     tuple(component_json(c) for c in a.components))
+
+
+def tax_details(setup: TaxSetup, amounts: OrderAmounts) -> TaxDetails:
+    d = setup.destination
+    return TaxDetails(
+        pricing_mode=setup.mode.value, country=d.country if d else None,
+        region=d.region if d else None, tax_point=setup.tax_point,
+        reverse_charge=setup.reverse_charge, buyer_vat_id=setup.buyer_vat_id,
+        shipping_tax=amounts.shipping.tax, breakdown=tuple(breakdown_json(amounts)),
+        shipping_components=tuple(component_json(c) for c in amounts.shipping.components))
 
 
 def header_columns(amounts: OrderAmounts) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -21,13 +21,16 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import MAX_AMOUNT, Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.locations.service import location_codes
 from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import (
+    LineAllocation,
     Order,
     OrderLine,
     OrderStatus,
     ShippingAddress,
     StatusChange,
+    Totals,
 )
 from ordermesh.orders.pricing import (
     amounts_for,
@@ -35,7 +38,9 @@ from ordermesh.orders.pricing import (
     breakdown_json,
     header_columns,
     line_columns,
+    line_money,
     line_prices,
+    tax_details,
     tax_setup,
 )
 from ordermesh.orders.queries import load_order
@@ -239,7 +244,24 @@ def place_order(
     ])
     book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
                     breakdown_json(amounts))
-    order = load_order(uow, order_id)
+    codes = location_codes(uow, {a.location_id for a in allocations})
+    t = amounts.totals
+    order = Order(
+        id=order_id, seq=seq, channel_id=channel.id, channel_code=channel.code,
+        external_id=cmd.external_id, status=OrderStatus.CONFIRMED, currency=currency,
+        customer_id=customer_id, shipping_address=cmd.shipping_address,
+        lines=[replace(line, money=line_money(amounts, line.line_no),
+                       order_discount_share=amounts.lines[line.line_no].discount
+                       - line.line_discount) for line in lines],
+        totals=Totals(t.subtotal, t.shipping, t.total, discount=t.discount, tax=t.tax,
+                      refunded=Money.zero(currency)),
+        created_at=now, updated_at=now, history=history,
+        allocations=[LineAllocation(a.line_no, a.location_id, codes[a.location_id], a.quantity)
+                     for a in allocations],
+        discount_reason=cmd.discount_reason, tax=tax_details(setup, amounts),
+        legal_entity_id=setup.legal_entity_id, version=1,
+        order_discount_amount=order_discount,
+    )
     record_version(uow, order, {"placed": True}, None, None)
     record_event(uow, "order.created", "order", order_id, order_event_payload(order))
     if money.legal_entity_id and money.tax_point == TaxPoint.ORDER:
