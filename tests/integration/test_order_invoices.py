@@ -133,3 +133,16 @@ def test_a_swiss_business_id_is_read_as_swiss_and_charges_swiss_vat(client):
     assert order["tax"]["buyer_vat_id"] == "CHE107787577IVA"
     assert order["tax"]["reverse_charge"] is False  # reverse charge is an EU rule
     assert order["lines"][0]["tax"]["amount"] == "8.10"  # 8.1 % inside 108.10
+
+
+def test_switching_the_channel_to_invoice_per_shipment_does_not_invoice_old_orders_twice(
+        client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 1, "10.00")], shipping_address=BERLIN)), 201)
+    sell_through(client, "acme-de", tax_point="shipment")
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
+                   json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
+    assert [d["kind"] for d in invoices(client, order["id"])] == ["invoice"]

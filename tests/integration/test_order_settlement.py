@@ -195,3 +195,41 @@ def test_a_payment_is_captured_at_once_unless_the_channel_captures_per_shipment(
                    json={"provider": "test", "source": CARD}), 201)
     assert money(summary(client, second["id"])["captured"]) == 0
     assert money(summary(client, second["id"])["authorised"]) == Decimal("10.00")
+
+
+def test_an_order_keeps_the_capture_policy_it_was_placed_with(client):
+    shop(client, {"TEE": {"ber": 10}})
+    order = ok(client.post("/api/v1/orders", json=order_body([("TEE", 1, "10.00")])), 201)
+    capture_later(client)  # the channel changes its mind after the order was placed
+    ok(client.post(f"/api/v1/orders/{order['id']}/payments",
+                   json={"provider": "test", "source": CARD}), 201)
+    assert money(summary(client, order["id"])["captured"]) == Decimal("10.00")
+
+
+def test_a_tax_exclusive_shipment_captures_the_shipping_tax_too(client):
+    shop(client, {"TEE": {"ber": 10}})
+    channel = ok(client.get("/api/v1/channels"))["items"][0]
+    ok(client.patch(f"/api/v1/channels/{channel['id']}",
+                    json={"capture_policy": "shipment", "pricing_mode": "exclusive"}))
+    order = paid_order(client, [("TEE", 2, "10.00")], capture=False, shipping_price="5.00")
+    for _ in range(2):
+        ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
+                       json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
+    assert money(order["totals"]["total"]) == Decimal("29.75")  # 25.00 + 19 % German VAT
+    assert money(summary(client, order["id"])["captured"]) == Decimal("29.75")
+
+
+def test_raising_a_quantity_and_lowering_it_again_gives_the_same_amounts(client):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
+    body = order_body([("TEE", 2, "10.00"), ("MUG", 1, "5.00")], shipping_address=BERLIN,
+                      discount="3.00")
+    body["lines"][0]["discount"] = "4.00"
+    order = ok(client.post("/api/v1/orders", json=body), 201)
+    for quantity in (3, 2):
+        edited = ok(client.post(f"/api/v1/orders/{order['id']}/edits", json={
+            "edits": [{"op": "set_quantity", "line_no": 1, "quantity": quantity}]}))
+    assert edited["lines"] == [{**before, "quantity": after["quantity"],
+                                "cancelled_quantity": after["cancelled_quantity"]}
+                               for before, after in zip(order["lines"], edited["lines"],
+                                                        strict=True)]
+    assert edited["totals"] == order["totals"]

@@ -112,6 +112,8 @@ def update_channel_money(uow: UnitOfWork, channel_id: str, changes: dict) -> Cha
     get_channel(uow, channel_id)
     current = channel_money(uow, channel_id)
     updated = ChannelMoney(**{**current.__dict__, **changes})
+    if updated == current:
+        return current
     uow.execute(update(channels).where(channels.c.id == channel_id)
                 .values(**_money_columns(updated)))
     record_event(uow, "channel.updated", "channel", channel_id, _money_columns(updated))

@@ -11,6 +11,7 @@ from ordermesh.inventory.reserving import release
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition
+from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.model import (
@@ -109,8 +110,8 @@ def cancel_order(
     refunded = min(order.totals.refunded, amounts.totals.total)
     store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
                   updated_at=uow.clock.now())
-    book_tax_change(uow, order.id, "cancellation", None, setup.tax_point, order.currency,
-                    order.tax.breakdown, breakdown_json(amounts))
+    book_tax_change(uow, order.id, "cancellation", new_id("cnl"), uow.clock.now().date(),
+                    order.currency, order.tax.breakdown, breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         record_transition(uow, order, OrderStatus.CANCELLED, reason)
     settlement = settle(uow, order.id, refunded, "cancellation", reason,

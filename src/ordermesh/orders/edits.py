@@ -20,7 +20,7 @@ from ordermesh.inventory.reserving import reserve
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
-from ordermesh.kit.money import Money
+from ordermesh.kit.money import Money, prorate
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_or_add_many
 from ordermesh.orders.changes import give_back
@@ -88,7 +88,13 @@ def _set_quantity(plan: _Plan, i: int, line_no: int | None, quantity: int) -> Fi
         plan.reserve[line_no] = plan.reserve.get(line_no, 0) - taken
         plan.release[line_no] = plan.release.get(line_no, 0) + give_back - taken
     elif quantity > open_now:
-        plan.lines[line_no] = replace(line, quantity=line.quantity + quantity - open_now)
+        # discounts are for the whole line: they grow with it, so that raising a quantity
+        # and lowering it again gives the same amounts
+        grown = line.quantity + quantity - open_now
+        share = line.order_discount_share or Money.zero(line.unit_price.currency)
+        plan.lines[line_no] = replace(
+            line, quantity=grown, discount=prorate(line.line_discount, grown, line.quantity),
+            order_discount_share=prorate(share, grown, line.quantity))
         plan.reserve[line_no] = plan.reserve.get(line_no, 0) + quantity - open_now
     return None
 
@@ -165,7 +171,10 @@ def _write_lines(uow: UnitOfWork, order: Order, plan: _Plan, amounts) -> None:
                 line.quantity, line.cancelled_quantity):
             uow.execute(update(order_lines).where(
                 order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,
-            ).values(quantity=line.quantity, cancelled_quantity=line.cancelled_quantity))
+            ).values(quantity=line.quantity, cancelled_quantity=line.cancelled_quantity,
+                     discount_amount=line.line_discount.amount,
+                     order_discount_share=line.order_discount_share.amount
+                     if line.order_discount_share else 0))
     if plan.added:
         uow.execute(insert(order_lines), [
             {"order_seq": order.seq, "line_no": n, "product_id": plan.lines[n].product_id,

@@ -29,10 +29,11 @@ from ordermesh.orders.model import Order, OrderLine
 def split_components(components: Iterable[dict], amount: Money, tax: Money) -> list[dict]:
     """Share ``amount`` (tax included) over tax components in proportion to their tax."""
     components = list(components)
-    if not components or tax.amount == 0:
+    if not components:
         return []
     cur = amount.currency
-    taxes = allocate(tax, [Money.of(c["tax"], cur) for c in components])
+    taxes = allocate(tax, [Money.of(c["tax"], cur) for c in components]) if tax.amount \
+        else [Money.zero(cur) for _ in components]
     nets = allocate(amount - tax, [Money.of(c["taxable"], cur) for c in components])
     return [{**c, "taxable": str(n.amount), "tax": str(t.amount)}
             for c, n, t in zip(components, nets, taxes, strict=True)]

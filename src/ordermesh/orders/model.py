@@ -191,6 +191,8 @@ class Order:
     legal_entity_id: str | None = None
     version: int = 1
     order_discount_amount: Money | None = None
+    capture_policy: str = "order"  # the channel's when placed: "order" or "shipment"
+    invoicing: str = "order"  # when invoices are issued: "order" or "shipment"
 
     @property
     def order_discount(self) -> Money:
@@ -211,7 +213,7 @@ class CancelRequest:
 
 def units_per_line(
     lines: list[OrderLine], requests: list, available: Callable[[OrderLine], int],
-    what: str, verb: str, code: str,
+    what: str, verb: str, code: str, done: str | None = None,
 ) -> dict[int, int]:
     """Add up requests (``line_no``, ``quantity``) per line, each line's total at most
     ``available(line)`` (``what`` those units are); every problem is named by field."""
@@ -232,7 +234,8 @@ def units_per_line(
             continue
         plan[req.line_no] = wanted
     if errors:
-        raise InvalidInput(f"Some lines cannot {verb} as asked", errors=errors)
+        raise InvalidInput(f"Some lines cannot be {done or verb + 'ed'} as asked",
+                           errors=errors)
     return plan
 
 
@@ -245,4 +248,4 @@ def plan_cancellation(
                 if line.cancellable_quantity > 0}
     return units_per_line(lines, requests, lambda line: line.cancellable_quantity,
                           "that are open and neither shipped nor refunded", "cancel",
-                          "exceeds_open_quantity")
+                          "exceeds_open_quantity", "cancelled")

@@ -79,6 +79,7 @@ def _order(row, lines=(), history=(), allocations=()) -> Order:
         discount_reason=row.discount_reason, tax=_tax(row), legal_entity_id=row.legal_entity_id,
         version=row.version,
         order_discount_amount=Money.of(row.order_discount_amount, row.currency),
+        capture_policy=row.capture_policy, invoicing=row.invoicing,
     )
 
 
@@ -156,6 +157,7 @@ class OrderRef:
     status: OrderStatus
     total: Money
     refunded: Money  # given back after the sale (returns, goodwill)
+    capture_policy: str = "order"  # as placed: "order" or "shipment"
 
     @property
     def payable(self) -> Money:
@@ -166,7 +168,8 @@ class OrderRef:
 def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> OrderRef:
     """An order by id or number (``OM-000042``); ``for_update`` locks its row."""
     columns = select(orders.c.id, orders.c.seq, orders.c.channel_id, orders.c.currency,
-                     orders.c.status, orders.c.total_amount, orders.c.refunded_amount)
+                     orders.c.status, orders.c.total_amount, orders.c.refunded_amount,
+                     orders.c.capture_policy)
     row = None
     wheres = [orders.c.id == order_id]
     if (seq := parse_order_number(order_id)) is not None:
@@ -180,4 +183,4 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
         raise NotFound(f"Order '{order_id}' does not exist")
     return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
                     OrderStatus(row.status), Money.of(row.total_amount, row.currency),
-                    Money.of(row.refunded_amount, row.currency))
+                    Money.of(row.refunded_amount, row.currency), row.capture_policy)

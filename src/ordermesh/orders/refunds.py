@@ -30,6 +30,7 @@ from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.settlement import record_refund
 from ordermesh.orders.tables import order_lines, order_refunds, orders
 from ordermesh.payments.service import refund_for_order
+from ordermesh.tax.service import booked_for_order
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,13 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
         parts.append(_share(amount, gross, order.tax.shipping_tax,
                             order.tax.shipping_components, {"shipping": True}))
     if req.amount is not None:
+        # in proportion to what is still paid for: the order less earlier refunds
         amount = _amount(req.amount, cur, "amount")
-        parts.append(_share(amount, order.totals.total, order.totals.tax,
-                            list(order.tax.breakdown), {"goodwill": True}))
+        left = [c for c in booked_for_order(uow, order.id)
+                if Decimal(c["taxable"]) or Decimal(c["tax"])]
+        left_tax = sum((Money.of(c["tax"], cur) for c in left), Money.zero(cur))
+        parts.append(_share(amount, order.totals.total - order.totals.refunded, left_tax,
+                            left, {"goodwill": True}))
     if not parts:
         raise InvalidInput.for_field("lines", "say what to refund: lines, shipping or amount",
                                      "nothing_to_refund")

@@ -256,7 +256,7 @@ def _line(o: Order, ln: OrderLine) -> OrderLineOut:
         line_total=MoneyOut.of(ln.line_total),
         discount=MoneyOut.of(m.discount if m else own_discount),
         discount_reason=ln.discount_reason, tax_class=ln.tax_class,
-        tax_rate_percent=str(m.rate_percent.normalize()) if m else "0",
+        tax_rate_percent=format(m.rate_percent.normalize(), "f") if m else "0",
         net=MoneyOut.of(m.net if m else zero), tax=MoneyOut.of(m.tax if m else zero),
         gross=MoneyOut.of(m.gross if m else zero),
         tax_components=[TaxComponentOut(**c) for c in (m.components if m else ())],

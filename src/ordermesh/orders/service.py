@@ -203,6 +203,7 @@ def place_order(
         "tax_region": setup.destination.region if setup.destination else None,
         "tax_point": setup.tax_point, "reverse_charge": setup.reverse_charge,
         "buyer_vat_id": setup.buyer_vat_id, "legal_entity_id": setup.legal_entity_id,
+        "capture_policy": money.capture_policy.value, "invoicing": money.tax_point.value,
         "version": 1,
     }
     inserted = insert_ignore_returning(uow, orders, ("channel_id", "external_id"), "seq", header)
@@ -260,7 +261,8 @@ def place_order(
                      for a in allocations],
         discount_reason=cmd.discount_reason, tax=tax_details(setup, amounts),
         legal_entity_id=setup.legal_entity_id, version=1,
-        order_discount_amount=order_discount,
+        order_discount_amount=order_discount, capture_policy=money.capture_policy.value,
+        invoicing=money.tax_point.value,
     )
     record_version(uow, order, {"placed": True}, None, None)
     record_event(uow, "order.created", "order", order_id, order_event_payload(order))

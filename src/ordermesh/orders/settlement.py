@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 
 from ordermesh.channels.model import CapturePolicy
-from ordermesh.channels.service import channel_money
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
@@ -67,8 +66,7 @@ def settle(
         payment = authorise_more(uow, ref, still_to_capture - summary.open_authorised,
                                  f"{key}:authorise")
         authorised = payment.authorised
-        if authorised > zero and \
-                channel_money(uow, ref.channel_id).capture_policy == CapturePolicy.ORDER:
+        if authorised > zero and ref.capture_policy == CapturePolicy.ORDER:
             captured = capture_for_order(uow, ref.id, authorised, f"{key}:capture")
     return Settlement(refunded, voided, authorised, captured)
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from sqlalchemy import insert, select, update
 
 from ordermesh.channels.model import CapturePolicy, TaxPoint
-from ordermesh.channels.service import channel_money
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
@@ -41,7 +40,7 @@ class ShipLine:
 def _values(order: Order, lines: list[ShipLine]) -> dict[int, tuple[int, Money]]:
     wanted = units_per_line(order.lines, lines,
                             lambda ln: ln.open_quantity - ln.shipped_quantity, "left to ship",
-                            "ship", "exceeds_open_quantity")
+                            "ship", "exceeds_open_quantity", "shipped")
     by_no = {ln.line_no: ln for ln in order.lines}
     out = {}
     for no, quantity in sorted(wanted.items()):
@@ -68,8 +67,10 @@ def record_shipment(
     values = _values(order, lines)
     first = not any(ln.shipped_quantity for ln in order.lines)
     value = sum((v for _, v in values.values()), Money.zero(order.currency))
-    if first:
+    if first:  # the shipping charge as the customer pays it, tax included
         value = value + order.totals.shipping
+        if order.tax.pricing_mode == "exclusive":
+            value = value + order.tax.shipping_tax
     for no, (quantity, _) in values.items():
         uow.execute(update(order_lines).where(
             order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,
@@ -83,9 +84,8 @@ def record_shipment(
     target = OrderStatus.SHIPPED if done else OrderStatus.PARTIALLY_SHIPPED
     if target != status:
         record_transition(uow, replace(order, status=status), target, "shipment " + shipment_id)
-    money = channel_money(uow, order.channel_id)
     captured = Money.zero(order.currency)
-    if money.capture_policy == CapturePolicy.SHIPMENT:
+    if order.capture_policy == CapturePolicy.SHIPMENT:
         captured = capture_for_order(uow, order.id, value, f"{shipment_id}:capture")
     line_json = [{"line_no": no, "quantity": q, "value": str(v.amount)}
                  for no, (q, v) in values.items()]
@@ -93,7 +93,7 @@ def record_shipment(
         id=shipment_id, order_seq=order.seq, lines=line_json, value_amount=value.amount,
         captured_amount=captured.amount, carrier=carrier, tracking_number=tracking_number,
         actor=uow.actor, shipped_at=uow.clock.now()))
-    if money.legal_entity_id and money.tax_point == TaxPoint.SHIPMENT:
+    if order.legal_entity_id and order.invoicing == TaxPoint.SHIPMENT:
         issue_shipment_invoice(uow, load_order(uow, order.id), shipment_id, values, first)
     record_event(uow, "order.shipment_recorded", "order", order.id, {
         "shipment_id": shipment_id, "order_number": order.number, "status": target.value,

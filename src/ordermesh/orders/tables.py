@@ -55,6 +55,9 @@ orders = Table(
     Column("reverse_charge", Boolean, nullable=False, server_default=false()),
     Column("buyer_vat_id", String(20)),
     Column("legal_entity_id", String(40)),
+    # The channel's settings when the order was placed: later changes do not touch it.
+    Column("capture_policy", String(10), nullable=False, server_default=text("'order'")),
+    Column("invoicing", String(10), nullable=False, server_default=text("'order'")),
     Column("version", Integer, nullable=False, server_default=text("1")),
     # Refunds after the sale never exceed what the order is worth.
     CheckConstraint("refunded_amount >= 0 AND refunded_amount <= total_amount",

@@ -19,7 +19,7 @@ def lines_snapshot(order: Order) -> list[dict]:
     return [
         {"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity,
          "cancelled_quantity": ln.cancelled_quantity, "unit_price": str(ln.unit_price.amount),
-         "discount": str(ln.line_discount.amount),
+         "line_discount": str(ln.line_discount.amount),  # its own, for all units
          "gross": str(ln.money.gross.amount) if ln.money else None,
          "tax": str(ln.money.tax.amount) if ln.money else None}
         for ln in order.lines

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from ordermesh.channels.model import CapturePolicy
-from ordermesh.channels.service import channel_money
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.problems import problem
 from ordermesh.kit.db import UnitOfWork
@@ -91,7 +90,7 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
             check_currency(Money.zero(body.currency), order.currency)
         capture = body.capture
         if capture is None:
-            capture = channel_money(uow, order.channel_id).capture_policy == CapturePolicy.ORDER
+            capture = order.capture_policy == CapturePolicy.ORDER  # the order's, as placed
         cmd = AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
                                source=body.source, capture=capture)
         return service.authorise_payment(uow, order, cmd, idem)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -158,12 +158,19 @@ def sync_pending_payments(uow: UnitOfWork, limit: int = 100) -> int:
     """For the worker: settle pending payments whose outcome the provider now knows.
     Rows are claimed with ``SKIP LOCKED``, so several workers can share the work.
     Commits; returns how many were settled."""
+    # Least recently asked first, and each one asked is stamped: payments that stay
+    # pending go to the back of the queue instead of hiding newer ones.
     query = (select(payments.c.id).where(payments.c.status == PaymentStatus.PENDING.value)
-             .order_by(payments.c.seq).limit(limit).with_for_update(skip_locked=True))
+             .order_by(payments.c.updated_at, payments.c.seq).limit(limit)
+             .with_for_update(skip_locked=True))
     settled = 0
     for (payment_id,) in list(uow.execute(query)):
         if settle_in(uow, ledger.get_payment(uow, payment_id)) is not None:
             settled += 1
+        else:
+            uow.execute(update(payments).where(payments.c.id == payment_id,
+                                               payments.c.status == PaymentStatus.PENDING.value)
+                        .values(updated_at=uow.clock.now()))
     uow.commit()
     return settled
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from ordermesh.kit.db import metadata
@@ -47,6 +48,9 @@ payments = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("order_id", "idempotency_key"),
     Index("ix_payments_order_seq", "order_id", "seq"),
+    # the worker's queue of payments waiting for the provider's answer
+    Index("ix_payments_pending", "updated_at", "seq",
+          postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     CheckConstraint(
         "requested_amount >= 0 AND authorised_amount >= 0 AND captured_amount >= 0 "
         "AND refunded_amount >= 0 AND voided_amount >= 0", name="amounts_not_negative"),

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import pycountry
-from sqlalchemy import insert, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
@@ -195,6 +195,19 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
                          "taxable": str(e.taxable.amount), "tax": str(e.tax.amount),
                          "tax_point": e.tax_point.isoformat()} for e in booked],
         })
+
+
+def booked_for_order(uow: UnitOfWork, order_id: str) -> list[dict]:
+    """What the ledger holds for one order per jurisdiction, name and rate (the order's
+    tax less what was refunded), as ``{jurisdiction, name, rate_percent, taxable, tax}``."""
+    t = tax_entries.c
+    rows = uow.execute(
+        select(t.jurisdiction, t.name, t.rate_percent, func.sum(t.taxable_amount),
+               func.sum(t.tax_amount))
+        .where(t.order_id == order_id).group_by(t.jurisdiction, t.name, t.rate_percent)
+        .order_by(t.jurisdiction, t.name, t.rate_percent))
+    return [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(x),
+             "tax": str(y)} for j, n, r, x, y in rows]
 
 
 def _check_entry(e: TaxEntry, field: str) -> None:

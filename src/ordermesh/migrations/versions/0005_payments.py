@@ -52,6 +52,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index('ix_payments_order_seq', ['order_id', 'seq'], unique=False)
+        batch_op.create_index('ix_payments_pending', ['updated_at', 'seq'], unique=False,
+                              postgresql_where=sa.text("status = 'pending'"),
+                              sqlite_where=sa.text("status = 'pending'"))
 
     op.create_table('payment_transactions',
     sa.Column('seq', SEQ, autoincrement=True, nullable=False),
@@ -120,6 +123,7 @@ def downgrade() -> None:
 
     op.drop_table('payment_transactions')
     with op.batch_alter_table('payments', schema=None) as batch_op:
+        batch_op.drop_index('ix_payments_pending')
         batch_op.drop_index('ix_payments_order_seq')
 
     op.drop_table('payments')

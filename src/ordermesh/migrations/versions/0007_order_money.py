@@ -110,6 +110,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reverse_charge', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('buyer_vat_id', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('legal_entity_id', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('capture_policy', sa.String(length=10), server_default=sa.text("'order'"), nullable=False))
+        batch_op.add_column(sa.Column('invoicing', sa.String(length=10), server_default=sa.text("'order'"), nullable=False))
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False))
         batch_op.create_check_constraint(op.f('ck_orders_refunded_within_total'), 'refunded_amount >= 0 AND refunded_amount <= total_amount')
 
@@ -124,6 +126,8 @@ def downgrade() -> None:
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_orders_refunded_within_total'), type_='check')
         batch_op.drop_column('version')
+        batch_op.drop_column('invoicing')
+        batch_op.drop_column('capture_policy')
         batch_op.drop_column('legal_entity_id')
         batch_op.drop_column('buyer_vat_id')
         batch_op.drop_column('reverse_charge')
