@@ -146,3 +146,63 @@ def test_switching_the_channel_to_invoice_per_shipment_does_not_invoice_old_orde
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
                    json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
     assert [d["kind"] for d in invoices(client, order["id"])] == ["invoice"]
+
+
+def documents_balance(client, order_id: str) -> Decimal:
+    """What the order's invoices less its credit notes come to."""
+    docs = invoices(client, order_id)
+    return (sum(Decimal(d["gross"]) for d in docs if d["kind"] == "invoice")
+            - sum(Decimal(d["gross"]) for d in docs if d["kind"] == "credit_note"))
+
+
+def owed(order: dict) -> Decimal:
+    return Decimal(order["totals"]["total"]["amount"]) - Decimal(
+        order["totals"]["refunded"]["amount"])
+
+
+def test_edits_and_cancellations_of_an_invoiced_order_are_corrected_by_new_documents(client):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "10.00"), ("MUG", 1, "5.00")], shipping_address=BERLIN,
+        shipping_price="4.90")), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/payments",
+                   json={"provider": "test", "source": CARD}), 201)
+    url = f"/api/v1/orders/{order['id']}"
+    steps = [
+        ("edits", {"edits": [{"op": "set_quantity", "line_no": 1, "quantity": 3},
+                             {"op": "add_line", "sku": "MUG", "quantity": 1,
+                              "unit_price": "6.00"}]}),
+        ("edits", {"edits": [{"op": "set_shipping_address", "address": PARIS}]}),
+        ("refunds", {"lines": [{"line_no": 3, "quantity": 1}], "reason": "returned"}),
+        ("cancel", {"lines": [{"line_no": 2, "quantity": 1}]}),
+        ("refunds", {"amount": "2.00", "reason": "late"}),
+        ("cancel", {}),
+    ]
+    for path, body in steps:
+        assert client.post(f"{url}/{path}", json=body).status_code in (200, 201)
+        current = ok(client.get(url))
+        assert documents_balance(client, order["id"]) == owed(current), path
+    kinds = [d["kind"] for d in invoices(client, order["id"])]
+    # placed, grown by the edit, re-taxed in France; the cancellations only credit
+    assert kinds.count("invoice") == 3 and kinds.count("credit_note") >= 5
+    france = [d for d in invoices(client, order["id"]) if d["kind"] == "invoice"][0]  # newest
+    # an address no longer changes once something was refunded
+    moved = client.post(f"{url}/edits", json={"edits": [
+        {"op": "set_shipping_address", "address": BERLIN}]})
+    assert moved.status_code == 422 and moved.json()["errors"][0]["code"] == "order_refunded"
+    full = ok(client.get(f"/api/v1/invoices/{france['id']}"))
+    assert {b["jurisdiction"] for b in full["tax_breakdown"]} == {"FR"}
+
+
+def test_the_address_cannot_change_once_part_of_the_order_has_shipped(client):
+    shop(client, {"TEE": {"ber": 10}})
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "10.00")], shipping_address=BERLIN)), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
+                   json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
+    response = client.post(f"/api/v1/orders/{order['id']}/edits", json={
+        "edits": [{"op": "set_shipping_address", "address": PARIS}]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "order_shipped"

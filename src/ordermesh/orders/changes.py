@@ -14,6 +14,7 @@ from ordermesh.kit.errors import IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
+from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import (
     CANCELLABLE,
     CancelRequest,
@@ -110,13 +111,15 @@ def cancel_order(
     refunded = min(order.totals.refunded, amounts.totals.total)
     store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
                   updated_at=uow.clock.now())
-    book_tax_change(uow, order.id, "cancellation", new_id("cnl"), uow.clock.now().date(),
+    cancellation_id = new_id("cnl")
+    book_tax_change(uow, order.id, "cancellation", cancellation_id, uow.clock.now().date(),
                     order.currency, order.tax.breakdown, breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         record_transition(uow, order, OrderStatus.CANCELLED, reason)
     settlement = settle(uow, order.id, refunded, "cancellation", reason,
                         order.totals.tax - amounts.totals.tax)
     updated = load_order(uow, order.id)
+    correct_invoices(uow, order, updated, cancellation_id, reason)
     payload = order_event_payload(updated)
     payload["reason"] = reason
     payload["cancelled"] = [{"line_no": n, "quantity": q} for n, q in sorted(plan.items())]

@@ -24,6 +24,7 @@ from ordermesh.kit.money import Money, prorate
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_or_add_many
 from ordermesh.orders.changes import give_back
+from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import Order, OrderLine, OrderStatus, ShippingAddress
 from ordermesh.orders.pricing import (
     amounts_for,
@@ -119,6 +120,14 @@ def _plan(uow: UnitOfWork, order: Order, edits: list[Edit]) -> _Plan:
         elif edit.op == EditOp.SET_SHIPPING_ADDRESS:
             if edit.address is None:
                 error = FieldError(f"edits.{i}.address", "set_shipping_address needs an address")
+            elif any(ln.shipped_quantity for ln in order.lines):
+                error = FieldError(f"edits.{i}.address", "Part of the order has shipped to the "
+                                   "address it has", "order_shipped")
+            elif order.totals.refunded and order.totals.refunded.amount:
+                # refunds were taxed where the order went then; moving the rest would split
+                # one line's tax over two countries
+                error = FieldError(f"edits.{i}.address", "The order has refunds: its address "
+                                   "can no longer change", "order_refunded")
             else:
                 plan.address, plan.address_changed = edit.address, True
         if error:
@@ -238,6 +247,7 @@ def edit_order(
     settlement = settle(uow, order.id, refunded, "edit", reason,
                         max(order.totals.tax - amounts.totals.tax, order.totals.tax.times(0)))
     updated = load_order(uow, order.id)
+    correct_invoices(uow, order, updated, f"{order.id}:v{updated.version}", reason)
     changes = _changes(edits)
     record_version(uow, updated, changes, settlement.as_json(), reason)
     payload = order_event_payload(updated)

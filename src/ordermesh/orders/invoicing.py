@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ordermesh.invoices.model import (
     Address,
+    Credited,
     InvoiceDraft,
     InvoiceKind,
     InvoiceLine,
@@ -22,7 +23,7 @@ from ordermesh.invoices.model import (
 from ordermesh.invoices.service import creditable, invoices_for_order, issue
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
-from ordermesh.kit.money import Money, allocate, prorate
+from ordermesh.kit.money import Money, allocate, minor_unit, prorate
 from ordermesh.orders.model import Order, OrderLine
 
 
@@ -132,45 +133,162 @@ def issue_shipment_invoice(
                       uow.clock.now().date()), commit=False)
 
 
-def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list,
-                      reason: str) -> None:
-    """A credit note for a refund, against the latest invoice that can take all of it.
-    An order that was never invoiced gets none."""
-    invoices = [i for i in invoices_for_order(uow, order.id) if i.kind == InvoiceKind.INVOICE]
-    if not invoices:
-        return
+Piece = tuple[InvoiceLine, list[dict]]  # a document line and the tax components in it
+
+
+def _refund_pieces(order: Order, parts: list) -> list[Piece]:
     by_no = {ln.line_no: ln for ln in order.lines}
-    lines, components = [], []
+    cur = order.currency
+    pieces: list[Piece] = []
     for part in parts:
         if (no := part.label.get("line_no")) is not None:
-            lines.append(_goods(by_no[no], part.label["quantity"], part.amount, part.tax))
-        else:
-            what = "Shipping" if "shipping" in part.label else "Goodwill refund"
-            if part.components:
-                lines.extend(_line(f"{what} ({c['name']} {c['rate_percent']}%)", None, 1,
-                                   Money.of(Decimal(c["taxable"]) + Decimal(c["tax"]),
-                                            order.currency),
-                                   Money.of(c["tax"], order.currency),
-                                   Decimal(c["rate_percent"]))
-                             for c in part.components)
-                rest = part.amount - sum((Money.of(Decimal(c["taxable"]) + Decimal(c["tax"]),
-                                                   order.currency) for c in part.components),
-                                         Money.zero(order.currency))
-                if rest.amount:
-                    lines.append(_line(what, None, 1, rest, Money.zero(order.currency),
-                                       Decimal(0)))
-            else:
-                lines.append(_line(what, None, 1, part.amount, part.tax, Decimal(0)))
-        components.extend(part.components)
-    zero = Money.zero(order.currency)
-    gross = sum((ln.gross for ln in lines), zero)
-    tax = sum((ln.tax for ln in lines), zero)
-    for invoice in reversed(invoices):
-        left = creditable(uow, invoice.id)
-        if left.gross >= gross and left.tax >= tax and left.net >= gross - tax:
-            issue(uow, _draft(order, InvoiceKind.CREDIT_NOTE, lines, components, refund_id,
-                              uow.clock.now().date(), corrects=invoice.id, note=reason),
-                  commit=False)
-            return
-    raise Conflict("This refund is larger than what is left on any one invoice of the order; "
-                   "refund per invoice (shipment) instead")
+            pieces.append((_goods(by_no[no], part.label["quantity"], part.amount, part.tax),
+                           part.components))
+            continue
+        what = "Shipping" if "shipping" in part.label else "Goodwill refund"
+        taxed = [c for c in part.components if Decimal(c["tax"])]
+        for c in taxed:  # one line per rate: an invoice line has a single rate
+            gross = Money.of(Decimal(c["taxable"]) + Decimal(c["tax"]), cur)
+            pieces.append((_line(f"{what} ({c['name']} {c['rate_percent']}%)", None, 1, gross,
+                                 Money.of(c["tax"], cur), Decimal(c["rate_percent"])), [c]))
+        rest = part.amount - sum((p[0].gross for p in pieces[len(pieces) - len(taxed):]),
+                                 Money.zero(cur))
+        if rest.amount:
+            untaxed = [c for c in part.components if not Decimal(c["tax"])]
+            pieces.append((_line(what, None, 1, rest, Money.zero(cur), Decimal(0)), untaxed))
+    return pieces
+
+
+def _fits(line: InvoiceLine, room: Credited) -> bool:
+    return room.gross >= line.gross and room.tax >= line.tax and room.net >= line.net
+
+
+def _part_of(piece: Piece, gross: Money) -> Piece:
+    """``gross`` of a piece, its tax and components in proportion."""
+    line, components = piece
+    tax = Money.of(line.tax.amount * gross.amount / line.gross.amount, gross.currency)
+    return (_line(line.description, line.sku, 1, gross, tax, line.tax_rate_percent),
+            split_components(components, gross, tax))
+
+
+def _largest_part(piece: Piece, room: Credited) -> Piece | None:
+    """The largest part of ``piece`` that fits ``room`` (one minor unit at a time from
+    the proportional estimate: rounding can make the estimate a cent too large)."""
+    line = piece[0]
+    gross = min(line.gross, room.gross)
+    if line.tax.amount:
+        gross = min(gross, Money.of(line.gross.amount * room.tax.amount / line.tax.amount,
+                                    gross.currency))
+    if line.net.amount:
+        gross = min(gross, Money.of(line.gross.amount * room.net.amount / line.net.amount,
+                                    gross.currency))
+    unit = Money(Decimal(1).scaleb(-minor_unit(gross.currency)), gross.currency)
+    while gross.amount > 0:
+        part = _part_of(piece, gross)
+        if _fits(part[0], room):
+            return part
+        gross = gross - unit
+    return None
+
+
+def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
+            note: str | None) -> None:
+    """Credit notes for ``pieces``, newest invoice first: a piece goes whole to an invoice
+    with room for it, or is split over several (one credit note per invoice touched)."""
+    invoices = [i for i in invoices_for_order(uow, order.id) if i.kind == InvoiceKind.INVOICE]
+    if not invoices or not pieces:
+        return
+    room = {i.id: creditable(uow, i.id) for i in invoices}
+    taken: dict[str, list[Piece]] = {}
+
+    def take(invoice_id: str, piece: Piece) -> None:
+        line, left = piece[0], room[invoice_id]
+        room[invoice_id] = Credited(left.net - line.net, left.tax - line.tax,
+                                    left.gross - line.gross)
+        taken.setdefault(invoice_id, []).append(piece)
+
+    for piece in pieces:
+        whole = next((i for i in reversed(invoices) if _fits(piece[0], room[i.id])), None)
+        if whole is not None:
+            take(whole.id, piece)
+            continue
+        rest = piece
+        for invoice in reversed(invoices):
+            part = _largest_part(rest, room[invoice.id])
+            if part is None:
+                continue
+            take(invoice.id, part)
+            if part[0].gross == rest[0].gross:
+                rest = None
+                break
+            rest = _part_of(rest, rest[0].gross - part[0].gross)
+        if rest is not None:
+            raise Conflict(f"The invoices of order {order.number} have less left to credit "
+                           f"than '{piece[0].description}' ({piece[0].gross})")
+    today = uow.clock.now().date()
+    for n, invoice in enumerate(i for i in invoices if i.id in taken):
+        chosen = taken[invoice.id]
+        issue(uow, _draft(order, InvoiceKind.CREDIT_NOTE, [p[0] for p in chosen],
+                          [c for p in chosen for c in p[1]],
+                          reference if n == 0 else f"{reference}:{n}", today,
+                          corrects=invoice.id, note=note), commit=False)
+
+
+def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list,
+                      reason: str) -> None:
+    """The credit notes of a refund. An order that was never invoiced gets none."""
+    _credit(uow, order, _refund_pieces(order, parts), refund_id, reason)
+
+
+def _billed(order: Order, line: OrderLine) -> Piece | None:
+    """What a line stands invoiced at, less what was refunded (and credited) on it."""
+    if not line.open_quantity or line.money is None:
+        return None
+    gross = line.money.gross - (line.refunded or Money.zero(order.currency))
+    tax = line.money.tax - (line.refunded_tax or Money.zero(order.currency))
+    units = max(line.open_quantity - line.refunded_quantity, 1)
+    if gross.amount <= 0:
+        return None
+    return _goods(line, units, gross, tax), split_components(line.money.components, gross, tax)
+
+
+def _billed_shipping(order: Order) -> Piece | None:
+    left = order.totals.shipping_refunded or Money.zero(order.currency)
+    if not order.totals.shipping.amount:
+        return None
+    line, _ = _shipping_line(order)
+    gross = line.gross - left
+    if gross.amount <= 0:
+        return None
+    tax = Money.of(line.tax.amount * gross.amount / line.gross.amount, order.currency)
+    return (_line("Shipping", None, 1, gross, tax, line.tax_rate_percent),
+            split_components(order.tax.shipping_components, gross, tax))
+
+
+def correct_invoices(uow: UnitOfWork, before: Order, after: Order, reference: str,
+                     reason: str | None) -> None:
+    """After an edit or a cancellation of an order invoiced when placed: what changed is
+    credited at what it was invoiced at, and invoiced again at what it is now. Invoices
+    are never changed; corrections are documents of their own."""
+    if not after.legal_entity_id or after.invoicing != "order":
+        return
+    if not any(i.kind == InvoiceKind.INVOICE for i in invoices_for_order(uow, after.id)):
+        return
+    old = {ln.line_no: ln for ln in before.lines}
+    credits: list[Piece] = []
+    bills: list[Piece] = []
+    for line in after.lines:
+        was = _billed(before, old[line.line_no]) if line.line_no in old else None
+        now = _billed(after, line)
+        if was != now:
+            credits += [was] if was else []
+            bills += [now] if now else []
+    was, now = _billed_shipping(before), _billed_shipping(after)
+    if was != now:
+        credits += [was] if was else []
+        bills += [now] if now else []
+    _credit(uow, after, credits, f"{reference}:credit", reason)
+    if bills:
+        issue(uow, _draft(after, InvoiceKind.INVOICE, [p[0] for p in bills],
+                          [c for p in bills for c in p[1]], reference,
+                          uow.clock.now().date(), note=reason), commit=False)

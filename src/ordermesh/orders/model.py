@@ -137,6 +137,7 @@ class Totals:
     discount: Money | None = None
     tax: Money | None = None
     refunded: Money | None = None
+    shipping_refunded: Money | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ def _totals(row) -> Totals:
     cur = row.currency
     return Totals(Money.of(row.subtotal_amount, cur), Money.of(row.shipping_amount, cur),
                   Money.of(row.total_amount, cur), discount=Money.of(row.discount_amount, cur),
-                  tax=Money.of(row.tax_amount, cur), refunded=Money.of(row.refunded_amount, cur))
+                  tax=Money.of(row.tax_amount, cur), refunded=Money.of(row.refunded_amount, cur),
+                  shipping_refunded=Money.of(row.shipping_refunded_amount, cur))
 
 
 def _tax(row) -> TaxDetails:

@@ -105,7 +105,7 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
         # in proportion to what is still paid for: the order less earlier refunds
         amount = _amount(req.amount, cur, "amount")
         left = [c for c in booked_for_order(uow, order.id)
-                if Decimal(c["taxable"]) or Decimal(c["tax"])]
+                if Decimal(c["taxable"]) > 0 or Decimal(c["tax"]) > 0]
         left_tax = sum((Money.of(c["tax"], cur) for c in left), Money.zero(cur))
         parts.append(_share(amount, order.totals.total - order.totals.refunded, left_tax,
                             left, {"goodwill": True}))
