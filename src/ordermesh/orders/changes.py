@@ -25,7 +25,7 @@ from ordermesh.orders.model import (
 )
 from ordermesh.orders.pricing import (
     amounts_for,
-    book_tax_change,
+    book_towards,
     breakdown_json,
     check_refunds_covered,
     order_setup,
@@ -112,8 +112,8 @@ def cancel_order(
     store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
                   updated_at=uow.clock.now())
     cancellation_id = new_id("cnl")
-    book_tax_change(uow, order.id, "cancellation", cancellation_id, uow.clock.now().date(),
-                    order.currency, order.tax.breakdown, breakdown_json(amounts))
+    book_towards(uow, order.id, "cancellation", cancellation_id, uow.clock.now().date(),
+                 order.currency, breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         record_transition(uow, order, OrderStatus.CANCELLED, reason)
     settlement = settle(uow, order.id, refunded, "cancellation", reason,

@@ -17,18 +17,19 @@ from sqlalchemy import insert, update
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
+from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
-from ordermesh.kit.money import Money, prorate
+from ordermesh.kit.money import MAX_AMOUNT, Money, prorate
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_or_add_many
-from ordermesh.orders.changes import give_back
+from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import Order, OrderLine, OrderStatus, ShippingAddress
 from ordermesh.orders.pricing import (
     amounts_for,
-    book_tax_change,
+    book_towards,
     breakdown_json,
     check_refunds_covered,
     line_columns,
@@ -160,6 +161,9 @@ def _add_lines(uow: UnitOfWork, order: Order, plan: _Plan, new: list[tuple[int, 
 
 
 def _move_stock(uow: UnitOfWork, order: Order, plan: _Plan) -> None:
+    # Both steps lock stock rows; locking every product first, in the global order,
+    # keeps two edits moving stock in opposite directions from deadlocking.
+    lock_products(uow, {plan.lines[n].product_id for n in (*plan.release, *plan.reserve)})
     give_back(uow, order, plan.release)
     requests = [ReservationRequest(n, plan.lines[n].product_id, plan.lines[n].sku, q)
                 for n, q in sorted(plan.reserve.items()) if q]
@@ -230,6 +234,10 @@ def edit_order(
     setup = order_setup(uow, order, address)
     lines = [plan.lines[n] for n in sorted(plan.lines)]
     amounts = amounts_for(lines, order.totals.shipping, Money.zero(order.currency), setup)
+    if amounts.totals.total.amount >= MAX_AMOUNT:
+        raise InvalidInput.for_field(
+            "edits", f"the order total {amounts.totals.total} is beyond what one order may "
+            "hold", "amount_out_of_range")
     check_refunds_covered(order, amounts)
     _write_lines(uow, order, plan, amounts)
     refunded = min(order.totals.refunded, amounts.totals.total)  # as on cancellation
@@ -241,12 +249,15 @@ def edit_order(
                       tax_country=setup.destination.country if setup.destination else None,
                       tax_region=setup.destination.region if setup.destination else None)
     store_amounts(uow, order.seq, amounts, **header)
-    book_tax_change(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
-                    uow.clock.now().date(), order.currency, order.tax.breakdown,
-                    breakdown_json(amounts))
+    book_towards(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
+                 uow.clock.now().date(), order.currency, breakdown_json(amounts))
     settlement = settle(uow, order.id, refunded, "edit", reason,
                         max(order.totals.tax - amounts.totals.tax, order.totals.tax.times(0)))
     updated = load_order(uow, order.id)
+    if updated.status == OrderStatus.PARTIALLY_SHIPPED and all(
+            ln.open_quantity == ln.shipped_quantity for ln in updated.lines):
+        record_transition(uow, updated, OrderStatus.SHIPPED, "nothing left to ship")
+        updated = load_order(uow, order.id)
     correct_invoices(uow, order, updated, f"{order.id}:v{updated.version}", reason)
     changes = _changes(edits)
     record_version(uow, updated, changes, settlement.as_json(), reason)

@@ -28,14 +28,20 @@ from ordermesh.orders.model import Order, OrderLine
 
 
 def split_components(components: Iterable[dict], amount: Money, tax: Money) -> list[dict]:
-    """Share ``amount`` (tax included) over tax components in proportion to their tax."""
+    """A part (``amount``, tax included, of which ``tax``) of something taxed by
+    ``components``: each component's tax and taxable amount in proportion."""
     components = list(components)
     if not components:
         return []
     cur = amount.currency
     taxes = allocate(tax, [Money.of(c["tax"], cur) for c in components]) if tax.amount \
         else [Money.zero(cur) for _ in components]
-    nets = allocate(amount - tax, [Money.of(c["taxable"], cur) for c in components])
+    # GST and PST (or CGST and SGST) are each levied on the whole net: every component's
+    # taxable is the same share of its own taxable amount
+    net = amount - tax
+    base = max(Decimal(c["taxable"]) for c in components)
+    nets = [Money.of(net.amount * Decimal(c["taxable"]) / base, cur) if base else net
+            for c in components]
     return [{**c, "taxable": str(n.amount), "tax": str(t.amount)}
             for c, n, t in zip(components, nets, taxes, strict=True)]
 

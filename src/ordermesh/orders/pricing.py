@@ -24,7 +24,13 @@ from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
-from ordermesh.tax.service import TaxEntry, book, normalise_vat_id, rates_for
+from ordermesh.tax.service import (
+    TaxEntry,
+    book,
+    booked_for_order,
+    normalise_vat_id,
+    rates_for,
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,10 @@ def tax_setup(
               if buyer_vat_id else None)
     reverse = bool(vat_id and origin and destination
                    and reverse_charge_applies(origin, destination, vat_id))
-    return TaxSetup(mode or money.pricing_mode, rates, destination, tax_point, reverse, vat_id,
+    # Under reverse charge the buyer accounts for the tax: the prices sent are what is
+    # paid, without tax, whatever the channel's mode (send net prices for such buyers).
+    mode = PricingMode.EXCLUSIVE if reverse else (mode or money.pricing_mode)
+    return TaxSetup(mode, rates, destination, tax_point, reverse, vat_id,
                     money.legal_entity_id)
 
 
@@ -165,13 +174,36 @@ def store_amounts(uow: UnitOfWork, seq: int, amounts: OrderAmounts, **header: ob
                 .values(**header_columns(amounts), **header))
 
 
-def _keyed(breakdown: Iterable[dict]) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
-    out: dict[tuple[str, str, str], tuple[Decimal, Decimal]] = {}
+def _keyed(
+    breakdown: Iterable[dict],
+) -> dict[tuple[str, str, Decimal], tuple[Decimal, Decimal]]:
+    """Sums per (jurisdiction, name, rate); rates as numbers, so 19 and 19.0000 are one."""
+    out: dict[tuple[str, str, Decimal], tuple[Decimal, Decimal]] = {}
     for c in breakdown:
-        key = (c["jurisdiction"], c["name"], str(Decimal(c["rate_percent"])))
+        key = (c["jurisdiction"], c["name"], Decimal(c["rate_percent"]))
         taxable, tax = out.get(key, (Decimal(0), Decimal(0)))
         out[key] = (taxable + Decimal(c["taxable"]), tax + Decimal(c["tax"]))
     return out
+
+
+def book_towards(
+    uow: UnitOfWork, order_id: str, document: str, document_id: str, tax_point: date,
+    currency: str, breakdown: Iterable[dict],
+) -> None:
+    """Bring the ledger to what the order's tax now is, less what refunds gave back.
+
+    Booked against what the ledger holds, not against the order's previous breakdown:
+    a goodwill or shipping refund has already taken its tax back, and must not be taken
+    back twice when the order is then cancelled. Where refunds exceed what is left (a
+    goodwill refund absorbed by a cancellation), nothing below zero is kept."""
+    target = _keyed(breakdown)
+    for key, (taxable, tax) in _keyed(booked_for_order(uow, order_id, "refund")).items():
+        old_taxable, old_tax = target.get(key, (Decimal(0), Decimal(0)))
+        target[key] = (old_taxable + taxable, old_tax + tax)
+    wanted = [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(max(x, 0)),
+               "tax": str(max(t, 0))} for (j, n, r), (x, t) in target.items()]
+    book_tax_change(uow, order_id, document, document_id, tax_point, currency,
+                    booked_for_order(uow, order_id), wanted)
 
 
 def book_tax_change(
@@ -187,9 +219,12 @@ def book_tax_change(
         if taxable == 0 and tax == 0:
             continue
         jurisdiction, name, rate = key
-        entries.append(TaxEntry(order_id, document, document_id, tax_point, currency,
-                                jurisdiction, name, Decimal(rate), Money.of(taxable, currency),
-                                Money.of(tax, currency)))
+        # the ledger keeps taxable and tax of one entry of the same sign: a change where
+        # rounding moves them apart (taxable +0.01, tax -0.01) is two entries
+        pairs = [(taxable, tax)] if taxable * tax >= 0 else [(taxable, 0), (0, tax)]
+        entries += [TaxEntry(order_id, document, document_id, tax_point, currency,
+                             jurisdiction, name, Decimal(rate), Money.of(x, currency),
+                             Money.of(t, currency)) for x, t in pairs]
     if entries:
         book(uow, entries)
 
@@ -200,9 +235,11 @@ def order_setup(uow: UnitOfWork, order: Order, address: dict | None = None) -> T
     mode = PricingMode(tax.pricing_mode)
     if address is None and order.shipping_address:
         address = asdict(order.shipping_address)
+    if tax.tax_point is None:  # placed before ordermesh computed taxes: it has none
+        return TaxSetup(mode, no_rates(order.created_at.date()), None,
+                        order.created_at.date(), False, None, order.legal_entity_id)
     money = ChannelMoney(pricing_mode=mode, legal_entity_id=order.legal_entity_id)
-    return tax_setup(uow, money, address, tax.buyer_vat_id,
-                     tax.tax_point or order.created_at.date(), mode)
+    return tax_setup(uow, money, address, tax.buyer_vat_id, tax.tax_point, mode)
 
 
 def check_refunds_covered(order: Order, amounts: OrderAmounts) -> None:

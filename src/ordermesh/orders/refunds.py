@@ -4,8 +4,10 @@ Never more than was paid: each line gives back at most what it cost, shipping at
 what was charged, and the order at most its total; the payments ledger then refuses to
 refund more than was captured (in the same transaction).
 
-Units are refunded at the share of what is still unrefunded on the line, so refunding a
-line unit by unit gives back exactly the line's amount, cent for cent. The tax in a
+Units are refunded at their share of the whole line, counted cumulatively (the first k
+units are worth ``line x k / units``), so refunding a line unit by unit gives back exactly
+the line's amount, cent for cent, and what is left always matches what cancelling the
+other units would leave. The tax in a
 refund is in proportion to the amount, split over the tax components it came from, and
 booked (negative) into the tax ledger at the refund's date.
 """
@@ -65,9 +67,12 @@ def _line_parts(order: Order, lines: tuple[RefundLine, ...]) -> list[Part]:
     parts = []
     for line_no, quantity in sorted(wanted.items()):
         line = by_no[line_no]
-        left = line.open_quantity - line.refunded_quantity
-        amount = prorate(line.money.gross - line.refunded, quantity, left)
-        tax = prorate(line.money.tax - line.refunded_tax, quantity, left)
+        # counted from the whole line, as a cancellation re-prices it: refunding some units
+        # and cancelling the others always fits
+        done, units = line.refunded_quantity + quantity, line.open_quantity
+        zero = Money.zero(order.currency)
+        amount = max(prorate(line.money.gross, done, units) - line.refunded, zero)
+        tax = min(max(prorate(line.money.tax, done, units) - line.refunded_tax, zero), amount)
         parts.append(Part({"line_no": line_no, "quantity": quantity}, amount, tax,
                           split_components(line.money.components, amount, tax)))
     return parts

@@ -85,7 +85,7 @@ def record_shipment(
     if target != status:
         record_transition(uow, replace(order, status=status), target, "shipment " + shipment_id)
     captured = Money.zero(order.currency)
-    if order.capture_policy == CapturePolicy.SHIPMENT:
+    if order.capture_policy == CapturePolicy.SHIPMENT and value.amount > 0:
         captured = capture_for_order(uow, order.id, value, f"{shipment_id}:capture")
     line_json = [{"line_no": no, "quantity": q, "value": str(v.amount)}
                  for no, (q, v) in values.items()]

@@ -197,15 +197,19 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
         })
 
 
-def booked_for_order(uow: UnitOfWork, order_id: str) -> list[dict]:
-    """What the ledger holds for one order per jurisdiction, name and rate (the order's
-    tax less what was refunded), as ``{jurisdiction, name, rate_percent, taxable, tax}``."""
+def booked_for_order(uow: UnitOfWork, order_id: str,
+                     document: str | None = None) -> list[dict]:
+    """What the ledger holds for one order (of one kind of document, or all: the order's
+    tax less what was refunded) per jurisdiction, name and rate, as
+    ``{jurisdiction, name, rate_percent, taxable, tax}``."""
     t = tax_entries.c
-    rows = uow.execute(
-        select(t.jurisdiction, t.name, t.rate_percent, func.sum(t.taxable_amount),
-               func.sum(t.tax_amount))
-        .where(t.order_id == order_id).group_by(t.jurisdiction, t.name, t.rate_percent)
-        .order_by(t.jurisdiction, t.name, t.rate_percent))
+    query = (select(t.jurisdiction, t.name, t.rate_percent, func.sum(t.taxable_amount),
+                    func.sum(t.tax_amount))
+             .where(t.order_id == order_id).group_by(t.jurisdiction, t.name, t.rate_percent)
+             .order_by(t.jurisdiction, t.name, t.rate_percent))
+    if document is not None:
+        query = query.where(t.document == document)
+    rows = uow.execute(query)
     return [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(x),
              "tax": str(y)} for j, n, r, x, y in rows]
 
