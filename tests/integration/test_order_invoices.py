@@ -187,7 +187,7 @@ def test_edits_and_cancellations_of_an_invoiced_order_are_corrected_by_new_docum
     kinds = [d["kind"] for d in invoices(client, order["id"])]
     # placed, grown by the edit, re-taxed in France; the cancellations only credit
     assert kinds.count("invoice") == 3 and kinds.count("credit_note") >= 5
-    france = [d for d in invoices(client, order["id"]) if d["kind"] == "invoice"][0]  # newest
+    france = next(d for d in invoices(client, order["id"]) if d["kind"] == "invoice")  # newest
     # an address no longer changes once something was refunded
     moved = client.post(f"{url}/edits", json={"edits": [
         {"op": "set_shipping_address", "address": BERLIN}]})

@@ -242,7 +242,13 @@ def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
 
 def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list,
                       reason: str) -> None:
-    """The credit notes of a refund. An order that was never invoiced gets none."""
+    """The credit notes of a refund. An order without a seller gets none; one invoiced
+    per shipment can only be refunded once something has shipped (been invoiced)."""
+    if not order.legal_entity_id:
+        return
+    if not any(i.kind == InvoiceKind.INVOICE for i in invoices_for_order(uow, order.id)):
+        raise Conflict(f"Nothing of order {order.number} has been invoiced yet (it is invoiced "
+                       "per shipment): cancel units instead, or refund once they have shipped")
     _credit(uow, order, _refund_pieces(order, parts), refund_id, reason)
 
 

@@ -53,6 +53,7 @@ def _payment(row: Any, transactions: tuple[Transaction, ...] = ()) -> Payment:
         status=PaymentStatus(row.status), card_last4=row.card_last4,
         card_brand=row.card_brand, created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at), transactions=transactions,
+        capture_on_approval=bool(row.capture_on_approval),
     )
 
 
@@ -104,7 +105,7 @@ def payment_by_key(uow: UnitOfWork, order_id: str, key: str) -> Payment | None:
 def insert_payment(
     uow: UnitOfWork, *, payment_id: str, order_id: str, provider: str,
     method: PaymentMethod, key: str, requested: Money, result: ProviderResult,
-    status: PaymentStatus,
+    status: PaymentStatus, capture_on_approval: bool = False,
 ) -> None:
     now = uow.clock.now()
     authorised = requested.amount if result.approved else 0
@@ -114,7 +115,7 @@ def insert_payment(
         currency=requested.currency, requested_amount=requested.amount,
         authorised_amount=authorised, captured_amount=0, refunded_amount=0, voided_amount=0,
         status=status.value, card_last4=result.card_last4, card_brand=result.card_brand,
-        created_at=now, updated_at=now))
+        capture_on_approval=capture_on_approval, created_at=now, updated_at=now))
 
 
 def find_transaction(uow: UnitOfWork, payment: Payment, kind: TransactionKind,

@@ -176,6 +176,7 @@ class Payment:
     created_at: datetime
     updated_at: datetime
     transactions: tuple[Transaction, ...] = field(default=())
+    capture_on_approval: bool = False
 
     @property
     def open(self) -> Money:

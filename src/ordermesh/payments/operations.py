@@ -151,7 +151,8 @@ def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> D
     payment_id = new_id("pay")
     ledger.insert_payment(uow, payment_id=payment_id, order_id=order.id,
                           provider=provider.name, method=method, key=key, requested=amount,
-                          result=result, status=status_after_authorisation(result.outcome))
+                          result=result, status=status_after_authorisation(result.outcome),
+                          capture_on_approval=request.capture)
     payment = ledger.get_payment(uow, payment_id)
     tx = ledger.insert_transaction(uow, payment, K.AUTHORISE, amount, key, result)
     _record(uow, payment, tx)
@@ -184,7 +185,24 @@ def settle_in(uow: UnitOfWork, payment: Payment) -> Done | None:
     tx = ledger.insert_transaction(uow, settled, K.AUTHORISE, payment.requested,
                                    SETTLEMENT_KEY, result)
     _record(uow, settled, tx)
+    if result.approved:
+        _after_late_approval(uow, ledger.get_payment(uow, payment.id))
     return Done(ledger.get_payment(uow, payment.id), tx)
+
+
+def _after_late_approval(uow: UnitOfWork, payment: Payment) -> None:
+    """The order may have shrunk or been cancelled while the bank decided: what exceeds
+    what is owed is released at once; then the capture asked for is made."""
+    order = order_ref(uow, payment.order_id)  # read only: the payment row is locked
+    others = ledger.order_payments(uow, order.id, transactions=False)
+    owed = Money.zero(order.currency) if order.status is OrderStatus.CANCELLED \
+        else order.payable
+    excess = sum((p.committed for p in others), Money.zero(order.currency)) - owed
+    if excess.amount > 0:
+        move(uow, payment, K.VOID, min(excess, payment.open), f"{SETTLEMENT_KEY}:void")
+        payment = ledger.get_payment(uow, payment.id)
+    if payment.capture_on_approval and payment.open.amount > 0:
+        move(uow, payment, K.CAPTURE, None, f"{SETTLEMENT_KEY}:capture")
 
 
 # ---------------------------------------------------------- capture, void, refund

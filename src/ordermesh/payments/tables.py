@@ -7,6 +7,7 @@ conditional ``UPDATE`` that re-checks them (``ledger.py``).
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -44,6 +46,8 @@ payments = Table(
     Column("status", String(30), nullable=False),
     Column("card_last4", String(4)),
     Column("card_brand", String(20)),
+    # asked to be captured as soon as approved: also when approval comes later (3-D Secure)
+    Column("capture_on_approval", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("order_id", "idempotency_key"),

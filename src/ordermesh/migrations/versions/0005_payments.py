@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=30), nullable=False),
     sa.Column('card_last4', sa.String(length=4), nullable=True),
     sa.Column('card_brand', sa.String(length=20), nullable=True),
+    sa.Column('capture_on_approval', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('requested_amount >= 0 AND authorised_amount >= 0 AND captured_amount >= 0 AND refunded_amount >= 0 AND voided_amount >= 0', name=op.f('ck_payments_amounts_not_negative')),
