@@ -233,3 +233,16 @@ def test_raising_a_quantity_and_lowering_it_again_gives_the_same_amounts(client)
                                for before, after in zip(order["lines"], edited["lines"],
                                                         strict=True)]
     assert edited["totals"] == order["totals"]
+
+
+def test_units_refunded_before_they_ship_are_not_shipped_and_the_rest_completes_it(client):
+    shop(client, {"TEE": {"ber": 10}})
+    order = paid_order(client, [("TEE", 3, "10.00")])
+    ok(client.post(f"/api/v1/orders/{order['id']}/refunds", json={
+        "lines": [{"line_no": 1, "quantity": 1}], "reason": "out of stock at the shop"}), 201)
+    too_many = client.post(f"/api/v1/orders/{order['id']}/shipments",
+                           json={"lines": [{"line_no": 1, "quantity": 3}]})
+    assert too_many.status_code == 422
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
+                   json={"lines": [{"line_no": 1, "quantity": 2}]}), 201)
+    assert order_of(client, order["id"])["status"] == "shipped"

@@ -255,7 +255,7 @@ def edit_order(
                         max(order.totals.tax - amounts.totals.tax, order.totals.tax.times(0)))
     updated = load_order(uow, order.id)
     if updated.status == OrderStatus.PARTIALLY_SHIPPED and all(
-            ln.open_quantity == ln.shipped_quantity for ln in updated.lines):
+            ln.cancellable_quantity == 0 for ln in updated.lines):
         record_transition(uow, updated, OrderStatus.SHIPPED, "nothing left to ship")
         updated = load_order(uow, order.id)
     correct_invoices(uow, order, updated, f"{order.id}:v{updated.version}", reason)

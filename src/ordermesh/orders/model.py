@@ -100,6 +100,7 @@ class OrderLine:
     money: LineMoney | None = None
     shipped_quantity: int = 0
     refunded_quantity: int = 0
+    refunded_unshipped: int = 0  # refunded units that had not shipped: never sent now
     refunded: Money | None = None
     refunded_tax: Money | None = None
 
@@ -114,8 +115,15 @@ class OrderLine:
 
     @property
     def cancellable_quantity(self) -> int:
-        """Open units that have neither shipped nor been refunded."""
-        return self.open_quantity - max(self.shipped_quantity, self.refunded_quantity)
+        """Open units that have neither shipped nor been refunded: those still to ship."""
+        return self.open_quantity - self.shipped_quantity - self.refunded_unshipped
+
+    def unshipped_share_of_refund(self, units: int) -> int:
+        """Of ``units`` refunded now, how many had not shipped: shipped units that were not
+        refunded yet are taken first (a return), then units still waiting to ship."""
+        shipped_unrefunded = self.shipped_quantity - (self.refunded_quantity
+                                                      - self.refunded_unshipped)
+        return max(units - shipped_unrefunded, 0)
 
     @property
     def line_discount(self) -> Money:

@@ -66,6 +66,7 @@ def _line(r, currency: str) -> OrderLine:
                         money(r.tax_amount), money(r.gross_amount), r.tax_rate,
                         tuple(r.tax_components or ())),
         shipped_quantity=r.shipped_quantity, refunded_quantity=r.refunded_quantity,
+        refunded_unshipped=r.refunded_unshipped,
         refunded=money(r.refunded_amount), refunded_tax=money(r.refunded_tax_amount))
 
 

@@ -137,11 +137,14 @@ def refund_order(
         raise InvalidInput.for_field(
             "amount", f"{amount} is more than the {left} left to refund on this order",
             "exceeds_refundable")
+    by_no = {ln.line_no: ln for ln in order.lines}
     for part in parts:
         if (line_no := part.label.get("line_no")) is not None:
             uow.execute(update(order_lines).where(
                 order_lines.c.order_seq == order.seq, order_lines.c.line_no == line_no).values(
                 refunded_quantity=order_lines.c.refunded_quantity + part.label["quantity"],
+                refunded_unshipped=order_lines.c.refunded_unshipped
+                + by_no[line_no].unshipped_share_of_refund(part.label["quantity"]),
                 refunded_amount=order_lines.c.refunded_amount + part.amount.amount,
                 refunded_tax_amount=order_lines.c.refunded_tax_amount + part.tax.amount))
     shipping = sum((p.amount.amount for p in parts if "shipping" in p.label), Decimal(0))

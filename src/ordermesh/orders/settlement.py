@@ -61,7 +61,8 @@ def settle(
     if summary.open_authorised > still_to_capture:
         voided = void_for_order(uow, ref.id, f"{key}:void",
                                 summary.open_authorised - max(still_to_capture, zero))
-    elif still_to_capture > summary.open_authorised and summary.authorised > zero:
+    elif still_to_capture > summary.open_authorised and summary.authorised > zero \
+            and not summary.pending.amount:  # a pending payment decides first
         # declined or pending: the order shows a balance still to pay
         payment = authorise_more(uow, ref, still_to_capture - summary.open_authorised,
                                  f"{key}:authorise")

@@ -38,9 +38,9 @@ class ShipLine:
 
 
 def _values(order: Order, lines: list[ShipLine]) -> dict[int, tuple[int, Money]]:
-    wanted = units_per_line(order.lines, lines,
-                            lambda ln: ln.open_quantity - ln.shipped_quantity, "left to ship",
-                            "ship", "exceeds_open_quantity", "shipped")
+    # units refunded before they shipped are not sent (the customer has the money back)
+    wanted = units_per_line(order.lines, lines, lambda ln: ln.cancellable_quantity,
+                            "left to ship", "ship", "exceeds_open_quantity", "shipped")
     by_no = {ln.line_no: ln for ln in order.lines}
     out = {}
     for no, quantity in sorted(wanted.items()):
@@ -75,7 +75,7 @@ def record_shipment(
         uow.execute(update(order_lines).where(
             order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,
         ).values(shipped_quantity=order_lines.c.shipped_quantity + quantity))
-    done = all(ln.open_quantity - ln.shipped_quantity - values.get(ln.line_no, (0,))[0] == 0
+    done = all(ln.cancellable_quantity == values.get(ln.line_no, (0,))[0]
                for ln in order.lines)
     status = order.status
     if status == OrderStatus.CONFIRMED:

@@ -93,6 +93,8 @@ order_lines = Table(
     Column("tax_components", JsonColumn),
     Column("shipped_quantity", Integer, nullable=False, server_default=text("0")),
     Column("refunded_quantity", Integer, nullable=False, server_default=text("0")),
+    # of those, refunded before they shipped: they are not sent any more
+    Column("refunded_unshipped", Integer, nullable=False, server_default=text("0")),
     Column("refunded_amount", MoneyAmount, nullable=False, server_default=text("0")),
     Column("refunded_tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
     CheckConstraint("shipped_quantity >= 0 AND shipped_quantity + cancelled_quantity <= quantity",
