@@ -8,14 +8,24 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from ordermesh.catalog.tables import products
 from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.tables import channels
 from ordermesh.cli import app
 from ordermesh.demo import build_plan, has_orders, load_demo
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import stock
+from ordermesh.invoices.tables import invoices, legal_entities
 from ordermesh.kit.clock import as_utc
-from ordermesh.orders.tables import order_lines, orders
+from ordermesh.orders.tables import (
+    order_lines,
+    order_refunds,
+    order_shipments,
+    order_versions,
+    orders,
+)
+from ordermesh.payments.tables import payments
+from ordermesh.pricing.tables import price_lists
 from tests.conftest import START
 
 
@@ -81,8 +91,10 @@ def test_demo_stock_counters_agree_with_the_ledger_after_loading_twice_with_if_e
         assert u.execute(select(func.count()).select_from(orders)).scalar_one() == count
         assert ledger_drift(u) == []
         reserved = u.execute(select(func.sum(stock.c.reserved))).scalar_one()
+        # units still to ship: shipped ones left the stock, refunded-unshipped ones went back
         open_units = u.execute(select(func.sum(
-            order_lines.c.quantity - order_lines.c.cancelled_quantity))).scalar_one()
+            order_lines.c.quantity - order_lines.c.cancelled_quantity
+            - order_lines.c.shipped_quantity - order_lines.c.refunded_unshipped))).scalar_one()
         short = u.execute(select(func.count()).select_from(stock)
                           .where(stock.c.on_hand - stock.c.reserved <= 1)).scalar_one()
     assert reserved == open_units
@@ -97,3 +109,75 @@ def test_the_same_seed_plans_the_same_six_weeks_and_another_seed_does_not():
     assert first == again
     assert [o.cmd for o in first.orders] != [o.cmd for o in other.orders]
     assert all(o.at < START for o in first.orders)
+
+
+def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uow):
+    load_demo(container, seed=7)
+
+    with uow(write=False) as u:
+        sellers = {r.id: r.country for r in u.execute(select(legal_entities))}
+        chans = {r.code: r for r in u.execute(select(channels))}
+        placed = {r.id: r for r in u.execute(select(orders))}
+        docs = u.execute(select(invoices)).all()
+        pays = u.execute(select(payments)).all()
+        refunds = u.execute(select(order_refunds)).all()
+        shipments = u.execute(select(order_shipments)).all()
+        edited = u.execute(select(order_versions).where(order_versions.c.version > 1)).all()
+        lists = u.execute(select(price_lists)).all()
+        lines = u.execute(select(order_lines, orders.c.channel_id, products.c.price_amount)
+                          .join(orders, orders.c.seq == order_lines.c.order_seq)
+                          .join(products, products.c.id == order_lines.c.product_id)).all()
+
+    # a seller per country sold from, every channel invoicing as one of them
+    assert sorted(sellers.values()) == ["DE", "GB"]
+    assert {sellers[c.legal_entity_id] for c in chans.values() if c.currency == "EUR"} == {"DE"}
+    assert sellers[chans["web-uk"].legal_entity_id] == "GB"
+    assert (chans["amazon-de"].capture_policy, chans["amazon-de"].tax_point) == (
+        "shipment", "shipment")
+
+    # invoices at the tax point, numbered without gaps; credit notes for refunds
+    numbers = defaultdict(list)
+    for d in docs:
+        numbers[d.series_id].append(d.sequence)
+    assert all(sorted(seqs) == list(range(1, len(seqs) + 1)) for seqs in numbers.values())
+    kinds = Counter(d.kind for d in docs)
+    assert kinds["invoice"] >= 250 and kinds["credit_note"] >= 3
+    cut = {ln.order_seq for ln in lines if ln.cancelled_quantity}
+    untouched = {i for i, o in placed.items() if o.version == 1 and o.status == "confirmed"
+                 and o.refunded_amount == 0 and o.seq not in cut}
+    at_order = [d for d in docs if d.kind == "invoice" and d.order_id in untouched
+                and d.reference == "order"]
+    assert len(at_order) >= 200
+    assert all(d.gross_amount == placed[d.order_id].total_amount for d in at_order)
+
+    # most orders still standing are paid; every state of a payment shows
+    statuses = Counter(p.status for p in pays)
+    assert {"captured", "authorised", "declined", "pending", "voided", "refunded",
+            "partially_refunded"} <= set(statuses)
+    standing = {i for i, o in placed.items() if o.status != "cancelled"}
+    paid = {p.order_id for p in pays if p.authorised_amount > 0}
+    assert len(standing & paid) >= 0.85 * len(standing)
+    assert {p.method for p in pays} >= {"card", "cash", "bank_transfer", "cash_on_delivery"}
+    for p in pays:
+        assert p.refunded_amount <= p.captured_amount <= p.authorised_amount
+
+    # shipments (Amazon's captured as they ship), refunds, edits with their versions
+    amazon = {o.seq for o in placed.values() if o.channel_id == chans["amazon-de"].id}
+    assert len(shipments) >= 10
+    assert any(s.captured_amount > 0 for s in shipments if s.order_seq in amazon)
+    assert Counter(r.kind for r in refunds)["refund"] >= 3
+    assert any(r.lines and "goodwill" in r.lines[0] for r in refunds)
+    assert any(r.lines and "line_no" in r.lines[0] for r in refunds)
+    assert {"cancellation", "edit"} <= {r.kind for r in refunds}
+    ops = {change["op"] for v in edited for change in v.changes}
+    assert {"set_quantity", "set_shipping_address"} <= ops
+
+    # a price list per channel and a promotion; our own channels take the list price,
+    # Amazon's price is kept beside ours
+    assert len(lists) == len(chans) + 1
+    web_de = [ln for ln in lines if ln.channel_id == chans["web-de"].id]
+    assert all(ln.unit_price == ln.list_price for ln in web_de)
+    assert any(ln.unit_price < ln.price_amount and ln.discount_amount == 0 for ln in web_de)
+    assert any(ln.discount_reason for ln in web_de)
+    on_amazon = [ln for ln in lines if ln.channel_id == chans["amazon-de"].id]
+    assert any(ln.unit_price != ln.list_price for ln in on_amazon)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.helpers import capture_later, ok, order_body, shop, stock_of
+from tests.stock_checks import assert_no_drift
 
 BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
 PARIS = {"name": "Bea", "line1": "Rue 1", "city": "Paris", "country": "FR"}
@@ -235,7 +236,8 @@ def test_raising_a_quantity_and_lowering_it_again_gives_the_same_amounts(client)
     assert edited["totals"] == order["totals"]
 
 
-def test_units_refunded_before_they_ship_are_not_shipped_and_the_rest_completes_it(client):
+def test_units_refunded_before_they_ship_are_not_shipped_and_the_rest_completes_it(
+        client, uow):
     shop(client, {"TEE": {"ber": 10}})
     order = paid_order(client, [("TEE", 3, "10.00")])
     ok(client.post(f"/api/v1/orders/{order['id']}/refunds", json={
@@ -243,6 +245,10 @@ def test_units_refunded_before_they_ship_are_not_shipped_and_the_rest_completes_
     too_many = client.post(f"/api/v1/orders/{order['id']}/shipments",
                            json={"lines": [{"line_no": 1, "quantity": 3}]})
     assert too_many.status_code == 422
+    assert stock_of(client, "TEE")["totals"] == {"on_hand": 10, "reserved": 2, "available": 8}
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
                    json={"lines": [{"line_no": 1, "quantity": 2}]}), 201)
     assert order_of(client, order["id"])["status"] == "shipped"
+    # what shipped left the building; the refunded unit was never reserved again
+    assert stock_of(client, "TEE")["totals"] == {"on_hand": 8, "reserved": 0, "available": 8}
+    assert_no_drift(uow)

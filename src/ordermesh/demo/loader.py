@@ -11,17 +11,26 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from rich.console import Console
 
 from ordermesh.catalog.model import Dimensions, Product
 from ordermesh.catalog.service import create_product
 from ordermesh.channels.service import CreateChannel, create_channel, list_channels
+from ordermesh.demo import money
 from ordermesh.demo.allocation import set_up_allocation
 from ordermesh.demo.catalogue import CHANNELS, LOCATIONS, PRODUCTS
+from ordermesh.demo.money_plan import MoneyStep, Pay, plan_money
 from ordermesh.demo.people import make_people
 from ordermesh.demo.stocking import StockMove, plan_stock
-from ordermesh.demo.timeline import PlannedChange, PlannedOrder, plan_changes, plan_orders
+from ordermesh.demo.timeline import (
+    PlannedChange,
+    PlannedOrder,
+    plan_changes,
+    plan_orders,
+    price_lists,
+)
 from ordermesh.http.deps import Container
 from ordermesh.inventory.service import AdjustStock, adjust_stock
 from ordermesh.kit.clock import FixedClock
@@ -37,7 +46,7 @@ from ordermesh.orders.service import place_order
 ACTOR = "demo"
 PEOPLE = 200
 
-Event = StockMove | PlannedOrder | PlannedChange
+Event = StockMove | PlannedOrder | PlannedChange | MoneyStep
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class Plan:
     setup_at: datetime
     opening_stock: list[StockMove]
     events: list[Event]  # in time order
+    prices: dict[str, dict[str, Decimal]]  # per channel and SKU
 
     @property
     def orders(self) -> list[PlannedOrder]:
@@ -54,15 +64,24 @@ class Plan:
 def build_plan(seed: int, now: datetime) -> Plan:
     rng = random.Random(seed)
     people = make_people(rng, PEOPLE)
-    orders = plan_orders(rng, now, people)
+    prices = price_lists(rng)
+    orders = plan_orders(rng, now, people, prices)
     changes = plan_changes(rng, now, orders)
     opening, deliveries = plan_stock(rng, now, orders)
-    # Stock arrives before the orders of the same minute; changes follow their order.
-    rank = {StockMove: 0, PlannedOrder: 1, PlannedChange: 2}
-    events: list[Event] = sorted([*deliveries, *orders, *changes],
-                                 key=lambda e: (e.at, rank[type(e)]))
+    steps = plan_money(rng, now, orders, changes)
+    # Stock arrives before the orders of the same instant; checkout payments follow their
+    # order, then changes, then the rest of what happens to the money.
+    events: list[Event] = sorted([*deliveries, *orders, *changes, *steps],
+                                 key=lambda e: (e.at, _rank(e)))
     setup_at = opening[0].at - timedelta(days=2) if opening else now
-    return Plan(setup_at, opening, events)
+    return Plan(setup_at, opening, events, prices)
+
+
+def _rank(event: Event) -> int:
+    for rank, kind in enumerate((StockMove, PlannedOrder, Pay, PlannedChange)):
+        if isinstance(event, kind):
+            return rank
+    return 4
 
 
 def has_orders(container: Container) -> bool:
@@ -78,6 +97,7 @@ class _Loader:
         self.customers: set[str] = set()
         self.counts = {"skipped": 0, "deliveries": 0, "written_off": 0, "cancelled": 0,
                        "partly_cancelled": 0, "held": 0}
+        self.money = money.MoneyLoader(self.uow)
 
     def uow(self, at: datetime) -> UnitOfWork:
         self.clock.set(at)
@@ -92,9 +112,11 @@ class _Loader:
                            "load it into an empty database")
 
     def reference_data(self, at: datetime) -> None:
+        sellers = money.create_legal_entities(self.uow, at)
         for c in CHANNELS:
             with self.uow(at) as uow:
-                create_channel(uow, CreateChannel(c.code, c.name, c.kind, c.currency))
+                create_channel(uow, CreateChannel(c.code, c.name, c.kind, c.currency,
+                                                  money.channel_money(c.code, sellers)))
         for loc in LOCATIONS:
             with self.uow(at) as uow:
                 create_location(uow, Location("", loc.code, loc.name, loc.kind, loc.address,
@@ -143,6 +165,9 @@ class _Loader:
                 self.order(event)
             elif isinstance(event, PlannedChange):
                 self.change(event)
+            elif isinstance(event, MoneyStep):
+                if (order_id := self.order_ids.get(event.order_key)) is not None:
+                    self.money.apply(event, order_id)
             elif self.stock(event):
                 key = "deliveries" if event.quantity > 0 else "written_off"
                 self.counts[key] += 1
@@ -160,7 +185,10 @@ def load_demo(container: Container, seed: int = 7, progress: Console | None = No
     loader = _Loader(container)
     loader.refuse_if_loaded()
     loader.reference_data(plan.setup_at)
-    say(f"{len(CHANNELS)} channels, {len(LOCATIONS)} locations, {len(PRODUCTS)} products")
+    lists = money.create_price_lists(loader.uow, plan.setup_at, container.clock.now(),
+                                     plan.prices)
+    say(f"{len(CHANNELS)} channels, {len(LOCATIONS)} locations, {len(PRODUCTS)} products, "
+        f"{money.SELLERS} legal entities, {lists} price lists")
     for move in plan.opening_stock:
         loader.stock(move)
     units = sum(m.quantity for m in plan.opening_stock)
@@ -172,6 +200,7 @@ def load_demo(container: Container, seed: int = 7, progress: Console | None = No
         f"out; {counts['deliveries']} supplier deliveries, {counts['written_off']} write-offs")
     say(f"Changes: {counts['cancelled']} cancelled, {counts['partly_cancelled']} cancelled in "
         f"part, {counts['held']} on hold")
+    say(loader.money.summary())
     say(set_up_allocation(loader.uow, container.clock.now(), seed))
     return (f"{len(CHANNELS)} channels, {len(LOCATIONS)} locations, {len(PRODUCTS)} products, "
             f"{placed} orders, {len(loader.customers)} customers")

@@ -30,6 +30,11 @@ CENT = Decimal("0.01")
 GBP_PER_EUR = Decimal("0.86")
 MARKETPLACE_FACTORS = (Decimal("0.93"), Decimal("0.95"), Decimal("0.97"), Decimal(1),
                        Decimal(1), Decimal(1), Decimal("1.04"))
+# Our own till, phone desk and web shops read prices from the OMS price list, so their
+# lines leave unit_price out; Amazon and Shopify send the price they sold at.
+LIST_PRICED = frozenset({"web-de", "web-uk", "pos", "phone"})
+SALE = Decimal("0.2")
+SALE_REASON = "Winter sale -20%"
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def local_time(day: date, hour: int, minute: int = 0, second: int = 0) -> dateti
     return datetime.combine(day, time(hour, minute, second), LOCAL).astimezone(UTC)
 
 
-def _charm(amount: Decimal) -> Decimal:
+def charm(amount: Decimal) -> Decimal:
     """Shelf prices end in 9: 27.99, 3.89."""
     step = Decimal(1) if amount >= 10 else Decimal("0.1")
     return max(CENT, amount.quantize(step, ROUND_HALF_UP) - CENT)
@@ -71,9 +76,9 @@ def price_lists(rng: random.Random) -> dict[str, dict[str, Decimal]]:
         for p in PRODUCTS:
             if channel.code == "amazon-de":
                 factor = rng.choice(MARKETPLACE_FACTORS)
-                prices[p.sku] = p.price if factor == 1 else _charm(p.price * factor)
+                prices[p.sku] = p.price if factor == 1 else charm(p.price * factor)
             elif channel.currency == "GBP":
-                prices[p.sku] = _charm(p.price * GBP_PER_EUR)
+                prices[p.sku] = charm(p.price * GBP_PER_EUR)
             else:
                 prices[p.sku] = p.price
         lists[channel.code] = prices
@@ -110,9 +115,10 @@ _BY_SKU = {p.sku: p for p in PRODUCTS}
 
 
 class _Planner:
-    def __init__(self, rng: random.Random, people: list[Person]) -> None:
+    def __init__(self, rng: random.Random, people: list[Person],
+                 prices: dict[str, dict[str, Decimal]]) -> None:
         self.rng = rng
-        self.prices = price_lists(rng)
+        self.prices = prices
         self.amazon_ids: set[str] = set()
         self.shopify_next = 4817
         self.buyers: dict[str, tuple[list[Person], list[float]]] = {}
@@ -162,10 +168,17 @@ class _Planner:
             else:
                 quantity = rng.choices((1, 2), (88, 12))[0]
             price = self.prices[channel][product.sku]
+            discount = reason = None
             if channel in ("web-de", "shopify-home") and rng.random() < 0.08:
-                price = (price * Decimal("0.8")).quantize(CENT, ROUND_HALF_UP)  # sale price
-            lines.append(PlaceLine(product.sku, quantity, price))
+                discount = (price * quantity * SALE).quantize(CENT, ROUND_HALF_UP)
+                reason = SALE_REASON
+            lines.append(PlaceLine(product.sku, quantity,
+                                   None if channel in LIST_PRICED else price, discount, reason))
         return lines
+
+    def _subtotal(self, channel: str, lines: list[PlaceLine]) -> Decimal:
+        return sum((self.prices[channel][line.sku] * line.quantity - (line.discount or 0)
+                    for line in lines), Decimal(0))
 
     def _external_id(self, channel: str) -> str | None:
         if channel == "amazon-de":
@@ -183,7 +196,7 @@ class _Planner:
     def order(self, channel: str, currency: str) -> PlaceOrder:
         customer, person = self._customer(channel)
         lines = self._lines(channel)
-        subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+        subtotal = self._subtotal(channel, lines)
         bulky = any(_BY_SKU[line.sku].has(Handling.OVERSIZE) for line in lines)
         note = None
         if channel == "phone":
@@ -199,8 +212,10 @@ class _Planner:
         )
 
 
-def plan_orders(rng: random.Random, now: datetime, people: list[Person]) -> list[PlannedOrder]:
-    planner = _Planner(rng, people)
+def plan_orders(rng: random.Random, now: datetime, people: list[Person],
+                prices: dict[str, dict[str, Decimal]]) -> list[PlannedOrder]:
+    """``prices``: ``price_lists(rng)``, drawn just before from the same ``rng``."""
+    planner = _Planner(rng, people, prices)
     days = window_days(now)
     planned: list[PlannedOrder] = []
     for index, day in enumerate(days):

@@ -51,7 +51,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 MAX_HISTORY_DAYS = 365
 MIN_FIT_DAYS = 14
@@ -116,6 +115,10 @@ _Fit = tuple[float, Forecast]  # (AICc, forecast)
 
 def _fit(y: np.ndarray, method: ForecastMethod, spec: dict[str, Any], horizon: int) -> _Fit | None:
     """One candidate's AICc and clipped forecast, or None when the fit is unusable."""
+    # imported here: statsmodels takes most of a second to import, which every CLI
+    # command and server start would otherwise pay
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
     try:
         fit = ExponentialSmoothing(y, initialization_method="estimated", **spec).fit(
             method="SLSQP", use_brute=False

@@ -15,6 +15,7 @@ class MovementKind(enum.StrEnum):
     TRANSFER_OUT = "transfer_out"  # on_hand down at the sender
     TRANSFER_IN = "transfer_in"  # in_transit up at the receiver, later in_transit -> on_hand
     DAMAGE = "damage"  # on_hand <-> damaged, or damaged written off
+    SHIPMENT = "shipment"  # reserved units left the building: on_hand and reserved down
 
 
 class AdjustmentReason(enum.StrEnum):

@@ -33,6 +33,10 @@ _TAKE = (update(stock).where(_ROW, stock.c.on_hand - stock.c.reserved >= bindpar
          .values(reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
 _GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
               .values(reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
+_SHIP = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"),
+                            stock.c.on_hand >= bindparam("q"))
+         .values(on_hand=stock.c.on_hand - bindparam("q"),
+                 reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
 _CHANNEL_GIVE_BACK = (
     update(channel_reserved)
     .where(channel_reserved.c.channel_id == bindparam("c"),
@@ -150,6 +154,18 @@ def release(
 ) -> None:
     """Give back exactly what was reserved for ``channel_id``, in the same lock order as
     ``reserve``, with one conditional statement per row."""
+    _unreserve(uow, allocations, reference, channel_id, shipped=False)
+
+
+def ship(
+    uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str], channel_id: str
+) -> None:
+    """Reserved units that left their location: off ``reserved`` and ``on_hand`` at once."""
+    _unreserve(uow, allocations, reference, channel_id, shipped=True)
+
+
+def _unreserve(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str],
+               channel_id: str, *, shipped: bool) -> None:
     if not allocations:
         return
     ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
@@ -158,7 +174,7 @@ def release(
     now = uow.clock.now()
     params = [{"p": a.product_id, "l": a.location_id, "q": a.quantity, "now": now}
               for a in ordered]
-    if uow.execute(_GIVE_BACK, params).rowcount != len(params):
+    if uow.execute(_SHIP if shipped else _GIVE_BACK, params).rowcount != len(params):
         raise RuntimeError("a stock row lost a reservation: counters no longer match orders")
     units: dict[str, int] = defaultdict(int)
     for a in ordered:
@@ -166,5 +182,10 @@ def release(
     given = [{"c": channel_id, "p": p, "q": q} for p, q in sorted(units.items())]
     if uow.execute(_CHANNEL_GIVE_BACK, given).rowcount != len(given):
         raise RuntimeError("a channel gave back more than it held reserved")
-    book(uow, allocation_movements(ordered, MovementKind.RELEASE, -1, reference, channel_id))
+    kind = MovementKind.SHIPMENT if shipped else MovementKind.RELEASE
+    movements = allocation_movements(ordered, kind, -1, reference, channel_id)
+    if shipped:
+        for row, a in zip(movements, ordered, strict=True):
+            row["on_hand_delta"] = -a.quantity
+    book(uow, movements)
     record_level_events(uow, before)

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, bindparam, cast, func, select
 
+from ordermesh.inventory.model import MovementKind
 from ordermesh.inventory.tables import inventory_movements
 from ordermesh.kit.db import UnitOfWork
 
@@ -41,7 +42,8 @@ def daily_sales(
     day = _day(uow.dialect).label("day")
     keys = [m.product_id, m.location_id] + ([m.channel_id] if by_channel else [])
     query = (select(*keys, day, func.sum(m.reserved_delta))
-             .where(m.reference_type == "order", m.occurred_at >= bindparam("start"),
+             .where(m.reference_type == "order", m.kind != MovementKind.SHIPMENT.value,
+                    m.occurred_at >= bindparam("start"),
                     m.occurred_at < bindparam("end"))
              .group_by(*keys, day))
     params: dict = {"start": start, "end": end}

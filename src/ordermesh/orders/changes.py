@@ -7,7 +7,7 @@ from dataclasses import replace
 from sqlalchemy import delete, insert, update
 
 from ordermesh.inventory.model import Allocation
-from ordermesh.inventory.reserving import release
+from ordermesh.inventory.reserving import release, ship
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition
@@ -35,6 +35,7 @@ from ordermesh.orders.queries import load_order
 from ordermesh.orders.service import order_event_payload
 from ordermesh.orders.settlement import settle
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
+from ordermesh.orders.versions import record_version
 
 
 def record_transition(
@@ -66,10 +67,12 @@ def releases_for(order: Order, plan: dict[int, int]) -> list[Allocation]:
     return releases
 
 
-def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int]) -> None:
-    """Release ``plan``'s units (per line) and take them off the order's allocations."""
+def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int], *,
+              shipped: bool = False) -> None:
+    """Release ``plan``'s units (per line), or with ``shipped`` send them out of stock,
+    and take them off the order's allocations."""
     releases = releases_for(order, {n: q for n, q in plan.items() if q})
-    release(uow, releases, ("order", order.id), order.channel_id)
+    (ship if shipped else release)(uow, releases, ("order", order.id), order.channel_id)
     for rel in releases:
         uow.execute(update(order_allocations).where(
             order_allocations.c.order_seq == order.seq,
@@ -110,7 +113,7 @@ def cancel_order(
     # refunds after the sale (goodwill) count against what the order is still worth
     refunded = min(order.totals.refunded, amounts.totals.total)
     store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
-                  updated_at=uow.clock.now())
+                  version=order.version + 1, updated_at=uow.clock.now())
     cancellation_id = new_id("cnl")
     book_towards(uow, order.id, "cancellation", cancellation_id, uow.clock.now().date(),
                  order.currency, breakdown_json(amounts))
@@ -120,9 +123,12 @@ def cancel_order(
                         order.totals.tax - amounts.totals.tax)
     updated = load_order(uow, order.id)
     correct_invoices(uow, order, updated, cancellation_id, reason)
+    cancelled = [{"op": "cancel", "line_no": n, "quantity": q} for n, q in sorted(plan.items())]
+    record_version(uow, updated, cancelled, settlement.as_json(), reason)
     payload = order_event_payload(updated)
     payload["reason"] = reason
-    payload["cancelled"] = [{"line_no": n, "quantity": q} for n, q in sorted(plan.items())]
+    payload["cancelled"] = [{"line_no": c["line_no"], "quantity": c["quantity"]}
+                            for c in cancelled]
     payload["settlement"] = settlement.as_json()
     record_event(uow, "order.cancelled" if fully else "order.lines_cancelled", "order",
                  order.id, payload)

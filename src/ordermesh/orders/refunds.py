@@ -25,6 +25,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money, prorate
+from ordermesh.orders.changes import give_back
 from ordermesh.orders.invoicing import issue_credit_note, split_components
 from ordermesh.orders.model import Order, units_per_line
 from ordermesh.orders.pricing import book_tax_change
@@ -138,6 +139,10 @@ def refund_order(
             "amount", f"{amount} is more than the {left} left to refund on this order",
             "exceeds_refundable")
     by_no = {ln.line_no: ln for ln in order.lines}
+    # units refunded before they shipped will not ship: their stock goes back
+    give_back(uow, order, {p.label["line_no"]: by_no[p.label["line_no"]]
+                           .unshipped_share_of_refund(p.label["quantity"])
+                           for p in parts if "line_no" in p.label})
     for part in parts:
         if (line_no := part.label.get("line_no")) is not None:
             uow.execute(update(order_lines).where(

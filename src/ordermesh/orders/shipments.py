@@ -20,7 +20,7 @@ from ordermesh.kit.errors import IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money, prorate
 from ordermesh.kit.outbox import record_event
-from ordermesh.orders.changes import record_transition
+from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import issue_shipment_invoice
 from ordermesh.orders.model import Order, OrderStatus, units_per_line
 from ordermesh.orders.queries import load_order, order_ref
@@ -71,6 +71,7 @@ def record_shipment(
         value = value + order.totals.shipping
         if order.tax.pricing_mode == "exclusive":
             value = value + order.tax.shipping_tax
+    give_back(uow, order, {no: quantity for no, (quantity, _) in values.items()}, shipped=True)
     for no, (quantity, _) in values.items():
         uow.execute(update(order_lines).where(
             order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,
