@@ -10,10 +10,11 @@ The walk-through is what a merchant or integrator does: a legal entity, channels
 money settings, products with stock, a price list; an order to Germany priced from the
 list, with a line discount, an order discount and shipping; a card payment captured at
 once; edits (more units and a new line, then a new address in France) with the money
-they settle; a partial cancellation; a shipment; refunds of units, of shipping and of a
-goodwill amount; the refunds, invoices and credit notes and tax report that result; a
-B2B order with EU reverse charge on a channel that captures and invoices per shipment;
-and the refusals. Finally one event of each type these features record.
+they settle and the invoices and credit notes that correct the order's invoice; a
+partial cancellation; a shipment; refunds of units and shipping, then of a goodwill
+amount; the refunds, invoices and credit notes and tax report that result; a B2B order
+with EU reverse charge on a channel that captures and invoices per shipment; and the
+refusals. Finally one event of each type these features record.
 
 Every response is checked (``expect`` and the asserts): the script stops with an
 AssertionError when the app answers differently from what docs/order-money.md says.
@@ -173,6 +174,12 @@ def check_money(r: Checked, engine: Engine, order_id: str) -> None:
                               .where(tax_entries.c.order_id == order["id"])).scalar_one()
     refunded_tax = sum(amount(x["tax"]) for x in refunds if x["kind"] == "refund")
     assert Decimal(booked) == amount(order["totals"]["tax"]) - refunded_tax
+    documents = r.quiet("GET", f"/api/v1/invoices?order_id={order_id}")["items"]
+    if all(ln["shipped_quantity"] == ln["open_quantity"] for ln in order["lines"]):
+        # invoiced in full (at the order, or every unit shipped): the documents agree
+        balance = sum(Decimal(d["gross"]) * (1 if d["kind"] == "invoice" else -1)
+                      for d in documents)
+        assert balance == total - after_sale, (balance, total, after_sale)
 
 
 def setup(r: Checked) -> None:
@@ -287,7 +294,8 @@ def pay_and_edit(r: Checked, clock: FixedClock, order: dict) -> dict:
     check_totals(grown)
     assert grown["version"] == 2
     assert amount(grown["lines"][2]["discount"]) == 0  # added lines share no discount
-    assert amount(grown["lines"][1]["discount"]) == amount(order["lines"][1]["discount"])
+    # the book's discount (its share of the voucher) grows with its quantity
+    assert amount(grown["lines"][1]["discount"]) == 2 * amount(order["lines"][1]["discount"])
     clock.set(NOW + timedelta(hours=1, minutes=5))
     moved = r.call("Ship to Paris instead: re-taxed", "POST", f"/api/v1/orders/{oid}/edits",
                    body={"edits": [{"op": "set_shipping_address", "address": PARIS}],
@@ -302,15 +310,17 @@ def pay_and_edit(r: Checked, clock: FixedClock, order: dict) -> dict:
                  body={"lines": [{"line_no": 3, "quantity": 1}], "reason": "out of budget"},
                  keep=["status", "version", "totals"])
     check_totals(cut)
-    assert cut["version"] == 3  # a cancellation is no new version
+    assert cut["version"] == 4  # a partial cancellation is a version too
     versions = r.call("Its versions", "GET", f"/api/v1/orders/{oid}/versions",
                       items=["version", "changes", "lines", "total", "tax", "settlement",
                              "reason", "created_at"])
-    assert [v["version"] for v in versions["items"]] == [1, 2, 3]
+    assert [v["version"] for v in versions["items"]] == [1, 2, 3, 4]
     settlements = [v["settlement"] for v in versions["items"]]
     assert settlements[0] is None
     assert amount(settlements[1]["authorised"]) == amount(settlements[1]["captured"]) > 0
     assert all(amount(v) == 0 for v in settlements[2].values())
+    assert versions["items"][3]["changes"] == [{"op": "cancel", "line_no": 3, "quantity": 1}]
+    assert amount(settlements[3]["refunded"]) == amount(grown["lines"][2]["gross"])
     summary = r.call("The order's payments", "GET", f"/api/v1/orders/{oid}/payments",
                      keep=["summary"])["summary"]
     assert amount(summary["captured"]) - amount(summary["refunded"]) == amount(
@@ -336,13 +346,17 @@ def ship_and_refund(r: Checked, clock: FixedClock, order: dict) -> None:
     assert [h["to_status"] for h in after["history"]][-2:] == ["processing",
                                                               "partially_shipped"]
     assert after["lines"][0]["shipped_quantity"] == 2
+    assert after["lines"][0]["allocations"] == []  # the shipped units are no longer held
+    stock = r.call("The two T-shirts left the warehouse's stock", "GET",
+                   "/api/v1/inventory/TSHIRT-BLK-M", keep=["sku", "totals"])
+    assert stock["totals"] == {"on_hand": 98, "reserved": 0, "available": 98}, stock
 
     print("\n## Refunding\n")
     clock.set(NOW + timedelta(days=4))
-    first = r.call("A T-shirt back, the shipping, and a goodwill amount", "POST",
+    first = r.call("A T-shirt back and the shipping", "POST",
                    f"/api/v1/orders/{oid}/refunds", expect=201, idem="rfd-web-100300-1",
                    body={"lines": [{"line_no": 1, "quantity": 1}], "shipping": "4.90",
-                         "amount": "5.00", "reason": "late delivery, T-shirt too small"})
+                         "reason": "T-shirt too small, late delivery"})
     assert amount(first["amount"]) == sum(amount(p["amount"]) for p in first["lines"])
     assert amount(first["tax"]) == sum(amount(p["tax"]) for p in first["lines"])
     second = r.call("The second T-shirt back", "POST", f"/api/v1/orders/{oid}/refunds",
@@ -350,15 +364,37 @@ def ship_and_refund(r: Checked, clock: FixedClock, order: dict) -> None:
                     body={"lines": [{"line_no": 1, "quantity": 1}], "reason": "too small"})
     units = [amount(first["lines"][0]["amount"]), amount(second["amount"])]
     assert sum(units) == amount(tee["gross"]) and len(set(units)) == 2, units
+    goodwill = r.call("A goodwill amount: its tax from what is still paid for", "POST",
+                      f"/api/v1/orders/{oid}/refunds", expect=201,
+                      body={"amount": "5.00", "reason": "late delivery"})
+    # the T-shirts and the shipping (20 %) are refunded in full: only the books' 5.5 % is left
+    book = order["lines"][1]
+    assert amount(goodwill["tax"]) == (Decimal("5.00") * amount(book["tax"])
+                                       / amount(book["gross"])).quantize(Decimal("0.01"))
     r.call("The refunds of the order", "GET", f"/api/v1/orders/{oid}/refunds")
     final = r.call("The order after the refunds", "GET", f"/api/v1/orders/{oid}",
                    keep=["status", "totals", "lines"], lines=[1])
     check_totals(final)
     assert amount(final["lines"][0]["refunded"]) == amount(tee["gross"])
-    invoices = r.call("Its invoice and credit notes", "GET",
-                      f"/api/v1/invoices?order_id={oid}")
-    kinds = [i["kind"] for i in invoices["items"]]
-    assert kinds == ["credit_note", "credit_note", "invoice"], kinds
+    invoices = r.call("Its invoices and credit notes", "GET",
+                      f"/api/v1/invoices?order_id={oid}",
+                      items=["id", "number", "kind", "corrects_number", "issued_at", "net",
+                             "tax", "gross"])
+    documents = sorted(invoices["items"], key=lambda d: (d["issued_at"], d["number"]))
+    kinds = [i["kind"] for i in documents]
+    assert kinds == ["invoice", "credit_note", "invoice", "credit_note", "credit_note",
+                     "invoice", "credit_note", "credit_note", "credit_note",
+                     "credit_note"], kinds
+    balance = sum(Decimal(d["gross"]) * (1 if d["kind"] == "invoice" else -1)
+                  for d in documents)
+    assert balance == amount(final["totals"]["total"]) - amount(final["totals"]["refunded"])
+    moved = next(d for d in documents if d["number"] == "ACME-CN-000002")  # the move's
+    correction = r.call("The move's correction of the first invoice", "GET",
+                        f"/api/v1/invoices/{moved['id']}",
+                        keep=["number", "kind", "corrects_number", "reference", "tax_point",
+                              "lines", "tax_breakdown", "net", "tax", "gross", "note"])
+    assert correction["reference"] == f"{oid}:v3:credit"
+    assert all(b["jurisdiction"] == "DE" for b in correction["tax_breakdown"])
 
 
 def b2b(r: Checked, clock: FixedClock) -> dict:
@@ -421,7 +457,8 @@ def report(r: Checked, clock: FixedClock) -> None:
     r.call("November", "GET", "/api/v1/tax/report?from=2026-11-01&to=2026-11-30")
 
 
-def refusals(r: Checked, order: dict, b2b_order: dict) -> None:
+def refusals(r: Checked, order: dict, b2b_order: dict) -> str:
+    """Returns the id of the order it places to be refused (its events are not shown)."""
     print("\n## Refusals\n")
     oid = order["id"]
     r.call("Refund more than is left", "POST", f"/api/v1/orders/{oid}/refunds", expect=422,
@@ -433,8 +470,22 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> None:
            body={"shipping": "40.00", "reason": "late"})
     r.call("Edit a shipped line", "POST", f"/api/v1/orders/{oid}/edits", expect=422,
            body={"edits": [{"op": "set_quantity", "line_no": 1, "quantity": 3}]})
+    r.call("Move a partly shipped order", "POST", f"/api/v1/orders/{oid}/edits", expect=422,
+           body={"edits": [{"op": "set_shipping_address", "address": BERLIN}]})
     r.call("Edit a shipped order", "POST", f"/api/v1/orders/{b2b_order['id']}/edits",
            expect=409, body={"edits": [{"op": "add_line", "sku": "MUG-WHT", "quantity": 1}]})
+    unshipped = r.quiet("POST", "/api/v1/orders", {
+        "channel": "b2b-eu", "external_id": "PO-2026-119", "shipping_address": LYON,
+        "buyer_vat_id": "FR40303265045", "lines": [{"sku": "MUG-WHT", "quantity": 12}]})
+    r.quiet("POST", f"/api/v1/orders/{unshipped['id']}/payments",
+            {"provider": "test", "source": "5555555555554444", "capture": True})
+    print("\n(Not shown: a second order `PO-2026-119` on the wholesale channel, twelve mugs, "
+          "paid and captured at once with `capture: true`, nothing shipped yet.)")
+    r.call("Refund an order invoiced per shipment before anything shipped", "POST",
+           f"/api/v1/orders/{unshipped['id']}/refunds", expect=409,
+           body={"lines": [{"line_no": 1, "quantity": 2}], "reason": "two too many"})
+    r.quiet("POST", f"/api/v1/orders/{unshipped['id']}/cancel",
+            {"lines": [{"line_no": 1, "quantity": 2}], "reason": "two too many"})
     r.call("A discount bigger than its line", "POST", "/api/v1/orders", expect=422,
            body={"channel": "web-eu", "shipping_address": BERLIN,
                  "lines": [{"sku": "MUG-WHT", "quantity": 1, "discount": "15.00"}]})
@@ -456,6 +507,7 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> None:
     r.call("A SKU without a price", "POST", "/api/v1/orders", expect=422,
            body={"channel": "b2b-eu", "shipping_address": LYON,
                  "lines": [{"sku": "BOOK-OMS", "quantity": 1}]})
+    return unshipped["id"]
 
 
 def more_events(r: Checked) -> None:
@@ -478,7 +530,8 @@ def more_events(r: Checked) -> None:
             {"kind": "invoice", "prefix": "ACME-2027-INV-"})
 
 
-def events(r: Checked) -> None:
+def events(r: Checked, ignored: str) -> None:
+    """One event of each type, none of the order ``ignored``."""
     print("\n## Events\n")
     seen: dict[str, dict] = {}
     position = 0
@@ -486,8 +539,13 @@ def events(r: Checked) -> None:
         page = r.quiet("GET", f"/api/v1/events?after={position}&limit=1000")
         for event in page["items"]:
             kind, payload = event["type"], event["payload"]
-            if kind == "tax.booked":  # the first refund's booking
-                if kind not in seen and payload["documents"][0].startswith("refund:"):
+            if ignored in (event["aggregate_id"], payload.get("order_id")):
+                continue
+            if kind == "tax.booked":  # the first cancellation's booking
+                if kind not in seen and payload["documents"][0].startswith("cancellation:"):
+                    seen[kind] = event
+            elif kind == "credit_note.issued":  # the first correction of an edit
+                if kind not in seen and payload["reference"].endswith(":credit"):
                     seen[kind] = event
             elif kind == "invoice.issued":  # the last invoice of a shipment
                 if payload["reference"].startswith("shp_"):
@@ -521,9 +579,9 @@ def main() -> int:
         for checked in (order, b2b_order):
             check_money(r, container.engine, checked["id"])
         report(r, clock)
-        refusals(r, order, b2b_order)
+        refused = refusals(r, order, b2b_order)
         more_events(r)
-        events(r)
+        events(r, refused)
     print(f"\n(database kept at {url})")
     return 0
 
