@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ordermesh.tax.tables import tax_entries
-from tests.helpers import ok, order_body, shop
+from tests.helpers import add_stock, make_product, ok, order_body, shop
 
 BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
 PARIS = {"name": "Bea", "line1": "Rue 1", "city": "Paris", "country": "FR"}
@@ -132,10 +132,12 @@ def test_no_sequence_of_money_changes_loses_a_cent(client, container, invoiced, 
     if not ok(client.get("/api/v1/channels"))["items"]:
         shop(client, {"TEE": {"ber": 100_000}, "MUG": {"ber": 100_000},
                       "CAP": {"ber": 100_000}})
+        make_product(client, "BOOK", tax_class="reduced")  # two rates on one order
+        add_stock(client, "BOOK", "ber", 100_000)
         if invoiced:
             _invoice_per_order(client)
     order = ok(client.post("/api/v1/orders", json=order_body(
-        [("TEE", 3, "19.99"), ("MUG", 2, "8.45"), ("CAP", 1, "3.33")],
+        [("TEE", 3, "19.99"), ("MUG", 2, "8.45"), ("BOOK", 1, "3.33")],
         shipping_address=BERLIN, shipping_price="4.90", discount="1.11")), 201)
     payment = ok(client.post(f"/api/v1/orders/{order['id']}/payments",
                              json={"provider": "test", "source": "4242424242424242"}), 201)

@@ -616,3 +616,91 @@ def test_an_order_placed_before_taxes_to_a_country_without_rate_data_can_be_canc
     response = client.post(f"/api/v1/orders/{order['id']}/cancel", json={})
     assert response.status_code == 200, response.text
     assert stock_of(client, "TEE")["totals"]["reserved"] == 0
+
+
+# ------------------------------------------- found while documenting the fixed behaviour
+
+
+def test_goodwill_on_an_order_with_two_rates_is_credited_and_shared_by_rate(client, container):
+    shop(client, {"TEE": {"ber": 10}})
+    make_product(client, "BOOK", tax_class="reduced")
+    add_stock(client, "BOOK", "ber", 10)
+    seller(client)
+    configure(client, legal_entity="acme-de")
+    order = place(client, [("TEE", 1, "20.00"), ("BOOK", 1, "10.00")])
+    pay(client, order)
+    before = ledger(container, order["id"])
+    ok(refund(client, order["id"], amount="3.00"), 201)
+    after = ledger(container, order["id"])
+    given_back = sum((before[k][0] - after[k][0]) + (before[k][1] - after[k][1]) for k in before)
+    assert given_back == Decimal("3.00")  # net and tax of both rates: exactly the refund
+    assert invoiced_balance(client, order["id"]) == Decimal("27.00")
+
+
+def test_an_invoiced_order_can_be_cancelled_after_a_goodwill_refund(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    configure(client, legal_entity="acme-de")
+    order = place(client, [("TEE", 2, "10.00")])
+    pay(client, order)
+    goodwill = ok(refund(client, order["id"], amount="10.00"), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={}))
+    assert invoiced_balance(client, order["id"]) == 0
+    refunds = ok(client.get(f"/api/v1/orders/{order['id']}/refunds"))["items"]
+    # the tax in all refunds is at most the order's tax: 3.19 on 20.00 with 19 % inside
+    assert sum(Decimal(r["tax"]) for r in refunds) <= Decimal("3.19")
+    assert Decimal(goodwill["tax"]) == Decimal("1.60")
+
+
+def test_units_not_shipped_are_cancelled_not_refunded_when_capture_is_per_shipment(client):
+    shop(client, {"TEE": {"ber": 10}})
+    configure(client, capture_policy="shipment")
+    order = place(client, [("TEE", 4, "10.00")])
+    pay(client, order, capture=None)
+    ok(ship(client, order["id"], 1, 2), 201)
+    assert refund(client, order["id"], lines=[{"line_no": 1, "quantity": 3}]).status_code == 409
+    ok(refund(client, order["id"], lines=[{"line_no": 1, "quantity": 2}]), 201)  # returns
+
+
+def test_refunding_the_last_units_to_ship_completes_the_order_and_cancelling_nothing_is_refused(
+        client):
+    shop(client, {"TEE": {"ber": 10}})
+    order = place(client, [("TEE", 2, "10.00")])
+    pay(client, order)
+    ok(ship(client, order["id"], 1, 1), 201)
+    ok(refund(client, order["id"], lines=[{"line_no": 1, "quantity": 2}]), 201)
+    assert order_of(client, order["id"])["status"] == "shipped"
+    other = place(client, [("TEE", 1, "10.00")])
+    pay(client, other)
+    ok(refund(client, other["id"], lines=[{"line_no": 1, "quantity": 1}]), 201)
+    nothing = client.post(f"/api/v1/orders/{other['id']}/cancel", json={})
+    assert nothing.status_code == 409
+    assert order_of(client, other["id"])["version"] == 1
+
+
+def test_an_invoiced_order_can_move_into_reverse_charge_by_an_edit(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    configure(client, legal_entity="acme-de")
+    order = place(client, [("TEE", 1, "11.90")], buyer_vat_id=FR_VAT)  # German: no RC
+    assert order["tax"]["reverse_charge"] is False
+    moved = ok(edit(client, order["id"], {"op": "set_shipping_address", "address": PARIS}))
+    assert moved["tax"]["reverse_charge"] is True
+    assert invoiced_balance(client, order["id"]) == D(moved["totals"]["total"]["amount"])
+
+
+def test_an_extra_authorisation_approved_late_is_captured_when_the_order_captures_at_order(
+        client, clock):
+    shop(client, {"TEE": {"ber": 10}})
+    order = place(client, [("TEE", 1, "10.00")])
+    first = client.post(f"/api/v1/orders/{order['id']}/payments",
+                        json={"provider": "test", "source": SECURE_CARD})
+    assert first.status_code == 202
+    clock.advance(timedelta(seconds=31))
+    ok(client.post(f"/api/v1/payments/{first.json()['id']}/sync"))
+    ok(edit(client, order["id"], {"op": "set_quantity", "line_no": 1, "quantity": 2}))
+    clock.advance(timedelta(seconds=31))
+    for payment in ok(client.get(f"/api/v1/orders/{order['id']}/payments"))["items"]:
+        if payment["status"] == "pending":
+            ok(client.post(f"/api/v1/payments/{payment['id']}/sync"))
+    assert D(summary(client, order["id"])["captured"]) == Decimal("20.00")

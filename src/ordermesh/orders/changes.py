@@ -97,6 +97,10 @@ def cancel_order(
             extra={"current_status": order.status.value},
         )
     plan = plan_cancellation(order.lines, requests)
+    if not plan:
+        raise IllegalTransition(f"Nothing on order {order.number} is left to cancel: every "
+                                "unit has shipped or been refunded",
+                                extra={"current_status": order.status.value})
     give_back(uow, order, plan)
     lines = [replace(line, cancelled_quantity=line.cancelled_quantity + plan.get(line.line_no, 0))
              for line in order.lines]
@@ -115,12 +119,12 @@ def cancel_order(
     store_amounts(uow, order.seq, amounts, refunded_amount=refunded.amount,
                   version=order.version + 1, updated_at=uow.clock.now())
     cancellation_id = new_id("cnl")
-    book_towards(uow, order.id, "cancellation", cancellation_id, uow.clock.now().date(),
-                 order.currency, breakdown_json(amounts))
+    tax_given_back = book_towards(uow, order.id, "cancellation", cancellation_id,
+                                  uow.clock.now().date(), order.currency,
+                                  breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         record_transition(uow, order, OrderStatus.CANCELLED, reason)
-    settlement = settle(uow, order.id, refunded, "cancellation", reason,
-                        order.totals.tax - amounts.totals.tax)
+    settlement = settle(uow, order.id, refunded, "cancellation", reason, tax_given_back)
     updated = load_order(uow, order.id)
     correct_invoices(uow, order, updated, cancellation_id, reason)
     cancelled = [{"op": "cancel", "line_no": n, "quantity": q} for n, q in sorted(plan.items())]

@@ -249,10 +249,10 @@ def edit_order(
                       tax_country=setup.destination.country if setup.destination else None,
                       tax_region=setup.destination.region if setup.destination else None)
     store_amounts(uow, order.seq, amounts, **header)
-    book_towards(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
-                 uow.clock.now().date(), order.currency, breakdown_json(amounts))
-    settlement = settle(uow, order.id, refunded, "edit", reason,
-                        max(order.totals.tax - amounts.totals.tax, order.totals.tax.times(0)))
+    tax_given_back = book_towards(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
+                                  uow.clock.now().date(), order.currency,
+                                  breakdown_json(amounts))
+    settlement = settle(uow, order.id, refunded, "edit", reason, tax_given_back)
     updated = load_order(uow, order.id)
     if updated.status == OrderStatus.PARTIALLY_SHIPPED and all(
             ln.cancellable_quantity == 0 for ln in updated.lines):

@@ -27,9 +27,14 @@ from ordermesh.kit.money import Money, allocate, minor_unit, prorate
 from ordermesh.orders.model import Order, OrderLine
 
 
-def split_components(components: Iterable[dict], amount: Money, tax: Money) -> list[dict]:
+def split_components(components: Iterable[dict], amount: Money, tax: Money, *,
+                     stacked: bool = True) -> list[dict]:
     """A part (``amount``, tax included, of which ``tax``) of something taxed by
-    ``components``: each component's tax and taxable amount in proportion."""
+    ``components``: each component's tax and taxable amount in proportion.
+
+    ``stacked``: the components tax one and the same amount (a line's GST and PST), so
+    each keeps the whole net; otherwise (an order's rates, each on other lines) the net
+    is shared over them."""
     components = list(components)
     if not components:
         return []
@@ -40,8 +45,11 @@ def split_components(components: Iterable[dict], amount: Money, tax: Money) -> l
     # taxable is the same share of its own taxable amount
     net = amount - tax
     base = max(Decimal(c["taxable"]) for c in components)
-    nets = [Money.of(net.amount * Decimal(c["taxable"]) / base, cur) if base else net
-            for c in components]
+    if stacked:
+        nets = [Money.of(net.amount * Decimal(c["taxable"]) / base, cur) if base else net
+                for c in components]
+    else:
+        nets = allocate(net, [Money.of(c["taxable"], cur) for c in components])
     return [{**c, "taxable": str(n.amount), "tax": str(t.amount)}
             for c, n, t in zip(components, nets, taxes, strict=True)]
 
@@ -151,7 +159,12 @@ def _refund_pieces(order: Order, parts: list) -> list[Piece]:
             pieces.append((_goods(by_no[no], part.label["quantity"], part.amount, part.tax),
                            part.components))
             continue
-        what = "Shipping" if "shipping" in part.label else "Goodwill refund"
+        if "shipping" in part.label:  # one charge, taxed by every component at once
+            rate = sum((Decimal(c["rate_percent"]) for c in part.components), Decimal(0))
+            pieces.append((_line("Shipping", None, 1, part.amount, part.tax, rate),
+                           part.components))
+            continue
+        what = "Goodwill refund"
         taxed = [c for c in part.components if Decimal(c["tax"])]
         for c in taxed:  # one line per rate: an invoice line has a single rate
             gross = Money.of(Decimal(c["taxable"]) + Decimal(c["tax"]), cur)
@@ -197,10 +210,24 @@ def _largest_part(piece: Piece, room: Credited) -> Piece | None:
     return None
 
 
+def _squeezed(piece: Piece, room: Credited) -> Piece:
+    """As much of ``piece`` as ``room`` takes, its tax moved by the cent or so that makes
+    it fit: net and tax must each stay within what the invoice has left."""
+    line, components = piece
+    gross = min(line.gross, room.gross)
+    tax = min(max(line.tax, gross - room.net), room.tax)
+    return (_line(line.description, line.sku, 1, gross, tax, line.tax_rate_percent),
+            split_components(components, gross, tax))
+
+
 def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
-            note: str | None) -> None:
+            note: str | None, *, at_most_what_is_left: bool = False) -> None:
     """Credit notes for ``pieces``, newest invoice first: a piece goes whole to an invoice
-    with room for it, or is split over several (one credit note per invoice touched)."""
+    with room for it, or is split over several (one credit note per invoice touched).
+
+    ``at_most_what_is_left``: credit what the invoices still hold and let the rest go,
+    for a correction after a goodwill refund, whose credit note has already taken part
+    of what the lines were invoiced at."""
     invoices = [i for i in invoices_for_order(uow, order.id) if i.kind == InvoiceKind.INVOICE]
     if not invoices or not pieces:
         return
@@ -228,7 +255,14 @@ def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
                 rest = None
                 break
             rest = _part_of(rest, rest[0].gross - part[0].gross)
-        if rest is not None:
+        for invoice in reversed(invoices):  # cents that proportional rounding left over
+            if rest is None or room[invoice.id].gross.amount <= 0:
+                continue
+            part = _squeezed(rest, room[invoice.id])
+            take(invoice.id, part)
+            rest = None if part[0].gross == rest[0].gross else \
+                _part_of(rest, rest[0].gross - part[0].gross)
+        if rest is not None and not at_most_what_is_left:
             raise Conflict(f"The invoices of order {order.number} have less left to credit "
                            f"than '{piece[0].description}' ({piece[0].gross})")
     today = uow.clock.now().date()
@@ -299,7 +333,8 @@ def correct_invoices(uow: UnitOfWork, before: Order, after: Order, reference: st
     if was != now:
         credits += [was] if was else []
         bills += [now] if now else []
-    _credit(uow, after, credits, f"{reference}:credit", reason)
+    # the credit notes undo what was invoiced: as the order was (reverse charge or not)
+    _credit(uow, before, credits, f"{reference}:credit", reason, at_most_what_is_left=True)
     if bills:
         issue(uow, _draft(after, InvoiceKind.INVOICE, [p[0] for p in bills],
                           [c for p in bills for c in p[1]], reference,

@@ -189,8 +189,9 @@ def _keyed(
 def book_towards(
     uow: UnitOfWork, order_id: str, document: str, document_id: str, tax_point: date,
     currency: str, breakdown: Iterable[dict],
-) -> None:
-    """Bring the ledger to what the order's tax now is, less what refunds gave back.
+) -> Money:
+    """Bring the ledger to what the order's tax now is, less what refunds gave back;
+    returns the tax this change gives back (nothing when it adds tax).
 
     Booked against what the ledger holds, not against the order's previous breakdown:
     a goodwill or shipping refund has already taken its tax back, and must not be taken
@@ -202,8 +203,11 @@ def book_towards(
         target[key] = (old_taxable + taxable, old_tax + tax)
     wanted = [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(max(x, 0)),
                "tax": str(max(t, 0))} for (j, n, r), (x, t) in target.items()]
-    book_tax_change(uow, order_id, document, document_id, tax_point, currency,
-                    booked_for_order(uow, order_id), wanted)
+    current = booked_for_order(uow, order_id)
+    book_tax_change(uow, order_id, document, document_id, tax_point, currency, current, wanted)
+    given_back = sum((Decimal(c["tax"]) for c in current), Decimal(0)) - sum(
+        (Decimal(c["tax"]) for c in wanted), Decimal(0))
+    return Money.of(max(given_back, Decimal(0)), currency)
 
 
 def book_tax_change(

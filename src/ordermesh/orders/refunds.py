@@ -22,12 +22,12 @@ from sqlalchemy import select, update
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import InvalidInput
+from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money, prorate
-from ordermesh.orders.changes import give_back
+from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import issue_credit_note, split_components
-from ordermesh.orders.model import Order, units_per_line
+from ordermesh.orders.model import Order, OrderStatus, units_per_line
 from ordermesh.orders.pricing import book_tax_change
 from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.settlement import record_refund
@@ -79,10 +79,12 @@ def _line_parts(order: Order, lines: tuple[RefundLine, ...]) -> list[Part]:
     return parts
 
 
-def _share(amount: Money, of: Money, tax: Money, components, label: dict) -> Part:
+def _share(amount: Money, of: Money, tax: Money, components, label: dict, *,
+           stacked: bool) -> Part:
     part_tax = Money.of(tax.amount * amount.amount / of.amount, amount.currency) \
         if of.amount else Money.zero(amount.currency)
-    return Part(label, amount, part_tax, split_components(components, amount, part_tax))
+    return Part(label, amount, part_tax,
+                split_components(components, amount, part_tax, stacked=stacked))
 
 
 def _amount(value: Decimal, currency: str, field: str) -> Money:
@@ -106,7 +108,7 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
             raise InvalidInput.for_field(
                 "shipping", f"only {left} of shipping is left to refund", "exceeds_refundable")
         parts.append(_share(amount, gross, order.tax.shipping_tax,
-                            order.tax.shipping_components, {"shipping": True}))
+                            order.tax.shipping_components, {"shipping": True}, stacked=True))
     if req.amount is not None:
         # in proportion to what is still paid for: the order less earlier refunds
         amount = _amount(req.amount, cur, "amount")
@@ -114,7 +116,7 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
                 if Decimal(c["taxable"]) > 0 or Decimal(c["tax"]) > 0]
         left_tax = sum((Money.of(c["tax"], cur) for c in left), Money.zero(cur))
         parts.append(_share(amount, order.totals.total - order.totals.refunded, left_tax,
-                            left, {"goodwill": True}))
+                            left, {"goodwill": True}, stacked=False))
     if not parts:
         raise InvalidInput.for_field("lines", "say what to refund: lines, shipping or amount",
                                      "nothing_to_refund")
@@ -139,10 +141,17 @@ def refund_order(
             "amount", f"{amount} is more than the {left} left to refund on this order",
             "exceeds_refundable")
     by_no = {ln.line_no: ln for ln in order.lines}
+    unshipped = {p.label["line_no"]: by_no[p.label["line_no"]]
+                 .unshipped_share_of_refund(p.label["quantity"])
+                 for p in parts if "line_no" in p.label}
+    if order.capture_policy == "shipment" and any(unshipped.values()):
+        # nothing was captured for them: cancelling releases their authorisation
+        raise Conflict(f"Order {order.number} captures per shipment and units of lines "
+                       f"{sorted(n for n, q in unshipped.items() if q)} have not shipped: "
+                       "cancel them instead of refunding them",
+                       extra={"lines": sorted(n for n, q in unshipped.items() if q)})
     # units refunded before they shipped will not ship: their stock goes back
-    give_back(uow, order, {p.label["line_no"]: by_no[p.label["line_no"]]
-                           .unshipped_share_of_refund(p.label["quantity"])
-                           for p in parts if "line_no" in p.label})
+    give_back(uow, order, unshipped)
     for part in parts:
         if (line_no := part.label.get("line_no")) is not None:
             uow.execute(update(order_lines).where(
@@ -165,6 +174,10 @@ def refund_order(
     book_tax_change(uow, order.id, "refund", refund_id, uow.clock.now().date(), cur,
                     [c for p in parts for c in p.components], [])
     issue_credit_note(uow, order, refund_id, parts, req.reason)
+    if order.status == OrderStatus.PARTIALLY_SHIPPED and any(unshipped.values()):
+        after = load_order(uow, order.id)
+        if all(ln.cancellable_quantity == 0 for ln in after.lines):
+            record_transition(uow, after, OrderStatus.SHIPPED, "the rest was refunded")
     idempotency.complete(uow, idem, "refund", refund_id, 201)
     uow.commit()
     return get_refund(uow, refund_id)

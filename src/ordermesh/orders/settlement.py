@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
-from ordermesh.channels.model import CapturePolicy
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
@@ -22,7 +21,6 @@ from ordermesh.orders.queries import order_ref
 from ordermesh.orders.tables import order_refunds
 from ordermesh.payments.service import (
     authorise_more,
-    capture_for_order,
     payment_summary,
     refund_for_order,
     void_for_order,
@@ -66,9 +64,7 @@ def settle(
         # declined or pending: the order shows a balance still to pay
         payment = authorise_more(uow, ref, still_to_capture - summary.open_authorised,
                                  f"{key}:authorise")
-        authorised = payment.authorised
-        if authorised > zero and ref.capture_policy == CapturePolicy.ORDER:
-            captured = capture_for_order(uow, ref.id, authorised, f"{key}:capture")
+        authorised, captured = payment.authorised, payment.captured
     return Settlement(refunded, voided, authorised, captured)
 
 

@@ -147,7 +147,8 @@ def void_for_order(uow: UnitOfWork, order_id: str, key: str,
 
 def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) -> Payment:
     """Authorise ``amount`` more for the order (an edit raised its total), with the
-    provider, method and payment source of its latest payment that was not refused.
+    provider, method and payment source of its latest payment that was not refused, and
+    captured (now, or when a pending approval comes) when the order captures at order.
 
     Returns the new payment; check its status: ``declined``/``failed`` took no money and
     ``pending`` not yet. The order's total must already include the increase. Does not
@@ -161,5 +162,6 @@ def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) ->
         raise Conflict(f"Order {order.number} has no payment whose method could be charged "
                        "again", extra={"order_id": order.id})
     request = AuthoriseRequest(provider=latest.provider, amount=amount, method=latest.method,
-                               source=latest.provider_reference, key=key)
+                               source=latest.provider_reference, key=key,
+                               capture=order.capture_policy == "order")
     return authorise_in(uow, order.id, request).payment

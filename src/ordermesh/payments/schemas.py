@@ -41,9 +41,10 @@ class PaymentCreate(BaseModel):
         "card again). `manual`: ignored. Never echoed back")
     capture: bool | None = Field(
         None, strict=True,
-        description="Capture the whole amount at once when approved. Default: the "
-                    "channel's capture policy (`order`: yes; `shipment`: no, each shipment "
-                    "captures what it carries)")
+        description="Capture the whole amount at once when approved (also when approval "
+                    "comes later, after 3-D Secure). Default: the order's capture policy, "
+                    "the channel's when the order was placed (`order`: yes; `shipment`: "
+                    "no, each shipment captures what it carries)")
 
 
 class CaptureIn(BaseModel):

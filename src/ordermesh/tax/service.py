@@ -210,7 +210,8 @@ def booked_for_order(uow: UnitOfWork, order_id: str,
     if document is not None:
         query = query.where(t.document == document)
     rows = uow.execute(query)
-    return [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(x),
+    return [{"jurisdiction": j, "name": n, "rate_percent": format(Decimal(r).normalize(), "f"),
+             "taxable": str(x),
              "tax": str(y)} for j, n, r, x, y in rows]
 
 
