@@ -93,7 +93,7 @@ def _check(container, order: dict, payments: dict, refunds: list) -> None:
         assert _amount(ln["refunded"]) <= _amount(ln["gross"])
         assert ln["refunded_quantity"] <= ln["open_quantity"]
     # the tax ledger holds the order's tax less the tax refunded after the sale, and never
-    # less than nothing for any rate (a goodwill refund a cancellation absorbed is gone)
+    # less than nothing for any rate
     after_sale = [r for r in refunds if r["kind"] == "refund"]
     refunded_tax = sum(Decimal(r["tax"]) for r in after_sale)
     t = tax_entries.c
@@ -103,10 +103,9 @@ def _check(container, order: dict, payments: dict, refunds: list) -> None:
                                 .group_by(t.jurisdiction, t.name, t.rate_percent)).all()
     assert all(taxable >= 0 and tax >= 0 for taxable, tax in per_rate), per_rate
     booked = sum((tax for _, tax in per_rate), Decimal(0))
-    if sum(Decimal(r["amount"]) for r in after_sale) == _amount(order["totals"]["refunded"]):
-        assert booked == _amount(order["totals"]["tax"]) - refunded_tax
-    else:
-        assert booked <= _amount(order["totals"]["tax"])
+    # (an order that shrank after goodwill was given can have had more tax given back than
+    # it now carries: the ledger then stops at zero)
+    assert booked == max(_amount(order["totals"]["tax"]) - refunded_tax, Decimal(0))
 
 
 def _invoice_per_order(client) -> None:
@@ -125,7 +124,7 @@ def _check_documents(client, order: dict) -> None:
 
 
 @pytest.mark.parametrize("invoiced", [False, True], ids=["uninvoiced", "invoiced"])
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(STEPS, min_size=1, max_size=8))
 def test_no_sequence_of_money_changes_loses_a_cent(client, container, invoiced, steps):

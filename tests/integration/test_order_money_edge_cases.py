@@ -704,3 +704,35 @@ def test_an_extra_authorisation_approved_late_is_captured_when_the_order_capture
         if payment["status"] == "pending":
             ok(client.post(f"/api/v1/payments/{payment['id']}/sync"))
     assert D(summary(client, order["id"])["captured"]) == Decimal("20.00")
+
+
+def test_cancelling_the_only_line_of_a_rate_after_goodwill_moves_its_share_to_the_others(
+        client, container):
+    shop(client, {"TEE": {"ber": 10}})
+    make_product(client, "BOOK", tax_class="reduced")
+    add_stock(client, "BOOK", "ber", 10)
+    order = place(client, [("TEE", 1, "20.00"), ("BOOK", 1, "10.00")])
+    pay(client, order)
+    goodwill = ok(refund(client, order["id"], amount="3.00"), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel",
+                   json={"lines": [{"line_no": 2, "quantity": 1}]}))
+    booked = ledger(container, order["id"])
+    assert all(taxable >= 0 and tax >= 0 for taxable, tax in booked.values())
+    after = order_of(client, order["id"])
+    assert sum(tax for _, tax in booked.values()) == D(after["totals"]["tax"]["amount"]) - D(
+        goodwill["tax"])
+
+
+def test_a_correction_after_goodwill_does_not_invoice_again_what_goodwill_credited(client):
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    configure(client, legal_entity="acme-de")
+    order = place(client, [("TEE", 2, "10.00")])
+    pay(client, order)
+    ok(refund(client, order["id"], amount="3.00"), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel",
+                   json={"lines": [{"line_no": 1, "quantity": 1}]}))
+    after = order_of(client, order["id"])
+    owed = D(after["totals"]["total"]["amount"]) - D(after["totals"]["refunded"]["amount"])
+    assert owed == Decimal("7.00")
+    assert invoiced_balance(client, order["id"]) == owed

@@ -221,16 +221,17 @@ def _squeezed(piece: Piece, room: Credited) -> Piece:
 
 
 def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
-            note: str | None, *, at_most_what_is_left: bool = False) -> None:
+            note: str | None, *, at_most_what_is_left: bool = False) -> Money:
     """Credit notes for ``pieces``, newest invoice first: a piece goes whole to an invoice
     with room for it, or is split over several (one credit note per invoice touched).
 
     ``at_most_what_is_left``: credit what the invoices still hold and let the rest go,
     for a correction after a goodwill refund, whose credit note has already taken part
-    of what the lines were invoiced at."""
+    of what the lines were invoiced at. Returns what could not be credited."""
     invoices = [i for i in invoices_for_order(uow, order.id) if i.kind == InvoiceKind.INVOICE]
+    short = Money.zero(order.currency)
     if not invoices or not pieces:
-        return
+        return short
     room = {i.id: creditable(uow, i.id) for i in invoices}
     taken: dict[str, list[Piece]] = {}
 
@@ -265,6 +266,8 @@ def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
         if rest is not None and not at_most_what_is_left:
             raise Conflict(f"The invoices of order {order.number} have less left to credit "
                            f"than '{piece[0].description}' ({piece[0].gross})")
+        if rest is not None:
+            short = short + rest[0].gross
     today = uow.clock.now().date()
     for n, invoice in enumerate(i for i in invoices if i.id in taken):
         chosen = taken[invoice.id]
@@ -272,6 +275,7 @@ def _credit(uow: UnitOfWork, order: Order, pieces: list[Piece], reference: str,
                           [c for p in chosen for c in p[1]],
                           reference if n == 0 else f"{reference}:{n}", today,
                           corrects=invoice.id, note=note), commit=False)
+    return short
 
 
 def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list,
@@ -334,7 +338,16 @@ def correct_invoices(uow: UnitOfWork, before: Order, after: Order, reference: st
         credits += [was] if was else []
         bills += [now] if now else []
     # the credit notes undo what was invoiced: as the order was (reverse charge or not)
-    _credit(uow, before, credits, f"{reference}:credit", reason, at_most_what_is_left=True)
+    short = _credit(uow, before, credits, f"{reference}:credit", reason,
+                    at_most_what_is_left=True)
+    # what a goodwill refund already credited is not invoiced again either
+    kept: list[Piece] = []
+    for piece in bills:
+        cut = min(short, piece[0].gross)
+        short = short - cut
+        if cut < piece[0].gross:
+            kept.append(piece if not cut.amount else _part_of(piece, piece[0].gross - cut))
+    bills = kept
     if bills:
         issue(uow, _draft(after, InvoiceKind.INVOICE, [p[0] for p in bills],
                           [c for p in bills for c in p[1]], reference,

@@ -195,19 +195,55 @@ def book_towards(
 
     Booked against what the ledger holds, not against the order's previous breakdown:
     a goodwill or shipping refund has already taken its tax back, and must not be taken
-    back twice when the order is then cancelled. Where refunds exceed what is left (a
-    goodwill refund absorbed by a cancellation), nothing below zero is kept."""
+    back twice when the order is then cancelled. No rate goes below zero (see
+    ``_no_rate_below_zero``)."""
     target = _keyed(breakdown)
     for key, (taxable, tax) in _keyed(booked_for_order(uow, order_id, "refund")).items():
         old_taxable, old_tax = target.get(key, (Decimal(0), Decimal(0)))
         target[key] = (old_taxable + taxable, old_tax + tax)
-    wanted = [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(max(x, 0)),
-               "tax": str(max(t, 0))} for (j, n, r), (x, t) in target.items()]
+    wanted = _as_breakdown(_no_rate_below_zero(target))
     current = booked_for_order(uow, order_id)
     book_tax_change(uow, order_id, document, document_id, tax_point, currency, current, wanted)
     given_back = sum((Decimal(c["tax"]) for c in current), Decimal(0)) - sum(
         (Decimal(c["tax"]) for c in wanted), Decimal(0))
     return Money.of(max(given_back, Decimal(0)), currency)
+
+
+def book_refund(
+    uow: UnitOfWork, order_id: str, refund_id: str, day: date, currency: str,
+    components: Iterable[dict],
+) -> None:
+    """Take a refund's tax components off the ledger, no rate below zero."""
+    current = booked_for_order(uow, order_id)
+    target = _keyed(current)
+    for key, (taxable, tax) in _keyed(components).items():
+        old_taxable, old_tax = target.get(key, (Decimal(0), Decimal(0)))
+        target[key] = (old_taxable - taxable, old_tax - tax)
+    book_tax_change(uow, order_id, "refund", refund_id, day, currency, current,
+                    _as_breakdown(_no_rate_below_zero(target)))
+
+
+def _as_breakdown(keyed: dict) -> list[dict]:
+    return [{"jurisdiction": j, "name": n, "rate_percent": str(r), "taxable": str(x),
+             "tax": str(t)} for (j, n, r), (x, t) in keyed.items()]
+
+
+def _no_rate_below_zero(target: dict) -> dict:
+    """A goodwill refund takes its tax from every rate of the order; when a line of one
+    rate is later refunded or cancelled in full, that rate would end below zero. The
+    shortfall is taken from the other rates instead (largest first), so the total stays
+    what the customer was charged less what was given back; only when nothing is left
+    anywhere does it stop at zero."""
+    out = {k: [x, t] for k, (x, t) in target.items()}
+    for field in (0, 1):
+        deficit = -sum((v[field] for v in out.values() if v[field] < 0), Decimal(0))
+        for v in out.values():
+            v[field] = max(v[field], Decimal(0))
+        for key in sorted(out, key=lambda k: -out[k][field]):
+            take = min(deficit, out[key][field])
+            out[key][field] -= take
+            deficit -= take
+    return {k: (x, t) for k, (x, t) in out.items()}
 
 
 def book_tax_change(

@@ -28,7 +28,7 @@ from ordermesh.kit.money import Money, prorate
 from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import issue_credit_note, split_components
 from ordermesh.orders.model import Order, OrderStatus, units_per_line
-from ordermesh.orders.pricing import book_tax_change
+from ordermesh.orders.pricing import book_refund
 from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.settlement import record_refund
 from ordermesh.orders.tables import order_lines, order_refunds, orders
@@ -171,8 +171,8 @@ def refund_order(
              for p in parts]
     refund_id = record_refund(uow, order.seq, order.id, "refund", amount, tax, req.reason, lines,
                               refund_id=refund_id)
-    book_tax_change(uow, order.id, "refund", refund_id, uow.clock.now().date(), cur,
-                    [c for p in parts for c in p.components], [])
+    book_refund(uow, order.id, refund_id, uow.clock.now().date(), cur,
+                [c for p in parts for c in p.components])
     issue_credit_note(uow, order, refund_id, parts, req.reason)
     if order.status == OrderStatus.PARTIALLY_SHIPPED and any(unshipped.values()):
         after = load_order(uow, order.id)
