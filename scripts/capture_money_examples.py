@@ -457,8 +457,8 @@ def report(r: Checked, clock: FixedClock) -> None:
     r.call("November", "GET", "/api/v1/tax/report?from=2026-11-01&to=2026-11-30")
 
 
-def refusals(r: Checked, order: dict, b2b_order: dict) -> str:
-    """Returns the id of the order it places to be refused (its events are not shown)."""
+def refusals(r: Checked, order: dict, b2b_order: dict) -> set[str]:
+    """Returns the ids of the orders it places to be refused (their events are not shown)."""
     print("\n## Refusals\n")
     oid = order["id"]
     r.call("Refund more than is left", "POST", f"/api/v1/orders/{oid}/refunds", expect=422,
@@ -481,9 +481,10 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> str:
             {"provider": "test", "source": "5555555555554444", "capture": True})
     print("\n(Not shown: a second order `PO-2026-119` on the wholesale channel, twelve mugs, "
           "paid and captured at once with `capture: true`, nothing shipped yet.)")
-    r.call("Refund an order invoiced per shipment before anything shipped", "POST",
-           f"/api/v1/orders/{unshipped['id']}/refunds", expect=409,
-           body={"lines": [{"line_no": 1, "quantity": 2}], "reason": "two too many"})
+    refused = r.call("Refund units of an order that captures per shipment before they ship",
+                     "POST", f"/api/v1/orders/{unshipped['id']}/refunds", expect=409,
+                     body={"lines": [{"line_no": 1, "quantity": 2}], "reason": "two too many"})
+    assert refused["code"] == "conflict" and refused["lines"] == [1], refused
     r.quiet("POST", f"/api/v1/orders/{unshipped['id']}/cancel",
             {"lines": [{"line_no": 1, "quantity": 2}], "reason": "two too many"})
     r.call("A discount bigger than its line", "POST", "/api/v1/orders", expect=422,
@@ -507,7 +508,21 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> str:
     r.call("A SKU without a price", "POST", "/api/v1/orders", expect=422,
            body={"channel": "b2b-eu", "shipping_address": LYON,
                  "lines": [{"sku": "BOOK-OMS", "quantity": 1}]})
-    return unshipped["id"]
+    returned = r.quiet("POST", "/api/v1/orders", {
+        "channel": "web-eu", "shipping_address": BERLIN,
+        "lines": [{"sku": "MUG-WHT", "quantity": 1}]})
+    r.quiet("POST", f"/api/v1/orders/{returned['id']}/payments",
+            {"provider": "test", "source": "4242424242424242"})
+    r.quiet("POST", f"/api/v1/orders/{returned['id']}/refunds",
+            {"lines": [{"line_no": 1, "quantity": 1}], "reason": "not wanted after all"})
+    print("\n(Not shown: a web shop order of one mug, paid, and the mug refunded before it "
+          "shipped.)")
+    nothing = r.call("Cancel an order with nothing left to cancel", "POST",
+                     f"/api/v1/orders/{returned['id']}/cancel", expect=409,
+                     body={"reason": "customer asked"})
+    assert nothing["code"] == "illegal-transition", nothing
+    assert nothing["current_status"] == "confirmed", nothing
+    return {unshipped["id"], returned["id"]}
 
 
 def more_events(r: Checked) -> None:
@@ -530,8 +545,8 @@ def more_events(r: Checked) -> None:
             {"kind": "invoice", "prefix": "ACME-2027-INV-"})
 
 
-def events(r: Checked, ignored: str) -> None:
-    """One event of each type, none of the order ``ignored``."""
+def events(r: Checked, ignored: set[str]) -> None:
+    """One event of each type, none of the orders ``ignored``."""
     print("\n## Events\n")
     seen: dict[str, dict] = {}
     position = 0
@@ -539,7 +554,7 @@ def events(r: Checked, ignored: str) -> None:
         page = r.quiet("GET", f"/api/v1/events?after={position}&limit=1000")
         for event in page["items"]:
             kind, payload = event["type"], event["payload"]
-            if ignored in (event["aggregate_id"], payload.get("order_id")):
+            if {event["aggregate_id"], payload.get("order_id")} & ignored:
                 continue
             if kind == "tax.booked":  # the first cancellation's booking
                 if kind not in seen and payload["documents"][0].startswith("cancellation:"):
