@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.money import Money
+from ordermesh.tax.ledger import TaxEntry, book, entries_from
 from ordermesh.tax.model import Place, PricingMode, TaxableLine, TaxClass, compute_tax
 from ordermesh.tax.seed import seed_rates
-from ordermesh.tax.service import TaxEntry, book, entries_from, rates_for
+from ordermesh.tax.service import rates_for
 from ordermesh.tax.tables import tax_entries
 from tests.helpers import ok
 

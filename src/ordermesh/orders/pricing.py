@@ -23,14 +23,9 @@ from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_am
 from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
 from ordermesh.pricing.service import list_prices
+from ordermesh.tax.ledger import TaxEntry, book, booked_for_order
 from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
-from ordermesh.tax.service import (
-    TaxEntry,
-    book,
-    booked_for_order,
-    normalise_vat_id,
-    rates_for,
-)
+from ordermesh.tax.service import normalise_vat_id, rates_for
 
 
 @dataclass(frozen=True)

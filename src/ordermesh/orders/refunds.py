@@ -33,7 +33,7 @@ from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.settlement import record_refund
 from ordermesh.orders.tables import order_lines, order_refunds, orders
 from ordermesh.payments.service import refund_for_order
-from ordermesh.tax.service import booked_for_order
+from ordermesh.tax.ledger import booked_for_order
 
 
 @dataclass(frozen=True)

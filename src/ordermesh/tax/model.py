@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from ordermesh.kit.errors import InvalidInput
@@ -247,3 +247,17 @@ def reverse_charge_applies(seller: Place, buyer: Place, buyer_vat_id: str | None
     compact = buyer_vat_id.replace(" ", "").upper()
     prefix = vat_prefix(buyer.country)
     return compact.startswith(prefix) and len(compact) > len(prefix)
+
+
+def check_rate(rate: Decimal, field: str) -> Decimal:
+    """A rate in percent, 0 to under 100, at most 4 decimal places; else bad input."""
+    try:
+        value = Decimal(rate)
+        fits = value == value.quantize(Decimal("0.0001"))
+    except (InvalidOperation, TypeError, ValueError):
+        value, fits = Decimal(-1), False
+    if not fits or not Decimal(0) <= value < Decimal(100):
+        raise InvalidInput.for_field(
+            field, f"'{rate}' is not a rate in percent from 0 to under 100 with at most 4 "
+            "decimal places")
+    return value

@@ -1,4 +1,5 @@
-"""Tax use cases: the rates for a destination, VAT ids, the tax ledger, rate changes.
+"""Tax use cases: the rates for a destination, VAT ids, rate changes (the ledger is in
+``tax.ledger``).
 
 Locks: ``add_rate`` takes one transaction-scoped advisory lock per rate component on
 PostgreSQL (SQLite serialises writers), so two admins adding periods for the same
@@ -10,20 +11,18 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pycountry
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import insert, or_, select, text, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
-from ordermesh.kit.money import Money, check_currency
 from ordermesh.kit.outbox import record_event
 from ordermesh.tax import vat_ids
 from ordermesh.tax.model import (
@@ -32,17 +31,16 @@ from ordermesh.tax.model import (
     RateComponent,
     Rates,
     TaxClass,
-    TaxResult,
+    check_rate,
     percent,
 )
-from ordermesh.tax.tables import tax_entries, tax_rates
+from ordermesh.tax.tables import tax_rates
 
 # India taxes by state even though its rates are national: the region decides between
 # CGST + SGST (within a state) and IGST (across states).
 REGION_REQUIRED = frozenset({"IN"})
 # Union territories without a legislature levy UTGST instead of SGST.
 _IN_UTGST = frozenset({"AN", "CH", "DH", "LD", "LA"})
-DOCUMENTS = ("order", "edit", "refund", "cancellation")
 _CLASS_ORDER = {c: i for i, c in enumerate(TaxClass)}
 _RATE_LOCK = 0x6F6D5F746178  # "om_tax", xor-ed with a hash of the component
 
@@ -135,114 +133,6 @@ def normalise_vat_id(vat_id: str, country: str | None = None,
             field, f"'{vat_id}' is not a valid VAT id: it must start with its country's "
             "code", "invalid_vat_id")
     return vat_ids.normalise_vat_id(target or country, vat_id, field)
-
-
-# ---- the tax ledger -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TaxEntry:
-    order_id: str
-    document: str  # "order" | "edit" | "refund" | "cancellation"
-    document_id: str | None
-    tax_point: date
-    currency: str
-    jurisdiction: str
-    name: str
-    rate_percent: Decimal
-    taxable: Money  # negative for refunds and cancellations
-    tax: Money
-
-
-def entries_from(
-    result: TaxResult, *, order_id: str, document: str, tax_point: date,
-    document_id: str | None = None, negative: bool = False,
-) -> list[TaxEntry]:
-    """Ledger entries for a result's breakdown (negated for a refund or cancellation)."""
-    def signed(m: Money) -> Money:
-        return -m if negative else m
-
-    return [TaxEntry(order_id, document, document_id, tax_point, result.net.currency,
-                     c.jurisdiction, c.name, c.rate_percent, signed(c.taxable), signed(c.tax))
-            for c in result.breakdown]
-
-
-def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
-    """Append entries to the tax ledger and record one ``tax.booked`` event per order.
-
-    Part of the caller's transaction: does not commit.
-    """
-    rows, per_order = [], {}
-    now = uow.clock.now()
-    for i, e in enumerate(entries):
-        _check_entry(e, f"entries.{i}")
-        country, _, region = e.jurisdiction.partition("-")
-        rows.append({
-            "id": new_id("txe"), "order_id": e.order_id, "document": e.document,
-            "document_id": e.document_id, "tax_point": e.tax_point, "currency": e.currency,
-            "jurisdiction": e.jurisdiction, "country": country, "region": region,
-            "name": e.name, "rate_percent": e.rate_percent, "taxable_amount": e.taxable.amount,
-            "tax_amount": e.tax.amount, "created_at": now,
-        })
-        per_order.setdefault(e.order_id, []).append(e)
-    if not rows:
-        return
-    uow.execute(insert(tax_entries), rows)
-    for order_id, booked in per_order.items():
-        record_event(uow, "tax.booked", "order", order_id, {
-            "documents": sorted({f"{e.document}:{e.document_id or ''}" for e in booked}),
-            "entries": [{"jurisdiction": e.jurisdiction, "name": e.name,
-                         "rate_percent": str(e.rate_percent), "currency": e.currency,
-                         "taxable": str(e.taxable.amount), "tax": str(e.tax.amount),
-                         "tax_point": e.tax_point.isoformat()} for e in booked],
-        })
-
-
-def booked_for_order(uow: UnitOfWork, order_id: str,
-                     document: str | None = None) -> list[dict]:
-    """What the ledger holds for one order (of one kind of document, or all: the order's
-    tax less what was refunded) per jurisdiction, name and rate, as
-    ``{jurisdiction, name, rate_percent, taxable, tax}``."""
-    t = tax_entries.c
-    query = (select(t.jurisdiction, t.name, t.rate_percent, func.sum(t.taxable_amount),
-                    func.sum(t.tax_amount))
-             .where(t.order_id == order_id).group_by(t.jurisdiction, t.name, t.rate_percent)
-             .order_by(t.jurisdiction, t.name, t.rate_percent))
-    if document is not None:
-        query = query.where(t.document == document)
-    rows = uow.execute(query)
-    return [{"jurisdiction": j, "name": n, "rate_percent": format(Decimal(r).normalize(), "f"),
-             "taxable": str(x),
-             "tax": str(y)} for j, n, r, x, y in rows]
-
-
-def _check_entry(e: TaxEntry, field: str) -> None:
-    if e.document not in DOCUMENTS:
-        raise InvalidInput.for_field(f"{field}.document",
-                                     f"document must be one of {', '.join(DOCUMENTS)}")
-    check_currency(e.currency)
-    for name, m in (("taxable", e.taxable), ("tax", e.tax)):
-        if m.currency != e.currency:
-            raise InvalidInput.for_field(f"{field}.{name}", f"{name} must be in {e.currency}",
-                                         "currency_mismatch")
-        Money.exact(m.amount, m.currency, f"{field}.{name}")
-    if (e.taxable.amount < 0 < e.tax.amount) or (e.tax.amount < 0 < e.taxable.amount):
-        raise InvalidInput.for_field(f"{field}.tax", "taxable and tax must have the same sign")
-    _check_rate(e.rate_percent, f"{field}.rate_percent")
-    if not e.jurisdiction or len(e.jurisdiction) > 6:
-        raise InvalidInput.for_field(f"{field}.jurisdiction", "an ISO 3166 code is needed")
-
-
-def _check_rate(rate: Decimal, field: str) -> Decimal:
-    try:
-        value = Decimal(rate)
-        fits = value == value.quantize(Decimal("0.0001"))
-    except (InvalidOperation, TypeError, ValueError):
-        value, fits = Decimal(-1), False
-    if not fits or not Decimal(0) <= value < Decimal(100):
-        raise InvalidInput.for_field(
-            field, f"'{rate}' is not a rate in percent from 0 to under 100 with at most 4 "
-            "decimal places")
-    return value
 
 
 # ---- rate periods -----------------------------------------------------------------------
@@ -388,7 +278,7 @@ def _checked(cmd: NewRate) -> NewRate:
         raise InvalidInput.for_field(
             "tax_class", f"'{tax_class}' is always 0%: only standard, reduced and "
             "super_reduced have rates", "unrated_class")
-    rate = _check_rate(cmd.rate_percent, "rate_percent")
+    rate = check_rate(cmd.rate_percent, "rate_percent")
     place = Place(cmd.country, region)
     jurisdiction = cmd.jurisdiction or place.code
     if jurisdiction.partition("-")[0] != cmd.country:
