@@ -83,9 +83,7 @@ def _breakdown(components: Iterable[dict], currency: str) -> tuple[TaxBreakdownL
 
 def _shipping_line(order: Order) -> tuple[InvoiceLine, list]:
     t = order.tax
-    shipping = order.totals.shipping
-    gross = shipping if t.pricing_mode == "inclusive" else shipping + t.shipping_tax
-    tax = t.shipping_tax
+    gross, tax = order.shipping_gross, t.shipping_tax
     rate = sum((Decimal(c["rate_percent"]) for c in t.shipping_components), Decimal(0))
     return _line("Shipping", None, 1, gross, tax, rate), split_components(
         t.shipping_components, gross, tax)

@@ -208,6 +208,14 @@ class Order:
         return self.order_discount_amount or Money.zero(self.currency)
 
     @property
+    def shipping_gross(self) -> Money:
+        """The shipping charge as the customer pays it, tax included."""
+        shipping = self.totals.shipping
+        if self.tax is None or self.tax.pricing_mode == "inclusive":
+            return shipping
+        return shipping + self.tax.shipping_tax
+
+    @property
     def number(self) -> str:
         return order_number(self.seq)
 

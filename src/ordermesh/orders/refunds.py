@@ -99,11 +99,8 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
     parts = _line_parts(order, req.lines)
     if req.shipping is not None:
         amount = _amount(req.shipping, cur, "shipping")
-        refunded = uow.execute(select(orders.c.shipping_refunded_amount)
-                               .where(orders.c.seq == order.seq)).scalar_one()
-        gross = order.totals.shipping if order.tax.pricing_mode == "inclusive" \
-            else order.totals.shipping + order.tax.shipping_tax
-        left = gross - Money.of(refunded, cur)
+        gross = order.shipping_gross
+        left = gross - order.totals.shipping_refunded
         if amount > left:
             raise InvalidInput.for_field(
                 "shipping", f"only {left} of shipping is left to refund", "exceeds_refundable")
@@ -184,9 +181,8 @@ def refund_order(
 
 
 def _refund_json(row, currency: str) -> dict:
-    q = Money.zero(currency).amount
-    return {"id": row.id, "kind": row.kind, "amount": str(row.amount.quantize(q)),
-            "tax": str(row.tax_amount.quantize(q)), "currency": row.currency,
+    return {"id": row.id, "kind": row.kind, "amount": str(Money.of(row.amount, currency).amount),
+            "tax": str(Money.of(row.tax_amount, currency).amount), "currency": row.currency,
             "lines": row.lines, "reason": row.reason, "actor": row.actor,
             "created_at": as_utc(row.created_at)}
 

@@ -14,7 +14,7 @@ from ordermesh.http.schemas import (
     MoneyOut,
     MoneyString,
 )
-from ordermesh.kit.money import Money, prorate
+from ordermesh.kit.money import Money
 from ordermesh.orders.model import Order, OrderLine, OrderStatus
 from ordermesh.orders.service import MAX_LINES
 
@@ -243,9 +243,7 @@ def _tax(o: Order) -> TaxOut | None:
 
 
 def _line(o: Order, ln: OrderLine) -> OrderLineOut:
-    zero = Money.zero(o.currency)
-    m = ln.money
-    own_discount = prorate(ln.line_discount, ln.open_quantity, ln.quantity)
+    m = ln.money  # always set on orders placed or read: amounts are stored per line
     return OrderLineOut(
         line_no=ln.line_no, sku=ln.sku, product_id=ln.product_id, name=ln.name,
         quantity=ln.quantity, cancelled_quantity=ln.cancelled_quantity,
@@ -254,13 +252,11 @@ def _line(o: Order, ln: OrderLine) -> OrderLineOut:
         list_price=MoneyOut.of(ln.list_price) if ln.list_price else None,
         price_difference=MoneyOut.of(ln.unit_price - ln.list_price) if ln.list_price else None,
         line_total=MoneyOut.of(ln.line_total),
-        discount=MoneyOut.of(m.discount if m else own_discount),
-        discount_reason=ln.discount_reason, tax_class=ln.tax_class,
-        tax_rate_percent=format(m.rate_percent.normalize(), "f") if m else "0",
-        net=MoneyOut.of(m.net if m else zero), tax=MoneyOut.of(m.tax if m else zero),
-        gross=MoneyOut.of(m.gross if m else zero),
-        tax_components=[TaxComponentOut(**c) for c in (m.components if m else ())],
-        refunded=MoneyOut.of(ln.refunded or zero),
+        discount=MoneyOut.of(m.discount), discount_reason=ln.discount_reason,
+        tax_class=ln.tax_class, tax_rate_percent=format(m.rate_percent.normalize(), "f"),
+        net=MoneyOut.of(m.net), tax=MoneyOut.of(m.tax), gross=MoneyOut.of(m.gross),
+        tax_components=[TaxComponentOut(**c) for c in m.components],
+        refunded=MoneyOut.of(ln.refunded or Money.zero(o.currency)),
         allocations=[AllocationOut(location=a.location_code, location_id=a.location_id,
                                    quantity=a.quantity)
                      for a in o.allocations if a.line_no == ln.line_no],

@@ -255,7 +255,7 @@ def place_order(
                        order_discount_share=amounts.lines[line.line_no].discount
                        - line.line_discount) for line in lines],
         totals=Totals(t.subtotal, t.shipping, t.total, discount=t.discount, tax=t.tax,
-                      refunded=Money.zero(currency)),
+                      refunded=Money.zero(currency), shipping_refunded=Money.zero(currency)),
         created_at=now, updated_at=now, history=history,
         allocations=[LineAllocation(a.line_no, a.location_id, codes[a.location_id], a.quantity)
                      for a in allocations],

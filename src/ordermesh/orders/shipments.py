@@ -68,9 +68,7 @@ def record_shipment(
     first = not any(ln.shipped_quantity for ln in order.lines)
     value = sum((v for _, v in values.values()), Money.zero(order.currency))
     if first:  # the shipping charge as the customer pays it, tax included
-        value = value + order.totals.shipping
-        if order.tax.pricing_mode == "exclusive":
-            value = value + order.tax.shipping_tax
+        value = value + order.shipping_gross
     give_back(uow, order, {no: quantity for no, (quantity, _) in values.items()}, shipped=True)
     for no, (quantity, _) in values.items():
         uow.execute(update(order_lines).where(
@@ -106,9 +104,9 @@ def record_shipment(
 
 
 def _shipment_json(row, currency: str) -> dict:
-    q = Money.zero(currency).amount
-    return {"id": row.id, "lines": row.lines, "value": str(row.value_amount.quantize(q)),
-            "captured": str(row.captured_amount.quantize(q)), "currency": currency,
+    return {"id": row.id, "lines": row.lines,
+            "value": str(Money.of(row.value_amount, currency).amount),
+            "captured": str(Money.of(row.captured_amount, currency).amount), "currency": currency,
             "carrier": row.carrier, "tracking_number": row.tracking_number, "actor": row.actor,
             "shipped_at": as_utc(row.shipped_at)}
 

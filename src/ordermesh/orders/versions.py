@@ -8,6 +8,7 @@ from sqlalchemy import insert, select
 
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.money import Money
 from ordermesh.orders.model import Order
 from ordermesh.orders.queries import order_ref
 from ordermesh.orders.tables import order_versions
@@ -48,8 +49,8 @@ def list_versions(uow: UnitOfWork, order_id: str) -> list[dict]:
     return [
         {"version": r.version, "changes": r.changes, "lines": r.lines,
          "shipping_address": r.shipping_address, "currency": ref.currency,
-         "total": str(r.total_amount.quantize(ref.total.amount)),
-         "tax": str(r.tax_amount.quantize(ref.total.amount)), "settlement": r.settlement,
+         "total": str(Money.of(r.total_amount, ref.currency).amount),
+         "tax": str(Money.of(r.tax_amount, ref.currency).amount), "settlement": r.settlement,
          "actor": r.actor, "reason": r.reason, "created_at": as_utc(r.created_at)}
         for r in rows
     ]
