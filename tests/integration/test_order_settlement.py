@@ -252,3 +252,24 @@ def test_units_refunded_before_they_ship_are_not_shipped_and_the_rest_completes_
     # what shipped left the building; the refunded unit was never reserved again
     assert stock_of(client, "TEE")["totals"] == {"on_hand": 8, "reserved": 0, "available": 8}
     assert_no_drift(uow)
+
+
+def test_a_retried_refund_edit_or_shipment_with_the_same_key_happens_once(client):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
+    order = paid_order(client, [("TEE", 3, "10.00"), ("MUG", 1, "5.00")])
+    url = f"/api/v1/orders/{order['id']}"
+    calls = [("shipments", {"lines": [{"line_no": 1, "quantity": 1}]}, 201),
+             ("refunds", {"lines": [{"line_no": 1, "quantity": 1}], "reason": "returned"}, 201),
+             ("edits", {"edits": [{"op": "set_quantity", "line_no": 2, "quantity": 3}]}, 200)]
+    for path, body, status in calls:
+        key = {"Idempotency-Key": f"retry-{path}"}
+        first = ok(client.post(f"{url}/{path}", json=body, headers=key), status)
+        again = client.post(f"{url}/{path}", json=body, headers=key)
+        assert again.status_code == status and again.json() == first, path
+    after = order_of(client, order["id"])
+    tee, mug = after["lines"]
+    assert (tee["shipped_quantity"], tee["refunded_quantity"]) == (1, 1)
+    assert (mug["quantity"], after["version"]) == (3, 2)
+    assert len(ok(client.get(f"{url}/refunds"))["items"]) == 1
+    assert money(summary(client, order["id"])["refunded"]) == Decimal("10.00")
+    assert money(summary(client, order["id"])["captured"]) == Decimal("45.00")
