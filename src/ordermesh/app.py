@@ -11,6 +11,7 @@ from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
+from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
@@ -24,8 +25,11 @@ from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
 from ordermesh.orders.money_api import router as order_money_router
+from ordermesh.packing.api import router as packing_router
 from ordermesh.payments.api import router as payments_router
 from ordermesh.pricing.api import router as pricing_router
+from ordermesh.shipping.api import router as shipping_router
+from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.tax.api import router as tax_router
 
 DESCRIPTION = """
@@ -59,6 +63,13 @@ def create_app(container: Container) -> FastAPI:
              "payments; the payment ledger of each order"},
             {"name": "invoices", "description": "Legal entities, invoice series, invoices "
              "and credit notes (PDF)"},
+            {"name": "sourcing", "description": "Which location ships which units, and "
+             "why; backorders and re-sourcing"},
+            {"name": "fulfilment", "description": "Fulfilment orders, pick lists, "
+             "click-and-collect and 3PL hand-off"},
+            {"name": "packing", "description": "Packaging, packages, SSCC, labels and "
+             "packing slips"},
+            {"name": "shipping", "description": "Carriers, tracking and promise dates"},
             {"name": "events", "description": "The outbox: every state change, in order"},
         ],
     )
@@ -69,7 +80,8 @@ def create_app(container: Container) -> FastAPI:
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router,
                reservations_router, pricing_router, tax_router, payments_router,
-               invoices_router, events_router, apikeys_router)
+               invoices_router, events_router, apikeys_router, sourcing_router,
+               fulfilment_router, packing_router, shipping_router)
     for router in routers:
         app.include_router(router)
     # For the Allow header of a 405: every method each path takes.

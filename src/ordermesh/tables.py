@@ -4,18 +4,37 @@ from ordermesh.apikeys import tables as apikeys_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.customers import tables as customers_tables
+from ordermesh.fulfilment import tables as fulfilment_tables
 from ordermesh.inventory import tables as inventory_tables
 from ordermesh.invoices import tables as invoices_tables
 from ordermesh.kit import idempotency, outbox
 from ordermesh.kit.db import metadata
 from ordermesh.locations import tables as locations_tables
 from ordermesh.orders import tables as orders_tables
+from ordermesh.packing import tables as packing_tables
 from ordermesh.payments import tables as payments_tables
 from ordermesh.pricing import tables as pricing_tables
+from ordermesh.shipping import tables as shipping_tables
+from ordermesh.sourcing import tables as sourcing_tables
 from ordermesh.tax import tables as tax_tables
 
 __all__ = [
-    "apikeys_tables", "catalog_tables", "channels_tables", "customers_tables", "idempotency",
-    "inventory_tables", "invoices_tables", "locations_tables", "metadata", "orders_tables",
-    "outbox", "payments_tables", "pricing_tables", "tax_tables",
+    "apikeys_tables",
+    "catalog_tables",
+    "channels_tables",
+    "customers_tables",
+    "fulfilment_tables",
+    "idempotency",
+    "inventory_tables",
+    "invoices_tables",
+    "locations_tables",
+    "metadata",
+    "orders_tables",
+    "outbox",
+    "packing_tables",
+    "payments_tables",
+    "pricing_tables",
+    "shipping_tables",
+    "sourcing_tables",
+    "tax_tables",
 ]

@@ -1,0 +1,3 @@
+"""Tables of the fulfilment feature."""
+
+from ordermesh.kit.db import metadata  # noqa: F401

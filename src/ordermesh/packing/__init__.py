@@ -1,0 +1,1 @@
+"""Packing: packaging catalogue and stock, packages, SSCC numbering, labels and slips."""

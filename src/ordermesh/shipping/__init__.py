@@ -1,0 +1,1 @@
+"""Carriers, tracking and promise dates."""

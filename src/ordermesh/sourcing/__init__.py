@@ -1,0 +1,1 @@
+"""Sourcing: which location ships (or hands over) which units of an order, and why."""
