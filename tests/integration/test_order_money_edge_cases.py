@@ -478,20 +478,21 @@ def test_two_edits_swapping_stock_between_products_do_not_deadlock(client, uow, 
     import threading
 
     from ordermesh.orders import edits
+    from ordermesh.sourcing import service as sourcing  # added units are reserved there
 
     shop(client, {"TEE": {"ber": 100}, "MUG": {"ber": 100}})
     first = place(client, [("TEE", 2, "10.00"), ("MUG", 2, "5.00")])
     second = place(client, [("TEE", 2, "10.00"), ("MUG", 2, "5.00")])
     # with the fix the second edit waits for the first one's locks and never gets here
     both_released = threading.Barrier(2, timeout=2)
-    real_reserve = edits.reserve
+    real_reserve = sourcing.reserve
 
     def reserve_after_both_released(*args, **kwargs):
         with contextlib.suppress(threading.BrokenBarrierError):
             both_released.wait()
         return real_reserve(*args, **kwargs)
 
-    monkeypatch.setattr(edits, "reserve", reserve_after_both_released)
+    monkeypatch.setattr(sourcing, "reserve", reserve_after_both_released)
     errors: list[BaseException] = []
 
     def run(order_id: str, smaller: int, larger: int) -> None:

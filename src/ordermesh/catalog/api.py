@@ -10,6 +10,7 @@ from ordermesh.catalog import service
 from ordermesh.catalog.model import Dimensions, Handling, Product, TaxClass
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.schemas import SKU_PATTERN, MoneyIn, MoneyOut
+from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
@@ -32,6 +33,21 @@ class ProductCreate(BaseModel):
     weight_grams: int | None = Field(None, gt=0, le=10_000_000)
     dimensions: DimensionsIn | None = None
     handling: list[Handling] = Field(default_factory=list, max_length=len(Handling))
+    backorderable: bool = Field(
+        False, description="A shortfall may become a backorder, shipped when supply arrives "
+                           "(on channels that allow backorders)")
+
+
+class ProductPatch(BaseModel):
+    """Only the fields sent change; `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=300)
+    category: str | None = Field(None, min_length=1, max_length=100)
+    weight_grams: int | None = Field(None, gt=0, le=10_000_000)
+    dimensions: DimensionsIn | None = None
+    handling: list[Handling] | None = Field(None, max_length=len(Handling))
+    backorderable: bool | None = None
 
 
 class ProductRead(BaseModel):
@@ -44,6 +60,7 @@ class ProductRead(BaseModel):
     weight_grams: int | None
     dimensions: DimensionsIn | None
     handling: list[Handling]
+    backorderable: bool
     created_at: datetime | None
 
     @classmethod
@@ -52,7 +69,8 @@ class ProductRead(BaseModel):
             id=p.id, sku=p.sku, name=p.name, price=MoneyOut.of(p.price) if p.price else None,
             tax_class=p.tax_class, category=p.category, weight_grams=p.weight_grams,
             dimensions=DimensionsIn(**vars(p.dimensions)) if p.dimensions else None,
-            handling=sorted(p.handling), created_at=p.created_at,
+            handling=sorted(p.handling), backorderable=p.backorderable,
+            created_at=p.created_at,
         )
 
 
@@ -68,7 +86,7 @@ def create_product(body: ProductCreate, ctx: WriteContext) -> ProductRead:
         price=body.price.to_money("price.amount") if body.price else None,
         tax_class=body.tax_class, category=body.category, weight_grams=body.weight_grams,
         dimensions=Dimensions(**body.dimensions.model_dump()) if body.dimensions else None,
-        handling=frozenset(body.handling),
+        handling=frozenset(body.handling), backorderable=body.backorderable,
     )
     idem = ctx.idempotency(body)
     return ProductRead.of(ctx.run(lambda uow: service.create_product(uow, product, idem)))
@@ -90,3 +108,18 @@ def list_products(
 def get_product(product_id: str, ctx: ReadContext) -> ProductRead:
     with ctx.read_uow() as uow:
         return ProductRead.of(service.get_product(uow, product_id))
+
+
+@router.patch("/{product_id}", summary="Change a product",
+              responses={422: {"description": "Invalid input; nothing was changed"}})
+def update_product(product_id: str, body: ProductPatch, ctx: WriteContext) -> ProductRead:
+    """Only the fields sent change. `name` and `backorderable` cannot be `null`."""
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    for name in ("name", "backorderable", "handling"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput.for_field(name, f"{name} cannot be null")
+    if changes.get("dimensions") is not None:
+        changes["dimensions"] = Dimensions(**body.dimensions.model_dump())
+    if changes.get("handling") is not None:
+        changes["handling"] = frozenset(changes["handling"])
+    return ProductRead.of(ctx.run(lambda uow: service.update_product(uow, product_id, changes)))

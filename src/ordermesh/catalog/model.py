@@ -38,3 +38,4 @@ class Product:
     dimensions: Dimensions | None = None
     handling: frozenset[Handling] = field(default_factory=frozenset)
     created_at: datetime | None = None
+    backorderable: bool = False  # may be sold short and shipped when supply arrives

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from ordermesh.catalog.model import Dimensions, Handling, Product, TaxClass
 from ordermesh.catalog.tables import products
@@ -43,7 +43,7 @@ def _to_product(row) -> Product:
         id=row.id, sku=row.sku, name=row.name, price=price, tax_class=TaxClass(row.tax_class),
         category=row.category, weight_grams=row.weight_grams, dimensions=dims,
         handling=frozenset(Handling(h) for h in row.handling),
-        created_at=as_utc(row.created_at),
+        created_at=as_utc(row.created_at), backorderable=bool(row.backorderable),
     )
 
 
@@ -65,7 +65,7 @@ def create_product(
         width_mm=dims.width_mm if dims else None,
         height_mm=dims.height_mm if dims else None,
         handling=sorted(h.value for h in product.handling),
-        created_at=uow.clock.now(),
+        created_at=uow.clock.now(), backorderable=product.backorderable,
     ))
     if inserted is None:
         raise Conflict(f"A product with SKU '{product.sku}' already exists")
@@ -74,6 +74,42 @@ def create_product(
     created = get_product(uow, product_id)
     uow.commit()
     return created
+
+
+# What ``update_product`` may change: the product's fields, keyed by their names.
+UPDATABLE = frozenset({"name", "category", "weight_grams", "dimensions", "handling",
+                       "backorderable"})
+
+
+def update_product(uow: UnitOfWork, product_id: str, changes: dict) -> Product:
+    """Change some fields of a product (``UPDATABLE`` keys, values as on ``Product``);
+    orders already placed keep what they were placed with. Commits."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))}", errors=[
+            FieldError(name, "cannot be changed", "not_updatable") for name in sorted(unknown)])
+    current = get_product(uow, product_id)
+    values: dict = {}
+    for name, value in changes.items():
+        if name == "dimensions":
+            values.update(length_mm=value.length_mm if value else None,
+                          width_mm=value.width_mm if value else None,
+                          height_mm=value.height_mm if value else None)
+        elif name == "handling":
+            values["handling"] = sorted(h.value for h in value)
+        else:
+            values[name] = value
+    if not values:
+        return current
+    uow.execute(update(products).where(products.c.id == product_id).values(**values))
+    record_event(uow, "product.updated", "product", product_id, {
+        "sku": current.sku, "changed": sorted(changes),
+        **{k: v for k, v in values.items() if k not in ("length_mm", "width_mm", "height_mm")},
+        **({"dimensions": vars(changes["dimensions"]) if changes["dimensions"] else None}
+           if "dimensions" in changes else {})})
+    updated = get_product(uow, product_id)
+    uow.commit()
+    return updated
 
 
 def get_product(uow: UnitOfWork, product_id: str) -> Product:

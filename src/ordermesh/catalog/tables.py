@@ -1,4 +1,4 @@
-from sqlalchemy import Column, Integer, String, Table
+from sqlalchemy import Boolean, Column, Integer, String, Table, false
 
 from ordermesh.kit.db import metadata
 from ordermesh.kit.types import JsonColumn, MoneyAmount, UtcDateTime
@@ -19,4 +19,6 @@ products = Table(
     Column("height_mm", Integer),
     Column("handling", JsonColumn, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # A shortfall may become a backorder (when the channel allows backorders too)
+    Column("backorderable", Boolean, nullable=False, server_default=false()),
 )

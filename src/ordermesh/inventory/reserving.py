@@ -7,6 +7,8 @@ inside the caller's transaction and never commit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, select, update
 
@@ -46,7 +48,8 @@ _CHANNEL_GIVE_BACK = (
 # The product's category and low-stock threshold come along, saving a statement.
 _LOCK_PRODUCTS = (
     select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
-           stock.c.safety_stock, products.c.category, stock_policies.c.low_stock_threshold)
+           stock.c.safety_stock, products.c.category, products.c.weight_grams,
+           stock_policies.c.low_stock_threshold)
     .join(products, products.c.id == stock.c.product_id)
     .outerjoin(stock_policies, stock_policies.c.product_id == stock.c.product_id)
     .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
@@ -81,6 +84,24 @@ def _share_out(requests: list[ReservationRequest], taken: list[tuple[str, int]]
     return allocations
 
 
+@dataclass(frozen=True)
+class ProductStock:
+    """What a planner may use of one product: free units per location for the channel
+    (after safety stock, location eligibility, quotas and fences) and the most the channel
+    may take in all."""
+
+    sku: str
+    by_location: dict[str, int]
+    available: int
+    weight_g: int | None
+
+
+# Decides where the requested units come from, given each product's ``ProductStock``
+# (read under the stock row locks). Returns allocations within those limits, fewer units
+# than requested when it accepts a shortfall; raises ``InsufficientStock`` otherwise.
+Planner = Callable[[dict[str, ProductStock]], list[Allocation]]
+
+
 def _add_channel_reserved(uow: UnitOfWork, channel_id: str, units: dict[str, int]) -> None:
     insert_or_add_many(uow, channel_reserved, ("channel_id", "product_id"), ("reserved",), [
         {"channel_id": channel_id, "product_id": p, "reserved": units[p]} for p in sorted(units)])
@@ -88,10 +109,15 @@ def _add_channel_reserved(uow: UnitOfWork, channel_id: str, units: dict[str, int
 
 def reserve(
     uow: UnitOfWork, requests: list[ReservationRequest], reference: tuple[str, str],
-    channel_id: str,
+    channel_id: str, planner: Planner | None = None,
 ) -> list[Allocation]:
     """Reserve every request for ``channel_id``, or none (raises ``InsufficientStock``
     naming each SKU the channel cannot have).
+
+    ``planner`` (sourcing) decides where the units come from, from what the channel may
+    use of each product; it may accept a shortfall (backorders). Without one, each
+    product's units come from ``plan_reservation``. Either way the locks, the
+    conditional ``UPDATE``s and the bookkeeping below are the same.
 
     How: one ``SELECT ... FOR UPDATE`` locks every stock row of the requested products in
     (product, location) order. Everything that limits the channel (safety stock, the
@@ -117,6 +143,7 @@ def reserve(
     shortages: list[Shortage] = []
     taken_units: dict[str, int] = {}
     before, after = {}, {}
+    views: dict[str, ProductStock] = {}
     for product_id in sorted(by_product):
         lines = by_product[product_id]
         quantity = sum(r.quantity for r in lines)
@@ -126,6 +153,14 @@ def reserve(
         policy = policies.products[product_id]
         can = channel_availability(snapshot, channel_id, policy.rules, policy.channel_reserved,
                                    policies.eligible, policies.reach)
+        level = sum(r.on_hand - r.reserved for r in snapshot)
+        threshold = rows[product_id][0].low_stock_threshold if rows[product_id] else None
+        if planner is not None:
+            weight = rows[product_id][0].weight_grams if rows[product_id] else None
+            views[product_id] = ProductStock(lines[0].sku, dict(can.by_location),
+                                             can.available, weight)
+            before[product_id] = (lines[0].sku, threshold, level)
+            continue
         if shortages or can.available < quantity:  # once short, only look for more shortages
             if can.available < quantity:
                 shortages.append(Shortage(lines[0].sku, quantity, can.available))
@@ -134,12 +169,21 @@ def reserve(
         takes.extend({"p": product_id, "l": loc, "q": units, "now": now} for loc, units in plan)
         allocations.extend(_share_out(lines, plan))
         taken_units[product_id] = quantity
-        level = sum(r.on_hand - r.reserved for r in snapshot)
-        threshold = rows[product_id][0].low_stock_threshold if rows[product_id] else None
         before[product_id] = (lines[0].sku, threshold, level)
         after[product_id] = level - quantity
     if shortages:
         raise InsufficientStock(sorted(shortages, key=lambda s: s.sku))
+    if planner is not None:
+        allocations = [a for a in planner(views) if a.quantity > 0]
+        per_row: dict[tuple[str, str], int] = defaultdict(int)
+        for a in allocations:
+            per_row[(a.product_id, a.location_id)] += a.quantity
+            taken_units[a.product_id] = taken_units.get(a.product_id, 0) + a.quantity
+        takes = [{"p": p, "l": loc, "q": q, "now": now} for (p, loc), q in sorted(per_row.items())]
+        before = {p: v for p, v in before.items() if p in taken_units}
+        after = {p: before[p][2] - taken_units[p] for p in before}
+        if not takes:
+            return []
     if uow.execute(_TAKE, takes).rowcount != len(takes):
         raise RuntimeError("a locked stock row changed under its lock")
     _add_channel_reserved(uow, channel_id, taken_units)

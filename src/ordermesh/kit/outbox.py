@@ -85,6 +85,21 @@ def record_event(
     return event_id
 
 
+def record_events(uow: UnitOfWork, events: list[tuple[str, str, str, dict[str, Any]]]
+                  ) -> list[str]:
+    """Several events (type, aggregate type, aggregate id, payload) in one statement, in
+    this order; returns their ids."""
+    if not events:
+        return []
+    now, rows = uow.clock.now(), []
+    for type_, aggregate_type, aggregate_id, payload in events:
+        rows.append({"id": new_id("evt"), "type": type_, "aggregate_type": aggregate_type,
+                     "aggregate_id": aggregate_id, "payload": payload, "actor": uow.actor,
+                     "occurred_at": now, "position": None})
+    uow.execute(_INSERT, rows)
+    return [r["id"] for r in rows]
+
+
 def assign_positions(uow: UnitOfWork) -> int:
     """Give committed events without a position the next positions, in insert order.
 

@@ -5,12 +5,78 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
 from ordermesh.http.schemas import CODE_PATTERN, AddressIn
+from ordermesh.kit.errors import InvalidInput
 from ordermesh.locations import service
-from ordermesh.locations.model import Address, Capability, Location, LocationKind
+from ordermesh.locations.model import (
+    Address,
+    Capability,
+    FulfilmentSettings,
+    Location,
+    LocationKind,
+)
 
 router = APIRouter(prefix="/api/v1/locations", tags=["locations"])
+
+
+REGION_PATTERN = r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"
+CARRIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
+
+
+class FulfilmentIn(BaseModel):
+    """How the location takes part in sourcing and fulfilment (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+    priority: int = Field(100, ge=0, le=10_000,
+                          description="Lower is preferred by the sourcing rule 'priority'")
+    daily_capacity: int | None = Field(
+        None, ge=0, le=1_000_000,
+        description="Fulfilment orders the location can take per UTC day; null = unlimited")
+    regions: list[str] | None = Field(
+        None, max_length=500,
+        description="Destinations served: 'CC' or 'CC-RR' (ISO 3166); null = everywhere")
+    pickup_hold_days: int = Field(3, ge=0, le=365,
+                                  description="Days a pick-up waits before going back to stock")
+    carrier: str | None = Field(None, pattern=CARRIER_PATTERN,
+                                description="Default carrier account code; null = simulated")
+    carrier_service: str | None = Field(None, max_length=40)
+    processing_days: int = Field(0, ge=0, le=365,
+                                 description="Days between release and hand-over to the carrier")
+
+    def settings(self) -> FulfilmentSettings:
+        data = self.model_dump()
+        data["regions"] = tuple(data["regions"]) if data["regions"] is not None else None
+        return FulfilmentSettings(**data)
+
+
+class FulfilmentOut(BaseModel):
+    priority: int
+    daily_capacity: int | None
+    regions: list[str] | None
+    pickup_hold_days: int
+    carrier: str | None
+    carrier_service: str | None
+    processing_days: int
+
+
+class FulfilmentPatch(BaseModel):
+    """Only the fields sent change; send null to clear an optional one."""
+
+    model_config = ConfigDict(extra="forbid")
+    priority: int | None = Field(None, ge=0, le=10_000)
+    daily_capacity: int | None = Field(None, ge=0, le=1_000_000)
+    regions: list[str] | None = Field(None, max_length=500)
+    pickup_hold_days: int | None = Field(None, ge=0, le=365)
+    carrier: str | None = Field(None, pattern=CARRIER_PATTERN)
+    carrier_service: str | None = Field(None, max_length=40)
+    processing_days: int | None = Field(None, ge=0, le=365)
+
+
+class LocationPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    capabilities: list[Capability] | None = Field(None, max_length=len(Capability))
+    fulfilment: FulfilmentPatch | None = None
 
 
 class LocationCreate(BaseModel):
@@ -25,6 +91,7 @@ class LocationCreate(BaseModel):
         default_factory=lambda: [Capability.SHIP], max_length=len(Capability),
         description="What the location can do: ship parcels, hand over pick-ups",
     )
+    fulfilment: FulfilmentIn = Field(default_factory=FulfilmentIn)
 
 
 class LocationRead(BaseModel):
@@ -36,6 +103,7 @@ class LocationRead(BaseModel):
     latitude: float | None
     longitude: float | None
     capabilities: list[Capability]
+    fulfilment: FulfilmentOut
     created_at: datetime | None
 
     @classmethod
@@ -45,6 +113,9 @@ class LocationRead(BaseModel):
             address=AddressIn(**vars(loc.address)) if loc.address else None,
             latitude=loc.latitude, longitude=loc.longitude,
             capabilities=sorted(loc.capabilities), created_at=loc.created_at,
+            fulfilment=FulfilmentOut(
+                **{**vars(loc.fulfilment), "regions": list(loc.fulfilment.regions)
+                   if loc.fulfilment.regions is not None else None}),
         )
 
 
@@ -58,7 +129,7 @@ def create_location(body: LocationCreate, ctx: WriteContext) -> LocationRead:
         id="", code=body.code, name=body.name, kind=body.kind,
         address=Address(**body.address.model_dump()) if body.address else None,
         latitude=body.latitude, longitude=body.longitude,
-        capabilities=frozenset(body.capabilities),
+        capabilities=frozenset(body.capabilities), fulfilment=body.fulfilment.settings(),
     )
     idem = ctx.idempotency(body)
     return LocationRead.of(ctx.run(lambda uow: service.create_location(uow, location, idem)))
@@ -74,3 +145,20 @@ def list_locations(ctx: ReadContext) -> LocationList:
 def get_location(location_id: str, ctx: ReadContext) -> LocationRead:
     with ctx.read_uow() as uow:
         return LocationRead.of(service.get_location(uow, location_id))
+
+
+@router.patch("/{location_id}", summary="Change a location's capabilities and fulfilment settings")
+def update_location(location_id: str, body: LocationPatch, ctx: AdminContext) -> LocationRead:
+    """Only what is sent changes. Fulfilment orders already released keep their settings."""
+    changes: dict = {}
+    if body.fulfilment is not None:
+        sent = body.fulfilment.model_dump(exclude_unset=True)
+        for name, value in sent.items():
+            if value is None and name not in ("daily_capacity", "regions", "carrier",
+                                              "carrier_service"):
+                raise InvalidInput.for_field(f"fulfilment.{name}", "may not be null")
+        changes.update(sent)
+    if body.capabilities is not None:
+        changes["capabilities"] = frozenset(body.capabilities)
+    return LocationRead.of(ctx.run(
+        lambda uow: service.update_fulfilment_settings(uow, location_id, dict(changes))))

@@ -41,6 +41,8 @@ def _command(body: OrderCreate) -> service.PlaceOrder:
         discount=body.discount,
         discount_reason=body.discount_reason,
         buyer_vat_id=body.buyer_vat_id,
+        fulfilment=service.FulfilmentRequest(**body.fulfilment.model_dump())
+        if body.fulfilment else None,
     )
 
 

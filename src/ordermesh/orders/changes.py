@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import delete, insert, update
 
+from ordermesh.fulfilment.sync import units_released
 from ordermesh.inventory.model import Allocation
 from ordermesh.inventory.reserving import release, ship
 from ordermesh.kit import idempotency
@@ -36,6 +37,7 @@ from ordermesh.orders.service import order_event_payload
 from ordermesh.orders.settlement import settle
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
+from ordermesh.sourcing.backorders import cancel_backordered
 
 
 def record_transition(
@@ -50,14 +52,17 @@ def record_transition(
     ))
 
 
-def releases_for(order: Order, plan: dict[int, int]) -> list[Allocation]:
-    """Which reserved units to give back: per line, from the last location first."""
+def releases_for(order: Order, plan: dict[int, int], first: str | None = None
+                 ) -> list[Allocation]:
+    """Which reserved units to give back: per line, from location ``first`` (when given),
+    then from the last location first."""
     lines = {line.line_no: line for line in order.lines}
     releases = []
     for line_no, units in plan.items():
         remaining = units
         for alloc in sorted((a for a in order.allocations if a.line_no == line_no),
-                            key=lambda a: a.location_id, reverse=True):
+                            key=lambda a: (a.location_id == first, a.location_id),
+                            reverse=True):
             if remaining == 0:
                 break
             take = min(alloc.quantity, remaining)
@@ -68,10 +73,16 @@ def releases_for(order: Order, plan: dict[int, int]) -> list[Allocation]:
 
 
 def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int], *,
-              shipped: bool = False) -> None:
+              shipped: bool = False, first: str | None = None) -> list[Allocation]:
     """Release ``plan``'s units (per line), or with ``shipped`` send them out of stock,
-    and take them off the order's allocations."""
-    releases = releases_for(order, {n: q for n, q in plan.items() if q})
+    and take them off the order's allocations; returns the reserved units released.
+
+    Units no longer wanted (not ``shipped``) are taken off the line's backorder first:
+    backordered units hold no stock, so nothing goes back for them."""
+    if not shipped:
+        plan = cancel_backordered(uow, order.seq, {
+            ln.line_no: ln.backordered_quantity for ln in order.lines}, plan)
+    releases = releases_for(order, {n: q for n, q in plan.items() if q}, first)
     (ship if shipped else release)(uow, releases, ("order", order.id), order.channel_id)
     for rel in releases:
         uow.execute(update(order_allocations).where(
@@ -81,17 +92,22 @@ def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int], *,
         ).values(quantity=order_allocations.c.quantity - rel.quantity))
     uow.execute(delete(order_allocations).where(order_allocations.c.order_seq == order.seq,
                                                 order_allocations.c.quantity == 0))
+    units_released(uow, order, releases, shipped=shipped)  # fulfilment orders follow
+    return releases
 
 
 def cancel_order(
     uow: UnitOfWork, order_id: str, requests: list[CancelRequest] | None, reason: str | None,
     idem: idempotency.IdempotencyKey | None = None,
 ) -> Order:
-    """Cancel the whole order (``requests`` is None) or some units of some lines."""
+    """Cancel the whole order (``requests`` is None) or some units of some lines.
+    Backordered units of a line are cancelled before its reserved ones."""
     if prior := idempotency.claim(uow, idem):
         return load_order(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
-    if order.status not in CANCELLABLE:
+    # partly shipped: what has not shipped yet (a backorder, say) may still be cancelled
+    rest_only = order.status == OrderStatus.PARTIALLY_SHIPPED
+    if order.status not in CANCELLABLE and not rest_only:
         raise IllegalTransition(
             f"An order that is {order.status} cannot be cancelled",
             extra={"current_status": order.status.value},
@@ -124,6 +140,8 @@ def cancel_order(
                                   breakdown_json(amounts))
     if fully:  # allowed: CANCELLABLE are the statuses that may become cancelled
         record_transition(uow, order, OrderStatus.CANCELLED, reason)
+    elif rest_only and all(line.cancellable_quantity == 0 for line in lines):
+        record_transition(uow, order, OrderStatus.SHIPPED, "the rest was cancelled")
     settlement = settle(uow, order.id, refunded, "cancellation", reason, tax_given_back)
     updated = load_order(uow, order.id)
     correct_invoices(uow, order, updated, cancellation_id, reason)

@@ -15,15 +15,13 @@ from decimal import Decimal
 from sqlalchemy import insert, update
 
 from ordermesh.catalog.service import resolve_skus
-from ordermesh.inventory.model import ReservationRequest
-from ordermesh.inventory.reserving import reserve
+from ordermesh.fulfilment.sync import units_added
 from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
 from ordermesh.kit.money import MAX_AMOUNT, Money, prorate
 from ordermesh.kit.outbox import record_event
-from ordermesh.kit.upsert import insert_or_add_many
 from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import Order, OrderLine, OrderStatus, ShippingAddress
@@ -40,7 +38,7 @@ from ordermesh.orders.pricing import (
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.service import MAX_LINES, order_event_payload
 from ordermesh.orders.settlement import settle
-from ordermesh.orders.tables import order_allocations, order_lines
+from ordermesh.orders.tables import order_lines
 from ordermesh.orders.versions import record_version
 
 EDITABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD,
@@ -165,15 +163,7 @@ def _move_stock(uow: UnitOfWork, order: Order, plan: _Plan) -> None:
     # keeps two edits moving stock in opposite directions from deadlocking.
     lock_products(uow, {plan.lines[n].product_id for n in (*plan.release, *plan.reserve)})
     give_back(uow, order, plan.release)
-    requests = [ReservationRequest(n, plan.lines[n].product_id, plan.lines[n].sku, q)
-                for n, q in sorted(plan.reserve.items()) if q]
-    if requests:
-        allocations = reserve(uow, requests, ("order", order.id), order.channel_id)
-        insert_or_add_many(uow, order_allocations, ("order_seq", "line_no", "location_id"),
-                           ("quantity",), [
-                               {"order_seq": order.seq, "line_no": a.line_no,
-                                "location_id": a.location_id, "quantity": a.quantity}
-                               for a in allocations])
+    # added units are reserved by sourcing once the lines are written (edit_order)
 
 
 def _write_lines(uow: UnitOfWork, order: Order, plan: _Plan, amounts) -> None:
@@ -240,6 +230,7 @@ def edit_order(
             "hold", "amount_out_of_range")
     check_refunds_covered(order, amounts)
     _write_lines(uow, order, plan, amounts)
+    units_added(uow, order.id, plan.reserve)  # sourced, with their fulfilment orders
     refunded = min(order.totals.refunded, amounts.totals.total)  # as on cancellation
     header = {"version": order.version + 1,
               "refunded_amount": refunded.amount,

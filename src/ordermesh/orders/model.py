@@ -69,6 +69,18 @@ class ShippingAddress:
     line2: str | None = None
     region: str | None = None
     postal_code: str | None = None
+    latitude: float | None = None  # optional: sourcing measures distance from them
+    longitude: float | None = None
+
+
+class FulfilmentMethod(enum.StrEnum):
+    SHIP = "ship"
+    PICKUP = "pickup"  # click-and-collect at ``pickup_location_id``
+
+
+class ServiceLevel(enum.StrEnum):
+    STANDARD = "standard"
+    EXPRESS = "express"
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class OrderLine:
     refunded_unshipped: int = 0  # refunded units that had not shipped: never sent now
     refunded: Money | None = None
     refunded_tax: Money | None = None
+    # units still to ship that hold no stock yet: sourced when supply arrives (issue 4)
+    backordered_quantity: int = 0
+    backorder_promised_date: date | None = None  # when incoming supply covers them
 
     @property
     def open_quantity(self) -> int:
@@ -117,6 +132,11 @@ class OrderLine:
     def cancellable_quantity(self) -> int:
         """Open units that have neither shipped nor been refunded: those still to ship."""
         return self.open_quantity - self.shipped_quantity - self.refunded_unshipped
+
+    @property
+    def reserved_quantity(self) -> int:
+        """Units still to ship that hold stock: those that can ship now."""
+        return self.cancellable_quantity - self.backordered_quantity
 
     def unshipped_share_of_refund(self, units: int) -> int:
         """Of ``units`` refunded now, how many had not shipped: shipped units that were not
@@ -202,6 +222,10 @@ class Order:
     order_discount_amount: Money | None = None
     capture_policy: str = "order"  # the channel's when placed: "order" or "shipment"
     invoicing: str = "order"  # when invoices are issued: "order" or "shipment"
+    fulfilment_method: FulfilmentMethod = FulfilmentMethod.SHIP
+    pickup_location_id: str | None = None
+    service_level: ServiceLevel = ServiceLevel.STANDARD
+    pickup_location: str | None = None  # its code
 
     @property
     def order_discount(self) -> Money:

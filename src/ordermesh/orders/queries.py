@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,11 +15,13 @@ from ordermesh.kit.money import Money
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.model import (
+    FulfilmentMethod,
     LineAllocation,
     LineMoney,
     Order,
     OrderLine,
     OrderStatus,
+    ServiceLevel,
     ShippingAddress,
     StatusChange,
     TaxDetails,
@@ -67,10 +69,11 @@ def _line(r, currency: str) -> OrderLine:
                         tuple(r.tax_components or ())),
         shipped_quantity=r.shipped_quantity, refunded_quantity=r.refunded_quantity,
         refunded_unshipped=r.refunded_unshipped,
-        refunded=money(r.refunded_amount), refunded_tax=money(r.refunded_tax_amount))
+        refunded=money(r.refunded_amount), refunded_tax=money(r.refunded_tax_amount),
+        backordered_quantity=r.backordered_quantity)
 
 
-def _order(row, lines=(), history=(), allocations=()) -> Order:
+def _order(row, lines=(), history=(), allocations=(), uow=None) -> Order:
     return Order(
         id=row.id, seq=row.seq, channel_id=row.channel_id, channel_code=row.channel_code,
         external_id=row.external_id, status=OrderStatus(row.status), currency=row.currency,
@@ -82,6 +85,10 @@ def _order(row, lines=(), history=(), allocations=()) -> Order:
         version=row.version,
         order_discount_amount=Money.of(row.order_discount_amount, row.currency),
         capture_policy=row.capture_policy, invoicing=row.invoicing,
+        fulfilment_method=FulfilmentMethod(row.fulfilment_method),
+        pickup_location_id=row.pickup_location_id, service_level=ServiceLevel(row.service_level),
+        pickup_location=(location_codes(uow, {row.pickup_location_id}).get(row.pickup_location_id)
+                         if uow is not None and row.pickup_location_id else None),
     )
 
 
@@ -106,13 +113,19 @@ def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> O
     codes = location_codes(uow, {r.location_id for r in alloc_rows})
     allocations = [LineAllocation(r.line_no, r.location_id, codes[r.location_id], r.quantity)
                    for r in alloc_rows]
+    if any(line.backordered_quantity for line in lines):
+        from ordermesh.sourcing.backorders import promised_dates  # sourcing reads orders
+
+        dates = promised_dates(uow, seq)
+        lines = [replace(line, backorder_promised_date=dates.get(line.line_no))
+                 if line.backordered_quantity else line for line in lines]
     history = [
         StatusChange(OrderStatus(r.from_status) if r.from_status else None,
                      OrderStatus(r.to_status), r.actor, r.reason, as_utc(r.occurred_at))
         for r in uow.execute(select(order_history).where(order_history.c.order_seq == seq)
                              .order_by(order_history.c.seq))
     ]
-    return _order(row, lines, history, allocations)
+    return _order(row, lines, history, allocations, uow)
 
 
 @dataclass(frozen=True)
@@ -186,3 +199,82 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
     return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
                     OrderStatus(row.status), Money.of(row.total_amount, row.currency),
                     Money.of(row.refunded_amount, row.currency), row.capture_policy)
+
+
+@dataclass(frozen=True)
+class FulfilmentLineInfo:
+    line_no: int
+    product_id: str
+    sku: str
+    name: str
+    quantity_open: int  # ordered less cancelled
+    backordered: int  # of those, not sourced yet
+    shipped: int
+
+
+@dataclass(frozen=True)
+class OrderForFulfilment:
+    """What fulfilment, packing and shipping need to know of an order (no money)."""
+
+    id: str
+    seq: int
+    number: str
+    channel_id: str
+    channel_code: str
+    status: OrderStatus
+    currency: str
+    shipping_address: dict | None
+    fulfilment_method: FulfilmentMethod
+    pickup_location_id: str | None
+    service_level: ServiceLevel
+    customer_email: str | None
+    customer_name: str | None
+    customer_phone: str | None
+    lines: tuple[FulfilmentLineInfo, ...]
+
+
+def for_fulfilment(order: Order, stored_address: dict | None) -> OrderForFulfilment:
+    """A new order as fulfilment sees it, without reading it back. The customer's
+    details are left out: they are the customer record's, read when needed."""
+    return OrderForFulfilment(
+        id=order.id, seq=order.seq, number=order_number(order.seq),
+        channel_id=order.channel_id, channel_code=order.channel_code, status=order.status,
+        currency=order.currency, shipping_address=stored_address,
+        fulfilment_method=order.fulfilment_method,
+        pickup_location_id=order.pickup_location_id, service_level=order.service_level,
+        customer_email=None, customer_name=None, customer_phone=None,
+        lines=tuple(FulfilmentLineInfo(ln.line_no, ln.product_id, ln.sku, ln.name,
+                                       ln.quantity - ln.cancelled_quantity,
+                                       ln.backordered_quantity, 0) for ln in order.lines))
+
+
+def order_for_fulfilment(uow: UnitOfWork, order_id: str) -> OrderForFulfilment:
+    """An order by id or number, in two queries (header with customer, lines)."""
+    from ordermesh.customers.tables import customers
+
+    query = select(orders.c.id, orders.c.seq, orders.c.channel_id, orders.c.status,
+                   orders.c.currency, orders.c.shipping_address, orders.c.fulfilment_method,
+                   orders.c.pickup_location_id, orders.c.service_level,
+                   channels.c.code.label("channel_code"), customers.c.email, customers.c.name,
+                   customers.c.phone).select_from(
+        orders.join(channels, channels.c.id == orders.c.channel_id)
+        .outerjoin(customers, customers.c.id == orders.c.customer_id))
+    row = uow.execute(query.where(orders.c.id == order_id)).first()
+    if row is None and (seq := parse_order_number(order_id)) is not None:
+        row = uow.execute(query.where(orders.c.seq == seq)).first()
+    if row is None:
+        raise NotFound(f"Order '{order_id}' does not exist")
+    lines = tuple(
+        FulfilmentLineInfo(r.line_no, r.product_id, r.sku, r.name,
+                           r.quantity - r.cancelled_quantity,
+                           getattr(r, "backordered_quantity", 0) or 0, r.shipped_quantity)
+        for r in uow.execute(select(order_lines).where(order_lines.c.order_seq == row.seq)
+                             .order_by(order_lines.c.line_no)))
+    return OrderForFulfilment(
+        id=row.id, seq=row.seq, number=order_number(row.seq), channel_id=row.channel_id,
+        channel_code=row.channel_code, status=OrderStatus(row.status), currency=row.currency,
+        shipping_address=dict(row.shipping_address) if row.shipping_address else None,
+        fulfilment_method=FulfilmentMethod(row.fulfilment_method),
+        pickup_location_id=row.pickup_location_id,
+        service_level=ServiceLevel(row.service_level), customer_email=row.email,
+        customer_name=row.name, customer_phone=row.phone, lines=lines)

@@ -15,7 +15,13 @@ from ordermesh.http.schemas import (
     MoneyString,
 )
 from ordermesh.kit.money import Money
-from ordermesh.orders.model import Order, OrderLine, OrderStatus
+from ordermesh.orders.model import (
+    FulfilmentMethod,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ServiceLevel,
+)
 from ordermesh.orders.service import MAX_LINES
 
 MAX_QUANTITY = 100_000
@@ -30,6 +36,21 @@ class CustomerIn(BaseModel):
 
 class ShippingAddressIn(AddressIn):
     name: str = Field(min_length=1, max_length=200, description="The recipient")
+    latitude: float | None = Field(None, ge=-90, le=90, description=(
+        "Optional: sourcing measures distance from here (else from the centre of the "
+        "region or country)"))
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class FulfilmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: FulfilmentMethod = Field(FulfilmentMethod.SHIP,
+                                     description="ship, or pickup at `pickup_location`")
+    pickup_location: str | None = Field(
+        None, min_length=1, max_length=40,
+        description="Code of the location (with the pickup capability) the customer "
+                    "collects from; only for method pickup, which sources only there")
+    service_level: ServiceLevel = ServiceLevel.STANDARD
 
 
 class OrderLineIn(BaseModel):
@@ -66,6 +87,8 @@ class OrderCreate(BaseModel):
                     "the seller's makes the sale a reverse-charge supply: no VAT is charged "
                     "and the invoice says so")
     note: str | None = Field(None, max_length=500)
+    fulfilment: FulfilmentIn | None = Field(
+        None, description="How the customer gets the order; default ship, standard")
     reservation_id: str | None = Field(
         None, min_length=1, max_length=40,
         description="A hold of the same channel (`POST /api/v1/reservations`) whose units "
@@ -122,6 +145,12 @@ class OrderLineOut(BaseModel):
     open_quantity: int
     shipped_quantity: int
     refunded_quantity: int
+    backordered_quantity: int = Field(
+        description="Open units not sourced yet (no stock held): they are sourced "
+                    "automatically when supply arrives")
+    backorder_promised_date: date | None = Field(
+        description="Expected date of the incoming supply that covers the backordered "
+                    "units (first come, first served); null when none is known")
     unit_price: MoneyOut = Field(description="What the channel sells a unit at")
     list_price: MoneyOut | None = Field(description="Our price list's price at the order")
     price_difference: MoneyOut | None = Field(description="unit_price - list_price")
@@ -198,6 +227,9 @@ class OrderSummary(BaseModel):
 
 class OrderRead(OrderSummary):
     shipping_address: ShippingAddressIn | None
+    fulfilment_method: FulfilmentMethod
+    pickup_location: str | None = Field(description="Code of the pick-up location")
+    service_level: ServiceLevel
     version: int = Field(description="1 as placed; each edit adds one")
     discount_reason: str | None
     tax: TaxOut | None
@@ -210,6 +242,8 @@ class OrderRead(OrderSummary):
             **cls._common(o),
             shipping_address=ShippingAddressIn(**vars(o.shipping_address))
             if o.shipping_address else None,
+            fulfilment_method=o.fulfilment_method, pickup_location=o.pickup_location,
+            service_level=o.service_level,
             version=o.version, discount_reason=o.discount_reason, tax=_tax(o),
             lines=[_line(o, ln) for ln in o.lines],
             history=[StatusChangeOut(from_status=h.from_status, to_status=h.to_status,
@@ -248,7 +282,9 @@ def _line(o: Order, ln: OrderLine) -> OrderLineOut:
         line_no=ln.line_no, sku=ln.sku, product_id=ln.product_id, name=ln.name,
         quantity=ln.quantity, cancelled_quantity=ln.cancelled_quantity,
         open_quantity=ln.open_quantity, shipped_quantity=ln.shipped_quantity,
-        refunded_quantity=ln.refunded_quantity, unit_price=MoneyOut.of(ln.unit_price),
+        refunded_quantity=ln.refunded_quantity, backordered_quantity=ln.backordered_quantity,
+        backorder_promised_date=ln.backorder_promised_date,
+        unit_price=MoneyOut.of(ln.unit_price),
         list_price=MoneyOut.of(ln.list_price) if ln.list_price else None,
         price_difference=MoneyOut.of(ln.unit_price - ln.list_price) if ln.list_price else None,
         line_total=MoneyOut.of(ln.line_total),

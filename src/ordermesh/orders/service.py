@@ -24,10 +24,12 @@ from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import (
+    FulfilmentMethod,
     LineAllocation,
     Order,
     OrderLine,
     OrderStatus,
+    ServiceLevel,
     ShippingAddress,
     StatusChange,
     Totals,
@@ -43,9 +45,11 @@ from ordermesh.orders.pricing import (
     tax_details,
     tax_setup,
 )
-from ordermesh.orders.queries import load_order
+from ordermesh.orders.queries import for_fulfilment, load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
+from ordermesh.sourcing import service as sourcing
+from ordermesh.sourcing.backorders import with_promises
 
 MAX_LINES = 500
 _INSERT_LINES = insert(order_lines)
@@ -70,6 +74,15 @@ class CustomerDetails:
 
 
 @dataclass(frozen=True)
+class FulfilmentRequest:
+    """How the customer gets the order: shipped, or picked up at a location (its code)."""
+
+    method: FulfilmentMethod = FulfilmentMethod.SHIP
+    pickup_location: str | None = None
+    service_level: ServiceLevel = ServiceLevel.STANDARD
+
+
+@dataclass(frozen=True)
 class PlaceOrder:
     channel: str
     lines: list[PlaceLine]
@@ -83,6 +96,7 @@ class PlaceOrder:
     discount: Decimal | None = None  # off the whole order, shared over its lines
     discount_reason: str | None = None
     buyer_vat_id: str | None = None
+    fulfilment: FulfilmentRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +195,10 @@ def place_order(
     ]
     _check_discounts(lines, order_discount)
     money = channel_money(uow, channel.id)
-    address = asdict(cmd.shipping_address) if cmd.shipping_address else None
+    address = _address(cmd.shipping_address)
+    wanted = cmd.fulfilment or FulfilmentRequest()
+    choice = sourcing.fulfilment_choice(uow, wanted.method, wanted.pickup_location,
+                                        wanted.service_level)
     setup = tax_setup(uow, money, address, cmd.buyer_vat_id, now.date())
     amounts = amounts_for(lines, shipping, order_discount, setup)
     if amounts.totals.total.amount >= MAX_AMOUNT:
@@ -204,7 +221,9 @@ def place_order(
         "tax_point": setup.tax_point, "reverse_charge": setup.reverse_charge,
         "buyer_vat_id": setup.buyer_vat_id, "legal_entity_id": setup.legal_entity_id,
         "capture_policy": money.capture_policy.value, "invoicing": money.tax_point.value,
-        "version": 1,
+        "version": 1, "fulfilment_method": choice.method.value,
+        "pickup_location_id": choice.pickup_location_id,
+        "service_level": choice.service_level.value,
     }
     inserted = insert_ignore_returning(uow, orders, ("channel_id", "external_id"), "seq", header)
     if inserted is None:
@@ -213,11 +232,17 @@ def place_order(
 
     requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
                 for line in lines]
+    planner = None
     if cmd.reservation_id:
         allocations = convert_hold(uow, cmd.reservation_id, channel.id, requests,
                                    ("order", order_id))
     else:
-        allocations = reserve(uow, requests, ("order", order_id), channel.id)
+        planner = sourcing.placement_planner(uow, channel.id, requests, address, choice)
+        allocations = reserve(uow, requests, ("order", order_id), channel.id, planner)
+    unsourced = dict(planner.result.unsourced) if planner and planner.result else {}
+    if unsourced:
+        lines = [replace(line, backordered_quantity=unsourced.get(line.line_no, 0))
+                 for line in lines]
     uow.execute(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
@@ -229,14 +254,16 @@ def place_order(
          "tax_class": line.tax_class, **line_columns(amounts, line.line_no)}
         for line in lines
     ])
-    uow.execute(_INSERT_ALLOCATIONS, [
-        {"order_seq": seq, "line_no": a.line_no, "location_id": a.location_id,
-         "quantity": a.quantity} for a in allocations
-    ])
+    if allocations:  # a pre-order may have none
+        uow.execute(_INSERT_ALLOCATIONS, [
+            {"order_seq": seq, "line_no": a.line_no, "location_id": a.location_id,
+             "quantity": a.quantity} for a in allocations
+        ])
     history = [
         StatusChange(None, OrderStatus.PENDING, uow.actor, cmd.note, now),
         StatusChange(OrderStatus.PENDING, OrderStatus.CONFIRMED, uow.actor,
-                     "all lines reserved", now),
+                     "all lines reserved" if not unsourced else
+                     f"reserved; {sum(unsourced.values())} units backordered", now),
     ]
     uow.execute(_INSERT_HISTORY, [
         {"order_seq": seq, "from_status": h.from_status.value if h.from_status else None,
@@ -262,14 +289,31 @@ def place_order(
         discount_reason=cmd.discount_reason, tax=tax_details(setup, amounts),
         legal_entity_id=setup.legal_entity_id, version=1,
         order_discount_amount=order_discount, capture_policy=money.capture_policy.value,
-        invoicing=money.tax_point.value,
+        invoicing=money.tax_point.value, fulfilment_method=choice.method,
+        pickup_location_id=choice.pickup_location_id, service_level=choice.service_level,
+        pickup_location=wanted.pickup_location if choice.pickup_location_id else None,
     )
     record_version(uow, order, {"placed": True}, None, None)
     record_event(uow, "order.created", "order", order_id, order_event_payload(order))
+    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
+                              for_fulfilment(order, address))
+    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
+        order = with_promises(uow, order)
     if money.legal_entity_id and money.tax_point == TaxPoint.ORDER:
         issue_order_invoice(uow, order)
     uow.commit()
     return Placed(order)
+
+
+def _address(address: ShippingAddress | None) -> dict | None:
+    """As stored: coordinates only when given."""
+    if address is None:
+        return None
+    data = asdict(address)
+    for key in ("latitude", "longitude"):
+        if data[key] is None:
+            del data[key]
+    return data
 
 
 def _existing_external_order(

@@ -39,8 +39,9 @@ class ShipLine:
 
 def _values(order: Order, lines: list[ShipLine]) -> dict[int, tuple[int, Money]]:
     # units refunded before they shipped are not sent (the customer has the money back)
-    wanted = units_per_line(order.lines, lines, lambda ln: ln.cancellable_quantity,
-                            "left to ship", "ship", "exceeds_open_quantity", "shipped")
+    # backordered units hold no stock yet: they cannot ship until they are sourced
+    wanted = units_per_line(order.lines, lines, lambda ln: ln.reserved_quantity,
+                            "reserved to ship", "ship", "exceeds_open_quantity", "shipped")
     by_no = {ln.line_no: ln for ln in order.lines}
     out = {}
     for no, quantity in sorted(wanted.items()):
@@ -55,6 +56,7 @@ def _values(order: Order, lines: list[ShipLine]) -> dict[int, tuple[int, Money]]
 def record_shipment(
     uow: UnitOfWork, order_id: str, lines: list[ShipLine], carrier: str | None,
     tracking_number: str | None, idem: idempotency.IdempotencyKey | None = None,
+    location_id: str | None = None,
 ) -> dict:
     shipment_id = new_id("shp")
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("shipment", shipment_id,
@@ -69,7 +71,8 @@ def record_shipment(
     value = sum((v for _, v in values.values()), Money.zero(order.currency))
     if first:  # the shipping charge as the customer pays it, tax included
         value = value + order.shipping_gross
-    give_back(uow, order, {no: quantity for no, (quantity, _) in values.items()}, shipped=True)
+    give_back(uow, order, {no: quantity for no, (quantity, _) in values.items()}, shipped=True,
+              first=location_id)
     for no, (quantity, _) in values.items():
         uow.execute(update(order_lines).where(
             order_lines.c.order_seq == order.seq, order_lines.c.line_no == no,

@@ -59,6 +59,10 @@ orders = Table(
     Column("capture_policy", String(10), nullable=False, server_default=text("'order'")),
     Column("invoicing", String(10), nullable=False, server_default=text("'order'")),
     Column("version", Integer, nullable=False, server_default=text("1")),
+    # How the order reaches the customer (issue 4, sourcing): ship or pick up at a location
+    Column("fulfilment_method", String(10), nullable=False, server_default=text("'ship'")),
+    Column("pickup_location_id", String(40)),
+    Column("service_level", String(10), nullable=False, server_default=text("'standard'")),
     # Refunds after the sale never exceed what the order is worth.
     CheckConstraint("refunded_amount >= 0 AND refunded_amount <= total_amount",
                     name="refunded_within_total"),
@@ -97,6 +101,15 @@ order_lines = Table(
     Column("refunded_unshipped", Integer, nullable=False, server_default=text("0")),
     Column("refunded_amount", MoneyAmount, nullable=False, server_default=text("0")),
     Column("refunded_tax_amount", MoneyAmount, nullable=False, server_default=text("0")),
+    # Units still to ship that could not be sourced yet (issue 4): they hold no stock and
+    # are sourced when supply arrives (sourcing/backorders.py).
+    Column("backordered_quantity", Integer, nullable=False, server_default=text("0")),
+    CheckConstraint("backordered_quantity >= 0 AND backordered_quantity + shipped_quantity"
+                    " + cancelled_quantity + refunded_unshipped <= quantity",
+                    name="backordered_within_open"),
+    Index("ix_order_lines_backordered", "order_seq",
+          sqlite_where=text("backordered_quantity > 0"),
+          postgresql_where=text("backordered_quantity > 0")),
     CheckConstraint("shipped_quantity >= 0 AND shipped_quantity + cancelled_quantity <= quantity",
                     name="shipped_within_open"),
     CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity - cancelled_quantity",

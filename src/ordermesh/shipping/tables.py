@@ -1,3 +1,101 @@
 """Tables of the shipping feature."""
 
-from ordermesh.kit.db import metadata  # noqa: F401
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from ordermesh.kit.db import metadata
+from ordermesh.kit.types import JsonColumn, UtcDateTime
+
+carrier_accounts = Table(
+    "carrier_accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("adapter", String(40), nullable=False),
+    Column("webhook_secret", String(200), nullable=True),
+    Column("settings", JsonColumn, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("booking_seq", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("fo_id", String(40), nullable=False, unique=True),
+    Column("order_id", String(40), nullable=False),
+    Column("channel_id", String(40), nullable=True),
+    Column("location_id", String(40), nullable=False),
+    Column("carrier", String(40), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("label_reference", String(100), nullable=False),
+    Column("destination", JsonColumn, nullable=True),
+    Column("booked_at", UtcDateTime, nullable=False),
+    Column("pickup_start", UtcDateTime, nullable=False),
+    Column("pickup_end", UtcDateTime, nullable=False),
+    Column("ship_by", Date, nullable=True),
+    Column("promised_date", Date, nullable=True),
+    Column("status", String(30), nullable=False),
+    Column("last_event_at", UtcDateTime, nullable=True),
+    Column("final", Boolean, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("days_late", Integer, nullable=True),
+    Column("on_time", Boolean, nullable=True),
+    Column("polled_at", UtcDateTime, nullable=True),
+    Index("ix_shipments_final_polled_at", "final", "polled_at"),
+    Index("ix_shipments_delivered_at", "delivered_at"),
+)
+
+shipment_parcels = Table(
+    "shipment_parcels",
+    metadata,
+    Column("tracking_number", String(60), nullable=False),
+    Column("carrier", String(40), nullable=False),
+    Column("shipment_id", String(40), nullable=False, index=True),
+    Column("package_id", String(40), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("last_event_at", UtcDateTime, nullable=True),
+    PrimaryKeyConstraint("carrier", "tracking_number"),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("carrier", String(40), nullable=False),
+    Column("carrier_event_id", String(120), nullable=False),
+    Column("tracking_number", String(60), nullable=False),
+    Column("shipment_id", String(40), nullable=False),
+    Column("fo_id", String(40), nullable=False, index=True),
+    Column("carrier_status", String(40), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("description", String(300), nullable=True),
+    Column("place", String(200), nullable=True),
+    UniqueConstraint("carrier", "carrier_event_id"),
+)
+
+sla_alerts = Table(
+    "sla_alerts",
+    metadata,
+    Column("fo_id", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("fo_id", "kind"),
+)

@@ -1,0 +1,117 @@
+"""Keeping fulfilment orders in step with their order.
+
+The invariant: at each location, the open units of an order line on its fulfilment
+orders never exceed the units the order holds reserved there. Whenever the order gives
+reserved units back (a cancellation, an edit that lowers or removes a line, units shipped
+by hand through ``POST /orders/{id}/shipments``), ``units_released`` takes the excess off
+the open fulfilment order lines at that location: the least advanced fulfilment orders
+first, unpicked units before picked ones (picked units go back to the shelf).
+
+Packed units are never taken off: they are in a labelled package. A cancellation or a
+manual shipment that would need them is refused (409) and changes nothing; the package
+ships through its fulfilment order (then the units are returned), or is unpacked first.
+
+When fulfilment itself sends or removes units (shipping, rejecting, short picks, pickups
+not collected) it updates its lines *before* the order gives the units back, so the
+check finds nothing left to take off.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import update
+
+from ordermesh.fulfilment.model import WORKABLE, FulfilmentStatus, take_off
+from ordermesh.fulfilment.queries import fulfilment_for_order
+from ordermesh.fulfilment.service import apply_status, lines_changed_event
+from ordermesh.fulfilment.tables import fulfilment_lines
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict
+
+FL = fulfilment_lines.c
+_PROGRESS = {s: i for i, s in enumerate((
+    FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKING,
+    FulfilmentStatus.PACKED, FulfilmentStatus.READY_FOR_PICKUP))}
+
+
+def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = False) -> None:
+    """The order (as loaded before the change) gave back ``releases`` (allocations:
+    ``line_no``, ``location_id``, ``quantity``); ``shipped``: they left by a shipment
+    recorded on the order directly. Called by ``orders.changes.give_back``."""
+    if not releases:
+        return
+    left: dict[tuple[int, str], int] = defaultdict(int)
+    for a in order.allocations:
+        left[(a.line_no, a.location_id)] += a.quantity
+    touched = set()
+    for rel in releases:
+        left[(rel.line_no, rel.location_id)] -= rel.quantity
+        touched.add((rel.line_no, rel.location_id))
+    fos = [fo for fo in fulfilment_for_order(uow, order.id, for_update=True)
+           if fo.status in WORKABLE]
+    if not fos:
+        return
+    fos.sort(key=lambda fo: (_PROGRESS[fo.status], -int(fo.number.rsplit("-", 1)[1])))
+    taken: dict[str, dict[int, int]] = defaultdict(dict)
+    for line_no, location_id in sorted(touched):
+        at_location = [fo for fo in fos if fo.location_id == location_id]
+        open_units = sum(ln.open for fo in at_location for ln in fo.lines
+                         if ln.line_no == line_no)
+        excess = open_units - max(left[(line_no, location_id)], 0)
+        for fo in at_location:
+            if excess <= 0:
+                break
+            unpicked, picked = take_off(fo.lines, line_no, excess)
+            if unpicked + picked:
+                uow.execute(update(fulfilment_lines)
+                            .where(FL.fo_id == fo.id, FL.line_no == line_no)
+                            .values(cancelled_quantity=FL.cancelled_quantity + unpicked + picked,
+                                    picked_quantity=FL.picked_quantity - picked))
+                taken[fo.id][line_no] = unpicked + picked
+                excess -= unpicked + picked
+        if excess > 0:
+            holders = ", ".join(fo.number for fo in at_location)
+            raise Conflict(
+                f"{excess} unit(s) of line {line_no} are packed on {holders}: packed units "
+                "cannot be cancelled or shipped by hand; ship the fulfilment order (and "
+                "return them) or unpack them first",
+                extra={"line_no": line_no, "fulfilment_orders": holders})
+    reason = "shipped outside fulfilment" if shipped else "taken off the order"
+    for fo in fos:
+        if fo.id not in taken:
+            continue
+        lines_changed_event(uow, fo, "cancelled", taken[fo.id], reason)
+        updated = next(f for f in fulfilment_for_order(uow, order.id) if f.id == fo.id)
+        if updated.open_units == 0 and not any(ln.shipped_quantity for ln in updated.lines):
+            apply_status(uow, updated, FulfilmentStatus.CANCELLED,
+                         f"nothing left on it: {reason}")
+
+
+def units_added(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:
+    """An edit added ``units`` (line_no -> quantity) to a placed order: sourcing reserves
+    them and releases their fulfilment orders. Units that cannot be sourced become
+    backorders where the channel and the product allow it (as at placement); otherwise
+    the edit is refused (``InsufficientStock``) and changes nothing. Called by
+    ``orders.edits.edit_order`` once the lines are written."""
+    from ordermesh.kit.errors import InsufficientStock, Shortage
+    from ordermesh.orders.queries import order_for_fulfilment
+    from ordermesh.sourcing.backorders import backorderable, record_backorder
+    from ordermesh.sourcing.service import source_units
+
+    units = {n: q for n, q in units.items() if q > 0}
+    if not units:
+        return
+    outcome = source_units(uow, order_id, units, "edit", reason="units added by an edit")
+    short = {n: q for n, q in outcome.unsourced.items() if q > 0}
+    if not short:
+        return
+    order = order_for_fulfilment(uow, order_id)
+    lines = {ln.line_no: ln for ln in order.lines}
+    allowed = backorderable(uow, order.channel_id, {lines[n].product_id for n in short})
+    refused = sorted((Shortage(lines[n].sku, units[n], units[n] - q)
+                      for n, q in short.items() if lines[n].product_id not in allowed),
+                     key=lambda s: s.sku)
+    if refused:
+        raise InsufficientStock(refused)
+    record_backorder(uow, order.seq, short)

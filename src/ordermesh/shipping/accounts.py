@@ -1,0 +1,153 @@
+"""Carrier accounts: which adapter, its settings and its webhook secret.
+
+The built-in carrier ``sim`` (adapter ``simulated``, default settings, no webhook secret)
+exists without an account so that everything works out of the box; creating an account
+with code ``sim`` overrides its settings and gives it a webhook secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.shipping.carriers import CarrierAdapter, build_adapter
+from ordermesh.shipping.tables import carrier_accounts
+
+BUILTIN_CARRIER = "sim"
+BUILTIN_ADAPTER = "simulated"
+
+
+@dataclass(frozen=True)
+class CarrierAccount:
+    id: str | None  # None: the built-in carrier without an account row
+    code: str
+    name: str
+    adapter_name: str
+    settings: dict[str, Any]
+    active: bool
+    has_webhook_secret: bool
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def adapter(self) -> CarrierAdapter:
+        return build_adapter(self.adapter_name, self.settings)
+
+
+_BUILTIN = CarrierAccount(None, BUILTIN_CARRIER, "Simulated carrier", BUILTIN_ADAPTER, {},
+                          True, False)
+
+
+def _to_account(row) -> CarrierAccount:
+    return CarrierAccount(row.id, row.code, row.name, row.adapter, dict(row.settings or {}),
+                          row.active, bool(row.webhook_secret), as_utc(row.created_at),
+                          as_utc(row.updated_at))
+
+
+def find_account(uow: UnitOfWork, code: str) -> CarrierAccount | None:
+    row = uow.execute(select(carrier_accounts).where(carrier_accounts.c.code == code)).first()
+    if row is not None:
+        return _to_account(row)
+    return _BUILTIN if code == BUILTIN_CARRIER else None
+
+
+def get_account(uow: UnitOfWork, code: str) -> CarrierAccount:
+    account = find_account(uow, code)
+    if account is None:
+        raise NotFound(f"Carrier '{code}' does not exist")
+    return account
+
+
+def webhook_secret(uow: UnitOfWork, code: str) -> str | None:
+    return uow.execute(select(carrier_accounts.c.webhook_secret)
+                       .where(carrier_accounts.c.code == code)).scalar()
+
+
+def list_accounts(uow: UnitOfWork) -> list[CarrierAccount]:
+    rows = uow.execute(select(carrier_accounts).order_by(carrier_accounts.c.code)).all()
+    accounts = [_to_account(r) for r in rows]
+    if not any(a.code == BUILTIN_CARRIER for a in accounts):
+        accounts.insert(0, _BUILTIN)
+    return accounts
+
+
+def _check(adapter: str, settings: dict[str, Any], secret: str | None) -> None:
+    build_adapter(adapter, settings)  # unknown adapter or bad settings -> 422
+    if secret is not None and len(secret) < 16:
+        raise InvalidInput.for_field("webhook_secret", "must be at least 16 characters")
+
+
+def create_account(uow: UnitOfWork, code: str, name: str, adapter: str,
+                   settings: dict[str, Any], secret: str | None,
+                   idem: idempotency.IdempotencyKey | None = None) -> CarrierAccount:
+    if prior := idempotency.claim(uow, idem):
+        return get_account(uow, prior.resource_id)
+    _check(adapter, settings, secret)
+    if uow.execute(select(carrier_accounts.c.id)
+                   .where(carrier_accounts.c.code == code)).first() is not None:
+        raise Conflict(f"A carrier with code '{code}' already exists")
+    now = uow.clock.now()
+    account_id = new_id("car")
+    uow.execute(insert(carrier_accounts).values(
+        id=account_id, code=code, name=name, adapter=adapter, webhook_secret=secret,
+        settings=settings, active=True, booking_seq=0, created_at=now, updated_at=now))
+    record_event(uow, "carrier.created", "carrier", account_id,
+                 {"code": code, "adapter": adapter})
+    idempotency.complete(uow, idem, "carrier", code, 201)
+    account = get_account(uow, code)
+    uow.commit()
+    return account
+
+
+def _ensure_builtin_row(uow: UnitOfWork) -> None:
+    """The built-in carrier gets its account row when first booked or changed."""
+    now = uow.clock.now()
+    insert_ignore_returning(uow, carrier_accounts, ("code",), "id", dict(
+        id=new_id("car"), code=BUILTIN_CARRIER, name=_BUILTIN.name, adapter=BUILTIN_ADAPTER,
+        webhook_secret=None, settings={}, active=True, booking_seq=0, created_at=now,
+        updated_at=now))
+
+
+def update_account(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> CarrierAccount:
+    """``changes``: any of name, settings, webhook_secret, active. The built-in carrier
+    ``sim`` can be changed without creating its account first."""
+    if code == BUILTIN_CARRIER:
+        _ensure_builtin_row(uow)
+    row = uow.execute(select(carrier_accounts).where(carrier_accounts.c.code == code)
+                      .with_for_update()).first()
+    if row is None:
+        raise NotFound(f"Carrier account '{code}' does not exist")
+    settings = changes.get("settings", row.settings)
+    secret = changes.get("webhook_secret", row.webhook_secret)
+    _check(row.adapter, settings, changes.get("webhook_secret"))
+    values = {k: v for k, v in changes.items() if k in ("name", "active")}
+    uow.execute(update(carrier_accounts).where(carrier_accounts.c.id == row.id).values(
+        settings=settings, webhook_secret=secret, updated_at=uow.clock.now(), **values))
+    record_event(uow, "carrier.updated", "carrier", row.id,
+                 {"code": code, "changed": sorted(changes)})
+    account = get_account(uow, code)
+    uow.commit()
+    return account
+
+
+def next_booking_sequence(uow: UnitOfWork, code: str) -> int:
+    """The account's next booking number, from a counter row updated in the caller's
+    transaction (the row lock serialises concurrent bookings; never reused). The
+    built-in carrier gets its account row on first booking."""
+    if find_account(uow, code) is None:
+        raise NotFound(f"Carrier '{code}' does not exist")
+    if code == BUILTIN_CARRIER:
+        _ensure_builtin_row(uow)
+    uow.execute(update(carrier_accounts).where(carrier_accounts.c.code == code)
+                .values(booking_seq=carrier_accounts.c.booking_seq + 1))
+    return uow.execute(select(carrier_accounts.c.booking_seq)
+                       .where(carrier_accounts.c.code == code)).scalar_one()

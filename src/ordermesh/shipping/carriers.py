@@ -1,0 +1,112 @@
+"""The carrier adapter interface and the registry of adapters by name.
+
+A carrier account (``POST /api/v1/carriers``) names an ``adapter`` and holds its
+``settings``; the registry builds the adapter from those settings. A real carrier is one
+more class implementing ``CarrierAdapter`` and one ``register("name", factory)`` call:
+nothing in the core changes (see docs/shipping.md, "Writing a real adapter").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from ordermesh.kit.errors import InvalidInput
+from ordermesh.shipping.model import (
+    Booking,
+    Calendar,
+    CarrierEvent,
+    CarrierService,
+    Parcel,
+    RateQuote,
+    ServiceLevel,
+    ShipmentSpec,
+    TrackingStatus,
+)
+
+
+class CarrierAdapter(Protocol):
+    """What ordermesh needs from a carrier. Adapters hold no state between calls."""
+
+    calendar: Calendar  # the carrier's time zone (cut-offs) and holidays
+
+    def services(self) -> list[CarrierService]:
+        """Services offered: code, level, transit business days, cut-off, Saturday."""
+        ...
+
+    def quote(self, shipment: ShipmentSpec) -> list[RateQuote]:
+        """A price per service for these packages to that destination."""
+        ...
+
+    def book(self, shipment: ShipmentSpec) -> Booking:
+        """Books the shipment and its pick-up: a tracking number per package."""
+        ...
+
+    def track(self, parcel: Parcel, now: datetime) -> list[CarrierEvent]:
+        """Every event known for the parcel up to ``now``, oldest first. A real carrier
+        asks its API about ``parcel.tracking_number``; the rest is there for simulators."""
+        ...
+
+    def normalise(self, carrier_status: str) -> TrackingStatus:
+        """The carrier's own status code in our terms; raises UnknownCarrierStatus."""
+        ...
+
+
+AdapterFactory = Callable[[Mapping[str, Any]], CarrierAdapter]
+
+_REGISTRY: dict[str, AdapterFactory] = {}
+
+
+def register(name: str, factory: AdapterFactory) -> None:
+    """Make an adapter available under ``name`` (replacing one of the same name)."""
+    _REGISTRY[name] = factory
+
+
+def adapter_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def build_adapter(name: str, settings: Mapping[str, Any] | None,
+                  field_name: str = "adapter") -> CarrierAdapter:
+    factory = _REGISTRY.get(name)
+    if factory is None:
+        raise InvalidInput.for_field(
+            field_name, f"Unknown carrier adapter '{name}' (known: {', '.join(adapter_names())})",
+            "unknown_adapter")
+    return factory(settings or {})
+
+
+def service_by_code(adapter: CarrierAdapter, code: str,
+                    field_name: str = "service") -> CarrierService:
+    for service in adapter.services():
+        if service.code == code:
+            return service
+    known = ", ".join(s.code for s in adapter.services())
+    raise InvalidInput.for_field(field_name, f"Unknown carrier service '{code}' (known: {known})",
+                                 "unknown_service")
+
+
+def service_for_level(adapter: CarrierAdapter, level: str,
+                      field_name: str = "service_level") -> CarrierService:
+    try:
+        wanted = ServiceLevel(level)
+    except ValueError as exc:
+        raise InvalidInput.for_field(field_name, f"Unknown service level '{level}'") from exc
+    services = adapter.services()
+    for service in services:
+        if service.level == wanted:
+            return service
+    for service in services:  # no such level: the standard one rather than nothing
+        if service.level == ServiceLevel.STANDARD:
+            return service
+    return services[0]
+
+
+def _register_builtins() -> None:
+    from ordermesh.shipping.simulated import SimulatedCarrier
+
+    register("simulated", SimulatedCarrier.from_settings)
+
+
+_register_builtins()

@@ -1,0 +1,220 @@
+"""Shipping a packed fulfilment order: book the carrier and its pick-up, then hand over.
+
+``ship`` books through the carrier's adapter one tracking number per package (packing's
+``packages_for``), stores them on the packages (``set_tracking_numbers``), keeps a
+shipment record (carrier, service, parcels, booked at, pick-up window, the promise) and
+moves the fulfilment order to ``shipped`` with fulfilment's ``set_status``, whose side
+effect records the shipment on the order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
+from ordermesh.locations.service import get_location
+from ordermesh.shipping.accounts import find_account, get_account, next_booking_sequence
+from ordermesh.shipping.carriers import service_by_code, service_for_level
+from ordermesh.shipping.model import PackageSpec, RateQuote, ShipmentSpec, TrackingStatus
+from ordermesh.shipping.promise import PICKUP_CARRIER, carrier_for
+from ordermesh.shipping.tables import shipment_parcels, shipments
+
+
+@dataclass(frozen=True)
+class Parcel:
+    package_id: str
+    tracking_number: str
+    status: str
+    last_event_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    fo_id: str
+    order_id: str
+    carrier: str
+    service: str
+    label_reference: str
+    booked_at: datetime
+    pickup_start: datetime
+    pickup_end: datetime
+    ship_by: date | None
+    promised_date: date | None
+    status: str
+    delivered_at: datetime | None
+    on_time: bool | None
+    days_late: int | None
+    parcels: list[Parcel]
+
+
+def get_shipment(uow: UnitOfWork, fo_id: str) -> Shipment:
+    row = uow.execute(select(shipments).where(shipments.c.fo_id == fo_id)).first()
+    if row is None:
+        raise NotFound(f"Fulfilment order '{fo_id}' has no shipment")
+    return _to_shipment(uow, row)
+
+
+def _to_shipment(uow: UnitOfWork, row) -> Shipment:
+    parcels = [Parcel(p.package_id, p.tracking_number, p.status,
+                      as_utc(p.last_event_at) if p.last_event_at else None)
+               for p in uow.execute(select(shipment_parcels)
+                                    .where(shipment_parcels.c.shipment_id == row.id)
+                                    .order_by(shipment_parcels.c.tracking_number))]
+    return Shipment(row.id, row.fo_id, row.order_id, row.carrier, row.service,
+                    row.label_reference, as_utc(row.booked_at), as_utc(row.pickup_start),
+                    as_utc(row.pickup_end), row.ship_by, row.promised_date, row.status,
+                    as_utc(row.delivered_at) if row.delivered_at else None, row.on_time,
+                    row.days_late, parcels)
+
+
+def _dimensions(package: Any) -> tuple[int, int, int] | None:
+    dims = getattr(package, "dimensions_mm", None) or getattr(package, "dimensions", None)
+    if isinstance(dims, dict):
+        dims = (dims.get("length_mm"), dims.get("width_mm"), dims.get("height_mm"))
+    if not dims or any(d is None for d in dims):
+        return None
+    return tuple(int(d) for d in dims)  # type: ignore[return-value]
+
+
+def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
+         idem: idempotency.IdempotencyKey | None = None) -> Shipment:
+    """Book and hand over a packed fulfilment order. Commits."""
+    from ordermesh.fulfilment import service as fulfilment
+    from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
+    from ordermesh.packing import service as packing
+
+    if prior := idempotency.claim(uow, idem):
+        return get_shipment(uow, prior.resource_id)
+    fo = fulfilment.lock_fulfilment_order(uow, fo_id)
+    if fo.kind != FulfilmentKind.SHIP:
+        raise Conflict(f"Fulfilment order {fo.number} is a pickup order: nothing to ship")
+    if uow.execute(select(shipments.c.id).where(shipments.c.fo_id == fo_id)).first():
+        raise Conflict(f"Fulfilment order {fo.number} is already shipped")
+    if fo.status != FulfilmentStatus.PACKED:
+        raise IllegalTransition(
+            f"Fulfilment order {fo.number} is {fo.status}: only a packed one can be shipped",
+            extra={"current_status": fo.status.value, "requested_status": "shipped"})
+    packages = packing.packages_for(uow, fo_id)
+    if not packages:
+        raise Conflict(f"Fulfilment order {fo.number} has no packages")
+    fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None
+    account = get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
+    if not account.active:
+        raise InvalidInput.for_field("carrier", f"Carrier '{account.code}' is not active")
+    adapter = account.adapter()
+    if service:
+        chosen = service_by_code(adapter, service)
+    elif fo.carrier_service and account.code == fo.carrier:
+        chosen = service_by_code(adapter, fo.carrier_service, "carrier_service")
+    else:
+        chosen = service_for_level(adapter, fo.service_level or "standard")
+    location = get_location(uow, fo.location_id)
+    now = uow.clock.now()
+    spec = ShipmentSpec(
+        reference=fo.number, service=chosen.code,
+        origin=_address(location.address), destination=fo.shipping_address,
+        packages=tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
+                       for p in packages),
+        sequence=next_booking_sequence(uow, account.code), ready_at=now)
+    booking = adapter.book(spec)
+    packing.set_tracking_numbers(uow, booking.tracking_numbers)
+    shipment_id = new_id("shp")
+    uow.execute(insert(shipments).values(
+        id=shipment_id, fo_id=fo_id, order_id=fo.order_id, channel_id=fo.channel_id,
+        location_id=fo.location_id, carrier=account.code, service=chosen.code,
+        label_reference=booking.label_reference, destination=fo.shipping_address,
+        booked_at=as_utc(booking.booked_at), pickup_start=as_utc(booking.pickup.start),
+        pickup_end=as_utc(booking.pickup.end), ship_by=fo.ship_by, promised_date=fo.promised_date,
+        status=TrackingStatus.LABEL_CREATED.value, last_event_at=None, final=False,
+        delivered_at=None, days_late=None, on_time=None, polled_at=None))
+    uow.execute(insert(shipment_parcels), [
+        dict(tracking_number=number, carrier=account.code, shipment_id=shipment_id,
+             package_id=package_id, status=TrackingStatus.LABEL_CREATED.value,
+             last_event_at=None)
+        for package_id, number in booking.tracking_numbers.items()])
+    numbers = [booking.tracking_numbers[p.id] for p in packages]
+    record_event(uow, "shipment.booked", "fulfilment_order", fo_id, {
+        "fulfilment_order_id": fo_id, "shipment_id": shipment_id, "carrier": account.code,
+        "service": chosen.code, "tracking_numbers": numbers,
+        "label_reference": booking.label_reference,
+        "pickup": {"start": as_utc(booking.pickup.start).isoformat(),
+                   "end": as_utc(booking.pickup.end).isoformat()},
+        "promised_date": fo.promised_date.isoformat() if fo.promised_date else None})
+    fulfilment.set_status(uow, fo_id, FulfilmentStatus.SHIPPED, None, details={
+        "carrier": account.code, "service": chosen.code, "tracking_numbers": numbers,
+        "carrier_booking_id": shipment_id}, at=now)
+    idempotency.complete(uow, idem, "shipment", fo_id, 201)
+    shipment = get_shipment(uow, fo_id)
+    uow.commit()
+    return shipment
+
+
+def quotes_for(uow: UnitOfWork, fo_id: str, carrier: str | None
+               ) -> tuple[str, list[RateQuote]]:
+    """What each service of ``carrier`` (default: the FO's) would charge for the FO's
+    packages, in the order's currency. Needs packages (pack first)."""
+    from ordermesh.fulfilment import service as fulfilment
+    from ordermesh.orders.queries import order_for_fulfilment
+    from ordermesh.packing import service as packing
+
+    fo = fulfilment.get_fulfilment_order(uow, fo_id)
+    packages = packing.packages_for(uow, fo_id)
+    if not packages:
+        raise Conflict(f"Fulfilment order {fo.number} has no packages to quote for")
+    fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None
+    account = get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
+    location = get_location(uow, fo.location_id)
+    currency = order_for_fulfilment(uow, fo.order_id).currency
+    spec = ShipmentSpec(fo.number, fo.carrier_service or "", _address(location.address),
+                        fo.shipping_address,
+                        tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
+                              for p in packages), currency)
+    return account.code, account.adapter().quote(spec)
+
+
+def record_external_shipment(uow: UnitOfWork, fo_id: str, carrier: str,
+                             numbers: dict[str, str], service: str | None = None,
+                             ) -> str | None:
+    """A shipment booked by somebody else (a 3PL) with ``carrier``'s tracking numbers
+    (package id -> number): stored so that its tracking events (webhook, polling) move
+    the fulfilment order and delivery is measured. Call it after the FO is shipped;
+    returns the shipment id, or None when ``carrier`` has no account here (then its
+    tracking cannot be followed). Does not commit."""
+    from ordermesh.fulfilment import service as fulfilment
+
+    account = find_account(uow, carrier)
+    if account is None or not numbers:
+        return None
+    fo = fulfilment.get_fulfilment_order(uow, fo_id)
+    now = uow.clock.now()
+    shipment_id = new_id("shp")
+    uow.execute(insert(shipments).values(
+        id=shipment_id, fo_id=fo_id, order_id=fo.order_id, channel_id=fo.channel_id,
+        location_id=fo.location_id, carrier=account.code,
+        service=service or fo.carrier_service or "external", label_reference="external",
+        destination=fo.shipping_address, booked_at=now, pickup_start=now, pickup_end=now,
+        ship_by=fo.ship_by, promised_date=fo.promised_date,
+        status=TrackingStatus.LABEL_CREATED.value, last_event_at=None, final=False,
+        delivered_at=None, days_late=None, on_time=None, polled_at=None))
+    uow.execute(insert(shipment_parcels), [
+        dict(tracking_number=number, carrier=account.code, shipment_id=shipment_id,
+             package_id=package_id, status=TrackingStatus.LABEL_CREATED.value,
+             last_event_at=None) for package_id, number in sorted(numbers.items())])
+    return shipment_id
+
+
+def _address(address: Any) -> dict | None:
+    if address is None:
+        return None
+    return {k: getattr(address, k) for k in ("name", "line1", "line2", "city", "region",
+                                             "postal_code", "country")}

@@ -1,0 +1,196 @@
+"""Tracking events (webhook or polling) and how they move fulfilment orders.
+
+Rules, per carrier event:
+
+1. The carrier status is normalised by the carrier's adapter; an unknown code refuses
+   the whole batch (nothing stored).
+2. Events are deduplicated on (carrier, carrier event id): a repeat is ignored.
+3. An event for a tracking number we never booked is ignored (not stored) and reported
+   back as ``ignored``: a carrier that retries on errors would otherwise retry forever.
+4. A parcel's status follows its newest event by carrier time: an older event arriving
+   late is stored (the timeline shows it) but moves nothing.
+5. The shipment's status is derived from its parcels: an exception of any parcel
+   (failed, damaged, returned) wins; otherwise the least advanced parcel decides (an FO
+   of three parcels is delivered when the third one is).
+6. When that status changes, the fulfilment order is moved with fulfilment's
+   ``set_status`` (its state machine decides; a transition it refuses is stored with
+   ``applied = false``). Delivery records on-time / days late against the promise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import IllegalTransition
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
+from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.shipping.carriers import CarrierAdapter
+from ordermesh.shipping.model import (
+    FINAL,
+    FULFILMENT_STATUS,
+    RANK,
+    CarrierEvent,
+    TrackingStatus,
+    days_late,
+)
+from ordermesh.shipping.tables import shipment_parcels, shipments, tracking_events
+
+_EXCEPTIONS = (TrackingStatus.RETURNED_TO_SENDER, TrackingStatus.DAMAGED,
+               TrackingStatus.DELIVERY_FAILED)
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    ignored: int = 0  # unknown tracking numbers
+    moved: int = 0  # fulfilment orders whose status changed
+
+    def as_dict(self) -> dict[str, int]:
+        return {"stored": self.stored, "duplicates": self.duplicates,
+                "ignored": self.ignored, "moved": self.moved}
+
+
+def ingest(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter,
+           events: list[CarrierEvent], source: str) -> IngestResult:
+    """Store and apply ``events`` of ``carrier``. Does not commit."""
+    normalised = [(e, adapter.normalise(e.carrier_status)) for e in events]  # 422 first
+    result = IngestResult()
+    by_shipment: dict[str, list[tuple[CarrierEvent, TrackingStatus]]] = defaultdict(list)
+    numbers = sorted({e.tracking_number for e in events})
+    parcels = {r.tracking_number: r.shipment_id for r in uow.execute(
+        select(shipment_parcels.c.tracking_number, shipment_parcels.c.shipment_id)
+        .where(shipment_parcels.c.carrier == carrier,
+               shipment_parcels.c.tracking_number.in_(numbers)))} if numbers else {}
+    for event, status in normalised:
+        if event.tracking_number not in parcels:
+            result.ignored += 1
+            continue
+        by_shipment[parcels[event.tracking_number]].append((event, status))
+    for shipment_id in sorted(by_shipment):  # lock shipments in a fixed order
+        _apply(uow, carrier, adapter, shipment_id, by_shipment[shipment_id], source, result)
+    return result
+
+
+def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: str,
+           events: list[tuple[CarrierEvent, TrackingStatus]], source: str,
+           result: IngestResult) -> None:
+    shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)
+                           .with_for_update()).one()
+    now = uow.clock.now()
+    for event, status in sorted(events, key=lambda es: as_utc(es[0].occurred_at)):
+        event_row_id = new_id("trk")
+        inserted = insert_ignore_returning(uow, tracking_events, ("carrier", "carrier_event_id"),
+                                           "id", dict(
+            id=event_row_id, carrier=carrier, carrier_event_id=event.event_id,
+            tracking_number=event.tracking_number, shipment_id=shipment_id,
+            fo_id=shipment.fo_id, carrier_status=event.carrier_status, status=status.value,
+            occurred_at=as_utc(event.occurred_at), received_at=now, source=source,
+            applied=False, description=(event.description or None) and event.description[:300],
+            place=event.location))
+        if inserted is None:
+            result.duplicates += 1
+            continue
+        result.stored += 1
+        if _move_parcel(uow, carrier, event, status):
+            if _move_fulfilment(uow, adapter, shipment_id, event, status):
+                result.moved += 1
+            uow.execute(update(tracking_events).where(tracking_events.c.id == event_row_id)
+                        .values(applied=True))
+
+
+def _move_parcel(uow: UnitOfWork, carrier: str, event: CarrierEvent,
+                 status: TrackingStatus) -> bool:
+    """The parcel takes the event's status unless it already knows a newer event."""
+    at = as_utc(event.occurred_at)
+    parcel = uow.execute(select(shipment_parcels).where(
+        shipment_parcels.c.carrier == carrier,
+        shipment_parcels.c.tracking_number == event.tracking_number)).one()
+    if parcel.last_event_at is not None and as_utc(parcel.last_event_at) > at:
+        return False
+    uow.execute(update(shipment_parcels).where(
+        shipment_parcels.c.carrier == carrier,
+        shipment_parcels.c.tracking_number == event.tracking_number).values(
+        status=status.value, last_event_at=at))
+    return True
+
+
+def shipment_status(parcel_statuses: list[TrackingStatus]) -> TrackingStatus:
+    for exception in _EXCEPTIONS:
+        if exception in parcel_statuses:
+            return exception
+    return min(parcel_statuses, key=lambda s: RANK[s])
+
+
+def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
+                     event: CarrierEvent, status: TrackingStatus) -> bool:
+    from ordermesh.fulfilment import service as fulfilment
+    from ordermesh.fulfilment.model import FulfilmentStatus
+
+    shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
+    statuses = [TrackingStatus(s) for s in uow.execute(
+        select(shipment_parcels.c.status).where(shipment_parcels.c.shipment_id == shipment_id)
+    ).scalars()]
+    overall = shipment_status(statuses)
+    at = as_utc(event.occurred_at)
+    values: dict = {"last_event_at": at}
+    target = FULFILMENT_STATUS[overall]
+    moved = False
+    if overall.value != shipment.status and target is not None:
+        fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
+        if fo.status.value != target:
+            try:
+                fulfilment.set_status(
+                    uow, shipment.fo_id, FulfilmentStatus(target),
+                    f"carrier {shipment.carrier}: {event.description or event.carrier_status}",
+                    details={"carrier": shipment.carrier,
+                             "tracking_number": event.tracking_number,
+                             "carrier_status": event.carrier_status,
+                             "carrier_event_id": event.event_id}, at=at)
+                moved = True
+            except IllegalTransition:
+                return False
+    if overall.value != shipment.status:
+        values["status"] = overall.value
+        values["final"] = overall in FINAL
+    if overall == TrackingStatus.DELIVERED and shipment.delivered_at is None:
+        values.update(_delivery_result(uow, adapter, shipment, at))
+    uow.execute(update(shipments).where(shipments.c.id == shipment_id).values(**values))
+    return moved
+
+
+def _delivery_result(uow: UnitOfWork, adapter: CarrierAdapter, shipment,
+                     at: datetime) -> dict:
+    delivered_on = adapter.calendar.local(at).date()
+    late = days_late(delivered_on, shipment.promised_date) if shipment.promised_date else 0
+    on_time = late == 0
+    record_event(uow, "fulfilment.delivery_measured", "fulfilment_order", shipment.fo_id, {
+        "fulfilment_order_id": shipment.fo_id, "shipment_id": shipment.id,
+        "carrier": shipment.carrier, "service": shipment.service,
+        "promised_date": shipment.promised_date.isoformat() if shipment.promised_date else None,
+        "delivered_on": delivered_on.isoformat(), "on_time": on_time, "days_late": late})
+    return {"delivered_at": at, "days_late": late, "on_time": on_time}
+
+
+def events_for(uow: UnitOfWork, fo_ids: list[str]) -> dict[str, list[dict]]:
+    """Tracking events of fulfilment orders for their timelines, oldest first."""
+    found: dict[str, list[dict]] = {fo_id: [] for fo_id in fo_ids}
+    if not fo_ids:
+        return found
+    rows = uow.execute(select(tracking_events).where(tracking_events.c.fo_id.in_(fo_ids))
+                       .order_by(tracking_events.c.occurred_at, tracking_events.c.id))
+    for r in rows:
+        found[r.fo_id].append({
+            "type": "tracking", "id": r.id, "carrier": r.carrier,
+            "tracking_number": r.tracking_number, "status": r.status,
+            "carrier_status": r.carrier_status, "description": r.description,
+            "location": r.place, "at": as_utc(r.occurred_at),
+            "received_at": as_utc(r.received_at), "source": r.source, "applied": r.applied})
+    return found
