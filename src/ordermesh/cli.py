@@ -87,8 +87,8 @@ def worker(
     interval: Annotated[float, typer.Option(
         min=0.1, help="Seconds to wait after a pass in which no job had work")] = 5.0,
 ) -> None:
-    """Run the background jobs (hold expiry, pending payment sync, forecast refresh) until
-    stopped with SIGTERM or Ctrl-C."""
+    """Run the background jobs (holds, payments, backorders, pickups, tracking, promises,
+    forecasts) until stopped with SIGTERM or Ctrl-C."""
     import logging
 
     from ordermesh.worker import Worker

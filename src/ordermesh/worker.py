@@ -106,7 +106,13 @@ class PaymentSync(_BatchedJob):
 
 
 def default_jobs() -> list[Job]:
-    return [HoldExpiry(), PaymentSync(), ForecastRefresh()]
+    # Feature jobs import the worker's base classes, so they are imported here.
+    from ordermesh.fulfilment.jobs import PickupExpiry
+    from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
+    from ordermesh.sourcing.jobs import BackorderSourcing
+
+    return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
+            TrackingPoll(), SlaWatch(), ForecastRefresh()]
 
 
 @dataclass

@@ -181,3 +181,26 @@ def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uo
     assert any(ln.discount_reason for ln in web_de)
     on_amazon = [ln for ln in lines if ln.channel_id == chans["amazon-de"].id]
     assert any(ln.unit_price != ln.list_price for ln in on_amazon)
+
+
+def test_a_released_demo_order_can_be_picked_packed_labelled_and_shipped_at_once(
+        container, client):
+    load_demo(container, seed=7)
+    released = client.get("/api/v1/fulfilment-orders",
+                          params={"status": "released", "limit": 200}).json()["items"]
+    location = next(f["location"] for f in released
+                    if f["kind"] == "ship" and f["location_kind"] != "3pl")
+    pick_list = client.post("/api/v1/pick-lists", json={"location": location,
+                                                        "max_orders": 5}).json()
+    assert client.post(f"/api/v1/pick-lists/{pick_list['id']}/confirm",
+                       json={}).status_code == 200
+    fo = {"id": pick_list["items"][0]["fulfilment_order_id"]}
+    packed = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/packages", json={})
+    assert packed.status_code == 201, packed.text
+    packages = packed.json()["packages"]
+    assert all(p["packaging_code"] and p["sscc"].startswith("00614141") for p in packages)
+    label = client.get(packages[0]["label_url"])
+    assert label.status_code == 200 and label.content.startswith(b"%PDF")
+    shipped = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/ship", json={})
+    assert shipped.status_code == 201, shipped.text
+    assert shipped.json()["carrier"] == "sim"

@@ -22,6 +22,7 @@ from ordermesh.demo import money
 from ordermesh.demo.allocation import set_up_allocation
 from ordermesh.demo.catalogue import CHANNELS, LOCATIONS, PRODUCTS
 from ordermesh.demo.money_plan import MoneyStep, Pay, plan_money
+from ordermesh.demo.packing import set_up_packing
 from ordermesh.demo.people import make_people
 from ordermesh.demo.stocking import StockMove, plan_stock
 from ordermesh.demo.timeline import (
@@ -187,8 +188,9 @@ def load_demo(container: Container, seed: int = 7, progress: Console | None = No
     loader.reference_data(plan.setup_at)
     lists = money.create_price_lists(loader.uow, plan.setup_at, container.clock.now(),
                                      plan.prices)
+    packaging = set_up_packing(loader.uow, plan.setup_at)
     say(f"{len(CHANNELS)} channels, {len(LOCATIONS)} locations, {len(PRODUCTS)} products, "
-        f"{money.SELLERS} legal entities, {lists} price lists")
+        f"{money.SELLERS} legal entities, {lists} price lists, {packaging} packaging types")
     for move in plan.opening_stock:
         loader.stock(move)
     units = sum(m.quantity for m in plan.opening_stock)
