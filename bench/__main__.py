@@ -1,15 +1,20 @@
-"""``python -m bench``: order placement and available to promise (ATP) over HTTP.
+"""``python -m bench``: order placement, the hot SKU and available to promise over HTTP.
 
 ``--part orders``: for each database (SQLite and/or PostgreSQL): a fresh, migrated
 database; a seeded shop (fixed random seed); a real uvicorn server with N workers; one
 load level per concurrency; then the stock is read back over the API and the ledger is
-checked for drift.
+checked for drift; the largest API worker's peak memory is read, and on PostgreSQL
+``pgbench`` runs the order-shaped SQL transaction alone on the same database
+(``bench.pgbench``) for the efficiency API / database.
+
+``--part hot``: the same SKU in every order against the spread-out load, and a
+sell-out that must never oversell (``bench.hot``).
 
 ``--part atp`` (PostgreSQL only): a fresh database filled with 100,000 SKUs x 50
 locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
 concurrency level, alone and while orders are placed (``bench.atp``).
 
-``--part all`` (the default) runs both. Results go to the console and to
+``--part all`` (the default) runs all three. Results go to the console and to
 ``docs/benchmarks.md`` (unless ``--no-write``), one section per part.
 """
 
@@ -27,15 +32,18 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from bench import atp_report
+from bench import atp_report, pgbench
 from bench.atp import BATCH_SIZE, AtpOptions, run_atp
 from bench.atp_data import AtpSpec
 from bench.cpu import CpuMeter, postgres_backends
 from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_version, sqlite_version
+from bench.hot import hot_lines, run_hot_database
 from bench.load import Ledger, check_stock, run_level
 from bench.report import (
     DatabaseRun,
+    header_lines,
     orders_section,
+    resource_lines,
     rich_table,
     verification_lines,
     write_markdown,
@@ -44,6 +52,7 @@ from bench.seed import check_ledger, seed_shop
 from bench.server import REPO_ROOT, running_server
 
 SEED = 20_261_126
+PGBENCH_CLIENTS = 16  # as many as the API level the issue's reference point used
 # Piped output (make bench | tee) would otherwise get 80 columns and a squeezed table.
 console = Console(width=None if sys.stdout.isatty() else 140)
 
@@ -64,9 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark placing orders and available to promise through the HTTP "
         "API against a real server.",
     )
-    parser.add_argument("--part", choices=["orders", "atp", "all"], default="all",
-                        help="which benchmark: order placement, ATP (PostgreSQL only) or "
-                        "both (default: all)")
+    parser.add_argument("--part", choices=["orders", "hot", "atp", "all"], default="all",
+                        help="which benchmark: order placement, the hot SKU (flash sale), "
+                        "ATP (PostgreSQL only) or all three (default: all)")
+    parser.add_argument("--hot-concurrency", type=int, default=16, metavar="N",
+                        help="clients for the hot SKU part's two loads (default: 16)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both",
                         help="which database(s) the order benchmark runs against; ATP "
                         "always uses PostgreSQL and is skipped with sqlite (default: both)")
@@ -157,8 +168,16 @@ def run_database(kind: str, args: argparse.Namespace) -> DatabaseRun:
                 asyncio.run(run_level(server.base_url, shop, ledger,
                                       concurrency=args.concurrency[-1], duration_s=args.hold,
                                       warmup_s=0, seed=SEED - 1))
+            run.peak_rss_mb = server.peak_rss_mb()
             stock = asyncio.run(check_stock(server.base_url, shop, ledger))
         checked = check_ledger(url)
+        if kind == "postgres" and pgbench.available():
+            clients = PGBENCH_CLIENTS
+            with console.status(f"pgbench, {clients} clients..."):
+                result = pgbench.run_pgbench(url, clients, args.duration)
+            run.pgbench_tps, run.pgbench_clients = result.tps, clients
+            console.print(f"  pgbench, order-shaped transaction, {clients} clients: "
+                          f"{result.tps:.0f}/s, {result.latency_ms:.1f} ms average")
     run.orders_confirmed = ledger.orders
     run.orders_in_db = checked.orders_in_db
     run.drift = checked.drift
@@ -185,8 +204,36 @@ def run_orders(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     console.print(setup)
     for run, line in zip(runs, verification_lines(runs), strict=True):
         console.print(line, style="green" if run.verified else "bold red")
+    for line in resource_lines(runs):
+        console.print(line)
     section = orders_section(runs, command=command, repo=REPO_ROOT,
                              python=platform.python_version(), settings=setup)
+    return all(run.verified for run in runs), section
+
+
+def run_hot_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """The hot SKU part: (verified, its Markdown section)."""
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    runs = []
+    for kind in kinds:
+        version = sqlite_version() if kind == "sqlite" else postgres_version(args.postgres_url)
+        console.rule(f"[bold]hot SKU[/bold] {kind} {version}")
+        with fresh_database(kind, args.postgres_url) as url:
+            runs.append(run_hot_database(
+                kind, version, url, SEED, concurrency=args.hot_concurrency,
+                duration_s=args.duration, warmup_s=args.warmup, workers=args.workers,
+                say=console.print))
+    lines = hot_lines(runs)
+    for run, line in zip(runs, lines, strict=True):
+        console.print(line, style="green" if run.verified else "bold red")
+    setup = (f"uvicorn --workers {args.workers}; {args.duration:g}s measured after "
+             f"{args.warmup:g}s warm-up per load; 3-line orders, in the hot load one of the "
+             "3 lines is always the same SKU (stocked at all 3 locations)")
+    versions = [f"Python {platform.python_version()}"] + [
+        f"{'SQLite' if r.kind == 'sqlite' else 'PostgreSQL'} {r.version}" for r in runs]
+    section = "\n".join(["## Hot SKU (flash sale) over HTTP", "",
+                         *header_lines(REPO_ROOT, versions, command, setup), "",
+                         *[f"- {line}" for line in lines]])
     return all(run.verified for run in runs), section
 
 
@@ -220,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = ("python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
                ).strip()
-    parts = {"orders": run_orders, "atp": run_atp_part}
+    parts = {"orders": run_orders, "hot": run_hot_part, "atp": run_atp_part}
     chosen = list(parts) if args.part == "all" else [args.part]
     if "atp" in chosen and args.db == "sqlite":
         console.print("[yellow]ATP benchmark: PostgreSQL only, skipped with --db sqlite"

@@ -92,9 +92,11 @@ class LevelResult:
 class OrderFactory:
     """Random but reproducible orders: 3 distinct seeded SKUs, a customer from a pool."""
 
-    def __init__(self, shop: Shop, rng: random.Random) -> None:
+    def __init__(self, shop: Shop, rng: random.Random, hot_sku: str | None = None) -> None:
         self.shop = shop
         self.rng = rng
+        self.hot_sku = hot_sku  # a flash sale: every order wants this SKU too
+        self.others = [sku for sku in shop.skus if sku != hot_sku]
 
     def customer(self) -> tuple[dict, dict]:
         n = self.rng.randrange(CUSTOMER_POOL)
@@ -106,8 +108,11 @@ class OrderFactory:
         return customer, address
 
     def order(self) -> tuple[bytes, list[tuple[str, int]]]:
-        lines = [(sku, self.rng.randint(1, 3))
-                 for sku in self.rng.sample(self.shop.skus, LINES_PER_ORDER)]
+        if self.hot_sku is None:
+            skus = self.rng.sample(self.shop.skus, LINES_PER_ORDER)
+        else:
+            skus = [self.hot_sku, *self.rng.sample(self.others, LINES_PER_ORDER - 1)]
+        lines = [(sku, self.rng.randint(1, 3)) for sku in skus]
         customer, address = self.customer()
         body = {
             "channel": self.shop.channel,
@@ -127,6 +132,7 @@ class _Phase:
 async def run_level(
     base_url: str, shop: Shop, ledger: Ledger, *, concurrency: int, duration_s: float,
     warmup_s: float, seed: int, meter: CpuMeter | None = None, rate: float | None = None,
+    hot_sku: str | None = None,
 ) -> LevelResult:
     """Warm up for ``warmup_s``, then measure for ``duration_s``: only requests that
     complete inside the measured window count, with their latency from send to response.
@@ -147,7 +153,7 @@ async def run_level(
         await asyncio.sleep(slot - now)
 
     async def worker(session: aiohttp.ClientSession, index: int) -> None:
-        factory = OrderFactory(shop, random.Random(seed * 10_007 + index))
+        factory = OrderFactory(shop, random.Random(seed * 10_007 + index), hot_sku)
         url = f"{base_url}/api/v1/orders"
         while phase != _Phase.DONE:
             if rate:

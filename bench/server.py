@@ -58,6 +58,19 @@ class Server:
         except OSError:
             return [self.pid]
 
+    def peak_rss_mb(self) -> float | None:
+        """The largest peak resident set (VmHWM) of the worker processes, in MB."""
+        peaks = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status")
+            try:
+                line = next(ln for ln in status.read_text().splitlines()
+                            if ln.startswith("VmHWM:"))
+            except (OSError, StopIteration):
+                continue
+            peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks) if peaks else None
+
     def worker_pids(self) -> list[int]:
         """The uvicorn worker processes, for profilers (not multiprocessing's tracker)."""
         children = self.process_ids()[1:]
