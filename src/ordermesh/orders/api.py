@@ -25,7 +25,8 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def _command(body: OrderCreate) -> service.PlaceOrder:
+def command_from(body: OrderCreate) -> service.PlaceOrder:
+    """The use case's command for an order body (the API and the import share it)."""
     return service.PlaceOrder(
         channel=body.channel,
         external_id=body.external_id,
@@ -56,7 +57,7 @@ def place_order(body: OrderCreate, ctx: WriteContext) -> Response:
     """Reserves every line atomically, or writes nothing. Retries are safe with an
     `Idempotency-Key`, and orders are unique per channel and `external_id`: a retry returns
     the order placed the first time, with the header `Idempotent-Replayed: true`."""
-    command, idem = _command(body), ctx.idempotency(body)
+    command, idem = command_from(body), ctx.idempotency(body)
     placed = ctx.run(lambda uow: service.place_order(uow, command, idem))
     # Serialised here, once: the hot path skips FastAPI's second pass over the model.
     return Response(OrderRead.of(placed.order).model_dump_json(), status_code=201,
