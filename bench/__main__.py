@@ -10,6 +10,9 @@ checked for drift; the largest API worker's peak memory is read, and on PostgreS
 ``--part hot``: the same SKU in every order against the spread-out load, and a
 sell-out that must never oversell (``bench.hot``).
 
+``--part import``: ``ordermesh import`` of a generated JSON-lines file, and again
+(``bench.bulk_import``).
+
 ``--part atp`` (PostgreSQL only): a fresh database filled with 100,000 SKUs x 50
 locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
 concurrency level, alone and while orders are placed (``bench.atp``).
@@ -26,6 +29,7 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +39,7 @@ from sqlalchemy.engine import make_url
 from bench import atp_report, pgbench
 from bench.atp import BATCH_SIZE, AtpOptions, run_atp
 from bench.atp_data import AtpSpec
+from bench.bulk_import import ImportRun, import_lines, run_import
 from bench.cpu import CpuMeter, postgres_backends
 from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_version, sqlite_version
 from bench.hot import hot_lines, run_hot_database
@@ -73,9 +78,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark placing orders and available to promise through the HTTP "
         "API against a real server.",
     )
-    parser.add_argument("--part", choices=["orders", "hot", "atp", "all"], default="all",
+    parser.add_argument("--part", choices=["orders", "hot", "import", "atp", "all"],
+                        default="all",
                         help="which benchmark: order placement, the hot SKU (flash sale), "
-                        "ATP (PostgreSQL only) or all three (default: all)")
+                        "bulk import, ATP (PostgreSQL only) or all (default: all)")
+    parser.add_argument("--import-orders", type=int, default=20_000, metavar="N",
+                        help="orders in the bulk import file (default: %(default)s)")
+    parser.add_argument("--import-jobs", type=int, default=4, metavar="N",
+                        help="ordermesh import --jobs on PostgreSQL; SQLite uses 1 "
+                        "(default: %(default)s)")
     parser.add_argument("--hot-concurrency", type=int, default=16, metavar="N",
                         help="clients for the hot SKU part's two loads (default: 16)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both",
@@ -237,6 +248,34 @@ def run_hot_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     return all(run.verified for run in runs), section
 
 
+def run_import_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """The bulk import part: (verified, its Markdown section)."""
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    runs = []
+    for kind in kinds:
+        version = sqlite_version() if kind == "sqlite" else postgres_version(args.postgres_url)
+        console.rule(f"[bold]bulk import[/bold] {kind} {version}")
+        jobs = 1 if kind == "sqlite" else args.import_jobs
+        with fresh_database(kind, args.postgres_url) as url, \
+                tempfile.TemporaryDirectory(prefix="ordermesh-import-") as tmp:
+            shop = seed_shop(url, SEED)
+            run = ImportRun(kind, version, args.import_orders, jobs)
+            with console.status(f"importing {args.import_orders:,} orders..."):
+                runs.append(run_import(run, url, shop, Path(tmp) / "orders.jsonl", SEED))
+    lines = import_lines(runs)
+    for run, line in zip(runs, lines, strict=True):
+        console.print(line, style="green" if run.verified else "bold red")
+    setup = (f"`ordermesh import` in its own process on this machine, {args.import_orders:,} "
+             "generated 3-line orders (`bench/bulk_import.py`) into the seeded shop "
+             "(1,000 SKUs x 3 locations), then the same file again")
+    versions = [f"Python {platform.python_version()}"] + [
+        f"{'SQLite' if r.kind == 'sqlite' else 'PostgreSQL'} {r.version}" for r in runs]
+    section = "\n".join(["## Bulk import", "",
+                         *header_lines(REPO_ROOT, versions, command, setup), "",
+                         *[f"- {line}" for line in lines]])
+    return all(run.verified for run in runs), section
+
+
 def run_atp_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     """The ATP part, on PostgreSQL: (verified, its Markdown section)."""
     version = postgres_version(args.postgres_url)
@@ -267,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = ("python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
                ).strip()
-    parts = {"orders": run_orders, "hot": run_hot_part, "atp": run_atp_part}
+    parts = {"orders": run_orders, "hot": run_hot_part, "import": run_import_part,
+             "atp": run_atp_part}
     chosen = list(parts) if args.part == "all" else [args.part]
     if "atp" in chosen and args.db == "sqlite":
         console.print("[yellow]ATP benchmark: PostgreSQL only, skipped with --db sqlite"
