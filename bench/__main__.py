@@ -13,6 +13,9 @@ sell-out that must never oversell (``bench.hot``).
 ``--part import``: ``ordermesh import`` of a generated JSON-lines file, and again
 (``bench.bulk_import``).
 
+``--part growth`` (PostgreSQL only): placement and reads with 10,000 and with a million
+stored orders (``bench.growth``).
+
 ``--part atp`` (PostgreSQL only): a fresh database filled with 100,000 SKUs x 50
 locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
 concurrency level, alone and while orders are placed (``bench.atp``).
@@ -42,6 +45,7 @@ from bench.atp_data import AtpSpec
 from bench.bulk_import import ImportRun, import_lines, run_import
 from bench.cpu import CpuMeter, postgres_backends
 from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_version, sqlite_version
+from bench.growth import BASE_ORDERS, READ_CONCURRENCY, READS, growth_lines, run_growth
 from bench.hot import hot_lines, run_hot_database
 from bench.load import Ledger, check_stock, run_level
 from bench.report import (
@@ -78,10 +82,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark placing orders and available to promise through the HTTP "
         "API against a real server.",
     )
-    parser.add_argument("--part", choices=["orders", "hot", "import", "atp", "all"],
+    parser.add_argument("--part", choices=["orders", "hot", "import", "growth", "atp", "all"],
                         default="all",
                         help="which benchmark: order placement, the hot SKU (flash sale), "
-                        "bulk import, ATP (PostgreSQL only) or all (default: all)")
+                        "bulk import, growth and ATP (the last two PostgreSQL only), or all "
+                        "(default: all)")
+    parser.add_argument("--growth-base", type=int, default=BASE_ORDERS, metavar="N",
+                        help="orders placed before the first growth measurement "
+                        "(default: %(default)s)")
+    parser.add_argument("--growth-orders", type=int, default=1_000_000, metavar="N",
+                        help="stored orders the growth part grows to (default: %(default)s)")
     parser.add_argument("--import-orders", type=int, default=20_000, metavar="N",
                         help="orders in the bulk import file (default: %(default)s)")
     parser.add_argument("--import-jobs", type=int, default=4, metavar="N",
@@ -276,6 +286,30 @@ def run_import_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     return all(run.verified for run in runs), section
 
 
+def run_growth_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """The growth part, on PostgreSQL: (verified, its Markdown section)."""
+    version = postgres_version(args.postgres_url)
+    console.rule(f"[bold]growth[/bold] postgres {version}")
+    with fresh_database("postgres", args.postgres_url) as url, \
+            tempfile.TemporaryDirectory(prefix="ordermesh-growth-") as tmp:
+        shop = seed_shop(url, SEED)
+        run = run_growth(url, version, shop, Path(tmp), base=args.growth_base,
+                         target=args.growth_orders,
+                         workers=args.workers, concurrency=16, duration_s=args.duration,
+                         warmup_s=args.warmup, seed=SEED, say=console.print)
+    lines = growth_lines(run)
+    console.print(lines[-1])
+    setup = (f"uvicorn --workers {args.workers}; {args.growth_base:,} orders placed by "
+             f"`ordermesh import`, then copied in SQL up to {args.growth_orders:,}; "
+             f"placement at c=16 for {args.duration:g}s; {READS:,} reads of random stored "
+             f"orders and {READS:,} customer order lists (20 per page) at c={READ_CONCURRENCY}")
+    section = "\n".join(["## Growth: the cost of a long history", "",
+                         *header_lines(REPO_ROOT, [f"Python {platform.python_version()}",
+                                                   f"PostgreSQL {version}"], command, setup),
+                         "", *lines])
+    return True, section
+
+
 def run_atp_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     """The ATP part, on PostgreSQL: (verified, its Markdown section)."""
     version = postgres_version(args.postgres_url)
@@ -307,12 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     command = ("python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
                ).strip()
     parts = {"orders": run_orders, "hot": run_hot_part, "import": run_import_part,
-             "atp": run_atp_part}
+             "growth": run_growth_part, "atp": run_atp_part}
     chosen = list(parts) if args.part == "all" else [args.part]
-    if "atp" in chosen and args.db == "sqlite":
-        console.print("[yellow]ATP benchmark: PostgreSQL only, skipped with --db sqlite"
-                      "[/yellow]")
-        chosen.remove("atp")
+    for pg_only in ("growth", "atp"):
+        if pg_only in chosen and args.db == "sqlite":
+            console.print(f"[yellow]{pg_only}: PostgreSQL only, skipped with --db sqlite"
+                          "[/yellow]")
+            chosen.remove(pg_only)
     verified = True
     try:
         for part in chosen:
