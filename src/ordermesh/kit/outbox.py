@@ -76,8 +76,11 @@ class Event:
 def record_event(
     uow: UnitOfWork, type_: str, aggregate_type: str, aggregate_id: str, payload: dict[str, Any]
 ) -> str:
+    """Record an event in the transaction of ``uow``: written with the transaction's
+    other events just before it commits (``UnitOfWork.defer_event``), gone if it rolls
+    back."""
     event_id = new_id("evt")
-    uow.execute(_INSERT, {
+    uow.defer_event(_INSERT, {
         "id": event_id, "type": type_, "aggregate_type": aggregate_type,
         "aggregate_id": aggregate_id, "payload": payload, "actor": uow.actor,
         "occurred_at": uow.clock.now(), "position": None,
@@ -87,17 +90,9 @@ def record_event(
 
 def record_events(uow: UnitOfWork, events: list[tuple[str, str, str, dict[str, Any]]]
                   ) -> list[str]:
-    """Several events (type, aggregate type, aggregate id, payload) in one statement, in
-    this order; returns their ids."""
-    if not events:
-        return []
-    now, rows = uow.clock.now(), []
-    for type_, aggregate_type, aggregate_id, payload in events:
-        rows.append({"id": new_id("evt"), "type": type_, "aggregate_type": aggregate_type,
-                     "aggregate_id": aggregate_id, "payload": payload, "actor": uow.actor,
-                     "occurred_at": now, "position": None})
-    uow.execute(_INSERT, rows)
-    return [r["id"] for r in rows]
+    """Several events (type, aggregate type, aggregate id, payload), in this order;
+    returns their ids."""
+    return [record_event(uow, *event) for event in events]
 
 
 def assign_positions(uow: UnitOfWork) -> int:
