@@ -67,16 +67,18 @@ class GrowthRun:
 
 
 def _copy_statement(table: Table) -> str:
-    """INSERT ... SELECT copying every row of ``table`` with keys moved by ``:offset`` and
-    public ids and external ids suffixed with ``:k``."""
+    """INSERT ... SELECT copying every row of ``table`` with its order key moved by
+    ``:offset`` and new public and external ids made from the new key."""
     names, values = [], []
     for column in table.columns:
         if column.autoincrement is True and column.primary_key and table is not orders:
             continue  # a surrogate key: the copy gets a new one
         if (table is orders and column.name == "seq") or column.name == "order_seq":
             expression = f"{column.name} + :offset"
-        elif table is orders and column.name in ("id", "external_id"):
-            expression = f"{column.name} || '-' || :k"
+        elif table is orders and column.name == "id":  # unique: made from the new seq
+            expression = "'ordg_' || (seq + :offset)"
+        elif table is orders and column.name == "external_id":
+            expression = "CASE WHEN external_id IS NULL THEN NULL ELSE 'G-' || (seq + :offset) END"
         else:
             expression = column.name
         names.append(column.name)
@@ -91,15 +93,13 @@ def grow(url: str, target: int) -> int:
     engine = build_engine(url, pool_size=1, max_overflow=0)
     statements = [text(_copy_statement(t)) for t in GROWN_TABLES]
     try:
-        k = 0
         while True:
             with engine.begin() as conn:
                 count, top = conn.execute(text("SELECT count(*), max(seq) FROM orders")).one()
                 if count >= target:
                     break
-                k += 1
                 for statement in statements:
-                    conn.execute(statement, {"offset": top, "top": top, "k": f"g{k}"})
+                    conn.execute(statement, {"offset": top, "top": top})
                 conn.execute(text("SELECT setval(pg_get_serial_sequence('orders', 'seq'), "
                                   "(SELECT max(seq) FROM orders))"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
