@@ -30,6 +30,7 @@ from ordermesh.fulfilment.service import (
 )
 from ordermesh.fulfilment.tables import fulfilment_lines, fulfilment_orders
 from ordermesh.kit import idempotency
+from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, DomainError, InvalidInput
 from ordermesh.kit.outbox import record_event
@@ -84,7 +85,7 @@ def ready_for_pickup(uow: UnitOfWork, fo_id: str, reason: str | None) -> ReadyFo
     code = _issue_code(uow, fo)
     updated = apply_status(
         uow, fo, S.READY_FOR_PICKUP, reason,
-        {"hold_until": hold_until.isoformat()}, ready_at=now,
+        {"hold_until": hold_until.isoformat()}, ready_at=now, pickup_hold_until=hold_until,
         event_extra={"pickup_code": code, "hold_until": hold_until.isoformat(),
                      "customer": _customer(uow, fo.order_id),
                      "pickup_location": {"code": location.code, "name": location.name,
@@ -108,8 +109,7 @@ def reissue_code(uow: UnitOfWork, fo_id: str) -> ReadyForPickup:
         raise Conflict(f"{fo.number} is {fo.status}, not ready for pickup",
                        extra={"current_status": fo.status.value})
     code = _issue_code(uow, fo)
-    location = get_location(uow, fo.location_id)
-    hold_until = fo.ready_at + timedelta(days=location.fulfilment.pickup_hold_days)
+    hold_until = as_utc(_hold_until(uow, fo.id))
     record_event(uow, "fulfilment.pickup_code_issued", "fulfilment_order", fo.id,
                  event_payload(fo, pickup_code=code, hold_until=hold_until.isoformat(),
                                customer=_customer(uow, fo.order_id)))
@@ -140,6 +140,7 @@ def pick_up(uow: UnitOfWork, fo_id: str, code: str,
                     .values(pickup_attempts=attempts))
         record_event(uow, "fulfilment.pickup_code_rejected", "fulfilment_order", fo.id,
                      event_payload(fo, attempts=attempts, max_attempts=MAX_ATTEMPTS))
+        idempotency.release(uow, idem)  # a refusal: the key may be retried
         uow.commit()  # the count stays; nothing else changed
         raise InvalidInput.for_field("code", f"Wrong pickup code for {fo.number} (attempt "
                                      f"{attempts} of {MAX_ATTEMPTS})", "wrong_code")
@@ -156,22 +157,17 @@ def pick_up(uow: UnitOfWork, fo_id: str, code: str,
     return updated
 
 
+def _hold_until(uow: UnitOfWork, fo_id: str):
+    return uow.execute(select(FO.pickup_hold_until).where(FO.id == fo_id)).scalar_one()
+
+
 def due_for_expiry(uow: UnitOfWork, limit: int) -> list[str]:
-    """Fulfilment orders ready for pickup longer than their location's hold time."""
-    now = uow.clock.now()
-    rows = uow.execute(select(FO.id, FO.location_id, FO.ready_at)
-                       .where(FO.status == S.READY_FOR_PICKUP.value)
-                       .order_by(FO.ready_at, FO.id))
-    due, holds = [], {}
-    for r in rows:
-        if r.location_id not in holds:
-            holds[r.location_id] = get_location(uow, r.location_id).fulfilment.pickup_hold_days
-        ready_at = r.ready_at if r.ready_at.tzinfo else r.ready_at.replace(tzinfo=now.tzinfo)
-        if ready_at + timedelta(days=holds[r.location_id]) <= now:
-            due.append(r.id)
-            if len(due) == limit:
-                break
-    return due
+    """Fulfilment orders ready for pickup past the hold the customer was told when they
+    became ready (a later change of the location's hold time does not move it)."""
+    return list(uow.execute(
+        select(FO.id).where(FO.status == S.READY_FOR_PICKUP.value,
+                            FO.pickup_hold_until <= uow.clock.now())
+        .order_by(FO.pickup_hold_until, FO.id).limit(limit)).scalars())
 
 
 def expire_pickup(uow: UnitOfWork, fo_id: str) -> bool:
@@ -184,7 +180,8 @@ def expire_pickup(uow: UnitOfWork, fo_id: str) -> bool:
     fo = lock_fulfilment_order(uow, fo_id)
     if fo.status != S.READY_FOR_PICKUP:
         return False
-    days = get_location(uow, fo.location_id).fulfilment.pickup_hold_days
+    hold_until = as_utc(_hold_until(uow, fo.id))
+    days = round((hold_until - fo.ready_at).total_seconds() / 86_400) if fo.ready_at else 0
     units = {ln.line_no: ln.open for ln in fo.lines if ln.open}
     for ln in fo.lines:
         if ln.open:
@@ -195,10 +192,12 @@ def expire_pickup(uow: UnitOfWork, fo_id: str) -> bool:
                                 - min(ln.picked_quantity, ln.open)))
     reason = f"{fo.number} not collected within {days} day(s)"
     apply_status(uow, fo, S.NOT_COLLECTED, reason,
-                 {"hold_days": days, "cancelled": {str(n): q for n, q in units.items()}},
+                 {"hold_days": days, "hold_until": hold_until.isoformat(),
+                  "cancelled": {str(n): q for n, q in units.items()}},
                  pickup_code_hash=None)
     cancel_order(Nested(uow), fo.order_id,
-                 [CancelRequest(n, q) for n, q in sorted(units.items())], reason)
+                 [CancelRequest(n, q) for n, q in sorted(units.items())], reason,
+                 reserved_at=fo.location_id)
     uow.commit()
     return True
 
@@ -206,8 +205,6 @@ def expire_pickup(uow: UnitOfWork, fo_id: str) -> bool:
 def expire_due_pickups(engine, clock, limit: int = 100) -> int:
     """One transaction per fulfilment order: an order that cannot be cancelled (e.g. it
     was partly shipped meanwhile) is logged and skipped, not retried in a loop."""
-    from ordermesh.kit.db import UnitOfWork
-
     with UnitOfWork(engine, clock, write=False) as uow:
         due = due_for_expiry(uow, limit)
     done = 0

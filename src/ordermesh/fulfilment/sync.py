@@ -19,15 +19,18 @@ check finds nothing left to take off.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy import update
 
-from ordermesh.fulfilment.model import WORKABLE, FulfilmentStatus, take_off
+from ordermesh.fulfilment.model import WORKABLE, FulfilmentKind, FulfilmentStatus, take_off
 from ordermesh.fulfilment.queries import fulfilment_for_order
-from ordermesh.fulfilment.service import apply_status, lines_changed_event
-from ordermesh.fulfilment.tables import fulfilment_lines
+from ordermesh.fulfilment.service import apply_status, event_payload, lines_changed_event
+from ordermesh.fulfilment.tables import fulfilment_lines, fulfilment_orders
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
+from ordermesh.kit.outbox import record_event
+from ordermesh.locations.model import LocationKind
 
 FL = fulfilment_lines.c
 _PROGRESS = {s: i for i, s in enumerate((
@@ -86,6 +89,37 @@ def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = Fa
         if updated.open_units == 0 and not any(ln.shipped_quantity for ln in updated.lines):
             apply_status(uow, updated, FulfilmentStatus.CANCELLED,
                          f"nothing left on it: {reason}")
+
+
+def address_changed(uow: UnitOfWork, order_id: str, address: dict | None) -> None:
+    """An edit gave the order a new shipping address: its fulfilment orders that are
+    still to ship follow (a packed one's label is printed anew with it) and a 3PL gets
+    the hand-off document again. Called by ``orders.edits.edit_order``."""
+    from ordermesh.fulfilment.handoff import record_handoff
+    from ordermesh.orders.queries import order_for_fulfilment
+
+    for fo in fulfilment_for_order(uow, order_id, for_update=True):
+        if fo.status not in WORKABLE or fo.kind != FulfilmentKind.SHIP:
+            continue
+        uow.execute(update(fulfilment_orders).where(fulfilment_orders.c.id == fo.id)
+                    .values(shipping_address=address, updated_at=uow.clock.now()))
+        record_event(uow, "fulfilment.address_changed", "fulfilment_order", fo.id,
+                     event_payload(fo, shipping_address=address))
+        if fo.location_kind == LocationKind.THREE_PL.value:
+            record_handoff(uow, replace(fo, shipping_address=address),
+                           order_for_fulfilment(uow, order_id))
+
+
+def packed_units(uow: UnitOfWork, order_id: str) -> dict[tuple[int, str], int]:
+    """Units packed and not yet sent, per (line, location): those the order cannot give
+    back, so that a cancellation takes its units from elsewhere first."""
+    packed: dict[tuple[int, str], int] = defaultdict(int)
+    for fo in fulfilment_for_order(uow, order_id):
+        if fo.status in WORKABLE:
+            for ln in fo.lines:
+                if (units := min(ln.packed_quantity, ln.open)) > 0:
+                    packed[(ln.line_no, fo.location_id)] += units
+    return dict(packed)
 
 
 def units_added(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:

@@ -41,6 +41,7 @@ fulfilment_orders = Table(
     Column("pickup_code_hash", String(64)),
     Column("pickup_attempts", Integer, nullable=False, default=0),
     Column("ready_at", UtcDateTime),
+    Column("pickup_hold_until", UtcDateTime),  # fixed when ready: the customer was told
     Column("delivered_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -48,6 +49,7 @@ fulfilment_orders = Table(
     Index("ix_fulfilment_orders_location_status", "location_id", "status"),
     Index("ix_fulfilment_orders_order_id", "order_id"),
     Index("ix_fulfilment_orders_status_ready_at", "status", "ready_at"),
+    Index("ix_fulfilment_orders_status_hold_until", "status", "pickup_hold_until"),
 )
 
 fulfilment_lines = Table(

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String, Table, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    delete,
+    select,
+    update,
+)
 
 from ordermesh.kit.db import UnitOfWork, metadata
 from ordermesh.kit.errors import Conflict, IdempotencyKeyReused
@@ -103,3 +112,13 @@ def complete(
         .where(idempotency_keys.c.principal == idem.principal, idempotency_keys.c.key == idem.key)
         .values(resource_type=resource_type, resource_id=resource_id, status_code=status_code)
     )
+
+
+def release(uow: UnitOfWork, idem: IdempotencyKey | None) -> None:
+    """Give up the claim of this transaction, for a use case that commits some
+    bookkeeping and then refuses the request: the key may be used again, as after a
+    rollback."""
+    if idem is None:
+        return
+    uow.execute(delete(idempotency_keys).where(idempotency_keys.c.principal == idem.principal,
+                                               idempotency_keys.c.key == idem.key))

@@ -20,7 +20,6 @@ from ordermesh.locations.model import (
 router = APIRouter(prefix="/api/v1/locations", tags=["locations"])
 
 
-REGION_PATTERN = r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"
 CARRIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
 
 

@@ -41,7 +41,11 @@ def _to_location(row) -> Location:
 
 def _check_region(code: str) -> str:
     code = code.strip().upper()
-    country, _, sub = code.partition("-")
+    country, dash, sub = code.partition("-")
+    if dash and not sub:
+        raise InvalidInput.for_field("fulfilment.regions", f"'{code}' has no subdivision "
+                                     "after the '-' (give 'CC' or 'CC-RR', ISO 3166)",
+                                     "unknown_region")
     if pycountry.countries.get(alpha_2=country) is None or len(country) != 2:
         raise InvalidInput.for_field("fulfilment.regions", f"'{code}' is not a known country "
                                      "(give 'CC' or 'CC-RR', ISO 3166)", "unknown_region")

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from sqlalchemy import delete, insert, update
 
-from ordermesh.fulfilment.sync import units_released
+from ordermesh.fulfilment.sync import packed_units, units_released
 from ordermesh.inventory.model import Allocation
 from ordermesh.inventory.reserving import release, ship
 from ordermesh.kit import idempotency
@@ -52,16 +52,20 @@ def record_transition(
     ))
 
 
-def releases_for(order: Order, plan: dict[int, int], first: str | None = None
-                 ) -> list[Allocation]:
+def releases_for(order: Order, plan: dict[int, int], first: str | None = None,
+                 packed: dict[tuple[int, str], int] | None = None) -> list[Allocation]:
     """Which reserved units to give back: per line, from location ``first`` (when given),
-    then from the last location first."""
+    then from where the fewest of them are ``packed`` (units in a labelled package,
+    per (line, location)), then from the last location first."""
     lines = {line.line_no: line for line in order.lines}
+    packed = packed or {}
     releases = []
     for line_no, units in plan.items():
         remaining = units
         for alloc in sorted((a for a in order.allocations if a.line_no == line_no),
-                            key=lambda a: (a.location_id == first, a.location_id),
+                            key=lambda a: (a.location_id == first,
+                                           a.quantity - packed.get((line_no, a.location_id), 0),
+                                           a.location_id),
                             reverse=True):
             if remaining == 0:
                 break
@@ -73,16 +77,19 @@ def releases_for(order: Order, plan: dict[int, int], first: str | None = None
 
 
 def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int], *,
-              shipped: bool = False, first: str | None = None) -> list[Allocation]:
+              shipped: bool = False, first: str | None = None,
+              backorders_first: bool = True) -> list[Allocation]:
     """Release ``plan``'s units (per line), or with ``shipped`` send them out of stock,
     and take them off the order's allocations; returns the reserved units released.
 
-    Units no longer wanted (not ``shipped``) are taken off the line's backorder first:
-    backordered units hold no stock, so nothing goes back for them."""
-    if not shipped:
+    Units no longer wanted (not ``shipped``) are taken off the line's backorder first
+    (unless ``backorders_first`` is False): backordered units hold no stock, so nothing
+    goes back for them."""
+    if not shipped and backorders_first:
         plan = cancel_backordered(uow, order.seq, {
             ln.line_no: ln.backordered_quantity for ln in order.lines}, plan)
-    releases = releases_for(order, {n: q for n, q in plan.items() if q}, first)
+    packed = packed_units(uow, order.id) if not shipped else None
+    releases = releases_for(order, {n: q for n, q in plan.items() if q}, first, packed)
     (ship if shipped else release)(uow, releases, ("order", order.id), order.channel_id)
     for rel in releases:
         uow.execute(update(order_allocations).where(
@@ -98,10 +105,12 @@ def give_back(uow: UnitOfWork, order: Order, plan: dict[int, int], *,
 
 def cancel_order(
     uow: UnitOfWork, order_id: str, requests: list[CancelRequest] | None, reason: str | None,
-    idem: idempotency.IdempotencyKey | None = None,
+    idem: idempotency.IdempotencyKey | None = None, *, reserved_at: str | None = None,
 ) -> Order:
     """Cancel the whole order (``requests`` is None) or some units of some lines.
-    Backordered units of a line are cancelled before its reserved ones."""
+    Backordered units of a line are cancelled before its reserved ones; with
+    ``reserved_at`` (a location id) the units reserved there are cancelled instead (a
+    pickup not collected gives back what waited at the counter)."""
     if prior := idempotency.claim(uow, idem):
         return load_order(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
@@ -117,7 +126,7 @@ def cancel_order(
         raise IllegalTransition(f"Nothing on order {order.number} is left to cancel: every "
                                 "unit has shipped or been refunded",
                                 extra={"current_status": order.status.value})
-    give_back(uow, order, plan)
+    give_back(uow, order, plan, first=reserved_at, backorders_first=reserved_at is None)
     lines = [replace(line, cancelled_quantity=line.cancelled_quantity + plan.get(line.line_no, 0))
              for line in order.lines]
     for line in lines:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import insert, update
 
 from ordermesh.catalog.service import resolve_skus
-from ordermesh.fulfilment.sync import units_added
+from ordermesh.fulfilment.sync import address_changed, units_added
 from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -240,6 +240,8 @@ def edit_order(
                       tax_country=setup.destination.country if setup.destination else None,
                       tax_region=setup.destination.region if setup.destination else None)
     store_amounts(uow, order.seq, amounts, **header)
+    if plan.address_changed:
+        address_changed(uow, order.id, address)  # fulfilment orders still to ship follow
     tax_given_back = book_towards(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
                                   uow.clock.now().date(), order.currency,
                                   breakdown_json(amounts))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
@@ -211,6 +211,14 @@ class WebhookEvent(BaseModel):
     occurred_at: AwareDatetime
     description: str | None = Field(None, max_length=300)
     location: str | None = Field(None, max_length=200)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:  # the edge of the calendar, 0001 or 9999
+            raise ValueError("is out of range") from exc
 
 
 class WebhookBody(BaseModel):

@@ -5,6 +5,7 @@ Register them in ``worker.default_jobs``: ``TrackingPoll()`` and ``SlaWatch()``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from ordermesh.shipping.tracking import ingest
 from ordermesh.worker import _BatchedJob
 
 POLL_EVERY = timedelta(minutes=30)
+log = logging.getLogger("ordermesh.shipping")
 
 
 def poll_tracking(uow: UnitOfWork, limit: int) -> int:
@@ -55,11 +57,14 @@ def poll_tracking(uow: UnitOfWork, limit: int) -> int:
         numbers = uow.execute(select(shipment_parcels.c.tracking_number)
                               .where(shipment_parcels.c.shipment_id == s.id)
                               .order_by(shipment_parcels.c.tracking_number)).scalars().all()
-        events = []
-        for number in numbers:
-            events += adapter.track(Parcel(number, s.service, as_utc(s.booked_at),
-                                           s.destination), now)
-        ingest(uow, s.carrier, adapter, events, "poll")
+        try:  # a carrier that is down or answers nonsense must not stop the others
+            events = []
+            for number in numbers:
+                events += adapter.track(Parcel(number, s.service, as_utc(s.booked_at),
+                                               s.destination), now)
+            ingest(uow, s.carrier, adapter, events, "poll")  # refuses before it writes
+        except (DomainError, OSError, TimeoutError, ValueError) as exc:
+            log.warning("tracking poll of shipment %s (%s) failed: %s", s.id, s.carrier, exc)
     uow.commit()
     return len(due)
 

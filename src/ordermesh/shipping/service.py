@@ -58,7 +58,13 @@ class Shipment:
 
 
 def get_shipment(uow: UnitOfWork, fo_id: str) -> Shipment:
+    """The shipment of a fulfilment order, named by its id or its number."""
     row = uow.execute(select(shipments).where(shipments.c.fo_id == fo_id)).first()
+    if row is None:
+        from ordermesh.fulfilment.queries import get_fulfilment_order
+
+        fo = get_fulfilment_order(uow, fo_id)  # 404 when there is no such order
+        row = uow.execute(select(shipments).where(shipments.c.fo_id == fo.id)).first()
     if row is None:
         raise NotFound(f"Fulfilment order '{fo_id}' has no shipment")
     return _to_shipment(uow, row)
@@ -96,6 +102,7 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
     if prior := idempotency.claim(uow, idem):
         return get_shipment(uow, prior.resource_id)
     fo = fulfilment.lock_fulfilment_order(uow, fo_id)
+    fo_id = fo.id  # it may have been named by its number
     if fo.kind != FulfilmentKind.SHIP:
         raise Conflict(f"Fulfilment order {fo.number} is a pickup order: nothing to ship")
     if uow.execute(select(shipments.c.id).where(shipments.c.fo_id == fo_id)).first():
@@ -168,7 +175,7 @@ def quotes_for(uow: UnitOfWork, fo_id: str, carrier: str | None
     from ordermesh.packing import service as packing
 
     fo = fulfilment.get_fulfilment_order(uow, fo_id)
-    packages = packing.packages_for(uow, fo_id)
+    packages = packing.packages_for(uow, fo.id)
     if not packages:
         raise Conflict(f"Fulfilment order {fo.number} has no packages to quote for")
     fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None

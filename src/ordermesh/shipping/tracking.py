@@ -85,6 +85,7 @@ def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: 
     shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)
                            .with_for_update()).one()
     now = uow.clock.now()
+    moved = False
     for event, status in sorted(events, key=lambda es: as_utc(es[0].occurred_at)):
         event_row_id = new_id("trk")
         inserted = insert_ignore_returning(uow, tracking_events, ("carrier", "carrier_event_id"),
@@ -99,27 +100,39 @@ def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: 
             result.duplicates += 1
             continue
         result.stored += 1
-        if _move_parcel(uow, carrier, event, status):
-            if _move_fulfilment(uow, adapter, shipment_id, event, status):
-                result.moved += 1
-            uow.execute(update(tracking_events).where(tracking_events.c.id == event_row_id)
-                        .values(applied=True))
+        before = _move_parcel(uow, carrier, event, status)
+        if before is None:
+            continue  # the parcel knows a newer event
+        outcome = _move_fulfilment(uow, adapter, shipment_id, event, status)
+        if outcome is None:  # the fulfilment order refuses it: the parcel stays as it was
+            _set_parcel(uow, carrier, event.tracking_number, *before)
+            continue
+        moved = moved or outcome
+        uow.execute(update(tracking_events).where(tracking_events.c.id == event_row_id)
+                    .values(applied=True))
+    result.moved += moved  # one shipment is one fulfilment order
+
+
+def _set_parcel(uow: UnitOfWork, carrier: str, number: str, status: str,
+                last_event_at: datetime | None) -> None:
+    uow.execute(update(shipment_parcels).where(
+        shipment_parcels.c.carrier == carrier,
+        shipment_parcels.c.tracking_number == number).values(
+        status=status, last_event_at=last_event_at))
 
 
 def _move_parcel(uow: UnitOfWork, carrier: str, event: CarrierEvent,
-                 status: TrackingStatus) -> bool:
-    """The parcel takes the event's status unless it already knows a newer event."""
+                 status: TrackingStatus) -> tuple[str, datetime | None] | None:
+    """The parcel takes the event's status unless it already knows a newer event (then
+    None); returns what it had before."""
     at = as_utc(event.occurred_at)
     parcel = uow.execute(select(shipment_parcels).where(
         shipment_parcels.c.carrier == carrier,
         shipment_parcels.c.tracking_number == event.tracking_number)).one()
     if parcel.last_event_at is not None and as_utc(parcel.last_event_at) > at:
-        return False
-    uow.execute(update(shipment_parcels).where(
-        shipment_parcels.c.carrier == carrier,
-        shipment_parcels.c.tracking_number == event.tracking_number).values(
-        status=status.value, last_event_at=at))
-    return True
+        return None
+    _set_parcel(uow, carrier, event.tracking_number, status.value, at)
+    return parcel.status, parcel.last_event_at
 
 
 def shipment_status(parcel_statuses: list[TrackingStatus]) -> TrackingStatus:
@@ -130,16 +143,18 @@ def shipment_status(parcel_statuses: list[TrackingStatus]) -> TrackingStatus:
 
 
 def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
-                     event: CarrierEvent, status: TrackingStatus) -> bool:
+                     event: CarrierEvent, status: TrackingStatus) -> bool | None:
+    """Whether the fulfilment order moved; None when its state machine refused."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.model import FulfilmentStatus
 
     shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
-    statuses = [TrackingStatus(s) for s in uow.execute(
-        select(shipment_parcels.c.status).where(shipment_parcels.c.shipment_id == shipment_id)
-    ).scalars()]
-    overall = shipment_status(statuses)
+    parcels = uow.execute(select(shipment_parcels.c.status, shipment_parcels.c.last_event_at)
+                          .where(shipment_parcels.c.shipment_id == shipment_id)).all()
+    overall = shipment_status([TrackingStatus(p.status) for p in parcels])
     at = as_utc(event.occurred_at)
+    if overall == TrackingStatus.DELIVERED:  # delivered when the last parcel was
+        at = max(as_utc(p.last_event_at) for p in parcels if p.last_event_at is not None)
     values: dict = {"last_event_at": at}
     target = FULFILMENT_STATUS[overall]
     moved = False
@@ -156,7 +171,7 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
                              "carrier_event_id": event.event_id}, at=at)
                 moved = True
             except IllegalTransition:
-                return False
+                return None
     if overall.value != shipment.status:
         values["status"] = overall.value
         values["final"] = overall in FINAL
