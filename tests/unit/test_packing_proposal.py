@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 
 from ordermesh.kit.money import Money
+from ordermesh.packing.marks import COOLANT_NOTE, DEFAULT_HAZMAT_MARK
 from ordermesh.packing.model import (
-    COOLANT_NOTE,
-    DEFAULT_HAZMAT_MARK,
     PackagingHandling,
     PackagingType,
     PackItem,

@@ -47,13 +47,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from ordermesh.kit.money import Money
+from ordermesh.packing.marks import marks_for, notes_for
 
 FILL_FACTOR = Decimal("0.80")
 # What one more package costs beyond its packaging (carrier fee per parcel, labour), in the
 # packaging's currency: fewer packages usually win over slightly cheaper packaging.
 PACKAGE_COST = Decimal("5.00")
-DEFAULT_HAZMAT_MARK = "DANGEROUS GOODS - see shipping documents"
-COOLANT_NOTE = "Add coolant (gel packs) before closing: cold-chain goods"
 
 
 class PackagingHandling(enum.StrEnum):
@@ -213,41 +212,6 @@ def _group(item: PackItem) -> str:
     if item.handling & {"cold_chain", "perishable"}:
         return "cold"
     return "general"
-
-
-def marks_for(items: Iterable[PackItem], own_packaging: bool = False) -> tuple[str, ...]:
-    """Handling marks a package's label carries, in a fixed order."""
-    items = list(items)
-    handling: set[str] = set().union(*(i.handling for i in items))
-    marks: list[str] = []
-    if "fragile" in handling:
-        marks += ["FRAGILE", "THIS WAY UP"]
-    for item in items:
-        if "hazmat" in item.handling:
-            mark = item.hazmat_mark or DEFAULT_HAZMAT_MARK
-            if mark not in marks:
-                marks.append(mark)
-    if handling & {"cold_chain", "perishable"}:
-        marks.append("KEEP COLD")
-    if "perishable" in handling:
-        marks.append("PERISHABLE")
-    if own_packaging or "oversize" in handling:
-        marks.append("OVERSIZE")
-    return tuple(marks)
-
-
-def notes_for(items: Iterable[PackItem], gift_wrap: bool) -> tuple[str, ...]:
-    handling: set[str] = set().union(*(i.handling for i in items))
-    notes = []
-    if "hazmat" in handling:
-        notes.append("Dangerous goods: certified packaging, nothing else in this package")
-    if "cold_chain" in handling:
-        notes.append(COOLANT_NOTE)
-    if "high_value" in handling:
-        notes.append("High value: plain packaging, no content description outside")
-    if gift_wrap:
-        notes.append("Gift wrap")
-    return tuple(notes)
 
 
 def _lines(units: Iterable[PackItem]) -> tuple[tuple[int, int], ...]:
