@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ordermesh.catalog.service import get_product
 from ordermesh.fulfilment.model import HANDOFF_VERSION, FulfilmentOrder, FulfilmentStatus
 from ordermesh.fulfilment.queries import get_fulfilment_order, lock_fulfilment_order
-from ordermesh.fulfilment.service import apply_status, set_status
+from ordermesh.fulfilment.service import apply_status, iso_or_none, set_status
 from ordermesh.fulfilment.tables import fulfilment_lines
 from ordermesh.fulfilment.working import plan_units, remove_units
 from ordermesh.kit import idempotency
@@ -29,10 +29,6 @@ API = "/api/v1/fulfilment-orders"
 class ReportedPackage:
     package: object  # packing.service.ExternalPackage
     carrier: str | None = None
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def handoff_document(uow: UnitOfWork, fo: FulfilmentOrder, order) -> dict:
@@ -62,7 +58,7 @@ def handoff_document(uow: UnitOfWork, fo: FulfilmentOrder, order) -> dict:
         "ship_to": fo.shipping_address,
         "service_level": fo.service_level,
         "carrier": fo.carrier, "carrier_service": fo.carrier_service,
-        "ship_by": _iso(fo.ship_by), "promised_date": _iso(fo.promised_date),
+        "ship_by": iso_or_none(fo.ship_by), "promised_date": iso_or_none(fo.promised_date),
         "packaging_hints": sorted(hints),
         "callbacks": {
             "accepted": f"POST {API}/{fo.id}/3pl/accepted",

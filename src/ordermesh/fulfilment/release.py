@@ -17,7 +17,7 @@ from ordermesh.fulfilment.model import (
     FulfilmentStatus,
     fulfilment_number,
 )
-from ordermesh.fulfilment.service import event_payload
+from ordermesh.fulfilment.service import event_payload, iso_or_none
 from ordermesh.fulfilment.tables import fulfilment_history, fulfilment_lines, fulfilment_orders
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
@@ -91,8 +91,8 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
     _write(uow, released, first_index=index - len(released) + 1)
     record_events(uow, [
         ("fulfilment.released", "fulfilment_order", fo.id, event_payload(
-            fo, decision_id=decision_id, ship_by=_iso(fo.ship_by),
-            promised_date=_iso(fo.promised_date), carrier=fo.carrier,
+            fo, decision_id=decision_id, ship_by=iso_or_none(fo.ship_by),
+            promised_date=iso_or_none(fo.promised_date), carrier=fo.carrier,
             carrier_service=fo.carrier_service,
             lines=[{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity}
                    for ln in fo.lines])) for fo in released])
@@ -122,7 +122,3 @@ def _write(uow: UnitOfWork, released: list[FulfilmentOrder], first_index: int) -
         {"fo_id": fo.id, "from_status": None, "to_status": S.RELEASED.value,
          "actor": uow.actor, "reason": "released by sourcing",
          "details": {"decision_id": fo.decision_id}, "occurred_at": now} for fo in released])
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None

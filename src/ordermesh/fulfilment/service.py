@@ -72,7 +72,8 @@ def event_payload(fo: FulfilmentOrder, **extra) -> dict:
             "status": fo.status.value, **extra}
 
 
-def _iso(value) -> str | None:
+def iso_or_none(value) -> str | None:
+    """A date or datetime as ISO 8601 for event payloads, None as None."""
     return value.isoformat() if value is not None else None
 
 

@@ -148,8 +148,7 @@ class UnitOfWork:
                 if self.write:
                     conn.rollback()
                 else:
-                    if self._events:  # as before deferring: a read-only unit commits
-                        conn.execute(self._events_insert, self._events)
+                    self._flush_events(conn)  # as before deferring: a read-only unit commits
                     conn.commit()
             self._events = []
         finally:
@@ -180,13 +179,13 @@ class UnitOfWork:
         self._events_insert = insert_statement
         self._events.append(row)
 
-    def flush_events(self) -> None:
+    def _flush_events(self, conn: Connection) -> None:
         if self._events:
             rows, self._events = self._events, []
-            self.conn.execute(self._events_insert, rows)
+            conn.execute(self._events_insert, rows)
 
     def commit(self) -> None:
-        self.flush_events()
+        self._flush_events(self.conn)
         self.conn.commit()
         self.committed = True
 
