@@ -302,7 +302,8 @@ def run_growth_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     setup = (f"uvicorn --workers {args.workers}; {args.growth_base:,} orders placed by "
              f"`ordermesh import`, then copied in SQL up to {args.growth_orders:,}; "
              f"placement at c=16 for {args.duration:g}s; {READS:,} reads of random stored "
-             f"orders and {READS:,} customer order lists (20 per page) at c={READ_CONCURRENCY}")
+             f"orders and {READS:,} customer order lists (full pages of 20, repeat customers) at "
+             f"c={READ_CONCURRENCY}")
     section = "\n".join(["## Growth: the cost of a long history", "",
                          *header_lines(REPO_ROOT, [f"Python {platform.python_version()}",
                                                    f"PostgreSQL {version}"], command, setup),

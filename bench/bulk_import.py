@@ -2,7 +2,8 @@
 
 The file is made by ``generate`` (also ``python -m bench.bulk_import N FILE`` against the
 benchmark shop's SKUs): 3-line orders with a customer, an address and a unique
-``external_id``, from a fixed seed. The command runs as a user would run it, in its own
+``external_id``, from a fixed seed; one order in ten comes from one of twenty repeat
+customers. The command runs as a user would run it, in its own
 process; afterwards the orders in the database are counted, the ledger is checked for
 drift and the stock of every SKU must be reserved by exactly what the file ordered.
 Then the file is imported a second time: every order must be found already there and
@@ -31,6 +32,9 @@ from ordermesh.inventory.tables import stock
 from ordermesh.kit.db import build_engine
 
 SUMMARY = re.compile(r"(\d+) orders read: (\d+) placed, (\d+) already there, (\d+) refused")
+# Every REGULAR_EVERY-th order comes from one of REGULARS repeat customers, so that some
+# customers have a full page of orders already in a small history (see bench/growth.py).
+REGULARS, REGULAR_EVERY = 20, 10
 
 
 def generate(shop_skus: list[str], prices: dict[str, object], count: int, path: Path,
@@ -45,6 +49,9 @@ def generate(shop_skus: list[str], prices: dict[str, object], count: int, path: 
             body, lines = factory.order()
             order = orjson.loads(body)
             order["external_id"] = f"IMP-{n:07d}"
+            if n % REGULAR_EVERY == 0:
+                regular = n // REGULAR_EVERY % REGULARS
+                order["customer"]["email"] = f"regular{regular:02d}@example.com"
             out.write(orjson.dumps(order) + b"\n")
             for sku, quantity in lines:
                 units[sku] += quantity

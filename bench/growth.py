@@ -3,7 +3,8 @@
 The shop is seeded and ``BASE_ORDERS`` orders are placed through ``ordermesh import``
 (the real path). Then: the placement rate over HTTP, and the p50/p99 of reading one
 order (``GET /api/v1/orders/{id}``) and of listing a customer's orders
-(``GET /api/v1/orders?customer=``), for random stored orders and customers. The order
+(``GET /api/v1/orders?customer=``, a full page of 20), for random stored orders and for
+the repeat customers the import file has (every customer with 20 orders or more). The order
 history is then grown to ``target`` orders by copying the stored orders in SQL, doubling
 each round (new keys, the same customers, so every customer has ever more orders):
 the tables an order and its list are read from grow (orders, lines, allocations, status
@@ -39,6 +40,7 @@ from ordermesh.orders.tables import (
 BASE_ORDERS = 10_000
 READS = 2_000  # per kind of read and measurement
 READ_CONCURRENCY = 8
+LIST_PAGE = 20
 GROWN_TABLES: tuple[Table, ...] = (orders, order_lines, order_allocations, order_history,
                                    order_versions)
 
@@ -118,9 +120,15 @@ def _samples(url: str, n: int, seed: int) -> tuple[list[str], list[str]]:
             seqs = sorted({rng.randint(1, top) for _ in range(n * 2)})
             ids = [r[0] for r in conn.execute(text(
                 "SELECT id FROM orders WHERE seq = ANY(:s)"), {"s": seqs})][:n]
+            # only customers with a full page: a page of 2 orders against one of 20 would
+            # measure the page size, not the history
             customers = [r[0] for r in conn.execute(text(
-                "SELECT DISTINCT customer_id FROM orders WHERE customer_id IS NOT NULL "
-                "AND seq = ANY(:s)"), {"s": seqs})]
+                "SELECT customer_id FROM orders WHERE customer_id IS NOT NULL "
+                "GROUP BY customer_id HAVING count(*) >= :page ORDER BY customer_id"),
+                {"page": LIST_PAGE})]
+            if not customers:
+                raise SystemExit(f"no customer has {LIST_PAGE} orders yet: the growth part "
+                                 "needs a base of at least 4,000 imported orders")
     finally:
         engine.dispose()
     return ids, customers
@@ -150,7 +158,7 @@ def measure(stage: Stage, url: str, shop: Shop, *, workers: int, concurrency: in
     ids, customers = _samples(url, READS, seed)
     with running_server(url, workers) as server:
         reads = [f"/api/v1/orders/{i}" for i in ids]
-        lists = [f"/api/v1/orders?customer={customers[n % len(customers)]}&limit=20"
+        lists = [f"/api/v1/orders?customer={customers[n % len(customers)]}&limit={LIST_PAGE}"
                  for n in range(READS)]
         asyncio.run(_timed_gets(server.base_url, shop.api_key, reads[:200]))  # warm-up
         stage.read_ms = asyncio.run(_timed_gets(server.base_url, shop.api_key, reads))

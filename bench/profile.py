@@ -1,0 +1,88 @@
+"""Where an order's server time goes: the placement path in-process, under a profiler.
+
+    python -m bench.profile [--db sqlite|postgres] [--orders N] [--profiler cprofile|pyinstrument]
+
+Seeds a shop like the load benchmark, builds the real app (same middleware, same
+dependencies) and sends it the load generator's orders through an in-process ASGI client,
+so the profile holds the server's work and not the network's. Prints the time per order
+and the profile; the findings are kept in docs/benchmarks.md ("Profile").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import random
+import time
+import uuid
+
+import httpx
+
+from bench.database import DEFAULT_POSTGRES_URL, fresh_database
+from bench.load import OrderFactory
+from bench.seed import seed_shop
+from ordermesh.bootstrap import build_app, build_container
+from ordermesh.settings import Settings
+
+
+async def _place(client: httpx.AsyncClient, factory: OrderFactory, count: int) -> None:
+    for _ in range(count):
+        body, _lines = factory.order()
+        response = await client.post("/api/v1/orders", content=body,
+                                     headers={"Idempotency-Key": uuid.uuid4().hex})
+        if response.status_code != 201:
+            raise SystemExit(f"placement failed: {response.status_code} {response.text}")
+
+
+async def _run(url: str, count: int, profiler: str, warmup: int, top: int) -> None:
+    shop = seed_shop(url, seed=7)
+    container = build_container(Settings(database_url=url))
+    app = build_app(container)
+    factory = OrderFactory(shop, random.Random(7))
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {shop.api_key}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench",
+                                 headers=headers) as client:
+        await _place(client, factory, warmup)
+        started, cpu0 = time.perf_counter(), time.process_time()
+        if profiler == "pyinstrument":
+            from pyinstrument import Profiler
+
+            with Profiler(async_mode="enabled") as prof:
+                await _place(client, factory, count)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+            print(prof.output_text(unicode=True, color=False, show_all=False))
+        elif profiler == "cprofile":
+            prof = cProfile.Profile()
+            prof.enable()
+            await _place(client, factory, count)
+            prof.disable()
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+            stats = pstats.Stats(prof).sort_stats("cumulative")
+            stats.print_stats(top)
+        else:
+            await _place(client, factory, count)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    container.engine.dispose()
+    print(f"{count} orders: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms CPU "
+          f"per order in this process (profiler {profiler}, overhead included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument", "none"),
+                        default="none")
+    parser.add_argument("--top", type=int, default=60, help="cProfile rows to print")
+    args = parser.parse_args()
+    with fresh_database(args.db, args.postgres_url) as url:
+        asyncio.run(_run(url, args.orders, args.profiler, args.warmup, args.top))
+
+
+if __name__ == "__main__":
+    main()
