@@ -1,11 +1,16 @@
 """Where an order's server time goes: the placement path in-process, under a profiler.
 
     python -m bench.profile [--db sqlite|postgres] [--orders N] [--profiler cprofile|pyinstrument]
+    python -m bench.profile --summarise RAW  # py-spy --format raw of a server worker
 
 Seeds a shop like the load benchmark, builds the real app (same middleware, same
 dependencies) and sends it the load generator's orders through an in-process ASGI client,
 so the profile holds the server's work and not the network's. Prints the time per order
 and the profile; the findings are kept in docs/benchmarks.md ("Profile").
+
+``--summarise`` reads what ``py-spy record --format raw`` wrote for a real server worker
+(``python -m bench --hold 60 --no-write`` prints the worker pids) and prints the share
+of the worker's busy samples spent in each step of a placement (``STEPS``).
 """
 
 from __future__ import annotations
@@ -70,6 +75,51 @@ async def _run(url: str, count: int, profiler: str, warmup: int, top: int) -> No
           f"per order in this process (profiler {profiler}, overhead included)")
 
 
+# (step, frames that mark it): a sample counts for the step when any frame of its stack
+# starts with one of the marks. Steps nest (placement holds the others).
+STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("placement use case (orders.service.place_order)", ("place_order (ordermesh/orders/service",)),
+    ("  SQL: SQLAlchemy and driver, all statements", ("Connection.execute (sqlalchemy",)),
+    ("  COMMIT", ("UnitOfWork.commit (",)),
+    ("  configuration reads", ("resolve_skus (", "list_prices (", "channel_money (",
+                               "rates_for (", "channel_settings (", "locations_by_ids (",
+                               "find_account (", "load_policies (", "channel_by_code (")),
+    ("  reserving stock (inventory.reserving.reserve)", ("reserve (ordermesh/inventory",)),
+    ("  sourcing: plan and record the decision", ("Planner.__call__ (", "record_decision (")),
+    ("  fulfilment orders released", ("release_fulfilment (",)),
+    ("  prices, discounts and tax computed", ("amounts_for (", "line_prices (",
+                                             "tax_setup (")),
+    ("  tax ledger, version, outbox rows", ("book_tax_change (", "record_version (",
+                                           "record_event (")),
+    ("  customer matched", ("match_or_create (",)),
+    ("  idempotency key claimed", ("claim (ordermesh/kit/idempotency",)),
+    ("response model built (OrderRead)", ("OrderRead.of (",)),
+    ("request body validated (pydantic)", ("_validate_json (", "validate_json (",
+                                          "request_body_to_args (")),
+)
+IDLE = ("select (selectors", "EpollSelector.select", "Condition.wait (threading",
+        "_worker (concurrent", "run_forever (asyncio")
+
+
+def summarise(raw_path: str) -> None:
+    """Shares of the busy samples of a py-spy raw profile, per step of a placement."""
+    busy = 0
+    counts = dict.fromkeys((name for name, _ in STEPS), 0)
+    with open(raw_path, encoding="utf-8") as raw:
+        for line in raw:
+            stack, _, n = line.rstrip().rpartition(" ")
+            frames = stack.split(";")
+            if any(frames[-1].startswith(mark) for mark in IDLE):
+                continue
+            busy += int(n)
+            for name, marks in STEPS:
+                if any(f.startswith(mark) for f in frames for mark in marks):
+                    counts[name] += int(n)
+    print(f"{busy} busy samples")
+    for name, count in counts.items():
+        print(f"{100 * count / busy:5.1f}%  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -79,7 +129,11 @@ def main() -> None:
     parser.add_argument("--profiler", choices=("cprofile", "pyinstrument", "none"),
                         default="none")
     parser.add_argument("--top", type=int, default=60, help="cProfile rows to print")
+    parser.add_argument("--summarise", metavar="RAW", help="summarise a py-spy raw profile")
     args = parser.parse_args()
+    if args.summarise:
+        summarise(args.summarise)
+        return
     with fresh_database(args.db, args.postgres_url) as url:
         asyncio.run(_run(url, args.orders, args.profiler, args.warmup, args.top))
 

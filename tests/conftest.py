@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from ordermesh.app import create_app
 from ordermesh.http.deps import Container
 from ordermesh.kit.clock import FixedClock
+from ordermesh.kit.config_cache import config_generation
 from ordermesh.kit.db import UnitOfWork, build_engine
 from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
@@ -69,6 +70,7 @@ def _truncate_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         seed_rates(conn)  # reference data the migrations load, as a fresh database has it
+        conn.execute(insert(config_generation).values(id=1, generation=1))
     engine.dispose()
 
 

@@ -7,7 +7,7 @@ from ordermesh.customers import tables as customers_tables
 from ordermesh.fulfilment import tables as fulfilment_tables
 from ordermesh.inventory import tables as inventory_tables
 from ordermesh.invoices import tables as invoices_tables
-from ordermesh.kit import idempotency, outbox
+from ordermesh.kit import config_cache, idempotency, outbox
 from ordermesh.kit.db import metadata
 from ordermesh.locations import tables as locations_tables
 from ordermesh.orders import tables as orders_tables
@@ -22,6 +22,7 @@ __all__ = [
     "apikeys_tables",
     "catalog_tables",
     "channels_tables",
+    "config_cache",
     "customers_tables",
     "fulfilment_tables",
     "idempotency",

@@ -72,7 +72,7 @@ def test_imported_orders_are_sourced_and_released_like_orders_from_the_api(
     assert stock_of(client, "TEE")["totals"]["reserved"] == 6
 
 
-def test_threads_never_oversell_the_last_units(client, container):
+def test_jobs_side_by_side_never_oversell_the_last_units(client, container):
     shop(client, {"TEE": {"ber": 5}})
     text = [line(f"W-{n}", [("TEE", 1, "19.99")]).encode() for n in range(20)]
     report = import_orders(container, text, jobs=4)

@@ -16,6 +16,7 @@ from ordermesh.channels.model import (
 from ordermesh.channels.tables import channels
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
+from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
@@ -102,9 +103,12 @@ _MONEY = select(channels.c.pricing_mode, channels.c.capture_policy, channels.c.t
 
 
 def channel_money(uow: UnitOfWork, channel_id: str) -> ChannelMoney:
-    row = uow.execute(_MONEY, {"id": channel_id}).one()
-    return ChannelMoney(PricingMode(row.pricing_mode), CapturePolicy(row.capture_policy),
-                        TaxPoint(row.tax_point), row.legal_entity_id)
+    def load() -> ChannelMoney:
+        row = uow.execute(_MONEY, {"id": channel_id}).one()
+        return ChannelMoney(PricingMode(row.pricing_mode), CapturePolicy(row.capture_policy),
+                            TaxPoint(row.tax_point), row.legal_entity_id)
+
+    return cached(uow, ("channel_money", channel_id), load)
 
 
 def update_channel_money(uow: UnitOfWork, channel_id: str, changes: dict) -> ChannelMoney:

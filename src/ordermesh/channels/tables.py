@@ -17,4 +17,5 @@ channels = Table(
     Column("capture_policy", String(10), nullable=False, server_default=text("'order'")),
     Column("tax_point", String(10), nullable=False, server_default=text("'order'")),
     Column("legal_entity_id", String(40), ForeignKey("legal_entities.id")),
+    info={"config": True},  # kit.config_cache
 )

@@ -41,6 +41,7 @@ legal_entities = Table(
     Column("locale", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    info={"config": True},  # kit.config_cache
 )
 
 invoice_series = Table(

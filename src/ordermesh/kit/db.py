@@ -53,7 +53,8 @@ def build_engine(
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False,
+            json_serializer=_json_dumps, json_deserializer=orjson.loads,
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
         _sqlite_write_locks[engine] = threading.Lock()
@@ -114,6 +115,10 @@ class UnitOfWork:
         # (kit.outbox.record_event): one round trip instead of one per event.
         self._events: list[dict[str, Any]] = []
         self._events_insert: Any = None
+        # kit.config_cache: whether this transaction wrote configuration, and what it read
+        # once per transaction (the configuration generation)
+        self.config_changed = False
+        self.memo: dict[Any, Any] = {}
 
     def __enter__(self) -> UnitOfWork:
         lock = _sqlite_write_locks.get(self.engine) if self.write else None
@@ -134,6 +139,8 @@ class UnitOfWork:
         self._conn = conn
         self.committed = False
         self._events = []
+        self.config_changed = False
+        self.memo = {}
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -172,7 +179,12 @@ class UnitOfWork:
         return self.engine.dialect.name
 
     def execute(self, statement: Any, params: Mapping[str, Any] | list[Any] | None = None):
-        return self.conn.execute(statement, params)
+        result = self.conn.execute(statement, params)
+        if (not self.config_changed and getattr(statement, "is_dml", False)
+                and getattr(getattr(statement, "table", None), "info", {}).get("config")
+                and statement.get_execution_options().get("config", True)):
+            self.config_changed = True  # kit.config_cache: raise the generation at commit
+        return result
 
     def defer_event(self, insert_statement: Any, row: dict[str, Any]) -> None:
         """Queue an outbox row; ``commit`` writes the queue, in order, first."""
@@ -186,11 +198,19 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self._flush_events(self.conn)
+        if self.config_changed:
+            from ordermesh.kit.config_cache import BUMP  # it imports this module
+
+            self.conn.execute(BUMP)
+            self.config_changed = False
         self.conn.commit()
         self.committed = True
+        self.memo = {}
 
     def rollback(self) -> None:
         self._events = []
+        self.config_changed = False
+        self.memo = {}
         self.conn.rollback()
 
 

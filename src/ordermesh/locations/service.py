@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
+from ordermesh.kit.config_cache import cached_many
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
@@ -147,10 +148,16 @@ _BY_IDS = select(locations).where(locations.c.id.in_(bindparam("ids", expanding=
 
 
 def locations_by_ids(uow: UnitOfWork, ids: set[str]) -> list[Location]:
-    """The locations with these ids (unknown ids are left out), in one query."""
+    """The locations with these ids (unknown ids are left out), sorted by id; read in one
+    query and kept per process between changes (kit.config_cache)."""
     if not ids:
         return []
-    return [_to_location(r) for r in uow.execute(_BY_IDS, {"ids": sorted(ids)})]
+
+    def load(wanted: list[str]) -> dict[str, Location]:
+        return {r.id: _to_location(r) for r in uow.execute(_BY_IDS, {"ids": wanted})}
+
+    found = cached_many(uow, "location", ids, load)
+    return [found[i] for i in sorted(ids) if found[i] is not None]
 
 
 def list_locations(uow: UnitOfWork) -> list[Location]:

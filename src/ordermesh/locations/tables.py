@@ -24,4 +24,5 @@ locations = Table(
     Column("carrier", String(40)),
     Column("carrier_service", String(40)),
     Column("processing_days", Integer, nullable=False, server_default=text("0")),
+    info={"config": True},  # kit.config_cache
 )

@@ -8,15 +8,22 @@ order. Imports are made to be run again: every order must carry its channel's
 as a duplicate and changes nothing (the same content rule as the API; other content
 under the same id is refused). A line that is refused is reported with its number and
 reason, and the import goes on with the next one.
+
+Side by side (``jobs``): on PostgreSQL in worker *processes*, each with its own
+connection, because placing an order is Python work that threads of one process cannot
+share (the GIL; measured in docs/benchmarks.md); on SQLite, which has one writer at a
+time, in threads of this process that queue for the write lock fairly.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 
 import orjson
@@ -24,13 +31,15 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from ordermesh.http.deps import Container
-from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.clock import Clock
+from ordermesh.kit.db import UnitOfWork, build_engine, is_retryable, is_sqlite
 from ordermesh.kit.errors import DomainError
 from ordermesh.orders.schemas import OrderCreate
 from ordermesh.orders.service import place_order
 
 MAX_ATTEMPTS = 5  # a deadlock or serialization failure is retried, as in the API
-CHUNK = 256  # lines handed to the worker threads at a time
+CHUNK = 512  # lines handed to the workers at a time
+PER_TASK = 32  # lines a worker process is sent at once
 
 
 @dataclass(frozen=True)
@@ -100,12 +109,43 @@ def _one(container: Container, item: tuple[int, bytes], actor: str) -> bool | Re
     return body if isinstance(body, Refusal) else _place(container, body, number, actor)
 
 
+# A worker process's own container, built once by _start_process.
+_process_container: Container | None = None
+
+
+def _start_process(url: str, clock: Clock) -> None:
+    from ordermesh.settings import Settings
+
+    global _process_container
+    settings = Settings(database_url=url)
+    _process_container = Container(settings=settings, clock=clock,
+                                   engine=build_engine(url, pool_size=1, max_overflow=0))
+
+
+def _one_in_process(item: tuple[int, bytes], actor: str) -> bool | Refusal:
+    assert _process_container is not None, "worker process not started"
+    return _one(_process_container, item, actor)
+
+
+def _pool(container: Container, jobs: int, actor: str) -> tuple[Executor, Callable]:
+    """Threads on SQLite, processes (spawned: no inherited connections) elsewhere; and
+    the function that places one numbered line in it."""
+    if is_sqlite(container.engine):
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import")
+        return pool, lambda item: _one(container, item, actor)
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_process,
+        initargs=(container.settings.database_url, container.clock))
+    return pool, partial(_one_in_process, actor=actor)
+
+
 def import_orders(container: Container, lines: Iterable[bytes], *, jobs: int = 1,
                   actor: str = "cli:import",
                   progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Place every non-blank line of ``lines`` as an order; ``jobs`` threads place orders
-    side by side (worth it on PostgreSQL; SQLite has one writer). ``progress`` is told
-    the bytes of each line done."""
+    """Place every non-blank line of ``lines`` as an order; ``jobs`` workers place orders
+    side by side (processes on PostgreSQL, threads on SQLite: see the module). ``progress``
+    is told the bytes of each line done."""
     report = ImportReport()
     lock = threading.Lock()
 
@@ -133,10 +173,11 @@ def import_orders(container: Container, lines: Iterable[bytes], *, jobs: int = 1
         for item in items:
             record(item, _one(container, item, actor))
         return report
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import") as pool:
+    pool, place = _pool(container, jobs, actor)
+    with pool:
         while chunk := list(islice(items, CHUNK)):
-            for item, outcome in zip(chunk, pool.map(
-                    lambda it: _one(container, it, actor), chunk), strict=True):
+            for item, outcome in zip(chunk, pool.map(place, chunk, chunksize=PER_TASK),
+                                     strict=True):
                 record(item, outcome)
     report.refusals.sort(key=lambda r: r.line)
     return report

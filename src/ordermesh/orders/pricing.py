@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, update
 from ordermesh.catalog.service import ProductRef
 from ordermesh.channels.model import ChannelMoney
 from ordermesh.invoices.service import legal_entity
+from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.money import Money
@@ -47,7 +48,9 @@ def tax_setup(
 ) -> TaxSetup:
     """Destination: the shipping address, else the seller's own place (a sale over the
     counter), else nowhere — then no tax is charged and the order says so."""
-    seller = legal_entity(uow, money.legal_entity_id) if money.legal_entity_id else None
+    seller = (cached(uow, ("legal_entity", money.legal_entity_id),
+                     lambda: legal_entity(uow, money.legal_entity_id))
+              if money.legal_entity_id else None)
     origin = Place(seller.country, seller.region) if seller else None
     destination = Place(address["country"], address.get("region")) if address else origin
     rates = rates_for(uow, destination, tax_point, origin) if destination else no_rates(tax_point)

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
+from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
@@ -54,6 +55,10 @@ def _to_account(row) -> CarrierAccount:
 
 
 def find_account(uow: UnitOfWork, code: str) -> CarrierAccount | None:
+    return cached(uow, ("carrier_account", code), lambda: _read_account(uow, code))
+
+
+def _read_account(uow: UnitOfWork, code: str) -> CarrierAccount | None:
     row = uow.execute(select(carrier_accounts).where(carrier_accounts.c.code == code)).first()
     if row is not None:
         return _to_account(row)
@@ -143,11 +148,13 @@ def next_booking_sequence(uow: UnitOfWork, code: str) -> int:
     """The account's next booking number, from a counter row updated in the caller's
     transaction (the row lock serialises concurrent bookings; never reused). The
     built-in carrier gets its account row on first booking."""
-    if find_account(uow, code) is None:
+    account = find_account(uow, code)
+    if account is None:
         raise NotFound(f"Carrier '{code}' does not exist")
-    if code == BUILTIN_CARRIER:
+    if account.id is None:  # the built-in carrier, not booked or changed before
         _ensure_builtin_row(uow)
     uow.execute(update(carrier_accounts).where(carrier_accounts.c.code == code)
-                .values(booking_seq=carrier_accounts.c.booking_seq + 1))
+                .values(booking_seq=carrier_accounts.c.booking_seq + 1)
+                .execution_options(config=False))  # a counter: not a configuration change
     return uow.execute(select(carrier_accounts.c.booking_seq)
                        .where(carrier_accounts.c.code == code)).scalar_one()

@@ -29,6 +29,7 @@ carrier_accounts = Table(
     Column("booking_seq", BigInteger, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    info={"config": True},  # kit.config_cache (booking_seq updates opt out)
 )
 
 shipments = Table(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ordermesh.channels.service import get_channel
+from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.money import Money
@@ -33,10 +34,13 @@ class ChannelSourcing:
 
 
 def channel_settings(uow: UnitOfWork, channel_id: str) -> SourcingSettings:
-    """The channel's settings, or the defaults (one primary-key read)."""
-    row = uow.execute(select(channel_sourcing).where(
-        channel_sourcing.c.channel_id == channel_id)).first()
-    return _settings(row) if row is not None else SourcingSettings()
+    """The channel's settings, or the defaults (kit.config_cache)."""
+    def load() -> SourcingSettings:
+        row = uow.execute(select(channel_sourcing).where(
+            channel_sourcing.c.channel_id == channel_id)).first()
+        return _settings(row) if row is not None else SourcingSettings()
+
+    return cached(uow, ("channel_sourcing", channel_id), load)
 
 
 def _settings(row) -> SourcingSettings:

@@ -18,6 +18,7 @@ channel_sourcing = Table(
     Column("per_kg_100km_amount", MoneyAmount, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    info={"config": True},  # kit.config_cache
 )
 
 # Every sourcing decision of an order with its explanation, in the order they were taken.

@@ -20,6 +20,7 @@ from sqlalchemy import insert, or_, select, text, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
+from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
@@ -54,8 +55,15 @@ def rates_for(
     A country without rates on that day is refused (``{field}.country``); so is a missing
     or unknown region where the country's taxes depend on it (US, CA, IN:
     ``{field}.region``). A class the country has no rate for is absent here and falls
-    back to the next higher class in ``compute_tax``.
+    back to the next higher class in ``compute_tax``. Kept per process between rate
+    changes (kit.config_cache).
     """
+    return cached(uow, ("tax_rates", destination, on, origin),
+                  lambda: _read_rates(uow, destination, on, origin, field))
+
+
+def _read_rates(uow: UnitOfWork, destination: Place, on: date, origin: Place | None,
+                field: str) -> Rates:
     country = destination.country
     rows = uow.execute(select(tax_rates).where(
         tax_rates.c.country == country, tax_rates.c.valid_from <= on,

@@ -42,6 +42,7 @@ tax_rates = Table(
     Index("ix_tax_rates_one_open_period", "country", "region", "tax_class", "jurisdiction",
           "name", unique=True, sqlite_where=text("valid_to IS NULL"),
           postgresql_where=text("valid_to IS NULL")),
+    info={"config": True},  # kit.config_cache
 )
 
 # The tax ledger: append only. Refunds and cancellations are negative entries.
