@@ -94,7 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="stored orders the growth part grows to (default: %(default)s)")
     parser.add_argument("--import-orders", type=int, default=20_000, metavar="N",
                         help="orders in the bulk import file (default: %(default)s)")
-    parser.add_argument("--import-jobs", type=int, default=4, metavar="N",
+    parser.add_argument("--import-jobs", type=int, default=2, metavar="N",
                         help="ordermesh import --jobs on PostgreSQL; SQLite uses 1 "
                         "(default: %(default)s)")
     parser.add_argument("--hot-concurrency", type=int, default=16, metavar="N",

@@ -113,7 +113,8 @@ class RequestContext:
         )
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: FastAPI runs a plain function dependency in the thread pool, a hop per request
     return request.app.state.container
 
 
