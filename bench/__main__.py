@@ -20,8 +20,11 @@ stored orders (``bench.growth``).
 locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
 concurrency level, alone and while orders are placed (``bench.atp``).
 
-``--part all`` (the default) runs all three. Results go to the console and to
+``--part all`` (the default) runs them all. Results go to the console and to
 ``docs/benchmarks.md`` (unless ``--no-write``), one section per part.
+
+Not part of the run: ``python -m bench.profile`` profiles the placement path in-process
+and summarises py-spy profiles of a server worker (see its docstring).
 """
 
 from __future__ import annotations
