@@ -14,8 +14,10 @@ from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.service import CreateChannel, channel_money, create_channel
 from ordermesh.channels.tables import channels
 from ordermesh.http.deps import Container
+from ordermesh.kit import config_cache
 from ordermesh.kit.config_cache import config_generation
 from ordermesh.kit.db import UnitOfWork, build_engine
+from ordermesh.locations.service import locations_by_ids
 from ordermesh.shipping.accounts import next_booking_sequence
 from tests.conftest import ADMIN_KEY
 from tests.helpers import ok, order_body, shop
@@ -118,3 +120,21 @@ def make_channel_row(container: Container) -> str:
     with UnitOfWork(container.engine, container.clock) as uow:
         return create_channel(uow, CreateChannel("direct", "Direct", ChannelKind.WEB,
                                                  "EUR")).id
+
+
+def test_unknown_locations_are_left_out_whether_or_not_the_cache_is_used(container):
+    channel_id = make_channel_row(container)
+    with UnitOfWork(container.engine, container.clock) as uow:
+        assert locations_by_ids(uow, {"loc_unknown"}) == []  # through the cache
+        uow.execute(update(channels).where(channels.c.id == channel_id)
+                    .values(pricing_mode="exclusive"))
+        assert locations_by_ids(uow, {"loc_unknown"}) == []  # read fresh
+        uow.rollback()
+
+
+def test_a_full_cache_starts_over_instead_of_growing(container, monkeypatch):
+    monkeypatch.setattr(config_cache, "MAX_ENTRIES", 3)
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        for n in range(10):
+            assert config_cache.cached(uow, ("test", n), lambda n=n: n * 2) == n * 2
+        assert len(config_cache._caches[container.engine].entries) <= 3

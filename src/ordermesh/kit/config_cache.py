@@ -2,7 +2,7 @@
 
 Placing an order reads settings that change rarely: the channel's money settings, its
 sourcing settings, tax rates, the seller's legal entity, locations, carrier accounts.
-Reading them costs a fifth of an order's server time (see docs/benchmarks.md, "Profile"),
+Reading them cost a fifth of an order's server time (docs/benchmarks.md, "Profile"),
 so each process keeps what it read, tagged with the *configuration generation*: one
 counter in the database that every transaction writing a configuration table raises
 before it commits (``UnitOfWork.commit``). A unit of work reads the counter once; when it
@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+# Entries one process keeps at most; then it starts over. Tax rates are kept per
+# destination and day, so without a bound a process that sees no configuration change
+# for months would keep every day it ever priced.
+MAX_ENTRIES = 10_000
 
 config_generation = Table(
     "config_generation",
@@ -81,8 +86,15 @@ def cached(uow: UnitOfWork, key: Hashable, load: Callable[[], T]) -> T:
     try:
         return cache.entries[key]
     except KeyError:
-        value = cache.entries[key] = load()
+        value = load()
+        _keep(cache, key, value)
         return value
+
+
+def _keep(cache: _Cache, key: Hashable, value: Any) -> None:
+    if len(cache.entries) >= MAX_ENTRIES:
+        cache.entries = {}
+    cache.entries[key] = value
 
 
 def cached_many(uow: UnitOfWork, kind: str, keys: Iterable[K],
@@ -91,7 +103,8 @@ def cached_many(uow: UnitOfWork, kind: str, keys: Iterable[K],
     (sorted); a key ``load`` leaves out is remembered as None."""
     cache = _current(uow)
     if cache is None:
-        return dict(load(sorted(set(keys))))
+        loaded = load(sorted(set(keys)))
+        return {key: loaded.get(key) for key in keys}
     out: dict[K, T | None] = {}
     missing = []
     for key in keys:
@@ -102,5 +115,6 @@ def cached_many(uow: UnitOfWork, kind: str, keys: Iterable[K],
     if missing:
         loaded = load(sorted(set(missing)))
         for key in missing:
-            out[key] = cache.entries[(kind, key)] = loaded.get(key)
+            out[key] = loaded.get(key)
+            _keep(cache, (kind, key), out[key])
     return out
