@@ -99,3 +99,22 @@ def post_webhook(client, carrier: str, events: list[dict], secret: str = SECRET,
     elif signature is not None:
         headers["X-Ordermesh-Signature"] = signature
     return client.post(f"/api/v1/tracking/{carrier}", content=raw, headers=headers)
+
+
+def shipped(client, container, **kwargs) -> tuple[str, list[str]]:
+    """A shop, the simulated carrier and one packed fulfilment order, booked: its id and
+    its parcels' tracking numbers."""
+    ready_shop(client, container)
+    make_carrier(client, "sim")
+    fo_id = packed_fo(client, container, **kwargs)
+    shipment = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)
+    return fo_id, [p["tracking_number"] for p in shipment["parcels"]]
+
+
+def fo_status(container, fo_id: str) -> str:
+    """A fulfilment order's status, read through the service (not the API)."""
+    from ordermesh.fulfilment.service import get_fulfilment_order
+    from ordermesh.kit.db import UnitOfWork
+
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        return get_fulfilment_order(uow, fo_id).status.value

@@ -54,6 +54,17 @@ def _ready(client, fo_id: str) -> dict:
 
 # --- cancellations while fulfilment orders are worked ------------------------------------
 
+def packed_order(client) -> tuple[dict, dict, dict]:
+    """An order of 2 TEE whose one fulfilment order (at ber) is picked and packed: the
+    order, the fulfilment order and a snapshot of both and the stock."""
+    fshop(client, {"TEE": {"ber": 3}})
+    order = place(client, [("TEE", 2, "5")])
+    [fo] = fos_of(client, order["id"])
+    pick_all(client, "ber")
+    pack(client, fo["id"])
+    return order, fo, snapshot(client, order["id"], ["TEE"])
+
+
 def test_cancelling_one_unit_of_a_split_line_takes_the_unpacked_unit_when_the_other_is_packed(
         client):
     fshop(client, {"TEE": {"ber": 1, "ham": 1}})
@@ -78,12 +89,7 @@ def test_cancelling_one_unit_of_a_split_line_takes_the_unpacked_unit_when_the_ot
 
 def test_cancelling_the_whole_order_while_its_fulfilment_order_is_packed_is_409_and_changes_nothing(
         client, uow):
-    fshop(client, {"TEE": {"ber": 3}})
-    order = place(client, [("TEE", 2, "5")])
-    [fo] = fos_of(client, order["id"])
-    pick_all(client, "ber")
-    pack(client, fo["id"])
-    before = snapshot(client, order["id"], ["TEE"])
+    order, _fo, before = packed_order(client)
     refused(client, uow, "POST", f"/api/v1/orders/{order['id']}/cancel", 409,
             json={"reason": "changed my mind"})
     assert snapshot(client, order["id"], ["TEE"]) == before
@@ -160,12 +166,7 @@ def test_a_short_pick_is_sourced_again_exactly_once_and_stock_adds_up(client, uo
 
 def test_accept_reject_and_start_picking_of_a_packed_fulfilment_order_are_409_and_change_nothing(
         client, uow):
-    fshop(client, {"TEE": {"ber": 3}})
-    order = place(client, [("TEE", 2, "5")])
-    [fo] = fos_of(client, order["id"])
-    pick_all(client, "ber")
-    pack(client, fo["id"])
-    before = snapshot(client, order["id"], ["TEE"])
+    order, fo, before = packed_order(client)
     for path, body in (("accept", {}), ("reject", {"reason": "no"}), ("start-picking", None),
                        ("ready-for-pickup", {}), ("pickup", {"code": "123456"}),
                        ("pickup-code", None), ("3pl/accepted", {}),
@@ -418,12 +419,7 @@ def test_a_pickup_waits_until_the_hold_until_it_was_promised_even_if_the_store_s
 
 
 def test_an_edit_that_only_packed_units_could_cover_is_409_and_changes_nothing(client, uow):
-    fshop(client, {"TEE": {"ber": 3}})
-    order = place(client, [("TEE", 2, "5")])
-    [fo] = fos_of(client, order["id"])
-    pick_all(client, "ber")
-    pack(client, fo["id"])
-    before = snapshot(client, order["id"], ["TEE"])
+    order, _fo, before = packed_order(client)
     refused(client, uow, "POST", f"/api/v1/orders/{order['id']}/edits", 409, json={
         "edits": [{"op": "set_quantity", "line_no": 1, "quantity": 1}]})
     assert snapshot(client, order["id"], ["TEE"]) == before

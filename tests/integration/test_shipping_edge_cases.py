@@ -18,12 +18,14 @@ from tests.packing_helpers import packing_shop, picked_order, stock_at
 from tests.shipping_helpers import (
     ADDRESS,
     SECRET,
+    fo_status,
     fulfilment_order,
     make_carrier,
     packed_fo,
     place,
     post_webhook,
     ready_shop,
+    shipped,
     sign,
 )
 
@@ -41,13 +43,6 @@ def all_events(client, type_: str | None = None) -> list[dict]:
     return [e for e in items if type_ is None or e["type"] == type_]
 
 
-def fo_status(container, fo_id: str) -> str:
-    from ordermesh.fulfilment.service import get_fulfilment_order
-
-    with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        return get_fulfilment_order(uow, fo_id).status.value
-
-
 def count_rows(container, table) -> int:
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
         return uow.execute(select(func.count()).select_from(table)).scalar_one()
@@ -56,14 +51,6 @@ def count_rows(container, table) -> int:
 def event(number: str, status: str, at: str, event_id: str | None = None) -> dict:
     return {"event_id": event_id or f"{number}-{status}-{at}", "tracking_number": number,
             "status": status, "occurred_at": at}
-
-
-def shipped(client, container, **kwargs) -> tuple[str, list[str]]:
-    ready_shop(client, container)
-    make_carrier(client, "sim")
-    fo_id = packed_fo(client, container, **kwargs)
-    shipment = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)
-    return fo_id, [p["tracking_number"] for p in shipment["parcels"]]
 
 
 def is_problem(response, status: int) -> dict:

@@ -9,6 +9,7 @@ from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
 from tests.helpers import make_channel, ok
 from tests.shipping_helpers import (
     ADDRESS,
+    fo_status,
     fulfilment_order,
     make_carrier,
     packed_fo,
@@ -16,13 +17,6 @@ from tests.shipping_helpers import (
     post_webhook,
     ready_shop,
 )
-
-
-def fo_status(container, fo_id: str) -> str:
-    from ordermesh.fulfilment.service import get_fulfilment_order
-
-    with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        return get_fulfilment_order(uow, fo_id).status.value
 
 
 def events_of(client, type_: str) -> list[dict]:

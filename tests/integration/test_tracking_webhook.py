@@ -5,30 +5,22 @@ from __future__ import annotations
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.shipping.tracking import events_for
 from tests.helpers import ok
-from tests.shipping_helpers import make_carrier, packed_fo, post_webhook, ready_shop, sign
+from tests.shipping_helpers import (
+    fo_status,
+    make_carrier,
+    post_webhook,
+    ready_shop,
+    shipped,
+    sign,
+)
 
 JSON = {"Content-Type": "application/json"}
-
-
-def shipped(client, container, **kwargs) -> tuple[str, list[str]]:
-    ready_shop(client, container)
-    make_carrier(client, "sim")
-    fo_id = packed_fo(client, container, **kwargs)
-    shipment = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)
-    return fo_id, [p["tracking_number"] for p in shipment["parcels"]]
 
 
 def event(number: str, status: str, at: str, event_id: str | None = None) -> dict:
     return {"event_id": event_id or f"{number}-{status}-{at}", "tracking_number": number,
             "status": status, "occurred_at": at, "description": f"{status} at hub",
             "location": "Berlin"}
-
-
-def fo_status(container, fo_id: str) -> str:
-    from ordermesh.fulfilment.service import get_fulfilment_order
-
-    with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        return get_fulfilment_order(uow, fo_id).status.value
 
 
 def stored(container, fo_id: str) -> list[dict]:
@@ -179,7 +171,7 @@ def test_the_same_event_delivered_concurrently_is_stored_and_applied_once(client
 def test_a_3pl_shipment_recorded_here_is_tracked_like_our_own(client, container):
     from ordermesh.packing.service import packages_for
     from ordermesh.shipping.service import record_external_shipment
-    from tests.shipping_helpers import fulfilment_order, place, ready_shop
+    from tests.shipping_helpers import fulfilment_order, place
 
     ready_shop(client, container, locations=("tpl",), kind="3pl")
     make_carrier(client, "sim")
