@@ -66,9 +66,9 @@ def _current(uow: UnitOfWork) -> _Cache | None:
     may be cached (the unit of work changed configuration, or there is no counter)."""
     if uow.config_changed:
         return None
-    generation = uow.memo.get(_READ)
+    generation = uow.config_generation
     if generation is None:
-        generation = uow.memo[_READ] = uow.execute(_READ).scalar()
+        generation = uow.config_generation = uow.execute(_READ).scalar()
     if generation is None:  # a database without the counter row
         return None
     cache = _caches.get(uow.engine)

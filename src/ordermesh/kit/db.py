@@ -115,10 +115,10 @@ class UnitOfWork:
         # (kit.outbox.record_event): one round trip instead of one per event.
         self._events: list[dict[str, Any]] = []
         self._events_insert: Any = None
-        # kit.config_cache: whether this transaction wrote configuration, and what it read
-        # once per transaction (the configuration generation)
+        # kit.config_cache: whether this transaction wrote configuration, and the
+        # configuration generation it saw (read once per transaction)
         self.config_changed = False
-        self.memo: dict[Any, Any] = {}
+        self.config_generation: int | None = None
 
     def __enter__(self) -> UnitOfWork:
         lock = _sqlite_write_locks.get(self.engine) if self.write else None
@@ -140,7 +140,7 @@ class UnitOfWork:
         self.committed = False
         self._events = []
         self.config_changed = False
-        self.memo = {}
+        self.config_generation = None
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -205,12 +205,12 @@ class UnitOfWork:
             self.config_changed = False
         self.conn.commit()
         self.committed = True
-        self.memo = {}
+        self.config_generation = None
 
     def rollback(self) -> None:
         self._events = []
         self.config_changed = False
-        self.memo = {}
+        self.config_generation = None
         self.conn.rollback()
 
 
