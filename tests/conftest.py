@@ -94,7 +94,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
     settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY)
-    engine = build_engine(db_url, pool_size=5, max_overflow=50)
+    # Sized so that two xdist workers and two live servers stay under PostgreSQL's default
+    # 100 connections: 25 here (the largest thread pool of a test is 20) per worker.
+    engine = build_engine(db_url, pool_size=5, max_overflow=20)
     yield Container(settings=settings, engine=engine, clock=clock)
     engine.dispose()
 

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(30, ge=0)
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, description="How long a request waits for a free database connection "
+        "before it is answered 503"
+    )
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )

@@ -31,7 +31,11 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     port = _free_port()
-    env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY}
+    # 2 processes x 10 connections: the storm tests queue on the pool (pool timeout -> 503)
+    # instead of taking PostgreSQL's last connection slots from the other xdist worker.
+    env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY,
+           "ORDERMESH_DB_POOL_SIZE": "5", "ORDERMESH_DB_MAX_OVERFLOW": "5",
+           "ORDERMESH_DB_POOL_TIMEOUT_S": "30"}
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "ordermesh.bootstrap:app_from_env",
@@ -41,7 +45,7 @@ def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ordermesh.kit.db import is_busy
@@ -137,6 +138,15 @@ def _database_busy(request: Request, exc: DBAPIError) -> JSONResponse:
     return response
 
 
+def _out_of_connections(request: Request, exc: PoolTimeout) -> JSONResponse:
+    response = problem(503, "database-busy", "Try again",
+                       "Every database connection of this server was in use for longer "
+                       "than the pool timeout; nothing was changed. Retry it (with the same "
+                       "Idempotency-Key).", request.url.path)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "internal-error", "Internal server error",
@@ -148,4 +158,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_busy)  # type: ignore[arg-type]
+    app.add_exception_handler(PoolTimeout, _out_of_connections)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

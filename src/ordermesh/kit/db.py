@@ -47,13 +47,14 @@ _sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
 
 
 def build_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 30,
+    url: str, *, pool_size: int = 10, max_overflow: int = 30, pool_timeout_s: float = 10.0,
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
 ) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False,
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout_s,
+            pool_pre_ping=False,
             json_serializer=_json_dumps, json_deserializer=orjson.loads,
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
@@ -63,6 +64,7 @@ def build_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
@@ -223,7 +225,14 @@ def is_retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
+# too_many_connections, and the slots PostgreSQL keeps for superusers being all that is left
+_OUT_OF_CONNECTIONS_SQLSTATES = {"53300", "53400"}
+
+
 def is_busy(exc: DBAPIError) -> bool:
-    """The database could not do the work now: aborted for concurrency, or SQLite's write
-    lock was not free within ``busy_timeout`` (retrying at once would wait as long again)."""
-    return is_retryable(exc) or "database is locked" in str(exc.orig)
+    """The database could not do the work now: aborted for concurrency, SQLite's write
+    lock was not free within ``busy_timeout`` (retrying at once would wait as long again),
+    or PostgreSQL has no connection slot left for us."""
+    return (is_retryable(exc) or "database is locked" in str(exc.orig)
+            or getattr(exc.orig, "sqlstate", None) in _OUT_OF_CONNECTIONS_SQLSTATES
+            or "too many clients" in str(exc.orig))
