@@ -88,6 +88,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _wait_until(condition, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -117,19 +124,20 @@ def running_quickstart(db_url: str, tmp_path) -> Iterator[tuple[subprocess.Popen
     proc = subprocess.Popen(
         [sys.executable, "-m", "ordermesh.cli", "quickstart", "--port", str(port), "--no-demo"],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    started: list[int] = [proc.pid]
     try:
         try:
             _wait_until(lambda: proc.poll() is None and _answers(
                 f"http://127.0.0.1:{port}/health"), 60, "quickstart answers /health")
         except AssertionError:
             raise AssertionError((tmp_path / "quickstart.log").read_text()) from None
-        workers = [pid for pid in _children(proc.pid)
-                   if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = [pid for pid in _children(proc.pid) if b"worker" in _cmdline(pid)]
+        started += workers
         assert len(workers) == 1
         yield proc, port, workers[0]
-    finally:
-        for pid in [proc.pid, *_children(proc.pid)]:
-            if _alive(pid):
+    finally:  # whatever the test saw, nothing it started outlives it
+        for pid in [*started, *_children(proc.pid)]:
+            if _alive(pid) and b"ordermesh.cli" in _cmdline(pid):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=10)
         log.close()
