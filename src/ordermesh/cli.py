@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +17,9 @@ from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
+
+if TYPE_CHECKING:
+    from ordermesh.quickstart import PortUnavailable
 
 app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -272,14 +275,14 @@ def quickstart(
     serve_after: Annotated[bool, typer.Option(
         "--serve/--no-serve", help="Serve after the set-up")] = True,
     host: Annotated[str | None, typer.Option(
-        help="Interface to bind [default: ORDERMESH_HOST, 127.0.0.1]")] = None,
+        help="Interface to bind (default: ORDERMESH_HOST, else 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(
-        min=1, max=65535, help="Port [default: ORDERMESH_PORT, 8000]")] = None,
+        min=1, max=65535, help="Port (default: ORDERMESH_PORT, else 8000)")] = None,
     with_demo: Annotated[bool, typer.Option(
         "--demo/--no-demo", help="Load demo data when the database has no orders")] = True,
 ) -> None:
     """What `make run` does: migrate, load demo data when empty, print an admin key, serve
-    (with a background worker beside the server)."""
+    (with a background worker beside the server; SIGTERM or Ctrl-C stops both)."""
     from ordermesh.apikeys.tables import api_keys
     from ordermesh.migrations import upgrade
     from ordermesh.quickstart import PortUnavailable, listen, serve_with_worker
@@ -315,7 +318,7 @@ def quickstart(
             listener.close()
 
 
-def _say_port_unavailable(exc) -> None:
+def _say_port_unavailable(exc: PortUnavailable) -> None:
     other = exc.port + 100 if exc.port + 100 <= 65535 else 8100
     if exc.busy:
         console.print(f"[red]Port {exc.port} on {exc.host} is already in use by another "
@@ -323,7 +326,7 @@ def _say_port_unavailable(exc) -> None:
     else:
         console.print(f"[red]Cannot listen on {exc.host} port {exc.port}: {exc.reason}.[/red]")
     console.print(f"Choose another port: make run PORT={other}, or ordermesh quickstart "
-                  f"--port {other} (the host with HOST=… or --host).", soft_wrap=True)
+                  f"--port {other}", soft_wrap=True)
 
 
 def _local_admin_key(container: Container, api_keys) -> str:

@@ -1,5 +1,5 @@
 """Inventory health: expected against actual for every SKU x location, with where it
-is heading and what to do about it. The data behind the one inventory screen.
+is heading and what to do about it, for the whole stock or as one channel sees it.
 
 Per row: the stock buckets, supply with dates, sales velocity, the demand forecast (the
 worker's stored statsmodels fit, or a 28-day moving average until it has run), the
