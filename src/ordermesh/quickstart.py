@@ -36,11 +36,9 @@ class PortUnavailable(Exception):
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on ``host:port``, or ``PortUnavailable``."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    except socket.gaierror as exc:
-        raise PortUnavailable(host, port, exc.strerror or str(exc), busy=False) from exc
+    """A socket listening on ``host:port``, or ``PortUnavailable``. IPv6 when the host
+    has a colon, as uvicorn decides."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         # As uvicorn does: a port left in TIME_WAIT by the last run is free to reuse, and

@@ -55,6 +55,16 @@ def test_quickstart_on_a_busy_port_says_so_and_how_to_choose_another(db_url, tmp
     assert not (tmp_path / "var").exists()
 
 
+def test_quickstart_on_an_address_it_cannot_listen_on_says_why(db_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["quickstart", "--host", "no-such-host.invalid", "--no-demo"],
+                           env={"ORDERMESH_DATABASE_URL": db_url, "COLUMNS": None})
+    assert result.exit_code == 1, result.output
+    assert "Cannot listen on no-such-host.invalid port 8000" in result.output
+    assert "http://" not in result.output
+    assert _api_keys(db_url) == 0
+
+
 def test_make_run_passes_port_and_host_to_quickstart():
     dry_run = subprocess.run(
         ["make", "-n", "-o", ".venv/.installed", "run", "PORT=8100", "HOST=0.0.0.0"],

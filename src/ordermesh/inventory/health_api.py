@@ -122,7 +122,8 @@ def health(
     """Stock buckets, supply with dates, velocity over 7/28/90 days, the demand forecast,
     the projected balance until the next receipt, reorder point and suggested order
     quantity, and a risk level (critical, high, watch, ok, overstock, no_demand).
-    Sorted by risk by default: what runs out soonest first."""
+    Sorted by risk by default: what runs out soonest first. With `channel`, each row is
+    that channel's: what it may sell there (as its availability) against its own demand."""
     f = HealthFilter(channel, location, category, sku, risk, sort, limit, offset)
     with ctx.read_uow() as uow:
         rows, total = inventory_health(uow, f)
