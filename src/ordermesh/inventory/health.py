@@ -191,6 +191,8 @@ def inventory_health(uow: UnitOfWork, f: HealthFilter) -> tuple[list[HealthRow],
                         product_ids=ids, channel_id=channel.id if channel else None)
     # With a channel the row is that channel's: what it may sell and its own demand. Its
     # sellable stock already leaves safety stock out, so the reorder point adds none.
+    every_channel: dict[tuple[str, ...], list[int]] = {}
+    sellable: dict[tuple[str, str], int] = {}
     if channel is not None:
         every_channel = daily_sales(uow, first_day, VELOCITY_DAYS, product_ids=ids)
         sellable = _channel_available(uow, channel.id, ids, policies)
