@@ -116,6 +116,8 @@ def main() -> int:
         with UnitOfWork(container.engine, clock, actor="worker") as uow:
             refresh_forecasts(uow)
         rec.call("Health, riskiest first", "GET", "/api/v1/inventory/health?limit=2")
+        rec.call("Health seen from the web shop", "GET",
+                 "/api/v1/inventory/health?channel=web&sku=TSHIRT-BLK-M")
     print(f"\n(database kept at {url})")
     return 0
 

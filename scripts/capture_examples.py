@@ -539,17 +539,20 @@ def ledger(url: str, sku: str) -> None:
     print("```")
 
 
-def cli(label: str, url: str, *args: str, cwd: Path | None = None, columns: int = 100,
+def cli(label: str, url: str, *args: str, cwd: Path | None = None, columns: int | None = None,
         extra_env: dict[str, str] | None = None, last: int | None = None) -> None:
     """Run the real ``ordermesh`` command against the example database; with ``last``,
-    print only the last lines of its output."""
+    print only the last lines of its output. Its output goes to a pipe, so it is not
+    wrapped; ``columns`` sets a width (help screens are shown as on a terminal)."""
     import os
     import subprocess
 
     exe = Path(sys.executable).with_name("ordermesh")
-    env = {**os.environ, "ORDERMESH_DATABASE_URL": url, "NO_COLOR": "1", "TERM": "dumb",
-           "COLUMNS": str(columns)}
+    env = {**os.environ, "ORDERMESH_DATABASE_URL": url, "NO_COLOR": "1", "TERM": "dumb"}
     env.pop("ORDERMESH_ADMIN_API_KEY", None)
+    env.pop("COLUMNS", None)
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
     env.update(extra_env or {})
     done = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True,
                           check=False, cwd=cwd)
@@ -567,10 +570,10 @@ def cli(label: str, url: str, *args: str, cwd: Path | None = None, columns: int 
 
 def command_line(url: str, workdir: Path) -> None:
     print("\n## Command line\n")
-    cli("ordermesh --help", url, "--help")
+    cli("ordermesh --help", url, "--help", columns=100)
     for sub in (["serve"], ["db"], ["db", "upgrade"], ["apikey"], ["apikey", "create"],
-                ["inventory"], ["inventory", "verify"], ["demo"], ["quickstart"]):
-        cli(f"ordermesh {' '.join(sub)} --help", url, *sub, "--help")
+                ["inventory"], ["inventory", "verify"], ["demo"], ["quickstart"], ["worker"]):
+        cli(f"ordermesh {' '.join(sub)} --help", url, *sub, "--help", columns=100)
     cli("db upgrade", url, "db", "upgrade")
     cli("apikey create", url, "apikey", "create", "--name", "warehouse-scanner",
         "--role", "operator")
@@ -591,8 +594,7 @@ def command_line(url: str, workdir: Path) -> None:
             " (SELECT id FROM locations WHERE code = 'ham-store')").rowcount
         copy.commit()
     assert changed == 1, changed
-    cli("inventory verify, drift", f"sqlite:///{tampered}", "inventory", "verify",
-        columns=140)  # wide enough for whole ids
+    cli("inventory verify, drift", f"sqlite:///{tampered}", "inventory", "verify")
     # What `make run` prints, on a database of its own (it loads the demo data).
     quick = workdir / "quickstart"
     quick.mkdir()

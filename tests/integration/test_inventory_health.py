@@ -146,3 +146,36 @@ def test_two_workers_refresh_each_forecast_exactly_once(client, uow):
     for t in threads:
         t.join()
     assert sum(done) == 60
+
+
+def test_with_a_channel_the_risk_is_that_of_its_own_stock_and_demand(client, clock, uow):
+    shop(client, {"TEE": {"ber": 200}})
+    make_channel(client, "mkt", kind="marketplace")
+    ok(client.post("/api/v1/allocation-rules", json={
+        "channel": "web", "kind": "quota", "sku": "TEE", "units": 150}), 201)
+    sell_daily(client, clock, "TEE", [5] * 28)
+    sell_daily(client, clock, "TEE", [1] * 28, channel="mkt")
+    po_date = (clock.now() + timedelta(days=20)).date().isoformat()
+    ok(client.post("/api/v1/inventory/supply", json={
+        "sku": "TEE", "location": "ber", "quantity": 200, "expected_date": po_date,
+        "kind": "purchase_order", "reference": "PO-7"}), 201)
+    with uow() as u:
+        assert refresh_forecasts(u) == 1
+    every = only(health(client, sku="TEE"))
+    assert every["available"] == 32  # 200 on hand, 168 reserved
+    assert every["forecast"]["daily_mean"] == pytest.approx(6, abs=0.05)
+    assert every["forecast"]["channel_share"] is None
+    assert every["risk"] == "critical"  # 6 a day runs out in 5 days, the PO lands in 20
+
+    mkt = only(health(client, sku="TEE", channel="mkt"))
+    atp = ok(client.get("/api/v1/availability", params={"sku": "TEE", "channel": "mkt"}))
+    # web's quota keeps 10 of the 32 back (150 less the 140 it holds): mkt may sell 22.
+    assert mkt["available"] == atp["locations"][0]["available"] == 22
+    assert mkt["forecast"]["computed_at"] is not None
+    assert mkt["forecast"]["channel_share"] == pytest.approx(28 / 168, abs=0.001)
+    assert mkt["forecast"]["daily_mean"] == pytest.approx(1, abs=0.05)
+    assert mkt["projection"]["stockout_date"] is None
+    assert mkt["projection"]["demand_until_next_receipt"] == pytest.approx(20, abs=1)
+    assert mkt["projection"]["short_before_supply"] is False
+    assert mkt["reorder_point"] == 14  # its 1 a day over the 14-day lead time
+    assert mkt["risk"] == "ok"
