@@ -132,7 +132,7 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
         origin=_address(location.address), destination=fo.shipping_address,
         packages=tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
                        for p in packages),
-        sequence=next_booking_sequence(uow, account.code), ready_at=now)
+        sequence=next_booking_sequence(uow, account.code), ready_at=now, account=account.code)
     booking = adapter.book(spec)
     packing.set_tracking_numbers(uow, booking.tracking_numbers)
     shipment_id = new_id("shp")
