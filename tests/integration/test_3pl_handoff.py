@@ -175,3 +175,19 @@ def test_a_3pl_shipment_with_two_carriers_follows_the_first_with_an_account(clie
     shipment = ok(client.get(f"/api/v1/fulfilment-orders/{fo['id']}/shipment"))
     assert shipment["carrier"] == "dpd"
     assert [p["tracking_number"] for p in shipment["parcels"]] == ["DPD123"]
+
+
+def test_a_3pl_reporting_one_tracking_number_for_two_parcels_is_refused_and_changes_nothing(
+        client, handed_over):
+    _order, fo = handed_over
+    make_carrier(client, "ups")
+    refused = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/3pl/shipped", json={
+        "packages": [{"tracking_number": "1Z999", "carrier": "ups",
+                      "lines": [{"line_no": 1, "quantity": 2}]},
+                     {"tracking_number": "1Z999", "carrier": "ups",
+                      "lines": [{"line_no": 2, "quantity": 1}]}]})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["tracking_numbers"] == ["1Z999"]
+    assert ok(client.get(f"/api/v1/fulfilment-orders/{fo['id']}"))["status"] == fo["status"]
+    assert client.get(f"/api/v1/fulfilment-orders/{fo['id']}/shipment").status_code == 404
