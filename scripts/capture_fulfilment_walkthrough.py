@@ -192,6 +192,8 @@ raw body in `X-Ordermesh-Signature`); the worker's `tracking-poll` job asks the 
 as well, and an event reported both ways is stored once. A request with a wrong
 signature is refused with `401` and changes nothing.
 """)
+    clock = client.app.state.container.clock  # events arrive after they happened
+    clock.set(datetime(2026, 11, 26, 15, 5, tzinfo=UTC))
     raw, headers = signed([{"event_id": f"{number}-PCK", "tracking_number": number,
                             "status": "PCK", "occurred_at": "2026-11-26T15:00:00Z"}])
     rec.call("The carrier picked the parcel up", "POST", "/api/v1/tracking/sim", auth=None,
@@ -201,6 +203,7 @@ signature is refused with `401` and changes nothing.
          "occurred_at": f"{fo['promised_date']}T07:10:00Z"},
         {"event_id": f"{number}-DLV", "tracking_number": number, "status": "DLV",
          "occurred_at": f"{fo['promised_date']}T12:40:00Z"}])
+    clock.set(datetime.fromisoformat(f"{fo['promised_date']}T12:45:00+00:00"))
     rec.call("Out for delivery, then delivered", "POST", "/api/v1/tracking/sim", auth=None,
              raw=raw, headers=headers)
     say("""

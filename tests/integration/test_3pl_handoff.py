@@ -1,6 +1,8 @@
 """3PL: fulfilment orders at a location of kind 3pl are handed over as a versioned JSON
 event; the partner reports accepted, shipped (packages with tracking) and short."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.fulfilment_helpers import (
@@ -129,13 +131,14 @@ def test_3pl_reports_are_refused_for_fulfilment_orders_of_own_locations(client):
     assert not events(client, "fulfilment.handoff_requested")
 
 
-def test_the_parcels_a_3pl_ships_with_a_known_carrier_are_tracked_to_delivery(client,
-                                                                             handed_over):
+def test_the_parcels_a_3pl_ships_with_a_known_carrier_are_tracked_to_delivery(
+        client, container, handed_over):
     order, fo = handed_over
     make_carrier(client, "ups")
     ok(client.post(f"/api/v1/fulfilment-orders/{fo['id']}/3pl/shipped", json={
         "packages": [{"tracking_number": "1Z999", "carrier": "ups",
                       "lines": [{"line_no": 1, "quantity": 2}, {"line_no": 2, "quantity": 1}]}]}))
+    container.clock.set(datetime(2026, 11, 27, 12, tzinfo=UTC))  # the carrier reports later
     result = ok(post_webhook(client, "ups", [
         {"event_id": "u1", "tracking_number": "1Z999", "status": "DEP",
          "occurred_at": "2026-11-26T19:00:00Z"},
@@ -172,3 +175,19 @@ def test_a_3pl_shipment_with_two_carriers_follows_the_first_with_an_account(clie
     shipment = ok(client.get(f"/api/v1/fulfilment-orders/{fo['id']}/shipment"))
     assert shipment["carrier"] == "dpd"
     assert [p["tracking_number"] for p in shipment["parcels"]] == ["DPD123"]
+
+
+def test_a_3pl_reporting_one_tracking_number_for_two_parcels_is_refused_and_changes_nothing(
+        client, handed_over):
+    _order, fo = handed_over
+    make_carrier(client, "ups")
+    refused = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/3pl/shipped", json={
+        "packages": [{"tracking_number": "1Z999", "carrier": "ups",
+                      "lines": [{"line_no": 1, "quantity": 2}]},
+                     {"tracking_number": "1Z999", "carrier": "ups",
+                      "lines": [{"line_no": 2, "quantity": 1}]}]})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["tracking_numbers"] == ["1Z999"]
+    assert ok(client.get(f"/api/v1/fulfilment-orders/{fo['id']}"))["status"] == fo["status"]
+    assert client.get(f"/api/v1/fulfilment-orders/{fo['id']}/shipment").status_code == 404

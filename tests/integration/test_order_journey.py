@@ -6,6 +6,7 @@ webhooks, delivery on time and the completed order."""
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 
 from tests.barcodes import bars_in, decode_code128, page_content
 from tests.helpers import ok
@@ -132,11 +133,13 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
     # Tracking: the carrier reports by signed webhook; a tampered one changes nothing.
     picked_up = {"event_id": f"{number}-PCK", "tracking_number": number, "status": "PCK",
                  "occurred_at": "2026-11-26T15:00:00Z"}
+    clock.set(datetime(2026, 11, 26, 15, 5, tzinfo=UTC))  # reported as it happens
     assert ok(tracking_webhook(client, [picked_up]))["moved"] == 1
     tampered = client.post("/api/v1/tracking/sim", content=b'{"events": []}', headers={
         "X-Ordermesh-Signature": "sha256=" + "0" * 64, "Content-Type": "application/json"})
     assert tampered.status_code == 401
     delivered_at = f"{promised}T12:10:00Z"  # on the promised day
+    clock.set(datetime.fromisoformat(f"{promised}T12:15:00+00:00"))
     ok(tracking_webhook(client, [
         {"event_id": f"{number}-OFD", "tracking_number": number, "status": "OFD",
          "occurred_at": f"{promised}T07:00:00Z"},

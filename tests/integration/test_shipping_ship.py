@@ -103,7 +103,8 @@ def test_a_configured_carrier_account_books_express_with_its_own_sequence(client
     assert shipment["carrier"] == "fastco"
     # 12:00 UTC is 13:00 in Berlin: before the 14:00 express cut-off there.
     assert shipment["pickup"]["end"] == "2026-11-26T13:00:00Z"
-    assert shipment["parcels"][0]["tracking_number"].startswith("SIM0000000101")
+    # the account's code and its own booking sequence (1): no number of another account
+    assert shipment["parcels"][0]["tracking_number"].startswith("FASTCO0000000101")
 
 
 def test_carrier_accounts_never_show_their_webhook_secret(client, container):

@@ -14,6 +14,7 @@ from ordermesh.packing.model import (
     check_override,
     propose,
 )
+from ordermesh.shipping.model import ParcelLimits
 
 H = PackagingHandling
 
@@ -135,9 +136,10 @@ def test_cold_chain_goods_go_insulated_with_coolant_separately_from_the_rest():
     assert mug.packaging_code == "PADDED-M" and "KEEP COLD" not in mug.marks
 
 
-def test_an_item_too_big_for_any_packaging_ships_alone_in_its_own_box():
+def test_an_item_too_big_for_any_packaging_and_for_the_carrier_ships_alone_oversize():
     proposal = propose([item(1, "SOFA", dims=(2200, 900, 800), weight=60000),
-                        item(2, "CUSHION", dims=(400, 300, 150), weight=500)], ALL)
+                        item(2, "CUSHION", dims=(400, 300, 150), weight=500)], ALL,
+                       limits=ParcelLimits())
     sofa = next(p for p in proposal.packages if (1, 1) in p.lines)
     assert sofa.packaging is None
     assert sofa.lines == ((1, 1),)
@@ -145,6 +147,27 @@ def test_an_item_too_big_for_any_packaging_ships_alone_in_its_own_box():
     assert sofa.weight_g == 60000
     assert "OVERSIZE" in sofa.marks
     assert sofa.why.startswith("No packaging fits")
+    assert "length 220 cm > 120 cm" in sofa.why and "weight 60 kg > 31.5 kg" in sofa.why
+
+
+def test_an_item_that_fits_no_box_but_is_a_normal_parcel_is_not_marked_oversize():
+    [package] = propose([item(1, "LAMP", dims=(300, 200, 450), weight=1800)],
+                        [MAILER, BOX_S], limits=ParcelLimits()).packages
+    assert package.packaging is None and package.dimensions_mm == (300, 200, 450)
+    assert "OVERSIZE" not in package.marks
+    assert "oversize" not in package.why
+
+
+@pytest.mark.parametrize(("dims", "weight", "why"), [
+    ((1210, 100, 100), 1000, "length 121 cm > 120 cm"),
+    ((1000, 450, 100), 1000, None),  # length + girth 100 + 2 x (45 + 10) = 210 cm
+    ((1000, 500, 510), 1000, "length + girth 302 cm > 300 cm"),
+    ((1200, 450, 450), 31500, None),  # exactly at every limit
+    ((300, 200, 100), 31501, "weight 31.501 kg > 31.5 kg"),
+    (None, None, None),  # unknown size and weight are not held against a package
+])
+def test_a_package_is_oversize_only_beyond_the_carrier_parcel_limits(dims, weight, why):
+    assert ParcelLimits().exceeded_by(dims, weight) == why
 
 
 def test_oversize_goods_get_oversize_packaging_one_unit_each():

@@ -11,7 +11,13 @@ from ordermesh.fulfilment.model import FulfilmentOrder
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, InvalidInput, NotFound
 from ordermesh.packing.catalogue import get_packaging_type, marks_for_skus
-from ordermesh.packing.model import PackagingType, PackItem, ProposedPackage, check_override
+from ordermesh.packing.model import (
+    PackagingType,
+    PackItem,
+    ProposedPackage,
+    SizeLimits,
+    check_override,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,8 @@ def items_for(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int]) -> di
 
 
 def check_request(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
-                   specs: list[PackSpec], gift_wrap: bool) -> list[ProposedPackage]:
+                   specs: list[PackSpec], gift_wrap: bool,
+                   limits: SizeLimits | None = None) -> list[ProposedPackage]:
     """The packer's packages, checked: known lines, known packaging, no more than picked
     and not yet packed per line. Bad input: InvalidInput naming each field."""
     errors: list[FieldError] = []
@@ -75,7 +82,7 @@ def check_request(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
         t = types.get(spec.packaging_code) if spec.packaging_code else None
         try:
             content = [(items[no], q) for no, q in sorted(spec.lines.items())]
-            checked.append(check_override(t, content, gift_wrap))
+            checked.append(check_override(t, content, gift_wrap, limits=limits))
         except ValueError as exc:
             raise InvalidInput.for_field(f"packages.{i}", str(exc), "handling") from None
     return checked

@@ -16,8 +16,9 @@ DEFAULT_HAZMAT_MARK = "DANGEROUS GOODS - see shipping documents"
 COOLANT_NOTE = "Add coolant (gel packs) before closing: cold-chain goods"
 
 
-def marks_for(items: Iterable[PackItem], own_packaging: bool = False) -> tuple[str, ...]:
-    """Handling marks a package's label carries, in a fixed order."""
+def marks_for(items: Iterable[PackItem], oversize: bool = False) -> tuple[str, ...]:
+    """Handling marks a package's label carries, in a fixed order. ``oversize``: the
+    package exceeds its carrier service's parcel limits."""
     items = list(items)
     handling: set[str] = set().union(*(i.handling for i in items))
     marks: list[str] = []
@@ -32,7 +33,7 @@ def marks_for(items: Iterable[PackItem], own_packaging: bool = False) -> tuple[s
         marks.append("KEEP COLD")
     if "perishable" in handling:
         marks.append("PERISHABLE")
-    if own_packaging or "oversize" in handling:
+    if oversize or "oversize" in handling:
         marks.append("OVERSIZE")
     return tuple(marks)
 

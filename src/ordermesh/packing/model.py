@@ -26,11 +26,16 @@ Rules, in order:
    within its maximum weight. Among those the cheapest wins (ties: the smaller, then
    the code).
 4. A unit that fits no packaging at all ships in a package of its own, without
-   packaging (its own box, marked OVERSIZE), and the proposal says why.
+   packaging (its own box), and the proposal says why.
 5. With no active packaging type at all, what may travel together (rule 1) shares one
    package without packaging, not marked OVERSIZE.
 6. Gift wrap, when asked for, chooses among gift-wrap capable packaging; when none fits,
    the package is proposed without gift wrap and a warning says so.
+
+OVERSIZE is the carrier's word, not the catalogue's: a package is marked OVERSIZE when
+it exceeds the parcel limits of the fulfilment order's carrier service (length, length +
+girth, weight; ``limits``), or holds goods flagged ``oversize`` in the catalogue. A
+30x20x45 cm item that fits no box of the catalogue is just a package in its own box.
 
 Missing product data: a unit without dimensions counts as zero volume and fits any box
 (the size is not checked: a warning asks the packer to verify); a unit without weight
@@ -45,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from ordermesh.kit.money import Money
 from ordermesh.packing.marks import marks_for, notes_for
@@ -53,6 +59,13 @@ FILL_FACTOR = Decimal("0.80")
 # What one more package costs beyond its packaging (carrier fee per parcel, labour), in the
 # packaging's currency: fewer packages usually win over slightly cheaper packaging.
 PACKAGE_COST = Decimal("5.00")
+
+
+class SizeLimits(Protocol):
+    """A carrier service's parcel limits (shipping's ``ParcelLimits``)."""
+
+    def exceeded_by(self, dimensions_mm: tuple[int, int, int] | None,
+                    weight_g: int | None) -> str | None: ...
 
 
 class PackagingHandling(enum.StrEnum):
@@ -231,8 +244,7 @@ def _explain(box: _Box, types: Sequence[PackagingType], fill: Decimal) -> str:
                 "packaging")
     if t is None:
         return (f"No packaging fits ({content}; needs {needs}; largest item "
-                f"{'x'.join(map(str, box.bound))} mm): ships in its own packaging as an "
-                "oversize package")
+                f"{'x'.join(map(str, box.bound))} mm): ships in its own packaging")
     cheaper = [c for c in types if (c.cost.amount, c.volume_mm3, c.code)
                < (t.cost.amount, t.volume_mm3, t.code)]
     rejected = [f"{c.code}: {_refusal(c, box.requires, box.gift_wrap, box.volume, box.weight, box.bound, fill)}"  # noqa: E501
@@ -248,7 +260,8 @@ def _explain(box: _Box, types: Sequence[PackagingType], fill: Decimal) -> str:
 
 
 def _finish(box: _Box, types: Sequence[PackagingType], fill: Decimal,
-            warnings: tuple[str, ...] = ()) -> ProposedPackage:
+            limits: SizeLimits | None, warnings: tuple[str, ...] = (),
+            why: str | None = None) -> ProposedPackage:
     t = box.packaging
     estimated = any(u.weight_g is None for u in box.units)
     weight = box.weight + (t.own_weight_g if t else 0)
@@ -256,13 +269,16 @@ def _finish(box: _Box, types: Sequence[PackagingType], fill: Decimal,
         dims: tuple[int, int, int] | None = (t.length_mm, t.width_mm, t.height_mm)
     else:
         dims = box.units[0].dimensions_mm if len(box.units) == 1 else None
+    why = why or _explain(box, types, fill)
+    oversize = limits.exceeded_by(dims, weight) if limits is not None else None
+    if oversize:
+        why += f"; oversize for the carrier service ({oversize})"
     return ProposedPackage(
         packaging=t, lines=_lines(box.units), weight_g=weight, weight_estimated=estimated,
         dimensions_mm=dims, requires=box.requires,
-        # Marked OVERSIZE when nothing in the catalogue fits, not when there is no catalogue.
-        marks=marks_for(box.units, own_packaging=t is None and bool(types)),
+        marks=marks_for(box.units, oversize=oversize is not None),
         notes=notes_for(box.units, box.gift_wrap), gift_wrap=box.gift_wrap,
-        why=_explain(box, types, fill), warnings=warnings)
+        why=why, warnings=warnings)
 
 
 def _data_warnings(items: Iterable[PackItem]) -> list[str]:
@@ -279,7 +295,8 @@ def _data_warnings(items: Iterable[PackItem]) -> list[str]:
 
 def propose(items: Sequence[PackItem], packaging: Sequence[PackagingType], *,
             gift_wrap: bool = False, fill_factor: Decimal = FILL_FACTOR,
-            package_cost: Decimal = PACKAGE_COST) -> Proposal:
+            package_cost: Decimal = PACKAGE_COST,
+            limits: SizeLimits | None = None) -> Proposal:
     """Packages for ``items`` (see the module docstring for the rules)."""
     types = _by_cost(t for t in packaging if t.active)
     units = sorted((item for item in items for _ in range(item.quantity)),
@@ -332,8 +349,8 @@ def propose(items: Sequence[PackItem], packaging: Sequence[PackagingType], *,
         box.units.append(unit)
         box.volume, box.weight, box.bound, box.packaging = volume, weight, bound, choice
         boxes.append(box)
-    packages = tuple(_finish(b, types, fill_factor, (warned[id(b)],) if id(b) in warned else ())
-                     for b in boxes)
+    packages = tuple(_finish(b, types, fill_factor, limits,
+                             (warned[id(b)],) if id(b) in warned else ()) for b in boxes)
     warnings = _data_warnings(items)
     for p in packages:
         if p.packaging is None and PackagingHandling.CERTIFIED in p.requires:
@@ -348,7 +365,8 @@ def propose(items: Sequence[PackItem], packaging: Sequence[PackagingType], *,
 
 
 def check_override(packaging: PackagingType | None, content: Sequence[tuple[PackItem, int]],
-                   gift_wrap: bool, fill_factor: Decimal = FILL_FACTOR) -> ProposedPackage:
+                   gift_wrap: bool, fill_factor: Decimal = FILL_FACTOR,
+                   limits: SizeLimits | None = None) -> ProposedPackage:
     """A package the packer chose: its weight, marks and notes, with warnings for what does
     not look right (too full, too heavy, missing padding...). Refuses (ValueError with the
     reason) only what would be unlawful to ship: hazmat with other goods or in packaging
@@ -370,7 +388,7 @@ def check_override(packaging: PackagingType | None, content: Sequence[tuple[Pack
         if reason := _refusal(packaging, box.requires, False, box.volume, box.weight,
                               box.bound, fill_factor):
             warnings.append(f"{packaging.code}: {reason}")
-    package = _finish(box, [packaging] if packaging else [], fill_factor, tuple(warnings))
     why = ("Chosen by the packer" + (f": {packaging.code} ({packaging.name})" if packaging
                                      else ": no packaging (own packaging)"))
-    return ProposedPackage(**{**vars(package), "why": why})
+    return _finish(box, [packaging] if packaging else [], fill_factor, limits,
+                   tuple(warnings), why)

@@ -16,7 +16,12 @@ from sqlalchemy import func, insert, select, update
 
 from ordermesh.catalog.service import get_product_by_sku
 from ordermesh.fulfilment import service as fulfilment
-from ordermesh.fulfilment.model import FulfilmentOrder, FulfilmentStatus, can_transition
+from ordermesh.fulfilment.model import (
+    FulfilmentKind,
+    FulfilmentOrder,
+    FulfilmentStatus,
+    can_transition,
+)
 from ordermesh.inventory.consumption import consume_stock
 from ordermesh.kit import idempotency
 from ordermesh.kit.clock import as_utc
@@ -32,6 +37,7 @@ from ordermesh.packing.model import (
     PackagingHandling,
     Proposal,
     ProposedPackage,
+    SizeLimits,
     propose,
 )
 from ordermesh.packing.tables import package_lines, packages
@@ -150,8 +156,18 @@ def proposal_for(uow: UnitOfWork, fo_id: str, gift_wrap: bool = False
     units = packable_units(fo, packed_units(uow, fo.id))
     items = items_for(uow, fo, units)
     proposal = propose(list(items.values()), list_packaging_types(uow, active_only=True),
-                       gift_wrap=gift_wrap)
+                       gift_wrap=gift_wrap, limits=_limits(uow, fo))
     return fo, units, proposal
+
+
+def _limits(uow: UnitOfWork, fo: FulfilmentOrder) -> SizeLimits | None:
+    """The parcel limits of the FO's carrier service (None for a pickup order): beyond
+    them a package is marked OVERSIZE."""
+    from ordermesh.shipping.promise import parcel_limits_for  # shipping owns the limits
+
+    if fo.kind != FulfilmentKind.SHIP:
+        return None
+    return parcel_limits_for(uow, fo.carrier, fo.carrier_service)
 
 
 def _consume_packaging(uow: UnitOfWork, fo: FulfilmentOrder, chosen: list[ProposedPackage],
@@ -216,7 +232,7 @@ def pack(uow: UnitOfWork, fo_id: str, req: PackRequest,
     if req.packages is None:
         items = items_for(uow, fo, units)
         proposal = propose(list(items.values()), list_packaging_types(uow, active_only=True),
-                           gift_wrap=req.gift_wrap)
+                           gift_wrap=req.gift_wrap, limits=_limits(uow, fo))
         chosen, warnings = list(proposal.packages), list(proposal.warnings)
         if unsafe := [p for p in chosen if p.packaging is None
                       and PackagingHandling.CERTIFIED in p.requires]:
@@ -227,7 +243,7 @@ def pack(uow: UnitOfWork, fo_id: str, req: PackRequest,
     else:
         if not req.packages or any(not s.lines for s in req.packages):
             raise InvalidInput.for_field("packages", "every package needs at least one line")
-        chosen = check_request(uow, fo, units, req.packages, req.gift_wrap)
+        chosen = check_request(uow, fo, units, req.packages, req.gift_wrap, _limits(uow, fo))
     if len(chosen) > MAX_PACKAGES:
         raise InvalidInput.for_field("packages", f"at most {MAX_PACKAGES} packages at once")
     numbers = sscc.allocate(uow, len(chosen))

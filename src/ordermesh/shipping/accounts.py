@@ -3,12 +3,18 @@
 The built-in carrier ``sim`` (adapter ``simulated``, default settings, no webhook secret)
 exists without an account so that everything works out of the box; creating an account
 with code ``sim`` overrides its settings and gives it a webhook secret.
+
+Besides its adapter's settings an account has ``tracking_clock_skew_minutes`` (default
+15, 0 to 1440): how far a tracking event's time may lie after its arrival, or before
+the parcel's label, before the event is parked for review (``tracking`` rule 7). An
+inactive account (``active: false``) books nothing, is not polled and its webhook
+accepts nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -26,6 +32,8 @@ from ordermesh.shipping.tables import carrier_accounts
 
 BUILTIN_CARRIER = "sim"
 BUILTIN_ADAPTER = "simulated"
+SKEW_SETTING = "tracking_clock_skew_minutes"
+DEFAULT_SKEW_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,24 @@ class CarrierAccount:
 
     def adapter(self) -> CarrierAdapter:
         return build_adapter(self.adapter_name, self.settings)
+
+    @property
+    def clock_skew(self) -> timedelta:
+        return clock_skew(self.settings)
+
+    def require_active(self) -> None:
+        if not self.active:
+            raise Conflict(f"Carrier account '{self.code}' is inactive: it books no labels "
+                           "and accepts no tracking events (PATCH it with active: true)",
+                           extra={"carrier": self.code})
+
+
+def clock_skew(settings: dict[str, Any]) -> timedelta:
+    minutes = settings.get(SKEW_SETTING, DEFAULT_SKEW_MINUTES)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 1440:
+        raise InvalidInput.for_field(f"settings.{SKEW_SETTING}",
+                                     f"{SKEW_SETTING} must be an integer from 0 to 1440")
+    return timedelta(minutes=minutes)
 
 
 _BUILTIN = CarrierAccount(None, BUILTIN_CARRIER, "Simulated carrier", BUILTIN_ADAPTER, {},
@@ -87,6 +113,7 @@ def list_accounts(uow: UnitOfWork) -> list[CarrierAccount]:
 
 def _check(adapter: str, settings: dict[str, Any], secret: str | None) -> None:
     build_adapter(adapter, settings)  # unknown adapter or bad settings -> 422
+    clock_skew(settings)
     if secret is not None and len(secret) < 16:
         raise InvalidInput.for_field("webhook_secret", "must be at least 16 characters")
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteConte
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, InvalidInput, NotFound, Unauthenticated
 from ordermesh.shipping import accounts, performance, service, tracking
+from ordermesh.shipping.api_review import router as review_router
 from ordermesh.shipping.model import CarrierEvent
 
 router = APIRouter(prefix="/api/v1", tags=["shipping"])
@@ -226,11 +227,22 @@ class WebhookBody(BaseModel):
     events: list[WebhookEvent] = Field(min_length=1, max_length=MAX_WEBHOOK_EVENTS)
 
 
+class ParkedOut(BaseModel):
+    id: str = Field(description="Our id of the stored event (for release or discard)")
+    event_id: str = Field(description="The carrier's event id")
+    tracking_number: str
+    reason: str = Field(description="Why the event is not believed")
+
+
 class WebhookResult(BaseModel):
-    stored: int = Field(description="New events stored")
+    stored: int = Field(description="New events stored and applied (or, when older than "
+                        "what the parcel knows, only stored)")
     duplicates: int = Field(description="Events already known (same event_id): ignored")
     ignored: int = Field(description="Events for tracking numbers we never booked: ignored")
     moved: int = Field(description="Fulfilment orders whose status changed")
+    parked: int = Field(description="New events not believed (dated in the future or "
+                        "before the label) and parked for review: they change nothing")
+    parked_events: list[ParkedOut] = Field(description="The parked events and why")
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -249,10 +261,12 @@ def _receive(container: Container, carrier: str, raw: bytes, given: str | None) 
             raise Unauthenticated(f"Send the header '{SIGNATURE_HEADER}: sha256=<hex>'")
         if not hmac.compare_digest(signature(secret, raw).encode(), given.strip().encode()):
             raise Unauthenticated("The webhook signature does not match the body")
+        account.require_active()
         body = _parse(raw)
         events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
                                e.description or "", e.location) for e in body.events]
-        result = tracking.ingest(uow, carrier, account.adapter(), events, "webhook")
+        result = tracking.ingest(uow, carrier, account.adapter(), events, "webhook",
+                                 account.clock_skew)
         uow.commit()
         return result.as_dict()
 
@@ -269,20 +283,33 @@ def _parse(raw: bytes) -> WebhookBody:
 
 
 @router.post("/tracking/{carrier}", summary="Tracking webhook of a carrier (HMAC-signed)",
+             responses={202: {"model": WebhookResult,
+                              "description": "Accepted, but some events were parked for "
+                              "review (see `parked_events`)"}},
              openapi_extra={"requestBody": {"content": {"application/json": {
                  "schema": WebhookBody.model_json_schema()}}}})
-async def tracking_webhook(carrier: str, request: Request) -> WebhookResult:
+async def tracking_webhook(carrier: str, request: Request,
+                           response: Response) -> WebhookResult:
     """No API key: the body must be signed with the carrier account's webhook secret,
     header `X-Ordermesh-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>`.
-    Tampered or unsigned → 401; unknown carrier status → 422; nothing is stored then."""
+    Tampered or unsigned → 401; inactive carrier account → 409; unknown carrier status
+    → 422; nothing is stored then. An event dated more than the account's
+    `tracking_clock_skew_minutes` (default 15) in the future, or before the parcel's
+    label, is stored but parked for review and changes nothing: the answer is then
+    `202` and lists it in `parked_events` (the carrier need not retry)."""
     raw = await request.body()
     given = request.headers.get(SIGNATURE_HEADER)
     container: Container = request.app.state.container
-    return WebhookResult(**await run_in_threadpool(_receive, container, carrier, raw, given))
+    result = WebhookResult(**await run_in_threadpool(_receive, container, carrier, raw,
+                                                     given))
+    if result.parked:
+        response.status_code = 202
+    return result
 
 
 class PerformanceOut(BaseModel):
-    key: str | None = Field(description="Carrier code, location id or channel id")
+    key: str | None = Field(description="Carrier code, location code or channel code "
+                            "(null: shipments without a channel, e.g. 3PL transfers)")
     delivered: int
     on_time: int
     late: int
@@ -308,3 +335,6 @@ def delivery_performance(
         on_time_rate=str(r.on_time_rate) if r.on_time_rate is not None else None,
         average_days_late=str(r.average_days_late) if r.average_days_late is not None
         else None) for r in rows])
+
+
+router.routes.extend(review_router.routes)  # one shipping router for the app factory

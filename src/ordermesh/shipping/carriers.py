@@ -14,11 +14,13 @@ from typing import Any, Protocol
 
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.shipping.model import (
+    PARCEL_LIMITS,
     Booking,
     Calendar,
     CarrierEvent,
     CarrierService,
     Parcel,
+    ParcelLimits,
     RateQuote,
     ServiceLevel,
     ShipmentSpec,
@@ -50,6 +52,11 @@ class CarrierAdapter(Protocol):
 
     def normalise(self, carrier_status: str) -> TrackingStatus:
         """The carrier's own status code in our terms; raises UnknownCarrierStatus."""
+        ...
+
+    def parcel_limits(self, service: str) -> ParcelLimits:
+        """Largest and heaviest package the service takes as a parcel (optional: an
+        adapter without it gets the usual parcel-carrier limits, ``PARCEL_LIMITS``)."""
         ...
 
 
@@ -101,6 +108,18 @@ def service_for_level(adapter: CarrierAdapter, level: str,
         if service.level == ServiceLevel.STANDARD:
             return service
     return services[0]
+
+
+def limits_of(adapter: CarrierAdapter, service: str | None) -> ParcelLimits:
+    """The service's parcel limits; the usual ones when the adapter does not say or the
+    service is unknown."""
+    limits = getattr(adapter, "parcel_limits", None)
+    if limits is None or not service:
+        return PARCEL_LIMITS
+    try:
+        return limits(service)
+    except InvalidInput:
+        return PARCEL_LIMITS
 
 
 def _register_builtins() -> None:

@@ -20,7 +20,7 @@ from ordermesh.shipping.accounts import find_account
 from ordermesh.shipping.carriers import CarrierAdapter, service_by_code
 from ordermesh.shipping.model import Parcel
 from ordermesh.shipping.promise import carrier_for
-from ordermesh.shipping.tables import shipment_parcels, shipments, sla_alerts
+from ordermesh.shipping.tables import carrier_accounts, shipment_parcels, shipments, sla_alerts
 from ordermesh.shipping.tracking import ingest
 from ordermesh.worker import _BatchedJob
 
@@ -32,11 +32,13 @@ def poll_tracking(uow: UnitOfWork, limit: int) -> int:
     """Asks the carriers about up to ``limit`` shipments not yet delivered (or returned)
     whose last poll is older than ``POLL_EVERY``, least recently polled first; claimed
     with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers share the work.
-    Returns how many shipments were polled."""
+    Shipments of inactive carrier accounts are not polled. Returns how many shipments
+    were polled."""
     now = uow.clock.now()
+    inactive = select(carrier_accounts.c.code).where(carrier_accounts.c.active.is_(False))
     query = (select(shipments.c.id, shipments.c.carrier, shipments.c.service,
                     shipments.c.booked_at, shipments.c.destination)
-             .where(shipments.c.final.is_(False),
+             .where(shipments.c.final.is_(False), shipments.c.carrier.not_in(inactive),
                     or_(shipments.c.polled_at.is_(None),
                         shipments.c.polled_at <= now - POLL_EVERY))
              .order_by(shipments.c.polled_at.is_not(None), shipments.c.polled_at,
@@ -45,15 +47,16 @@ def poll_tracking(uow: UnitOfWork, limit: int) -> int:
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=shipments)
     due = list(uow.execute(query))
-    adapters: dict[str, CarrierAdapter | None] = {}
+    adapters: dict[str, tuple[CarrierAdapter, timedelta] | None] = {}
     for s in due:
         if s.carrier not in adapters:
             account = find_account(uow, s.carrier)
-            adapters[s.carrier] = account.adapter() if account else None
-        adapter = adapters[s.carrier]
+            adapters[s.carrier] = (account.adapter(), account.clock_skew) if account else None
+        known = adapters[s.carrier]
         uow.execute(update(shipments).where(shipments.c.id == s.id).values(polled_at=now))
-        if adapter is None:
+        if known is None:
             continue
+        adapter, skew = known
         numbers = uow.execute(select(shipment_parcels.c.tracking_number)
                               .where(shipment_parcels.c.shipment_id == s.id)
                               .order_by(shipment_parcels.c.tracking_number)).scalars().all()
@@ -62,7 +65,7 @@ def poll_tracking(uow: UnitOfWork, limit: int) -> int:
             for number in numbers:
                 events += adapter.track(Parcel(number, s.service, as_utc(s.booked_at),
                                                s.destination), now)
-            ingest(uow, s.carrier, adapter, events, "poll")  # refuses before it writes
+            ingest(uow, s.carrier, adapter, events, "poll", skew)  # refuses before it writes
         except (DomainError, OSError, TimeoutError, ValueError) as exc:
             log.warning("tracking poll of shipment %s (%s) failed: %s", s.id, s.carrier, exc)
     uow.commit()

@@ -198,7 +198,8 @@ class ShipmentSpec:
 
     ``reference`` is our unique booking reference (a real carrier keeps it as the
     customer reference); ``sequence`` is the carrier account's booking counter, unique
-    per account (the simulated carrier builds its tracking numbers from it)."""
+    per account, and ``account`` the account's code (the simulated carrier builds its
+    tracking numbers from both, so two accounts never share a number)."""
 
     reference: str
     service: str
@@ -208,6 +209,7 @@ class ShipmentSpec:
     currency: str = "EUR"
     sequence: int = 0
     ready_at: datetime | None = None
+    account: str = "sim"
 
 
 @dataclass(frozen=True)
@@ -256,3 +258,64 @@ class Parcel:
     service: str
     booked_at: datetime
     destination: dict | None = None
+
+
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+def implausible(occurred_at: datetime, received_at: datetime, not_before: datetime | None,
+                skew: timedelta = CLOCK_SKEW) -> str | None:
+    """Why a carrier event cannot be believed, or None. ``not_before``: when the parcel's
+    label was created (None when unknown, e.g. booked by a 3PL). ``skew`` allows for
+    clocks that disagree a little."""
+    if occurred_at > received_at + skew:
+        return (f"dated in the future: {occurred_at.isoformat()} is more than "
+                f"{_minutes(skew)} after it was received ({received_at.isoformat()})")
+    if not_before is not None and occurred_at < not_before - skew:
+        return (f"dated before the label was created: {occurred_at.isoformat()} is more "
+                f"than {_minutes(skew)} before {not_before.isoformat()}")
+    return None
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class ParcelLimits:
+    """What a carrier (service) takes as a parcel: beyond any of these a package is
+    *oversize* (a bulky-goods surcharge or freight), whatever box it is in. Girth is
+    measured around the two smaller sides: length + girth = L + 2 x (W + H)."""
+
+    max_length_mm: int = 1200
+    max_length_girth_mm: int = 3000
+    max_weight_g: int = 31_500
+
+    def exceeded_by(self, dimensions_mm: tuple[int, int, int] | None,
+                    weight_g: int | None) -> str | None:
+        """Why a package of this size and weight is oversize, or None (unknown dimensions
+        or weight are not held against it)."""
+        reasons = []
+        if dimensions_mm is not None:
+            length, width, height = sorted(dimensions_mm, reverse=True)
+            if length > self.max_length_mm:
+                reasons.append(f"length {_cm(length)} cm > {_cm(self.max_length_mm)} cm")
+            girth = length + 2 * (width + height)
+            if girth > self.max_length_girth_mm:
+                reasons.append(f"length + girth {_cm(girth)} cm > "
+                               f"{_cm(self.max_length_girth_mm)} cm")
+        if weight_g is not None and weight_g > self.max_weight_g:
+            reasons.append(f"weight {_kg(weight_g)} kg > {_kg(self.max_weight_g)} kg")
+        return "; ".join(reasons) or None
+
+
+PARCEL_LIMITS = ParcelLimits()
+
+
+def _cm(mm: int) -> str:
+    return f"{mm / 10:g}"
+
+
+def _kg(g: int) -> str:
+    return f"{g / 1000:g}"

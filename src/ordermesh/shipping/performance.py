@@ -1,4 +1,8 @@
-"""Delivery against the promise: on-time rates per carrier, location or channel."""
+"""Delivery against the promise: on-time rates per carrier, location or channel.
+
+Rows are keyed by codes (carrier code, location code, channel code), as a user names
+them everywhere else in the API; shipments keep internal ids, translated here.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, func, select
 
+from ordermesh.channels.service import get_channel
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
+from ordermesh.locations.service import location_codes
 from ordermesh.shipping.tables import shipments
 
 
@@ -56,13 +62,24 @@ def delivery_performance(uow: UnitOfWork, group_by: GroupBy, since: date | None,
     if until:
         stmt = stmt.where(shipments.c.delivered_at
                           < datetime.combine(until + timedelta(days=1), time(), UTC))
+    rows = list(uow.execute(stmt))
+    codes = _codes(uow, group_by, {r.key for r in rows if r.key is not None})
     out = []
-    for r in uow.execute(stmt):
+    for r in rows:
         delivered, on_time, n_late = int(r.delivered), int(r.on_time or 0), int(r.late or 0)
         out.append(Performance(
-            r.key, delivered, on_time, n_late,
+            codes.get(r.key, r.key) if r.key is not None else None, delivered, on_time, n_late,
             (Decimal(on_time) / Decimal(delivered)).quantize(_RATE, ROUND_HALF_UP)
             if delivered else None,
             (Decimal(int(r.days_late or 0)) / Decimal(n_late)).quantize(_DAYS, ROUND_HALF_UP)
             if n_late else None))
-    return out
+    return sorted(out, key=lambda p: (p.key is None, p.key or ""))
+
+
+def _codes(uow: UnitOfWork, group_by: GroupBy, ids: set[str]) -> dict[str, str]:
+    """Internal id -> code of the grouped locations or channels (carriers are codes)."""
+    if group_by == GroupBy.LOCATION:
+        return location_codes(uow, ids)
+    if group_by == GroupBy.CHANNEL:
+        return {i: get_channel(uow, i).code for i in sorted(ids)}
+    return {}

@@ -19,9 +19,10 @@ from ordermesh.kit.errors import InvalidInput
 from ordermesh.locations.model import Location
 from ordermesh.locations.service import get_location
 from ordermesh.shipping.accounts import BUILTIN_CARRIER, CarrierAccount, find_account
-from ordermesh.shipping.carriers import service_by_code, service_for_level
+from ordermesh.shipping.carriers import limits_of, service_by_code, service_for_level
 from ordermesh.shipping.model import (
     CarrierService,
+    ParcelLimits,
     ServiceLevel,
     pickup_ready_date,
     promise_dates,
@@ -51,6 +52,14 @@ def carrier_for(uow: UnitOfWork, carrier_code: str | None) -> CarrierAccount:
         account = find_account(uow, BUILTIN_CARRIER)
         assert account is not None
     return account
+
+
+def parcel_limits_for(uow: UnitOfWork, carrier_code: str | None,
+                      service_code: str | None) -> ParcelLimits:
+    """The parcel limits of a fulfilment order's carrier and service: packing marks a
+    package OVERSIZE beyond them."""
+    code = carrier_code if carrier_code != PICKUP_CARRIER else None
+    return limits_of(carrier_for(uow, code).adapter(), service_code)
 
 
 def choose_service(account: CarrierAccount, service_level: str,

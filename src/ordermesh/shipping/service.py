@@ -132,7 +132,7 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
         origin=_address(location.address), destination=fo.shipping_address,
         packages=tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
                        for p in packages),
-        sequence=next_booking_sequence(uow, account.code), ready_at=now)
+        sequence=next_booking_sequence(uow, account.code), ready_at=now, account=account.code)
     booking = adapter.book(spec)
     packing.set_tracking_numbers(uow, booking.tracking_numbers)
     shipment_id = new_id("shp")
@@ -202,6 +202,7 @@ def record_external_shipment(uow: UnitOfWork, fo_id: str, carrier: str,
     account = find_account(uow, carrier)
     if account is None or not numbers:
         return None
+    _check_unused(uow, account.code, list(numbers.values()))
     fo = fulfilment.get_fulfilment_order(uow, fo_id)
     now = uow.clock.now()
     shipment_id = new_id("shp")
@@ -218,6 +219,19 @@ def record_external_shipment(uow: UnitOfWork, fo_id: str, carrier: str,
              package_id=package_id, status=TrackingStatus.LABEL_CREATED.value,
              last_event_at=None) for package_id, number in sorted(numbers.items())])
     return shipment_id
+
+
+def _check_unused(uow: UnitOfWork, carrier: str, numbers: list[str]) -> None:
+    """A tracking number names one parcel per carrier account (the database's key of
+    ``shipment_parcels``): a number reported twice is refused, not a server error."""
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    used = uow.execute(select(shipment_parcels.c.tracking_number).where(
+        shipment_parcels.c.carrier == carrier,
+        shipment_parcels.c.tracking_number.in_(sorted(set(numbers))))).scalars().all()
+    if twice or used:
+        taken = sorted({*twice, *used})
+        raise Conflict(f"Tracking number(s) {', '.join(taken)} of carrier '{carrier}' "
+                       "already name another parcel", extra={"tracking_numbers": taken})
 
 
 def _address(address: Any) -> dict | None:

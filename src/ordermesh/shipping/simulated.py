@@ -11,9 +11,12 @@ sim-standard  standard 3        16:00    4.90 + 1.00 per started kg
 sim-economy   economy  5        17:00    3.50 + 0.60 per started kg
 ============  =======  =======  =======  ==================================
 
-Tracking numbers: ``SIM`` + 10 digits (account booking sequence x 100 + package index)
-+ a Luhn check digit, e.g. ``SIM00000001016``. Deterministic: the same booking
-sequence gives the same numbers.
+Tracking numbers: the carrier account's code in capitals + 10 digits (account booking
+sequence x 100 + package index) + a Luhn check digit, e.g. ``SIM00000001016`` for the
+built-in account ``sim`` and ``SIM-EU00000001016`` for an account ``sim-eu``.
+Deterministic: the same account and booking sequence give the same numbers; two
+accounts never give the same number (their codes differ, and the digits have a fixed
+length).
 
 Tracking progression, computed from the booking and the clock (nothing is stored by the
 carrier): ``LBL`` label created at booking; ``PCK`` picked up at the end of the pick-up
@@ -26,16 +29,21 @@ transit days plus ``delay_days`` (settings). Exceptions: a destination postal co
 days later; one in ``damage_postal_codes`` ends with ``DMG`` at 05:00 instead of
 ``ARR``.
 
+Parcel limits (beyond any of them a package is oversize): length 120 cm, length + girth
+300 cm, weight 31.5 kg; ``sim-economy`` takes at most 20 kg. The setting
+``parcel_limits`` (``max_length_mm``, ``max_length_girth_mm``, ``max_weight_g``, each
+optional) replaces them for every service.
+
 Settings (all optional): ``timezone`` (IANA, default UTC), ``holidays`` (ISO dates),
 ``delay_days``, ``fail_postal_codes``, ``damage_postal_codes``, ``exception_rate``
-(decimal string 0..1), ``seed``.
+(decimal string 0..1), ``seed``, ``parcel_limits``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -50,6 +58,7 @@ from ordermesh.shipping.model import (
     CarrierEvent,
     CarrierService,
     Parcel,
+    ParcelLimits,
     PickupWindow,
     RateQuote,
     ServiceLevel,
@@ -90,16 +99,24 @@ _DESCRIPTIONS = {
     "DMG": "Parcel damaged in transit", "RTS": "Returned to sender",
 }
 PICKUP_WINDOW = timedelta(hours=2)
+_LIMITS = {"sim-economy": ParcelLimits(max_weight_g=20_000)}  # others: ParcelLimits()
 
 
-def tracking_number(sequence: int, index: int) -> str:
+MAX_SEQUENCE = 10**8 - 1  # the digits keep their fixed length
+
+
+def tracking_number(sequence: int, index: int, account: str = "sim") -> str:
+    if not 0 <= sequence <= MAX_SEQUENCE or not 1 <= index <= 99:
+        raise InvalidInput.for_field("sequence", "the account's booking numbers are used up")
     body = f"{sequence * 100 + index:010d}"
-    return f"SIM{body}{luhn.calc_check_digit(body)}"
+    return f"{account.upper()}{body}{luhn.calc_check_digit(body)}"
 
 
-def valid_tracking_number(number: str) -> bool:
-    return (len(number) == 14 and number.startswith("SIM") and number[3:].isdigit()
-            and luhn.is_valid(number[3:]))
+def valid_tracking_number(number: str, account: str = "sim") -> bool:
+    prefix = account.upper()
+    digits = number[len(prefix):]
+    return (number.startswith(prefix) and len(digits) == 11 and digits.isdigit()
+            and luhn.is_valid(digits))
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,7 @@ class SimulatedCarrier:
     damage_postal_codes: frozenset[str] = frozenset()
     exception_rate: Decimal = Decimal(0)
     seed: int = 0
+    limits: tuple[tuple[str, int], ...] = ()  # parcel_limits overrides
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> SimulatedCarrier:
@@ -140,8 +158,15 @@ class SimulatedCarrier:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise field_error(name, f"{name} must be a list of strings")
             codes[name] = frozenset(_norm(v) for v in value)
+        limits = settings.get("parcel_limits") or {}
+        known = {f.name for f in fields(ParcelLimits)}
+        if not isinstance(limits, dict) or not all(
+                k in known and isinstance(v, int) and not isinstance(v, bool) and v > 0
+                for k, v in limits.items()):
+            raise field_error("parcel_limits", "parcel_limits takes positive integers for "
+                              f"{', '.join(sorted(known))}")
         return cls(calendar, delay, codes["fail_postal_codes"], codes["damage_postal_codes"],
-                   rate, seed)
+                   rate, seed, tuple(sorted(limits.items())))
 
     # -- the adapter interface -------------------------------------------------------
 
@@ -169,11 +194,15 @@ class SimulatedCarrier:
         booked_at = shipment.ready_at
         if booked_at is None:
             raise InvalidInput.for_field("ready_at", "the booking time is required")
-        numbers = {p.package_id: tracking_number(shipment.sequence, i)
+        numbers = {p.package_id: tracking_number(shipment.sequence, i, shipment.account)
                    for i, p in enumerate(shipment.packages, start=1)}
         end = self._pickup_at(service, booked_at)
         return Booking(numbers, PickupWindow(end - PICKUP_WINDOW, end),
                        f"SIMLBL-{shipment.sequence:08d}", booked_at)
+
+    def parcel_limits(self, service: str) -> ParcelLimits:
+        return replace(_LIMITS.get(self._service(service).code, ParcelLimits()),
+                       **dict(self.limits))
 
     def track(self, parcel: Parcel, now: datetime) -> list[CarrierEvent]:
         return [e for e in self.history(parcel) if e.occurred_at <= now]

@@ -89,7 +89,13 @@ tracking_events = Table(
     Column("applied", Boolean, nullable=False),
     Column("description", String(300), nullable=True),
     Column("place", String(200), nullable=True),
+    # None: taken as it came; "parked": implausible, kept for review, not applied;
+    # "released" / "discarded": reviewed by an operator (tracking.review)
+    Column("review", String(10), nullable=True),
+    Column("parked_reason", String(300), nullable=True),
+    Column("reviewed_at", UtcDateTime, nullable=True),
     UniqueConstraint("carrier", "carrier_event_id"),
+    Index("ix_tracking_events_review", "review"),
 )
 
 sla_alerts = Table(

@@ -15,13 +15,18 @@ Rules, per carrier event:
 6. When that status changes, the fulfilment order is moved with fulfilment's
    ``set_status`` (its state machine decides; a transition it refuses is stored with
    ``applied = false``). Delivery records on-time / days late against the promise.
+7. An implausible event (dated after it was received, or before the parcel's label was
+   created, beyond the carrier account's clock-skew allowance) is stored *parked*: it
+   moves nothing and a ``tracking.event_parked`` event asks for review; an operator
+   releases (applies) or discards it (``shipping.review``). So a delivery dated two days
+   ahead never completes an order, and one dated 2999 never hides later real events.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -33,12 +38,14 @@ from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.shipping.carriers import CarrierAdapter
 from ordermesh.shipping.model import (
+    CLOCK_SKEW,
     FINAL,
     FULFILMENT_STATUS,
     RANK,
     CarrierEvent,
     TrackingStatus,
     days_late,
+    implausible,
 )
 from ordermesh.shipping.tables import shipment_parcels, shipments, tracking_events
 
@@ -52,15 +59,19 @@ class IngestResult:
     duplicates: int = 0
     ignored: int = 0  # unknown tracking numbers
     moved: int = 0  # fulfilment orders whose status changed
+    parked: list[dict] = field(default_factory=list)  # implausible: kept for review
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict:
         return {"stored": self.stored, "duplicates": self.duplicates,
-                "ignored": self.ignored, "moved": self.moved}
+                "ignored": self.ignored, "moved": self.moved, "parked": len(self.parked),
+                "parked_events": self.parked}
 
 
 def ingest(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter,
-           events: list[CarrierEvent], source: str) -> IngestResult:
-    """Store and apply ``events`` of ``carrier``. Does not commit."""
+           events: list[CarrierEvent], source: str,
+           skew: timedelta = CLOCK_SKEW) -> IngestResult:
+    """Store and apply ``events`` of ``carrier`` (implausible ones are parked, rule 7).
+    Does not commit."""
     normalised = [(e, adapter.normalise(e.carrier_status)) for e in events]  # 422 first
     result = IngestResult()
     by_shipment: dict[str, list[tuple[CarrierEvent, TrackingStatus]]] = defaultdict(list)
@@ -75,19 +86,27 @@ def ingest(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter,
             continue
         by_shipment[parcels[event.tracking_number]].append((event, status))
     for shipment_id in sorted(by_shipment):  # lock shipments in a fixed order
-        _apply(uow, carrier, adapter, shipment_id, by_shipment[shipment_id], source, result)
+        _apply(uow, carrier, adapter, shipment_id, by_shipment[shipment_id], source, skew,
+               result)
     return result
+
+
+def label_created_at(shipment) -> datetime | None:
+    """The earliest a real event of the shipment can be; None for a shipment booked by a
+    3PL (recorded here after its label was made elsewhere)."""
+    return None if shipment.label_reference == "external" else as_utc(shipment.booked_at)
 
 
 def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: str,
            events: list[tuple[CarrierEvent, TrackingStatus]], source: str,
-           result: IngestResult) -> None:
+           skew: timedelta, result: IngestResult) -> None:
     shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)
                            .with_for_update()).one()
     now = uow.clock.now()
     moved = False
     for event, status in sorted(events, key=lambda es: as_utc(es[0].occurred_at)):
         event_row_id = new_id("trk")
+        reason = implausible(as_utc(event.occurred_at), now, label_created_at(shipment), skew)
         inserted = insert_ignore_returning(uow, tracking_events, ("carrier", "carrier_event_id"),
                                            "id", dict(
             id=event_row_id, carrier=carrier, carrier_event_id=event.event_id,
@@ -95,22 +114,48 @@ def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: 
             fo_id=shipment.fo_id, carrier_status=event.carrier_status, status=status.value,
             occurred_at=as_utc(event.occurred_at), received_at=now, source=source,
             applied=False, description=(event.description or None) and event.description[:300],
-            place=event.location))
+            place=event.location, review="parked" if reason else None,
+            parked_reason=reason))
         if inserted is None:
             result.duplicates += 1
             continue
-        result.stored += 1
-        before = _move_parcel(uow, carrier, event, status)
-        if before is None:
-            continue  # the parcel knows a newer event
-        outcome = _move_fulfilment(uow, adapter, shipment_id, event, status)
-        if outcome is None:  # the fulfilment order refuses it: the parcel stays as it was
-            _set_parcel(uow, carrier, event.tracking_number, *before)
+        if reason is not None:
+            result.parked.append(_park(uow, carrier, shipment, event_row_id, event, status,
+                                       reason))
             continue
-        moved = moved or outcome
-        uow.execute(update(tracking_events).where(tracking_events.c.id == event_row_id)
-                    .values(applied=True))
+        result.stored += 1
+        moved = apply_stored(uow, carrier, adapter, shipment_id, event_row_id, event,
+                             status) or moved
     result.moved += moved  # one shipment is one fulfilment order
+
+
+def _park(uow: UnitOfWork, carrier: str, shipment, event_row_id: str, event: CarrierEvent,
+          status: TrackingStatus, reason: str) -> dict:
+    parked = {"id": event_row_id, "event_id": event.event_id,
+              "tracking_number": event.tracking_number, "reason": reason}
+    record_event(uow, "tracking.event_parked", "fulfilment_order", shipment.fo_id, {
+        **parked, "carrier": carrier, "shipment_id": shipment.id,
+        "fulfilment_order_id": shipment.fo_id, "status": status.value,
+        "carrier_status": event.carrier_status,
+        "occurred_at": as_utc(event.occurred_at).isoformat()})
+    return parked
+
+
+def apply_stored(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: str,
+                 event_row_id: str, event: CarrierEvent, status: TrackingStatus) -> bool:
+    """Applies a stored event (the shipment is locked): whether the fulfilment order
+    moved. An event older than the parcel's newest, or refused by the fulfilment
+    order's state machine, stays ``applied = false``."""
+    before = _move_parcel(uow, carrier, event, status)
+    if before is None:
+        return False  # the parcel knows a newer event
+    outcome = _move_fulfilment(uow, adapter, shipment_id, event, status)
+    if outcome is None:  # the fulfilment order refuses it: the parcel stays as it was
+        _set_parcel(uow, carrier, event.tracking_number, *before)
+        return False
+    uow.execute(update(tracking_events).where(tracking_events.c.id == event_row_id)
+                .values(applied=True))
+    return outcome
 
 
 def _set_parcel(uow: UnitOfWork, carrier: str, number: str, status: str,
@@ -207,5 +252,6 @@ def events_for(uow: UnitOfWork, fo_ids: list[str]) -> dict[str, list[dict]]:
             "tracking_number": r.tracking_number, "status": r.status,
             "carrier_status": r.carrier_status, "description": r.description,
             "location": r.place, "at": as_utc(r.occurred_at),
-            "received_at": as_utc(r.received_at), "source": r.source, "applied": r.applied})
+            "received_at": as_utc(r.received_at), "source": r.source, "applied": r.applied,
+            "review": r.review, "parked_reason": r.parked_reason})
     return found
