@@ -1,4 +1,5 @@
-"""payment standing: invoice-terms due dates and operator overrides of the ship gate
+"""payment standing: invoice-terms due dates, operator overrides of the ship gate, and
+the payment status and methods on invoices
 
 Revision ID: 0016
 Revises: 0014
@@ -6,6 +7,7 @@ Revises: 0014
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = '0016'
 down_revision = '0014'
@@ -27,9 +29,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('order_id'),
     )
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('payment', sa.JSON().with_variant(
+            postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_column('payment')
     op.drop_table('payment_overrides')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_column('due_date')
