@@ -184,7 +184,7 @@ def _grid(rows: list[list], widths: list[float], *, header: bool = True,
 
 
 PAYMENT_STATUS_TEXT = {
-    "unpaid": "Not paid", "authorised": "Payment authorised, not yet taken",
+    "unpaid": "Not paid", "authorised": "Authorised, not yet collected",
     "partly_paid": "Partly paid", "paid": "Paid", "partly_refunded": "Partly refunded",
     "refunded": "Refunded",
 }
