@@ -221,8 +221,7 @@ def standings(uow: UnitOfWork, owed: dict[str, Money]) -> dict[str, PaymentStand
         select(c.order_id, c.method, func.sum(c.authorised_amount).label("authorised"),
                func.sum(c.captured_amount).label("captured"),
                func.sum(c.refunded_amount).label("refunded"),
-               func.sum(c.voided_amount).label("voided"), func.min(c.due_date).label("due"),
-               func.min(c.seq).label("first"))
+               func.sum(c.voided_amount).label("voided"), func.min(c.due_date).label("due"))
         .where(c.order_id.in_(list(owed)), c.status.in_([s.value for s in MONEY_STATUSES]))
         .group_by(c.order_id, c.method).order_by(c.order_id, func.min(c.seq)))
     by_order: dict[str, list[Any]] = {}
@@ -233,18 +232,18 @@ def standings(uow: UnitOfWork, owed: dict[str, Money]) -> dict[str, PaymentStand
                  for r in uow.execute(select(o.order_id, o.actor, o.reason, o.created_at)
                                       .where(o.order_id.in_(list(owed))))}
     out = {}
-    for order_id, due in owed.items():
+    for order_id, owes in owed.items():
         groups = by_order.get(order_id, [])
 
         def total(attr: str, only_deferred: bool = False, grp: list = groups,
-                  cur: str = due.currency) -> Money:
+                  cur: str = owes.currency) -> Money:
             return sum((Money.of(getattr(g, attr), cur) for g in grp
                         if not only_deferred or PaymentMethod(g.method) in DEFERRED_METHODS),
                        Money.zero(cur))
 
         deferred_open = (total("authorised", True) - total("captured", True)
                          - total("voided", True))
-        totals = LedgerTotals(due, total("authorised"), total("captured"), total("refunded"),
+        totals = LedgerTotals(owes, total("authorised"), total("captured"), total("refunded"),
                               total("voided"), deferred_open)
         dues = [g.due for g in groups if g.due is not None]
         out[order_id] = PaymentStanding(
