@@ -110,8 +110,13 @@ decided, and releases one fulfilment order per location.
         "shipping_address": HAMBURG,
         "lines": [{"sku": "VASE", "quantity": 1, "unit_price": "39.90"},
                   {"sku": "MUG", "quantity": 2, "unit_price": "12.50"}]})
+    quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
+            {"provider": "test", "source": "4242424242424242"})
     say("""
-Each line's `allocations` say where its units are reserved.
+Each line's `allocations` say where its units are reserved. The customer pays by card
+at checkout (`POST /api/v1/orders/{id}/payments`): the `web` channel captures at order,
+and nothing ships before the order is paid
+([payments.md](payments.md#the-payment-gate-of-shipping-and-pickup)).
 
 ## 3. Why Berlin?
 

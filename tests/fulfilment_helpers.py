@@ -6,7 +6,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.helpers import add_stock, make_channel, make_location, make_product, ok, order_body
+from tests.helpers import (
+    add_stock,
+    make_channel,
+    make_location,
+    make_product,
+    ok,
+    order_body,
+    pay,
+)
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}
@@ -27,9 +35,13 @@ def fshop(client: TestClient, stock: dict[str, dict[str, int]],
 
 
 def place(client: TestClient, lines: list[tuple[str, int, str]], status: int = 201,
-          **extra: Any) -> dict:
+          paid: bool = True, **extra: Any) -> dict:
+    """An order, paid by card unless ``paid`` is False (unpaid orders cannot ship)."""
     extra.setdefault("shipping_address", ADDRESS)
-    return ok(client.post("/api/v1/orders", json=order_body(lines, **extra)), status)
+    order = ok(client.post("/api/v1/orders", json=order_body(lines, **extra)), status)
+    if paid and status == 201:
+        pay(client, order)
+    return order
 
 
 def fos_of(client: TestClient, order_id: str) -> list[dict]:

@@ -61,3 +61,12 @@ def capture_later(client: TestClient, code: str = "web") -> None:
     """Payments of this channel are authorised only, unless asked to capture."""
     channel = next(c for c in ok(client.get("/api/v1/channels"))["items"] if c["code"] == code)
     ok(client.patch(f"/api/v1/channels/{channel['id']}", json={"capture_policy": "shipment"}))
+
+
+def pay(client: TestClient, order: dict, method: str = "card") -> dict:
+    """The customer pays what the order owes: by test card (captured or only authorised
+    as the channel's capture policy says), or with a ``manual`` method such as
+    ``cash_on_delivery`` or ``invoice_terms``."""
+    body = ({"provider": "test", "source": "4242424242424242"} if method == "card"
+            else {"provider": "manual", "method": method})
+    return ok(client.post(f"/api/v1/orders/{order['id']}/payments", json=body), 201)

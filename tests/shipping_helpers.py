@@ -11,7 +11,15 @@ import hmac
 import json
 from typing import Any
 
-from tests.helpers import add_stock, make_channel, make_location, make_product, ok, order_body
+from tests.helpers import (
+    add_stock,
+    make_channel,
+    make_location,
+    make_product,
+    ok,
+    order_body,
+    pay,
+)
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}
@@ -35,10 +43,15 @@ def setup_sscc(client) -> None:
     ok(client.put("/api/v1/sscc-settings", json={"company_prefix": "4012345"}))
 
 
-def place(client, quantity=2, channel="web", address=None, sku="TEE", **extra) -> dict:
+def place(client, quantity=2, channel="web", address=None, sku="TEE", paid=True,
+          **extra) -> dict:
+    """An order, paid by card unless ``paid`` is False (unpaid orders cannot ship)."""
     body = order_body([(sku, quantity, "19.99")], channel=channel,
                       shipping_address=address or ADDRESS, **extra)
-    return ok(client.post("/api/v1/orders", json=body), 201)
+    order = ok(client.post("/api/v1/orders", json=body), 201)
+    if paid:
+        pay(client, order)
+    return order
 
 
 def fulfilment_order(client, order: dict) -> str:

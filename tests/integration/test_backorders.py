@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ordermesh.sourcing.jobs import BackorderSourcing
-from tests.helpers import make_location, make_product, ok, order_body, shop, stock_of
+from tests.helpers import make_location, make_product, ok, order_body, pay, shop, stock_of
 from tests.stock_checks import assert_no_drift, refused
 
 ORDERS = "/api/v1/orders"
@@ -197,6 +197,7 @@ def test_cancelling_a_whole_backordered_order_leaves_nothing_for_the_job(store, 
 
 def test_backordered_units_cannot_ship(store):
     order = place(store, [("TEE", 5)])
+    pay(store, order)
     problem = ok(store.post(f"{ORDERS}/{order['id']}/shipments",
                             json={"lines": [{"line_no": 1, "quantity": 3}]}), 422)
     assert problem["errors"][0]["field"] == "lines.0.quantity"

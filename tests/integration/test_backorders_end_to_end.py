@@ -46,7 +46,7 @@ def test_after_a_partial_shipment_the_backorder_can_be_cancelled_and_the_order_i
     fshop(client, {"TEE": {"ber": 2}})
     backorderable(client, "TEE")
     allow_backorders(client)
-    order = place(client, [("TEE", 5, "10.00")])
+    order = place(client, [("TEE", 5, "10.00")], paid=False)
     ok(client.post(f"/api/v1/orders/{order['id']}/payments",
                    json={"provider": "test", "source": "4242424242424242", "capture": True}),
        201)
@@ -69,7 +69,7 @@ def test_a_channel_capturing_per_shipment_releases_the_rest_of_the_authorisation
     backorderable(client, "TEE")
     allow_backorders(client)
     capture_later(client)
-    order = place(client, [("TEE", 5, "10.00")])
+    order = place(client, [("TEE", 5, "10.00")], paid=False)
     ok(client.post(f"/api/v1/orders/{order['id']}/payments",
                    json={"provider": "test", "source": "4242424242424242"}), 201)
     [first] = fos_of(client, order["id"])

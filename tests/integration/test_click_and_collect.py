@@ -20,7 +20,7 @@ def pickup_order(client) -> dict:
     fshop(client, {"TEE": {"sto": 5}}, locations={"sto": STORE})
     order = place(client, [("TEE", 2, "10.00")], shipping_address=None,
                   customer={"email": "ada@example.com", "name": "Ada"},
-                  fulfilment={"method": "pickup", "pickup_location": "sto"})
+                  fulfilment={"method": "pickup", "pickup_location": "sto"}, paid=False)
     ok(client.post(f"/api/v1/orders/{order['id']}/payments", json={
         "provider": "test", "source": VISA, "amount": order["totals"]["total"]["amount"],
         "capture": True}), 201)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.helpers import make_channel, ok, order_body, shop
+from tests.helpers import make_channel, ok, order_body, pay, shop
 
 BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
 PARIS = {"name": "Bea SARL", "line1": "Rue 1", "city": "Paris", "country": "FR"}
@@ -92,6 +92,7 @@ def test_a_channel_taxed_at_shipment_invoices_each_shipment(client):
     sell_through(client, "acme-de", tax_point="shipment")
     order = ok(client.post("/api/v1/orders", json=order_body(
         [("TEE", 3, "10.00")], shipping_address=BERLIN, shipping_price="3.00")), 201)
+    pay(client, order)
     assert invoices(client, order["id"]) == []
     for quantity in (1, 2):
         ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
@@ -142,6 +143,7 @@ def test_switching_the_channel_to_invoice_per_shipment_does_not_invoice_old_orde
     sell_through(client, "acme-de")
     order = ok(client.post("/api/v1/orders", json=order_body(
         [("TEE", 1, "10.00")], shipping_address=BERLIN)), 201)
+    pay(client, order)
     sell_through(client, "acme-de", tax_point="shipment")
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
                    json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
@@ -200,6 +202,7 @@ def test_the_address_cannot_change_once_part_of_the_order_has_shipped(client):
     shop(client, {"TEE": {"ber": 10}})
     order = ok(client.post("/api/v1/orders", json=order_body(
         [("TEE", 2, "10.00")], shipping_address=BERLIN)), 201)
+    pay(client, order)
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments",
                    json={"lines": [{"line_no": 1, "quantity": 1}]}), 201)
     response = client.post(f"/api/v1/orders/{order['id']}/edits", json={

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 
 from tests.barcodes import bars_in, decode_code128, page_content
-from tests.helpers import ok
+from tests.helpers import ok, pay
 
 SECRET = "whsec-0123456789abcdef"
 HAMBURG = {"name": "Ada Lovelace", "line1": "Jungfernstieg 7", "city": "Hamburg",
@@ -78,6 +78,7 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
         "shipping_address": HAMBURG,
         "lines": [{"sku": "VASE", "quantity": 1, "unit_price": "39.90"},
                   {"sku": "MUG", "quantity": 2, "unit_price": "12.50"}]}), 201)
+    pay(client, order)  # by card at checkout: the channel captures at order
 
     # Sourcing: Berlin holds everything and is nearer than the Munich store.
     [decision] = ok(client.get(f"/api/v1/orders/{order['id']}/sourcing"))["decisions"]

@@ -35,6 +35,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, DomainError, InvalidInput
 from ordermesh.kit.outbox import record_event
 from ordermesh.locations.service import get_location
+from ordermesh.payments.gate import require_payment
 
 log = logging.getLogger("ordermesh.fulfilment")
 
@@ -126,6 +127,7 @@ def pick_up(uow: UnitOfWork, fo_id: str, code: str,
     if prior := idempotency.claim(uow, idem):
         return get_fulfilment_order(uow, prior.resource_id)
     fo = lock_fulfilment_order(uow, fo_id)
+    require_payment(uow, fo.order_id, "be collected")
     check_transition(fo.kind, fo.status, S.PICKED_UP, fo.number)
     row = uow.execute(select(FO.pickup_code_hash, FO.pickup_attempts).where(FO.id == fo.id)
                       ).one()

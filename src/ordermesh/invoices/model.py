@@ -147,6 +147,18 @@ class InvoiceDraft:
     corrects_invoice_id: str | None = None
     note: str | None = None
     reference: str | None = None
+    payment: InvoicePayment | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePayment:
+    """How the order stood with its money when the document was issued: its payment
+    status (``unpaid``, ``paid``, ...), the methods of its payments, and a due date for
+    invoice terms."""
+
+    status: str
+    methods: tuple[str, ...] = ()
+    due_date: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +187,7 @@ class Invoice:
     reverse_charge: bool
     note: str | None
     reference: str | None
+    payment: InvoicePayment | None = None  # None: issued before payments were recorded
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,31 @@ def _grid(rows: list[list], widths: list[float], *, header: bool = True,
     return table
 
 
+PAYMENT_STATUS_TEXT = {
+    "unpaid": "Not paid", "authorised": "Authorised, not yet collected",
+    "partly_paid": "Partly paid", "paid": "Paid", "partly_refunded": "Partly refunded",
+    "refunded": "Refunded",
+}
+PAYMENT_METHOD_TEXT = {
+    "card": "Card", "cash_on_delivery": "Cash on delivery", "bank_transfer": "Bank transfer",
+    "cash": "Cash", "other": "Other", "invoice_terms": "On account (invoice terms)",
+}
+
+
+def payment_block(invoice: Invoice, st: _Styles) -> list:
+    """Payment method(s) and status when the document was issued, and a due date for
+    invoice terms."""
+    p = invoice.payment
+    if p is None:
+        return []
+    methods = ", ".join(PAYMENT_METHOD_TEXT.get(m, m) for m in p.methods) or "None yet"
+    text = (f"Payment: {PAYMENT_STATUS_TEXT.get(p.status, p.status)}. "
+            f"Method: {methods}.")
+    if p.due_date is not None:
+        text += " Due by " + format_date(p.due_date, "medium", locale=invoice.locale) + "."
+    return [Spacer(0, 2 * mm), _p(text, st.body)]
+
+
 def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
     """The document as an A4 PDF. ``compress=False`` leaves the page content readable
     (for tests)."""
@@ -249,6 +274,7 @@ def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         story.append(_p(REVERSE_CHARGE_TEXT, st.bold))
     if invoice.note:
         story += [Spacer(0, 2 * mm), _p(invoice.note, st.body)]
+    story += payment_block(invoice, st)
 
     def footer(canvas, document) -> None:
         canvas.saveState()

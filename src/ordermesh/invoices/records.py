@@ -15,6 +15,7 @@ from ordermesh.invoices.model import (
     Invoice,
     InvoiceKind,
     InvoiceLine,
+    InvoicePayment,
     InvoiceSeries,
     LegalEntity,
     Party,
@@ -96,8 +97,23 @@ def invoice_row(invoice: Invoice) -> dict[str, Any]:
         "tax_breakdown": [breakdown_json(b) for b in invoice.tax_breakdown],
         "net_amount": invoice.net.amount, "tax_amount": invoice.tax.amount,
         "gross_amount": invoice.gross.amount, "reverse_charge": invoice.reverse_charge,
-        "note": invoice.note,
+        "note": invoice.note, "payment": payment_json(invoice.payment),
     }
+
+
+def payment_json(payment: InvoicePayment | None) -> dict[str, Any] | None:
+    if payment is None:
+        return None
+    return {"status": payment.status, "methods": list(payment.methods),
+            "due_date": payment.due_date.isoformat() if payment.due_date else None}
+
+
+def payment_of(data: dict[str, Any] | None) -> InvoicePayment | None:
+    if not data:
+        return None
+    due = data.get("due_date")
+    return InvoicePayment(data["status"], tuple(data.get("methods") or ()),
+                          date.fromisoformat(due) if due else None)
 
 
 def invoice_of(row: Any) -> Invoice:
@@ -114,7 +130,7 @@ def invoice_of(row: Any) -> Invoice:
         tax_breakdown=tuple(breakdown_of(b, cur) for b in row.tax_breakdown),
         net=Money.of(row.net_amount, cur), tax=Money.of(row.tax_amount, cur),
         gross=Money.of(row.gross_amount, cur), reverse_charge=bool(row.reverse_charge),
-        note=row.note, reference=row.reference)
+        note=row.note, reference=row.reference, payment=payment_of(row.payment))
 
 
 def legal_entity_of(row: Any) -> LegalEntity:

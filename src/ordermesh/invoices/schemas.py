@@ -13,6 +13,7 @@ from ordermesh.invoices.model import (
     Address,
     Invoice,
     InvoiceKind,
+    InvoicePayment,
     InvoiceSeries,
     LegalEntity,
     Party,
@@ -216,6 +217,21 @@ class InvoiceSummary(BaseModel):
         return cls(**cls.fields_of(i))
 
 
+class InvoicePaymentOut(BaseModel):
+    status: str = Field(description="The order's payment status then: `unpaid`, "
+                        "`authorised`, `partly_paid`, `paid`, `partly_refunded`, `refunded`",
+                        examples=["paid"])
+    methods: list[str] = Field(description="Methods of the order's payments then",
+                               examples=[["card"]])
+    due_date: date | None = Field(description="Invoice terms: when payment is due")
+
+    @classmethod
+    def of(cls, p: InvoicePayment | None) -> InvoicePaymentOut | None:
+        if p is None:
+            return None
+        return cls(status=p.status, methods=list(p.methods), due_date=p.due_date)
+
+
 class InvoiceRead(InvoiceSummary):
     sequence: int = Field(description="Position in its series (gapless)")
     series_id: str = Field(description="The series that numbered it")
@@ -226,6 +242,9 @@ class InvoiceRead(InvoiceSummary):
     lines: list[InvoiceLineOut] = Field(description="Every line, shipping included")
     tax_breakdown: list[TaxBreakdownOut] = Field(description="Tax per rate")
     note: str | None = Field(description="Free text printed under the totals")
+    payment: InvoicePaymentOut | None = Field(
+        description="The order's payment status and methods when the document was issued "
+        "(null on documents issued before they were recorded)")
     pdf_url: str = Field(description="Where to download the PDF")
 
     @classmethod
@@ -242,7 +261,8 @@ class InvoiceRead(InvoiceSummary):
                 jurisdiction=b.jurisdiction, name=b.name,
                 rate_percent=rate_text(b.rate_percent), taxable=b.taxable.amount,
                 tax=b.tax.amount) for b in i.tax_breakdown],
-            note=i.note, pdf_url=f"/api/v1/invoices/{i.id}/pdf")
+            note=i.note, payment=InvoicePaymentOut.of(i.payment),
+            pdf_url=f"/api/v1/invoices/{i.id}/pdf")
 
 
 class InvoicePage(BaseModel):

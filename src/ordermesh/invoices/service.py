@@ -97,7 +97,7 @@ def issue(uow: UnitOfWork, draft: InvoiceDraft, *, commit: bool = True) -> Invoi
         locale=locale, seller=entity.as_seller(), buyer=draft.buyer, lines=tuple(draft.lines),
         tax_breakdown=tuple(draft.tax_breakdown), net=draft.net, tax=draft.tax,
         gross=draft.gross, reverse_charge=draft.reverse_charge, note=draft.note,
-        reference=draft.reference)
+        reference=draft.reference, payment=draft.payment)
     try:
         uow.execute(insert(invoices).values(**invoice_row(invoice)))
     except IntegrityError as exc:

@@ -93,6 +93,7 @@ invoices = Table(
     Column("gross_amount", MoneyAmount, nullable=False),
     Column("reverse_charge", Boolean, nullable=False),
     Column("note", String(2000)),
+    Column("payment", JsonColumn),  # {status, methods, due_date} when it was issued
     CheckConstraint("sequence >= 1", name="sequence_positive"),
     CheckConstraint(KINDS, name="invoice_kind"),
     CheckConstraint("net_amount >= 0 AND tax_amount >= 0 AND "

@@ -17,6 +17,7 @@ from ordermesh.invoices.model import (
     InvoiceDraft,
     InvoiceKind,
     InvoiceLine,
+    InvoicePayment,
     Party,
     TaxBreakdownLine,
 )
@@ -100,7 +101,13 @@ def _draft(order: Order, kind: InvoiceKind, lines: list[InvoiceLine], components
         legal_entity_id=order.legal_entity_id, currency=cur, buyer=_buyer(order),
         lines=tuple(lines), tax_breakdown=_breakdown(components, cur), net=gross - tax,
         tax=tax, gross=gross, tax_point=tax_point, reverse_charge=order.tax.reverse_charge,
-        corrects_invoice_id=corrects, note=note, reference=reference)
+        corrects_invoice_id=corrects, note=note, reference=reference,
+        payment=_payment(order))
+
+
+def _payment(order: Order) -> InvoicePayment:
+    s = order.payment_standing
+    return InvoicePayment(s.status.value, tuple(m.value for m in s.methods), s.due_date)
 
 
 def _goods(line: OrderLine, quantity: int, gross: Money, tax: Money) -> InvoiceLine:

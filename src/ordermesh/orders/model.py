@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
 from ordermesh.kit.money import Money
+from ordermesh.payments.standing import LedgerTotals, PaymentStanding
 
 NUMBER_PREFIX = "OM-"
 
@@ -226,6 +227,16 @@ class Order:
     pickup_location_id: str | None = None
     service_level: ServiceLevel = ServiceLevel.STANDARD
     pickup_location: str | None = None  # its code
+    payment: PaymentStanding | None = None  # read with the order; None: no payment yet
+
+    @property
+    def owed(self) -> Money:
+        """What the customer owes: the total less refunds after the sale."""
+        return self.totals.total - (self.totals.refunded or Money.zero(self.currency))
+
+    @property
+    def payment_standing(self) -> PaymentStanding:
+        return self.payment or PaymentStanding(LedgerTotals.nothing(self.owed))
 
     @property
     def order_discount(self) -> Money:

@@ -125,7 +125,14 @@ def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> O
         for r in uow.execute(select(order_history).where(order_history.c.order_seq == seq)
                              .order_by(order_history.c.seq))
     ]
-    return _order(row, lines, history, allocations, uow)
+    order = _order(row, lines, history, allocations, uow)
+    return replace(order, payment=_standings(uow, [order])[order.id])
+
+
+def _standings(uow: UnitOfWork, found: list[Order]) -> dict:
+    from ordermesh.payments.ledger import standings  # payments reads orders
+
+    return standings(uow, {o.id: o.owed for o in found})
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,8 @@ def list_orders(
         query = query.where(orders.c.created_at < flt.created_to)
     rows = list(uow.execute(query))
     items = [_order(r) for r in rows[:limit]]
+    paid = _standings(uow, items)
+    items = [replace(o, payment=paid[o.id]) for o in items]
     next_cursor = encode_cursor(items[-1].seq) if len(rows) > limit else None
     return Page(items, next_cursor)
 

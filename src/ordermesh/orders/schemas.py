@@ -23,6 +23,8 @@ from ordermesh.orders.model import (
     ServiceLevel,
 )
 from ordermesh.orders.service import MAX_LINES
+from ordermesh.payments.schemas import OrderPaymentOut
+from ordermesh.payments.standing import OrderPaymentStatus
 
 MAX_QUANTITY = 100_000
 
@@ -207,6 +209,9 @@ class OrderSummary(BaseModel):
     currency: str
     customer_id: str | None
     totals: TotalsOut
+    payment_status: OrderPaymentStatus = Field(
+        description="From the order's payments: `unpaid`, `authorised`, `partly_paid`, "
+        "`paid`, `partly_refunded` or `refunded` (see docs/payments.md)")
     created_at: datetime
     updated_at: datetime
 
@@ -216,7 +221,7 @@ class OrderSummary(BaseModel):
             "id": o.id, "number": o.number, "channel": o.channel_code,
             "external_id": o.external_id, "status": o.status, "currency": o.currency,
             "customer_id": o.customer_id,
-            "totals": _totals(o),
+            "totals": _totals(o), "payment_status": o.payment_standing.status,
             "created_at": o.created_at, "updated_at": o.updated_at,
         }
 
@@ -235,11 +240,13 @@ class OrderRead(OrderSummary):
     tax: TaxOut | None
     lines: list[OrderLineOut]
     history: list[StatusChangeOut]
+    payment: OrderPaymentOut = Field(description="What the order's payments add up to, "
+                                     "their methods, and an operator's override if any")
 
     @classmethod
     def of(cls, o: Order) -> OrderRead:
         return cls(
-            **cls._common(o),
+            **cls._common(o), payment=OrderPaymentOut.of(o.payment_standing),
             shipping_address=ShippingAddressIn(**vars(o.shipping_address))
             if o.shipping_address else None,
             fulfilment_method=o.fulfilment_method, pickup_location=o.pickup_location,

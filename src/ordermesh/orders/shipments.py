@@ -25,6 +25,7 @@ from ordermesh.orders.invoicing import issue_shipment_invoice
 from ordermesh.orders.model import Order, OrderStatus, units_per_line
 from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.tables import order_lines, order_shipments, orders
+from ordermesh.payments.gate import require_payment
 from ordermesh.payments.service import capture_for_order
 
 SHIPPABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.PROCESSING,
@@ -63,6 +64,7 @@ def record_shipment(
                                                                        201)):
         return get_shipment(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
+    require_payment(uow, order.id)
     if order.status not in SHIPPABLE:
         raise IllegalTransition(f"An order that is {order.status} cannot ship",
                                 extra={"current_status": order.status.value})

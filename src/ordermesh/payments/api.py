@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -11,12 +13,21 @@ from ordermesh.http.problems import problem
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
 from ordermesh.orders.queries import order_ref
-from ordermesh.payments import service
-from ordermesh.payments.model import Outcome, TransactionKind, check_currency
+from ordermesh.payments import gate, service
+from ordermesh.payments.model import (
+    DEFERRED_METHODS,
+    Outcome,
+    PaymentMethod,
+    TransactionKind,
+    check_currency,
+)
 from ordermesh.payments.schemas import (
+    DEFAULT_TERMS_DAYS,
     CaptureIn,
+    OrderPaymentOut,
     OrderPaymentsRead,
     PaymentCreate,
+    PaymentOverrideIn,
     PaymentRead,
     RefundIn,
     SummaryRead,
@@ -78,7 +89,10 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
     """Asks the provider to authorise `amount` (by default what is left of the order
     total) and records the payment whatever it answers: `201` approved, `202` pending,
     `402` declined. With `capture: true` an approved payment is captured at once. The
-    order's payments together never exceed its total. Retries are safe with an
+    order's payments together never exceed its total. Cash on delivery and invoice terms
+    (`manual` provider) are promises: authorised, not captured, until a person captures
+    them when the money arrives; they let the order ship under either capture policy.
+    Retries are safe with an
     `Idempotency-Key` (the same payment comes back, with `Idempotent-Replayed: true`)."""
     idem = ctx.idempotency(body)
 
@@ -89,10 +103,15 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
         if body.currency:
             check_currency(Money.zero(body.currency), order.currency)
         capture = body.capture
-        if capture is None:
-            capture = order.capture_policy == CapturePolicy.ORDER  # the order's, as placed
+        if capture is None:  # the order's policy, as placed; paid later: when it arrives
+            capture = (order.capture_policy == CapturePolicy.ORDER
+                       and body.method not in DEFERRED_METHODS)
+        due = (uow.clock.now().date() + timedelta(days=body.due_in_days)
+               if body.due_in_days is not None else None)
+        if body.method is PaymentMethod.INVOICE_TERMS and due is None:
+            due = uow.clock.now().date() + timedelta(days=DEFAULT_TERMS_DAYS)
         cmd = AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
-                               source=body.source, capture=capture)
+                               source=body.source, capture=capture, due_date=due)
         return service.authorise_payment(uow, order, cmd, idem)
 
     return _answer(request, response, ctx.run(work), 201)
@@ -175,3 +194,26 @@ def sync_payment(payment_id: str, ctx: WriteContext) -> PaymentRead:
     (`authorised`, `declined` or still `pending`). Any other payment comes back
     unchanged."""
     return PaymentRead.of(ctx.run(lambda uow: service.sync_payment(uow, payment_id)))
+
+
+@router.post(
+    "/orders/{order_id}/payment-override", status_code=201, response_model=OrderPaymentOut,
+    summary="Release an order to ship or be collected without payment",
+    responses={404: {"description": "No such order"},
+               409: {"description": "The order is cancelled, or was released already "
+                     "(the first override stands); nothing changed"},
+               422: {"description": "No reason given; nothing changed"}},
+)
+def override_payment(order_id: str, body: PaymentOverrideIn, ctx: WriteContext,
+                     response: Response) -> OrderPaymentOut:
+    """An operator's recorded decision that the order may ship (or be handed over) although
+    its payments do not meet the channel's capture policy: the API key's actor and the
+    reason are kept, shown in the order's `payment.override`, and sent as the event
+    `order.payment_override`. It takes no money and changes no payment status. Once per
+    order; retries are safe with an `Idempotency-Key`."""
+    idem = ctx.idempotency(body)
+    standing, replayed = ctx.run(
+        lambda uow: gate.override_payment(uow, order_id, body.reason, idem))
+    if replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return OrderPaymentOut.of(standing)

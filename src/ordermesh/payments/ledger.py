@@ -14,9 +14,10 @@ to explain a refusal; the database has the last word.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
@@ -24,6 +25,7 @@ from ordermesh.kit.errors import NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.payments.model import (
+    DEFERRED_METHODS,
     MONEY_STATUSES,
     AmountNotAvailable,
     Outcome,
@@ -35,8 +37,9 @@ from ordermesh.payments.model import (
     TransactionKind,
     derive_status,
 )
+from ordermesh.payments.standing import LedgerTotals, PaymentOverride, PaymentStanding
+from ordermesh.payments.tables import payment_overrides, payments
 from ordermesh.payments.tables import payment_transactions as txs
-from ordermesh.payments.tables import payments
 
 MAX_MESSAGE = 300
 
@@ -53,7 +56,7 @@ def _payment(row: Any, transactions: tuple[Transaction, ...] = ()) -> Payment:
         status=PaymentStatus(row.status), card_last4=row.card_last4,
         card_brand=row.card_brand, created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at), transactions=transactions,
-        capture_on_approval=bool(row.capture_on_approval),
+        capture_on_approval=bool(row.capture_on_approval), due_date=row.due_date,
     )
 
 
@@ -105,7 +108,7 @@ def payment_by_key(uow: UnitOfWork, order_id: str, key: str) -> Payment | None:
 def insert_payment(
     uow: UnitOfWork, *, payment_id: str, order_id: str, provider: str,
     method: PaymentMethod, key: str, requested: Money, result: ProviderResult,
-    status: PaymentStatus, capture_on_approval: bool = False,
+    status: PaymentStatus, capture_on_approval: bool = False, due_date: date | None = None,
 ) -> None:
     now = uow.clock.now()
     authorised = requested.amount if result.approved else 0
@@ -115,7 +118,8 @@ def insert_payment(
         currency=requested.currency, requested_amount=requested.amount,
         authorised_amount=authorised, captured_amount=0, refunded_amount=0, voided_amount=0,
         status=status.value, card_last4=result.card_last4, card_brand=result.card_brand,
-        capture_on_approval=capture_on_approval, created_at=now, updated_at=now))
+        capture_on_approval=capture_on_approval, due_date=due_date, created_at=now,
+        updated_at=now))
 
 
 def find_transaction(uow: UnitOfWork, payment: Payment, kind: TransactionKind,
@@ -205,3 +209,44 @@ def settle(uow: UnitOfWork, payment: Payment, result: ProviderResult,
         values[c.card_last4] = result.card_last4
     return bool(uow.execute(update(payments).where(
         c.id == payment.id, c.status == PaymentStatus.PENDING.value).values(values)).rowcount)
+
+
+def standings(uow: UnitOfWork, owed: dict[str, Money]) -> dict[str, PaymentStanding]:
+    """Where each order stands with its money (``owed``: order id -> what the customer
+    owes), in two statements for any number of orders."""
+    if not owed:
+        return {}
+    c = payments.c
+    rows = uow.execute(
+        select(c.order_id, c.method, func.sum(c.authorised_amount).label("authorised"),
+               func.sum(c.captured_amount).label("captured"),
+               func.sum(c.refunded_amount).label("refunded"),
+               func.sum(c.voided_amount).label("voided"), func.min(c.due_date).label("due"))
+        .where(c.order_id.in_(list(owed)), c.status.in_([s.value for s in MONEY_STATUSES]))
+        .group_by(c.order_id, c.method).order_by(c.order_id, func.min(c.seq)))
+    by_order: dict[str, list[Any]] = {}
+    for row in rows:
+        by_order.setdefault(row.order_id, []).append(row)
+    o = payment_overrides.c
+    overrides = {r.order_id: PaymentOverride(r.actor, r.reason, as_utc(r.created_at))
+                 for r in uow.execute(select(o.order_id, o.actor, o.reason, o.created_at)
+                                      .where(o.order_id.in_(list(owed))))}
+    out = {}
+    for order_id, owes in owed.items():
+        groups = by_order.get(order_id, [])
+
+        def total(attr: str, only_deferred: bool = False, grp: list = groups,
+                  cur: str = owes.currency) -> Money:
+            return sum((Money.of(getattr(g, attr), cur) for g in grp
+                        if not only_deferred or PaymentMethod(g.method) in DEFERRED_METHODS),
+                       Money.zero(cur))
+
+        deferred_open = (total("authorised", True) - total("captured", True)
+                         - total("voided", True))
+        totals = LedgerTotals(owes, total("authorised"), total("captured"), total("refunded"),
+                              total("voided"), deferred_open)
+        dues = [g.due for g in groups if g.due is not None]
+        out[order_id] = PaymentStanding(
+            totals, tuple(PaymentMethod(g.method) for g in groups),
+            min(dues) if dues else None, overrides.get(order_id))
+    return out

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from ordermesh.kit.errors import Conflict, IllegalTransition, InvalidInput
@@ -67,6 +67,12 @@ class PaymentMethod(enum.StrEnum):
     BANK_TRANSFER = "bank_transfer"
     CASH = "cash"  # paid at a till or a counter
     OTHER = "other"  # anything else a person confirms by hand (cheque, voucher, ...)
+    INVOICE_TERMS = "invoice_terms"  # pay later against the invoice, by a due date (net 30)
+
+
+# Paid after the goods leave: the promise lets the order ship, and nothing is captured
+# when it is authorised or shipped; the money is captured when it arrives.
+DEFERRED_METHODS = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.INVOICE_TERMS})
 
 
 # Statuses in which the payment holds money: authorised, captured or refunded.
@@ -177,6 +183,7 @@ class Payment:
     updated_at: datetime
     transactions: tuple[Transaction, ...] = field(default=())
     capture_on_approval: bool = False
+    due_date: date | None = None  # invoice terms: when the money is due
 
     @property
     def open(self) -> Money:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IdempotencyKeyReused, IllegalTransition, InvalidInput
@@ -65,6 +66,7 @@ class AuthoriseRequest:
     source: str | None = None  # see AuthoriseCall.source
     capture: bool = False  # capture everything at once when approved
     key: str | None = None  # idempotency key; the same key returns the same payment
+    due_date: date | None = None  # invoice terms only: when the money is due
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,10 @@ def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> D
         raise InvalidInput.for_field(
             "method", f"Provider '{provider.name}' takes {known}, not {method}",
             "unsupported_method")
+    if (request.due_date is not None) != (method is PaymentMethod.INVOICE_TERMS):
+        raise InvalidInput.for_field(
+            "due_in_days", "invoice_terms needs a due date, and only invoice_terms has one",
+            "due_date_mismatch")
     existing = ledger.order_payments(uow, order.id, transactions=False)
     committed = sum((p.committed for p in existing), Money.zero(order.currency))
     if request.amount is None:
@@ -152,7 +158,7 @@ def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> D
     ledger.insert_payment(uow, payment_id=payment_id, order_id=order.id,
                           provider=provider.name, method=method, key=key, requested=amount,
                           result=result, status=status_after_authorisation(result.outcome),
-                          capture_on_approval=request.capture)
+                          capture_on_approval=request.capture, due_date=request.due_date)
     payment = ledger.get_payment(uow, payment_id)
     tx = ledger.insert_transaction(uow, payment, K.AUTHORISE, amount, key, result)
     _record(uow, payment, tx)

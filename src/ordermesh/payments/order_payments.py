@@ -20,6 +20,7 @@ from ordermesh.kit.money import Money
 from ordermesh.orders.queries import OrderRef, order_ref
 from ordermesh.payments import ledger
 from ordermesh.payments.model import (
+    DEFERRED_METHODS,
     FINAL_WITHOUT_MONEY,
     MONEY_STATUSES,
     AmountNotAvailable,
@@ -65,7 +66,8 @@ def capture_for_order(uow: UnitOfWork, order_id: str, amount: Money, key: str) -
 
     Returns what was captured: less than ``amount`` when the open authorisations do not
     cover it, or a provider declined a capture (that attempt is recorded and the next
-    payment tried). Does not commit."""
+    payment tried). Cash on delivery and invoice terms are not captured here: a person
+    captures them when the money arrives. Does not commit."""
     order, found = _locked(uow, order_id, amount)
     if prior := ledger.transactions_by_key(uow, order.id, K.CAPTURE, key):
         return _approved_total(prior, order.currency)
@@ -73,8 +75,8 @@ def capture_for_order(uow: UnitOfWork, order_id: str, amount: Money, key: str) -
     for payment in found:
         if remaining.amount == 0:
             break
-        if payment.open.amount == 0:
-            continue
+        if payment.open.amount == 0 or payment.method in DEFERRED_METHODS:
+            continue  # cash on delivery and invoice terms are captured when paid
         take = min(payment.open, remaining, key=lambda m: m.amount)
         if move(uow, payment, K.CAPTURE, take, key).approved:
             remaining = remaining - take
@@ -163,5 +165,7 @@ def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) ->
                        "again", extra={"order_id": order.id})
     request = AuthoriseRequest(provider=latest.provider, amount=amount, method=latest.method,
                                source=latest.provider_reference, key=key,
-                               capture=order.capture_policy == "order")
+                               capture=order.capture_policy == "order"
+                               and latest.method not in DEFERRED_METHODS,
+                               due_date=latest.due_date)
     return authorise_in(uow, order.id, request).payment

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,20 +16,31 @@ from ordermesh.payments.model import (
     Transaction,
     TransactionKind,
 )
+from ordermesh.payments.standing import OrderPaymentStatus, PaymentStanding
 
 _AMOUNT = "Decimal string in the currency's minor unit; must be greater than zero"
 _CURRENCY = "Optional; must be the order's currency (a different one is refused with 422 " \
             "`currency_mismatch`)"
 
 
+DEFAULT_TERMS_DAYS = 30
+
+
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: str = Field(min_length=1, max_length=40, examples=["test"],
                           description="`test` (the test card gateway) or `manual` (cash on "
-                          "delivery, bank transfer, cash, marked paid by a person)")
+                          "delivery, invoice terms, bank transfer, cash, marked paid by a "
+                          "person)")
     method: PaymentMethod | None = Field(
         None, description="Defaults to the provider's: `card` for `test`, `bank_transfer` "
-        "for `manual`")
+        "for `manual`. `cash_on_delivery` and `invoice_terms` (`manual`) are paid after "
+        "the goods leave: not captured until the money arrives, and enough for the order "
+        "to ship")
+    due_in_days: int | None = Field(
+        None, ge=0, le=365, strict=True, examples=[30],
+        description="`invoice_terms` only: days until the money is due (net 30 by "
+        "default); the payment's `due_date`")
     amount: MoneyString | None = Field(
         None, description="Defaults to what is left of the order total; the order's "
         "payments together never exceed it. " + _AMOUNT)
@@ -113,6 +124,7 @@ class PaymentRead(BaseModel):
     voided: MoneyOut = Field(description="Authorised money released without capture")
     capturable: MoneyOut = Field(description="Authorised, not captured nor voided")
     refundable: MoneyOut = Field(description="Captured, not refunded")
+    due_date: date | None = Field(description="`invoice_terms`: when the money is due")
     created_at: datetime
     updated_at: datetime
     transactions: list[TransactionRead] = Field(description="Every provider call, oldest "
@@ -127,7 +139,7 @@ class PaymentRead(BaseModel):
             requested=MoneyOut.of(p.requested), authorised=MoneyOut.of(p.authorised),
             captured=MoneyOut.of(p.captured), refunded=MoneyOut.of(p.refunded),
             voided=MoneyOut.of(p.voided), capturable=MoneyOut.of(p.open),
-            refundable=MoneyOut.of(p.refundable), created_at=p.created_at,
+            refundable=MoneyOut.of(p.refundable), due_date=p.due_date, created_at=p.created_at,
             updated_at=p.updated_at,
             transactions=[TransactionRead.of(t) for t in p.transactions])
 
@@ -152,3 +164,40 @@ class OrderPaymentsRead(BaseModel):
     order_id: str
     summary: SummaryRead
     items: list[PaymentRead] = Field(description="Oldest first")
+
+
+class PaymentOverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500,
+                        examples=["key account, pays by bank transfer on delivery"],
+                        description="Why the order may leave without the payment its "
+                        "channel's capture policy needs; kept with the actor")
+
+
+class PaymentOverrideOut(BaseModel):
+    actor: str = Field(description="The API key that released the order")
+    reason: str
+    at: datetime
+
+
+class OrderPaymentOut(BaseModel):
+    status: OrderPaymentStatus = Field(description="The same as the order's `payment_status`")
+    methods: list[PaymentMethod] = Field(
+        description="Methods of the payments that hold money, oldest first")
+    due_date: date | None = Field(description="Invoice terms: the earliest due date")
+    owed: MoneyOut = Field(description="The order total less refunds after the sale")
+    captured: MoneyOut = Field(description="Captured and not refunded")
+    authorised: MoneyOut = Field(description="Authorised, not yet captured nor voided")
+    refunded: MoneyOut
+    override: PaymentOverrideOut | None = Field(
+        description="An operator released the order to ship unpaid: who, why, when")
+
+    @classmethod
+    def of(cls, s: PaymentStanding) -> OrderPaymentOut:
+        t = s.totals
+        override = (PaymentOverrideOut(actor=s.override.actor, reason=s.override.reason,
+                                       at=s.override.at) if s.override else None)
+        return cls(status=s.status, methods=list(s.methods), due_date=s.due_date,
+                   owed=MoneyOut.of(t.owed), captured=MoneyOut.of(t.kept),
+                   authorised=MoneyOut.of(t.open), refunded=MoneyOut.of(t.refunded),
+                   override=override)

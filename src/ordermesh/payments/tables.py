@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -48,6 +49,7 @@ payments = Table(
     Column("card_brand", String(20)),
     # asked to be captured as soon as approved: also when approval comes later (3-D Secure)
     Column("capture_on_approval", Boolean, nullable=False, server_default=false()),
+    Column("due_date", Date),  # invoice terms: when the money is due
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("order_id", "idempotency_key"),
@@ -87,6 +89,18 @@ payment_transactions = Table(
     UniqueConstraint("payment_id", "kind", "idempotency_key"),
     Index("ix_payment_transactions_payment_seq", "payment_id", "seq"),
     CheckConstraint("amount >= 0", name="amount_not_negative"),
+)
+
+# An operator released the order to ship or be collected without the payment its
+# channel's capture policy needs; one per order, never changed.
+payment_overrides = Table(
+    "payment_overrides",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("reason", String(500), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 
 # --- The test gateway plays a remote payment service; only providers/test.py reads

@@ -98,10 +98,12 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
     from ordermesh.packing import service as packing
+    from ordermesh.payments.gate import require_payment
 
     if prior := idempotency.claim(uow, idem):
         return get_shipment(uow, prior.resource_id)
     fo = fulfilment.lock_fulfilment_order(uow, fo_id)
+    require_payment(uow, fo.order_id)
     fo_id = fo.id  # it may have been named by its number
     if fo.kind != FulfilmentKind.SHIP:
         raise Conflict(f"Fulfilment order {fo.number} is a pickup order: nothing to ship")

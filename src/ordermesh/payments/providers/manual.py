@@ -1,5 +1,5 @@
-"""Manual payments: cash on delivery, bank transfer, cash at a counter, anything a person
-confirms by hand.
+"""Manual payments: cash on delivery, invoice terms (pay later by a due date), bank
+transfer, cash at a counter, anything a person confirms by hand.
 
 There is nobody to ask: authorising records the promise to pay (the order may ship
 before the money arrives), capturing is a person marking the money as received (the
@@ -26,7 +26,8 @@ def _reference(prefix: str, key: str) -> str:
 class ManualProvider:
     name = "manual"
     methods = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER,
-                         PaymentMethod.CASH, PaymentMethod.OTHER})
+                         PaymentMethod.CASH, PaymentMethod.OTHER,
+                         PaymentMethod.INVOICE_TERMS})
     default_method = PaymentMethod.BANK_TRANSFER
 
     def authorise(self, uow: UnitOfWork, call: AuthoriseCall) -> ProviderResult:
