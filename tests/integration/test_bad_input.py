@@ -479,7 +479,12 @@ def test_the_well_formed_catalog_entries_these_tests_spoil_are_accepted(store, u
     pytest.param("/api/v1/products", {**PRODUCT, "sku": "MUG"}, id="product-sku"),
 ])
 def test_a_duplicate_code_or_sku_is_a_conflict_and_changes_nothing(store, url, body):
-    refused(store, "POST", url, 409, json=body)
+    key = "sku" if "sku" in body else "code"
+    problem = refused(store, "POST", url, 409, json=body)
+    assert problem["code"] == "conflict"
+    assert f"'{body[key]}' already exists" in problem["detail"]
+    [kept] = [e for e in ok(store.get(url))["items"] if e[key] == body[key]]
+    assert kept["name"] != body["name"]  # the first one, not overwritten
 
 
 @pytest.mark.parametrize(("url", "changes", "field"), [
