@@ -3,6 +3,13 @@ into an order."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from ordermesh.inventory.holds import PlaceHold, place_hold
+from ordermesh.inventory.ledger import ledger_drift
+from ordermesh.inventory.model import SkuQuantity
+from ordermesh.kit.errors import InsufficientStock
 from tests.helpers import make_channel, ok, order_body, shop, stock_of
 
 HOLDS = "/api/v1/reservations"
@@ -39,6 +46,27 @@ def test_the_last_unit_can_be_held_by_exactly_one_of_two_holds(client):
     ok(client.post(f"{HOLDS}/{last['id']}/release"))
     assert ok(hold(client, "TEE", 1), 201)["status"] == "active"
     assert ok(client.get(f"{HOLDS}/{first['id']}"))["status"] == "active"
+
+
+def test_two_carts_racing_for_the_last_unit_leave_exactly_one_hold(client, uow):
+    shop(client, {"TEE": {"ber": 1}})
+    barrier = threading.Barrier(2)
+
+    def try_hold(i: int) -> str:
+        barrier.wait()
+        try:
+            with uow(actor=f"cart-{i}") as u:
+                place_hold(u, PlaceHold("web", [SkuQuantity("TEE", 1)]))
+        except InsufficientStock:
+            return "refused"
+        return "held"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(try_hold, range(2))) == ["held", "refused"]
+    assert stock_of(client, "TEE")["totals"] == {"on_hand": 1, "reserved": 1, "available": 0}
+    assert events(client).count("reservation.created") == 1
+    with uow(write=False) as u:
+        assert ledger_drift(u) == []
 
 
 def test_a_hold_for_one_unit_more_than_is_left_is_refused_whole(client):
