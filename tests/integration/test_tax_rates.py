@@ -236,5 +236,10 @@ def test_only_an_admin_may_change_rates(client):
                   201)
     body = {"country": "DE", "tax_class": "standard", "name": "VAT", "rate_percent": "21",
             "valid_from": "2027-01-01", "source": "s"}
-    ok(client.post("/api/v1/tax/rates", json=body,
-                   headers={"Authorization": f"Bearer {operator['key']}"}), 403)
+    problem = ok(client.post("/api/v1/tax/rates", json=body,
+                             headers={"Authorization": f"Bearer {operator['key']}"}), 403)
+    assert problem["code"] == "forbidden"
+    rates = ok(client.get("/api/v1/tax/rates", params={"country": "DE", "on": "2027-06-01"}))
+    assert "21" not in [r["rate_percent"] for r in rates["items"]]
+    assert ok(client.get("/api/v1/events", params={"type": "tax.rate_added"}))["items"] == []
+    ok(client.post("/api/v1/tax/rates", json=body), 201)  # the admin may
