@@ -470,7 +470,17 @@ def test_stock_reserved_for_an_order_cannot_be_adjusted_away(store):
 
 @pytest.mark.parametrize("url", BASES)
 def test_the_well_formed_catalog_entries_these_tests_spoil_are_accepted(store, url):
-    ok(store.post(url, json=BASES[url]), 201)
+    created = ok(store.post(url, json=BASES[url]), 201)
+    def as_sent(answer: Any, sent: Any) -> Any:  # the answer, cut down to the fields sent
+        if isinstance(sent, dict):
+            return {k: as_sent(answer[k], v) for k, v in sent.items()}
+        return answer
+
+    assert as_sent(created, BASES[url]) == BASES[url]
+    key = "sku" if "sku" in BASES[url] else "code"
+    listed = [e for e in ok(store.get(url, params={"limit": 200}))["items"]
+              if e[key] == BASES[url][key]]
+    assert [e["id"] for e in listed] == [created["id"]]
 
 
 @pytest.mark.parametrize(("url", "body"), [
@@ -479,7 +489,12 @@ def test_the_well_formed_catalog_entries_these_tests_spoil_are_accepted(store, u
     pytest.param("/api/v1/products", {**PRODUCT, "sku": "MUG"}, id="product-sku"),
 ])
 def test_a_duplicate_code_or_sku_is_a_conflict_and_changes_nothing(store, url, body):
-    refused(store, "POST", url, 409, json=body)
+    key = "sku" if "sku" in body else "code"
+    problem = refused(store, "POST", url, 409, json=body)
+    assert problem["code"] == "conflict"
+    assert f"'{body[key]}' already exists" in problem["detail"]
+    [kept] = [e for e in ok(store.get(url))["items"] if e[key] == body[key]]
+    assert kept["name"] != body["name"]  # the first one, not overwritten
 
 
 @pytest.mark.parametrize(("url", "changes", "field"), [

@@ -124,10 +124,21 @@ def test_listing_a_country_that_needs_a_region_without_one_lists_every_region(cl
     assert len({r["region"] for r in listing["items"]}) == 51
 
 
-@pytest.mark.parametrize("params", [{"country": "XX"}, {"region": "toolong"},
-                                    {"on": "yesterday"}, {"country": "BR"}])
-def test_bad_rate_queries_get_a_422(client, params):
-    ok(client.get("/api/v1/tax/rates", params=params), 422)
+def the_error(problem: dict) -> tuple[str, str]:
+    """The one ``errors[]`` entry as (field without the 'query.' prefix, code)."""
+    [error] = problem["errors"]
+    return error["field"].removeprefix("query."), error["code"]
+
+
+@pytest.mark.parametrize(("params", "field", "code"), [
+    ({"country": "XX"}, "country", "value_error"),
+    ({"region": "toolong"}, "region", "string_pattern_mismatch"),
+    ({"on": "yesterday"}, "on", "date_from_datetime_parsing"),
+    ({"country": "BR"}, "country", "no_tax_rates"),
+])
+def test_bad_rate_queries_get_a_422(client, params, field, code):
+    problem = ok(client.get("/api/v1/tax/rates", params=params), 422)
+    assert the_error(problem) == (field, code)
 
 
 def order_entries(uow, order_id: str, place: Place, amounts: list[str], on: date,
@@ -166,11 +177,16 @@ def test_the_report_sums_collected_and_refunded_tax_per_jurisdiction(client, uow
     assert [e["aggregate_id"] for e in events] == ["ord_1", "ord_2", "ord_1", "ord_3", "ord_4"]
 
 
-@pytest.mark.parametrize("params", [{"from": "2026-02-01", "to": "2026-01-01"},
-                                    {"from": "2026-01-01"}, {"from": "x", "to": "2026-01-01"},
-                                    {"from": "2000-01-01", "to": "2026-01-01"}])
-def test_bad_report_periods_get_a_422(client, params):
-    ok(client.get("/api/v1/tax/report", params=params), 422)
+@pytest.mark.parametrize(("params", "field", "code", "says"), [
+    ({"from": "2026-02-01", "to": "2026-01-01"}, "to", "invalid", "must not be before"),
+    ({"from": "2026-01-01"}, "to", "missing", "required"),
+    ({"from": "x", "to": "2026-01-01"}, "from", "date_from_datetime_parsing", "date"),
+    ({"from": "2000-01-01", "to": "2026-01-01"}, "to", "invalid", "at most 3660 days"),
+])
+def test_bad_report_periods_get_a_422(client, params, field, code, says):
+    problem = ok(client.get("/api/v1/tax/report", params=params), 422)
+    assert the_error(problem) == (field, code)
+    assert says in problem["detail"]
 
 
 def entry(**change) -> TaxEntry:

@@ -211,17 +211,24 @@ def test_an_admin_adds_a_rate_through_the_api_and_a_retry_changes_nothing(client
     assert "overlaps or follows" in problem["detail"]
 
 
-@pytest.mark.parametrize("change", [
-    {"rate_percent": "100"}, {"rate_percent": "-1"}, {"rate_percent": "7.123456"},
-    {"tax_class": "zero"}, {"country": "XX"}, {"region": "ZZ"}, {"jurisdiction": "FR"},
-    {"valid_to": "2026-12-31"}, {"valid_from": 20270101}, {"source": ""}, {"extra": 1},
+@pytest.mark.parametrize(("change", "code"), [
+    ({"rate_percent": "100"}, "less_than"), ({"rate_percent": "-1"}, "greater_than_equal"),
+    ({"rate_percent": "7.123456"}, "decimal_max_places"), ({"tax_class": "zero"}, "literal_error"),
+    ({"country": "XX"}, "value_error"), ({"region": "ZZ"}, "unknown_region"),
+    ({"jurisdiction": "FR"}, "invalid"), ({"valid_to": "2026-12-31"}, "invalid"),
+    ({"valid_from": 20270101}, "value_error"), ({"source": ""}, "string_too_short"),
+    ({"extra": 1}, "extra_forbidden"),
 ])
-def test_bad_rate_changes_are_refused_and_change_nothing(client, change):
+def test_bad_rate_changes_are_refused_and_change_nothing(client, change, code):
     body = {"country": "US", "region": "CA", "tax_class": "standard", "name": "Sales tax",
             "rate_percent": "7.5", "valid_from": "2027-01-01", "source": "s", **change}
-    ok(client.post("/api/v1/tax/rates", json=body), 422)
+    events = ok(client.get("/api/v1/events", params={"type": "tax."}))["items"]
+    problem = ok(client.post("/api/v1/tax/rates", json=body), 422)
+    [field] = change
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [(field, code)]
     rates = ok(client.get("/api/v1/tax/rates", params={"country": "US", "region": "CA"}))
     assert [r["rate_percent"] for r in rates["items"]] == ["7.25"]
+    assert ok(client.get("/api/v1/events", params={"type": "tax."}))["items"] == events
 
 
 def test_only_an_admin_may_change_rates(client):
@@ -229,5 +236,10 @@ def test_only_an_admin_may_change_rates(client):
                   201)
     body = {"country": "DE", "tax_class": "standard", "name": "VAT", "rate_percent": "21",
             "valid_from": "2027-01-01", "source": "s"}
-    ok(client.post("/api/v1/tax/rates", json=body,
-                   headers={"Authorization": f"Bearer {operator['key']}"}), 403)
+    problem = ok(client.post("/api/v1/tax/rates", json=body,
+                             headers={"Authorization": f"Bearer {operator['key']}"}), 403)
+    assert problem["code"] == "forbidden"
+    rates = ok(client.get("/api/v1/tax/rates", params={"country": "DE", "on": "2027-06-01"}))
+    assert "21" not in [r["rate_percent"] for r in rates["items"]]
+    assert ok(client.get("/api/v1/events", params={"type": "tax.rate_added"}))["items"] == []
+    ok(client.post("/api/v1/tax/rates", json=body), 201)  # the admin may

@@ -5,6 +5,7 @@ import pytest
 from ordermesh.kit.errors import IllegalTransition, InvalidInput
 from ordermesh.kit.money import Money
 from ordermesh.orders.model import (
+    CANCELLABLE,
     TRANSITIONS,
     CancelRequest,
     OrderLine,
@@ -41,8 +42,14 @@ def test_a_shipped_order_cannot_be_cancelled():
 
 
 def test_a_confirmed_order_can_be_held_and_cancelled():
-    check_transition(OrderStatus.CONFIRMED, OrderStatus.ON_HOLD)
-    check_transition(OrderStatus.CONFIRMED, OrderStatus.CANCELLED)
+    # check_transition raises for a move that is not allowed, and answers nothing otherwise
+    assert check_transition(OrderStatus.CONFIRMED, OrderStatus.ON_HOLD) is None
+    assert check_transition(OrderStatus.ON_HOLD, OrderStatus.CONFIRMED) is None
+    assert check_transition(OrderStatus.CONFIRMED, OrderStatus.CANCELLED) is None
+    assert OrderStatus.CONFIRMED in CANCELLABLE and OrderStatus.ON_HOLD in CANCELLABLE
+    with pytest.raises(IllegalTransition) as exc:  # what it may not do, for contrast
+        check_transition(OrderStatus.CONFIRMED, OrderStatus.COMPLETED)
+    assert exc.value.extra == {"current_status": "confirmed", "requested_status": "completed"}
 
 
 def test_order_numbers_round_trip():

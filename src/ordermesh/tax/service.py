@@ -94,10 +94,12 @@ def _read_rates(uow: UnitOfWork, destination: Place, on: date, origin: Place | N
 
 def _checked_region(country: str, region: str | None, field: str) -> str:
     """The ISO 3166-2 code (without the country) of ``region``: a code in any case, or
-    the subdivision's name as addresses often carry it ('California', 'Karnataka')."""
+    the subdivision's name as addresses often carry it ('California', 'Karnataka').
+    ``field`` is the object the region is in ('' when it is a top-level field)."""
+    name = f"{field}.region" if field else "region"
     if not region:
         raise InvalidInput.for_field(
-            f"{field}.region", f"taxes in {country} depend on the state or province: "
+            name, f"taxes in {country} depend on the state or province: "
             "give its ISO 3166-2 code (e.g. 'CA' for California, 'BC', 'KA')",
             "region_required")
     wanted = region.strip()
@@ -107,7 +109,7 @@ def _checked_region(country: str, region: str | None, field: str) -> str:
                       if _plain(s.name) == _plain(wanted)), None)
     if found is None:
         raise InvalidInput.for_field(
-            f"{field}.region", f"'{region}' is not an ISO 3166-2 subdivision of {country}",
+            name, f"'{region}' is not an ISO 3166-2 subdivision of {country}",
             "unknown_region")
     return found.code.partition("-")[2]
 
@@ -280,7 +282,7 @@ def _closed_by(uow: UnitOfWork, rate: RatePeriod) -> RatePeriod | None:
 def _checked(cmd: NewRate) -> NewRate:
     if pycountry.countries.get(alpha_2=cmd.country) is None or not cmd.country.isupper():
         raise InvalidInput.for_field("country", f"'{cmd.country}' is not an ISO 3166-1 code")
-    region = _checked_region(cmd.country, cmd.region, "rate") if cmd.region else None
+    region = _checked_region(cmd.country, cmd.region, "") if cmd.region else None
     tax_class = TaxClass(cmd.tax_class)
     if tax_class not in RATED_CLASSES:
         raise InvalidInput.for_field(
