@@ -170,6 +170,9 @@ def catalog(r: Recorder) -> None:
            body={"code": "gold", "name": "Gold", "kind": "b2b", "currency": "XAU"})
     r.call("List channels", "GET", "/api/v1/channels", auth="<viewer key>")
     r.call("Get a channel", "GET", f"/api/v1/channels/{amazon['id']}", auth="<viewer key>")
+    r.call("Get a channel by code", "GET", "/api/v1/channels/amazon-de", auth="<viewer key>")
+    r.call("Find a channel by code", "GET", "/api/v1/channels?code=shop-jp",
+           auth="<viewer key>")
     r.call("Unknown channel id", "GET", "/api/v1/channels/chn_nope", auth="<viewer key>")
 
     print("\n## Locations\n")
@@ -188,6 +191,14 @@ def catalog(r: Recorder) -> None:
            body={"code": "muc-1", "name": "Munich", "kind": "3pl", "latitude": 48.1})
     r.call("List locations", "GET", "/api/v1/locations", auth="<viewer key>")
     r.call("Get a location", "GET", f"/api/v1/locations/{ber['id']}", auth="<viewer key>")
+    r.call("Get a location by code", "GET", "/api/v1/locations/ber-1", auth="<viewer key>")
+    r.call("Find a location by code", "GET", "/api/v1/locations?code=ham-store",
+           auth="<viewer key>")
+    r.call("Country in lower case", "POST", "/api/v1/locations", auth="<operator key>",
+           body={"code": "vie-1", "name": "Vienna warehouse", "kind": "warehouse",
+                 "address": {"line1": "Seestadtstraße 27", "city": "Wien",
+                             "postal_code": "1220", "country": "at"}})
+    r.call("Unknown location code", "GET", "/api/v1/locations/nowhere", auth="<viewer key>")
 
     print("\n## Products\n")
     tshirt = r.call("Create a product", "POST", "/api/v1/products", auth="<operator key>",
@@ -217,6 +228,14 @@ def catalog(r: Recorder) -> None:
     r.call("Filter by category", "GET", "/api/v1/products?category=kitchen",
            auth="<viewer key>")
     r.call("Get a product", "GET", f"/api/v1/products/{tshirt['id']}", auth="<viewer key>")
+    r.call("Get a product by SKU", "GET", "/api/v1/products/MUG-WHT", auth="<viewer key>")
+    r.call("Find a product by SKU", "GET", "/api/v1/products?sku=MUG-WHT",
+           auth="<viewer key>")
+    r.call("Unknown SKU", "GET", "/api/v1/products/MUG-BLK", auth="<viewer key>")
+    r.call("Price in exponent notation", "POST", "/api/v1/products", auth="<operator key>",
+           body={"sku": "PEN-2", "name": "Pen", "price": {"amount": "1e3", "currency": "EUR"}})
+    r.call("Unknown query parameter", "GET", "/api/v1/products?skus=MUG-WHT",
+           auth="<viewer key>")
 
 
 def inventory(r: Recorder) -> None:

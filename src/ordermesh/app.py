@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from ordermesh import __version__
 from ordermesh.apikeys.api import router as apikeys_router
@@ -12,9 +14,10 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.fulfilment.api import router as fulfilment_router
-from ordermesh.http import problems
+from ordermesh.http import openapi, problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
+from ordermesh.http.query import reject_unknown_query_parameters
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.inventory.availability_api import router as availability_router
 from ordermesh.inventory.health_api import router as inventory_health_router
@@ -37,13 +40,22 @@ ordermesh is an omnichannel order management system: orders from every channel l
 here, stock is reserved without ever overselling, and every change is recorded as an
 event.
 
-Every `/api/v1` route needs `Authorization: Bearer <api key>`. Errors are RFC 9457
-`application/problem+json`. Money travels as decimal strings with an ISO 4217 currency.
+Every `/api/v1` route needs `Authorization: Bearer <api key>` ("Authorize" above).
+Errors are RFC 9457 `application/problem+json`; a query parameter a route does not take
+is refused with `422`. Money travels as decimal strings with an ISO 4217 currency.
+Products are addressed by id or SKU, channels and locations by id or code, orders by id
+or number.
 """
+
+# Served from the fastapi-offline package: the docs work without internet access.
+DOCS_ASSETS = "/docs-assets"
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
+        swagger_ui_parameters={"persistAuthorization": True},
+        dependencies=[Depends(reject_unknown_query_parameters)],
         title="ordermesh",
         version=__version__,
         description=DESCRIPTION,
@@ -84,9 +96,11 @@ def create_app(container: Container) -> FastAPI:
                fulfilment_router, packing_router, shipping_router)
     for router in routers:
         app.include_router(router)
+    api_routes = [route for router in routers for route in router.routes
+                  if isinstance(route, APIRoute)]
     # For the Allow header of a 405: every method each path takes.
-    app.state.route_methods = [(route.path_regex, set(route.methods))
-                               for router in routers for route in router.routes]
+    app.state.route_methods = [(route.path_regex, set(route.methods)) for route in api_routes]
+    openapi.install(app, api_routes)
 
     @app.get("/health", tags=["health"], summary="Liveness and database check")
     def health() -> dict[str, str]:

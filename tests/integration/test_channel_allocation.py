@@ -184,7 +184,7 @@ def test_bad_sources_and_safety_stock_are_refused_and_change_nothing(client):
         ("/api/v1/inventory/safety-stock/defaults", {"location": "nowhere", "quantity": 1}),
     ):
         assert client.put(path, json=body).status_code == 422, (path, body)
-    assert client.put("/api/v1/channels/nope/sources", json={}).status_code == 422
+    assert client.put("/api/v1/channels/nope/sources", json={}).status_code == 404
     assert atp(client, "TEE")["available"] == 10
     assert ok(client.get("/api/v1/channels/web/sources"))["locations"] == []
 

@@ -142,7 +142,8 @@ def test_bins_are_replaced_per_location_and_bad_skus_are_refused(client):
     twice = client.put("/api/v1/locations/ber/bins",
                        json=[{"sku": "TEE", "bin": "A"}, {"sku": "TEE", "bin": "B"}])
     assert ok(twice, 422)["errors"][0]["code"] == "duplicate_sku"
-    assert ok(client.put("/api/v1/locations/nope/bins", json=[]), 422)
+    assert ok(client.put("/api/v1/locations/nope/bins", json=[]), 404)["detail"] == \
+        "No location with id or code 'nope'"
     assert ok(client.get("/api/v1/locations/ber/bins"))["items"] == [{"sku": "TEE", "bin": "C-1"}]
 
 

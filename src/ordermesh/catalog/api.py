@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.catalog import service
@@ -14,6 +14,9 @@ from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
+
+ProductRef = Annotated[str, Path(description="The product's id or SKU",
+                                 examples=["TSHIRT-BLK-M"])]
 
 
 class DimensionsIn(BaseModel):
@@ -98,21 +101,26 @@ def list_products(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
+    sku: Annotated[str | None, Query(max_length=64, description="Only the product with "
+                                     "this SKU (an empty page when there is none)")] = None,
 ) -> ProductPage:
     with ctx.read_uow() as uow:
-        page = service.list_products(uow, limit=limit, cursor=cursor, category=category)
+        page = service.list_products(uow, limit=limit, cursor=cursor, category=category,
+                                     sku=sku)
     return ProductPage(items=[ProductRead.of(p) for p in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{product_id}", summary="Get a product by id")
-def get_product(product_id: str, ctx: ReadContext) -> ProductRead:
+@router.get("/{product_id}", summary="Get a product by id or SKU",
+            responses={404: {"description": "No product with that id or SKU"}})
+def get_product(product_id: ProductRef, ctx: ReadContext) -> ProductRead:
     with ctx.read_uow() as uow:
-        return ProductRead.of(service.get_product(uow, product_id))
+        return ProductRead.of(service.find_product(uow, product_id))
 
 
-@router.patch("/{product_id}", summary="Change a product",
-              responses={422: {"description": "Invalid input; nothing was changed"}})
-def update_product(product_id: str, body: ProductPatch, ctx: WriteContext) -> ProductRead:
+@router.patch("/{product_id}", summary="Change a product (by id or SKU)",
+              responses={404: {"description": "No product with that id or SKU"},
+                         422: {"description": "Invalid input; nothing was changed"}})
+def update_product(product_id: ProductRef, body: ProductPatch, ctx: WriteContext) -> ProductRead:
     """Only the fields sent change. `name` and `backorderable` cannot be `null`."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for name in ("name", "backorderable", "handling"):
@@ -122,4 +130,5 @@ def update_product(product_id: str, body: ProductPatch, ctx: WriteContext) -> Pr
         changes["dimensions"] = Dimensions(**body.dimensions.model_dump())
     if changes.get("handling") is not None:
         changes["handling"] = frozenset(changes["handling"])
-    return ProductRead.of(ctx.run(lambda uow: service.update_product(uow, product_id, changes)))
+    return ProductRead.of(ctx.run(lambda uow: service.update_product(
+        uow, service.find_product(uow, product_id).id, changes)))

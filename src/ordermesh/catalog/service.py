@@ -12,6 +12,7 @@ from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.lookup import row_by_id_or_key
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
@@ -119,6 +120,14 @@ def get_product(uow: UnitOfWork, product_id: str) -> Product:
     return _to_product(row)
 
 
+def find_product(uow: UnitOfWork, ref: str) -> Product:
+    """A product by id or SKU: how the API addresses products everywhere."""
+    row = row_by_id_or_key(uow, products, products.c.sku, ref)
+    if row is None:
+        raise NotFound(f"No product with id or SKU '{ref}'")
+    return _to_product(row)
+
+
 def get_product_by_sku(uow: UnitOfWork, sku: str) -> Product:
     row = uow.execute(select(products).where(products.c.sku == sku)).first()
     if row is None:
@@ -155,7 +164,8 @@ def resolve_skus(
 
 
 def list_products(
-    uow: UnitOfWork, *, limit: int = 50, cursor: str | None = None, category: str | None = None
+    uow: UnitOfWork, *, limit: int = 50, cursor: str | None = None, category: str | None = None,
+    sku: str | None = None,
 ) -> Page[Product]:
     """Ordered by SKU; the cursor is the position after the last SKU returned."""
     after = decode_cursor(cursor)
@@ -164,6 +174,8 @@ def list_products(
     offset = after or 0
     if category:
         query = query.where(products.c.category == category)
+    if sku is not None:
+        query = query.where(products.c.sku == sku)
     rows = list(uow.execute(query.offset(offset).limit(limit + 1)))
     next_cursor = encode_cursor(offset + limit) if len(rows) > limit else None
     return Page([_to_product(r) for r in rows[:limit]], next_cursor)

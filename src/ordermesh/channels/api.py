@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.channels import service
@@ -14,6 +15,9 @@ from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.tax.model import PricingMode
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
+
+ChannelRef = Annotated[str, Path(description="The channel's id or code",
+                                 examples=["webshop"])]
 
 
 class ChannelMoneyIn(BaseModel):
@@ -87,26 +91,34 @@ def create_channel(body: ChannelCreate, ctx: WriteContext) -> ChannelRead:
     return ctx.run(create)
 
 
-@router.get("", summary="List sales channels")
-def list_channels(ctx: ReadContext) -> ChannelList:
+@router.get("", summary="List sales channels, ordered by code")
+def list_channels(
+    ctx: ReadContext,
+    code: Annotated[str | None, Query(max_length=40, description="Only the channel with "
+                                      "this code (an empty list when there is none)")] = None,
+) -> ChannelList:
     with ctx.read_uow() as uow:
         return ChannelList(items=[ChannelRead.of(c, service.channel_money(uow, c.id))
-                                  for c in service.list_channels(uow)])
+                                  for c in service.list_channels(uow, code)])
 
 
-@router.get("/{channel_id}", summary="Get a sales channel")
-def get_channel(channel_id: str, ctx: ReadContext) -> ChannelRead:
+@router.get("/{channel_id}", summary="Get a sales channel by id or code",
+            responses={404: {"description": "No channel with that id or code"}})
+def get_channel(channel_id: ChannelRef, ctx: ReadContext) -> ChannelRead:
     with ctx.read_uow() as uow:
-        return ChannelRead.of(service.get_channel(uow, channel_id),
-                              service.channel_money(uow, channel_id))
+        channel = service.find_channel(uow, channel_id)
+        return ChannelRead.of(channel, service.channel_money(uow, channel.id))
 
 
-@router.patch("/{channel_id}", summary="Change how a channel prices, charges and invoices")
-def update_channel(channel_id: str, body: ChannelMoneyIn, ctx: AdminContext) -> ChannelRead:
+@router.patch("/{channel_id}", summary="Change how a channel prices, charges and invoices",
+              responses={404: {"description": "No channel with that id or code"}})
+def update_channel(channel_id: ChannelRef, body: ChannelMoneyIn,
+                   ctx: AdminContext) -> ChannelRead:
     """Orders already placed keep the settings they were placed with."""
 
     def change(uow) -> ChannelRead:
-        money = service.update_channel_money(uow, channel_id, _money_changes(uow, body))
-        return ChannelRead.of(service.get_channel(uow, channel_id), money)
+        channel = service.find_channel(uow, channel_id)
+        money = service.update_channel_money(uow, channel.id, _money_changes(uow, body))
+        return ChannelRead.of(channel, money)
 
     return ctx.run(change)

@@ -20,6 +20,7 @@ from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.lookup import row_by_id_or_key
 from ordermesh.kit.money import check_currency
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
@@ -75,6 +76,14 @@ def get_channel(uow: UnitOfWork, channel_id: str) -> Channel:
     return _to_channel(row)
 
 
+def find_channel(uow: UnitOfWork, ref: str) -> Channel:
+    """A channel by id or code: how the API addresses channels everywhere."""
+    row = row_by_id_or_key(uow, channels, channels.c.code, ref)
+    if row is None:
+        raise NotFound(f"No channel with id or code '{ref}'")
+    return _to_channel(row)
+
+
 def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Channel:
     """For callers that were handed a code in their input: an unknown one is bad input."""
     cache = _by_code.setdefault(uow.engine, {})
@@ -88,8 +97,11 @@ def channel_by_code(uow: UnitOfWork, code: str, field: str = "channel") -> Chann
     return channel
 
 
-def list_channels(uow: UnitOfWork) -> list[Channel]:
-    return [_to_channel(r) for r in uow.execute(select(channels).order_by(channels.c.code))]
+def list_channels(uow: UnitOfWork, code: str | None = None) -> list[Channel]:
+    query = select(channels).order_by(channels.c.code)
+    if code is not None:
+        query = query.where(channels.c.code == code)
+    return [_to_channel(r) for r in uow.execute(query)]
 
 
 def _money_columns(money: ChannelMoney) -> dict:

@@ -39,7 +39,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, IllegalTransition, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
-from ordermesh.locations.service import get_location, location_by_code
+from ordermesh.locations.service import find_location, get_location, location_by_code
 from ordermesh.orders.model import OrderStatus
 from ordermesh.orders.queries import order_ref
 
@@ -54,7 +54,7 @@ MAX_ORDERS = 200
 
 def set_bins(uow: UnitOfWork, location_code: str, bins: list[tuple[str, str]]) -> list[dict]:
     """Replace the location's bins with ``bins`` (SKU, bin). Commits."""
-    location = location_by_code(uow, location_code, "code")
+    location = find_location(uow, location_code)
     skus = [sku for sku, _ in bins]
     dupes = sorted({s for s in skus if skus.count(s) > 1})
     if dupes:
@@ -77,7 +77,7 @@ def set_bins(uow: UnitOfWork, location_code: str, bins: list[tuple[str, str]]) -
 def list_bins(uow: UnitOfWork, location_code: str) -> list[dict]:
     from ordermesh.catalog.tables import products
 
-    location = location_by_code(uow, location_code, "code")
+    location = find_location(uow, location_code)
     rows = uow.execute(select(products.c.sku, location_bins.c.bin)
                        .join(products, products.c.id == location_bins.c.product_id)
                        .where(location_bins.c.location_id == location.id))

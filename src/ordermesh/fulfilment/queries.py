@@ -91,7 +91,7 @@ def _row(uow: UnitOfWork, fo_id: str, *, for_update: bool = False):
         query = select(fulfilment_orders).where(FO.number == fo_id)
         row = uow.execute(query.with_for_update() if for_update else query).first()
     if row is None:
-        raise NotFound(f"Fulfilment order '{fo_id}' does not exist")
+        raise NotFound(f"No fulfilment order with id or number '{fo_id}'")
     return row
 
 

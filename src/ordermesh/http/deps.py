@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -127,11 +128,21 @@ def _look_up(container: Container, secret: str) -> Principal:
     return principal
 
 
-async def _principal(request: Request, container: Container) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    secret = secret.strip()
-    if scheme.lower() != "bearer" or not secret:
+# Declares the scheme in the OpenAPI document ("Authorize" in /docs); a missing or
+# malformed header is answered by _principal as a problem, not by FastAPI.
+bearer_api_key = HTTPBearer(
+    scheme_name="apiKey", bearerFormat="API key", auto_error=False,
+    description="An API key (`ordermesh apikey create --name NAME --role admin|operator|"
+                "viewer`), sent as `Authorization: Bearer <api key>`.",
+)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+async def _principal(
+    credentials: HTTPAuthorizationCredentials | None, container: Container
+) -> Principal:
+    secret = credentials.credentials.strip() if credentials else ""
+    if not secret:
         raise Unauthenticated("Send the header 'Authorization: Bearer <api key>'")
     cached = container.principals.get(secret)
     if cached is not None:
@@ -143,26 +154,21 @@ def _context(allowed: frozenset[Role] | None):
     async def dependency(
         request: Request,
         container: Annotated[Container, Depends(get_container)],
-        idempotency_key: Annotated[
-            str | None,
-            Header(
-                alias="Idempotency-Key",
-                description="Makes a POST safe to retry: the same key and body return the "
-                "first result; the same key with another body is refused (422).",
-            ),
-        ] = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
     ) -> RequestContext:
-        principal = await _principal(request, container)
+        principal = await _principal(credentials, container)
         if allowed is not None and principal.role not in allowed:
             raise Forbidden(
                 f"Role '{principal.role}' may not {request.method} {request.url.path}"
             )
+        # Documented in OpenAPI only on the operations that honour it (http/openapi.py).
+        idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
         if idempotency_key is not None and (
             not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
             or not idempotency_key.isprintable()
         ):
             raise InvalidInput.for_field(
-                "Idempotency-Key",
+                IDEMPOTENCY_HEADER,
                 f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
             )
         endpoint = f"{request.method} {request.url.path}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -38,16 +39,36 @@ def _country(value: str) -> str:
     return value
 
 
+def _upper(value: object) -> object:
+    """Country codes are case-insensitive on input: "de" is DE."""
+    return value.upper() if isinstance(value, str) else value
+
+
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _plain_decimal(value: object) -> object:
+    """An amount written as a string is plain decimal notation: "1e3", "NaN", "Infinity",
+    "1_000" and " 5" are not prices (Python's Decimal would read all of them)."""
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError(f"'{value}' is not a decimal amount like 19.99")
+    return value
+
+
 CurrencyCode = Annotated[
     str, Field(min_length=3, max_length=3, examples=["EUR"]), AfterValidator(_currency)
 ]
 CountryCode = Annotated[
-    str, Field(min_length=2, max_length=2, examples=["DE"]), AfterValidator(_country)
+    str, BeforeValidator(_upper), Field(min_length=2, max_length=2, examples=["DE"]),
+    AfterValidator(_country),
 ]
+# An amount of money as input: a plain decimal string ("19.99"); JSON numbers are accepted.
+DecimalAmount = Annotated[Decimal, BeforeValidator(_plain_decimal),
+                          Field(allow_inf_nan=False, examples=["19.99"])]
 # Money travels as a decimal string ("19.99"); numbers are accepted on input.
 MoneyString = Annotated[
-    Decimal,
-    Field(ge=0, lt=Decimal("1000000000000"), allow_inf_nan=False, examples=["19.99"]),
+    DecimalAmount,
+    Field(ge=0, lt=Decimal("1000000000000")),
     PlainSerializer(lambda v: str(v), return_type=str, when_used="json"),
 ]
 AmountOut = Annotated[Decimal, PlainSerializer(lambda v: str(v), return_type=str)]

@@ -4,14 +4,14 @@ time). Reservations and availability read these through ``policy``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from ordermesh.catalog.service import get_product_by_sku, resolve_skus
+from ordermesh.catalog.service import find_product, resolve_skus
 from ordermesh.catalog.tables import products
-from ordermesh.channels.service import channel_by_code
+from ordermesh.channels.service import channel_by_code, find_channel
 from ordermesh.channels.tables import channels
 from ordermesh.inventory.allocation import BASIS_POINTS, RuleKind, RuleScope
 from ordermesh.inventory.policy import SourceKind, region_key
@@ -43,8 +43,9 @@ class ChannelSources:
 
 
 def set_channel_sources(uow: UnitOfWork, cmd: ChannelSources) -> ChannelSources:
-    """Replace the locations that may serve a channel (all empty: every location)."""
-    channel = channel_by_code(uow, cmd.channel)
+    """Replace the locations that may serve a channel (``cmd.channel``: id or code; all
+    empty: every location)."""
+    channel = find_channel(uow, cmd.channel)
     ids = [location_by_code(uow, code, f"locations.{i}").id
            for i, code in enumerate(cmd.locations)]
     uow.execute(delete(channel_sources).where(channel_sources.c.channel_id == channel.id))
@@ -61,13 +62,13 @@ def set_channel_sources(uow: UnitOfWork, cmd: ChannelSources) -> ChannelSources:
         "location_kinds": sorted(set(cmd.location_kinds)),
         "countries": sorted(set(cmd.countries)),
         "regions": sorted({region_key(c, r) for c, r in cmd.regions})})
-    result = get_channel_sources(uow, cmd.channel)
+    result = get_channel_sources(uow, channel.code)
     uow.commit()
     return result
 
 
-def get_channel_sources(uow: UnitOfWork, channel_code: str) -> ChannelSources:
-    channel = channel_by_code(uow, channel_code)
+def get_channel_sources(uow: UnitOfWork, channel_ref: str) -> ChannelSources:
+    channel = find_channel(uow, channel_ref)
     rows = list(uow.execute(select(channel_sources.c.kind, channel_sources.c.value)
                             .where(channel_sources.c.channel_id == channel.id)))
     location_ids = [v for k, v in rows if k == SourceKind.LOCATION]
@@ -240,7 +241,9 @@ class StockPolicy:
 
 
 def set_stock_policy(uow: UnitOfWork, policy: StockPolicy) -> StockPolicy:
-    product = get_product_by_sku(uow, policy.sku)
+    """``policy.sku``: the product's SKU or id; the policy returned names its SKU."""
+    product = find_product(uow, policy.sku)
+    policy = replace(policy, sku=product.sku)
     uow.execute(upsert(uow, stock_policies, ["product_id"], {
         "product_id": product.id, "low_stock_threshold": policy.low_stock_threshold,
         "lead_time_days": policy.lead_time_days, "updated_at": uow.clock.now()},
@@ -253,8 +256,8 @@ def set_stock_policy(uow: UnitOfWork, policy: StockPolicy) -> StockPolicy:
 
 
 def get_stock_policy(uow: UnitOfWork, sku: str) -> StockPolicy:
-    product = get_product_by_sku(uow, sku)
+    product = find_product(uow, sku)
     row = uow.execute(select(stock_policies).where(
         stock_policies.c.product_id == product.id)).first()
-    return StockPolicy(sku, row.low_stock_threshold if row else None,
+    return StockPolicy(product.sku, row.low_stock_threshold if row else None,
                        row.lead_time_days if row else None)

@@ -197,8 +197,8 @@ class StockPolicyRead(StockPolicyBody):
 @router.put("/products/{sku}/stock-policy", summary="Low-stock threshold and lead time")
 def put_stock_policy(sku: str, body: StockPolicyBody, ctx: WriteContext) -> StockPolicyRead:
     policy = rules.StockPolicy(sku, body.low_stock_threshold, body.lead_time_days)
-    ctx.run(lambda uow: rules.set_stock_policy(uow, policy))
-    return StockPolicyRead(sku=sku, **body.model_dump())
+    saved = ctx.run(lambda uow: rules.set_stock_policy(uow, policy))
+    return StockPolicyRead(sku=saved.sku, **body.model_dump())
 
 
 @router.get("/products/{sku}/stock-policy", summary="Low-stock threshold and lead time")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
@@ -18,6 +19,9 @@ from ordermesh.locations.model import (
 )
 
 router = APIRouter(prefix="/api/v1/locations", tags=["locations"])
+
+LocationRef = Annotated[str, Path(description="The location's id or code",
+                                  examples=["berlin-dc"])]
 
 
 CARRIER_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,39}$"
@@ -134,20 +138,28 @@ def create_location(body: LocationCreate, ctx: WriteContext) -> LocationRead:
     return LocationRead.of(ctx.run(lambda uow: service.create_location(uow, location, idem)))
 
 
-@router.get("", summary="List stock locations")
-def list_locations(ctx: ReadContext) -> LocationList:
+@router.get("", summary="List stock locations, ordered by code")
+def list_locations(
+    ctx: ReadContext,
+    code: Annotated[str | None, Query(max_length=40, description="Only the location with "
+                                      "this code (an empty list when there is none)")] = None,
+) -> LocationList:
     with ctx.read_uow() as uow:
-        return LocationList(items=[LocationRead.of(x) for x in service.list_locations(uow)])
+        return LocationList(items=[LocationRead.of(x)
+                                   for x in service.list_locations(uow, code)])
 
 
-@router.get("/{location_id}", summary="Get a stock location")
-def get_location(location_id: str, ctx: ReadContext) -> LocationRead:
+@router.get("/{location_id}", summary="Get a stock location by id or code",
+            responses={404: {"description": "No location with that id or code"}})
+def get_location(location_id: LocationRef, ctx: ReadContext) -> LocationRead:
     with ctx.read_uow() as uow:
-        return LocationRead.of(service.get_location(uow, location_id))
+        return LocationRead.of(service.find_location(uow, location_id))
 
 
-@router.patch("/{location_id}", summary="Change a location's capabilities and fulfilment settings")
-def update_location(location_id: str, body: LocationPatch, ctx: AdminContext) -> LocationRead:
+@router.patch("/{location_id}", summary="Change a location's capabilities and fulfilment settings",
+              responses={404: {"description": "No location with that id or code"}})
+def update_location(location_id: LocationRef, body: LocationPatch,
+                    ctx: AdminContext) -> LocationRead:
     """Only what is sent changes. Fulfilment orders already released keep their settings."""
     changes: dict = {}
     if body.fulfilment is not None:
@@ -159,5 +171,5 @@ def update_location(location_id: str, body: LocationPatch, ctx: AdminContext) ->
         changes.update(sent)
     if body.capabilities is not None:
         changes["capabilities"] = frozenset(body.capabilities)
-    return LocationRead.of(ctx.run(
-        lambda uow: service.update_fulfilment_settings(uow, location_id, dict(changes))))
+    return LocationRead.of(ctx.run(lambda uow: service.update_fulfilment_settings(
+        uow, service.find_location(uow, location_id).id, dict(changes))))

@@ -11,6 +11,7 @@ from ordermesh.kit.config_cache import cached_many
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.lookup import row_by_id_or_key
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.locations.model import (
@@ -137,6 +138,14 @@ def get_location(uow: UnitOfWork, location_id: str) -> Location:
     return _to_location(row)
 
 
+def find_location(uow: UnitOfWork, ref: str) -> Location:
+    """A location by id or code: how the API addresses locations everywhere."""
+    row = row_by_id_or_key(uow, locations, locations.c.code, ref)
+    if row is None:
+        raise NotFound(f"No location with id or code '{ref}'")
+    return _to_location(row)
+
+
 def location_by_code(uow: UnitOfWork, code: str, field: str = "location") -> Location:
     row = uow.execute(select(locations).where(locations.c.code == code)).first()
     if row is None:
@@ -160,8 +169,11 @@ def locations_by_ids(uow: UnitOfWork, ids: set[str]) -> list[Location]:
     return [found[i] for i in sorted(ids) if found[i] is not None]
 
 
-def list_locations(uow: UnitOfWork) -> list[Location]:
-    return [_to_location(r) for r in uow.execute(select(locations).order_by(locations.c.code))]
+def list_locations(uow: UnitOfWork, code: str | None = None) -> list[Location]:
+    query = select(locations).order_by(locations.c.code)
+    if code is not None:
+        query = query.where(locations.c.code == code)
+    return [_to_location(r) for r in uow.execute(query)]
 
 
 # A location's id and code never change once created, so each process may remember the

@@ -102,7 +102,7 @@ def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> O
         query = _HEADER.where(orders.c.seq == seq)
         row = uow.execute(query.with_for_update(of=orders) if for_update else query).first()
     if row is None:
-        raise NotFound(f"Order '{order_id}' does not exist")
+        raise NotFound(f"No order with id or number '{order_id}'")
     seq = row.seq
     lines = [_line(r, row.currency)
              for r in uow.execute(select(order_lines).where(order_lines.c.order_seq == seq)
@@ -204,7 +204,7 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
         if row is not None:
             break
     if row is None:
-        raise NotFound(f"Order '{order_id}' does not exist")
+        raise NotFound(f"No order with id or number '{order_id}'")
     return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
                     OrderStatus(row.status), Money.of(row.total_amount, row.currency),
                     Money.of(row.refunded_amount, row.currency), row.capture_policy)
@@ -272,7 +272,7 @@ def order_for_fulfilment(uow: UnitOfWork, order_id: str) -> OrderForFulfilment:
     if row is None and (seq := parse_order_number(order_id)) is not None:
         row = uow.execute(query.where(orders.c.seq == seq)).first()
     if row is None:
-        raise NotFound(f"Order '{order_id}' does not exist")
+        raise NotFound(f"No order with id or number '{order_id}'")
     lines = tuple(
         FulfilmentLineInfo(r.line_no, r.product_id, r.sku, r.name,
                            r.quantity - r.cancelled_quantity,

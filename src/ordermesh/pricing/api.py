@@ -7,7 +7,6 @@ prefix), so the app registers only ``router``.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -21,7 +20,14 @@ from pydantic import (
 )
 
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, AmountOut, CurrencyCode, MoneyOut
+from ordermesh.http.schemas import (
+    CODE_PATTERN,
+    SKU_PATTERN,
+    AmountOut,
+    CurrencyCode,
+    DecimalAmount,
+    MoneyOut,
+)
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
@@ -129,7 +135,7 @@ class PriceListDetail(PriceListRead):
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: Sku = Field(description="An existing SKU, at most once per request")
-    amount: Decimal = Field(allow_inf_nan=False, description=(
+    amount: DecimalAmount = Field(description=(
         "Decimal string (or number), not negative, with no more decimals than the "
         "currency has (2 for EUR, 0 for JPY, 3 for KWD)"), examples=["19.99"])
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ordermesh.channels.service import get_channel
+from ordermesh.channels.service import find_channel
 from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
@@ -52,7 +52,7 @@ def _settings(row) -> SourcingSettings:
 
 
 def read_channel_sourcing(uow: UnitOfWork, channel_id: str) -> ChannelSourcing:
-    channel = get_channel(uow, channel_id)
+    channel = find_channel(uow, channel_id)
     row = uow.execute(select(channel_sourcing).where(
         channel_sourcing.c.channel_id == channel.id)).first()
     if row is None:
@@ -66,7 +66,7 @@ def save_channel_sourcing(
 ) -> ChannelSourcing:
     """Replace the channel's settings (validated: nothing is stored when one is wrong);
     commits. Orders already sourced keep their decisions."""
-    channel = get_channel(uow, channel_id)
+    channel = find_channel(uow, channel_id)
     if not rules:
         raise InvalidInput.for_field("rules", "give at least one rule")
     if len(set(rules)) != len(rules):

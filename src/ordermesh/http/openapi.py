@@ -1,0 +1,64 @@
+"""The OpenAPI document: which operations honour an ``Idempotency-Key``.
+
+The security scheme comes with the request contexts (``http/deps.py``); this adds what
+FastAPI cannot see from the signatures.
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import CodeType
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from ordermesh.http.deps import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY
+
+IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Makes this request safe to retry: the same key and body return the "
+                   "first result; the same key with another body is refused (422). Keys "
+                   "are kept per API key.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+}
+
+
+def _calls(code: CodeType, name: str) -> bool:
+    return name in code.co_names or any(
+        _calls(const, name) for const in code.co_consts if isinstance(const, CodeType))
+
+
+def honours_idempotency(route: APIRoute) -> bool:
+    """Whether the endpoint claims the key: it builds one with ``ctx.idempotency(...)``.
+
+    Read from the endpoint's code, so a route added anywhere is documented as it behaves,
+    without a list to keep in step.
+    """
+    endpoint = inspect.unwrap(route.endpoint)
+    code = getattr(endpoint, "__code__", None)
+    return code is not None and _calls(code, "idempotency")
+
+
+def install(app: FastAPI, routes: list[APIRoute]) -> None:
+    """Document ``Idempotency-Key`` on the operations among ``routes`` that honour it."""
+    generate = app.openapi
+    documented: list[dict[str, Any]] = []  # the schema already amended (FastAPI caches it)
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        if documented and documented[0] is schema:
+            return schema
+        for route in routes:
+            if not (route.include_in_schema and honours_idempotency(route)):
+                continue
+            for method in route.methods:
+                operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+                if operation is not None:
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        documented[:] = [schema]
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
