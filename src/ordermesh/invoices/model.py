@@ -122,6 +122,7 @@ class TaxBreakdownLine:
     taxable: Money
     tax: Money
     jurisdiction: str = ""
+    reason: str | None = None  # why so taxed: an export's zero rating, OSS, ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +148,7 @@ class InvoiceDraft:
     corrects_invoice_id: str | None = None
     note: str | None = None
     reference: str | None = None
+    replaces_number: str | None = None  # a replacement invoice: what it replaces
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +177,7 @@ class Invoice:
     reverse_charge: bool
     note: str | None
     reference: str | None
+    replaces_number: str | None = None
 
 
 @dataclass(frozen=True)

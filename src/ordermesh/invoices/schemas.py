@@ -181,6 +181,8 @@ class TaxBreakdownOut(BaseModel):
     rate_percent: str = Field(examples=["19"], description="Rate in percent")
     taxable: AmountOut = Field(description="Net amount taxed at this rate")
     tax: AmountOut = Field(description="Tax at this rate")
+    reason: str | None = Field(None, description="Why it is taxed so, printed on the "
+                               "document: an export's zero rating, the EU One-Stop-Shop")
 
 
 class InvoiceSummary(BaseModel):
@@ -226,6 +228,9 @@ class InvoiceRead(InvoiceSummary):
     lines: list[InvoiceLineOut] = Field(description="Every line, shipping included")
     tax_breakdown: list[TaxBreakdownOut] = Field(description="Tax per rate")
     note: str | None = Field(description="Free text printed under the totals")
+    replaces_number: str | None = Field(
+        None, description="A replacement invoice (after an order edit): the number(s) of "
+        "the invoice(s) it replaces, each credited in full by a credit note")
     pdf_url: str = Field(description="Where to download the PDF")
 
     @classmethod
@@ -241,8 +246,8 @@ class InvoiceRead(InvoiceSummary):
             tax_breakdown=[TaxBreakdownOut(
                 jurisdiction=b.jurisdiction, name=b.name,
                 rate_percent=rate_text(b.rate_percent), taxable=b.taxable.amount,
-                tax=b.tax.amount) for b in i.tax_breakdown],
-            note=i.note, pdf_url=f"/api/v1/invoices/{i.id}/pdf")
+                tax=b.tax.amount, reason=b.reason) for b in i.tax_breakdown],
+            note=i.note, replaces_number=i.replaces_number, pdf_url=f"/api/v1/invoices/{i.id}/pdf")
 
 
 class InvoicePage(BaseModel):

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import AdminContext, ReadContext
 from ordermesh.http.schemas import AmountOut, CountryCode, CurrencyCode, IsoDate, MoneyString
-from ordermesh.kit.errors import InvalidInput
+from ordermesh.invoices.entities import legal_entity as legal_entity_of
+from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.kit.money import Money
 from ordermesh.tax import report, service
 from ordermesh.tax.model import (
@@ -192,6 +193,7 @@ class ReportOut(BaseModel):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
     country: str | None
+    legal_entity: str | None = Field(None, description="The seller reported on, if one")
     rows: list[ReportRowOut]
 
 
@@ -285,13 +287,25 @@ def tax_report(
     date_from: Annotated[date, Query(alias="from", description="First tax point day")],
     date_to: Annotated[date, Query(alias="to", description="Last tax point day (included)")],
     country: Annotated[CountryCode | None, Query(description="Only this country")] = None,
+    legal_entity: Annotated[str | None, Query(max_length=40, description="Only the sales "
+                                              "of this legal entity (code or id)")] = None,
 ) -> ReportOut:
     """Sums the tax ledger (every order, edit, refund and cancellation booked with its tax
-    point) per jurisdiction, tax name, rate and currency."""
+    point) per jurisdiction, tax name, rate and currency. Exports appear as `export`
+    rows (rate 0) of the destination; an EU distance sale below the threshold is in the
+    seller's own country's VAT."""
     with ctx.read_uow() as uow:
-        result = report.tax_report(uow, date_from, date_to, country)
+        entity_id = None
+        if legal_entity:
+            try:
+                entity_id = legal_entity_of(uow, legal_entity).id
+            except NotFound as exc:
+                raise InvalidInput.for_field("query.legal_entity", exc.detail,
+                                             "unknown_legal_entity") from exc
+        result = report.tax_report(uow, date_from, date_to, country, entity_id)
     return ReportOut(
         date_from=result.date_from, date_to=result.date_to, country=result.country,
+        legal_entity=legal_entity,
         rows=[ReportRowOut(jurisdiction=r.jurisdiction, country=r.country, name=r.name,
                            rate_percent=r.rate_percent, currency=r.currency,
                            taxable=r.taxable.amount, tax_collected=r.collected.amount,
