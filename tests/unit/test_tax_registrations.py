@@ -46,10 +46,15 @@ def test_a_us_state_without_nexus_is_not_taxed_by_a_us_seller():
 
 
 def test_a_whole_country_registration_covers_every_state_of_it():
-    seller = Registrations(Place("IN", "KA"), frozenset({"IN"}))
-    assert decide(seller, Place("IN", "MH")).treatment is Treatment.DOMESTIC
-    assert not seller.subnational_in("IN")
-    assert Registrations(Place("IN", "KA"), frozenset()).subnational_in("IN")
+    seller = Registrations(Place("US", "NY"), frozenset({"US"}))
+    assert decide(seller, Place("US", "CA")).treatment is Treatment.DOMESTIC
+    assert not seller.subnational_in("US")
+    assert Registrations(Place("US", "NY"), frozenset()).subnational_in("US")
+
+
+def test_an_indian_seller_registered_in_one_state_taxes_sales_to_every_state():
+    seller = Registrations(Place("IN", "MH"), frozenset())
+    assert decide(seller, Place("IN", "KA")).treatment is Treatment.DOMESTIC
 
 
 def test_an_eu_distance_sale_below_the_threshold_carries_the_sellers_vat():

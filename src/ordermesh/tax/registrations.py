@@ -63,15 +63,20 @@ class Registrations:
         return tuple(sorted({self.home_code, *self.jurisdictions}))
 
     def covers(self, place: Place) -> bool:
-        """Registered where ``place`` is: its whole country, or its state/province."""
+        """Registered where ``place`` is: its whole country, or its state/province. In
+        India a registration in any state covers the country: a sale to another state
+        carries IGST charged from the seller's own state."""
         codes = self.all
-        return place.country in codes or (place.region is not None and place.code in codes)
+        if place.country in codes or (place.region is not None and place.code in codes):
+            return True
+        return place.country == "IN" and any(c.startswith("IN-") for c in codes)
 
     def subnational_in(self, country: str) -> bool:
         """Whether only some states/provinces of ``country`` are registered, so a sale
         there needs the region to be decided."""
         codes = self.all
-        return country not in codes and any(c.startswith(f"{country}-") for c in codes)
+        return country not in codes and country != "IN" and any(
+            c.startswith(f"{country}-") for c in codes)
 
 
 @dataclass(frozen=True)
