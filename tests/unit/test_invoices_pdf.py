@@ -223,7 +223,7 @@ def test_a_line_whose_unit_net_was_rounded_shows_the_exact_computation():
     assert line.unit_net == Money.of("3.33", "EUR")  # 3 x 3.33 is 9.99, not 10.00
     text = text_of(invoice(lines=(line,), net=line.net, tax=line.tax, gross=line.gross,
                            tax_breakdown=breakdown_by_rate((line,))))
-    assert contains(text, "Socks 3 × 3,3333 EUR = 9,9999 EUR")
+    assert contains(text, "Socks 3 \N{MULTIPLICATION SIGN} 3,3333 EUR = 9,9999 EUR")
     assert contains(text, "gerundet auf 10,00 € 3 3,33 € 10,00 €")
     exact = text_of(invoice())
     assert "gerundet" not in exact

@@ -20,7 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
         "gross": "Gross", "sku": "SKU", "tax_breakdown": "Tax breakdown", "rate": "Rate",
         "taxable": "Taxable amount", "no_tax": "No tax", "net_total": "Net total",
         "tax_total": "Tax total", "total": "Total", "credit_total": "Credit total",
-        "page": "Page", "rounding": "{qty} × {unit} = {exact}, rounded to {net}",
+        "page": "Page",
+        "rounding": "{qty} \N{MULTIPLICATION SIGN} {unit} = {exact}, rounded to {net}",
         "reverse_charge": "Reverse charge: VAT to be accounted for by the recipient "
                           "(Article 196, Directive 2006/112/EC)",
     },
@@ -36,7 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "taxable": "Bemessungsgrundlage", "no_tax": "Keine Steuer",
         "net_total": "Summe netto", "tax_total": "Summe Steuer", "total": "Gesamtbetrag",
         "credit_total": "Gutschriftsbetrag", "page": "Seite",
-        "rounding": "{qty} × {unit} = {exact}, gerundet auf {net}",
+        "rounding": "{qty} \N{MULTIPLICATION SIGN} {unit} = {exact}, gerundet auf {net}",
         "reverse_charge": "Steuerschuldnerschaft des Leistungsempfängers "
                           "(Artikel 196, Richtlinie 2006/112/EG)",
     },
@@ -51,7 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rate": "Taux", "taxable": "Base imposable", "no_tax": "Aucune taxe",
         "net_total": "Total HT", "tax_total": "Total TVA", "total": "Total TTC",
         "credit_total": "Total de l'avoir", "page": "Page",
-        "rounding": "{qty} × {unit} = {exact}, arrondi à {net}",
+        "rounding": "{qty} \N{MULTIPLICATION SIGN} {unit} = {exact}, arrondi à {net}",
         "reverse_charge": "Autoliquidation : TVA due par le preneur "
                           "(article 196, directive 2006/112/CE)",
     },

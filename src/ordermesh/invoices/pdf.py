@@ -185,7 +185,7 @@ def _grid(rows: list[list], widths: list[float], *, header: bool = True,
 
 def _rounding(line: InvoiceLine, locale: str) -> str | None:
     """When the rounded unit net times the quantity is not the line's net, the exact
-    computation, so the line visibly reconciles: ``3 × 3,3333 € = 9,9999 €, gerundet
+    computation, so the line visibly reconciles: ``3 x 3,3333 € = 9,9999 €, gerundet
     auf 10,00 €``."""
     if line.unit_net.amount * line.quantity == line.net.amount:
         return None
@@ -219,7 +219,8 @@ def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
         bottomMargin=18 * mm, title=f"{title} {invoice.number}", author=invoice.seller.name,
-        subject=f"{words['order']} {invoice.order_number}", invariant=1, pageCompression=int(compress))
+        subject=f"{words['order']} {invoice.order_number}", invariant=1,
+        pageCompression=int(compress))
     width = doc.width
 
     facts = [[words["number"], invoice.number],
