@@ -214,7 +214,7 @@ def book_towards(
     for key, (taxable, tax) in _keyed(booked_for_order(uow, order_id, "refund")).items():
         old_taxable, old_tax = target.get(key, (Decimal(0), Decimal(0)))
         target[key] = (old_taxable + taxable, old_tax + tax)
-    wanted = _as_breakdown(_no_rate_below_zero(target, currency))
+    wanted = _as_breakdown(_no_rate_below_zero(target))
     current = booked_for_order(uow, order_id)
     book_tax_change(uow, order_id, document, document_id, tax_point, currency, current, wanted)
     given_back = sum((Decimal(c["tax"]) for c in current), Decimal(0)) - sum(
@@ -233,7 +233,7 @@ def book_refund(
         old_taxable, old_tax = target.get(key, (Decimal(0), Decimal(0)))
         target[key] = (old_taxable - taxable, old_tax - tax)
     book_tax_change(uow, order_id, "refund", refund_id, day, currency, current,
-                    _as_breakdown(_each_field_at_least_zero(target)))
+                    _as_breakdown(_no_rate_below_zero(target)))
 
 
 def _as_breakdown(keyed: dict) -> list[dict]:
@@ -241,41 +241,12 @@ def _as_breakdown(keyed: dict) -> list[dict]:
              "tax": str(t)} for (j, n, r), (x, t) in keyed.items()]
 
 
-def _no_rate_below_zero(target: dict, currency: str) -> dict:
+def _no_rate_below_zero(target: dict) -> dict:
     """A goodwill refund takes its tax from every rate of the order; when a line of one
-    rate is later refunded or cancelled in full, that rate would end below zero. What it
-    lacks (taxable and tax together, as an amount the customer paid) is taken from the
-    other rates instead, largest first, each at its own rate, so every rate keeps tax in
-    proportion to its taxable amount: no rate is left with tax but nothing taxable (the
-    report's rows reconcile), and when the customer got everything back nothing is left
-    anywhere.
-
-    (Taking the taxable and the tax shortfalls apart, as before, left e.g. a 19 % rate
-    with 1.57 tax on a taxable 0.00 once a goodwill refund and a cancellation had given
-    everything back.)"""
-    out = {k: [Decimal(x), Decimal(t)] for k, (x, t) in target.items()}
-    deficit = Decimal(0)
-    for v in out.values():
-        if v[0] < 0 or v[1] < 0:
-            deficit += max(-(v[0] + v[1]), Decimal(0))
-            v[0] = v[1] = Decimal(0)
-    for key in sorted(out, key=lambda k: -(out[k][0] + out[k][1])):
-        taxable, tax = out[key]
-        gross = taxable + tax
-        if deficit <= 0 or gross <= 0:
-            continue
-        take = min(deficit, gross)
-        take_tax = tax if take == gross else Money.of(take * tax / gross, currency).amount
-        out[key] = [taxable - (take - take_tax), tax - take_tax]
-        deficit -= take
-    return {k: (x, t) for k, (x, t) in out.items()}
-
-
-def _each_field_at_least_zero(target: dict) -> dict:
-    """For a refund, whose tax was decided before it is booked (its record and credit
-    note carry it): a rate's taxable and tax shortfalls are each taken from the other
-    rates (largest first), so the ledger's tax total moves by exactly the refund's tax.
-    Only when nothing is left anywhere does it stop at zero."""
+    rate is later refunded or cancelled in full, that rate would end below zero. The
+    shortfall is taken from the other rates instead (largest first), so the total stays
+    what the customer was charged less what was given back; only when nothing is left
+    anywhere does it stop at zero."""
     out = {k: [x, t] for k, (x, t) in target.items()}
     for field in (0, 1):
         deficit = -sum((v[field] for v in out.values() if v[field] < 0), Decimal(0))
