@@ -163,3 +163,25 @@ def test_changing_registrations_records_an_event_and_refuses_bad_codes(client):
     assert changed["payload"]["registrations"] == ["CH", "DE", "US-CA"]
     assert changed["payload"]["oss"] is True
     assert client.get("/api/v1/tax/registrations/nobody").status_code == 404
+
+
+def test_a_quote_for_a_seller_follows_its_registrations_like_an_order(client):
+    make_channel(client)
+    german_seller(client)
+    body = {"destination": {"country": "CH"}, "currency": "EUR", "pricing_mode": "inclusive",
+            "legal_entity": "acme-de", "lines": [{"key": "1", "amount": "100.00"}]}
+    export = ok(client.post("/api/v1/tax/quote", json=body))
+    assert export["tax"] == "0.00"
+    assert export["lines"][0]["components"][0]["reason_code"] == "export_outside_eu"
+    brazil = ok(client.post("/api/v1/tax/quote", json={**body, "destination": {"country": "BR"}}))
+    assert brazil["tax"] == "0.00" and brazil["destination"]["country"] == "BR"
+    france = ok(client.post("/api/v1/tax/quote",
+                            json={**body, "destination": {"country": "FR"}}))
+    assert france["destination"]["country"] == "FR"
+    assert france["breakdown"][0]["jurisdiction"] == "DE" and france["tax"] == "15.97"
+    unknown = client.post("/api/v1/tax/quote", json={**body, "legal_entity": "nobody"})
+    assert unknown.status_code == 422
+    # without a seller the quote taxes where the goods go, as before
+    swiss = ok(client.post("/api/v1/tax/quote", json={
+        k: v for k, v in body.items() if k != "legal_entity"}))
+    assert swiss["tax"] == "7.49"
