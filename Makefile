@@ -17,10 +17,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# make run PORT=8100 (HOST=0.0.0.0) serves elsewhere; unset, ORDERMESH_PORT/ORDERMESH_HOST
-# or 127.0.0.1:8000 apply.
 run: $(STAMP)
-	$(BIN)/ordermesh quickstart $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+	$(BIN)/ordermesh quickstart
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console, ConsoleDimensions
+from rich.console import Console
 from rich.table import Table
 
 from ordermesh.apikeys.model import Role, hash_secret
@@ -25,27 +25,7 @@ inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
-UNWRAPPED_WIDTH = 10_000
-
-
-class _Console(Console):
-    """On a terminal, lines wrap at its width; written to a file or a pipe they are not
-    cut at Rich's default of 80 columns (unless COLUMNS says otherwise), so tables stay
-    whole and a line stays one line for grep and scripts."""
-
-    @property
-    def size(self) -> ConsoleDimensions:
-        size = super().size
-        if self._width is None and "COLUMNS" not in self._environ and not self.is_terminal:
-            return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
-        return size
-
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)
-
-
-console = _Console()
+console = Console()
 
 LOCAL_KEY_FILE = Path("var/admin-api-key")
 
@@ -106,9 +86,6 @@ def worker(
         "--once", help="Run every job once, then exit (for cron and tests)")] = False,
     interval: Annotated[float, typer.Option(
         min=0.1, help="Seconds to wait after a pass in which no job had work")] = 5.0,
-    parent_pid: Annotated[int | None, typer.Option(
-        hidden=True, help="Stop when the process with this id ends (quickstart's "
-                          "worker)")] = None,
 ) -> None:
     """Run the background jobs (holds, payments, backorders, pickups, tracking, promises,
     forecasts) until stopped with SIGTERM or Ctrl-C."""
@@ -119,13 +96,8 @@ def worker(
     container = _migrated_container()
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    running = Worker(container, interval=interval)
-    if parent_pid is not None:
-        from ordermesh.quickstart import stop_when_parent_changes
-
-        stop_when_parent_changes(parent_pid, running.stop)
     try:
-        result = running.run(once=once)
+        result = Worker(container, interval=interval).run(once=once)
     finally:
         container.engine.dispose()
     if not once:
@@ -269,65 +241,16 @@ def _drift_names(uow, drift) -> dict[str, str]:
 
 @app.command()
 def quickstart(
-    serve_after: Annotated[bool, typer.Option(
-        "--serve/--no-serve", help="Serve after the set-up")] = True,
-    host: Annotated[str | None, typer.Option(
-        help="Interface to bind [default: ORDERMESH_HOST, 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(
-        min=1, max=65535, help="Port [default: ORDERMESH_PORT, 8000]")] = None,
-    with_demo: Annotated[bool, typer.Option(
-        "--demo/--no-demo", help="Load demo data when the database has no orders")] = True,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
 ) -> None:
     """What `make run` does: migrate, load demo data when empty, print an admin key, serve
     (with a background worker beside the server)."""
     from ordermesh.apikeys.tables import api_keys
     from ordermesh.migrations import upgrade
-    from ordermesh.quickstart import PortUnavailable, listen, serve_with_worker
 
     container = _container()
-    settings = container.settings
-    host, port = host or settings.host, port or settings.port
-    listener = None
-    if serve_after:
-        # Taken before anything is printed: the address shown must be this server's.
-        try:
-            listener = listen(host, port)
-        except PortUnavailable as exc:
-            container.engine.dispose()
-            _say_port_unavailable(exc)
-            raise typer.Exit(1) from None
-    try:
-        upgrade(settings.database_url)
-        if with_demo:
-            demo(if_empty=True, seed=7)
-        secret = _local_admin_key(container, api_keys)
-        console.print(f"\n[bold]ordermesh[/bold] on http://{host}:{port} "
-                      f"(docs: http://{host}:{port}/docs)")
-        console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]",
-                      soft_wrap=True)
-        console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
-                      f"http://{host}:{port}/api/v1/orders\n", soft_wrap=True)
-        container.engine.dispose()
-        if listener is not None and not serve_with_worker(listener, host, port):
-            raise typer.Exit(1)
-    finally:
-        if listener is not None:
-            listener.close()
-
-
-def _say_port_unavailable(exc) -> None:
-    other = exc.port + 100 if exc.port + 100 <= 65535 else 8100
-    if exc.busy:
-        console.print(f"[red]Port {exc.port} on {exc.host} is already in use by another "
-                      "program, so ordermesh cannot serve there.[/red]")
-    else:
-        console.print(f"[red]Cannot listen on {exc.host} port {exc.port}: {exc.reason}.[/red]")
-    console.print(f"Choose another port: make run PORT={other}, or ordermesh quickstart "
-                  f"--port {other} (the host with HOST=… or --host).", soft_wrap=True)
-
-
-def _local_admin_key(container: Container, api_keys) -> str:
-    """The key kept in LOCAL_KEY_FILE if it still works, else a new admin key kept there."""
+    upgrade(container.settings.database_url)
+    demo(if_empty=True, seed=7)
     secret = LOCAL_KEY_FILE.read_text().strip() if LOCAL_KEY_FILE.exists() else None
     with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
         known = secret and uow.execute(
@@ -338,7 +261,25 @@ def _local_admin_key(container: Container, api_keys) -> str:
             LOCAL_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOCAL_KEY_FILE.write_text(secret + "\n")
             os.chmod(LOCAL_KEY_FILE, stat.S_IRUSR | stat.S_IWUSR)
-    return secret
+    settings = container.settings
+    console.print(f"\n[bold]ordermesh[/bold] on http://{settings.host}:{settings.port} "
+                  f"(docs: http://{settings.host}:{settings.port}/docs)")
+    console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]",
+                  soft_wrap=True)
+    console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
+                  f"http://{settings.host}:{settings.port}/api/v1/orders\n", soft_wrap=True)
+    if serve_after:
+        # The background jobs (hold expiry, forecasts) run beside the server, in a
+        # process of their own, and stop with it.
+        import subprocess
+        import sys
+
+        worker_process = subprocess.Popen([sys.executable, "-m", "ordermesh.cli", "worker"])
+        try:
+            serve(host=None, port=None, workers=1)
+        finally:
+            worker_process.terminate()
+            worker_process.wait(timeout=30)
 
 
 if __name__ == "__main__":

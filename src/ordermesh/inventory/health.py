@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import enum
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from ordermesh.catalog.tables import products
 from ordermesh.channels.service import channel_by_code
-from ordermesh.inventory.allocation import StockRow, channel_availability
 from ordermesh.inventory.availability import Incoming, supply_for
 from ordermesh.inventory.forecast import Velocity, velocity
 from ordermesh.inventory.forecasting import HORIZON_DAYS, stored_forecasts
-from ordermesh.inventory.policy import Policies, load_policies
+from ordermesh.inventory.policy import load_policies
 from ordermesh.inventory.projection import (
     Projection,
     Receipt,
@@ -80,7 +78,6 @@ class DemandForecast:
     computed_at: datetime | None
     daily_mean: float  # over the next 28 days
     sigma: float
-    channel_share: float | None = None  # with a channel: its share of the row's sales
 
 
 @dataclass(frozen=True)
@@ -122,49 +119,15 @@ def _risk(row_available: int, position: int, vel: Velocity, fc: DemandForecast,
     return Risk.OK
 
 
-def _forecast(stored: tuple | None, recent: list[int], share: float | None,
-              ) -> tuple[DemandForecast, list[float]]:
-    """The stored fit (of every channel's sales, scaled by ``share`` for one channel),
-    else a moving average of ``recent`` (already the channel's own sales)."""
+def _forecast(stored: tuple | None, recent: list[int]) -> tuple[DemandForecast, list[float]]:
     if stored is not None:
         method, daily, sigma, at = stored
-        if share is not None:
-            daily, sigma = [units * share for units in daily], sigma * share
         return DemandForecast(method, at, statistics.fmean(daily[:28]) if daily else 0.0,
-                              sigma, share), daily
+                              sigma), daily
     window = recent[-FALLBACK_DAYS:]
     mean = statistics.fmean(window) if window else 0.0
     sigma = statistics.stdev(window) if len(window) > 1 else 0.0
-    return DemandForecast("moving_average", None, mean, sigma, share), [mean] * HORIZON_DAYS
-
-
-_STOCK_OF = select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
-                   stock.c.safety_stock).where(
-    stock.c.product_id.in_(bindparam("ids", expanding=True)))
-
-
-def _channel_available(uow: UnitOfWork, channel_id: str, ids: list[str],
-                       policies: Policies) -> dict[tuple[str, str], int]:
-    """What the channel may sell at each (product, location) now, as its ATP shows it:
-    after safety stock, other channels' quotas, its own quota and exclusions. Every stock
-    row of a product counts (quotas are over all locations), not only the filtered ones."""
-    rows: dict[str, list[StockRow]] = defaultdict(list)
-    for r in uow.execute(_STOCK_OF, {"ids": ids}):
-        rows[r.product_id].append(StockRow(r.location_id, r.on_hand, r.reserved, policies.safety(
-            r.product_id, r.location_id, r.safety_stock)))
-    result: dict[tuple[str, str], int] = {}
-    for pid, product_rows in rows.items():
-        policy = policies.products[pid]
-        can = channel_availability(product_rows, channel_id, policy.rules,
-                                   policy.channel_reserved, policies.eligible, policies.reach)
-        for location_id, free in can.by_location.items():
-            result[(pid, location_id)] = min(can.available, free)
-    return result
-
-
-def _share(own: list[int], every: list[int] | None) -> float:
-    total = sum(every or ())
-    return sum(own) / total if total else 0.0
+    return DemandForecast("moving_average", None, mean, sigma), [mean] * HORIZON_DAYS
 
 
 def inventory_health(uow: UnitOfWork, f: HealthFilter) -> tuple[list[HealthRow], int]:
@@ -186,14 +149,8 @@ def inventory_health(uow: UnitOfWork, f: HealthFilter) -> tuple[list[HealthRow],
         raw = [r for r in raw if r.location_id in policies.eligible]
     now = uow.clock.now()
     today = now.date()
-    first_day = today - timedelta(days=VELOCITY_DAYS)
-    sales = daily_sales(uow, first_day, VELOCITY_DAYS,
+    sales = daily_sales(uow, today - timedelta(days=VELOCITY_DAYS), VELOCITY_DAYS,
                         product_ids=ids, channel_id=channel.id if channel else None)
-    # With a channel the row is that channel's: what it may sell and its own demand. Its
-    # sellable stock already leaves safety stock out, so the reorder point adds none.
-    if channel is not None:
-        every_channel = daily_sales(uow, first_day, VELOCITY_DAYS, product_ids=ids)
-        sellable = _channel_available(uow, channel.id, ids, policies)
     forecasts = stored_forecasts(uow, ids)
     incoming, returns = supply_for(uow, ids, today)
     rows = []
@@ -201,10 +158,9 @@ def inventory_health(uow: UnitOfWork, f: HealthFilter) -> tuple[list[HealthRow],
         key = (r.product_id, r.location_id)
         recent = sales.get(key, [0] * VELOCITY_DAYS)
         vel = velocity(recent)
-        share = _share(recent, every_channel.get(key)) if channel is not None else None
-        fc, daily = _forecast(forecasts.get(key), recent, share)
+        fc, daily = _forecast(forecasts.get(key), recent)
         supply = [i for i in incoming.get(r.product_id, []) if i.location_id == r.location_id]
-        available = sellable.get(key, 0) if channel is not None else r.on_hand - r.reserved
+        available = r.on_hand - r.reserved
         proj = project(available, daily, [Receipt(i.expected_date, i.quantity) for i in supply
                                           if i.expected_date is not None], today)
         policy = policies.products[r.product_id]
@@ -212,10 +168,9 @@ def inventory_health(uow: UnitOfWork, f: HealthFilter) -> tuple[list[HealthRow],
             else DEFAULT_LEAD_TIME_DAYS
         safety = policies.safety(r.product_id, r.location_id, r.safety_stock)
         position = available + sum(i.quantity for i in supply)
-        kept = 0 if channel is not None else safety
-        rop = reorder_point(fc.daily_mean, fc.sigma, lead, kept)
+        rop = reorder_point(fc.daily_mean, fc.sigma, lead, safety)
         order_qty = suggested_order_quantity(fc.daily_mean, fc.sigma, lead, REVIEW_DAYS,
-                                             position, kept)
+                                             position, safety)
         rows.append(HealthRow(
             r.sku, r.category, r.code, r.on_hand, r.reserved, available, r.damaged,
             r.in_transit, safety, returns.get(key, 0), supply, vel, fc, proj, lead, rop,

@@ -35,11 +35,6 @@ class ForecastRead(BaseModel):
                                                      "row yet; a 28-day average stands in")
     daily_mean: float = Field(description="Units per day expected over the next 28 days")
     sigma: float
-    channel_share: float | None = Field(
-        None, description="Only with `channel`: that channel's share of the units this row "
-                          "sold in the last 90 days. A fitted forecast (of every channel's "
-                          "sales) is scaled by it; the moving average is of the channel's own "
-                          "sales")
 
 
 class ProjectionRead(BaseModel):
@@ -90,9 +85,7 @@ def _item(r: HealthRow) -> HealthItem:
         velocity=VelocityRead(per_day_7=round(v.per_day_7, 3), per_day_28=round(v.per_day_28, 3),
                               per_day_90=round(v.per_day_90, 3), trend=v.trend.value),
         forecast=ForecastRead(method=fc.method, computed_at=fc.computed_at,
-                              daily_mean=round(fc.daily_mean, 3), sigma=round(fc.sigma, 3),
-                              channel_share=None if fc.channel_share is None
-                              else round(fc.channel_share, 3)),
+                              daily_mean=round(fc.daily_mean, 3), sigma=round(fc.sigma, 3)),
         projection=ProjectionRead(
             days_of_cover=None if p.days_of_cover is None else round(p.days_of_cover, 1),
             stockout_date=p.stockout_date, next_receipt_date=p.next_receipt_date,
@@ -107,10 +100,7 @@ def _item(r: HealthRow) -> HealthItem:
 def health(
     ctx: ReadContext,
     channel: str | None = Query(None, pattern=CODE_PATTERN,
-                                description="Only the locations serving it, and each row "
-                                            "seen from it: `available` is what it may "
-                                            "sell there (as its ATP), demand is its own, "
-                                            "risk and reorder point follow from those"),
+                                description="Only locations serving it; its sales only"),
     location: str | None = Query(None, pattern=CODE_PATTERN),
     category: str | None = Query(None, min_length=1, max_length=100),
     sku: str | None = Query(None, pattern=SKU_PATTERN),
