@@ -34,6 +34,7 @@ from ordermesh.pricing.api import router as pricing_router
 from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.tax.api import router as tax_router
+from ordermesh.tax.registrations_api import router as tax_registrations_router
 
 DESCRIPTION = """
 ordermesh is an omnichannel order management system: orders from every channel land
@@ -91,7 +92,8 @@ def create_app(container: Container) -> FastAPI:
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router,
-               reservations_router, pricing_router, tax_router, payments_router,
+               reservations_router, pricing_router, tax_router, tax_registrations_router,
+               payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router)
     for router in routers:

@@ -29,7 +29,8 @@ def test_an_invoice_at_placement_says_the_order_was_not_paid_yet(client, contain
     [invoice] = invoices(client, order["id"])
     full = ok(client.get(f"/api/v1/invoices/{invoice['id']}"))
     assert full["payment"] == {"status": "unpaid", "methods": [], "due_date": None}
-    assert contains(_pdf_text(container, invoice["id"]), "Payment: Not paid. Method: None yet.")
+    assert contains(_pdf_text(container, invoice["id"]),
+                    "Zahlung: nicht bezahlt. Zahlungsart: noch keine.")
 
 
 def test_a_shipment_invoice_shows_invoice_terms_and_their_due_date(client, container):
@@ -43,8 +44,8 @@ def test_a_shipment_invoice_shows_invoice_terms_and_their_due_date(client, conta
     assert full["payment"] == {"status": "authorised", "methods": ["invoice_terms"],
                                "due_date": "2026-12-26"}
     text = _pdf_text(container, invoice["id"])
-    assert contains(text, "Method: On account (invoice terms).")
-    assert contains(text, "Due by 26.12.2026.")
+    assert contains(text, "Zahlungsart: auf Rechnung.")
+    assert contains(text, "Fällig bis 26.12.2026.")
 
 
 def test_a_shipment_invoice_of_a_card_order_says_paid_by_card(client, container):
@@ -54,4 +55,4 @@ def test_a_shipment_invoice_of_a_card_order_says_paid_by_card(client, container)
                    json={"lines": [{"line_no": 1, "quantity": 2}]}), 201)
     [invoice] = invoices(client, order["id"])
     assert ok(client.get(f"/api/v1/invoices/{invoice['id']}"))["payment"]["status"] == "paid"
-    assert contains(_pdf_text(container, invoice["id"]), "Payment: Paid. Method: Card.")
+    assert contains(_pdf_text(container, invoice["id"]), "Zahlung: bezahlt. Zahlungsart: Karte.")

@@ -118,7 +118,7 @@ def test_an_invoice_reads_back_as_it_was_issued(client, documents):
                               "unit_net": "25.00", "net": "50.00", "tax_rate_percent": "0",
                               "tax": "0.00", "gross": "50.00"}]
     assert note["tax_breakdown"] == [{"jurisdiction": "", "name": "VAT", "rate_percent": "0",
-                                      "taxable": "50.00", "tax": "0.00"}]
+                                      "taxable": "50.00", "tax": "0.00", "reason": None}]
     assert note["pdf_url"] == f"{INVOICES}/{documents['note'].id}/pdf"
 
 

@@ -127,6 +127,8 @@ def test_a_swiss_business_id_is_read_as_swiss_and_charges_swiss_vat(client):
     shop(client, {"TEE": {"ber": 10}})
     seller(client)
     sell_through(client, "acme-de")
+    ok(client.put("/api/v1/tax/registrations/acme-de",  # registered for Swiss VAT
+                  json={"registrations": ["CH"]}))
     zurich = {"name": "Muster AG", "line1": "Bahnhofstr. 1", "city": "Zürich", "country": "CH"}
     order = ok(client.post("/api/v1/orders", json=order_body(
         [("TEE", 1, "108.10")], shipping_address=zurich,
@@ -166,6 +168,8 @@ def test_edits_and_cancellations_of_an_invoiced_order_are_corrected_by_new_docum
     shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
     seller(client)
     sell_through(client, "acme-de")
+    ok(client.put("/api/v1/tax/registrations/acme-de",  # EU distance sales through OSS
+                  json={"registrations": [], "oss": True}))
     order = ok(client.post("/api/v1/orders", json=order_body(
         [("TEE", 2, "10.00"), ("MUG", 1, "5.00")], shipping_address=BERLIN,
         shipping_price="4.90")), 201)

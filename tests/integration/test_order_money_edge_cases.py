@@ -453,6 +453,8 @@ def test_a_shipment_invoice_in_canada_shows_gst_and_pst_on_the_whole_net(client)
     GST and PST, so the document says GST was charged on 50.00 of a 100.00 sale."""
     shop(client, {"TEE": {"ber": 10}}, currency="CAD")
     seller(client)
+    ok(client.put("/api/v1/tax/registrations/acme-de",  # GST/HST and BC PST
+                  json={"registrations": ["CA"]}))
     configure(client, legal_entity="acme-de", pricing_mode="exclusive", tax_point="shipment")
     order = place(client, [("TEE", 1, "100.00")], address=VANCOUVER)
     pay(client, order)

@@ -20,6 +20,7 @@ from ordermesh.invoices.model import (
     Invoice,
     InvoiceKind,
     Party,
+    TaxBreakdownLine,
     breakdown_by_rate,
     invoice_line,
     totals_of,
@@ -125,32 +126,35 @@ def invoice(currency: str = "EUR", locale: str = "de_DE", *, rate: str = "19",
 
 def test_the_pdf_shows_number_parties_with_vat_ids_lines_breakdown_and_totals():
     text = text_of(invoice())
-    for wanted in ("Invoice ACME-INV-000042", "ACME Handels GmbH", "Friedrichstraße 1",
-                   "VAT ID: DE136695976", "EORI: DE1234567890", "Kunde B.V.",
-                   "VAT ID: NL004495445B01", "OM-000042", "26.11.2026", "25.11.2026",
-                   "Item 0", "SKU SKU-0",
+    for wanted in ("Rechnung ACME-INV-000042", "ACME Handels GmbH", "Friedrichstraße 1",
+                   "USt-IdNr.: DE136695976", "EORI: DE1234567890", "Kunde B.V.",
+                   "USt-IdNr.: NL004495445B01", "OM-000042", "26.11.2026", "25.11.2026",
+                   "Item 0", "Art.-Nr. SKU-0",
                    # Item 1: 2 x 100,00 € = 200,00 € net + 38,00 € tax = 238,00 €
-                   "Item 1 SKU SKU-1 2 100,00 € 200,00 € 19 % 38,00 € 238,00 €",
+                   "Item 1 Art.-Nr. SKU-1 2 100,00 € 200,00 € 19 % 38,00 € 238,00 €",
                    "VAT 19 % 1.234,56 € 234,57 €",
-                   "Net total 1.234,56 €", "Tax total 234,57 €", "Total 1.469,13 €"):
+                   "Summe netto 1.234,56 €", "Summe Steuer 234,57 €",
+                   "Gesamtbetrag 1.469,13 €"):
         assert contains(text, wanted), wanted
-    assert REVERSE_CHARGE_TEXT not in text
+    assert "Steuerschuldnerschaft" not in text
 
 
 def test_a_reverse_charge_invoice_says_the_recipient_accounts_for_the_vat():
     text = text_of(invoice(rate="0", reverse_charge=True))
-    assert contains(text, "Reverse charge: VAT to be accounted for by the recipient "
-                          "(Article 196, Directive 2006/112/EC)")
-    assert contains(text, "Tax total 0,00 €")
+    assert contains(text, "Steuerschuldnerschaft des Leistungsempfängers "
+                          "(Artikel 196, Richtlinie 2006/112/EG)")
+    assert contains(text, "Summe Steuer 0,00 €")
+    english = text_of(invoice("USD", "en_US", rate="0", reverse_charge=True))
+    assert contains(english, REVERSE_CHARGE_TEXT)
 
 
 def test_a_credit_note_says_which_invoice_it_credits():
     note = invoice(kind=InvoiceKind.CREDIT_NOTE, number="ACME-CN-000003",
                    corrects_invoice_id="inv_0", corrects_number="ACME-INV-000042")
     text = text_of(note)
-    assert contains(text, "Credit note ACME-CN-000003")
-    assert contains(text, "Credit note for invoice ACME-INV-000042")
-    assert contains(text, "Credit total 1.469,13 €")
+    assert contains(text, "Gutschrift ACME-CN-000003")
+    assert contains(text, "Gutschrift zu Rechnung ACME-INV-000042")
+    assert contains(text, "Gutschriftsbetrag 1.469,13 €")
 
 
 def test_amounts_are_formatted_for_the_documents_locale_with_the_currencys_digits():
@@ -182,8 +186,9 @@ def test_japanese_names_are_set_in_the_cjk_font_and_survive_in_the_text():
 
 def test_a_long_invoice_flows_onto_more_pages_with_the_header_repeated():
     text = text_of(invoice(nets=tuple(f"{n}.00" for n in range(1, 81))))
-    assert "Page 2" in text
-    assert text.count("Description Qty Unit net Net Tax rate Tax Gross") >= 2
+    assert "Seite 2" in text
+    assert text.count("Beschreibung Menge Einzelpreis netto Netto Steuersatz Steuer "
+                      "Brutto") >= 2
 
 
 def test_text_that_looks_like_markup_is_printed_as_written():
@@ -196,3 +201,44 @@ def test_text_that_looks_like_markup_is_printed_as_written():
 def test_an_invoice_renders_to_the_same_bytes_every_time():
     assert render_pdf(invoice()) == render_pdf(invoice())
     assert render_pdf(invoice()).startswith(b"%PDF-")
+
+
+def test_headings_and_country_names_are_in_the_invoices_one_language():
+    german = text_of(invoice())
+    assert contains(german, "Niederlande") and contains(german, "Deutschland")
+    assert "Netherlands" not in german and "Invoice" not in german
+    french = text_of(invoice(locale="fr_FR"))
+    assert contains(french, "Facture ACME-INV-000042") and contains(french, "Pays-Bas")
+    english = text_of(invoice("USD", "en_US"))
+    assert contains(english, "Invoice ACME-INV-000042") and contains(english, "Netherlands")
+    # no Japanese headings: the country names are English like the headings
+    japanese = text_of(invoice("JPY", "ja_JP", rate="10", nets=("1235",)))
+    assert contains(japanese, "Invoice ACME-INV-000042") and contains(japanese, "Germany")
+    assert "ドイツ" not in japanese
+
+
+def test_a_line_whose_unit_net_was_rounded_shows_the_exact_computation():
+    line = invoice_line("Socks", 3, Money.of("10.00", "EUR"), Money.of("1.90", "EUR"),
+                        Decimal(19))
+    assert line.unit_net == Money.of("3.33", "EUR")  # 3 x 3.33 is 9.99, not 10.00
+    text = text_of(invoice(lines=(line,), net=line.net, tax=line.tax, gross=line.gross,
+                           tax_breakdown=breakdown_by_rate((line,))))
+    assert contains(text, "Socks 3 \N{MULTIPLICATION SIGN} 3,3333 EUR = 9,9999 EUR")
+    assert contains(text, "gerundet auf 10,00 € 3 3,33 € 10,00 €")
+    exact = text_of(invoice())
+    assert "gerundet" not in exact
+
+
+def test_a_replacement_invoice_names_the_invoice_it_replaces():
+    text = text_of(invoice(replaces_number="ACME-INV-000041"))
+    assert contains(text, "Ersetzt Rechnung ACME-INV-000041")
+    assert "Ersetzt" not in text_of(invoice())
+
+
+def test_an_export_invoice_prints_why_it_carries_no_tax():
+    line = invoice_line("Tee", 1, Money.of("100.00", "EUR"), Money.zero("EUR"), Decimal(0))
+    reason = "Export outside the EU: zero-rated (VAT Art. 146 Directive 2006/112/EC)"
+    text = text_of(invoice(lines=(line,), net=line.net, tax=line.tax, gross=line.gross,
+                           tax_breakdown=(TaxBreakdownLine("export", Decimal(0), line.net,
+                                                           line.tax, "CH", reason),)))
+    assert contains(text, reason)

@@ -122,6 +122,7 @@ class TaxBreakdownLine:
     taxable: Money
     tax: Money
     jurisdiction: str = ""
+    reason: str | None = None  # why so taxed: an export's zero rating, OSS, ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +149,7 @@ class InvoiceDraft:
     note: str | None = None
     reference: str | None = None
     payment: InvoicePayment | None = None
+    replaces_number: str | None = None  # a replacement invoice: what it replaces
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class Invoice:
     note: str | None
     reference: str | None
     payment: InvoicePayment | None = None  # None: issued before payments were recorded
+    replaces_number: str | None = None
 
 
 @dataclass(frozen=True)

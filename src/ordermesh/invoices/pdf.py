@@ -10,7 +10,8 @@ the font lacks is printed in its compatibility form when that has a glyph (the f
 yen sign ￥ that CLDR uses for ja_JP becomes ¥); anything else shows the font's
 missing-glyph box, except East Asian text, which is set in Adobe's standard Japanese CID
 font (HeiseiKakuGo-W5, not embedded: the PDF viewer supplies it). Right-to-left shaping
-(Arabic, Hebrew) is not supported. Labels are in English.
+(Arabic, Hebrew) is not supported. Headings and country names are in one language
+(``invoices.labels``).
 """
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ordermesh.invoices.model import Invoice, InvoiceKind, Party
+from ordermesh.invoices.labels import LABELS, country_name, labels, payment_words
+from ordermesh.invoices.model import Invoice, InvoiceKind, InvoiceLine, Party
 from ordermesh.kit.money import Money, minor_unit
 
-REVERSE_CHARGE_TEXT = ("Reverse charge: VAT to be accounted for by the recipient "
-                       "(Article 196, Directive 2006/112/EC)")
+REVERSE_CHARGE_TEXT = LABELS["en"]["reverse_charge"]
 FONT, FONT_BOLD = "OrdermeshSans", "OrdermeshSans-Bold"
 CJK_FONT = "HeiseiKakuGo-W5"
 CJK_START = 0x2E80  # CJK radicals, kana, ideographs, Hangul, full-width forms and beyond
@@ -101,10 +102,8 @@ def format_rate(rate: Decimal, locale: str) -> str:
 
 
 def _country_name(code: str, locale: str) -> str:
-    name = Locale.parse(locale).territories.get(code)
-    if name and _drawable(name):
-        return name
-    return Locale.parse("en").territories.get(code, code)
+    name = country_name(code, locale)
+    return name if _drawable(name) else Locale.parse("en").territories.get(code, code)
 
 
 class _Styles:
@@ -148,6 +147,7 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def _party(title: str, party: Party, locale: str, st: _Styles) -> list[Paragraph]:
+    words = labels(locale)
     rows = [_p(title, st.small), _p(party.name, st.bold)]
     if party.address is not None:
         a = party.address
@@ -159,7 +159,7 @@ def _party(title: str, party: Party, locale: str, st: _Styles) -> list[Paragraph
     else:
         rows.append(_p(_country_name(party.country, locale), st.body))
     if party.vat_id:
-        rows.append(_p(f"VAT ID: {party.vat_id}", st.body))
+        rows.append(_p(f"{words['vat_id']}: {party.vat_id}", st.body))
     rows += [_p(f"{name}: {value}", st.body) for name, value in sorted(party.tax_ids.items())]
     if party.email:
         rows.append(_p(party.email, st.small))
@@ -183,29 +183,44 @@ def _grid(rows: list[list], widths: list[float], *, header: bool = True,
     return table
 
 
-PAYMENT_STATUS_TEXT = {
-    "unpaid": "Not paid", "authorised": "Authorised, not yet collected",
-    "partly_paid": "Partly paid", "paid": "Paid", "partly_refunded": "Partly refunded",
-    "refunded": "Refunded",
-}
-PAYMENT_METHOD_TEXT = {
-    "card": "Card", "cash_on_delivery": "Cash on delivery", "bank_transfer": "Bank transfer",
-    "cash": "Cash", "other": "Other", "invoice_terms": "On account (invoice terms)",
-}
-
-
 def payment_block(invoice: Invoice, st: _Styles) -> list:
     """Payment method(s) and status when the document was issued, and a due date for
-    invoice terms."""
+    invoice terms, in the document's language."""
     p = invoice.payment
     if p is None:
         return []
-    methods = ", ".join(PAYMENT_METHOD_TEXT.get(m, m) for m in p.methods) or "None yet"
-    text = (f"Payment: {PAYMENT_STATUS_TEXT.get(p.status, p.status)}. "
-            f"Method: {methods}.")
+    words = labels(invoice.locale)
+    statuses, methods_text = payment_words(invoice.locale)
+    methods = ", ".join(methods_text.get(m, m) for m in p.methods) or words["no_method"]
+    text = words["payment_line"].format(status=statuses.get(p.status, p.status),
+                                        methods=methods)
     if p.due_date is not None:
-        text += " Due by " + format_date(p.due_date, "medium", locale=invoice.locale) + "."
+        text += " " + words["due_by"].format(
+            date=format_date(p.due_date, "medium", locale=invoice.locale))
     return [Spacer(0, 2 * mm), _p(text, st.body)]
+
+
+def _rounding(line: InvoiceLine, locale: str) -> str | None:
+    """When the rounded unit net times the quantity is not the line's net, the exact
+    computation, so the line visibly reconciles: ``3 x 3,3333 € = 9,9999 €, gerundet
+    auf 10,00 €``."""
+    if line.unit_net.amount * line.quantity == line.net.amount:
+        return None
+    exact = line.net.amount / line.quantity
+    unit = exact.quantize(Decimal("0.0001")) if exact != exact.quantize(Decimal("0.0001")) \
+        else exact
+    loc = Locale.parse(locale)
+    symbol = lambda d: format_decimal(d, locale=locale, decimal_quantization=False)  # noqa: E731
+    return _printable(labels(locale)["rounding"].format(
+        qty=format_decimal(line.quantity, locale=locale),
+        unit=f"{symbol(unit)} {line.net.currency}",
+        exact=f"{symbol(unit * line.quantity)} {line.net.currency}",
+        net=format_money(line.net, str(loc))))
+
+
+def _tax_reasons(invoice: Invoice) -> list[str]:
+    """Why the document is taxed as it is (an export's zero rating, OSS), once each."""
+    return list(dict.fromkeys(b.reason for b in invoice.tax_breakdown if b.reason))
 
 
 def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
@@ -215,26 +230,33 @@ def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
     loc, st = invoice.locale, _Styles()
     money = lambda m: _printable(format_money(m, loc))  # noqa: E731
     is_credit = invoice.kind is InvoiceKind.CREDIT_NOTE
-    title = "Credit note" if is_credit else "Invoice"
+    words = labels(loc)
+    title = words["credit_note"] if is_credit else words["invoice"]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
         bottomMargin=18 * mm, title=f"{title} {invoice.number}", author=invoice.seller.name,
-        subject=f"Order {invoice.order_number}", invariant=1, pageCompression=int(compress))
+        subject=f"{words['order']} {invoice.order_number}", invariant=1,
+        pageCompression=int(compress))
     width = doc.width
 
-    facts = [["Number", invoice.number],
-             ["Date", format_date(invoice.issued_at.date(), "medium", locale=loc)],
-             ["Tax point", format_date(invoice.tax_point, "medium", locale=loc)],
-             ["Order", invoice.order_number]]
+    facts = [[words["number"], invoice.number],
+             [words["date"], format_date(invoice.issued_at.date(), "medium", locale=loc)],
+             [words["tax_point"], format_date(invoice.tax_point, "medium", locale=loc)],
+             [words["order"], invoice.order_number]]
     if is_credit:
-        facts.append(["Corrects", invoice.corrects_number or ""])
+        facts.append([words["corrects"], invoice.corrects_number or ""])
+    if invoice.replaces_number:
+        facts.append([words["replaces"], invoice.replaces_number])
     story: list = [_p(f"{title} {invoice.number}", st.title)]
     if is_credit:
-        story.append(_p(f"Credit note for invoice {invoice.corrects_number}", st.bold))
+        story.append(_p(words["credit_for"].format(number=invoice.corrects_number), st.bold))
+    if invoice.replaces_number:
+        story.append(_p(words["replaces_line"].format(number=invoice.replaces_number),
+                        st.bold))
     story.append(Spacer(0, 4 * mm))
-    parties = Table([[_party("Seller", invoice.seller, loc, st),
-                      _party("Bill to", invoice.buyer, loc, st),
+    parties = Table([[_party(words["seller"], invoice.seller, loc, st),
+                      _party(words["bill_to"], invoice.buyer, loc, st),
                       _grid([[_p(k, st.small), _p(v, st.right)] for k, v in facts],
                             [20 * mm, width * 0.34 - 22 * mm], header=False)]],
                     colWidths=[width * 0.33, width * 0.33, width * 0.34])
@@ -242,36 +264,41 @@ def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
                                  ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story += [parties, Spacer(0, 6 * mm)]
 
-    head = ["Description", "Qty", "Unit net", "Net", "Tax rate", "Tax", "Gross"]
+    head = [words[k] for k in ("description", "qty", "unit_net", "net", "tax_rate", "tax",
+                               "gross")]
     rows: list[list] = [head]
     for line in invoice.lines:
         described = [_p(line.description, st.body)]
         if line.sku:
-            described.append(_p(f"SKU {line.sku}", st.small))
+            described.append(_p(f"{words['sku']} {line.sku}", st.small))
+        if rounded := _rounding(line, loc):
+            described.append(_p(rounded, st.small))
         rows.append([described, format_decimal(line.quantity, locale=loc),
                      money(line.unit_net), money(line.net),
                      format_rate(line.tax_rate_percent, loc), money(line.tax), money(line.gross)])
     shares = (0.30, 0.06, 0.13, 0.13, 0.10, 0.13, 0.15)
     story += [_grid(rows, [width * share for share in shares]), Spacer(0, 5 * mm)]
 
-    story.append(_p("Tax breakdown", st.heading))
-    breakdown: list[list] = [["Tax", "Rate", "Taxable amount", "Tax"]]
+    story.append(_p(words["tax_breakdown"], st.heading))
+    breakdown: list[list] = [[words["tax"], words["rate"], words["taxable"], words["tax"]]]
     for entry in invoice.tax_breakdown:
         name = f"{entry.name} ({entry.jurisdiction})" if entry.jurisdiction else entry.name
         breakdown.append([_printable(name), format_rate(entry.rate_percent, loc),
                           money(entry.taxable), money(entry.tax)])
     if len(breakdown) == 1:
-        breakdown.append(["No tax", "", money(invoice.net), money(invoice.tax)])
+        breakdown.append([words["no_tax"], "", money(invoice.net), money(invoice.tax)])
     story += [_grid(breakdown, [width * 0.40, width * 0.16, width * 0.22, width * 0.22]),
               Spacer(0, 5 * mm)]
 
-    totals = [["Net total", money(invoice.net)], ["Tax total", money(invoice.tax)],
-              ["Credit total" if is_credit else "Total", money(invoice.gross)]]
+    totals = [[words["net_total"], money(invoice.net)],
+              [words["tax_total"], money(invoice.tax)],
+              [words["credit_total"] if is_credit else words["total"], money(invoice.gross)]]
     totals_table = _grid(totals, [width * 0.25, width * 0.22], header=False, total_rows=1)
     totals_table.hAlign = "RIGHT"
     story += [totals_table, Spacer(0, 6 * mm)]
     if invoice.reverse_charge:
-        story.append(_p(REVERSE_CHARGE_TEXT, st.bold))
+        story.append(_p(words["reverse_charge"], st.bold))
+    story += [_p(reason, st.bold) for reason in _tax_reasons(invoice)]
     if invoice.note:
         story += [Spacer(0, 2 * mm), _p(invoice.note, st.body)]
     story += payment_block(invoice, st)
@@ -284,7 +311,7 @@ def render_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
         canvas.drawString(document.leftMargin, 10 * mm,
                           _printable(f"{seller} · {title} {invoice.number}".lstrip(" ·")))
         canvas.drawRightString(document.leftMargin + document.width, 10 * mm,
-                               f"Page {document.page}")
+                               f"{words['page']} {document.page}")
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -72,14 +72,15 @@ def line_of(data: dict[str, Any], currency: str) -> InvoiceLine:
 def breakdown_json(entry: TaxBreakdownLine) -> dict[str, Any]:
     return {"jurisdiction": entry.jurisdiction, "name": entry.name,
             "rate_percent": rate_text(entry.rate_percent),
-            "taxable": str(entry.taxable.amount), "tax": str(entry.tax.amount)}
+            "taxable": str(entry.taxable.amount), "tax": str(entry.tax.amount),
+            **({"reason": entry.reason} if entry.reason else {})}
 
 
 def breakdown_of(data: dict[str, Any], currency: str) -> TaxBreakdownLine:
     return TaxBreakdownLine(
         name=data["name"], rate_percent=Decimal(data["rate_percent"]),
         taxable=Money.of(data["taxable"], currency), tax=Money.of(data["tax"], currency),
-        jurisdiction=data.get("jurisdiction", ""))
+        jurisdiction=data.get("jurisdiction", ""), reason=data.get("reason"))
 
 
 def invoice_row(invoice: Invoice) -> dict[str, Any]:
@@ -98,6 +99,7 @@ def invoice_row(invoice: Invoice) -> dict[str, Any]:
         "net_amount": invoice.net.amount, "tax_amount": invoice.tax.amount,
         "gross_amount": invoice.gross.amount, "reverse_charge": invoice.reverse_charge,
         "note": invoice.note, "payment": payment_json(invoice.payment),
+        "replaces_number": invoice.replaces_number,
     }
 
 
@@ -130,7 +132,8 @@ def invoice_of(row: Any) -> Invoice:
         tax_breakdown=tuple(breakdown_of(b, cur) for b in row.tax_breakdown),
         net=Money.of(row.net_amount, cur), tax=Money.of(row.tax_amount, cur),
         gross=Money.of(row.gross_amount, cur), reverse_charge=bool(row.reverse_charge),
-        note=row.note, reference=row.reference, payment=payment_of(row.payment))
+        note=row.note, reference=row.reference, payment=payment_of(row.payment),
+        replaces_number=row.replaces_number)
 
 
 def legal_entity_of(row: Any) -> LegalEntity:

@@ -182,6 +182,8 @@ class TaxBreakdownOut(BaseModel):
     rate_percent: str = Field(examples=["19"], description="Rate in percent")
     taxable: AmountOut = Field(description="Net amount taxed at this rate")
     tax: AmountOut = Field(description="Tax at this rate")
+    reason: str | None = Field(None, description="Why it is taxed so, printed on the "
+                               "document: an export's zero rating, the EU One-Stop-Shop")
 
 
 class InvoiceSummary(BaseModel):
@@ -245,6 +247,9 @@ class InvoiceRead(InvoiceSummary):
     payment: InvoicePaymentOut | None = Field(
         description="The order's payment status and methods when the document was issued "
         "(null on documents issued before they were recorded)")
+    replaces_number: str | None = Field(
+        None, description="A replacement invoice (after an order edit): the number(s) of "
+        "the invoice(s) it replaces, each credited in full by a credit note")
     pdf_url: str = Field(description="Where to download the PDF")
 
     @classmethod
@@ -260,9 +265,9 @@ class InvoiceRead(InvoiceSummary):
             tax_breakdown=[TaxBreakdownOut(
                 jurisdiction=b.jurisdiction, name=b.name,
                 rate_percent=rate_text(b.rate_percent), taxable=b.taxable.amount,
-                tax=b.tax.amount) for b in i.tax_breakdown],
+                tax=b.tax.amount, reason=b.reason) for b in i.tax_breakdown],
             note=i.note, payment=InvoicePaymentOut.of(i.payment),
-            pdf_url=f"/api/v1/invoices/{i.id}/pdf")
+            replaces_number=i.replaces_number, pdf_url=f"/api/v1/invoices/{i.id}/pdf")
 
 
 class InvoicePage(BaseModel):

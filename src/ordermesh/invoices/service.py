@@ -97,7 +97,8 @@ def issue(uow: UnitOfWork, draft: InvoiceDraft, *, commit: bool = True) -> Invoi
         locale=locale, seller=entity.as_seller(), buyer=draft.buyer, lines=tuple(draft.lines),
         tax_breakdown=tuple(draft.tax_breakdown), net=draft.net, tax=draft.tax,
         gross=draft.gross, reverse_charge=draft.reverse_charge, note=draft.note,
-        reference=draft.reference, payment=draft.payment)
+        reference=draft.reference, payment=draft.payment,
+        replaces_number=draft.replaces_number)
     try:
         uow.execute(insert(invoices).values(**invoice_row(invoice)))
     except IntegrityError as exc:
@@ -120,7 +121,8 @@ def _payload(invoice: Invoice, entity_code: str) -> dict[str, Any]:
             "tax": str(invoice.tax.amount), "gross": str(invoice.gross.amount),
             "reverse_charge": invoice.reverse_charge,
             "corrects_invoice_id": invoice.corrects_invoice_id,
-            "corrects_number": invoice.corrects_number, "reference": invoice.reference}
+            "corrects_number": invoice.corrects_number, "reference": invoice.reference,
+            "replaces_number": invoice.replaces_number}
 
 
 def _take_number(uow: UnitOfWork, entity_id: str, entity_code: str,

@@ -79,6 +79,8 @@ invoices = Table(
     Column("order_number", String(40), nullable=False),
     Column("corrects_invoice_id", String(40), ForeignKey("invoices.id")),
     Column("corrects_number", String(80)),
+    # a replacement invoice (after an edit): the number(s) of the invoice(s) it replaces
+    Column("replaces_number", String(200)),
     Column("reference", String(100)),  # what caused it (shipment, refund): issued once
     Column("issued_at", UtcDateTime, nullable=False),
     Column("tax_point", Date, nullable=False),

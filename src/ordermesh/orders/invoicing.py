@@ -73,13 +73,16 @@ def _line(description: str, sku: str | None, quantity: int, gross: Money, tax: M
 
 def _breakdown(components: Iterable[dict], currency: str) -> tuple[TaxBreakdownLine, ...]:
     sums: dict[tuple[str, str, Decimal], tuple[Decimal, Decimal]] = {}
+    reasons: dict[tuple[str, str, Decimal], str] = {}
     for c in components:
         key = (c["jurisdiction"], c["name"], Decimal(c["rate_percent"]))
         taxable, tax = sums.get(key, (Decimal(0), Decimal(0)))
         sums[key] = (taxable + Decimal(c["taxable"]), tax + Decimal(c["tax"]))
-    return tuple(TaxBreakdownLine(name, rate, Money.of(t, currency), Money.of(x, currency),
-                                  jurisdiction)
-                 for (jurisdiction, name, rate), (t, x) in sorted(sums.items()))
+        if c.get("reason"):
+            reasons.setdefault(key, c["reason"])
+    return tuple(TaxBreakdownLine(key[1], key[2], Money.of(t, currency), Money.of(x, currency),
+                                  key[0], reasons.get(key))
+                 for key, (t, x) in sorted(sums.items()))
 
 
 def _shipping_line(order: Order) -> tuple[InvoiceLine, list]:
@@ -92,7 +95,7 @@ def _shipping_line(order: Order) -> tuple[InvoiceLine, list]:
 
 def _draft(order: Order, kind: InvoiceKind, lines: list[InvoiceLine], components: list[dict],
            reference: str, tax_point, corrects: str | None = None,
-           note: str | None = None) -> InvoiceDraft:
+           note: str | None = None, replaces: str | None = None) -> InvoiceDraft:
     cur = order.currency
     gross = sum((ln.gross for ln in lines), Money.zero(cur))
     tax = sum((ln.tax for ln in lines), Money.zero(cur))
@@ -102,7 +105,7 @@ def _draft(order: Order, kind: InvoiceKind, lines: list[InvoiceLine], components
         lines=tuple(lines), tax_breakdown=_breakdown(components, cur), net=gross - tax,
         tax=tax, gross=gross, tax_point=tax_point, reverse_charge=order.tax.reverse_charge,
         corrects_invoice_id=corrects, note=note, reference=reference,
-        payment=_payment(order))
+        replaces_number=replaces, payment=_payment(order))
 
 
 def _payment(order: Order) -> InvoicePayment:
@@ -354,6 +357,12 @@ def correct_invoices(uow: UnitOfWork, before: Order, after: Order, reference: st
             kept.append(piece if not cut.amount else _part_of(piece, piece[0].gross - cut))
     bills = kept
     if bills:
+        # the replacement names what it replaces; the edit's reason is internal and is
+        # not printed on it
+        credited = sorted({d.corrects_number for d in invoices_for_order(uow, after.id)
+                           if d.kind == InvoiceKind.CREDIT_NOTE and d.corrects_number
+                           and (d.reference or "").startswith(f"{reference}:credit")})
         issue(uow, _draft(after, InvoiceKind.INVOICE, [p[0] for p in bills],
                           [c for p in bills for c in p[1]], reference,
-                          uow.clock.now().date(), note=reason), commit=False)
+                          uow.clock.now().date(), replaces=", ".join(credited) or None),
+              commit=False)

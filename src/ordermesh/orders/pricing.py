@@ -26,6 +26,7 @@ from ordermesh.orders.tables import order_lines, orders
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.ledger import TaxEntry, book, booked_for_order
 from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
+from ordermesh.tax.registering import sale_rates
 from ordermesh.tax.service import normalise_vat_id, rates_for
 
 
@@ -44,20 +45,31 @@ class TaxSetup:
 
 def tax_setup(
     uow: UnitOfWork, money: ChannelMoney, address: dict | None, buyer_vat_id: str | None,
-    tax_point: date, mode: PricingMode | None = None,
+    tax_point: date, mode: PricingMode | None = None, order_id: str | None = None,
 ) -> TaxSetup:
     """Destination: the shipping address, else the seller's own place (a sale over the
-    counter), else nowhere — then no tax is charged and the order says so."""
+    counter), else nowhere — then no tax is charged and the order says so.
+
+    With a seller, its tax registrations decide the rates (``tax.registrations``): an
+    export is zero-rated, an EU distance sale may carry the seller's own VAT. Without
+    one every sale is taxed where it goes. ``order_id``: an order being re-taxed, left
+    out of the seller's EU distance-sales total."""
     seller = (cached(uow, ("legal_entity", money.legal_entity_id),
                      lambda: legal_entity(uow, money.legal_entity_id))
               if money.legal_entity_id else None)
     origin = Place(seller.country, seller.region) if seller else None
     destination = Place(address["country"], address.get("region")) if address else origin
-    rates = rates_for(uow, destination, tax_point, origin) if destination else no_rates(tax_point)
     vat_id = (normalise_vat_id(buyer_vat_id, destination.country if destination else None)
               if buyer_vat_id else None)
     reverse = bool(vat_id and origin and destination
                    and reverse_charge_applies(origin, destination, vat_id))
+    if seller is not None and destination is not None:
+        rates, _ = sale_rates(uow, seller.id, origin, destination, tax_point, origin,
+                              reverse_charge=reverse, order_id=order_id)
+    elif destination is not None:
+        rates = rates_for(uow, destination, tax_point, origin)
+    else:
+        rates = no_rates(tax_point)
     # Under reverse charge the buyer accounts for the tax: the prices sent are what is
     # paid, without tax, whatever the channel's mode (send net prices for such buyers).
     mode = PricingMode.EXCLUSIVE if reverse else (mode or money.pricing_mode)
@@ -120,8 +132,11 @@ def breakdown_json(amounts: OrderAmounts) -> list[dict]:
 
 
 def component_json(c) -> dict:
-    return {"jurisdiction": c.jurisdiction, "name": c.name, "rate_percent": str(c.rate_percent),
-            "taxable": str(c.taxable.amount), "tax": str(c.tax.amount)}
+    out = {"jurisdiction": c.jurisdiction, "name": c.name, "rate_percent": str(c.rate_percent),
+           "taxable": str(c.taxable.amount), "tax": str(c.tax.amount)}
+    if c.note is not None:  # why it is taxed so: an export, an EU distance sale
+        out.update(reason_code=c.note.code, reason=c.note.text)
+    return out
 
 
 def line_columns(amounts: OrderAmounts, line_no: int) -> dict:
@@ -246,9 +261,11 @@ def _no_rate_below_zero(target: dict) -> dict:
 
 def book_tax_change(
     uow: UnitOfWork, order_id: str, document: str, document_id: str | None, tax_point: date,
-    currency: str, before: Iterable[dict], after: Iterable[dict],
+    currency: str, before: Iterable[dict], after: Iterable[dict], *,
+    legal_entity_id: str | None = None, destination: str | None = None,
 ) -> None:
-    """Book into the tax ledger what changed between two breakdowns of one order."""
+    """Book into the tax ledger what changed between two breakdowns of one order (the
+    seller and destination: given at placement, the order's first entries' later)."""
     old, new = _keyed(before), _keyed(after)
     entries = []
     for key in sorted(old.keys() | new.keys()):
@@ -262,7 +279,8 @@ def book_tax_change(
         pairs = [(taxable, tax)] if taxable * tax >= 0 else [(taxable, 0), (0, tax)]
         entries += [TaxEntry(order_id, document, document_id, tax_point, currency,
                              jurisdiction, name, Decimal(rate), Money.of(x, currency),
-                             Money.of(t, currency)) for x, t in pairs]
+                             Money.of(t, currency), legal_entity_id, destination)
+                    for x, t in pairs]
     if entries:
         book(uow, entries)
 
@@ -277,7 +295,7 @@ def order_setup(uow: UnitOfWork, order: Order, address: dict | None = None) -> T
         return TaxSetup(mode, no_rates(order.created_at.date()), None,
                         order.created_at.date(), False, None, order.legal_entity_id)
     money = ChannelMoney(pricing_mode=mode, legal_entity_id=order.legal_entity_id)
-    return tax_setup(uow, money, address, tax.buyer_vat_id, tax.tax_point, mode)
+    return tax_setup(uow, money, address, tax.buyer_vat_id, tax.tax_point, mode, order.id)
 
 
 def check_refunds_covered(order: Order, amounts: OrderAmounts) -> None:

@@ -135,6 +135,11 @@ class TaxComponentOut(BaseModel):
     rate_percent: str
     taxable: str
     tax: str
+    reason_code: str | None = Field(None, description="Why it is taxed so: `export_outside_eu`"
+                                    ", `not_registered` (an export, zero-rated), "
+                                    "`distance_sale_below_threshold`, `oss_opt_in`, "
+                                    "`oss_threshold`; absent for an ordinary sale")
+    reason: str | None = Field(None, description="The same for people; printed on invoices")
 
 
 class OrderLineOut(BaseModel):

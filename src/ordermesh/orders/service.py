@@ -271,7 +271,8 @@ def place_order(
          "occurred_at": h.at} for h in history
     ])
     book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
-                    breakdown_json(amounts))
+                    breakdown_json(amounts), legal_entity_id=setup.legal_entity_id,
+                    destination=setup.destination.country if setup.destination else None)
     codes = location_codes(uow, {a.location_id for a in allocations})
     t = amounts.totals
     order = Order(

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import AdminContext, ReadContext
 from ordermesh.http.schemas import AmountOut, CountryCode, CurrencyCode, IsoDate, MoneyString
-from ordermesh.kit.errors import InvalidInput
+from ordermesh.invoices.entities import legal_entity as legal_entity_of
+from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.kit.money import Money
 from ordermesh.tax import report, service
 from ordermesh.tax.model import (
@@ -24,6 +25,7 @@ from ordermesh.tax.model import (
     compute_tax,
     reverse_charge_applies,
 )
+from ordermesh.tax.registering import sale_rates
 
 router = APIRouter(prefix="/api/v1/tax", tags=["tax"])
 
@@ -135,6 +137,10 @@ class QuoteRequest(BaseModel):
                                      description="Business buyer's EU VAT id")
     seller_country: CountryCode | None = Field(None, description="Seller's country; with "
                                                "buyer_vat_id decides EU reverse charge")
+    legal_entity: str | None = Field(
+        None, max_length=40, description="The seller (code or id): its tax registrations "
+        "decide as at placement (exports zero-rated, EU distance sales); its country is "
+        "the seller_country")
 
 
 class ComponentTaxOut(BaseModel):
@@ -143,11 +149,18 @@ class ComponentTaxOut(BaseModel):
     rate_percent: AmountOut
     taxable: AmountOut
     tax: AmountOut
+    reason_code: str | None = Field(None, description="Why it is taxed so, with a "
+                                    "legal_entity: `export_outside_eu`, `not_registered`, "
+                                    "`distance_sale_below_threshold`, `oss_opt_in`, "
+                                    "`oss_threshold`")
+    reason: str | None = Field(None, description="The same for people")
 
     @classmethod
     def of(cls, c: ComponentTax) -> ComponentTaxOut:
         return cls(jurisdiction=c.jurisdiction, name=c.name, rate_percent=c.rate_percent,
-                   taxable=c.taxable.amount, tax=c.tax.amount)
+                   taxable=c.taxable.amount, tax=c.tax.amount,
+                   reason_code=c.note.code if c.note else None,
+                   reason=c.note.text if c.note else None)
 
 
 class LineTaxOut(BaseModel):
@@ -192,6 +205,7 @@ class ReportOut(BaseModel):
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
     country: str | None
+    legal_entity: str | None = Field(None, description="The seller reported on, if one")
     rows: list[ReportRowOut]
 
 
@@ -260,15 +274,23 @@ def quote(body: QuoteRequest, ctx: ReadContext) -> QuoteOut:
     origin = Place(body.origin.country, body.origin.region) if body.origin else None
     vat_id = (service.normalise_vat_id(body.buyer_vat_id, destination.country)
               if body.buyer_vat_id else None)
-    reverse = body.seller_country is not None and reverse_charge_applies(
-        Place(body.seller_country), destination, vat_id)
     with ctx.read_uow() as uow:
         day = body.tax_point or uow.clock.now().date()
-        rates = service.rates_for(uow, destination, day, origin, field="destination")
+        seller = _seller(uow, body.legal_entity) if body.legal_entity else None
+        seller_place = (Place(seller.country, seller.region) if seller
+                        else Place(body.seller_country) if body.seller_country else None)
+        reverse = seller_place is not None and reverse_charge_applies(
+            seller_place, destination, vat_id)
+        if seller is not None:
+            rates, destination = sale_rates(uow, seller.id, seller_place, destination, day,
+                                  origin or seller_place, reverse_charge=reverse,
+                                  field="destination")
+        else:
+            rates = service.rates_for(uow, destination, day, origin, field="destination")
+            destination = rates.destination
     result = compute_tax(lines, rates, body.pricing_mode, reverse_charge=reverse)
     return QuoteOut(
-        destination=PlaceIn(country=rates.destination.country,
-                            region=rates.destination.region),
+        destination=PlaceIn(country=destination.country, region=destination.region),
         tax_point=day, pricing_mode=body.pricing_mode, currency=body.currency,
         reverse_charge=result.reverse_charge, buyer_vat_id=vat_id,
         net=result.net.amount, tax=result.tax.amount, gross=result.gross.amount,
@@ -279,19 +301,39 @@ def quote(body: QuoteRequest, ctx: ReadContext) -> QuoteOut:
         breakdown=[ComponentTaxOut.of(c) for c in result.breakdown])
 
 
+def _seller(uow, code: str):
+    try:
+        return legal_entity_of(uow, code)
+    except NotFound as exc:
+        raise InvalidInput.for_field("legal_entity", exc.detail,
+                                     "unknown_legal_entity") from exc
+
+
 @router.get("/report", summary="Tax collected and refunded per jurisdiction and period")
 def tax_report(
     ctx: ReadContext,
     date_from: Annotated[date, Query(alias="from", description="First tax point day")],
     date_to: Annotated[date, Query(alias="to", description="Last tax point day (included)")],
     country: Annotated[CountryCode | None, Query(description="Only this country")] = None,
+    legal_entity: Annotated[str | None, Query(max_length=40, description="Only the sales "
+                                              "of this legal entity (code or id)")] = None,
 ) -> ReportOut:
     """Sums the tax ledger (every order, edit, refund and cancellation booked with its tax
-    point) per jurisdiction, tax name, rate and currency."""
+    point) per jurisdiction, tax name, rate and currency. Exports appear as `export`
+    rows (rate 0) of the destination; an EU distance sale below the threshold is in the
+    seller's own country's VAT."""
     with ctx.read_uow() as uow:
-        result = report.tax_report(uow, date_from, date_to, country)
+        entity_id = None
+        if legal_entity:
+            try:
+                entity_id = legal_entity_of(uow, legal_entity).id
+            except NotFound as exc:
+                raise InvalidInput.for_field("query.legal_entity", exc.detail,
+                                             "unknown_legal_entity") from exc
+        result = report.tax_report(uow, date_from, date_to, country, entity_id)
     return ReportOut(
         date_from=result.date_from, date_to=result.date_to, country=result.country,
+        legal_entity=legal_entity,
         rows=[ReportRowOut(jurisdiction=r.jurisdiction, country=r.country, name=r.name,
                            rate_percent=r.rate_percent, currency=r.currency,
                            taxable=r.taxable.amount, tax_collected=r.collected.amount,

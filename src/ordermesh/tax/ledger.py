@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -33,6 +33,10 @@ class TaxEntry:
     rate_percent: Decimal
     taxable: Money  # negative for refunds and cancellations
     tax: Money
+    # the seller and the destination country; a later document of an order (edit,
+    # refund, cancellation) left without them takes its order's
+    legal_entity_id: str | None = None
+    destination: str | None = None
 
 
 def entries_from(
@@ -55,6 +59,7 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
     """
     rows, per_order = [], {}
     now = uow.clock.now()
+    entries = _with_seller(uow, entries)
     for i, e in enumerate(entries):
         _check_entry(e, f"entries.{i}")
         country, _, region = e.jurisdiction.partition("-")
@@ -64,6 +69,7 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
             "jurisdiction": e.jurisdiction, "country": country, "region": region,
             "name": e.name, "rate_percent": e.rate_percent, "taxable_amount": e.taxable.amount,
             "tax_amount": e.tax.amount, "created_at": now,
+            "legal_entity_id": e.legal_entity_id, "destination": e.destination or country,
         })
         per_order.setdefault(e.order_id, []).append(e)
     if not rows:
@@ -77,6 +83,19 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
                          "taxable": str(e.taxable.amount), "tax": str(e.tax.amount),
                          "tax_point": e.tax_point.isoformat()} for e in booked],
         })
+
+
+def _with_seller(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> list[TaxEntry]:
+    missing = {e.order_id for e in entries if e.legal_entity_id is None}
+    if not missing:
+        return list(entries)
+    t = tax_entries.c
+    known = {order_id: (entity, destination) for order_id, entity, destination in uow.execute(
+        select(t.order_id, t.legal_entity_id, t.destination).distinct()
+        .where(t.order_id.in_(missing), t.legal_entity_id.is_not(None)))}
+    return [replace(e, legal_entity_id=known[e.order_id][0],
+                    destination=e.destination or known[e.order_id][1])
+            if e.legal_entity_id is None and e.order_id in known else e for e in entries]
 
 
 def booked_for_order(uow: UnitOfWork, order_id: str,

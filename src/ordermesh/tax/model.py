@@ -12,7 +12,9 @@ Rounding, the rules every result keeps:
 * Totals and the breakdown are exact sums of the lines: nothing is rounded twice.
 
 Zero-rated and exempt lines carry no tax and one component named ``zero-rated`` or
-``exempt`` (rate 0), so invoices and the tax report can show those amounts. Under reverse
+``exempt`` (rate 0), so invoices and the tax report can show those amounts. An export
+(``export_rates``) taxes every line at nothing with one ``export`` component carrying the
+reason (``TaxNote``); so do the components of any result whose rates carry a note. Under reverse
 charge every line carries no tax and one component named ``reverse charge``; with
 inclusive prices the buyer pays the price without the destination's tax.
 """
@@ -32,6 +34,7 @@ HUNDRED = Decimal(100)
 ZERO_RATED = "zero-rated"
 EXEMPT = "exempt"
 REVERSE_CHARGE = "reverse charge"
+EXPORT = "export"
 
 EU_MEMBERS = frozenset({
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
@@ -78,10 +81,26 @@ class RateComponent:
 
 
 @dataclass(frozen=True)
+class TaxNote:
+    """Why a sale is taxed the way it is, printed on the invoice: an export's zero rating,
+    an EU distance sale's VAT of the seller's country, the One-Stop-Shop."""
+
+    code: str  # "export_outside_eu", "not_registered", "oss_threshold", ...
+    text: str
+
+
+@dataclass(frozen=True)
 class Rates:
     destination: Place
     on: date
     by_class: dict[TaxClass, tuple[RateComponent, ...]]
+    note: TaxNote | None = None
+    export: bool = False  # every class zero-rated: one ``export`` component
+
+
+def export_rates(destination: Place, on: date, note: TaxNote) -> Rates:
+    """A sale this seller does not tax: every line zero-rated with the reason."""
+    return Rates(destination, on, {}, note, export=True)
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,7 @@ class ComponentTax:
     rate_percent: Decimal
     taxable: Money
     tax: Money
+    note: TaxNote | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,8 @@ def compute_tax(
 def components_for(rates: Rates, tax_class: TaxClass) -> tuple[RateComponent, ...]:
     """The components a class is taxed with; zero and exempt get one rate-0 component."""
     tax_class = TaxClass(tax_class)
+    if rates.export:
+        return (RateComponent(rates.destination.code, EXPORT, Decimal(0)),)
     if tax_class in (TaxClass.ZERO, TaxClass.EXEMPT):
         name = EXEMPT if tax_class is TaxClass.EXEMPT else ZERO_RATED
         return (RateComponent(rates.destination.country, name, Decimal(0)),)
@@ -183,7 +205,7 @@ def _line_tax(line: TaxableLine, rates: Rates, mode: PricingMode, reverse: bool)
         net = _net_of(gross, total_rate)
         tax = gross - net
         taxes = _split(tax, [c.rate_percent for c in components], total_rate)
-    parts = tuple(ComponentTax(c.jurisdiction, c.name, c.rate_percent, net, t)
+    parts = tuple(ComponentTax(c.jurisdiction, c.name, c.rate_percent, net, t, rates.note)
                   for c, t in zip(components, taxes, strict=True))
     return LineTax(line.key, line.tax_class, net, tax, gross, total_rate, parts)
 
@@ -209,7 +231,8 @@ def summarise(components: Iterable[ComponentTax]) -> tuple[ComponentTax, ...]:
         key = (c.jurisdiction, c.name, c.rate_percent)
         seen = totals.get(key)
         totals[key] = c if seen is None else ComponentTax(
-            c.jurisdiction, c.name, c.rate_percent, seen.taxable + c.taxable, seen.tax + c.tax)
+            c.jurisdiction, c.name, c.rate_percent, seen.taxable + c.taxable, seen.tax + c.tax,
+            seen.note)
     return tuple(totals.values())
 
 

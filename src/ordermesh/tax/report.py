@@ -37,13 +37,15 @@ class TaxReport:
     date_to: date
     country: str | None
     rows: list[ReportRow]
+    legal_entity_id: str | None = None
 
 
 def tax_report(
-    uow: UnitOfWork, date_from: date, date_to: date, country: str | None = None
+    uow: UnitOfWork, date_from: date, date_to: date, country: str | None = None,
+    legal_entity_id: str | None = None,
 ) -> TaxReport:
     """Entries with a tax point from ``date_from`` to ``date_to`` (both included), summed
-    per jurisdiction, tax name, rate and currency."""
+    per jurisdiction, tax name, rate and currency; of one seller when given."""
     if date_to < date_from:
         raise InvalidInput.for_field("to", "'to' must not be before 'from'")
     if (date_to - date_from).days > MAX_REPORT_DAYS:
@@ -67,6 +69,8 @@ def tax_report(
     )
     if country:
         query = query.where(e.country == country)
+    if legal_entity_id:
+        query = query.where(e.legal_entity_id == legal_entity_id)
     rows = []
     for r in uow.execute(query):
         collected = Money.of(r.collected, r.currency)
@@ -74,4 +78,4 @@ def tax_report(
         rows.append(ReportRow(
             r.jurisdiction, r.country, r.name, percent(r.rate_percent), r.currency,
             Money.of(r.taxable, r.currency), collected, refunded, collected - refunded))
-    return TaxReport(date_from, date_to, country, rows)
+    return TaxReport(date_from, date_to, country, rows, legal_entity_id)

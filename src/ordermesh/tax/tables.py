@@ -1,6 +1,7 @@
 """Tax rate periods and the tax ledger."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -63,6 +64,10 @@ tax_entries = Table(
     Column("taxable_amount", MoneyAmount, nullable=False),
     Column("tax_amount", MoneyAmount, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # the seller, and the destination country of the sale (which differs from the
+    # jurisdiction for an EU distance sale taxed at the seller's own VAT)
+    Column("legal_entity_id", String(40)),
+    Column("destination", String(2)),
     CheckConstraint("document IN ('order', 'edit', 'refund', 'cancellation')",
                     name="known_document"),
     CheckConstraint("rate_percent >= 0", name="entry_rate_not_negative"),
@@ -70,4 +75,26 @@ tax_entries = Table(
                     "(taxable_amount <= 0 AND tax_amount <= 0)", name="amounts_same_sign"),
     Index("ix_tax_entries_report", "tax_point", "country"),
     Index("ix_tax_entries_order", "order_id"),
+    Index("ix_tax_entries_entity", "legal_entity_id", "tax_point"),
+)
+
+# Where a legal entity is registered for tax besides its own country (tax.registrations):
+# "CH", "US-CA", "CA-QC", "IN-KA".
+tax_registrations = Table(
+    "tax_registrations",
+    metadata,
+    Column("legal_entity_id", String(40), primary_key=True),
+    Column("jurisdiction", String(6), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    info={"config": True},  # kit.config_cache
+)
+
+# A legal entity's EU One-Stop-Shop opt-in (absent: not opted in).
+tax_schemes = Table(
+    "tax_schemes",
+    metadata,
+    Column("legal_entity_id", String(40), primary_key=True),
+    Column("oss", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    info={"config": True},  # kit.config_cache
 )
