@@ -1,5 +1,6 @@
-"""Fulfilment orders follow their order: cancellations, edits and shipments recorded by
-hand take units off the open fulfilment order lines at the location they came from."""
+"""Fulfilment orders follow their order: cancellations and edits take units off the open
+fulfilment order lines at the location they came from; shipments recorded by hand leave
+through the fulfilment order that holds the units."""
 
 from tests.fulfilment_helpers import (
     events,
@@ -112,24 +113,30 @@ def test_an_edit_adding_units_there_is_no_stock_for_is_refused_and_changes_nothi
     assert ok(client.get(f"/api/v1/orders/{order['id']}/sourcing")) == sourcing
 
 
-def test_units_shipped_by_hand_come_off_the_fulfilment_order_and_never_ship_twice(client):
+def test_units_shipped_by_hand_leave_through_their_fulfilment_order_and_never_ship_twice(
+        client):
     fshop(client, {"TEE": {"ber": 5}})
     order = place(client, [("TEE", 3, "5")])
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
         "lines": [{"line_no": 1, "quantity": 2}], "carrier": "dhl"}), 201)
     fo = fos_of(client, order["id"])[0]
+    line = fo["lines"][0]
     assert (_open(fo), fo["status"]) == ([1], "released")
-    assert events(client, "fulfilment.lines_cancelled")[0]["payload"]["reason"] == (
-        "shipped outside fulfilment")
+    assert (line["shipped_quantity"], line["cancelled_quantity"]) == (2, 0)
+    assert events(client, "fulfilment.lines_cancelled") == []
+    shipped_event = events(client, "fulfilment.lines_shipped")[0]["payload"]
+    assert shipped_event["lines"] == [{"line_no": 1, "quantity": 2}]
+    assert shipped_event["reason"].startswith("shipped by hand")
     pick_pack_ship(client, "ber", fo["id"])
     shipped = [s["lines"][0]["quantity"]
                for s in ok(client.get(f"/api/v1/orders/{order['id']}/shipments"))["items"]]
     assert shipped == [2, 1]
     assert stock_at(client, "TEE", "ber") == {"on_hand": 2, "reserved": 0}
     assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == "shipped"
+    assert fos_of(client, order["id"])[0]["status"] == "shipped"
 
 
-def test_shipping_packed_units_by_hand_is_refused_and_changes_nothing(client):
+def test_shipping_some_packed_units_by_hand_is_refused_and_changes_nothing(client):
     fshop(client, {"TEE": {"ber": 5}})
     order = place(client, [("TEE", 2, "5")])
     fo = fos_of(client, order["id"])[0]
@@ -137,15 +144,48 @@ def test_shipping_packed_units_by_hand_is_refused_and_changes_nothing(client):
     pack(client, fo["id"])
     before = snapshot(client, order["id"], ["TEE"])
     assert ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
-        "lines": [{"line_no": 1, "quantity": 2}]}), 409)
+        "lines": [{"line_no": 1, "quantity": 1}]}), 409)
     assert snapshot(client, order["id"], ["TEE"]) == before
 
 
-def test_a_fulfilment_order_left_with_nothing_by_hand_shipments_is_closed(client):
+def test_a_packed_fulfilment_order_recorded_as_shipped_whole_is_handed_over(client):
+    fshop(client, {"TEE": {"ber": 5}})
+    order = place(client, [("TEE", 2, "5")])
+    fo = fos_of(client, order["id"])[0]
+    pick_all(client, "ber")
+    pack(client, fo["id"])
+    shipment = ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
+        "lines": [{"line_no": 1, "quantity": 2}], "carrier": "dhl",
+        "tracking_number": "JD0001"}), 201)
+    assert (shipment["carrier"], shipment["tracking_number"]) == ("dhl", "JD0001")
+    fo = fos_of(client, order["id"])[0]
+    assert fo["status"] == "shipped"
+    assert fo["timeline"][-1]["reason"] == "shipment recorded on the order"
+    assert fo["lines"][0]["shipped_quantity"] == 2
+    assert stock_at(client, "TEE", "ber") == {"on_hand": 3, "reserved": 0}
+    assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == "shipped"
+
+
+def test_a_fulfilment_order_whose_units_all_shipped_by_hand_is_shipped_never_cancelled(
+        client):
     fshop(client, {"TEE": {"ber": 5}})
     order = place(client, [("TEE", 2, "5")])
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
         "lines": [{"line_no": 1, "quantity": 2}]}), 201)
     fo = fos_of(client, order["id"])[0]
-    assert fo["status"] == "cancelled"
-    assert fo["timeline"][-1]["reason"] == "nothing left on it: shipped outside fulfilment"
+    assert fo["status"] == "shipped"
+    assert fo["timeline"][-1]["reason"].startswith("shipped by hand")
+    assert events(client, "fulfilment.cancelled") == []
+    assert len(events(client, "fulfilment.shipped")) == 1
+    assert stock_at(client, "TEE", "ber") == {"on_hand": 3, "reserved": 0}
+
+
+def test_units_on_two_fulfilment_orders_are_two_shipments_and_one_request_changes_nothing(
+        client):
+    fshop(client, {"TEE": {"ber": 3, "ham": 4}})
+    order = place(client, [("TEE", 6, "5")])
+    before = snapshot(client, order["id"], ["TEE"])
+    problem = ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
+        "lines": [{"line_no": 1, "quantity": 6}]}), 409)
+    assert "one shipment per fulfilment order" in problem["detail"]
+    assert snapshot(client, order["id"], ["TEE"]) == before

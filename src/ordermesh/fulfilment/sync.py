@@ -35,7 +35,8 @@ from ordermesh.locations.model import LocationKind
 FL = fulfilment_lines.c
 _PROGRESS = {s: i for i, s in enumerate((
     FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKING,
-    FulfilmentStatus.PACKED, FulfilmentStatus.READY_FOR_PICKUP))}
+    FulfilmentStatus.PICKED, FulfilmentStatus.PACKED, FulfilmentStatus.LABEL_CREATED,
+    FulfilmentStatus.READY_FOR_PICKUP))}
 
 
 def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = False) -> None:

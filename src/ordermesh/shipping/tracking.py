@@ -15,6 +15,9 @@ Rules, per carrier event:
 6. When that status changes, the fulfilment order is moved with fulfilment's
    ``set_status`` (its state machine decides; a transition it refuses is stored with
    ``applied = false``). Delivery records on-time / days late against the promise.
+7. The carrier's first scan of a booked (``label_created``) fulfilment order is its
+   hand-over (``service.hand_over``): it becomes ``shipped`` and the order ships, then
+   it moves on to what the scan says (``in_transit``, ...).
 """
 
 from __future__ import annotations
@@ -147,6 +150,7 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
     """Whether the fulfilment order moved; None when its state machine refused."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.model import FulfilmentStatus
+    from ordermesh.shipping.service import hand_over
 
     shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
     parcels = uow.execute(select(shipment_parcels.c.status, shipment_parcels.c.last_event_at)
@@ -160,18 +164,22 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
     moved = False
     if overall.value != shipment.status and target is not None:
         fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
-        if fo.status.value != target:
-            try:
+        why = f"carrier {shipment.carrier}: {event.description or event.carrier_status}"
+        try:
+            if fo.status == FulfilmentStatus.LABEL_CREATED:
+                fo = hand_over(uow, fo.id, f"first scan by the carrier ({why})", at=at)
+                moved = True
+            # a later "picked up" of another parcel does not take an FO back to shipped
+            if fo.status.value != target and target != FulfilmentStatus.SHIPPED.value:
                 fulfilment.set_status(
-                    uow, shipment.fo_id, FulfilmentStatus(target),
-                    f"carrier {shipment.carrier}: {event.description or event.carrier_status}",
+                    uow, shipment.fo_id, FulfilmentStatus(target), why,
                     details={"carrier": shipment.carrier,
                              "tracking_number": event.tracking_number,
                              "carrier_status": event.carrier_status,
                              "carrier_event_id": event.event_id}, at=at)
                 moved = True
-            except IllegalTransition:
-                return None
+        except IllegalTransition:
+            return None
     if overall.value != shipment.status:
         values["status"] = overall.value
         values["final"] = overall in FINAL
