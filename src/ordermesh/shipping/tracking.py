@@ -162,24 +162,25 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
     values: dict = {"last_event_at": at}
     target = FULFILMENT_STATUS[overall]
     moved = False
-    if overall.value != shipment.status and target is not None:
-        fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
-        why = f"carrier {shipment.carrier}: {event.description or event.carrier_status}"
-        try:
-            if fo.status == FulfilmentStatus.LABEL_CREATED:
-                fo = hand_over(uow, fo.id, f"first scan by the carrier ({why})", at=at)
-                moved = True
-            # a later "picked up" of another parcel does not take an FO back to shipped
-            if fo.status.value != target and target != FulfilmentStatus.SHIPPED.value:
-                fulfilment.set_status(
-                    uow, shipment.fo_id, FulfilmentStatus(target), why,
-                    details={"carrier": shipment.carrier,
-                             "tracking_number": event.tracking_number,
-                             "carrier_status": event.carrier_status,
-                             "carrier_event_id": event.event_id}, at=at)
-                moved = True
-        except IllegalTransition:
-            return None
+    fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
+    why = f"carrier {shipment.carrier}: {event.description or event.carrier_status}"
+    try:
+        # any parcel scanned after its label: the carrier has the fulfilment order
+        if fo.status == FulfilmentStatus.LABEL_CREATED and status != TrackingStatus.LABEL_CREATED:
+            fo = hand_over(uow, fo.id, f"first scan by the carrier ({why})", at=at)
+            moved = True
+        # a later "picked up" of another parcel does not take an FO back to shipped
+        if (overall.value != shipment.status and target is not None
+                and fo.status.value != target and target != FulfilmentStatus.SHIPPED.value):
+            fulfilment.set_status(
+                uow, shipment.fo_id, FulfilmentStatus(target), why,
+                details={"carrier": shipment.carrier,
+                         "tracking_number": event.tracking_number,
+                         "carrier_status": event.carrier_status,
+                         "carrier_event_id": event.event_id}, at=at)
+            moved = True
+    except IllegalTransition:
+        return None
     if overall.value != shipment.status:
         values["status"] = overall.value
         values["final"] = overall in FINAL
