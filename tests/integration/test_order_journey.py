@@ -162,6 +162,7 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
     types = {e["type"] for e in ok(client.get("/api/v1/events", params={"limit": 1000}))["items"]}
     assert types >= {
         "order.created", "order.sourced", "fulfilment.released", "fulfilment.picking",
-        "fulfilment.packed", "package.created", "packaging.consumed", "shipment.booked",
-        "fulfilment.shipped", "fulfilment.in_transit", "fulfilment.out_for_delivery",
+        "fulfilment.picked", "fulfilment.packed", "package.created", "packaging.consumed",
+        "shipment.booked", "fulfilment.label_created", "fulfilment.shipped",
+        "order.shipment_recorded", "fulfilment.out_for_delivery",
         "fulfilment.delivered", "fulfilment.delivery_measured", "order.completed"}
