@@ -102,6 +102,10 @@ def address_changed(uow: UnitOfWork, order_id: str, address: dict | None) -> Non
     for fo in fulfilment_for_order(uow, order_id, for_update=True):
         if fo.status not in WORKABLE or fo.kind != FulfilmentKind.SHIP:
             continue
+        if fo.status == FulfilmentStatus.LABEL_CREATED:
+            raise Conflict(f"{fo.number} is booked with the carrier to the address the order "
+                           "has: hand it over (or return it) rather than change the address",
+                           extra={"fulfilment_order": fo.number})
         uow.execute(update(fulfilment_orders).where(fulfilment_orders.c.id == fo.id)
                     .values(shipping_address=address, updated_at=uow.clock.now()))
         record_event(uow, "fulfilment.address_changed", "fulfilment_order", fo.id,
