@@ -2,18 +2,18 @@
 
 The invariant: at each location, the open units of an order line on its fulfilment
 orders never exceed the units the order holds reserved there. Whenever the order gives
-reserved units back (a cancellation, an edit that lowers or removes a line, units shipped
-by hand through ``POST /orders/{id}/shipments``), ``units_released`` takes the excess off
+reserved units back (a cancellation, an edit that lowers or removes a line),
+``units_released`` takes the excess off
 the open fulfilment order lines at that location: the least advanced fulfilment orders
 first, unpicked units before picked ones (picked units go back to the shelf).
 
-Packed units are never taken off: they are in a labelled package. A cancellation or a
-manual shipment that would need them is refused (409) and changes nothing; the package
-ships through its fulfilment order (then the units are returned), or is unpacked first.
+Packed units are never taken off: they are in a labelled package. A cancellation that
+would need them is refused (409) and changes nothing; the package ships through its
+fulfilment order (then the units are returned), or is unpacked first.
 
-When fulfilment itself sends or removes units (shipping, rejecting, short picks, pickups
-not collected) it updates its lines *before* the order gives the units back, so the
-check finds nothing left to take off.
+When fulfilment itself sends or removes units (shipping, shipments recorded by hand,
+rejecting, short picks, pickups not collected) it updates its lines *before* the order
+gives the units back, so the check finds nothing left to take off.
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = Fa
             holders = ", ".join(fo.number for fo in at_location)
             raise Conflict(
                 f"{excess} unit(s) of line {line_no} are packed on {holders}: packed units "
-                "cannot be cancelled or shipped by hand; ship the fulfilment order (and "
-                "return them) or unpack them first",
+                "cannot be cancelled; ship the fulfilment order (and return them) or unpack "
+                "them first",
                 extra={"line_no": line_no, "fulfilment_orders": holders})
     reason = "shipped outside fulfilment" if shipped else "taken off the order"
     for fo in fos:
