@@ -242,6 +242,8 @@ def confirm_pick_list(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int]
     put_back: list[dict] = []
     fos = {fo_id: lock_fulfilment_order(uow, fo_id)
            for fo_id in sorted({i.fo_id for i in pick_list.items})}
+    # read again under the orders' locks: an edit may have added units to the list
+    pick_list = get_pick_list(uow, pick_list.id)
     for item in pick_list.items:
         got = picked.get(item.position, item.quantity)
         fo = fos[item.fo_id]
