@@ -193,3 +193,15 @@ def test_units_on_two_fulfilment_orders_are_two_shipments_and_one_request_change
         "lines": [{"line_no": 1, "quantity": 6}]}), 409)
     assert "one shipment per fulfilment order" in problem["detail"]
     assert snapshot(client, order["id"], ["TEE"]) == before
+
+
+def test_a_pickup_order_is_not_shipped_by_hand_but_handed_over_at_the_counter(client):
+    fshop(client, {"TEE": {"sto": 5}}, locations={"sto": {
+        "kind": "store", "capabilities": ["ship", "pickup"]}})
+    order = place(client, [("TEE", 1, "5")],
+                  fulfilment={"method": "pickup", "pickup_location": "sto"})
+    before = snapshot(client, order["id"], ["TEE"])
+    problem = ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
+        "lines": [{"line_no": 1, "quantity": 1}]}), 409)
+    assert "counter" in problem["detail"]
+    assert snapshot(client, order["id"], ["TEE"]) == before
