@@ -140,9 +140,9 @@ service's 16:00 cut-off in the carrier's time zone), delivered by
 ## 4. Picking
 
 A pick list batches the released fulfilment orders of a location and walks the
-warehouse in bin order. Confirming it without `lines` means everything was picked;
-a short pick would name the units found and the rest would be sourced again elsewhere
-([fulfilment.md](fulfilment.md)).
+warehouse in bin order. Confirming it without `lines` means everything was picked: the
+fulfilment order becomes `picked`; a short pick would name the units found and the rest
+would be sourced again elsewhere ([fulfilment.md](fulfilment.md)).
 """)
     pick_list = rec.call("A pick list for Berlin", "POST", "/api/v1/pick-lists",
                          body={"location": "ber", "max_orders": 20})
@@ -171,7 +171,9 @@ stock before it runs out.
 
 ## 6. The carrier
 
-Booking gives every package a tracking number and the shipment a pick-up window.
+Booking gives every package a tracking number and the shipment a pick-up window; the
+fulfilment order becomes `label_created`. The parcel is still in Berlin and the order is
+still `processing`: it ships when the parcel is handed to the carrier.
 """)
     rec.call("The carrier's rates for this parcel", "GET", f"{fo_path}/rates")
     shipment = rec.call("Book the carrier", "POST", f"{fo_path}/ship", body={})
@@ -195,7 +197,10 @@ the SSCC (FNC1, application identifier 00). Rendered:
 The carrier reports by webhook, signed with the account's secret (HMAC-SHA256 of the
 raw body in `X-Ordermesh-Signature`); the worker's `tracking-poll` job asks the carrier
 as well, and an event reported both ways is stored once. A request with a wrong
-signature is refused with `401` and changes nothing.
+signature is refused with `401` and changes nothing. The driver's pick-up scan is the
+hand-over: the fulfilment order becomes `shipped` and the order records the shipment
+(stock leaves Berlin). A location may say so itself first with
+`POST /api/v1/fulfilment-orders/{{id}}/handover`.
 """)
     clock = client.app.state.container.clock  # events arrive after they happened
     clock.set(datetime(2026, 11, 26, 15, 5, tzinfo=UTC))

@@ -78,9 +78,17 @@ def pack(client: TestClient, fo_id: str) -> dict:
     return ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/packages", json={}), 201)
 
 
-def ship(client: TestClient, fo_id: str) -> dict:
-    """Book the carrier for a packed fulfilment order."""
+def book(client: TestClient, fo_id: str) -> dict:
+    """Book the carrier for a packed fulfilment order: labels, tracking numbers."""
     return ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship", json={}), 201)
+
+
+def ship(client: TestClient, fo_id: str) -> dict:
+    """Book the carrier for a packed fulfilment order and hand the parcels over: the
+    order ships. Returns the booking."""
+    booking = book(client, fo_id)
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={}))
+    return booking
 
 
 def pick_pack_ship(client: TestClient, location: str, fo_id: str) -> dict:

@@ -181,8 +181,9 @@ def test_rejecting_a_picked_fulfilment_order_is_refused_and_changes_nothing(clie
     [fo] = fos_of(client, order["id"])
     pick_all(client, fo["location"])
     before = snapshot(client, order["id"], ["TEE"])
-    refused(client, uow, "POST", f"{FOS}/{fo['id']}/reject", 422, json={"reason": "x"})
-    refused(client, uow, "POST", f"{FOS}/{fo['id']}/reject", 422,
+    # picked: its units are off the shelf, nothing is left to refuse
+    refused(client, uow, "POST", f"{FOS}/{fo['id']}/reject", 409, json={"reason": "x"})
+    refused(client, uow, "POST", f"{FOS}/{fo['id']}/reject", 409,
             json={"reason": "x", "lines": [{"line_no": 1, "quantity": 1}]})
     assert snapshot(client, order["id"], ["TEE"]) == before
 

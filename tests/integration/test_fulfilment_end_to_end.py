@@ -33,5 +33,6 @@ def test_a_split_order_is_picked_packed_shipped_tracked_and_completed(client, co
     assert {t["type"] for t in timeline} == {"status", "tracking"}
     assert [t["at"] for t in timeline] == sorted(t["at"] for t in timeline)
     statuses = [t["status"] for t in timeline if t["type"] == "status"]
-    assert statuses[:4] == ["released", "picking", "packed", "shipped"]
+    assert statuses[:6] == ["released", "picking", "picked", "packed", "label_created",
+                            "shipped"]
     assert statuses[-1] == "delivered"

@@ -74,7 +74,8 @@ def test_the_order_completes_when_its_last_fulfilment_order_is_delivered(client,
     assert len(completed) == 1 and completed[0]["payload"]["number"] == order["number"]
     timeline = ok(client.get(f"/api/v1/fulfilment-orders/{ber['id']}"))["timeline"]
     assert [t["status"] for t in timeline if t["type"] == "status"] == [
-        "released", "picking", "packed", "shipped", "in_transit", "delivered"]
+        "released", "picking", "picked", "packed", "label_created", "shipped", "in_transit",
+        "delivered"]
 
 
 def test_picking_moves_a_confirmed_order_to_processing_once(client):

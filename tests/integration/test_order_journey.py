@@ -135,7 +135,8 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
     picked_up = {"event_id": f"{number}-PCK", "tracking_number": number, "status": "PCK",
                  "occurred_at": "2026-11-26T15:00:00Z"}
     clock.set(datetime(2026, 11, 26, 15, 5, tzinfo=UTC))  # reported as it happens
-    assert ok(tracking_webhook(client, [picked_up]))["moved"] == 1
+    assert ok(tracking_webhook(client, [picked_up]))["moved"] == 1  # the hand-over
+    assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == "shipped"
     tampered = client.post("/api/v1/tracking/sim", content=b'{"events": []}', headers={
         "X-Ordermesh-Signature": "sha256=" + "0" * 64, "Content-Type": "application/json"})
     assert tampered.status_code == 401
@@ -150,7 +151,8 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
     done = ok(client.get(f"/api/v1/fulfilment-orders/{fo['id']}"))
     assert done["status"] == "delivered"
     statuses = [t["status"] for t in done["timeline"] if t["type"] == "status"]
-    assert statuses == ["released", "picking", "packed", "shipped", "in_transit",
+    # the driver's scan (PCK) is the hand-over; no hub scan came before out for delivery
+    assert statuses == ["released", "picking", "picked", "packed", "label_created", "shipped",
                         "out_for_delivery", "delivered"]
     tracked = [(t["status"], t["details"]["carrier_status"])
                for t in done["timeline"] if t["type"] == "tracking"]
@@ -164,6 +166,7 @@ def test_a_demo_order_goes_from_placement_to_delivered_on_time_through_the_api_a
     types = {e["type"] for e in ok(client.get("/api/v1/events", params={"limit": 1000}))["items"]}
     assert types >= {
         "order.created", "order.sourced", "fulfilment.released", "fulfilment.picking",
-        "fulfilment.packed", "package.created", "packaging.consumed", "shipment.booked",
-        "fulfilment.shipped", "fulfilment.in_transit", "fulfilment.out_for_delivery",
+        "fulfilment.picked", "fulfilment.packed", "package.created", "packaging.consumed",
+        "shipment.booked", "fulfilment.label_created", "fulfilment.shipped",
+        "order.shipment_recorded", "fulfilment.out_for_delivery",
         "fulfilment.delivered", "fulfilment.delivery_measured", "order.completed"}

@@ -81,7 +81,7 @@ def test_the_packer_overrides_packaging_and_splits_lines_and_the_fo_waits_for_th
         "packages": [{"packaging_code": "BOX-M", "lines": [{"line_no": 1, "quantity": 1}]},
                      {"packaging_code": "MAILER", "lines": [{"line_no": 1, "quantity": 1}]}]}),
         201)
-    assert not first["complete"] and first["fulfilment_order_status"] == "picking"
+    assert not first["complete"] and first["fulfilment_order_status"] == "picked"
     assert [p["packaging_code"] for p in first["packages"]] == ["BOX-M", "MAILER"]
     assert first["packages"][0]["why"].startswith("Chosen by the packer")
     proposal = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}/packing-proposal"))
@@ -105,7 +105,7 @@ def test_packing_more_than_was_picked_is_refused_and_changes_nothing(client, con
     assert ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}/packages"))["items"] == []
     assert ok(client.get("/api/v1/sscc-settings"))["next_serial"] == before["next_serial"]
     assert events(client, "package.") == []
-    assert fo_status(client, fo_id) == "picking"
+    assert fo_status(client, fo_id) == "picked"
     # the two picked units can be packed
     done = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/packages", json={}), 201)
     assert done["complete"] and sum(ln["quantity"] for p in done["packages"]

@@ -50,7 +50,7 @@ def test_confirming_a_full_pick_records_the_picked_units(client):
     assert confirmed["status"] == "confirmed"
     assert [i["picked_quantity"] for i in confirmed["items"]] == [3]
     fo = fos_of(client, order["id"])[0]
-    assert (fo["status"], fo["lines"][0]["picked_quantity"]) == ("picking", 3)
+    assert (fo["status"], fo["lines"][0]["picked_quantity"]) == ("picked", 3)
 
 
 def test_a_short_pick_writes_the_missing_units_off_and_sources_them_elsewhere(client, uow):
@@ -64,7 +64,7 @@ def test_a_short_pick_writes_the_missing_units_off_and_sources_them_elsewhere(cl
     fos = fos_of(client, order["id"])
     line = fos[0]["lines"][0]
     assert (line["picked_quantity"], line["short_quantity"], line["open"]) == (3, 1, 3)
-    assert fos[0]["status"] == "picking"
+    assert fos[0]["status"] == "picked"
     assert [(f["location"], f["lines"][0]["open"]) for f in fos[1:]] == [(there, 1)]
     assert stock_at(client, "TEE", here) == {"on_hand": 4, "reserved": 3}
     assert stock_at(client, "TEE", there) == {"on_hand": 5, "reserved": 1}

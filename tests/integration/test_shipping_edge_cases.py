@@ -64,13 +64,16 @@ def is_problem(response, status: int) -> dict:
 
 # --- fulfilment orders named by their number -------------------------------------------
 
-def test_a_packed_fulfilment_order_named_by_its_number_can_be_shipped(client, container):
+def test_a_packed_fulfilment_order_named_by_its_number_can_be_booked_and_handed_over(
+        client, container):
     ready_shop(client, container)
     fo_id = packed_fo(client, container)
     number = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["number"]
     shipment = ok(client.post(f"/api/v1/fulfilment-orders/{number}/ship"), 201)
     assert shipment["fulfilment_order_id"] == fo_id
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
+    handed = ok(client.post(f"/api/v1/fulfilment-orders/{number}/handover", json={}))
+    assert (handed["id"], handed["status"]) == (fo_id, "shipped")
 
 
 def test_the_shipment_of_a_fulfilment_order_can_be_read_by_its_number(client, container):
@@ -121,7 +124,7 @@ def test_two_concurrent_ship_requests_book_one_shipment(client, container):
         t.join()
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409]
     assert len(all_events(client, "shipment.booked")) == 1
-    assert len(all_events(client, "fulfilment.shipped")) == 1
+    assert len(all_events(client, "fulfilment.label_created")) == 1
     winner = next(r.json() for r in results if r.status_code == 201)
     assert winner["parcels"][0]["tracking_number"] == "SIM00000001016"  # sequence 1 used
 
@@ -270,7 +273,7 @@ def test_a_tracking_event_at_the_edge_of_the_calendar_is_refused_not_a_server_er
     fo_id, (number,) = shipped(client, container)
     response = post_webhook(client, "sim", [event(number, "DEP", at)])
     is_problem(response, 422)
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 def test_a_tracking_event_without_a_time_zone_is_refused_and_nothing_is_stored(
@@ -282,7 +285,7 @@ def test_a_tracking_event_without_a_time_zone_is_refused_and_nothing_is_stored(
     problem = is_problem(response, 422)
     assert any("occurred_at" in e["field"] for e in problem["errors"])
     assert count_rows(container, tracking_events) == 0
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 def test_more_than_500_events_in_one_webhook_are_refused(client, container):
@@ -309,7 +312,7 @@ def test_a_webhook_for_a_carrier_without_a_secret_is_unauthenticated(client, con
                 201)["parcels"][0]["tracking_number"]
     is_problem(post_webhook(client, "sim", [event(number, "DEP", "2026-11-26T19:00:00Z")]),
                401)
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 def test_an_event_of_another_carrier_account_does_not_move_our_parcel(client, container):
@@ -317,7 +320,7 @@ def test_an_event_of_another_carrier_account_does_not_move_our_parcel(client, co
     make_carrier(client, "other")
     result = ok(post_webhook(client, "other", [event(number, "DLV", "2026-12-01T13:00:00Z")]))
     assert result["ignored"] == 1
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 # --- on time in the carrier's time zone ------------------------------------------------
@@ -415,11 +418,12 @@ def test_the_sla_watch_raises_at_risk_and_late_once_across_fresh_runs(client, co
     assert len(all_events(client, "fulfilment.at_risk")) == 1
 
 
-def test_a_fulfilment_order_shipped_before_the_cut_off_is_never_at_risk(client, container,
+def test_a_fulfilment_order_handed_over_before_the_cut_off_is_never_at_risk(client, container,
                                                                         clock):
     ready_shop(client, container)
     fo_id = packed_fo(client, container)
     ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={}))
     clock.set(datetime(2026, 11, 26, 17, tzinfo=UTC))
     assert SlaWatch().run_once(container) == 0
     assert all_events(client, "fulfilment.at_risk") == []
@@ -431,6 +435,7 @@ def test_a_shipment_late_only_by_the_carriers_local_midnight_is_late_then(client
     make_carrier(client, "sim", timezone="America/New_York")
     fo_id = packed_fo(client, container)
     ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)  # promised 1 Dec
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={}))
     clock.set(datetime(2026, 12, 2, 4, 59, tzinfo=UTC))  # 23:59 on 1 Dec in New York
     assert SlaWatch().run_once(container) == 0
     clock.set(datetime(2026, 12, 2, 5, 0, tzinfo=UTC))
@@ -735,3 +740,13 @@ def test_shipping_with_an_inactive_carrier_is_refused_and_uses_no_booking_number
     shipment = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship",
                               json={"carrier": "acme"}), 201)
     assert shipment["label_reference"] == "SIMLBL-00000001"
+
+
+def test_a_booked_fulfilment_order_not_handed_over_by_the_cut_off_is_at_risk(
+        client, container, clock):
+    ready_shop(client, container)
+    fo_id = packed_fo(client, container)
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship"), 201)  # labels, no hand-over
+    clock.set(datetime(2026, 11, 26, 17, tzinfo=UTC))
+    assert SlaWatch().run_once(container) == 1
+    assert [e["aggregate_id"] for e in all_events(client, "fulfilment.at_risk")] == [fo_id]

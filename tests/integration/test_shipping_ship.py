@@ -37,7 +37,7 @@ def test_promise_uses_the_locations_processing_days_and_the_simulated_service(
     assert (later.ship_by, later.promised_date) == (date(2026, 11, 27), date(2026, 12, 2))
 
 
-def test_shipping_books_a_tracking_number_per_package_and_marks_the_order_shipped(
+def test_booking_gives_a_tracking_number_per_package_and_the_hand_over_ships_the_order(
         client, container):
     ready_shop(client, container)
     fo_id = packed_fo(client, container, quantity=3, split=[2, 1])
@@ -55,9 +55,11 @@ def test_shipping_books_a_tracking_number_per_package_and_marks_the_order_shippe
         from ordermesh.packing.service import packages_for
 
         fo = get_fulfilment_order(uow, fo_id)
-        assert fo.status == "shipped"
+        assert fo.status == "label_created"
         assert sorted(p.tracking_number for p in packages_for(uow, fo_id)) == numbers
         order_id = fo.order_id
+    assert ok(client.get(f"/api/v1/orders/{order_id}"))["status"] == "processing"
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={}))
     order = ok(client.get(f"/api/v1/orders/{order_id}"))
     assert order["status"] == "shipped"
     again = ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship",

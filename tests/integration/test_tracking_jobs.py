@@ -34,11 +34,18 @@ def test_polling_moves_a_shipment_through_to_delivered(client, container, clock)
     ship(client, fo_id)
     poll = TrackingPoll()
     assert poll.run_once(container) == 1
-    assert fo_status(container, fo_id) == "shipped"  # only the label so far
+    assert fo_status(container, fo_id) == "label_created"  # only the label so far
+    order_id = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["order_id"]
+    assert ok(client.get(f"/api/v1/orders/{order_id}"))["status"] == "processing"
     assert poll.run_once(container) == 0  # polled a moment ago
     clock.set(datetime(2026, 11, 27, 9, tzinfo=UTC))
     poll.run_once(container)
     assert fo_status(container, fo_id) == "in_transit"
+    # the driver's pick-up scan was the hand-over: shipped, then in transit
+    timeline = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["timeline"]
+    assert [t["status"] for t in timeline if t["type"] == "status"][-3:] == [
+        "label_created", "shipped", "in_transit"]
+    assert ok(client.get(f"/api/v1/orders/{order_id}"))["status"] == "shipped"
     clock.set(datetime(2026, 12, 1, 9, tzinfo=UTC))
     poll.run_once(container)
     assert fo_status(container, fo_id) == "out_for_delivery"
@@ -94,6 +101,7 @@ def test_a_delayed_delivery_is_late_and_measured_in_days(client, container, cloc
     make_carrier(client, "slowco", delay_days=2)
     fo_id = packed_fo(client, container)
     ship(client, fo_id, carrier="slowco")
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={}))
     clock.set(datetime(2026, 12, 2, 0, 30, tzinfo=UTC))  # promised 2026-12-01, not delivered
     watch = SlaWatch()
     assert watch.run_once(container) == 1

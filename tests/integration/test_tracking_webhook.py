@@ -69,7 +69,7 @@ def test_a_tampered_or_unsigned_webhook_is_refused_and_nothing_is_stored(client,
                            headers={"X-Ordermesh-Signature": sign(raw), **JSON})
     assert tampered.status_code == 401
     assert stored(container, fo_id) == []
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 def test_the_webhook_needs_no_api_key_but_an_unknown_carrier_is_not_found(client, container):
@@ -89,7 +89,7 @@ def test_an_unknown_carrier_status_is_refused_and_nothing_is_stored(client, cont
     assert refused.status_code == 422
     assert refused.json()["code"] == "unknown-carrier-status"
     assert stored(container, fo_id) == []
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
 
 
 def test_a_duplicate_event_is_ignored(client, container):

@@ -23,15 +23,28 @@ S = FulfilmentStatus
 SHIP, PICKUP = FulfilmentKind.SHIP, FulfilmentKind.PICKUP
 
 
-def test_a_ship_order_walks_from_released_to_delivered():
-    path = [S.RELEASED, S.ACCEPTED, S.PICKING, S.PACKED, S.SHIPPED, S.IN_TRANSIT,
-            S.OUT_FOR_DELIVERY, S.DELIVERED]
+def test_a_ship_order_walks_from_released_through_picked_and_label_created_to_delivered():
+    path = [S.RELEASED, S.ACCEPTED, S.PICKING, S.PICKED, S.PACKED, S.LABEL_CREATED,
+            S.SHIPPED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED]
     for current, target in itertools.pairwise(path):
         assert can_transition(SHIP, current, target), (current, target)
 
 
-def test_a_pickup_order_goes_to_the_counter_straight_after_picking_or_after_packing():
-    assert can_transition(PICKUP, S.PICKING, S.READY_FOR_PICKUP)
+def test_a_booked_fulfilment_order_only_moves_on_by_being_handed_to_the_carrier():
+    assert allowed_targets(SHIP, S.LABEL_CREATED) == {S.SHIPPED}
+    assert not can_transition(SHIP, S.LABEL_CREATED, S.IN_TRANSIT)
+    assert not can_transition(SHIP, S.PICKED, S.LABEL_CREATED)  # booked once packed
+    assert not can_transition(PICKUP, S.PACKED, S.LABEL_CREATED)
+
+
+def test_a_picked_fulfilment_order_is_not_picked_again():
+    assert not can_transition(SHIP, S.PICKED, S.PICKING)
+    assert not can_transition(SHIP, S.PICKED, S.REJECTED)  # its units are off the shelf
+
+
+def test_a_pickup_order_goes_to_the_counter_once_picked_or_after_packing():
+    assert not can_transition(PICKUP, S.PICKING, S.READY_FOR_PICKUP)  # confirm the pick
+    assert can_transition(PICKUP, S.PICKED, S.READY_FOR_PICKUP)
     assert can_transition(PICKUP, S.PACKED, S.READY_FOR_PICKUP)
     assert can_transition(PICKUP, S.READY_FOR_PICKUP, S.PICKED_UP)
     assert can_transition(PICKUP, S.READY_FOR_PICKUP, S.NOT_COLLECTED)
@@ -56,10 +69,13 @@ def test_exceptions_in_transit_can_recover_or_end_with_the_sender():
     assert can_transition(SHIP, S.SHIPPED, S.DELIVERED)  # a carrier may skip scans
 
 
-def test_units_cannot_ship_before_they_are_packed_nor_be_cancelled_once_shipped():
-    assert not can_transition(SHIP, S.PICKING, S.SHIPPED)
+def test_units_cannot_be_cancelled_once_shipped_nor_packed_before_picking():
+    # shipped straight from a status at the location only when its last units were
+    # shipped by hand; the hand-over and the booking ask for packages (integration tests)
     assert not can_transition(SHIP, S.SHIPPED, S.CANCELLED)
+    assert not can_transition(SHIP, S.LABEL_CREATED, S.CANCELLED)
     assert not can_transition(SHIP, S.RELEASED, S.PACKED)
+    assert not can_transition(PICKUP, S.PICKED, S.SHIPPED)
 
 
 def test_an_illegal_move_names_the_current_status_and_what_is_allowed():

@@ -103,7 +103,7 @@ def partner_shipped(uow: UnitOfWork, fo_id: str, packages: list,
     if prior := idempotency.claim(uow, idem):
         return get_fulfilment_order(uow, prior.resource_id)
     fo = _partner_fo(uow, fo_id)
-    if fo.status not in (S.RELEASED, S.ACCEPTED, S.PICKING, S.PACKED):
+    if fo.status not in (S.RELEASED, S.ACCEPTED, S.PICKING, S.PICKED, S.PACKED):
         raise Conflict(f"{fo.number} is {fo.status}: it cannot ship",
                        extra={"current_status": fo.status.value})
     if not packages:
@@ -118,7 +118,7 @@ def partner_shipped(uow: UnitOfWork, fo_id: str, packages: list,
     why = "reported by the 3PL"
     if fo.status in (S.RELEASED, S.ACCEPTED):
         fo = apply_status(uow, fo, S.PICKING, why)
-    if fo.status == S.PICKING:
+    if fo.status in (S.PICKING, S.PICKED):
         fo = set_status(uow, fo.id, S.PACKED, why)
     carrier = sorted(carriers)[0] if carriers else fo.carrier
     updated = set_status(uow, fo.id, S.SHIPPED, why, {

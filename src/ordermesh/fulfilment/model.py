@@ -17,7 +17,9 @@ class FulfilmentStatus(enum.StrEnum):
     RELEASED = "released"  # assigned to the location, nobody has looked at it yet
     ACCEPTED = "accepted"  # the location (or the 3PL) will do it
     PICKING = "picking"  # on a pick list / being picked
+    PICKED = "picked"  # the pick is confirmed: every open unit is off the shelf
     PACKED = "packed"  # everything picked is in packages
+    LABEL_CREATED = "label_created"  # booked with the carrier, labels printed; still here
     SHIPPED = "shipped"  # handed to the carrier: the order records the shipment
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
@@ -40,12 +42,18 @@ class FulfilmentKind(enum.StrEnum):
 F = FulfilmentStatus
 _IN_FLIGHT = frozenset({F.IN_TRANSIT, F.OUT_FOR_DELIVERY, F.DELIVERED, F.DELIVERY_FAILED,
                         F.DAMAGED, F.RETURNED_TO_SENDER})
+# Any FO still at its location -> shipped: its last units shipped by hand
+# (POST /orders/{id}/shipments) without its pick and pack.
 TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
-    F.RELEASED: frozenset({F.ACCEPTED, F.PICKING, F.REJECTED, F.CANCELLED}),
-    F.ACCEPTED: frozenset({F.PICKING, F.REJECTED, F.CANCELLED}),
-    # pickup FOs may go to the counter straight from picking, without packing
-    F.PICKING: frozenset({F.PACKED, F.READY_FOR_PICKUP, F.REJECTED, F.CANCELLED}),
-    F.PACKED: frozenset({F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    F.RELEASED: frozenset({F.ACCEPTED, F.PICKING, F.SHIPPED, F.REJECTED, F.CANCELLED}),
+    F.ACCEPTED: frozenset({F.PICKING, F.SHIPPED, F.REJECTED, F.CANCELLED}),
+    # picking -> packed: a 3PL reports its packages without a pick confirmation here
+    F.PICKING: frozenset({F.PICKED, F.PACKED, F.SHIPPED, F.REJECTED, F.CANCELLED}),
+    # pickup FOs go to the counter once picked, without packing
+    F.PICKED: frozenset({F.PACKED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    # packed -> shipped: handed over without a booking here (carrier and tracking given)
+    F.PACKED: frozenset({F.LABEL_CREATED, F.SHIPPED, F.READY_FOR_PICKUP, F.CANCELLED}),
+    F.LABEL_CREATED: frozenset({F.SHIPPED}),
     F.SHIPPED: _IN_FLIGHT,
     F.IN_TRANSIT: _IN_FLIGHT - {F.IN_TRANSIT},
     F.OUT_FOR_DELIVERY: _IN_FLIGHT - {F.OUT_FOR_DELIVERY},
@@ -60,7 +68,7 @@ TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
     F.CANCELLED: frozenset(),
 }
 # Statuses that belong to one kind only.
-SHIP_ONLY = frozenset({F.SHIPPED} | _IN_FLIGHT)
+SHIP_ONLY = frozenset({F.LABEL_CREATED, F.SHIPPED} | _IN_FLIGHT)
 PICKUP_ONLY = frozenset({F.READY_FOR_PICKUP, F.PICKED_UP, F.NOT_COLLECTED})
 FINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 # Statuses in which the FO's units have left the location (or are leaving for good).
@@ -68,7 +76,10 @@ GONE = frozenset({F.SHIPPED, F.PICKED_UP} | _IN_FLIGHT)
 # An order is complete once each of its FOs is in one of these.
 DONE = frozenset({F.DELIVERED, F.PICKED_UP, F.NOT_COLLECTED, F.REJECTED, F.CANCELLED})
 # FOs that may still be worked (picked, packed, cancelled, ...) at their location.
-WORKABLE = frozenset({F.RELEASED, F.ACCEPTED, F.PICKING, F.PACKED, F.READY_FOR_PICKUP})
+WORKABLE = frozenset({F.RELEASED, F.ACCEPTED, F.PICKING, F.PICKED, F.PACKED,
+                      F.LABEL_CREATED, F.READY_FOR_PICKUP})
+# FOs not yet picked: units an edit adds at their location join them (their pick list).
+JOINABLE = frozenset({F.RELEASED, F.ACCEPTED, F.PICKING})
 
 
 def allowed_targets(kind: FulfilmentKind, current: FulfilmentStatus) -> frozenset[FulfilmentStatus]:

@@ -3,8 +3,9 @@
 A pick list batches the released (or accepted) fulfilment orders of a location, oldest
 ``ship_by`` first, and orders its items by bin (natural order, unbinned last). Putting a
 fulfilment order on a list starts its picking. Confirming the list records what was
-picked; what was not found (a short pick) is written off the location's stock (an
-inventory adjustment ``lost``, so the ledger reconciles) and sourced again elsewhere.
+picked and moves each fulfilment order with nothing left to pick to ``picked``; what was
+not found (a short pick) is written off the location's stock (an inventory adjustment
+``lost``, so the ledger reconciles) and sourced again elsewhere.
 """
 
 from __future__ import annotations
@@ -241,6 +242,8 @@ def confirm_pick_list(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int]
     put_back: list[dict] = []
     fos = {fo_id: lock_fulfilment_order(uow, fo_id)
            for fo_id in sorted({i.fo_id for i in pick_list.items})}
+    # read again under the orders' locks: an edit may have added units to the list
+    pick_list = get_pick_list(uow, pick_list.id)
     for item in pick_list.items:
         got = picked.get(item.position, item.quantity)
         fo = fos[item.fo_id]
@@ -267,6 +270,11 @@ def confirm_pick_list(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int]
         for line_no, quantity in sorted(units.items()):
             written_off.append(write_off(uow, fo, line_no, quantity,
                                            f"pick list {pick_list.id}"))
+    for fo_id in sorted(fos):  # every open unit off the shelf: the pick is done
+        fo = get_fulfilment_order(uow, fo_id)
+        if fo.status == S.PICKING and fo.open_units and not any(ln.to_pick for ln in fo.lines):
+            apply_status(uow, fo, S.PICKED, f"pick list {pick_list.id} confirmed",
+                         {"pick_list_id": pick_list.id})
     now = uow.clock.now()
     uow.execute(update(pick_lists).where(pick_lists.c.id == pick_list.id)
                 .values(status="confirmed", confirmed_at=now))

@@ -35,12 +35,15 @@ _INSERT_HISTORY = insert(fulfilment_history)
 
 def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
                        decision_id: str | None, new_order=None,
-                       locations: dict[str, Location] | None = None) -> list[str]:
+                       locations: dict[str, Location] | None = None,
+                       join_unpicked: bool = False) -> list[str]:
     """One fulfilment order per location for ``assignments`` (``location_id``,
     ``line_no``, ``quantity``), each with its promise; returns their ids. 3PL locations
     get the hand-off event. ``new_order``: the order just placed, as
     ``orders.queries.OrderForFulfilment`` (it has no fulfilment orders yet and need not
-    be read back); ``locations``: those the caller has read already. Does not commit."""
+    be read back); ``locations``: those the caller has read already.
+    ``join_unpicked``: units at a location whose fulfilment order there is not yet
+    picked join it (``joining``) instead of a new one. Does not commit."""
     from ordermesh.fulfilment.handoff import record_handoff
     from ordermesh.orders.queries import order_for_fulfilment
     from ordermesh.shipping.promise import carrier_for, promise_for
@@ -54,14 +57,18 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
                                          f"{order.number}")
         if a.quantity > 0:
             per_location[a.location_id][a.line_no] += a.quantity
+    kind = (FulfilmentKind.PICKUP if str(order.fulfilment_method) == "pickup"
+            else FulfilmentKind.SHIP)
+    if join_unpicked and per_location:
+        from ordermesh.fulfilment.joining import join_unpicked as join
+
+        per_location = join(uow, order, per_location, kind)
     if not per_location:
         return []
     index = 0 if new_order else uow.execute(
         select(func.coalesce(func.max(FO.order_index), 0))
         .where(FO.order_seq == order.seq)).scalar_one()
     now = uow.clock.now()
-    kind = (FulfilmentKind.PICKUP if str(order.fulfilment_method) == "pickup"
-            else FulfilmentKind.SHIP)
     known = locations or {}
     if missing := set(per_location) - set(known):
         known = {**known, **{loc.id: loc for loc in locations_by_ids(uow, missing)}}

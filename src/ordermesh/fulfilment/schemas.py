@@ -48,7 +48,11 @@ class FulfilmentOrderRead(BaseModel):
     location_id: str
     location_kind: str
     kind: str
-    status: FulfilmentStatus
+    status: FulfilmentStatus = Field(description=(
+        "What happened last: `picking` (on a pick list), `picked` (pick confirmed), "
+        "`packed`, `label_created` (carrier booked, parcels still here; the order has not "
+        "shipped), `shipped` (handed to the carrier: the order records the shipment), "
+        "then the carrier's statuses; see docs/fulfilment.md"))
     lines: list[FulfilmentLineRead]
     shipping_address: dict | None
     service_level: str

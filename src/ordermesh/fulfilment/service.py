@@ -11,7 +11,8 @@ Side effects of a status change:
 * ``packed``: the packed units are recorded per line (packing's packages).
 * ``shipped`` / ``picked_up``: the units leave the location through the order's existing
   ``record_shipment`` (order status, stock, per-shipment capture and invoice), from the
-  fulfilment order's own location.
+  fulfilment order's own location. ``picked``, ``label_created``: none (the order is not
+  shipped until the hand-over).
 * ``delivered`` / ``picked_up`` of the order's last open fulfilment order: the order is
   ``completed``.
 """
@@ -218,16 +219,56 @@ def check_units_to_send(fo: FulfilmentOrder, units: dict[int, int]) -> None:
 
 
 def send_units(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
-               carrier: str | None, tracking: str | None) -> dict:
-    from ordermesh.orders.shipments import ShipLine, record_shipment
+               carrier: str | None, tracking: str | None,
+               picked: dict[int, int] | None = None) -> dict:
+    """``units`` leave with this fulfilment order (``picked``: how many of them were
+    counted as picked): its lines first, then the order records the shipment from its
+    location (status, stock, capture, invoice)."""
+    from ordermesh.orders.queries import order_ref
+    from ordermesh.orders.shipments import SHIPPABLE, ShipLine, record_shipment
 
+    status = order_ref(uow, fo.order_id).status
+    if status not in SHIPPABLE:  # checked before anything is written
+        raise IllegalTransition(f"An order that is {status} cannot ship",
+                                extra={"current_status": status.value})
     for no, quantity in units.items():
         if quantity:
             uow.execute(update(fulfilment_lines).where(FL.fo_id == fo.id, FL.line_no == no)
-                        .values(shipped_quantity=FL.shipped_quantity + quantity))
+                        .values(shipped_quantity=FL.shipped_quantity + quantity,
+                                picked_quantity=FL.picked_quantity
+                                - (picked or {}).get(no, 0)))
     lines = [ShipLine(no, q) for no, q in sorted(units.items()) if q]
     return record_shipment(Nested(uow), fo.order_id, lines, carrier, tracking,
                            location_id=fo.location_id)
+
+
+def send_by_hand(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
+                 carrier: str | None, tracking: str | None) -> dict:
+    """Units shipped without this fulfilment order's pick and pack (recorded on the
+    order by hand) leave through it: they count as shipped on its lines, never as
+    cancelled; once nothing is left open it is ``shipped``. Unpicked units go first, then
+    picked ones; packed units are in a labelled package, which ships whole (hand-over).
+    Does not commit."""
+    from ordermesh.fulfilment.model import take_off
+
+    picked: dict[int, int] = {}
+    for no, quantity in sorted(units.items()):
+        unpicked, loose = take_off(fo.lines, no, quantity)
+        if unpicked + loose < quantity:
+            raise Conflict(f"{quantity - unpicked - loose} unit(s) of line {no} are packed on "
+                           f"{fo.number}: its packages ship whole; hand it over "
+                           "(POST /api/v1/fulfilment-orders/{id}/handover)",
+                           extra={"line_no": no, "fulfilment_order": fo.number})
+        picked[no] = loose
+    shipment = send_units(uow, fo, units, carrier, tracking, picked)
+    reason = f"shipped by hand ({shipment['id']})"
+    lines_changed_event(uow, fo, "shipped", units, reason, shipment_id=shipment["id"])
+    updated = get_fulfilment_order(uow, fo.id)
+    if updated.open_units == 0:
+        apply_status(uow, updated, S.SHIPPED, reason, {"shipment_id": shipment["id"],
+                                                       "carrier": carrier,
+                                                       "tracking_number": tracking})
+    return shipment
 
 
 def complete_order_if_done(uow: UnitOfWork, order_id: str) -> bool:

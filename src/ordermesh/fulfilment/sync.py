@@ -2,18 +2,18 @@
 
 The invariant: at each location, the open units of an order line on its fulfilment
 orders never exceed the units the order holds reserved there. Whenever the order gives
-reserved units back (a cancellation, an edit that lowers or removes a line, units shipped
-by hand through ``POST /orders/{id}/shipments``), ``units_released`` takes the excess off
+reserved units back (a cancellation, an edit that lowers or removes a line),
+``units_released`` takes the excess off
 the open fulfilment order lines at that location: the least advanced fulfilment orders
 first, unpicked units before picked ones (picked units go back to the shelf).
 
-Packed units are never taken off: they are in a labelled package. A cancellation or a
-manual shipment that would need them is refused (409) and changes nothing; the package
-ships through its fulfilment order (then the units are returned), or is unpacked first.
+Packed units are never taken off: they are in a labelled package. A cancellation that
+would need them is refused (409) and changes nothing; the package ships through its
+fulfilment order (then the units are returned), or is unpacked first.
 
-When fulfilment itself sends or removes units (shipping, rejecting, short picks, pickups
-not collected) it updates its lines *before* the order gives the units back, so the
-check finds nothing left to take off.
+When fulfilment itself sends or removes units (shipping, shipments recorded by hand,
+rejecting, short picks, pickups not collected) it updates its lines *before* the order
+gives the units back, so the check finds nothing left to take off.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from ordermesh.locations.model import LocationKind
 FL = fulfilment_lines.c
 _PROGRESS = {s: i for i, s in enumerate((
     FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED, FulfilmentStatus.PICKING,
-    FulfilmentStatus.PACKED, FulfilmentStatus.READY_FOR_PICKUP))}
+    FulfilmentStatus.PICKED, FulfilmentStatus.PACKED, FulfilmentStatus.LABEL_CREATED,
+    FulfilmentStatus.READY_FOR_PICKUP))}
 
 
 def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = False) -> None:
@@ -77,8 +78,8 @@ def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = Fa
             holders = ", ".join(fo.number for fo in at_location)
             raise Conflict(
                 f"{excess} unit(s) of line {line_no} are packed on {holders}: packed units "
-                "cannot be cancelled or shipped by hand; ship the fulfilment order (and "
-                "return them) or unpack them first",
+                "cannot be cancelled; ship the fulfilment order (and return them) or unpack "
+                "them first",
                 extra={"line_no": line_no, "fulfilment_orders": holders})
     reason = "shipped outside fulfilment" if shipped else "taken off the order"
     for fo in fos:
@@ -101,6 +102,10 @@ def address_changed(uow: UnitOfWork, order_id: str, address: dict | None) -> Non
     for fo in fulfilment_for_order(uow, order_id, for_update=True):
         if fo.status not in WORKABLE or fo.kind != FulfilmentKind.SHIP:
             continue
+        if fo.status == FulfilmentStatus.LABEL_CREATED:
+            raise Conflict(f"{fo.number} is booked with the carrier to the address the order "
+                           "has: hand it over (or return it) rather than change the address",
+                           extra={"fulfilment_order": fo.number})
         uow.execute(update(fulfilment_orders).where(fulfilment_orders.c.id == fo.id)
                     .values(shipping_address=address, updated_at=uow.clock.now()))
         record_event(uow, "fulfilment.address_changed", "fulfilment_order", fo.id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ordermesh.fulfilment import service as fulfilment
+from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentOrder
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import NotFound
+from ordermesh.kit.errors import Conflict, NotFound
 from ordermesh.locations.service import get_location
 from ordermesh.packing.documents import (
     LabelData,
@@ -25,6 +26,20 @@ def _sender(uow: UnitOfWork, location_id: str) -> list[str]:
     return address_lines(address, location.name) if address else [location.name]
 
 
+def _recipient(uow: UnitOfWork, fo: FulfilmentOrder) -> list[str]:
+    """Where the parcel goes: a ship order's address, never a stand-in (without one it
+    cannot be labelled); a pickup order's parcel waits at its pick-up location."""
+    if fo.kind == FulfilmentKind.PICKUP:
+        return [f"Pick-up at {get_location(uow, fo.location_id).name}",
+                f"order {fo.order_number}"]
+    if not fo.shipping_address:
+        raise Conflict(f"Fulfilment order {fo.number} has no shipping address: its parcels "
+                       "cannot be labelled; give the order an address (POST "
+                       "/api/v1/orders/{id}/edits, set_shipping_address) first",
+                       extra={"fulfilment_order": fo.number})
+    return address_lines(fo.shipping_address)
+
+
 def label_pdf(uow: UnitOfWork, package_id: str) -> tuple[str, bytes]:
     """(file name, PDF) of a package's 4x6 in label."""
     package = get_package(uow, package_id)
@@ -32,7 +47,7 @@ def label_pdf(uow: UnitOfWork, package_id: str) -> tuple[str, bytes]:
     count = len(packages_for(uow, fo.id))
     data = LabelData(
         sender=_sender(uow, fo.location_id),
-        recipient=address_lines(fo.shipping_address, "Pick-up at the counter"),
+        recipient=_recipient(uow, fo),
         carrier=fo.carrier, service=fo.carrier_service, service_level=fo.service_level,
         weight_g=package.weight_g, weight_estimated=package.weight_estimated,
         seq=package.seq, count=count, sscc=package.sscc,
@@ -50,7 +65,7 @@ def packing_slip_pdf(uow: UnitOfWork, fo_id: str) -> tuple[str, bytes]:
     lines = {ln.line_no: ln for ln in fo.lines}
     data = SlipData(
         fo_number=fo.number, order_number=fo.order_number,
-        ship_to=address_lines(fo.shipping_address, "Pick-up at the counter"),
+        ship_to=_recipient(uow, fo),
         ship_from=_sender(uow, fo.location_id),
         lines=[(ln.sku, ln.name, ln.quantity - ln.cancelled_quantity - ln.rejected_quantity,
                 packed.get(ln.line_no, 0)) for ln in fo.lines],

@@ -44,7 +44,7 @@ from ordermesh.packing.tables import package_lines, packages
 
 MAX_PACKAGES = 200
 PACKABLE = frozenset({FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED,
-                      FulfilmentStatus.PICKING})
+                      FulfilmentStatus.PICKING, FulfilmentStatus.PICKED})
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from ordermesh.fulfilment.schemas import FulfilmentOrderRead, ReasonIn
 from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, InvalidInput, NotFound, Unauthenticated
@@ -169,11 +170,34 @@ class ShipmentOut(BaseModel):
              summary="Book the carrier and pick-up for a packed fulfilment order")
 def ship_fulfilment_order(fo_id: str, ctx: WriteContext,
                           body: ShipIn | None = None) -> ShipmentOut:
-    """One tracking number per package, a pick-up window, then the order is shipped."""
+    """One tracking number per package and a pick-up window: the labels can be printed
+    and the fulfilment order is `label_created`. The order is not shipped yet: that
+    happens at the hand-over (`POST /fulfilment-orders/{id}/handover`, or the carrier's
+    first scan)."""
     body = body or ShipIn()
     idem = ctx.idempotency(body)
     return ShipmentOut.of(ctx.run(lambda uow: service.ship(uow, fo_id, body.carrier,
                                                            body.service, idem)))
+
+
+@router.post("/fulfilment-orders/{fo_id}/handover",
+             summary="The parcels are handed to the carrier: the order ships")
+def hand_over(fo_id: str, ctx: WriteContext,
+              body: ReasonIn | None = None) -> FulfilmentOrderRead:
+    """A booked (`label_created`) or packed fulfilment order becomes `shipped`: its units
+    leave the location's stock and the order records the shipment (`shipped`, or
+    `partially_shipped` while other units are still to go), with the capture and invoice
+    of a channel that takes them per shipment. The carrier's first scan does the same
+    when nobody presses this."""
+    from ordermesh.fulfilment.api_orders import read
+
+    idem = ctx.idempotency(body)
+
+    def work(uow: UnitOfWork) -> FulfilmentOrderRead:
+        fo = service.hand_over_now(uow, fo_id, body.reason if body else None, idem)
+        return read(uow, fo.id)
+
+    return ctx.run(work)
 
 
 @router.get("/fulfilment-orders/{fo_id}/shipment", summary="The shipment of a fulfilment order")

@@ -124,7 +124,8 @@ def watch_promises(uow: UnitOfWork, limit: int) -> int:
     raised = 0
     adapters: dict[str | None, CarrierAdapter] = {}
     waiting = (FulfilmentStatus.RELEASED, FulfilmentStatus.ACCEPTED,
-               FulfilmentStatus.PICKING, FulfilmentStatus.PACKED)
+               FulfilmentStatus.PICKING, FulfilmentStatus.PICKED, FulfilmentStatus.PACKED,
+               FulfilmentStatus.LABEL_CREATED)
     for status in waiting:
         cursor = None
         while raised < limit:

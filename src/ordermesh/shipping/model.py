@@ -66,10 +66,11 @@ RANK: dict[TrackingStatus, int] = {
 }
 
 # The fulfilment status (F's FulfilmentStatus value) a tracking status moves an FO to;
-# label_created moves nothing (the FO is already shipped).
+# label_created moves nothing (the FO is already label_created). The first scan after it
+# is the hand-over: a booked FO becomes shipped before it moves on.
 FULFILMENT_STATUS: dict[TrackingStatus, str | None] = {
     TrackingStatus.LABEL_CREATED: None,
-    TrackingStatus.PICKED_UP: "in_transit",
+    TrackingStatus.PICKED_UP: "shipped",
     TrackingStatus.IN_TRANSIT: "in_transit",
     TrackingStatus.OUT_FOR_DELIVERY: "out_for_delivery",
     TrackingStatus.DELIVERED: "delivered",

@@ -3,15 +3,21 @@
 ``ship`` books through the carrier's adapter one tracking number per package (packing's
 ``packages_for``), stores them on the packages (``set_tracking_numbers``), keeps a
 shipment record (carrier, service, parcels, booked at, pick-up window, the promise) and
-moves the fulfilment order to ``shipped`` with fulfilment's ``set_status``, whose side
-effect records the shipment on the order.
+moves the fulfilment order to ``label_created``: the parcels are still at the location
+and the order has not shipped.
+
+``hand_over`` is the one way units leave for a carrier: the fulfilment order becomes
+``shipped`` with fulfilment's ``set_status``, whose side effect records the shipment on
+the order (order status, stock, per-shipment capture and invoice). It runs when the
+location says so (``POST /fulfilment-orders/{id}/handover``), when the carrier's first
+scan arrives (tracking), and for ``POST /orders/{id}/shipments`` (``ship_units``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
@@ -27,6 +33,9 @@ from ordermesh.shipping.carriers import service_by_code, service_for_level
 from ordermesh.shipping.model import PackageSpec, RateQuote, ShipmentSpec, TrackingStatus
 from ordermesh.shipping.promise import PICKUP_CARRIER, carrier_for
 from ordermesh.shipping.tables import shipment_parcels, shipments
+
+if TYPE_CHECKING:
+    from ordermesh.fulfilment.model import FulfilmentOrder
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,8 @@ def _dimensions(package: Any) -> tuple[int, int, int] | None:
 
 def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
          idem: idempotency.IdempotencyKey | None = None) -> Shipment:
-    """Book and hand over a packed fulfilment order. Commits."""
+    """Book the carrier for a packed fulfilment order: labels and tracking numbers; the
+    fulfilment order becomes ``label_created`` (handed over later). Commits."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
     from ordermesh.packing import service as packing
@@ -116,6 +126,10 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
     packages = packing.packages_for(uow, fo_id)
     if not packages:
         raise Conflict(f"Fulfilment order {fo.number} has no packages")
+    if not fo.shipping_address:
+        raise Conflict(f"Fulfilment order {fo.number} has no shipping address: the carrier "
+                       "cannot be booked; give the order an address first",
+                       extra={"fulfilment_order": fo.number})
     fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None
     account = get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
     if not account.active:
@@ -159,13 +173,57 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
         "pickup": {"start": as_utc(booking.pickup.start).isoformat(),
                    "end": as_utc(booking.pickup.end).isoformat()},
         "promised_date": fo.promised_date.isoformat() if fo.promised_date else None})
-    fulfilment.set_status(uow, fo_id, FulfilmentStatus.SHIPPED, None, details={
+    fulfilment.set_status(uow, fo_id, FulfilmentStatus.LABEL_CREATED, None, details={
         "carrier": account.code, "service": chosen.code, "tracking_numbers": numbers,
         "carrier_booking_id": shipment_id}, at=now)
     idempotency.complete(uow, idem, "shipment", fo_id, 201)
     shipment = get_shipment(uow, fo_id)
     uow.commit()
     return shipment
+
+
+def hand_over(uow: UnitOfWork, fo_id: str, reason: str | None = None,
+              carrier: str | None = None, tracking_numbers: list[str] | None = None,
+              at: datetime | None = None) -> FulfilmentOrder:
+    """The parcels of a fulfilment order are handed to the carrier: it becomes
+    ``shipped`` and the order records the shipment. A booked one (``label_created``)
+    keeps its booking's carrier and tracking numbers; a packed one booked elsewhere
+    takes ``carrier`` and ``tracking_numbers`` as given. Does not commit."""
+    from ordermesh.fulfilment import service as fulfilment
+    from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
+
+    fo = fulfilment.lock_fulfilment_order(uow, fo_id)
+    if fo.kind != FulfilmentKind.SHIP:
+        raise Conflict(f"Fulfilment order {fo.number} is a pickup order: it is handed to "
+                       "the customer (POST /fulfilment-orders/{id}/pickup), not a carrier")
+    if fo.status not in (FulfilmentStatus.LABEL_CREATED, FulfilmentStatus.PACKED):
+        raise IllegalTransition(
+            f"Fulfilment order {fo.number} is {fo.status}: only a packed or booked one "
+            "can be handed to the carrier",
+            extra={"current_status": fo.status.value, "requested_status": "shipped"})
+    details: dict = {"carrier": carrier, "tracking_numbers": tracking_numbers or []}
+    row = uow.execute(select(shipments).where(shipments.c.fo_id == fo.id)).first()
+    if row is not None:
+        booked = _to_shipment(uow, row)
+        details = {"carrier": booked.carrier, "service": booked.service,
+                   "tracking_numbers": [p.tracking_number for p in booked.parcels],
+                   "carrier_booking_id": booked.id}
+    return fulfilment.set_status(uow, fo.id, FulfilmentStatus.SHIPPED,
+                                 reason or "handed to the carrier", details=details, at=at)
+
+
+def hand_over_now(uow: UnitOfWork, fo_id: str, reason: str | None,
+                  idem: idempotency.IdempotencyKey | None = None) -> FulfilmentOrder:
+    """``hand_over`` as a request of its own (``POST /fulfilment-orders/{id}/handover``).
+    Commits."""
+    from ordermesh.fulfilment import service as fulfilment
+
+    if prior := idempotency.claim(uow, idem):
+        return fulfilment.get_fulfilment_order(uow, prior.resource_id)
+    updated = hand_over(uow, fo_id, reason)
+    idempotency.complete(uow, idem, "fulfilment_order", updated.id, 200)
+    uow.commit()
+    return updated
 
 
 def quotes_for(uow: UnitOfWork, fo_id: str, carrier: str | None

@@ -20,6 +20,9 @@ Rules, per carrier event:
    moves nothing and a ``tracking.event_parked`` event asks for review; an operator
    releases (applies) or discards it (``shipping.review``). So a delivery dated two days
    ahead never completes an order, and one dated 2999 never hides later real events.
+8. The carrier's first scan of a booked (``label_created``) fulfilment order is its
+   hand-over (``service.hand_over``): it becomes ``shipped`` and the order ships, then
+   it moves on to what the scan says (``in_transit``, ...).
 """
 
 from __future__ import annotations
@@ -192,6 +195,7 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
     """Whether the fulfilment order moved; None when its state machine refused."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.model import FulfilmentStatus
+    from ordermesh.shipping.service import hand_over
 
     shipment = uow.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
     parcels = uow.execute(select(shipment_parcels.c.status, shipment_parcels.c.last_event_at)
@@ -203,20 +207,25 @@ def _move_fulfilment(uow: UnitOfWork, adapter: CarrierAdapter, shipment_id: str,
     values: dict = {"last_event_at": at}
     target = FULFILMENT_STATUS[overall]
     moved = False
-    if overall.value != shipment.status and target is not None:
-        fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
-        if fo.status.value != target:
-            try:
-                fulfilment.set_status(
-                    uow, shipment.fo_id, FulfilmentStatus(target),
-                    f"carrier {shipment.carrier}: {event.description or event.carrier_status}",
-                    details={"carrier": shipment.carrier,
-                             "tracking_number": event.tracking_number,
-                             "carrier_status": event.carrier_status,
-                             "carrier_event_id": event.event_id}, at=at)
-                moved = True
-            except IllegalTransition:
-                return None
+    fo = fulfilment.get_fulfilment_order(uow, shipment.fo_id)
+    why = f"carrier {shipment.carrier}: {event.description or event.carrier_status}"
+    try:
+        # any parcel scanned after its label: the carrier has the fulfilment order
+        if fo.status == FulfilmentStatus.LABEL_CREATED and status != TrackingStatus.LABEL_CREATED:
+            fo = hand_over(uow, fo.id, f"first scan by the carrier ({why})", at=at)
+            moved = True
+        # a later "picked up" of another parcel does not take an FO back to shipped
+        if (overall.value != shipment.status and target is not None
+                and fo.status.value != target and target != FulfilmentStatus.SHIPPED.value):
+            fulfilment.set_status(
+                uow, shipment.fo_id, FulfilmentStatus(target), why,
+                details={"carrier": shipment.carrier,
+                         "tracking_number": event.tracking_number,
+                         "carrier_status": event.carrier_status,
+                         "carrier_event_id": event.event_id}, at=at)
+            moved = True
+    except IllegalTransition:
+        return None
     if overall.value != shipment.status:
         values["status"] = overall.value
         values["final"] = overall in FINAL

@@ -280,7 +280,8 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
                                   _context(planner, reason))
     from ordermesh.fulfilment.release import release_fulfilment
 
-    release_fulfilment(uow, order.id, assignments, decision_id)
+    release_fulfilment(uow, order.id, assignments, decision_id,
+                       join_unpicked=trigger == "edit")
     return SourcingOutcome(decision_id, assignments, unsourced)
 
 

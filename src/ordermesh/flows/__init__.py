@@ -1,0 +1,1 @@
+"""Business steps that span several features, each one unit of work."""
