@@ -36,6 +36,12 @@ class _Console(Console):
     cut at Rich's default of 80 columns (unless COLUMNS says otherwise), so tables stay
     whole and a line stays one line for grep and scripts."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        # Rich freezes COLUMNS as the width when the console is built (at import); read it
+        # when printing instead, so the environment of each command decides.
+        self._width = None
+
     @property
     def size(self) -> ConsoleDimensions:
         size = super().size

@@ -478,7 +478,7 @@ def test_the_well_formed_catalog_entries_these_tests_spoil_are_accepted(store, u
 
     assert as_sent(created, BASES[url]) == BASES[url]
     key = "sku" if "sku" in BASES[url] else "code"
-    listed = [e for e in ok(store.get(url, params={"limit": 200}))["items"]
+    listed = [e for e in ok(store.get(url, params={key: BASES[url][key]}))["items"]
               if e[key] == BASES[url][key]]
     assert [e["id"] for e in listed] == [created["id"]]
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from tests.barcodes import page_content
 from tests.fulfilment_helpers import ADDRESS, book, events, fos_of, fshop, pack, pick_all
-from tests.helpers import ok, order_body
+from tests.helpers import ok, order_body, pay
 
 FOS = "/api/v1/fulfilment-orders"
 
 
 def packed(client, **extra) -> tuple[dict, dict, str]:
+    """A paid order (unpaid ones cannot be booked) with its parcel packed."""
     order = ok(client.post("/api/v1/orders", json=order_body([("TEE", 1, "5")], **extra)), 201)
+    pay(client, order)
     fo = fos_of(client, order["id"])[0]
     pick_all(client, fo["location"])
     package = pack(client, fo["id"])["packages"][0]
@@ -32,6 +34,7 @@ def test_a_ship_parcel_without_an_address_is_never_labelled_nor_booked(client):
     assert client.get(f"{FOS}/{fo['id']}/packing-slip.pdf").status_code == 409
     booking = client.post(f"{FOS}/{fo['id']}/ship", json={})
     assert booking.status_code == 409
+    assert "no shipping address" in booking.json()["detail"]
     assert events(client, "shipment.booked") == []
     assert ok(client.get(f"{FOS}/{fo['id']}"))["status"] == "packed"
     # with an address the label names the recipient

@@ -4,6 +4,8 @@ the carrier's first scan); only then does the order ship."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.fulfilment_helpers import book, events, fos_of, fshop, pack, pick_all, place
 from tests.helpers import ok
 from tests.shipping_helpers import fo_status, post_webhook, shipped
@@ -13,6 +15,12 @@ FOS = "/api/v1/fulfilment-orders"
 
 def order_status(client, order_id: str) -> str:
     return ok(client.get(f"/api/v1/orders/{order_id}"))["status"]
+
+
+def reported_after(container, at: str) -> None:
+    """The carrier reports after the fact: the clock moves a few minutes past the event
+    (an event dated after its arrival is parked, not applied)."""
+    container.clock.set(datetime.fromisoformat(at) + timedelta(minutes=5))
 
 
 def ber_stock(client) -> dict:
@@ -91,6 +99,7 @@ def test_the_carriers_first_scan_hands_a_booked_order_over_and_tracking_moves_it
     assert order_status(client, fo["order_id"]) == "processing"
 
     def scan(code: str, at: str):
+        reported_after(container, at)
         return ok(post_webhook(client, "sim", [{
             "event_id": f"{number}-{code}", "tracking_number": number, "status": code,
             "occurred_at": at, "description": code}]))
@@ -112,6 +121,7 @@ def test_the_carriers_first_scan_hands_a_booked_order_over_and_tracking_moves_it
 def test_a_first_scan_that_is_already_in_transit_hands_over_before_moving_on(client,
                                                                             container):
     fo_id, (number,) = shipped(client, container)
+    reported_after(container, "2026-11-26T19:00:00Z")
     ok(post_webhook(client, "sim", [{
         "event_id": "e1", "tracking_number": number, "status": "DEP",
         "occurred_at": "2026-11-26T19:00:00Z", "description": "departed"}]))

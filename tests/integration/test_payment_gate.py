@@ -30,7 +30,19 @@ def _unpaid_packed(client, container) -> tuple[str, dict]:
 
 
 def _ship(client, fo_id: str):
+    """Book the carrier (the parcels are still at the location)."""
     return client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship", json={})
+
+
+def _hand_over(client, fo_id: str):
+    """Hand the parcels to the carrier: the order ships."""
+    return client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover", json={})
+
+
+def _ship_and_hand_over(client, fo_id: str) -> None:
+    ok(_ship(client, fo_id), 201)
+    assert ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["status"] == "label_created"
+    assert ok(_hand_over(client, fo_id))["status"] == "shipped"
 
 
 def _refused(response, needs: str) -> dict:
@@ -53,6 +65,8 @@ def test_unpaid_order_cannot_ship_on_capture_at_order_channel_and_nothing_change
     assert "payment status unpaid" in problem["detail"]
     assert (problem["payment_status"], problem["owed"], problem["captured"]) == (
         "unpaid", "39.98", "0.00")
+    handed = _refused(_hand_over(client, fo_id), "captured")
+    assert "payment status unpaid" in handed["detail"]
     recorded = client.post(f"/api/v1/orders/{order['id']}/shipments",
                            json={"lines": [{"line_no": 1, "quantity": 2}]})
     _refused(recorded, "captured")
@@ -75,7 +89,7 @@ def test_paid_order_ships_on_capture_at_order_channel(client, container):
     fo_id, order = _unpaid_packed(client, container)
     pay(client, order)
     assert ok(client.get(f"/api/v1/orders/{order['id']}"))["payment_status"] == "paid"
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == "shipped"
 
 
@@ -88,9 +102,31 @@ def test_authorised_is_enough_on_a_per_shipment_channel(client, container):
     _refused(_ship(client, fo_id), "authorised")
     pay(client, order)
     assert ok(client.get(f"/api/v1/orders/{order['id']}"))["payment_status"] == "authorised"
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     shipped = ok(client.get(f"/api/v1/orders/{order['id']}"))
     assert (shipped["status"], shipped["payment_status"]) == ("shipped", "paid")
+
+
+def test_a_booked_order_whose_payment_went_away_is_refused_at_the_hand_over(
+        client, container):
+    ready_shop(client, container)
+    make_carrier(client, "sim")
+    capture_later(client)
+    fo_id = packed_fo(client, container, paid=False)
+    order = _order_of_fo(client, fo_id)
+    payment = pay(client, order)
+    ok(_ship(client, fo_id), 201)
+    ok(client.post(f"/api/v1/payments/{payment['id']}/void"))
+    assert ok(client.get(f"/api/v1/orders/{order['id']}"))["payment_status"] == "unpaid"
+    before = (ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}")),
+              ok(client.get("/api/v1/inventory/TEE")),
+              ok(client.get(f"/api/v1/orders/{order['id']}")), _all_events(client))
+    _refused(_hand_over(client, fo_id), "authorised")
+    after = (ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}")),
+             ok(client.get("/api/v1/inventory/TEE")),
+             ok(client.get(f"/api/v1/orders/{order['id']}")), _all_events(client))
+    assert after == before
+    assert (after[0]["status"], after[2]["status"]) == ("label_created", "processing")
 
 
 def test_cash_on_delivery_order_ships_and_is_paid_when_the_money_is_collected(
@@ -98,7 +134,7 @@ def test_cash_on_delivery_order_ships_and_is_paid_when_the_money_is_collected(
     fo_id, order = _unpaid_packed(client, container)
     cod = pay(client, order, "cash_on_delivery")
     assert (cod["status"], cod["captured"]["amount"]) == ("authorised", "0.00")
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     shipped = ok(client.get(f"/api/v1/orders/{order['id']}"))
     assert (shipped["status"], shipped["payment_status"]) == ("shipped", "authorised")
     assert shipped["payment"]["methods"] == ["cash_on_delivery"]
@@ -114,7 +150,7 @@ def test_cash_on_delivery_is_not_captured_by_a_shipment_on_a_per_shipment_channe
     fo_id = packed_fo(client, container, paid=False)
     order = _order_of_fo(client, fo_id)
     pay(client, order, "cash_on_delivery")
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     shipment = ok(client.get(f"/api/v1/orders/{order['id']}/shipments"))["items"][0]
     assert shipment["captured"] == "0.00"
     assert ok(client.get(f"/api/v1/orders/{order['id']}"))["payment_status"] == "authorised"
@@ -126,7 +162,7 @@ def test_invoice_terms_order_ships_with_its_due_date(client, container):
         "provider": "manual", "method": "invoice_terms", "due_in_days": 14}), 201)
     assert (terms["method"], terms["status"], terms["due_date"]) == (
         "invoice_terms", "authorised", "2026-12-10")
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     shipped = ok(client.get(f"/api/v1/orders/{order['id']}"))
     assert shipped["status"] == "shipped"
     assert (shipped["payment"]["methods"], shipped["payment"]["due_date"]) == (
@@ -162,7 +198,7 @@ def test_override_lets_an_unpaid_order_ship_and_is_recorded_with_actor_and_reaso
     assert event["payload"]["reason"] == body["reason"]
     assert event["payload"]["actor"] == "apikey:env-admin"
     assert event["payload"]["payment_status"] == "unpaid"
-    ok(_ship(client, fo_id), 201)
+    _ship_and_hand_over(client, fo_id)
     shipped = ok(client.get(f"/api/v1/orders/{order['id']}"))
     assert (shipped["status"], shipped["payment_status"]) == ("shipped", "unpaid")
     assert shipped["payment"]["override"]["actor"] == "apikey:env-admin"

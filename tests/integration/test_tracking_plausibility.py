@@ -22,6 +22,9 @@ from tests.shipping_helpers import (
     shipped,
 )
 
+# shipped() only books the carrier: the fulfilment order is label_created and its order
+# still processing; the hand-over (POST .../handover or the carrier's first plausible
+# scan) ships them.
 BOOKED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # the test clock's start: label time
 
 
@@ -44,6 +47,11 @@ def shipment(client, fo_id: str) -> dict:
     return ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}/shipment"))
 
 
+def order_status(client, fo_id: str) -> str:
+    order_id = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["order_id"]
+    return ok(client.get(f"/api/v1/orders/{order_id}"))["status"]
+
+
 def tracking_timeline(client, fo_id: str) -> list[dict]:
     fo = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))
     return [e for e in fo["timeline"] if e["type"] == "tracking"]
@@ -58,7 +66,9 @@ def test_a_delivery_dated_two_days_ahead_is_parked_and_neither_completes_nor_cou
     assert (result["stored"], result["parked"], result["moved"]) == (0, 1, 0)
     [why] = result["parked_events"]
     assert why["tracking_number"] == number and "dated in the future" in why["reason"]
-    assert fo_status(container, fo_id) == "shipped"
+    # parked: not even the hand-over (first scan) happened, let alone the delivery
+    assert fo_status(container, fo_id) == "label_created"
+    assert order_status(client, fo_id) == "processing"
     got = shipment(client, fo_id)
     assert (got["status"], got["delivered_at"], got["on_time"]) == ("label_created", None, None)
     assert got["parcels"][0]["last_event_at"] is None
@@ -81,7 +91,8 @@ def test_an_event_dated_2999_never_blocks_later_real_events(client, container, c
     clock.set(datetime(2026, 11, 27, 9, tzinfo=UTC))
     result = ok(post_webhook(client, "sim", [event(number, "DEP", "2026-11-26T19:00:00Z")]))
     assert (result["stored"], result["moved"], result["parked"]) == (1, 1, 0)
-    assert fo_status(container, fo_id) == "in_transit"
+    assert fo_status(container, fo_id) == "in_transit"  # first real scan: handed over
+    assert order_status(client, fo_id) == "shipped"
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
     ok(post_webhook(client, "sim", [event(number, "DLV", "2026-12-01T13:00:00Z")]))
     assert fo_status(container, fo_id) == "delivered"
@@ -93,7 +104,8 @@ def test_an_event_dated_before_the_label_was_created_is_parked(client, container
     answer = post_webhook(client, "sim", [event(number, "DLV", "2026-11-20T10:00:00Z")])
     assert answer.status_code == 202
     assert "before the label was created" in answer.json()["parked_events"][0]["reason"]
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"  # a parked scan hands nothing over
+    assert order_status(client, fo_id) == "processing"
 
 
 def test_a_clock_a_little_ahead_is_allowed_and_the_allowance_is_a_carrier_setting(
@@ -101,12 +113,13 @@ def test_a_clock_a_little_ahead_is_allowed_and_the_allowance_is_a_carrier_settin
     fo_id, (number,) = shipped(client, container)
     result = ok(post_webhook(client, "sim", [event(number, "PCK", BOOKED + timedelta(
         minutes=14))]))
-    assert (result["stored"], result["parked"]) == (1, 0)
-    assert fo_status(container, fo_id) == "in_transit"
+    assert (result["stored"], result["parked"], result["moved"]) == (1, 0, 1)
+    assert fo_status(container, fo_id) == "shipped"  # the pick-up scan is the hand-over
     ok(client.patch("/api/v1/carriers/sim", json={"settings": {
         "tracking_clock_skew_minutes": 0}}))
     strict = post_webhook(client, "sim", [event(number, "OFD", BOOKED + timedelta(minutes=1))])
     assert strict.status_code == 202 and strict.json()["parked"] == 1
+    assert fo_status(container, fo_id) == "shipped"
     bad = client.patch("/api/v1/carriers/sim", json={"settings": {
         "tracking_clock_skew_minutes": -5}})
     assert bad.status_code == 422
@@ -123,13 +136,16 @@ def test_a_parked_event_is_released_once_its_time_has_come_or_discarded(client, 
     too_soon = client.post(f"/api/v1/tracking-events/{ids['DLV']}/release")
     assert too_soon.status_code == 409 and "still dated in the future" in too_soon.json()[
         "detail"]
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
+    assert order_status(client, fo_id) == "processing"
 
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
     released = ok(client.post(f"/api/v1/tracking-events/{ids['DLV']}/release"))
     assert (released["review"], released["applied"]) == ("released", True)
     assert released["reviewed_at"] == "2026-12-01T14:00:00Z"
+    # released, the delivery is also the parcel's first scan: handed over, then delivered
     assert fo_status(container, fo_id) == "delivered"
+    assert order_status(client, fo_id) == "completed"
     assert shipment(client, fo_id)["on_time"] is True
     discarded = ok(client.post(f"/api/v1/tracking-events/{ids['OFD']}/discard"))
     assert (discarded["review"], discarded["applied"]) == ("discarded", False)
@@ -164,7 +180,8 @@ def test_an_inactive_carrier_account_accepts_no_webhook_and_is_not_polled(client
     assert "inactive" in refused.json()["detail"]
     assert tracking_timeline(client, fo_id) == []
     assert TrackingPoll().run_once(container) == 0
-    assert fo_status(container, fo_id) == "shipped"
+    assert fo_status(container, fo_id) == "label_created"
+    assert order_status(client, fo_id) == "processing"
     assert tracking_timeline(client, fo_id) == []
     ok(client.patch("/api/v1/carriers/sim", json={"active": True}))
     assert TrackingPoll().run_once(container) == 1
@@ -184,8 +201,8 @@ def test_two_accounts_of_the_simulated_carrier_never_share_a_tracking_number(cli
     assert numbers == ("SIM00000001016", "SIM-EU00000001016")  # both booking no. 1
     clock_ok = post_webhook(client, "sim-eu", [event(numbers[1], "PCK", BOOKED)])
     assert ok(clock_ok)["moved"] == 1
-    assert fo_status(container, second) == "in_transit"
-    assert fo_status(container, first) == "shipped"
+    assert fo_status(container, second) == "shipped"  # sim-eu's pick-up scan: handed over
+    assert fo_status(container, first) == "label_created"  # sim's parcel: untouched
 
 
 def test_the_database_refuses_a_tracking_number_twice_for_one_carrier_account(client,
