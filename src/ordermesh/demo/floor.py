@@ -1,19 +1,19 @@
 """The demo's warehouse floor and carrier: what happens to the orders after they are placed.
 
-Planned (pure, from the clock alone): the shifts of each location and the carrier's
-tracking rounds. Replayed by ``Floor`` through the same use cases a person or a partner
-calls, one stage per call, at the times a shift would do them: a pick list at the start
-of the shift, confirmed half an hour later, packed, then booked with the simulated
-carrier; the 3PL accepts and reports its parcels the next working day; stores put
-click-and-collect orders on the counter and customers collect them. Tracking rounds poll
-the carrier (parcels move on to delivered, a few fail and go back to the sender) and run
-the promise watch, so at-risk and late alerts appear when they would have.
+Planned (pure, from the clock alone): the shifts of each location, the carrier's evening
+tracking rounds and the promise watch just after midnight. Replayed by ``Floor`` through
+the use cases a person or a partner calls, one stage per call, at the times a shift does
+them: a pick list at the start of the shift, confirmed, packed, then booked with the
+simulated carrier; the 3PL accepts bulky orders and reports its parcels the next working
+day; the stores put click-and-collect orders on the counter and customers collect them.
+Tracking rounds poll the carrier (parcels move on to delivered, a few fail and go back to
+the sender); the watch raises at-risk and late alerts when they would have been raised.
 
 Only orders that are paid (captured, or authorised where the channel captures at
-shipment), not on hold and with no change still to come are worked. Warehouses work
-09:00 and 14:00 on weekdays and Saturday mornings: what is released after the afternoon
-shift but before the carrier's 16:00 cut-off misses its hand-over day and arrives late.
-The last shift before ``now`` is still under way at the central warehouse, so every
+shipment), not on hold and with no change still to come are worked. Warehouses work at
+08:00, 12:00 and 15:00 Berlin time on weekdays and Saturday mornings: what is released
+after the 15:00 shift but before the carrier's 16:00 cut-off leaves a day late. The last
+shift at the central warehouse and the stores is still under way at ``now``, so every
 stage of the floor shows.
 """
 
