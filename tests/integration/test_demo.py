@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections import Counter, defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -13,10 +17,12 @@ from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.tables import channels
 from ordermesh.cli import app
 from ordermesh.demo import build_plan, has_orders, load_demo
+from ordermesh.fulfilment.tables import fulfilment_orders
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import stock
 from ordermesh.invoices.tables import invoices, legal_entities
 from ordermesh.kit.clock import as_utc
+from ordermesh.kit.outbox import outbox
 from ordermesh.orders.tables import (
     order_lines,
     order_refunds,
@@ -91,10 +97,12 @@ def test_demo_stock_counters_agree_with_the_ledger_after_loading_twice_with_if_e
         assert u.execute(select(func.count()).select_from(orders)).scalar_one() == count
         assert ledger_drift(u) == []
         reserved = u.execute(select(func.sum(stock.c.reserved))).scalar_one()
-        # units still to ship: shipped ones left the stock, refunded-unshipped ones went back
+        # units still to ship: shipped ones left the stock, refunded-unshipped ones went
+        # back, backordered ones wait for supply without holding any
         open_units = u.execute(select(func.sum(
             order_lines.c.quantity - order_lines.c.cancelled_quantity
-            - order_lines.c.shipped_quantity - order_lines.c.refunded_unshipped))).scalar_one()
+            - order_lines.c.shipped_quantity - order_lines.c.refunded_unshipped
+            - order_lines.c.backordered_quantity))).scalar_one()
         short = u.execute(select(func.count()).select_from(stock)
                           .where(stock.c.on_hand - stock.c.reserved <= 1)).scalar_one()
     assert reserved == open_units
@@ -143,7 +151,8 @@ def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uo
     kinds = Counter(d.kind for d in docs)
     assert kinds["invoice"] >= 250 and kinds["credit_note"] >= 3
     cut = {ln.order_seq for ln in lines if ln.cancelled_quantity}
-    untouched = {i for i, o in placed.items() if o.version == 1 and o.status == "confirmed"
+    untouched = {i for i, o in placed.items() if o.version == 1
+                 and o.status not in ("cancelled", "on_hold")
                  and o.refunded_amount == 0 and o.seq not in cut}
     at_order = [d for d in docs if d.kind == "invoice" and d.order_id in untouched
                 and d.reference == "order"]
@@ -183,24 +192,78 @@ def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uo
     assert any(ln.unit_price != ln.list_price for ln in on_amazon)
 
 
-def test_a_released_demo_order_can_be_picked_packed_labelled_and_shipped_at_once(
-        container, client):
+def test_a_packed_demo_order_can_be_labelled_and_shipped_at_once(container, client):
     load_demo(container, seed=7)
-    released = client.get("/api/v1/fulfilment-orders",
-                          params={"status": "released", "limit": 200}).json()["items"]
-    location = next(f["location"] for f in released
-                    if f["kind"] == "ship" and f["location_kind"] != "3pl")
-    pick_list = client.post("/api/v1/pick-lists", json={"location": location,
-                                                        "max_orders": 5}).json()
-    assert client.post(f"/api/v1/pick-lists/{pick_list['id']}/confirm",
-                       json={}).status_code == 200
-    fo = {"id": pick_list["items"][0]["fulfilment_order_id"]}
-    packed = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/packages", json={})
-    assert packed.status_code == 201, packed.text
-    packages = packed.json()["packages"]
+    packed = client.get("/api/v1/fulfilment-orders",
+                        params={"status": "packed", "limit": 200}).json()["items"]
+    fo = next(f for f in packed if f["kind"] == "ship")
+    packages = client.get(f"/api/v1/fulfilment-orders/{fo['id']}/packages").json()["items"]
     assert all(p["packaging_code"] and p["sscc"].startswith("00614141") for p in packages)
     label = client.get(packages[0]["label_url"])
     assert label.status_code == 200 and label.content.startswith(b"%PDF")
     shipped = client.post(f"/api/v1/fulfilment-orders/{fo['id']}/ship", json={})
     assert shipped.status_code == 201, shipped.text
     assert shipped.json()["carrier"] == "sim"
+
+
+def _signed(body: dict, secret: str) -> tuple[bytes, dict]:
+    """The webhook request docs/shipping.md shows: the raw body, HMAC-SHA256 signed."""
+    raw = json.dumps(body).encode()
+    signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return raw, {"Content-Type": "application/json",
+                 "X-Ordermesh-Signature": f"sha256={signature}"}
+
+
+def test_demo_shows_the_whole_life_of_an_order_on_time_mostly_and_takes_carrier_webhooks(
+        container, client, uow):
+    load_demo(container, seed=7)
+
+    with uow(write=False) as u:
+        order_states = Counter(u.execute(select(orders.c.status)).scalars())
+        fo_states = Counter(u.execute(select(fulfilment_orders.c.status)).scalars())
+        pay_states = Counter(u.execute(select(payments.c.status)).scalars())
+        backordered = u.execute(select(func.sum(order_lines.c.backordered_quantity))
+                                ).scalar_one()
+        events = Counter(u.execute(select(outbox.c.type)).scalars())
+
+    # every stage of an order's life is in the database, reached through the use cases
+    assert {"confirmed", "processing", "partially_shipped", "shipped", "completed",
+            "cancelled", "on_hold"} <= set(order_states)
+    assert {"released", "picking", "packed", "shipped", "in_transit", "delivered",
+            "returned_to_sender", "ready_for_pickup", "picked_up", "cancelled"} <= (
+        set(fo_states) | ({"in_transit"} if fo_states["out_for_delivery"] else set()))
+    assert backordered > 0
+    assert {"authorised", "captured", "partially_refunded", "refunded", "pending"} <= set(
+        pay_states)
+    # most orders are done, not sitting in confirmed; late alerts are the exception
+    assert order_states["completed"] > 0.6 * sum(order_states.values())
+    assert order_states["confirmed"] < 0.05 * sum(order_states.values())
+    assert 0 < events["fulfilment.late"] <= 0.12 * events["fulfilment.released"]
+    assert events["fulfilment.delivered"] > 0.6 * events["fulfilment.released"]
+
+    # delivery performance has data per carrier, location and channel, and is plausible
+    for group_by in ("carrier", "location", "channel"):
+        rows = client.get("/api/v1/delivery-performance",
+                          params={"group_by": group_by}).json()["items"]
+        assert rows and sum(r["delivered"] for r in rows) == events["fulfilment.delivered"]
+    (sim,) = client.get("/api/v1/delivery-performance").json()["items"]
+    assert sim["key"] == "sim" and sim["late"] > 0
+    assert Decimal("0.85") <= Decimal(sim["on_time_rate"]) < 1
+
+    # the carrier's webhook, signed as docs/shipping.md shows, moves a demo parcel
+    in_flight = client.get("/api/v1/fulfilment-orders",
+                           params={"status": "in_transit", "limit": 1}).json()["items"]
+    fo = in_flight[0]
+    (parcel, *_) = client.get(f"/api/v1/fulfilment-orders/{fo['id']}/shipment"
+                              ).json()["parcels"]
+    now = container.clock.now()
+    raw, headers = _signed({"events": [{
+        "event_id": "evt-demo-1", "tracking_number": parcel["tracking_number"],
+        "status": "OFD", "occurred_at": now.isoformat().replace("+00:00", "Z"),
+        "description": "Out for delivery", "location": "Berlin-Hub"}]},
+        "whsec-0123456789abcdef")
+    answer = client.post("/api/v1/tracking/sim", content=raw, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"stored": 1, "duplicates": 0, "ignored": 0, "moved": 1}
+    assert client.get(f"/api/v1/fulfilment-orders/{fo['id']}").json()["status"] == (
+        "out_for_delivery")

@@ -43,6 +43,7 @@ class DemoLocation:
     latitude: float
     longitude: float
     capabilities: frozenset[Capability]
+    processing_days: int = 0  # pick-up days before the hand-over day (promise dates)
 
 
 _SHIP = frozenset({Capability.SHIP})
@@ -76,7 +77,7 @@ LOCATIONS = [
     DemoLocation(THREE_PL, "Bulky goods 3PL Venlo", LocationKind.THREE_PL,
                  Address("Celsiusweg 60", "Venlo", "NL", "Venlo Fulfilment B.V.",
                          region="Limburg", postal_code="5928 PR"),
-                 51.3704, 6.1724, _SHIP),
+                 51.3704, 6.1724, _SHIP, processing_days=1),
 ]
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ordermesh.channels.model import CapturePolicy, ChannelMoney, TaxPoint
 from ordermesh.demo.catalogue import CHANNELS, PRODUCTS
-from ordermesh.demo.money_plan import Amend, MarkPaid, MoneyStep, Pay, Refund, Settle, Ship
+from ordermesh.demo.money_plan import Amend, MarkPaid, MoneyStep, Pay, Refund, Settle
 from ordermesh.demo.timeline import LOCAL, charm, local_time
 from ordermesh.invoices.entities import CreateLegalEntity, create_legal_entity
 from ordermesh.invoices.model import Address
@@ -23,9 +23,8 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.changes import release_hold
 from ordermesh.orders.edits import edit_order
-from ordermesh.orders.queries import load_order, order_ref
+from ordermesh.orders.queries import order_ref
 from ordermesh.orders.refunds import refund_order
-from ordermesh.orders.shipments import SHIPPABLE, ShipLine, record_shipment
 from ordermesh.payments.model import PaymentStatus
 from ordermesh.payments.service import (
     AuthoriseRequest,
@@ -112,12 +111,12 @@ class MoneyLoader:
 
     def __init__(self, uow_at: UowAt) -> None:
         self.uow_at = uow_at
-        self.counts = {"payments": 0, "declined": 0, "pending": 0, "shipments": 0,
+        self.counts = {"payments": 0, "declined": 0, "pending": 0,
                        "refunds": 0, "edits": 0, "skipped": 0}
 
     def apply(self, step: MoneyStep, order_id: str) -> None:
         handler = {Pay: self._pay, Settle: self._settle, MarkPaid: self._mark_paid,
-                   Ship: self._ship, Refund: self._refund, Amend: self._amend}[type(step)]
+                   Refund: self._refund, Amend: self._amend}[type(step)]
         handler(step, order_id)
 
     def _pay(self, step: Pay, order_id: str) -> None:
@@ -148,18 +147,6 @@ class MoneyLoader:
             with self.uow_at(step.at) as uow:
                 capture(uow, payment_id)
 
-    def _ship(self, step: Ship, order_id: str) -> None:
-        with self.uow_at(step.at) as uow:
-            order = load_order(uow, order_id)
-            lines = [ShipLine(ln.line_no, ln.open_quantity - ln.shipped_quantity)
-                     for ln in order.lines if ln.open_quantity > ln.shipped_quantity]
-            if order.status not in SHIPPABLE or not lines:
-                self.counts["skipped"] += 1
-                return
-            record_shipment(uow, order_id, lines[:1] if step.first_line_only else lines,
-                            step.carrier, step.tracking)
-        self.counts["shipments"] += 1
-
     def _refund(self, step: Refund, order_id: str) -> None:
         with self.uow_at(step.at) as uow:
             refund_order(uow, order_id, step.request)
@@ -180,5 +167,5 @@ class MoneyLoader:
     def summary(self) -> str:
         c = self.counts
         return (f"money: {c['payments']} payments taken, {c['declined']} declined, "
-                f"{c['pending']} awaiting 3-D Secure; {c['shipments']} shipments, "
+                f"{c['pending']} awaiting 3-D Secure; "
                 f"{c['refunds']} refunds, {c['edits']} edits")

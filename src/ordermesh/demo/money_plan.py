@@ -3,8 +3,8 @@ deterministic for a seed, like the orders it follows.
 
 Customers pay as they check out: cards on the test gateway (a few declined, some waiting
 for 3-D Secure), cash at the till, card, bank transfer or cash on delivery on the phone;
-Amazon's cards are captured as parcels leave. Bank transfers arrive days later. A handful
-of older orders ship (one in two parcels), some come back or get a goodwill refund, and
+Amazon's cards are captured as parcels leave. Bank transfers arrive days later. Some
+older orders (shipped by the floor, ``floor.py``) come back or get a goodwill refund, and
 a few recent ones are edited: a unit more, a unit fewer, a new delivery address.
 """
 
@@ -44,13 +44,6 @@ class Settle(MoneyStep):
 @dataclass(frozen=True)
 class MarkPaid(MoneyStep):
     """A bank transfer arrived: a person marks the manual payment paid."""
-
-
-@dataclass(frozen=True)
-class Ship(MoneyStep):
-    carrier: str
-    tracking: str
-    first_line_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,44 +140,21 @@ def _step(kind, order: PlannedOrder, now: datetime, delta: timedelta, **extra):
     return None if at is None else kind(at, order.key, **extra)
 
 
-_CARRIERS = {"GB": ("Royal Mail", "{}GB"), "DE": ("DHL", "00340434{}"),
-             "*": ("DPD", "0{}")}
-SHIPMENTS = 12
 MOVED = "Customer asked to change the delivery address"
 _RETURNS = ("Returned: too small", "Returned: colour not as pictured",
             "Returned: arrived damaged")
+RETURNING = 12
 
 
-def _tracking(rng: random.Random, order: PlannedOrder) -> tuple[str, str]:
-    country = order.cmd.shipping_address.country if order.cmd.shipping_address else "DE"
-    carrier, pattern = _CARRIERS.get(country, _CARRIERS["*"])
-    if country == "GB":
-        digits = f"{rng.choice('ABJLRT')}{rng.choice('DEFGHK')}{rng.randrange(10**9):09d}"
-    else:
-        digits = f"{rng.randrange(10**12):012d}"
-    return carrier, pattern.format(digits)
-
-
-def _ship_and_return(plan: _Planner, candidates: list[PlannedOrder]) -> None:
-    """Ship a handful of older orders (one in two parcels); then two come back, one gets a
+def _returns(plan: _Planner, candidates: list[PlannedOrder]) -> None:
+    """Among older orders (shipped by the floor by then): two come back, one gets a
     goodwill refund and one its delivery fee back."""
     rng, now = plan.rng, plan.now
     old = [o for o in candidates if o.at < now - timedelta(days=12) and o.cmd.shipping_address]
-    picked = rng.sample(old, min(SHIPMENTS, len(old)))
-    if not any(o.cmd.shipping_price > 0 for o in picked[3:]):  # one to refund its fee
-        with_fee = [o for o in old if o.cmd.shipping_price > 0 and o not in picked]
-        picked += rng.sample(with_fee, min(1, len(with_fee)))
-    split = next((o for o in picked if len(o.cmd.lines) > 1), None)
-    for order in picked:
-        carrier, tracking = _tracking(rng, order)
-        delta = timedelta(hours=rng.randint(18, 40))
-        plan.add(_step(Ship, order, now, delta, carrier=carrier, tracking=tracking,
-                       first_line_only=order is split))
-        if order is split:
-            carrier, tracking = _tracking(rng, order)
-            plan.add(_step(Ship, order, now, delta + timedelta(days=2), carrier=carrier,
-                           tracking=tracking))
-    shipped = [o for o in picked if o is not split]
+    shipped = rng.sample(old, min(RETURNING, len(old)))
+    if not any(o.cmd.shipping_price > 0 for o in shipped[3:]):  # one to refund its fee
+        with_fee = [o for o in old if o.cmd.shipping_price > 0 and o not in shipped]
+        shipped += rng.sample(with_fee, min(1, len(with_fee)))
     for order, reason in zip(shipped[:2], _RETURNS, strict=False):
         plan.add(_step(Refund, order, now, timedelta(days=rng.randint(6, 10)),
                        request=RefundRequest(reason, (RefundLine(1, 1),))))
@@ -252,6 +222,6 @@ def plan_money(rng: random.Random, now: datetime, orders: list[PlannedOrder],
     for order in orders:
         plan.pay(order, reasons.get(order.key))
     untouched = [o for o in plan.paid if o.key not in reasons]
-    _ship_and_return(plan, untouched)
+    _returns(plan, untouched)
     _edits(plan, [o for o in untouched if o.cmd.channel != "amazon-de"], changes, orders)
     return plan.steps

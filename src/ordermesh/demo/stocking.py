@@ -34,7 +34,8 @@ class StockMove:
     note: str
 
 
-def _supply(rng: random.Random, demand: dict[str, int]) -> dict[str, int]:
+def _supply(rng: random.Random, demand: dict[str, int]) -> tuple[dict[str, int], list[str]]:
+    """Units per SKU over the six weeks, and the SKUs that sell out."""
     candidates = [p for p in PRODUCTS
                   if demand[p.sku] >= 4 and not p.has(Handling.OVERSIZE)]
     picked = rng.sample(candidates, SOLD_OUT_SKUS + LOW_STOCK_SKUS)
@@ -52,7 +53,7 @@ def _supply(rng: random.Random, demand: dict[str, int]) -> dict[str, int]:
             supply[p.sku] = want + rng.randint(6, 30)
         else:
             supply[p.sku] = want + rng.randint(3, 12)
-    return supply
+    return supply, [p.sku for p in sold_out]
 
 
 def _spread(rng: random.Random, product: DemoProduct, units: int) -> dict[str, int]:
@@ -75,13 +76,14 @@ def _spread(rng: random.Random, product: DemoProduct, units: int) -> dict[str, i
 
 def plan_stock(
     rng: random.Random, now: datetime, orders: list[PlannedOrder]
-) -> tuple[list[StockMove], list[StockMove]]:
-    """Opening stock (all before the first order), then deliveries and write-offs."""
+) -> tuple[list[StockMove], list[StockMove], frozenset[str]]:
+    """Opening stock (all before the first order), then deliveries and write-offs; and the
+    SKUs that sell out (backorderable: the web shop and the phone desk sell them short)."""
     demand = {p.sku: 0 for p in PRODUCTS}
     for order in orders:
         for line in order.cmd.lines:
             demand[line.sku] += line.quantity
-    supply = _supply(rng, demand)
+    supply, sold_out = _supply(rng, demand)
     days = window_days(now)
     opening_at = local_time(days[0] - timedelta(days=1), 7)
     mondays = [local_time(d, 6, 30) for d in days[1:] if d.weekday() == 0]
@@ -118,4 +120,4 @@ def plan_stock(
         later.append(StockMove(delivery.at + timedelta(minutes=50), delivery.sku, CENTRAL,
                                -broken, AdjustmentReason.DAMAGED,
                                f"{broken} broken on arrival ({delivery.note.split()[-1]})"))
-    return opening, later
+    return opening, later, frozenset(sold_out)

@@ -15,10 +15,17 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from ordermesh.catalog.model import Handling
-from ordermesh.demo.catalogue import CHANNELS, PRODUCTS, DemoProduct, sells
+from ordermesh.demo.catalogue import (
+    CHANNELS,
+    PRODUCTS,
+    STORE_AMSTERDAM,
+    STORE_BERLIN,
+    DemoProduct,
+    sells,
+)
 from ordermesh.demo.people import Person
-from ordermesh.orders.model import CancelRequest
-from ordermesh.orders.service import CustomerDetails, PlaceLine, PlaceOrder
+from ordermesh.orders.model import CancelRequest, FulfilmentMethod
+from ordermesh.orders.service import CustomerDetails, FulfilmentRequest, PlaceLine, PlaceOrder
 
 LOCAL = timezone(timedelta(hours=1), "CET")
 DAYS = 42
@@ -35,6 +42,7 @@ MARKETPLACE_FACTORS = (Decimal("0.93"), Decimal("0.95"), Decimal("0.97"), Decima
 LIST_PRICED = frozenset({"web-de", "web-uk", "pos", "phone"})
 SALE = Decimal("0.2")
 SALE_REASON = "Winter sale -20%"
+CLICK_AND_COLLECT = 0.8  # of web-shop orders by people living near a store
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,7 @@ class _Planner:
         lines = self._lines(channel)
         subtotal = self._subtotal(channel, lines)
         bulky = any(_BY_SKU[line.sku].has(Handling.OVERSIZE) for line in lines)
+        collect = self._click_and_collect(channel, person, lines)
         note = None
         if channel == "phone":
             note = "Taken by phone, customer service"
@@ -208,8 +217,21 @@ class _Planner:
             channel=channel, lines=lines, external_id=self._external_id(channel),
             currency=currency, customer=customer,
             shipping_address=person.address if person and channel != "pos" else None,
-            shipping_price=_shipping(channel, currency, subtotal, bulky), note=note,
+            shipping_price=Decimal(0) if collect else _shipping(channel, currency, subtotal,
+                                                                bulky),
+            note=note, fulfilment=collect,
         )
+
+    def _click_and_collect(self, channel: str, person: Person | None,
+                           lines: list[PlaceLine]) -> FulfilmentRequest | None:
+        """Web-shop customers near a store often collect there (when the store has it,
+        the loader's business: otherwise the shop delivers, free)."""
+        if (channel not in ("web-de", "shopify-home") or person is None or not person.near_store
+                or not all(sells("pos", _BY_SKU[line.sku]) for line in lines)
+                or self.rng.random() >= CLICK_AND_COLLECT):
+            return None
+        store = STORE_BERLIN if person.address.city == "Berlin" else STORE_AMSTERDAM
+        return FulfilmentRequest(FulfilmentMethod.PICKUP, store)
 
 
 def plan_orders(rng: random.Random, now: datetime, people: list[Person],
@@ -235,6 +257,32 @@ def plan_orders(rng: random.Random, now: datetime, people: list[Person],
             if at < now:
                 planned.append(PlannedOrder(len(planned), at, cmd))
     return planned
+
+
+def backorder(now: datetime, people: list[Person], orders: list[PlannedOrder],
+              sold_out: frozenset[str]) -> PlannedOrder | None:
+    """A web-shop order this morning for a SKU that sold out: it waits for supply."""
+    buyer = next((p for p in people if p.country == "DE"), None)
+    if buyer is None or not sold_out:
+        return None
+    return PlannedOrder(len(orders), now - timedelta(hours=2), PlaceOrder(
+        channel="web-de", lines=[PlaceLine(min(sold_out), 1)], currency="EUR",
+        customer=CustomerDetails(email=buyer.email, name=buyer.name, phone=buyer.phone),
+        shipping_address=buyer.address, shipping_price=Decimal("4.95"),
+        note="Happy to wait for the next delivery"))
+
+
+def collect_today(now: datetime, people: list[Person], orders: list[PlannedOrder],
+                  sku: str | None) -> PlannedOrder | None:
+    """A click-and-collect order this morning at the Berlin store: on the counter by now."""
+    buyer = next((p for p in people if p.address.city == "Berlin"), None)
+    if buyer is None or sku is None:
+        return None
+    return PlannedOrder(len(orders), now - timedelta(hours=3), PlaceOrder(
+        channel="web-de", lines=[PlaceLine(sku, 1)], currency="EUR",
+        customer=CustomerDetails(email=buyer.email, name=buyer.name, phone=buyer.phone),
+        shipping_address=buyer.address,
+        fulfilment=FulfilmentRequest(FulfilmentMethod.PICKUP, STORE_BERLIN)))
 
 
 _CANCEL_REASONS = ("Customer changed their mind", "Payment declined", "Duplicate order",
