@@ -144,3 +144,20 @@ def test_recording_a_shipment_writes_order_shipment_recorded(client):
         f"/api/v1/orders/{order['id']}/shipments",
         json={"lines": [{"line_no": 1, "quantity": 2}]}))
     assert too_many.status_code == 422
+
+
+def test_a_cancellation_whose_refund_is_declined_writes_none_of_the_events_it_recorded(
+        client):
+    # The cancellation records fulfilment and tax events before the provider declines
+    # the refund: the whole transaction rolls back, and its events with it.
+    order = _order(client, capture_at_shipment=False)
+    ok(_pay(client, order["id"], "4000000000005126"), 201)  # captures, declines refunds
+    before = ok(client.get(f"/api/v1/orders/{order['id']}"))
+    refused = assert_writes_nothing(client, lambda: client.post(
+        f"/api/v1/orders/{order['id']}/cancel", json={"reason": "customer asked"}))
+    assert (refused.status_code, refused.json()["code"]) == (409, "payment-declined")
+    assert ok(client.get(f"/api/v1/orders/{order['id']}")) == before
+    assert ok(client.get(f"/api/v1/orders/{order['id']}/fulfilment"))[
+        "fulfilment_orders"][0]["status"] == "released"
+    assert stock_of(client, "TEE")["totals"]["reserved"] == 2
+    assert _summary(client, order["id"])["refunded"] == "0.00"

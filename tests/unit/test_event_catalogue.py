@@ -137,3 +137,21 @@ def test_the_scanner_resolves_an_event_type_a_helper_forwards():
     assert {"fulfilment.at_risk", "fulfilment.late"} <= set(written)
     assert {"inventory.stock_out", "inventory.back_in_stock",
             "inventory.low_stock"} <= set(written)
+
+
+def test_events_are_written_only_through_record_event():
+    # The scan follows record_event/record_events; an outbox row written any other way
+    # would be an event type nobody declares.
+    bypasses = []
+    for path in sorted(event_scan.SRC.rglob("*.py")):
+        rel = path.relative_to(event_scan.SRC).as_posix()
+        if rel in {"kit/outbox.py", "kit/db.py"} or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and event_scan._callee(node) == "defer_event":
+                bypasses.append(f"{rel}:{node.lineno} calls defer_event")
+            if (isinstance(node, ast.Call) and event_scan._callee(node) == "insert"
+                    and any(isinstance(a, ast.Name | ast.Attribute)
+                            and ast.unparse(a).endswith("outbox") for a in node.args)):
+                bypasses.append(f"{rel}:{node.lineno} inserts into the outbox")
+    assert not bypasses, f"write events with kit.outbox.record_event instead: {bypasses}"
