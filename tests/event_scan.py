@@ -42,6 +42,9 @@ EXPLICIT = {
 }
 
 
+USED_EXPLICIT: set[tuple[str, str]] = set()
+
+
 class Unresolved(Exception):
     def __init__(self, where: str, expression: str):
         super().__init__(
@@ -103,6 +106,7 @@ def _where(module: _Module, node: ast.AST) -> str:
 def _resolve(module: _Module, node: ast.expr, depth: int = 0) -> set[str]:
     explicit = EXPLICIT.get((module.rel, ast.unparse(node)))
     if explicit is not None:
+        USED_EXPLICIT.add((module.rel, ast.unparse(node)))
         return set(explicit())
     if depth > 8:
         raise Unresolved(_where(module, node), ast.unparse(node))

@@ -24,10 +24,17 @@ def test_every_event_type_written_in_src_is_declared_in_the_contract():
         "These event types are written in src/ordermesh but no use case of "
         "tests/event_contract.py declares them:\n" + "\n".join(
             f"  {t} (written at {', '.join(places)})" for t, places in sorted(missing.items()))
-        + "\nAdd a UseCase(name, operation, when, events, test) to CONTRACT for each use case "
-        "that writes them, a scenario test that calls tests.event_checks.assert_writes(client, "
-        "name, ...) for it, the type to the table of docs/events.md#event-types, and paste "
-        "`python -m tests.event_contract` into docs/events.md.")
+        + "\nFor each use case that writes them:\n"
+        "  1. add to CONTRACT in tests/event_contract.py an entry such as\n"
+        "     UseCase(\"order.flag\", \"POST /api/v1/orders/{order_id}/flag\",\n"
+        "             \"a confirmed order is flagged\", (\"order.flagged\",),\n"
+        "             \"test_flagging_an_order_writes_order_flagged\"),\n"
+        "     listing every event the call writes;\n"
+        "  2. write that test in tests/integration/test_events_<feature>.py: it performs the "
+        "call through the API with assert_writes(client, \"order.flag\", lambda: ...) from "
+        "tests/event_checks.py and asserts what a user sees;\n"
+        "  3. add the type to the table under '## Event types' in docs/events.md and replace "
+        "the generated table there with the output of `python -m tests.event_contract`.")
 
 
 def test_every_declared_event_type_is_written_somewhere_in_src():
@@ -155,3 +162,9 @@ def test_events_are_written_only_through_record_event():
                             and ast.unparse(a).endswith("outbox") for a in node.args)):
                 bypasses.append(f"{rel}:{node.lineno} inserts into the outbox")
     assert not bypasses, f"write events with kit.outbox.record_event instead: {bypasses}"
+
+
+def test_every_explicit_resolution_of_the_scanner_is_still_used():
+    event_scan.written_event_types()
+    stale = sorted(set(event_scan.EXPLICIT) - event_scan.USED_EXPLICIT)
+    assert not stale, f"remove from EXPLICIT in tests/event_scan.py (no longer in src): {stale}"
