@@ -175,3 +175,23 @@ def test_an_invoiced_order_writes_invoice_issued_and_its_refund_a_credit_note(cl
                                               params={"order_id": order["id"]}))["items"]]
     assert sorted(kinds) == ["credit_note", "invoice"]
     assert stock_at(client, "TEE", "ber") == {"on_hand": 10, "reserved": 2}
+
+
+def test_an_agent_sourcing_backorders_now_writes_backorder_sourced(client):
+    _backorder_shop(client)
+    order = ok(client.post("/api/v1/orders", json=order_body([("TEE", 5, "10.00")])), 201)
+    url = f"/api/v1/orders/{order['id']}/backorders/source"
+    # nothing to source yet: the attempt is still a sourcing decision of its own
+    nothing, written = assert_writes(client, "backorders.source_now.nothing", lambda: ok(
+        client.post(url, json={})))
+    assert nothing["sourced_units"] == 0
+    assert of_type(written, "order.sourced")["payload"]["assignments"] == []
+    decisions = ok(client.get(f"/api/v1/orders/{order['id']}/sourcing"))["decisions"]
+    assert of_type(written, "order.sourced")["payload"]["decision_id"] in [
+        d["id"] for d in decisions]
+    add_stock(client, "TEE", "ber", 1)
+    done, written = assert_writes(client, "backorders.source_now", lambda: ok(client.post(
+        url, json={"reason": "customer called"})))
+    assert done["sourced_units"] == 1
+    assert of_type(written, "order.backorder_sourced")["payload"]["lines"][0]["quantity"] == 1
+    assert order_of(client, order["id"])["lines"][0]["backordered_quantity"] == 2

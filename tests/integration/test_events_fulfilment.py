@@ -175,3 +175,16 @@ def test_packing_more_than_was_picked_writes_no_event(client, container):
     refused = assert_writes_nothing(client, lambda: client.post(f"{FO}/{fo_id}/packages", json={
         "packages": [{"packaging_code": None, "lines": [{"line_no": 1, "quantity": 1}]}]}))
     assert refused.status_code in (409, 422)
+
+
+def test_picking_one_fulfilment_order_now_writes_its_own_pick_list(client, container):
+    ready_shop(client, container)
+    order = place(client, 1)
+    fo_id = fulfilment_order(client, order)
+    _, written = assert_writes(client, "fulfilment.start_picking", lambda: ok(client.post(
+        f"{FO}/{fo_id}/start-picking"), 201))
+    assert of_type(written, "fulfilment.picking")["aggregate_id"] == fo_id
+    assert of_type(written, "fulfilment.pick_list_created")["payload"]["fulfilment_orders"]
+    assert order_of(client, order["id"])["status"] == "processing"
+    again = assert_writes_nothing(client, lambda: client.post(f"{FO}/{fo_id}/start-picking"))
+    assert again.status_code == 409

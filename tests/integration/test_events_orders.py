@@ -154,3 +154,14 @@ def test_changing_the_address_writes_order_edited_and_fulfilment_address_changed
     changed = of_type(written, "fulfilment.address_changed")
     assert changed["payload"]["shipping_address"]["city"] == "Hamburg"
     assert fos_of(client, order["id"])[0]["shipping_address"]["city"] == "Hamburg"
+
+
+def test_asking_for_availability_or_a_tax_quote_writes_no_event(client):
+    _shop(client)
+    batch = assert_writes_nothing(client, lambda: ok(client.post(
+        "/api/v1/availability/batch", json={"channel": "web", "skus": ["TEE"]})))
+    assert batch["items"][0]["available"] == 10
+    quote = assert_writes_nothing(client, lambda: ok(client.post("/api/v1/tax/quote", json={
+        "currency": "EUR", "pricing_mode": "inclusive", "destination": {"country": "DE"},
+        "lines": [{"key": "1", "amount": "119.00"}]})))
+    assert quote["tax"] == "19.00"
