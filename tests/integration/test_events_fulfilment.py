@@ -188,3 +188,17 @@ def test_picking_one_fulfilment_order_now_writes_its_own_pick_list(client, conta
     assert order_of(client, order["id"])["status"] == "processing"
     again = assert_writes_nothing(client, lambda: client.post(f"{FO}/{fo_id}/start-picking"))
     assert again.status_code == 409
+
+
+def test_polling_the_carrier_writes_the_status_it_reports(client, container, clock):
+    from datetime import UTC, datetime
+
+    from ordermesh.shipping.jobs import TrackingPoll
+
+    fo_id, _ = shipped(client, container)
+    TrackingPoll().run_once(container)  # the label only: nothing moves
+    clock.set(datetime(2026, 11, 27, 9, tzinfo=UTC))
+    _, written = assert_writes(client, "tracking.poll",
+                               lambda: TrackingPoll().run_once(container))
+    assert of_type(written, "fulfilment.in_transit")["actor"].startswith("worker")
+    assert fo_status(container, fo_id) == "in_transit"

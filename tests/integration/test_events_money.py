@@ -161,3 +161,19 @@ def test_a_cancellation_whose_refund_is_declined_writes_none_of_the_events_it_re
         "fulfilment_orders"][0]["status"] == "released"
     assert stock_of(client, "TEE")["totals"]["reserved"] == 2
     assert _summary(client, order["id"])["refunded"] == "0.00"
+
+
+def test_the_worker_settles_a_due_pending_payment_and_writes_its_outcome(
+        client, container, clock):
+    from ordermesh.worker import PaymentSync
+
+    order = _order(client)
+    pending = _pay(client, order["id"], THREE_D_SECURE)
+    assert pending.status_code == 202
+    assert_writes_nothing(client, lambda: PaymentSync().run_once(container))  # not due yet
+    clock.advance(SETTLE_AFTER + timedelta(seconds=1))
+    _, written = assert_writes(client, "payment.sync.worker",
+                               lambda: PaymentSync().run_once(container))
+    assert of_type(written, "payment.authorised")["actor"].startswith("worker")
+    assert ok(client.get(f"/api/v1/payments/{pending.json()['id']}"))["status"] == \
+        "authorised"
