@@ -39,6 +39,10 @@ def _fulfilment_statuses() -> set[str]:
 EXPLICIT = {
     # _transition(uow, fo, target: FulfilmentStatus, ...): every status change.
     ("fulfilment/service.py", "f'fulfilment.{target.value}'"): _fulfilment_statuses,
+    # review._close(uow, row, review, ...) is called with the module constants RELEASED and
+    # DISCARDED; the scan does not follow module-level names.
+    ("shipping/review.py", "RELEASED"): lambda: {"released"},
+    ("shipping/review.py", "DISCARDED"): lambda: {"discarded"},
 }
 
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     make_product,
     ok,
     order_body,
+    pay,
     shop,
 )
 from tests.shipping_helpers import fulfilment_order, ready_shop
@@ -34,7 +35,7 @@ ADA = {"email": "ada@example.com", "name": "Ada"}
 def _pickup_order(client) -> tuple[dict, str]:
     fshop(client, {"TEE": {"sto": 5}}, locations={"sto": STORE})
     order = place(client, [("TEE", 2, "10.00")], shipping_address=None, customer=ADA,
-                  fulfilment={"method": "pickup", "pickup_location": "sto"})
+                  fulfilment={"method": "pickup", "pickup_location": "sto"}, paid=False)
     ok(client.post(f"/api/v1/orders/{order['id']}/payments", json={
         "provider": "test", "source": VISA, "capture": True}), 201)
     pick_all(client, "sto")
@@ -90,9 +91,10 @@ def _3pl_shop(client) -> None:
 def test_a_3pl_order_is_handed_over_and_its_reports_write_their_events(client):
     _3pl_shop(client)
     order, written = assert_writes(client, "order.place.3pl", lambda: place(
-        client, [("TEE", 3, "10")], customer=ADA))
+        client, [("TEE", 3, "10")], customer=ADA, paid=False))
     handoff = of_type(written, "fulfilment.handoff_requested")["payload"]
     assert handoff["order"]["number"] == order["number"]
+    pay(client, order)  # unpaid orders cannot ship
     fo_id = fos_of(client, order["id"])[0]["id"]
     accepted, _ = assert_writes(client, "3pl.accepted", lambda: ok(client.post(
         f"{FO}/{fo_id}/3pl/accepted", json={"reference": "TPL-778"})))

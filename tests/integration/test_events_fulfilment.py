@@ -4,6 +4,8 @@ reject, short pick) and of the packing set-up writes exactly its declared events
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
 from tests.fulfilment_helpers import fos_of, fshop, order_of
 from tests.fulfilment_helpers import place as place_lines
@@ -29,15 +31,25 @@ def _tracking(number: str, status: str, at: str) -> dict:
             "occurred_at": at, "description": status, "location": "Berlin"}
 
 
+def _handed_over(client, container) -> tuple[str, list[str]]:
+    """A booked fulfilment order handed to the carrier (the order shipped), and the clock
+    at a time after the carrier events these tests send (so none is parked)."""
+    fo_id, numbers = shipped(client, container)
+    ok(client.post(f"{FO}/{fo_id}/handover", json={}))
+    assert fo_status(container, fo_id) == "shipped"
+    container.clock.set(datetime(2026, 12, 5, 12, tzinfo=UTC))
+    return fo_id, numbers
+
+
 def test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered(
-        client, container):
+        client, container, clock):
     ready_shop(client, container)
     _, written = assert_writes(client, "carrier.create", lambda: make_carrier(client, "sim"))
     assert of_type(written, "carrier.created")["payload"]["code"] == "sim"
     _, written = assert_writes(client, "carrier.update", lambda: ok(client.patch(
         "/api/v1/carriers/sim", json={"settings": {"delay_days": 0}})))
     assert of_type(written, "carrier.updated")["aggregate_type"] == "carrier"
-    order = place(client, 2)
+    order = place(client, 2, paid=False)
     ok(client.post(f"/api/v1/orders/{order['id']}/payments", json={
         "provider": "test", "source": "4242424242424242", "capture": True}), 201)
     fo_id = fulfilment_order(client, order)
@@ -52,6 +64,8 @@ def test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered(
     _, written = assert_writes(client, "pick_list.confirm", lambda: ok(client.post(
         f"/api/v1/pick-lists/{pick_list['id']}/confirm", json={})))
     assert of_type(written, "fulfilment.pick_list_confirmed")["payload"]["short"] == []
+    assert of_type(written, "fulfilment.picked")["aggregate_id"] == fo_id
+    assert fo_status(container, fo_id) == "picked"
     _, written = assert_writes(client, "packages.create", lambda: ok(client.post(
         f"{FO}/{fo_id}/packages", json={"packages": [
             {"packaging_code": None, "lines": [{"line_no": 1, "quantity": 2}]}]}), 201))
@@ -63,9 +77,21 @@ def test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered(
     [number] = [p["tracking_number"] for p in shipment["parcels"]]
     assert of_type(written, "package.tracking_assigned")["payload"]["tracking_number"] == \
         number
-    assert of_type(written, "order.shipment_recorded")["payload"]["status"] == "shipped"
+    assert of_type(written, "fulfilment.label_created")["aggregate_id"] == fo_id
+    assert fo_status(container, fo_id) == "label_created"
+    assert order_of(client, order["id"])["status"] == "processing"  # not shipped yet
     again = assert_writes_nothing(client, lambda: client.post(f"{FO}/{fo_id}/ship"))
     assert again.status_code == 409
+    handed, written = assert_writes(client, "fulfilment.handover", lambda: ok(client.post(
+        f"{FO}/{fo_id}/handover", json={})))
+    assert handed["status"] == "shipped"
+    assert of_type(written, "fulfilment.shipped")["aggregate_id"] == fo_id
+    assert of_type(written, "order.shipment_recorded")["payload"]["status"] == "shipped"
+    assert order_of(client, order["id"])["status"] == "shipped"
+    again = assert_writes_nothing(client, lambda: client.post(f"{FO}/{fo_id}/handover",
+                                                              json={}))
+    assert again.status_code == 409
+    clock.set(datetime(2026, 11, 27, 10, 30, tzinfo=UTC))  # after the carrier's events
     for status, use_case, fo_after in (
             ("DEP", "tracking.in_transit", "in_transit"),
             ("OFD", "tracking.out_for_delivery", "out_for_delivery"),
@@ -79,7 +105,7 @@ def test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered(
 
 
 def test_a_failed_delivery_and_a_return_to_sender_write_their_statuses(client, container):
-    fo_id, (number,) = shipped(client, container)
+    fo_id, (number,) = _handed_over(client, container)
     assert_writes(client, "tracking.delivery_failed", lambda: ok(post_webhook(
         client, "sim", [_tracking(number, "NDL", "2026-12-01T13:00:00Z")])))
     assert fo_status(container, fo_id) == "delivery_failed"
@@ -92,7 +118,7 @@ def test_a_failed_delivery_and_a_return_to_sender_write_their_statuses(client, c
 
 
 def test_a_parcel_damaged_in_transit_writes_fulfilment_damaged(client, container):
-    fo_id, (number,) = shipped(client, container)
+    fo_id, (number,) = _handed_over(client, container)
     _, written = assert_writes(client, "tracking.damaged", lambda: ok(post_webhook(
         client, "sim", [_tracking(number, "DMG", "2026-11-28T13:00:00Z")])))
     assert of_type(written, "fulfilment.damaged")["aggregate_id"] == fo_id
@@ -191,14 +217,16 @@ def test_picking_one_fulfilment_order_now_writes_its_own_pick_list(client, conta
 
 
 def test_polling_the_carrier_writes_the_status_it_reports(client, container, clock):
-    from datetime import UTC, datetime
-
     from ordermesh.shipping.jobs import TrackingPoll
 
-    fo_id, _ = shipped(client, container)
-    TrackingPoll().run_once(container)  # the label only: nothing moves
+    fo_id, _ = shipped(client, container)  # booked, not handed over
+    assert_writes_nothing(client, lambda: TrackingPoll().run_once(container))  # label only
+    assert fo_status(container, fo_id) == "label_created"
     clock.set(datetime(2026, 11, 27, 9, tzinfo=UTC))
     _, written = assert_writes(client, "tracking.poll",
                                lambda: TrackingPoll().run_once(container))
     assert of_type(written, "fulfilment.in_transit")["actor"].startswith("worker")
+    assert of_type(written, "fulfilment.shipped")["aggregate_id"] == fo_id
+    order_id = of_type(written, "order.shipment_recorded")["aggregate_id"]
     assert fo_status(container, fo_id) == "in_transit"
+    assert order_of(client, order_id)["status"] == "shipped"

@@ -133,8 +133,12 @@ def test_recording_a_shipment_writes_order_shipment_recorded(client):
         f"/api/v1/orders/{order['id']}/shipments", json={
             "lines": [{"line_no": 1, "quantity": 1}], "carrier": "sim",
             "tracking_number": "SIM1"}), 201))
-    assert of_type(written, "fulfilment.lines_cancelled")["payload"]["reason"] == \
-        "shipped outside fulfilment"
+    by_hand = of_type(written, "fulfilment.lines_shipped")
+    assert by_hand["payload"]["lines"] == [{"line_no": 1, "quantity": 1}]
+    assert by_hand["payload"]["shipment_id"] == shipment["id"]
+    [fo] = ok(client.get(f"/api/v1/orders/{order['id']}/fulfilment"))["fulfilment_orders"]
+    assert fo["id"] == by_hand["aggregate_id"]
+    assert fo["status"] == "released"  # one unit is still to go through it
     event = of_type(written, "order.shipment_recorded")
     assert event["payload"]["shipment_id"] == shipment["id"]
     assert event["payload"]["status"] == "partially_shipped"
@@ -177,3 +181,26 @@ def test_the_worker_settles_a_due_pending_payment_and_writes_its_outcome(
     assert of_type(written, "payment.authorised")["actor"].startswith("worker")
     assert ok(client.get(f"/api/v1/payments/{pending.json()['id']}"))["status"] == \
         "authorised"
+
+
+def test_releasing_an_unpaid_order_without_payment_writes_payment_override(client):
+    order = _order(client, capture_at_shipment=False)
+    ship_one = {"lines": [{"line_no": 1, "quantity": 1}], "carrier": "sim",
+                "tracking_number": "SIM1"}
+    unpaid = assert_writes_nothing(client, lambda: client.post(
+        f"/api/v1/orders/{order['id']}/shipments", json=ship_one))
+    assert (unpaid.status_code, unpaid.json()["code"]) == (409, "payment-required")
+    url = f"/api/v1/orders/{order['id']}/payment-override"
+    released, written = assert_writes(client, "order.payment_override", lambda: ok(
+        client.post(url, json={"reason": "key account, pays monthly"}), 201))
+    assert released["status"] == "unpaid"
+    assert released["override"]["reason"] == "key account, pays monthly"
+    event = of_type(written, "order.payment_override")
+    assert event["aggregate_id"] == order["id"]
+    assert (event["payload"]["reason"], event["payload"]["payment_status"]) == (
+        "key account, pays monthly", "unpaid")
+    assert _summary(client, order["id"])["captured"] == "0.00"  # no money moved
+    again = assert_writes_nothing(client, lambda: client.post(url, json={"reason": "again"}))
+    assert again.status_code == 409
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json=ship_one), 201)
+    assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == "partially_shipped"

@@ -4,7 +4,7 @@ a refused change writes none."""
 from __future__ import annotations
 
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
-from tests.fulfilment_helpers import ADDRESS, fos_of, order_of, place
+from tests.fulfilment_helpers import ADDRESS, fos_of, order_of, pick_all, place
 from tests.helpers import ok, order_body, shop, stock_of
 
 ADA = {"email": "ada@example.com", "name": "Ada Lovelace"}
@@ -15,7 +15,8 @@ def _shop(client) -> None:
 
 
 def _order(client, quantity: int = 2) -> dict:
-    return place(client, [("TEE", quantity, "10.00")], customer=ADA)
+    """An unpaid order (paying is a use case of its own)."""
+    return place(client, [("TEE", quantity, "10.00")], customer=ADA, paid=False)
 
 
 def test_placing_an_order_writes_the_order_its_customer_sourcing_and_tax(client):
@@ -33,7 +34,8 @@ def test_a_known_customer_giving_a_phone_number_is_updated_by_the_order(client):
     _shop(client)
     first = _order(client, 1)
     second, written = assert_writes(client, "order.place.known_customer", lambda: place(
-        client, [("TEE", 1, "10.00")], customer={**ADA, "phone": "+49 30 1234567"}))
+        client, [("TEE", 1, "10.00")], customer={**ADA, "phone": "+49 30 1234567"},
+        paid=False))
     assert second["customer_id"] == first["customer_id"]
     assert of_type(written, "customer.updated")["payload"] == {"added": ["phone"]}
 
@@ -130,6 +132,28 @@ def test_editing_an_order_writes_order_edited_with_the_new_version(client):
     assert event["payload"]["reason"] == "customer called"
     assert event["payload"]["previous_total"] == order["totals"]["total"]["amount"]
     assert stock_of(client, "TEE")["totals"]["reserved"] == 3
+    [joined] = fos_of(client, order["id"])  # no second fulfilment order
+    assert joined["lines"][0]["quantity"] == 3
+    added = of_type(written, "fulfilment.lines_added")
+    assert added["aggregate_id"] == joined["id"]
+
+
+def test_units_added_after_picking_are_released_on_a_new_fulfilment_order(client):
+    _shop(client)
+    order = _order(client, 1)
+    pick_all(client, "ber")
+    [picked] = fos_of(client, order["id"])
+    assert picked["status"] == "picked"
+    edited, written = assert_writes(client, "order.edit.after_pick", lambda: ok(client.post(
+        f"/api/v1/orders/{order['id']}/edits", json={
+            "edits": [{"op": "set_quantity", "line_no": 1, "quantity": 2}]})))
+    assert edited["version"] == 2
+    released = of_type(written, "fulfilment.released")
+    fos = {fo["id"]: fo for fo in fos_of(client, order["id"])}
+    assert set(fos) == {picked["id"], released["aggregate_id"]}
+    assert fos[picked["id"]]["status"] == "picked"
+    assert fos[released["aggregate_id"]]["lines"][0]["quantity"] == 1
+    assert stock_of(client, "TEE")["totals"]["reserved"] == 2
 
 
 def test_an_edit_beyond_the_stock_writes_no_event(client):

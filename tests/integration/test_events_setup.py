@@ -153,3 +153,21 @@ def test_legal_entities_series_and_tax_rates_write_their_events(client):
                                    "jurisdiction": "DE", "name": "VAT", "rate_percent": "21",
                                    "valid_from": "2027-01-01", "source": "test"}), 201))
     assert of_type(written, "tax.rate_added")["payload"]["rate_percent"] == "21"
+
+
+def test_changing_tax_registrations_writes_registrations_changed_once(client):
+    ok(client.post("/api/v1/legal-entities", json=ENTITY), 201)
+    url = "/api/v1/tax/registrations/ACME"
+    body = {"registrations": ["CH", "GB"], "oss": True}
+    changed, written = assert_writes(client, "tax.registrations_change", lambda: ok(
+        client.put(url, json=body)))
+    assert (changed["registrations"], changed["oss"]) == (["CH", "DE", "GB"], True)
+    event = of_type(written, "tax.registrations_changed")
+    assert (event["aggregate_type"], event["payload"]["added"]) == ("legal_entity",
+                                                                    ["CH", "GB"])
+    assert ok(client.get(url))["registrations"] == ["CH", "DE", "GB"]
+    assert_writes_nothing(client, lambda: ok(client.put(url, json=body)))  # the same again
+    bad = assert_writes_nothing(client, lambda: client.put(
+        url, json={"registrations": ["XX"]}))
+    assert bad.status_code == 422
+    assert ok(client.get(url))["oss"] is True
