@@ -5,11 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import shutil
+import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from ordermesh.catalog.tables import products
@@ -18,11 +24,14 @@ from ordermesh.channels.tables import channels
 from ordermesh.cli import app
 from ordermesh.demo import build_plan, has_orders, load_demo
 from ordermesh.fulfilment.tables import fulfilment_orders
+from ordermesh.http.deps import Container
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import stock
 from ordermesh.invoices.tables import invoices, legal_entities
-from ordermesh.kit.clock import as_utc
+from ordermesh.kit.clock import FixedClock, as_utc
+from ordermesh.kit.db import build_engine
 from ordermesh.kit.outbox import outbox
+from ordermesh.migrations import upgrade
 from ordermesh.orders.tables import (
     order_lines,
     order_refunds,
@@ -32,13 +41,66 @@ from ordermesh.orders.tables import (
 )
 from ordermesh.payments.tables import payments
 from ordermesh.pricing.tables import price_lists
-from tests.conftest import START
+from ordermesh.settings import Settings
+from tests.conftest import ADMIN_KEY, PG_URL_ENV, START
+
+# Loading the demo works six weeks of orders through every use case (about half a minute
+# of CPU), so each database kind loads it once per test process, and every test gets its
+# own copy of that database: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
+# PostgreSQL. Only the test of `ordermesh demo --if-empty` loads into an empty database.
 
 
-def test_demo_data_has_every_kind_of_channel_and_hundreds_of_orders(container, uow):
-    assert not has_orders(container)
+def _load(url: str) -> str:
+    engine = build_engine(url, pool_size=2, max_overflow=2)
+    try:
+        return load_demo(Container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
+                                   engine, FixedClock(START)), seed=7)
+    finally:
+        engine.dispose()
 
-    summary = load_demo(container, seed=7)
+
+@pytest.fixture(scope="session")
+def sqlite_demo(sqlite_template: str, tmp_path_factory) -> tuple[str, str]:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    return str(path), _load(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def postgres_demo(postgres_url: str) -> Iterator[tuple[str, str]]:
+    admin = create_engine(os.environ[PG_URL_ENV], isolation_level="AUTOCOMMIT")
+    name = f"ordermesh_demo_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    summary = _load(url)
+    yield name, summary
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def demo_summary(request: pytest.FixtureRequest, db_url: str) -> str:
+    """The demo, loaded into this test's database (a copy of the one loaded per process)."""
+    if db_url.startswith("sqlite"):
+        path, summary = request.getfixturevalue("sqlite_demo")
+        shutil.copy(path, make_url(db_url).database)
+        return summary
+    name, summary = request.getfixturevalue("postgres_demo")
+    admin = create_engine(os.environ[PG_URL_ENV], isolation_level="AUTOCOMMIT")
+    target = make_url(db_url).database
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{name}"'))
+    admin.dispose()
+    return summary
+
+
+def test_demo_data_has_every_kind_of_channel_and_hundreds_of_orders(demo_summary, container,
+                                                                     uow):
+    summary = demo_summary
 
     assert has_orders(container)
     with uow(write=False) as u:
@@ -119,8 +181,7 @@ def test_the_same_seed_plans_the_same_six_weeks_and_another_seed_does_not():
     assert all(o.at < START for o in first.orders)
 
 
-def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uow):
-    load_demo(container, seed=7)
+def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(demo_summary, container, uow):
 
     with uow(write=False) as u:
         sellers = {r.id: r.country for r in u.execute(select(legal_entities))}
@@ -192,8 +253,7 @@ def test_demo_orders_are_invoiced_paid_shipped_refunded_and_edited(container, uo
     assert any(ln.unit_price != ln.list_price for ln in on_amazon)
 
 
-def test_a_packed_demo_order_can_be_labelled_and_shipped_at_once(container, client):
-    load_demo(container, seed=7)
+def test_a_packed_demo_order_can_be_labelled_and_shipped_at_once(demo_summary, client):
     packed = client.get("/api/v1/fulfilment-orders",
                         params={"status": "packed", "limit": 200}).json()["items"]
     fo = next(f for f in packed if f["kind"] == "ship")
@@ -215,8 +275,7 @@ def _signed(body: dict, secret: str) -> tuple[bytes, dict]:
 
 
 def test_demo_shows_the_whole_life_of_an_order_on_time_mostly_and_takes_carrier_webhooks(
-        container, client, uow):
-    load_demo(container, seed=7)
+        demo_summary, container, client, uow):
 
     with uow(write=False) as u:
         order_states = Counter(u.execute(select(orders.c.status)).scalars())
@@ -229,7 +288,8 @@ def test_demo_shows_the_whole_life_of_an_order_on_time_mostly_and_takes_carrier_
     # every stage of an order's life is in the database, reached through the use cases
     assert {"confirmed", "processing", "partially_shipped", "shipped", "completed",
             "cancelled", "on_hold"} <= set(order_states)
-    assert {"released", "picking", "packed", "shipped", "in_transit", "delivered",
+    assert {"released", "picking", "picked", "packed", "label_created", "in_transit",
+            "delivered",
             "returned_to_sender", "ready_for_pickup", "picked_up", "cancelled"} <= (
         set(fo_states) | ({"in_transit"} if fo_states["out_for_delivery"] else set()))
     assert backordered > 0
@@ -238,7 +298,9 @@ def test_demo_shows_the_whole_life_of_an_order_on_time_mostly_and_takes_carrier_
     # most orders are done, not sitting in confirmed; late alerts are the exception
     assert order_states["completed"] > 0.6 * sum(order_states.values())
     assert order_states["confirmed"] < 0.05 * sum(order_states.values())
-    assert 0 < events["fulfilment.late"] <= 0.12 * events["fulfilment.released"]
+    # (about 15% since booking and hand-over are two steps: parcels booked after the last
+    # pick-up of a day wait for the next one)
+    assert 0 < events["fulfilment.late"] <= 0.2 * events["fulfilment.released"]
     assert events["fulfilment.delivered"] > 0.6 * events["fulfilment.released"]
 
     # delivery performance has data per carrier, location and channel, and is plausible
@@ -264,6 +326,7 @@ def test_demo_shows_the_whole_life_of_an_order_on_time_mostly_and_takes_carrier_
         "whsec-0123456789abcdef")
     answer = client.post("/api/v1/tracking/sim", content=raw, headers=headers)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"stored": 1, "duplicates": 0, "ignored": 0, "moved": 1}
+    assert answer.json() == {"stored": 1, "duplicates": 0, "ignored": 0, "moved": 1,
+                             "parked": 0, "parked_events": []}
     assert client.get(f"/api/v1/fulfilment-orders/{fo['id']}").json()["status"] == (
         "out_for_delivery")
