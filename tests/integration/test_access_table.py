@@ -40,16 +40,16 @@ def _fill(path: str, parameters: list[dict]) -> str:
                   lambda m: "1" if types.get(m[1]) == "integer" else f"no-such-{m[1]}", path)
 
 
-def _operations(client: TestClient) -> list[tuple[str, str]]:
-    """(operation, url) for every operation in the OpenAPI document, then for the routes
-    the table names that the document leaves out (the docs themselves)."""
+def _operations(client: TestClient) -> list[tuple[str, str, dict | None]]:
+    """(operation, url, its OpenAPI entry) for every operation in the OpenAPI document,
+    then for the routes the table names that the document leaves out (the docs)."""
     schema = client.get("/openapi.json").json()
-    found = [(f"{method.upper()} {path}", _fill(path, operation.get("parameters", [])))
+    found = [(f"{method.upper()} {path}", _fill(path, entry.get("parameters", [])), entry)
              for path, item in schema["paths"].items()
-             for method, operation in item.items() if method in METHODS]
-    documented = {operation for operation, _ in found}
-    return found + [(operation, _fill(operation.split(" ", 1)[1], []))
-                    for operation in ACCESS if operation not in documented]
+             for method, entry in item.items() if method in METHODS]
+    in_schema = {operation for operation, _, _ in found}
+    return found + [(operation, _fill(operation.split(" ", 1)[1], []), None)
+                    for operation in ACCESS if operation not in in_schema]
 
 
 def _documented() -> dict[str, Access]:
@@ -106,7 +106,7 @@ def test_every_operation_admits_exactly_the_roles_the_access_table_names(
         failures: list[str] = []
         documented = _documented()
         operations = _operations(client)
-        for operation, url in operations:
+        for operation, url, entry in operations:
             if operation not in ACCESS:
                 failures.append(f"{operation} is not in the access table: add "
                                 f"'\"{operation}\": VIEWER|OPERATOR|ADMIN,' to ACCESS "
@@ -121,6 +121,11 @@ def test_every_operation_admits_exactly_the_roles_the_access_table_names(
             if ACCESS[operation] is not rule:
                 failures.append(f"{operation} is for {ACCESS[operation].value} in "
                                 f"{TABLE_FILE} but for {rule.value} in {DOCS_PAGE.name}")
+            if entry is not None and (entry.get("x-roles") != sorted(rule.roles)
+                                      or "Who may call it:** " + rule.value
+                                      not in entry.get("description", "")):
+                failures.append(f"{operation}: the OpenAPI document does not say it is "
+                                f"for {rule.value}")
             method = operation.split(" ", 1)[0]
             answers = {
                 caller: client.request(method, url, headers={"Authorization": f"Bearer {key}"}
@@ -131,7 +136,8 @@ def test_every_operation_admits_exactly_the_roles_the_access_table_names(
     assert not failures, "\n".join(failures)
     assert len(operations) == len(ACCESS)
     refund = "POST /api/v1/orders/{order_id}/refunds"
-    assert (refund, "/api/v1/orders/no-such-order_id/refunds") in operations
+    assert (refund, "/api/v1/orders/no-such-order_id/refunds") in [
+        (operation, url) for operation, url, _ in operations]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -280,3 +281,31 @@ def install(app: FastAPI) -> None:
         raise AccessTableError(
             f"The access table ({TABLE_FILE}) and the routes disagree:\n  "
             + "\n  ".join(problems))
+    _document(app)
+
+
+def _who(access: Access) -> str:
+    if not access.asks_for_key:
+        return f"**Who may call it:** {access.value}."
+    return (f"**Who may call it:** {access.value} (an API key of another role gets 403, "
+            "no key or an unknown one 401).")
+
+
+def _document(app: FastAPI) -> None:
+    """Say in each operation of the OpenAPI document who may call it, from the table."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI's cached document once built: amend it once
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                access = ACCESS.get(f"{method.upper()} {path}")
+                if access is None or "x-roles" in operation:
+                    continue
+                operation["x-roles"] = sorted(role.value for role in access.roles)
+                description = operation.get("description", "")
+                operation["description"] = (description + "\n\n" if description else
+                                            "") + _who(access)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
