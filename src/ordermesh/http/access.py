@@ -124,6 +124,7 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/orders/{order_id}/edits": OPERATOR,
     "GET /api/v1/orders/{order_id}/versions": VIEWER,
     "POST /api/v1/orders/{order_id}/refunds": OPERATOR,
+    "POST /api/v1/orders/{order_id}/payment-override": OPERATOR,
     "GET /api/v1/orders/{order_id}/refunds": VIEWER,
     "POST /api/v1/orders/{order_id}/shipments": OPERATOR,
     "GET /api/v1/orders/{order_id}/shipments": VIEWER,
@@ -143,6 +144,8 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/prices": VIEWER,
     "GET /api/v1/tax/rates": VIEWER,
     "POST /api/v1/tax/rates": ADMIN,
+    "GET /api/v1/tax/registrations/{code}": VIEWER,
+    "PUT /api/v1/tax/registrations/{code}": ADMIN,
     "POST /api/v1/tax/quote": VIEWER,
     "GET /api/v1/tax/report": VIEWER,
 
@@ -214,9 +217,13 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/carriers/{code}": VIEWER,
     "PATCH /api/v1/carriers/{code}": ADMIN,
     "POST /api/v1/fulfilment-orders/{fo_id}/ship": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/handover": OPERATOR,
     "GET /api/v1/fulfilment-orders/{fo_id}/shipment": VIEWER,
     "GET /api/v1/fulfilment-orders/{fo_id}/rates": VIEWER,
     "POST /api/v1/tracking/{carrier}": CARRIER,
+    "GET /api/v1/tracking-events/parked": VIEWER,
+    "POST /api/v1/tracking-events/{event_id}/release": OPERATOR,
+    "POST /api/v1/tracking-events/{event_id}/discard": OPERATOR,
     "GET /api/v1/delivery-performance": VIEWER,
 }
 
