@@ -14,7 +14,7 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.fulfilment.api import router as fulfilment_router
-from ordermesh.http import openapi, problems
+from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
 from ordermesh.http.query import reject_unknown_query_parameters
@@ -114,4 +114,5 @@ def create_app(container: Container) -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
+    access.install(app)  # last: every route is there to be checked against the table
     return app

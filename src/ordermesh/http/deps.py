@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Principal, Role
+from ordermesh.apikeys.model import Principal, Role
 from ordermesh.apikeys.service import authenticate
 from ordermesh.kit.clock import Clock
 from ordermesh.kit.db import UnitOfWork, is_retryable
@@ -27,6 +27,7 @@ from ordermesh.settings import Settings
 MAX_IDEMPOTENCY_KEY = 255
 MAX_ENDPOINT = 200
 MAX_ATTEMPTS = 3
+ALLOWED_ROLES = "_allowed_roles"  # where http/access.py puts each route's roles
 T = TypeVar("T")
 
 
@@ -150,35 +151,39 @@ async def _principal(
     return await run_in_threadpool(_look_up, container, secret)
 
 
-def _context(allowed: frozenset[Role] | None):
-    async def dependency(
-        request: Request,
-        container: Annotated[Container, Depends(get_container)],
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
-    ) -> RequestContext:
-        principal = await _principal(credentials, container)
-        if allowed is not None and principal.role not in allowed:
-            raise Forbidden(
-                f"Role '{principal.role}' may not {request.method} {request.url.path}"
-            )
-        # Documented in OpenAPI only on the operations that honour it (http/openapi.py).
-        idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
-        if idempotency_key is not None and (
-            not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
-            or not idempotency_key.isprintable()
-        ):
-            raise InvalidInput.for_field(
-                IDEMPOTENCY_HEADER,
-                f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
-            )
-        endpoint = f"{request.method} {request.url.path}"
-        if len(endpoint) > MAX_ENDPOINT:  # fits the column; still one value per path
-            endpoint = f"{request.method} sha256:{hashlib.sha256(endpoint.encode()).hexdigest()}"
-        return RequestContext(container, principal, endpoint, idempotency_key)
+async def request_context(
+    request: Request,
+    container: Annotated[Container, Depends(get_container)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
+) -> RequestContext:
+    principal = await _principal(credentials, container)
+    # Which roles may call this route was put on it from the table in http/access.py when
+    # the app was created; a route without that entry never gets this far.
+    allowed: frozenset[Role] = request.scope["route"].__dict__[ALLOWED_ROLES]
+    if principal.role not in allowed:
+        raise Forbidden(
+            f"Role '{principal.role}' may not {request.method} {request.url.path}; "
+            f"it needs one of: {', '.join(sorted(allowed))}"
+        )
+    # Documented in OpenAPI only on the operations that honour it (http/openapi.py).
+    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
+    if idempotency_key is not None and (
+        not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY
+        or not idempotency_key.isprintable()
+    ):
+        raise InvalidInput.for_field(
+            IDEMPOTENCY_HEADER,
+            f"must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters",
+        )
+    endpoint = f"{request.method} {request.url.path}"
+    if len(endpoint) > MAX_ENDPOINT:  # fits the column; still one value per path
+        endpoint = f"{request.method} sha256:{hashlib.sha256(endpoint.encode()).hexdigest()}"
+    return RequestContext(container, principal, endpoint, idempotency_key)
 
-    return dependency
 
-
-ReadContext = Annotated[RequestContext, Depends(_context(None))]
-WriteContext = Annotated[RequestContext, Depends(_context(WRITE_ROLES))]
-AdminContext = Annotated[RequestContext, Depends(_context(ADMIN_ROLES))]
+# The caller of a route that needs an API key; which roles may call it is the route's
+# entry in http/access.py.
+Context = Annotated[RequestContext, Depends(request_context)]
+# The names routes used when each chose its own roles; kept so they need no edit, they
+# are the same dependency and no longer decide anything.
+ReadContext = WriteContext = AdminContext = Context

@@ -1,0 +1,318 @@
+"""Which roles may call each API operation: one table, and the table is the enforcement.
+
+Every route of the app has an entry here, keyed ``"METHOD /path/template"`` exactly as the
+operation appears in the OpenAPI document. ``install`` runs when the app is created: it
+stops the app if a route has no entry, an entry has no route, or an entry disagrees with
+whether the route asks for an API key at all; then it gives each route its set of roles,
+which the request context (``http/deps.py``) checks on every call. Routes therefore say
+only that they need a caller (``Context``); which callers is decided here and nowhere else.
+
+docs/api-conventions.md shows this table; tests/integration/test_access_table.py keeps the
+page in step and calls every operation with each role to prove it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute, Mount
+
+from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Role
+from ordermesh.http.deps import ALLOWED_ROLES, request_context
+
+TABLE_FILE = "src/ordermesh/http/access.py"
+
+
+class Access(enum.Enum):
+    """Who may call an operation; the value is how the docs name them."""
+
+    PUBLIC = "anyone, no key"
+    CARRIER = "a carrier: no key, the body signed with its webhook secret"
+    VIEWER = "viewer, operator, admin"
+    OPERATOR = "operator, admin"
+    ADMIN = "admin"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The roles whose API key is accepted; empty when no key is asked for."""
+        return _ROLES[self]
+
+    @property
+    def asks_for_key(self) -> bool:
+        return self not in (Access.PUBLIC, Access.CARRIER)
+
+
+_ROLES = {
+    Access.PUBLIC: frozenset(),
+    Access.CARRIER: frozenset(),
+    Access.VIEWER: frozenset(Role),
+    Access.OPERATOR: WRITE_ROLES,
+    Access.ADMIN: ADMIN_ROLES,
+}
+PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
+VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
+
+ACCESS: dict[str, Access] = {
+    # no key: health and the documentation
+    "GET /openapi.json": PUBLIC,
+    "GET /docs-assets/{path}": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    "GET /health": PUBLIC,
+    "GET /": PUBLIC,
+
+    # catalog: channels, locations, products
+    "POST /api/v1/channels": OPERATOR,
+    "GET /api/v1/channels": VIEWER,
+    "GET /api/v1/channels/{channel_id}": VIEWER,
+    "PATCH /api/v1/channels/{channel_id}": ADMIN,
+    "POST /api/v1/locations": OPERATOR,
+    "GET /api/v1/locations": VIEWER,
+    "GET /api/v1/locations/{location_id}": VIEWER,
+    "PATCH /api/v1/locations/{location_id}": ADMIN,
+    "POST /api/v1/products": OPERATOR,
+    "GET /api/v1/products": VIEWER,
+    "GET /api/v1/products/{product_id}": VIEWER,
+    "PATCH /api/v1/products/{product_id}": OPERATOR,
+
+    # allocation and availability
+    "PUT /api/v1/channels/{code}/sources": OPERATOR,
+    "GET /api/v1/channels/{code}/sources": VIEWER,
+    "POST /api/v1/allocation-rules": OPERATOR,
+    "GET /api/v1/allocation-rules": VIEWER,
+    "GET /api/v1/allocation-rules/{rule_id}": VIEWER,
+    "DELETE /api/v1/allocation-rules/{rule_id}": OPERATOR,
+    "PUT /api/v1/inventory/safety-stock": OPERATOR,
+    "PUT /api/v1/inventory/safety-stock/defaults": OPERATOR,
+    "GET /api/v1/inventory/safety-stock/defaults": VIEWER,
+    "PUT /api/v1/products/{sku}/stock-policy": OPERATOR,
+    "GET /api/v1/products/{sku}/stock-policy": VIEWER,
+    "GET /api/v1/availability": VIEWER,
+    "POST /api/v1/availability/batch": VIEWER,
+    "GET /api/v1/inventory/health": VIEWER,
+
+    # inventory
+    "POST /api/v1/inventory/supply": OPERATOR,
+    "GET /api/v1/inventory/supply": VIEWER,
+    "GET /api/v1/inventory/supply/{supply_id}": VIEWER,
+    "POST /api/v1/inventory/supply/{supply_id}/cancel": OPERATOR,
+    "POST /api/v1/inventory/receipts": OPERATOR,
+    "POST /api/v1/inventory/counts": OPERATOR,
+    "POST /api/v1/inventory/damage": OPERATOR,
+    "POST /api/v1/inventory/transfers": OPERATOR,
+    "GET /api/v1/inventory/transfers": VIEWER,
+    "GET /api/v1/inventory/transfers/{transfer_id}": VIEWER,
+    "POST /api/v1/inventory/transfers/{transfer_id}/receipts": OPERATOR,
+    "POST /api/v1/inventory/adjustments": OPERATOR,
+    "GET /api/v1/inventory/{sku}": VIEWER,
+
+    # customers and orders
+    "GET /api/v1/customers": VIEWER,
+    "GET /api/v1/customers/{customer_id}": VIEWER,
+    "POST /api/v1/orders": OPERATOR,
+    "GET /api/v1/orders": VIEWER,
+    "GET /api/v1/orders/{order_id}": VIEWER,
+    "POST /api/v1/orders/{order_id}/cancel": OPERATOR,
+    "POST /api/v1/orders/{order_id}/hold": OPERATOR,
+    "POST /api/v1/orders/{order_id}/release-hold": OPERATOR,
+    "POST /api/v1/orders/{order_id}/edits": OPERATOR,
+    "GET /api/v1/orders/{order_id}/versions": VIEWER,
+    "POST /api/v1/orders/{order_id}/refunds": OPERATOR,
+    "POST /api/v1/orders/{order_id}/payment-override": OPERATOR,
+    "GET /api/v1/orders/{order_id}/refunds": VIEWER,
+    "POST /api/v1/orders/{order_id}/shipments": OPERATOR,
+    "GET /api/v1/orders/{order_id}/shipments": VIEWER,
+
+    # reservations
+    "POST /api/v1/reservations": OPERATOR,
+    "GET /api/v1/reservations/{reservation_id}": VIEWER,
+    "POST /api/v1/reservations/{reservation_id}/release": OPERATOR,
+
+    # prices and tax
+    "POST /api/v1/price-lists": OPERATOR,
+    "GET /api/v1/price-lists": VIEWER,
+    "GET /api/v1/price-lists/{code}": VIEWER,
+    "PATCH /api/v1/price-lists/{code}": OPERATOR,
+    "PUT /api/v1/price-lists/{code}/prices": OPERATOR,
+    "DELETE /api/v1/price-lists/{code}/prices/{sku}": OPERATOR,
+    "GET /api/v1/prices": VIEWER,
+    "GET /api/v1/tax/rates": VIEWER,
+    "POST /api/v1/tax/rates": ADMIN,
+    "GET /api/v1/tax/registrations/{code}": VIEWER,
+    "PUT /api/v1/tax/registrations/{code}": ADMIN,
+    "POST /api/v1/tax/quote": VIEWER,
+    "GET /api/v1/tax/report": VIEWER,
+
+    # payments and invoices
+    "POST /api/v1/orders/{order_id}/payments": OPERATOR,
+    "GET /api/v1/orders/{order_id}/payments": VIEWER,
+    "GET /api/v1/payments/{payment_id}": VIEWER,
+    "POST /api/v1/payments/{payment_id}/capture": OPERATOR,
+    "POST /api/v1/payments/{payment_id}/void": OPERATOR,
+    "POST /api/v1/payments/{payment_id}/refund": OPERATOR,
+    "POST /api/v1/payments/{payment_id}/sync": OPERATOR,
+    "POST /api/v1/legal-entities": ADMIN,
+    "GET /api/v1/legal-entities": VIEWER,
+    "GET /api/v1/legal-entities/{code}": VIEWER,
+    "PATCH /api/v1/legal-entities/{code}": ADMIN,
+    "GET /api/v1/legal-entities/{code}/series": VIEWER,
+    "POST /api/v1/legal-entities/{code}/series": ADMIN,
+    "GET /api/v1/invoices": VIEWER,
+    "GET /api/v1/invoices/{invoice_id}": VIEWER,
+    "GET /api/v1/invoices/{invoice_id}/pdf": VIEWER,
+
+    # events and API keys
+    "GET /api/v1/events": VIEWER,
+    "POST /api/v1/api-keys": ADMIN,
+    "GET /api/v1/api-keys": ADMIN,
+    "POST /api/v1/api-keys/{key_id}/revoke": ADMIN,
+
+    # sourcing and fulfilment
+    "GET /api/v1/channels/{channel_id}/sourcing": VIEWER,
+    "PUT /api/v1/channels/{channel_id}/sourcing": ADMIN,
+    "GET /api/v1/orders/{order_id}/sourcing": VIEWER,
+    "POST /api/v1/orders/{order_id}/backorders/source": OPERATOR,
+    "GET /api/v1/fulfilment-orders": VIEWER,
+    "GET /api/v1/fulfilment-orders/{fo_id}": VIEWER,
+    "GET /api/v1/orders/{order_id}/fulfilment": VIEWER,
+    "POST /api/v1/fulfilment-orders/{fo_id}/accept": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/reject": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/start-picking": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/ready-for-pickup": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/pickup-code": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/pickup": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/3pl/accepted": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/3pl/shipped": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/3pl/short": OPERATOR,
+    "PUT /api/v1/locations/{code}/bins": OPERATOR,
+    "GET /api/v1/locations/{code}/bins": VIEWER,
+    "POST /api/v1/pick-lists": OPERATOR,
+    "GET /api/v1/pick-lists/{pick_list_id}": VIEWER,
+    "POST /api/v1/pick-lists/{pick_list_id}/confirm": OPERATOR,
+
+    # packing
+    "POST /api/v1/packaging-types": ADMIN,
+    "GET /api/v1/packaging-types": VIEWER,
+    "GET /api/v1/packaging-types/{ref}": VIEWER,
+    "PATCH /api/v1/packaging-types/{ref}": ADMIN,
+    "PUT /api/v1/hazmat-marks/{sku}": ADMIN,
+    "GET /api/v1/fulfilment-orders/{fo_id}/packing-proposal": VIEWER,
+    "POST /api/v1/fulfilment-orders/{fo_id}/packages": OPERATOR,
+    "GET /api/v1/fulfilment-orders/{fo_id}/packages": VIEWER,
+    "GET /api/v1/packages/{package_id}": VIEWER,
+    "GET /api/v1/packages/{package_id}/label.pdf": VIEWER,
+    "GET /api/v1/fulfilment-orders/{fo_id}/packing-slip.pdf": VIEWER,
+    "GET /api/v1/sscc-settings": ADMIN,
+    "PUT /api/v1/sscc-settings": ADMIN,
+
+    # shipping
+    "POST /api/v1/carriers": ADMIN,
+    "GET /api/v1/carriers": VIEWER,
+    "GET /api/v1/carriers/{code}": VIEWER,
+    "PATCH /api/v1/carriers/{code}": ADMIN,
+    "POST /api/v1/fulfilment-orders/{fo_id}/ship": OPERATOR,
+    "POST /api/v1/fulfilment-orders/{fo_id}/handover": OPERATOR,
+    "GET /api/v1/fulfilment-orders/{fo_id}/shipment": VIEWER,
+    "GET /api/v1/fulfilment-orders/{fo_id}/rates": VIEWER,
+    "POST /api/v1/tracking/{carrier}": CARRIER,
+    "GET /api/v1/tracking-events/parked": VIEWER,
+    "POST /api/v1/tracking-events/{event_id}/release": OPERATOR,
+    "POST /api/v1/tracking-events/{event_id}/discard": OPERATOR,
+    "GET /api/v1/delivery-performance": VIEWER,
+}
+
+
+class AccessTableError(RuntimeError):
+    """The table and the routes disagree; raised while the app is created."""
+
+
+def operations(app: FastAPI) -> Iterator[tuple[str, BaseRoute]]:
+    """Every operation the app serves as ``"METHOD /path"``, with the route answering it.
+
+    HEAD is left out where GET is served: Starlette answers it with the GET route.
+    """
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            yield f"GET {context.path_format}", route
+            continue
+        methods = set(context.methods or ())
+        if "GET" in methods:
+            methods.discard("HEAD")
+        for method in sorted(methods):
+            yield f"{method} {context.path_format}", route
+
+
+def _asks_for_key(dependant: Dependant) -> bool:
+    return any(sub.call is request_context or _asks_for_key(sub)
+               for sub in dependant.dependencies)
+
+
+def install(app: FastAPI) -> None:
+    """Check the table against the app's routes and hand each route its roles."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    given: dict[int, frozenset[Role]] = {}
+    for operation, route in operations(app):
+        seen.add(operation)
+        access = ACCESS.get(operation)
+        if access is None:
+            problems.append(f"{operation} has no entry: add "
+                            f"'\"{operation}\": VIEWER|OPERATOR|ADMIN|PUBLIC,' to ACCESS")
+            continue
+        if not isinstance(route, APIRoute):
+            if access.asks_for_key:
+                problems.append(f"{operation} is listed for {access.value} but cannot "
+                                "check an API key; list it as PUBLIC")
+            continue
+        if access.asks_for_key != _asks_for_key(route.dependant):
+            problems.append(
+                f"{operation} is listed for {access.value} but its endpoint "
+                + ("takes no Context, so no key would be checked" if access.asks_for_key
+                   else "takes a Context and would demand a key"))
+            continue
+        if given.setdefault(id(route), access.roles) != access.roles:
+            problems.append(f"{operation} shares its route (a router included twice) "
+                            "with an operation listed for other roles")
+            continue
+        route.__dict__[ALLOWED_ROLES] = access.roles
+    problems += [f"{operation} is in ACCESS but no route serves it: remove it"
+                 for operation in ACCESS if operation not in seen]
+    if problems:
+        raise AccessTableError(
+            f"The access table ({TABLE_FILE}) and the routes disagree:\n  "
+            + "\n  ".join(problems))
+    _document(app)
+
+
+def _who(access: Access) -> str:
+    if not access.asks_for_key:
+        return f"**Who may call it:** {access.value}."
+    return (f"**Who may call it:** {access.value} (an API key of another role gets 403, "
+            "no key or an unknown one 401).")
+
+
+def _document(app: FastAPI) -> None:
+    """Say in each operation of the OpenAPI document who may call it, from the table."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # FastAPI's cached document once built: amend it once
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                access = ACCESS.get(f"{method.upper()} {path}")
+                if access is None or "x-roles" in operation:
+                    continue
+                operation["x-roles"] = sorted(role.value for role in access.roles)
+                description = operation.get("description", "")
+                operation["description"] = (description + "\n\n" if description else
+                                            "") + _who(access)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
