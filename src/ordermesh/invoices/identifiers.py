@@ -8,7 +8,7 @@ import pycountry
 from babel import Locale, UnknownLocaleError
 
 from ordermesh.kit.errors import InvalidInput
-from ordermesh.tax.vat_ids import MAX_TAX_ID, normalise_vat_id
+from ordermesh.kit.vat_ids import MAX_TAX_ID, normalise_vat_id
 
 __all__ = ["MAX_TAX_ID", "check_country", "check_locale", "check_region",
            "normalise_vat_id"]

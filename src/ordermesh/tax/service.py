@@ -18,14 +18,13 @@ from decimal import Decimal
 import pycountry
 from sqlalchemy import insert, or_, select, text, update
 
-from ordermesh.kit import idempotency
+from ordermesh.kit import idempotency, vat_ids
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.config_cache import cached
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
-from ordermesh.tax import vat_ids
 from ordermesh.tax.model import (
     RATED_CLASSES,
     Place,
