@@ -13,6 +13,7 @@ from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
+from ordermesh.flows.api import router as flows_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -91,7 +92,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
-               inventory_router, customers_router, orders_router, order_money_router,
+               inventory_router, customers_router, orders_router, order_money_router, flows_router,
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,

@@ -154,24 +154,6 @@ class ShipmentList(BaseModel):
     items: list[ShipmentOut]
 
 
-@router.post("/{order_id}/shipments", status_code=201,
-             summary="Record units that shipped without the pick and pack screens")
-def record_shipment(order_id: str, body: ShipmentIn, ctx: WriteContext) -> ShipmentOut:
-    """The units leave through the one fulfilment order that holds them (a short form of
-    its hand-over): they count as shipped on it, never cancelled, and it is `shipped`
-    once nothing is left open on it; a packed or booked one asked for whole is handed
-    over. Moves the order to processing, partially shipped or shipped; captures the
-    shipment's value when the channel captures per shipment, and invoices it when the
-    channel's tax point is the shipment. Units on two fulfilment orders, or some of a
-    packed one's units: `409`."""
-    from ordermesh.flows.shipments import ship_units
-
-    idem = ctx.idempotency(body)
-    lines = [shipments.ShipLine(ln.line_no, ln.quantity) for ln in body.lines]
-    return ShipmentOut(**ctx.run(lambda uow: ship_units(
-        uow, order_id, lines, body.carrier, body.tracking_number, idem)))
-
-
 @router.get("/{order_id}/shipments", summary="What shipped on an order")
 def list_shipments(order_id: str, ctx: ReadContext) -> ShipmentList:
     with ctx.read_uow() as uow:
