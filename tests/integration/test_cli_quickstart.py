@@ -66,13 +66,15 @@ def test_quickstart_on_an_address_it_cannot_listen_on_says_why(db_url, tmp_path,
 
 
 def test_make_run_passes_port_and_host_to_quickstart():
-    dry_run = subprocess.run(
-        ["make", "-n", "-o", ".venv/.installed", "run", "PORT=8100", "HOST=0.0.0.0"],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+    # run as `make test` does, the parent make's flags would make this one print
+    # "Entering directory" around the command: a make of its own, without them
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    make = ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "run"]
+    dry_run = subprocess.run([*make, "PORT=8100", "HOST=0.0.0.0"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True)
     assert " ".join(dry_run.stdout.split()).endswith(
         "ordermesh quickstart --host 0.0.0.0 --port 8100")
-    plain = subprocess.run(["make", "-n", "-o", ".venv/.installed", "run"], cwd=ROOT,
-                           capture_output=True, text=True, check=True)
+    plain = subprocess.run(make, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert plain.stdout.split()[-1] == "quickstart"
 
 
