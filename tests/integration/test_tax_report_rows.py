@@ -73,3 +73,53 @@ def test_report_rows_are_the_ledgers_sums_and_carry_tax_only_with_a_taxable_amou
                                            func.sum(e.tax_amount))).one()
     assert sum(Decimal(r["taxable"]) for r in rows.values()) == Decimal(taxable)
     assert sum(Decimal(r["net_tax"]) for r in rows.values()) == Decimal(tax)
+
+
+def _rows_and_ledger(client, container) -> tuple[dict, tuple[Decimal, Decimal]]:
+    rows = {r["rate_percent"]: r for r in report(client, legal_entity="acme")}
+    e = tax_entries.c
+    with container.engine.connect() as conn:
+        taxable, tax = conn.execute(select(func.sum(e.taxable_amount),
+                                           func.sum(e.tax_amount))).one()
+    return rows, (Decimal(taxable), Decimal(tax))
+
+
+def test_a_goodwill_larger_than_what_a_cancellation_leaves_leaves_no_tax_without_a_taxable_amount(
+        client, container):
+    shop(client, {"TEE": {"ber": 10}})
+    make_product(client, "BOOK", tax_class="reduced")
+    add_stock(client, "BOOK", "ber", 10)
+    seller(client, "acme", "web")
+    order = place(client, [("TEE", 2, "20.00"), ("BOOK", 1, "10.00")])
+    ok(client.post(f"/api/v1/orders/{order['id']}/refunds",
+                   json={"amount": "45.00", "reason": "goodwill"}), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel",
+                   json={"lines": [{"line_no": 2, "quantity": 1}]}))
+    rows, (taxable, tax) = _rows_and_ledger(client, container)
+    # 50.00 paid, 50.00 given back: nothing is left sold at any rate
+    assert {(r["taxable"], r["net_tax"]) for r in rows.values()} == {("0.00", "0.00")}
+    assert (taxable, tax) == (Decimal(0), Decimal(0))
+    payments = ok(client.get(f"/api/v1/orders/{order['id']}/payments"))["summary"]
+    assert payments["refunded"]["amount"] == payments["captured"]["amount"] == "50.00"
+
+
+def test_a_cancellation_after_goodwill_shares_the_shortfall_across_the_other_rates_by_size(
+        client, container):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"ber": 10}})
+    make_product(client, "BOOK", tax_class="reduced")
+    add_stock(client, "BOOK", "ber", 10)
+    seller(client, "acme", "web")
+    order = place(client, [("TEE", 2, "20.00"), ("BOOK", 1, "10.00")])
+    ok(client.post(f"/api/v1/orders/{order['id']}/refunds",
+                   json={"amount": "15.00", "reason": "goodwill"}), 201)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel",
+                   json={"lines": [{"line_no": 2, "quantity": 1}]}))
+    rows, (taxable, tax) = _rows_and_ledger(client, container)
+    for row in rows.values():  # tax only with a taxable amount, never below zero
+        assert Decimal(row["taxable"]) >= 0 and Decimal(row["net_tax"]) >= 0
+        assert Decimal(row["net_tax"]) == 0 or Decimal(row["taxable"]) > 0
+    assert sum(Decimal(r["taxable"]) for r in rows.values()) == taxable
+    assert sum(Decimal(r["net_tax"]) for r in rows.values()) == tax
+    # 40.00 of TEE is left, less 15.00 of goodwill: 25.00 gross, all of it at 19 %
+    assert taxable + tax == Decimal("25.00")
+    assert (rows["7"]["taxable"], rows["7"]["net_tax"]) == ("0.00", "0.00")

@@ -244,19 +244,44 @@ def _as_breakdown(keyed: dict) -> list[dict]:
 def _no_rate_below_zero(target: dict) -> dict:
     """A goodwill refund takes its tax from every rate of the order; when a line of one
     rate is later refunded or cancelled in full, that rate would end below zero. The
-    shortfall is taken from the other rates instead (largest first), so the total stays
-    what the customer was charged less what was given back; only when nothing is left
-    anywhere does it stop at zero."""
-    out = {k: [x, t] for k, (x, t) in target.items()}
-    for field in (0, 1):
-        deficit = -sum((v[field] for v in out.values() if v[field] < 0), Decimal(0))
-        for v in out.values():
-            v[field] = max(v[field], Decimal(0))
-        for key in sorted(out, key=lambda k: -out[k][field]):
-            take = min(deficit, out[key][field])
-            out[key][field] -= take
-            deficit -= take
-    return {k: (x, t) for k, (x, t) in out.items()}
+    shortfall is shared by the other rates instead, in proportion to what each holds
+    (taxable amounts by taxable amount, tax by tax), so the totals stay what the customer
+    was charged less what was given back, and a rate keeps tax only while it keeps a
+    taxable amount. When nothing taxable is left anywhere, nothing is kept at any rate."""
+    keys = list(target)
+    taxable = {k: target[k][0] for k in keys}
+    tax = {k: target[k][1] for k in keys}
+    if sum(taxable.values(), Decimal(0)) <= 0:
+        return {k: (Decimal(0) * taxable[k], Decimal(0) * tax[k]) for k in keys}
+    taxable, tax = _shared_out(taxable), _shared_out(tax)
+    for k in keys:  # tax left on a rate with nothing taxable moves to the largest rate
+        if taxable[k] <= 0 < tax[k]:
+            largest = max(keys, key=lambda key: taxable[key])
+            tax[largest] += tax[k]
+            tax[k] -= tax[k]
+    return {k: (taxable[k], tax[k]) for k in keys}
+
+
+def _shared_out(values: dict) -> dict:
+    """Values with no negative one: the sum (or zero, when it is negative) shared by the
+    positive values in proportion to their size, in the values' smallest unit, remainders
+    to the largest fractions first."""
+    if all(v >= 0 for v in values.values()):
+        return dict(values)
+    total = sum(values.values(), Decimal(0))
+    positive = {k: v for k, v in values.items() if v > 0}
+    unit = Decimal(1).scaleb(min((v.as_tuple().exponent for v in values.values()), default=0))
+    out = {k: Decimal(0) * unit for k in values}
+    if total <= 0 or not positive:
+        return out
+    whole = sum(positive.values(), Decimal(0))
+    exact = {k: total * v / whole for k, v in positive.items()}
+    for k, share in exact.items():
+        out[k] = (share / unit).to_integral_value(rounding="ROUND_FLOOR") * unit
+    left = int((total - sum(out.values(), Decimal(0))) / unit)
+    for k in sorted(exact, key=lambda k: out[k] - exact[k])[:left]:
+        out[k] += unit
+    return out
 
 
 def book_tax_change(
