@@ -94,6 +94,10 @@ def _lines(uow: UnitOfWork, po_ids: list[str]) -> dict[str, list[POLine]]:
     return found
 
 
+def _utc(value):
+    return as_utc(value) if value is not None else None
+
+
 def _to_orders(uow: UnitOfWork, rows) -> list[PurchaseOrder]:
     rows = list(rows)
     lines = _lines(uow, [r.id for r in rows])
@@ -104,8 +108,8 @@ def _to_orders(uow: UnitOfWork, rows) -> list[PurchaseOrder]:
         supplier_code=sups[r.supplier_id].code, location_id=r.location_id,
         location_code=codes[r.location_id], currency=r.currency, status=POStatus(r.status),
         expected_date=r.expected_date, tolerance_percent=r.tolerance_percent, note=r.note,
-        lines=tuple(lines[r.id]), sent_at=as_utc(r.sent_at), confirmed_at=as_utc(r.confirmed_at),
-        closed_at=as_utc(r.closed_at), created_at=as_utc(r.created_at),
+        lines=tuple(lines[r.id]), sent_at=_utc(r.sent_at), confirmed_at=_utc(r.confirmed_at),
+        closed_at=_utc(r.closed_at), created_at=as_utc(r.created_at),
         updated_at=as_utc(r.updated_at)) for r in rows]
 
 
