@@ -10,6 +10,7 @@ with an AssertionError when the app answers differently.
     .venv/bin/python scripts/capture_purchasing_examples.py purchasing > docs/purchasing.md
 """
 
+# ruff: noqa: E501  (the Markdown tables of the pages cannot wrap)
 from __future__ import annotations
 
 import contextlib
