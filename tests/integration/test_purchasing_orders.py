@@ -239,3 +239,14 @@ def test_two_receipts_racing_for_the_last_open_units_book_them_once(client, uow)
     assert _on_hand(client, "TEE") == 30
     assert_no_drift(uow)
 
+
+
+def test_a_confirmation_naming_an_unknown_line_or_a_past_date_is_refused(client, uow):
+    buying_shop(client)
+    po = sent(client, [("TEE", 20)])
+    refused(client, uow, "POST", f"{POS}/{po['id']}/confirm", 422, "lines.0.line_no",
+            json={"lines": [{"line_no": 9, "quantity": 1}]})
+    refused(client, uow, "POST", f"{POS}/{po['id']}/confirm", 422, "lines.0.date",
+            json={"lines": [{"line_no": 1, "quantity": 20, "date": "2026-11-01"}]})
+    refused(client, uow, "POST", f"{POS}/{draft(client, [('TEE', 1)])['id']}/confirm", 409,
+            json={})

@@ -262,12 +262,13 @@ def confirm_po(uow: UnitOfWork, po_id: str, confirmations: list[Confirmation]) -
                                          "the order, or named twice", "unknown_line")
         by_line[c.line_no] = c
     today = uow.clock.now().date()
+    for i, c in enumerate(confirmations):
+        if c.date is not None and c.date < today:
+            raise InvalidInput.for_field(f"lines.{i}.date", "a confirmed date cannot be in "
+                                         "the past", "date_in_past")
     for ln in order.lines:
         c = by_line.get(ln.line_no, Confirmation(ln.line_no, ln.quantity, ln.expected_date))
         on = c.date or ln.expected_date
-        if on < today:
-            raise InvalidInput.for_field("lines", f"line {ln.line_no}: a confirmed date "
-                                         "cannot be in the past", "date_in_past")
         uow.execute(update(purchase_order_lines)
                     .where(pl.po_id == po_id, pl.line_no == ln.line_no)
                     .values(confirmed_quantity=c.quantity, confirmed_date=on))
