@@ -67,8 +67,8 @@ def receive_po(uow: UnitOfWork, po_id: str, arrived: list[ArrivedLine],
         if a.accepted > most:
             raise Conflict(
                 f"Cannot accept {a.accepted} of {a.sku}: {line.open} open on line "
-                f"{line.line_no}, and at most {order.tolerance_percent}% over what is due "
-                f"({most} in all) may be accepted",
+                f"{line.line_no}; with {order.tolerance_percent}% tolerance over the "
+                f"{line.due} due, at most {max(most, 0)} more may be accepted",
                 extra={"sku": a.sku, "open": line.open, "most_acceptable": max(most, 0)})
     receipt_id, now = new_id("por"), uow.clock.now()
     for a in arrived:
