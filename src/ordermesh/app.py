@@ -32,8 +32,13 @@ from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
 from ordermesh.payments.api import router as payments_router
 from ordermesh.pricing.api import router as pricing_router
+from ordermesh.purchasing.api import router as purchasing_router
+from ordermesh.purchasing.api_insights import products_router as product_suppliers_router
+from ordermesh.purchasing.api_insights import replenishment_router
+from ordermesh.purchasing.api_insights import suppliers_router as scorecards_router
 from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
+from ordermesh.suppliers.api import router as suppliers_router
 from ordermesh.tax.api import router as tax_router
 from ordermesh.tax.registrations_api import router as tax_registrations_router
 
@@ -85,6 +90,10 @@ def create_app(container: Container) -> FastAPI:
              "packing slips"},
             {"name": "shipping", "description": "Carriers, tracking and promise dates"},
             {"name": "events", "description": "The outbox: every state change, in order"},
+            {"name": "suppliers", "description": "Supplier master: terms, tags, "
+             "certifications, and what each supplier sells us at what cost"},
+            {"name": "purchasing", "description": "Purchase orders, receipts against them, "
+             "supplier scorecards and replenishment suggestions"},
         ],
     )
     app.state.container = container
@@ -96,7 +105,9 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router)
+               fulfilment_router, packing_router, shipping_router, suppliers_router,
+               scorecards_router, product_suppliers_router, purchasing_router,
+               replenishment_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -14,8 +14,10 @@ from ordermesh.orders import tables as orders_tables
 from ordermesh.packing import tables as packing_tables
 from ordermesh.payments import tables as payments_tables
 from ordermesh.pricing import tables as pricing_tables
+from ordermesh.purchasing import tables as purchasing_tables
 from ordermesh.shipping import tables as shipping_tables
 from ordermesh.sourcing import tables as sourcing_tables
+from ordermesh.suppliers import tables as suppliers_tables
 from ordermesh.tax import tables as tax_tables
 
 __all__ = [
@@ -35,7 +37,9 @@ __all__ = [
     "packing_tables",
     "payments_tables",
     "pricing_tables",
+    "purchasing_tables",
     "shipping_tables",
     "sourcing_tables",
+    "suppliers_tables",
     "tax_tables",
 ]

@@ -140,7 +140,10 @@ def list_supply(uow: UnitOfWork, flt: SupplyFilter, *, limit: int = 50,
 
 
 def create_supply(uow: UnitOfWork, cmd: NewSupply,
-                  idem: idempotency.IdempotencyKey | None = None) -> Supply:
+                  idem: idempotency.IdempotencyKey | None = None, *,
+                  commit: bool = True) -> Supply:
+    """``commit=False`` announces inside a larger use case's transaction (a purchase
+    order being sent): the caller commits."""
     if prior := idempotency.claim(uow, idem):
         return get_supply(uow, prior.resource_id)
     check_quantity(cmd.quantity)
@@ -158,14 +161,16 @@ def create_supply(uow: UnitOfWork, cmd: NewSupply,
         "reference": cmd.reference})
     idempotency.complete(uow, idem, "supply", supply_id, 201)
     created = get_supply(uow, supply_id)
-    uow.commit()
+    if commit:
+        uow.commit()
     return created
 
 
 def cancel_supply(uow: UnitOfWork, supply_id: str,
-                  idem: idempotency.IdempotencyKey | None = None) -> Supply:
+                  idem: idempotency.IdempotencyKey | None = None, *,
+                  commit: bool = True) -> Supply:
     """What has not arrived yet will not come: open supply becomes cancelled; units
-    already received stay received."""
+    already received stay received. ``commit=False``: the caller commits."""
     if prior := idempotency.claim(uow, idem):
         return get_supply(uow, prior.resource_id)
     changed = uow.execute(
@@ -182,12 +187,14 @@ def cancel_supply(uow: UnitOfWork, supply_id: str,
         "sku": supply.sku, "location": supply.location_code, "quantity": supply.quantity,
         "received": supply.received, "cancelled": supply.quantity - supply.received})
     idempotency.complete(uow, idem, "supply", supply_id, 200)
-    uow.commit()
+    if commit:
+        uow.commit()
     return supply
 
 
 def receive(uow: UnitOfWork, cmd: Receipt,
-            idem: idempotency.IdempotencyKey | None = None) -> Received:
+            idem: idempotency.IdempotencyKey | None = None, *,
+            commit: bool = True) -> Received:
     """Add arrived units to ``on_hand``. Against expected supply, the supply must be open
     and for the same SKU and location, and the units at most what is outstanding.
 
@@ -227,7 +234,8 @@ def receive(uow: UnitOfWork, cmd: Receipt,
     idempotency.complete(uow, idem, "product", product.id, 201)
     result = Received(cmd.quantity, reason,
                       stock_row(uow, product.id, cmd.sku, location.id, location.code), supply)
-    uow.commit()
+    if commit:
+        uow.commit()
     return result
 
 
