@@ -50,6 +50,7 @@ webhook_deliveries = Table(
     Column("last_status_code", Integer),
     Column("last_error", String(300)),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),  # the retry period runs from here
     Column("finished_at", UtcDateTime),
     UniqueConstraint("endpoint_id", "event_id"),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
