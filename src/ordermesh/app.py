@@ -36,6 +36,7 @@ from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.tax.api import router as tax_router
 from ordermesh.tax.registrations_api import router as tax_registrations_router
+from ordermesh.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """
 ordermesh is an omnichannel order management system: orders from every channel land
@@ -85,6 +86,8 @@ def create_app(container: Container) -> FastAPI:
              "packing slips"},
             {"name": "shipping", "description": "Carriers, tracking and promise dates"},
             {"name": "events", "description": "The outbox: every state change, in order"},
+            {"name": "webhooks", "description": "Outgoing webhooks: subscriptions to event "
+             "types, signed deliveries, their log and replays"},
         ],
     )
     app.state.container = container
@@ -96,7 +99,7 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router)
+               fulfilment_router, packing_router, shipping_router, webhooks_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -225,6 +225,17 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/tracking-events/{event_id}/release": OPERATOR,
     "POST /api/v1/tracking-events/{event_id}/discard": OPERATOR,
     "GET /api/v1/delivery-performance": VIEWER,
+
+    # webhooks
+    "POST /api/v1/webhook-endpoints": ADMIN,
+    "GET /api/v1/webhook-endpoints": ADMIN,
+    "GET /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "PATCH /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "DELETE /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret": ADMIN,
+    "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": ADMIN,
+    "POST /api/v1/webhook-deliveries/{delivery_id}/replay": ADMIN,
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/replay": ADMIN,
 }
 
 
