@@ -110,7 +110,8 @@ def send(client: httpx.Client, claimed: Claimed, at: datetime) -> Outcome:
         response = client.post(claimed.url, content=claimed.body, headers=headers)
         status, error = response.status_code, None
         if not 200 <= status < 300:
-            error = f"HTTP {status}: {response.text[:200]}"
+            text = response.text[:200].strip()
+            error = f"HTTP {status}: {text}" if text else f"HTTP {status}"
     except httpx.HTTPError as exc:
         status, error = None, f"{type(exc).__name__}: {exc}".rstrip(": ")
     return Outcome(status, round((time.perf_counter() - started) * 1000),
