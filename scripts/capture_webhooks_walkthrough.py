@@ -309,12 +309,16 @@ NATS = """
 With `ORDERMESH_NATS_URL` set (e.g. `nats://127.0.0.1:4222`) the worker publishes every
 event, in log order, to JetStream:
 
-| | |
-| --- | --- |
-| stream | `ORDERMESH` (`ORDERMESH_NATS_STREAM`), created with the subjects `ordermesh.events.>` when it does not exist; create it yourself beforehand for other limits or replicas |
-| subject | `ordermesh.events.<event type>` (`ORDERMESH_NATS_SUBJECT_PREFIX`), e.g. `ordermesh.events.order.created`: subscribe to `ordermesh.events.order.>` for every order event |
-| header `Nats-Msg-Id` | the event id: JetStream drops a message it has already stored within its duplicate window (2 minutes by default) |
-| body | the event as JSON: `id`, `type`, `position`, `aggregate_type`, `aggregate_id`, `payload`, `actor`, `occurred_at` |
+- **stream** `ORDERMESH` (`ORDERMESH_NATS_STREAM`), created with the subjects
+  `ordermesh.events.>` when it does not exist; create it yourself beforehand for other
+  limits or replicas;
+- **subject** `ordermesh.events.<event type>` (`ORDERMESH_NATS_SUBJECT_PREFIX`), e.g.
+  `ordermesh.events.order.created`: subscribe to `ordermesh.events.order.>` for every
+  order event;
+- **header `Nats-Msg-Id`**: the event id; JetStream drops a message it has already
+  stored within its duplicate window (2 minutes by default);
+- **body**: the event as JSON: `id`, `type`, `position`, `aggregate_type`,
+  `aggregate_id`, `payload`, `actor`, `occurred_at`.
 
 A consumer reads it like any JetStream stream, for example with `nats-py`:
 
