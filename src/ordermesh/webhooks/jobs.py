@@ -15,7 +15,7 @@ from ordermesh.kit.outbox import assign_positions
 from ordermesh.settings import Settings
 from ordermesh.webhooks.fanout import fan_out
 from ordermesh.webhooks.model import RetryPolicy
-from ordermesh.webhooks.sending import claim_due, record, send
+from ordermesh.webhooks.sending import Claimed, claim_due, record, send
 
 ACTOR = "worker:webhooks"
 
@@ -61,13 +61,16 @@ class WebhookSender:
 
     def run_once(self, container: Container) -> int:
         policy = policy_of(container.settings)
+        claimed = self._claim(container, policy)
+        if not claimed:
+            return 0  # idle: no client, no threads
         total = 0
-        timeout = httpx.Timeout(policy.timeout_s)
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client, \
+        with httpx.Client(timeout=httpx.Timeout(policy.timeout_s),
+                          follow_redirects=False) as client, \
                 ThreadPoolExecutor(self.parallel) as pool:
-            for _ in range(self.max_batches):
-                with UnitOfWork(container.engine, container.clock, actor=ACTOR) as uow:
-                    claimed = claim_due(uow, self.batch, policy)
+            for batch in range(self.max_batches):
+                if batch:
+                    claimed = self._claim(container, policy)
                 at = container.clock.now()
                 outcomes = list(pool.map(send, [client] * len(claimed), claimed,
                                          [at] * len(claimed)))
@@ -78,3 +81,7 @@ class WebhookSender:
                 if len(claimed) < self.batch:
                     break
         return total
+
+    def _claim(self, container: Container, policy: RetryPolicy) -> list[Claimed]:
+        with UnitOfWork(container.engine, container.clock, actor=ACTOR) as uow:
+            return claim_due(uow, self.batch, policy)

@@ -78,7 +78,9 @@ class RetryPolicy:
     lease: timedelta = timedelta(minutes=2)  # a claim outlives the slowest send
 
     def delay(self, failed_attempts: int, rng: random.Random | None = None) -> timedelta:
-        base = min(self.first_delay * self.factor ** max(failed_attempts - 1, 0),
+        exponent = min(max(failed_attempts - 1, 0), 64)  # the cap is reached long before
+        seconds = self.first_delay.total_seconds() * self.factor ** exponent
+        base = min(timedelta(seconds=min(seconds, self.max_delay.total_seconds())),
                    self.max_delay)
         spread = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
         return base * spread
