@@ -535,6 +535,32 @@ CONTRACT: tuple[UseCase, ...] = (
             "suggestions become a draft purchase order",
             ("purchase_order.created",),
             "test_replenishment_turned_into_a_purchase_order_writes_created"),
+    # outgoing webhooks
+    UseCase("webhook.create", "POST /api/v1/webhook-endpoints",
+            "a URL is subscribed to event types",
+            ("webhook.endpoint_created",),
+            "test_webhook_endpoint_set_up_writes_created_changed_rotated_and_deleted"),
+    UseCase("webhook.update", "PATCH /api/v1/webhook-endpoints/{endpoint_id}",
+            "an endpoint's URL, event types or description change, or it is enabled or "
+            "disabled by hand",
+            ("webhook.endpoint_changed",),
+            "test_webhook_endpoint_set_up_writes_created_changed_rotated_and_deleted"),
+    UseCase("webhook.rotate", "POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret",
+            "an endpoint gets a new signing secret",
+            ("webhook.secret_rotated",),
+            "test_webhook_endpoint_set_up_writes_created_changed_rotated_and_deleted"),
+    UseCase("webhook.delete", "DELETE /api/v1/webhook-endpoints/{endpoint_id}",
+            "an endpoint is removed with its delivery log",
+            ("webhook.endpoint_deleted",),
+            "test_webhook_endpoint_set_up_writes_created_changed_rotated_and_deleted"),
+    UseCase("webhook.send.failing", "worker: webhook sender",
+            "a failed delivery attempt is recorded (retried later; no event)",
+            (),
+            "test_an_endpoint_that_keeps_failing_is_disabled_by_the_worker_with_an_event"),
+    UseCase("webhook.send.disable", "worker: webhook sender",
+            "the failed attempt that reaches ORDERMESH_WEBHOOK_DISABLE_AFTER in a row",
+            ("webhook.endpoint_disabled",),
+            "test_an_endpoint_that_keeps_failing_is_disabled_by_the_worker_with_an_event"),
 )
 
 

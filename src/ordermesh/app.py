@@ -41,6 +41,7 @@ from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.suppliers.api import router as suppliers_router
 from ordermesh.tax.api import router as tax_router
 from ordermesh.tax.registrations_api import router as tax_registrations_router
+from ordermesh.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """
 ordermesh is an omnichannel order management system: orders from every channel land
@@ -94,6 +95,8 @@ def create_app(container: Container) -> FastAPI:
              "certifications, and what each supplier sells us at what cost"},
             {"name": "purchasing", "description": "Purchase orders, receipts against them, "
              "supplier scorecards and replenishment suggestions"},
+            {"name": "webhooks", "description": "Outgoing webhooks: subscriptions to event "
+             "types, signed deliveries, their log and replays"},
         ],
     )
     app.state.container = container
@@ -107,7 +110,7 @@ def create_app(container: Container) -> FastAPI:
                invoices_router, events_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
-               replenishment_router)
+               replenishment_router, webhooks_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

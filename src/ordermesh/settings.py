@@ -30,6 +30,24 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long one webhook delivery may take")
+    webhook_retry_hours: float = Field(
+        72.0, gt=0, le=24 * 14, description="How long a failing webhook delivery is "
+        "retried (with exponential backoff and jitter) before it is dead-lettered")
+    webhook_disable_after: int = Field(
+        20, ge=1, le=100_000, description="Failed webhook attempts in a row after which an "
+        "endpoint is disabled")
+    nats_url: str | None = Field(
+        None, description="NATS server with JetStream (nats://127.0.0.1:4222) the worker "
+        "publishes every event to; unset: no publishing")
+    nats_stream: str = Field("ORDERMESH", pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                             description="The JetStream stream events are published to")
+    nats_subject_prefix: str = Field(
+        "ordermesh.events", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        description="Each event goes to '<prefix>.<event type>'")
+    nats_timeout_s: float = Field(5.0, gt=0, le=60,
+                                  description="Limit of each wait on the NATS server")
 
     @field_validator("admin_api_key")
     @classmethod

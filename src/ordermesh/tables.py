@@ -4,6 +4,7 @@ from ordermesh.apikeys import tables as apikeys_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.customers import tables as customers_tables
+from ordermesh.events import tables as events_tables
 from ordermesh.fulfilment import tables as fulfilment_tables
 from ordermesh.inventory import tables as inventory_tables
 from ordermesh.invoices import tables as invoices_tables
@@ -19,6 +20,7 @@ from ordermesh.shipping import tables as shipping_tables
 from ordermesh.sourcing import tables as sourcing_tables
 from ordermesh.suppliers import tables as suppliers_tables
 from ordermesh.tax import tables as tax_tables
+from ordermesh.webhooks import tables as webhooks_tables
 
 __all__ = [
     "apikeys_tables",
@@ -26,6 +28,7 @@ __all__ = [
     "channels_tables",
     "config_cache",
     "customers_tables",
+    "events_tables",
     "fulfilment_tables",
     "idempotency",
     "inventory_tables",
@@ -42,4 +45,5 @@ __all__ = [
     "sourcing_tables",
     "suppliers_tables",
     "tax_tables",
+    "webhooks_tables",
 ]

@@ -107,12 +107,15 @@ class PaymentSync(_BatchedJob):
 
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
+    from ordermesh.events.nats import NatsRelay
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
     from ordermesh.sourcing.jobs import BackorderSourcing
+    from ordermesh.webhooks.jobs import WebhookFanOut, WebhookSender
 
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
-            TrackingPoll(), SlaWatch(), ForecastRefresh()]
+            TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
+            NatsRelay()]
 
 
 @dataclass

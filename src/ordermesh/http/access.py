@@ -244,6 +244,17 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/purchase-orders/{po_id}/pdf": VIEWER,
     "GET /api/v1/replenishment/suggestions": VIEWER,
     "POST /api/v1/replenishment/purchase-orders": OPERATOR,
+
+    # webhooks
+    "POST /api/v1/webhook-endpoints": ADMIN,
+    "GET /api/v1/webhook-endpoints": ADMIN,
+    "GET /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "PATCH /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "DELETE /api/v1/webhook-endpoints/{endpoint_id}": ADMIN,
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/rotate-secret": ADMIN,
+    "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": ADMIN,
+    "POST /api/v1/webhook-deliveries/{delivery_id}/replay": ADMIN,
+    "POST /api/v1/webhook-endpoints/{endpoint_id}/replay": ADMIN,
 }
 
 
