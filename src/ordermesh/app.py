@@ -14,6 +14,7 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.flows.api import router as flows_router
+from ordermesh.flows.returns_api import router as returns_flows_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -32,6 +33,7 @@ from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
 from ordermesh.payments.api import router as payments_router
 from ordermesh.pricing.api import router as pricing_router
+from ordermesh.returns.api import router as returns_router
 from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.tax.api import router as tax_router
@@ -85,6 +87,8 @@ def create_app(container: Container) -> FastAPI:
              "packing slips"},
             {"name": "shipping", "description": "Carriers, tracking and promise dates"},
             {"name": "events", "description": "The outbox: every state change, in order"},
+            {"name": "returns", "description": "Returns (RMA): policies per channel, "
+             "reasons, requests, receiving with grade and disposition, refunds"},
         ],
     )
     app.state.container = container
@@ -96,7 +100,8 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router)
+               fulfilment_router, packing_router, shipping_router, returns_router,
+               returns_flows_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

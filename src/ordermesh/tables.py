@@ -14,6 +14,7 @@ from ordermesh.orders import tables as orders_tables
 from ordermesh.packing import tables as packing_tables
 from ordermesh.payments import tables as payments_tables
 from ordermesh.pricing import tables as pricing_tables
+from ordermesh.returns import tables as returns_tables
 from ordermesh.shipping import tables as shipping_tables
 from ordermesh.sourcing import tables as sourcing_tables
 from ordermesh.tax import tables as tax_tables
@@ -35,6 +36,7 @@ __all__ = [
     "packing_tables",
     "payments_tables",
     "pricing_tables",
+    "returns_tables",
     "shipping_tables",
     "sourcing_tables",
     "tax_tables",

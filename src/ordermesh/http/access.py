@@ -225,6 +225,22 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/tracking-events/{event_id}/release": OPERATOR,
     "POST /api/v1/tracking-events/{event_id}/discard": OPERATOR,
     "GET /api/v1/delivery-performance": VIEWER,
+
+    # returns
+    "GET /api/v1/return-reasons": VIEWER,
+    "POST /api/v1/return-reasons": ADMIN,
+    "GET /api/v1/return-policies/{channel}": VIEWER,
+    "PUT /api/v1/return-policies/{channel}": ADMIN,
+    "GET /api/v1/orders/{order_id}/returnable": VIEWER,
+    "POST /api/v1/returns/preview": OPERATOR,
+    "POST /api/v1/returns": OPERATOR,
+    "GET /api/v1/returns": VIEWER,
+    "GET /api/v1/returns/{return_id}": VIEWER,
+    "POST /api/v1/returns/{return_id}/authorise": OPERATOR,
+    "POST /api/v1/returns/{return_id}/reject": OPERATOR,
+    "POST /api/v1/returns/{return_id}/cancel": OPERATOR,
+    "POST /api/v1/returns/{return_id}/receipts": OPERATOR,
+    "POST /api/v1/returns/{return_id}/refund": OPERATOR,
 }
 
 
