@@ -38,20 +38,26 @@ def _summary(row, lines: list[dict], channel: str) -> dict:
 
 
 def _timeline(uow: UnitOfWork, return_id: str) -> list[dict]:
-    steps = [{"at": as_utc(r.occurred_at), "kind": "status", "status": r.to_status,
-              "from_status": r.from_status, "reason": r.reason, "actor": r.actor}
-             for r in uow.execute(select(return_history)
-                                  .where(return_history.c.return_id == return_id)
-                                  .order_by(return_history.c.seq))]
+    """Status changes in order; a receipt is told with the change it caused (every
+    receipt makes exactly one, to ``partially_received`` or ``received``)."""
     receipts = list(uow.execute(select(return_receipts)
                                 .where(return_receipts.c.return_id == return_id)
-                                .order_by(return_receipts.c.received_at)))
+                                .order_by(return_receipts.c.received_at,
+                                          return_receipts.c.id)))
     codes = location_codes(uow, {r.location_id for r in receipts})
-    steps += [{"at": as_utc(r.received_at), "kind": "receipt", "receipt_id": r.id,
-               "location": codes[r.location_id], "lines": r.lines, "note": r.note,
-               "actor": r.actor} for r in receipts]
-    # a receipt comes before the status change it caused (same instant)
-    return sorted(steps, key=lambda s: (s["at"], s["kind"] != "receipt"))
+    left = iter(receipts)
+    steps = []
+    for r in uow.execute(select(return_history).where(return_history.c.return_id == return_id)
+                         .order_by(return_history.c.seq)):
+        step = {"at": as_utc(r.occurred_at), "status": r.to_status,
+                "from_status": r.from_status, "reason": r.reason, "actor": r.actor,
+                "receipt": None}
+        if r.to_status in ("partially_received", "received") and (
+                receipt := next(left, None)) is not None:
+            step["receipt"] = {"id": receipt.id, "location": codes[receipt.location_id],
+                               "lines": receipt.lines, "note": receipt.note}
+        steps.append(step)
+    return steps
 
 
 def get_return(uow: UnitOfWork, return_id: str) -> dict:

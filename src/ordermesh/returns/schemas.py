@@ -144,7 +144,7 @@ class ReturnSummary(BaseModel):
 
 
 class ReturnRead(ReturnSummary):
-    timeline: list[dict[str, Any]] = Field(description="Status changes and receipts, in order")
+    timeline: list[dict[str, Any]] = Field(description="Status changes in order, each receipt with the change it made")
     refund: dict[str, Any] | None
 
 
