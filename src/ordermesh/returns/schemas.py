@@ -144,7 +144,8 @@ class ReturnSummary(BaseModel):
 
 
 class ReturnRead(ReturnSummary):
-    timeline: list[dict[str, Any]] = Field(description="Status changes in order, each receipt with the change it made")
+    timeline: list[dict[str, Any]] = Field(
+        description="Status changes in order, each receipt with the change it made")
     refund: dict[str, Any] | None
 
 
