@@ -5,17 +5,33 @@ from __future__ import annotations
 from tests.helpers import ok, order_body, pay, shop
 
 RETURNS = "/api/v1/returns"
+BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
+
+
+def invoicing(client) -> None:
+    """The channel 'web' invoices its orders (German VAT) from a legal entity."""
+    ok(client.post("/api/v1/legal-entities", json={
+        "code": "acme-de", "name": "Acme GmbH", "locale": "de_DE", "vat_id": "DE136695976",
+        "address": {"lines": ["Friedrichstr. 1"], "postal_code": "10117", "city": "Berlin",
+                    "country": "DE"}}), 201)
+    channel = ok(client.get("/api/v1/channels"))["items"][0]
+    ok(client.patch(f"/api/v1/channels/{channel['id']}", json={"legal_entity": "acme-de"}))
 
 
 def shipped_order(client, lines=(("TEE", 3, "20.00"),), ship=None, stock=10,
-                  category: str | None = None) -> dict:
-    """A channel 'web', a location 'ber', the products with stock, and a paid order whose
-    units (all, or ``ship``: {line_no: units}) shipped."""
-    shop(client, {sku: {"ber": stock} for sku, _, _ in lines})
+                  category: str | None = None, invoiced: bool = False, new_shop: bool = True,
+                  **extra) -> dict:
+    """A channel 'web', a location 'ber', the products with stock (``new_shop``), and a
+    paid order whose units (all, or ``ship``: {line_no: units}) shipped."""
+    if new_shop:
+        shop(client, {sku: {"ber": stock} for sku, _, _ in lines})
+        if invoiced:
+            invoicing(client)
     if category:
         for p in ok(client.get("/api/v1/products"))["items"]:
             ok(client.patch(f"/api/v1/products/{p['id']}", json={"category": category}))
-    order = ok(client.post("/api/v1/orders", json=order_body(list(lines))), 201)
+    order = ok(client.post("/api/v1/orders", json=order_body(
+        list(lines), shipping_address=BERLIN, **extra)), 201)
     pay(client, order)
     units = ship or {i + 1: q for i, (_, q, _) in enumerate(lines)}
     ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
