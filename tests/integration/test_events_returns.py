@@ -36,6 +36,7 @@ def test_a_return_from_request_to_refund_writes_each_step(client):
             {"line_no": 1, "quantity": 2, "grade": "as_new", "disposition": "restock"}]}),
         201))
     assert of_type(written, "return.received")["payload"]["status"] == "received"
+    assert received["lines"][0]["received_quantity"] == 2
     twice = assert_writes_nothing(client, lambda: client.post(
         f"{RETURNS}/{ret['id']}/receipts", json={"location": "ber", "lines": [
             {"line_no": 1, "quantity": 1, "grade": "as_new", "disposition": "restock"}]}))

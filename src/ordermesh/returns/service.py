@@ -214,6 +214,9 @@ def lock_return(uow: UnitOfWork, return_id: str) -> dict:
     return get_return(uow, row.id)
 
 
+_DECIDED = {S.REJECTED: "return.rejected", S.CANCELLED: "return.cancelled"}
+
+
 def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | None) -> dict:
     """Authorise, reject or cancel a return. Commits."""
     ret = lock_return(uow, return_id)
@@ -222,7 +225,7 @@ def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | 
         _authorise(uow, ret, reason)
     else:
         _transition(uow, ret, target, reason)
-        record_event(uow, f"return.{target.value}", "return", ret["id"],
+        record_event(uow, _DECIDED[target], "return", ret["id"],
                      {"number": ret["number"], "reason": reason})
     uow.commit()
     return get_return(uow, ret["id"])
