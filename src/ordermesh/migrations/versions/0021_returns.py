@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from ordermesh.returns.seed import seed_reasons
+
 revision = '0021'
 down_revision = '0018'
 branch_labels = None
@@ -16,28 +18,16 @@ depends_on = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 MONEY = sa.Numeric(precision=18, scale=4).with_variant(sa.BigInteger(), 'sqlite')
 
-REASONS = [
-    ('damaged_in_transit', 'Damaged in transit'),
-    ('defective', 'Defective'),
-    ('wrong_item', 'Wrong item sent'),
-    ('not_as_described', 'Not as described'),
-    ('size_or_fit', 'Size or fit'),
-    ('changed_mind', 'Changed mind'),
-    ('arrived_late', 'Arrived late'),
-    ('other', 'Other'),
-]
-
 
 def upgrade() -> None:
-    reasons = op.create_table(
+    op.create_table(
         'return_reasons',
         sa.Column('code', sa.String(length=40), nullable=False),
         sa.Column('label', sa.String(length=100), nullable=False),
         sa.Column('position', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('code', name=op.f('pk_return_reasons')),
     )
-    op.bulk_insert(reasons, [{'code': c, 'label': label, 'position': i + 1}
-                             for i, (c, label) in enumerate(REASONS)])
+    seed_reasons(op.get_bind())
     op.create_table(
         'return_policies',
         sa.Column('channel_id', sa.String(length=40), nullable=False),
