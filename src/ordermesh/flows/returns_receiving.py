@@ -7,9 +7,10 @@ restock → sellable, refurbish and quarantine → held aside (``damaged``), scr
 in and written off. Receiving never refunds: the refund is its own step
 (``flows.returns_refunds``).
 
+A line may be given several times in one receipt, one grade each: the counts add up.
 Refused, with nothing changed: a return that is not authorised (or partly received), a
-returnless one, a line twice, more units than are still expected on a line (receiving
-twice), an unknown location.
+returnless one, more units than are still expected on a line (receiving twice), an
+unknown location.
 """
 
 from __future__ import annotations
@@ -50,22 +51,21 @@ def _check(ret: dict, lines: list[ReceivedLine]) -> None:
     if ret["returnless"]:
         raise Conflict(f"Return {ret['number']} is returnless: no units come back")
     by_no = {ln["line_no"]: ln for ln in ret["lines"]}
-    errors, seen = [], set()
-    for i, line in enumerate(lines):
+    errors, counted = [], {}
+    for i, line in enumerate(lines):  # a line may come in several grades: they add up
         own = by_no.get(line.line_no)
         if own is None:
             errors.append(FieldError(f"lines[{i}].line_no", f"the return has no line "
                                      f"{line.line_no}", "unknown_line"))
-        elif line.line_no in seen:
-            errors.append(FieldError(f"lines[{i}].line_no", f"line {line.line_no} is given "
-                                     "twice: give it once with the whole count", "line_twice"))
-        elif line.quantity > own["quantity"] - own["received_quantity"]:
+            continue
+        counted[line.line_no] = counted.get(line.line_no, 0) + line.quantity
+        expected = own["quantity"] - own["received_quantity"]
+        if counted[line.line_no] > expected:
             errors.append(FieldError(
-                f"lines[{i}].quantity", f"{line.quantity} of line {line.line_no} "
-                f"({own['sku']}) received, {own['quantity'] - own['received_quantity']} still "
-                f"expected ({own['received_quantity']} of {own['quantity']} received before)",
+                f"lines[{i}].quantity", f"{counted[line.line_no]} of line {line.line_no} "
+                f"({own['sku']}) received, {expected} still expected "
+                f"({own['received_quantity']} of {own['quantity']} received before)",
                 "exceeds_expected"))
-        seen.add(line.line_no)
     if errors:
         raise InvalidInput("; ".join(e.message for e in errors), errors=errors)
 
@@ -87,8 +87,10 @@ def receive_return(uow: UnitOfWork, return_id: str, location: str, lines: list[R
     uow.execute(insert(return_receipts).values(
         id=receipt_id, return_id=ret["id"], location_id=where.id, lines=detail, note=note,
         actor=uow.actor, received_at=uow.clock.now()))
-    status = record_receipt_lines(uow, ret, {ln.line_no: ln.quantity for ln in lines},
-                                  f"received at {where.code}")
+    counted: dict[int, int] = {}
+    for ln in lines:
+        counted[ln.line_no] = counted.get(ln.line_no, 0) + ln.quantity
+    status = record_receipt_lines(uow, ret, counted, f"received at {where.code}")
     take_back(uow, where.id, [TakenBack(by_no[ln.line_no]["product_id"],
                                         by_no[ln.line_no]["sku"], ln.quantity,
                                         _INTO[ln.disposition]) for ln in lines],
