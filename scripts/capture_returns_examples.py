@@ -193,7 +193,7 @@ Asking for more than is still expected is refused:
     say("""
 ### Refund it
 
-The refund is the order's own refund (see [an order's money](order-money.md#refunds)):
+The refund is the order's own refund (see [an order's money](order-money.md#refunding)):
 the units received, at their share of what was paid, to the original payment; the
 payments ledger refuses more than was captured, and the order being invoiced, a credit
 note is issued. The return is `resolved` in the same transaction.
