@@ -28,6 +28,9 @@ def test_a_channel_without_a_policy_gets_the_default_and_a_stored_one_replaces_i
         True, 14, ["underwear"])
     bad = client.put("/api/v1/return-policies/web", json={"returnless_below": "0.001"})
     assert bad.status_code == 422
+    exchange = client.put("/api/v1/return-policies/web", json={
+        "resolutions": ["refund", "exchange"]})
+    assert [e["code"] for e in exchange.json()["errors"]] == ["resolution_not_built"]
     assert ok(client.get("/api/v1/return-policies/web"))["window_days"] == 14
 
 

@@ -15,6 +15,9 @@ from ordermesh.kit.upsert import upsert
 from ordermesh.returns.model import Resolution, ReturnPolicy
 from ordermesh.returns.tables import return_policies, return_reasons
 
+# what the refund flow can resolve; store credit and exchanges are not built yet
+BUILT_RESOLUTIONS = frozenset({Resolution.REFUND})
+
 
 def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
     """The channel's stored policy, or the default one."""
@@ -52,6 +55,10 @@ def get_policy(uow: UnitOfWork, channel_ref: str) -> dict:
 def set_policy(uow: UnitOfWork, channel_ref: str, policy: ReturnPolicy) -> dict:
     """Replace the channel's return policy. Commits."""
     channel = find_channel(uow, channel_ref)
+    if not_built := [r.value for r in policy.resolutions if r not in BUILT_RESOLUTIONS]:
+        raise InvalidInput.for_field(
+            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund is "
+            "built", "resolution_not_built")
     if policy.returnless_below is not None:
         Money.exact(policy.returnless_below, channel.currency, "returnless_below")
         if policy.returnless_below <= 0:
