@@ -298,7 +298,9 @@ status change, with the receipt that made it.
   exchanges (the policy offers `refund` only).
 * Return labels booked with the carrier (the simulated carrier, a Code 128 label PDF)
   and tracking the return parcel; the states `label_created` and `in_transit`.
-* Authorised returns as "returns expected" in available-to-promise.
+* Authorised returns as "returns expected" in available-to-promise (the availability
+  answer already counts open expected supply of kind `return` as `returns_expected`,
+  never promised; returns do not create that supply yet).
 * A separate inspection step after receiving (grade and disposition are given at
   receipt), `closed` after `resolved`, refund released automatically at receipt.
 * Policy overrides per product category.
