@@ -24,6 +24,7 @@ from ordermesh.kit.clock import FixedClock
 from ordermesh.kit.config_cache import config_generation
 from ordermesh.kit.db import UnitOfWork, build_engine
 from ordermesh.migrations import upgrade
+from ordermesh.returns.seed import seed_reasons
 from ordermesh.settings import Settings
 from ordermesh.tables import metadata
 from ordermesh.tax.seed import seed_rates
@@ -70,6 +71,7 @@ def _truncate_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         seed_rates(conn)  # reference data the migrations load, as a fresh database has it
+        seed_reasons(conn)
         conn.execute(insert(config_generation).values(id=1, generation=1))
     engine.dispose()
 

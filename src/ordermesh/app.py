@@ -14,6 +14,7 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.flows.api import router as flows_router
+from ordermesh.flows.returns_api import router as returns_flows_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -36,6 +37,7 @@ from ordermesh.purchasing.api import router as purchasing_router
 from ordermesh.purchasing.api_insights import products_router as product_suppliers_router
 from ordermesh.purchasing.api_insights import replenishment_router
 from ordermesh.purchasing.api_insights import suppliers_router as scorecards_router
+from ordermesh.returns.api import router as returns_router
 from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
 from ordermesh.suppliers.api import router as suppliers_router
@@ -97,6 +99,8 @@ def create_app(container: Container) -> FastAPI:
              "supplier scorecards and replenishment suggestions"},
             {"name": "webhooks", "description": "Outgoing webhooks: subscriptions to event "
              "types, signed deliveries, their log and replays"},
+            {"name": "returns", "description": "Returns (RMA): policies per channel, "
+             "reasons, requests, receiving with grade and disposition, refunds"},
         ],
     )
     app.state.container = container
@@ -110,7 +114,7 @@ def create_app(container: Container) -> FastAPI:
                invoices_router, events_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
-               replenishment_router, webhooks_router)
+               replenishment_router, webhooks_router, returns_router, returns_flows_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -16,6 +16,7 @@ from ordermesh.packing import tables as packing_tables
 from ordermesh.payments import tables as payments_tables
 from ordermesh.pricing import tables as pricing_tables
 from ordermesh.purchasing import tables as purchasing_tables
+from ordermesh.returns import tables as returns_tables
 from ordermesh.shipping import tables as shipping_tables
 from ordermesh.sourcing import tables as sourcing_tables
 from ordermesh.suppliers import tables as suppliers_tables
@@ -41,6 +42,7 @@ __all__ = [
     "payments_tables",
     "pricing_tables",
     "purchasing_tables",
+    "returns_tables",
     "shipping_tables",
     "sourcing_tables",
     "suppliers_tables",

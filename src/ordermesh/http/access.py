@@ -255,6 +255,22 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": ADMIN,
     "POST /api/v1/webhook-deliveries/{delivery_id}/replay": ADMIN,
     "POST /api/v1/webhook-endpoints/{endpoint_id}/replay": ADMIN,
+
+    # returns
+    "GET /api/v1/return-reasons": VIEWER,
+    "POST /api/v1/return-reasons": ADMIN,
+    "GET /api/v1/return-policies/{channel}": VIEWER,
+    "PUT /api/v1/return-policies/{channel}": ADMIN,
+    "GET /api/v1/orders/{order_id}/returnable": VIEWER,
+    "POST /api/v1/returns/preview": OPERATOR,
+    "POST /api/v1/returns": OPERATOR,
+    "GET /api/v1/returns": VIEWER,
+    "GET /api/v1/returns/{return_id}": VIEWER,
+    "POST /api/v1/returns/{return_id}/authorise": OPERATOR,
+    "POST /api/v1/returns/{return_id}/reject": OPERATOR,
+    "POST /api/v1/returns/{return_id}/cancel": OPERATOR,
+    "POST /api/v1/returns/{return_id}/receipts": OPERATOR,
+    "POST /api/v1/returns/{return_id}/refund": OPERATOR,
 }
 
 

@@ -122,9 +122,11 @@ def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
 
 def refund_order(
     uow: UnitOfWork, order_id: str, req: RefundRequest,
-    idem: idempotency.IdempotencyKey | None = None,
+    idem: idempotency.IdempotencyKey | None = None, refund_id: str | None = None,
 ) -> dict:
-    refund_id = new_id("rfd")
+    """Commits. A caller that records the refund elsewhere in the same transaction (a
+    return) may name its ``refund_id``."""
+    refund_id = refund_id or new_id("rfd")
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("refund", refund_id, 201)):
         return get_refund(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)

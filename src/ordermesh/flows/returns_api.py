@@ -1,0 +1,39 @@
+"""Routes of the return steps that span features: receiving (stock) and refunding
+(orders, payments, invoices)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ordermesh.flows.returns_receiving import ReceivedLine, receive_return
+from ordermesh.flows.returns_refunds import refund_return
+from ordermesh.http.deps import WriteContext
+from ordermesh.returns.schemas import ReceiptCreate, ReturnRead
+
+router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
+
+
+@router.post("/{return_id}/receipts", status_code=201,
+             summary="Receive units of a return at a location, graded, with a disposition")
+def receive(return_id: str, body: ReceiptCreate, ctx: WriteContext) -> ReturnRead:
+    """Counts per return line, each with a grade and a disposition, each a stock movement
+    at the location with reason `returned`: restock (sellable), refurbish and quarantine
+    (held aside as damaged stock), scrap (booked in and written off). The return becomes
+    `partially_received` or `received`. Receiving never refunds. More units than still
+    expected on a line (receiving twice): `422`, nothing changed."""
+    idem = ctx.idempotency(body)
+    lines = [ReceivedLine(ln.line_no, ln.quantity, ln.grade, ln.disposition)
+             for ln in body.lines]
+    return ReturnRead(**ctx.run(lambda uow: receive_return(
+        uow, return_id, body.location, lines, body.note, idem)))
+
+
+@router.post("/{return_id}/refund", status_code=201,
+             summary="Refund a received (or returnless) return and resolve it")
+def refund(return_id: str, ctx: WriteContext) -> ReturnRead:
+    """Refunds the units received (every unit of a returnless return) to the original
+    payment, each at its share of what was paid for its line (discounts and tax
+    included), with a credit note when the order was invoiced. The return is `resolved`;
+    the refund is in its `refund`."""
+    idem = ctx.idempotency(None)
+    return ReturnRead(**ctx.run(lambda uow: refund_return(uow, return_id, idem)))

@@ -1,0 +1,1 @@
+"""Returns (RMA): policies, reasons, requests and their states."""

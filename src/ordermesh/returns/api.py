@@ -1,0 +1,129 @@
+"""Routes of returns: reasons, policies, requests, decisions and reading them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ordermesh.channels.service import find_channel
+from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
+from ordermesh.kit.pagination import MAX_PAGE_SIZE
+from ordermesh.orders.queries import order_ref
+from ordermesh.returns import policies, queries, service
+from ordermesh.returns.model import ReturnStatus
+from ordermesh.returns.schemas import (
+    Decision,
+    PolicyIn,
+    PolicyOut,
+    PreviewOut,
+    ReasonIn,
+    ReasonList,
+    ReasonOut,
+    RejectDecision,
+    ReturnableOut,
+    ReturnCreate,
+    ReturnList,
+    ReturnRead,
+)
+
+router = APIRouter(tags=["returns"])
+RETURNS = "/api/v1/returns"
+
+
+@router.get("/api/v1/return-reasons", summary="The return reasons a line may give")
+def list_reasons(ctx: ReadContext) -> ReasonList:
+    return ReasonList(items=ctx.run(lambda uow: policies.list_reasons(uow)))
+
+
+@router.post("/api/v1/return-reasons", status_code=201, summary="Add a return reason")
+def add_reason(body: ReasonIn, ctx: AdminContext) -> ReasonOut:
+    """Reasons are data: the usual ones (damaged in transit, defective, wrong item, not as
+    described, size or fit, changed mind, arrived late, other) come installed. An
+    existing code: `409`."""
+    return ReasonOut(**ctx.run(lambda uow: policies.add_reason(uow, body.code, body.label)))
+
+
+@router.get("/api/v1/return-policies/{channel}", summary="A channel's return policy")
+def get_policy(channel: str, ctx: ReadContext) -> PolicyOut:
+    """The stored policy, or the default (`stored: false`): 30 days, refunds, authorised
+    automatically, no final-sale categories, no returnless refunds."""
+    return PolicyOut(**ctx.run(lambda uow: policies.get_policy(uow, channel)))
+
+
+@router.put("/api/v1/return-policies/{channel}", summary="Set a channel's return policy")
+def set_policy(channel: str, body: PolicyIn, ctx: AdminContext) -> PolicyOut:
+    """Replaces the whole policy; it applies to returns requested from now on."""
+    return PolicyOut(**ctx.run(lambda uow: policies.set_policy(uow, channel, body.policy())))
+
+
+@router.get("/api/v1/orders/{order_id}/returnable",
+            summary="What of an order may be returned, and until when")
+def returnable(order_id: str, ctx: ReadContext) -> ReturnableOut:
+    """Per line: units shipped, already in a return, refunded, returnable now, and
+    whether the product is final sale; with the end of the return window."""
+    return ReturnableOut(**ctx.run(lambda uow: service.return_window(uow, order_id)))
+
+
+@router.post(f"{RETURNS}/preview", summary="Judge a return and show its refund, "
+             "without creating it")
+def preview(body: ReturnCreate, ctx: WriteContext) -> PreviewOut:
+    """The same rules as `POST /returns`, but every refused line is listed in the answer
+    (with the rule that refused it) instead of a `422`; writes nothing."""
+    return PreviewOut(**ctx.run(lambda uow: service.preview_return(uow, body.command())))
+
+
+@router.post(RETURNS, status_code=201, summary="Request a return of shipped units")
+def create_return(body: ReturnCreate, ctx: WriteContext) -> ReturnRead:
+    """Each line names an order line, units, a reason and the resolution wanted. Only
+    shipped units, less those already in a return or refunded, within the channel's
+    window, not final sale; `override_reason` waives the window and final sale. A
+    refused line: `422` with one error per line naming the rule (`code`): nothing is
+    created. Authorised at once when the policy says so, else `requested`."""
+    idem = ctx.idempotency(body)
+    return ReturnRead(**ctx.run(lambda uow: service.request_return(uow, body.command(), idem)))
+
+
+@router.get(RETURNS, summary="List returns, oldest first")
+def list_returns(
+    ctx: ReadContext,
+    status: ReturnStatus | None = None,
+    order: Annotated[str | None, Query(max_length=40, description="Order id or number")] = None,
+    channel: Annotated[str | None, Query(max_length=40, description="Channel code or id")
+                       ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ReturnList:
+    def work(uow):
+        order_id = order_ref(uow, order).id if order else None
+        channel_id = find_channel(uow, channel).id if channel else None
+        return queries.list_returns(uow, status=status.value if status else None,
+                                    order_id=order_id, channel_id=channel_id, limit=limit,
+                                    cursor=cursor)
+    items, next_cursor = ctx.run(work)
+    return ReturnList(items=items, next_cursor=next_cursor)
+
+
+@router.get(f"{RETURNS}/{{return_id}}", summary="A return with its timeline")
+def get_return(return_id: str, ctx: ReadContext) -> ReturnRead:
+    return ReturnRead(**ctx.run(lambda uow: queries.get_return(uow, return_id)))
+
+
+@router.post(f"{RETURNS}/{{return_id}}/authorise", summary="Authorise a requested return")
+def authorise(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
+    return ReturnRead(**ctx.run(lambda uow: service.decide(
+        uow, return_id, ReturnStatus.AUTHORISED, body.reason)))
+
+
+@router.post(f"{RETURNS}/{{return_id}}/reject", summary="Reject a requested return")
+def reject(return_id: str, body: RejectDecision, ctx: WriteContext) -> ReturnRead:
+    """Only a `requested` return; its units may be asked for again."""
+    return ReturnRead(**ctx.run(lambda uow: service.decide(
+        uow, return_id, ReturnStatus.REJECTED, body.reason)))
+
+
+@router.post(f"{RETURNS}/{{return_id}}/cancel", summary="Cancel a return before any unit "
+             "arrived")
+def cancel(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
+    return ReturnRead(**ctx.run(lambda uow: service.decide(
+        uow, return_id, ReturnStatus.CANCELLED, body.reason)))

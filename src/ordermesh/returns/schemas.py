@@ -1,0 +1,174 @@
+"""Pydantic models of the returns API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ordermesh.returns.model import (
+    AskedLine,
+    Disposition,
+    Grade,
+    Resolution,
+    ReturnPolicy,
+    ReturnStatus,
+)
+from ordermesh.returns.service import RequestReturn
+
+MAX_LINES = 200
+REASON_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReturnLineIn(Strict):
+    line_no: int = Field(ge=1, strict=True, description="The order line")
+    quantity: int = Field(gt=0, le=100_000, strict=True)
+    reason: str = Field(min_length=1, max_length=40,
+                        description="A return reason code (GET /api/v1/return-reasons)")
+    comment: str | None = Field(None, max_length=1000, description="The customer's words")
+    resolution: Resolution = Resolution.REFUND
+
+
+class ReturnCreate(Strict):
+    order: str = Field(min_length=1, max_length=40, description="Order id or number")
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    override_reason: str | None = Field(
+        None, min_length=1, max_length=500,
+        description="An operator waives the return window and final sale, saying why")
+
+    def command(self) -> RequestReturn:
+        return RequestReturn(self.order, [
+            AskedLine(ln.line_no, ln.quantity, ln.reason, ln.resolution, ln.comment)
+            for ln in self.lines], self.override_reason)
+
+
+class Decision(Strict):
+    reason: str | None = Field(None, min_length=1, max_length=500)
+
+
+class RejectDecision(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Told to the customer")
+
+
+class ReceivedLineIn(Strict):
+    line_no: int = Field(ge=1, strict=True, description="The return's line")
+    quantity: int = Field(gt=0, le=100_000, strict=True, description="Units counted")
+    grade: Grade
+    disposition: Disposition = Field(
+        description="restock: sellable again; refurbish or quarantine: held aside "
+                    "(damaged stock); scrap: booked in and written off")
+
+
+class ReceiptCreate(Strict):
+    location: str = Field(min_length=1, max_length=40, description="Receiving location code")
+    lines: list[ReceivedLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    note: str | None = Field(None, max_length=500)
+
+
+class PolicyIn(Strict):
+    window_days: int = Field(30, ge=0, le=3650, strict=True,
+                             description="Days after delivery (or after shipment when no "
+                                         "delivery is known)")
+    final_sale_categories: list[str] = Field(default_factory=list, max_length=100)
+    resolutions: list[Resolution] = Field(default_factory=lambda: [Resolution.REFUND],
+                                          min_length=1)
+    auto_authorise: bool = Field(True, description="Else every return waits for review")
+    returnless_below: Decimal | None = Field(
+        None, description="Refund without a return shipment when the return is worth less")
+
+    def policy(self) -> ReturnPolicy:
+        return ReturnPolicy(self.window_days, tuple(self.final_sale_categories),
+                            tuple(dict.fromkeys(self.resolutions)), self.auto_authorise,
+                            self.returnless_below)
+
+
+class PolicyOut(BaseModel):
+    channel: str
+    stored: bool = Field(description="False: the channel has the default policy")
+    window_days: int
+    final_sale_categories: list[str]
+    resolutions: list[Resolution]
+    auto_authorise: bool
+    returnless_below: str | None
+    currency: str
+
+
+class ReasonIn(Strict):
+    code: str = Field(pattern=REASON_PATTERN)
+    label: str = Field(min_length=1, max_length=100)
+
+
+class ReasonOut(BaseModel):
+    code: str
+    label: str
+
+
+class ReasonList(BaseModel):
+    items: list[ReasonOut]
+
+
+class ReturnLineOut(BaseModel):
+    line_no: int
+    order_line_no: int
+    sku: str
+    product_id: str
+    quantity: int
+    received_quantity: int
+    reason: str
+    comment: str | None
+    resolution: Resolution
+
+
+class ReturnSummary(BaseModel):
+    id: str
+    number: str
+    order_id: str
+    order_number: str
+    channel: str
+    status: ReturnStatus
+    currency: str
+    returnless: bool = Field(description="Refunded without the units coming back")
+    override_reason: str | None
+    overridden: list[dict[str, Any]] = Field(description="Rules an operator waived")
+    status_reason: str | None = Field(description="Why it was rejected or cancelled")
+    refund_id: str | None
+    lines: list[ReturnLineOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReturnRead(ReturnSummary):
+    timeline: list[dict[str, Any]] = Field(
+        description="Status changes in order, each receipt with the change it made")
+    refund: dict[str, Any] | None
+
+
+class ReturnList(BaseModel):
+    items: list[ReturnSummary]
+    next_cursor: str | None
+
+
+class PreviewOut(BaseModel):
+    order_id: str
+    order_number: str
+    accepted: bool
+    refusals: list[dict[str, Any]] = Field(description="Each refused line and the rule")
+    overridden: list[dict[str, Any]]
+    would_be: ReturnStatus | None
+    returnless: bool
+    money: dict[str, Any] | None = Field(description="The refund the units would give")
+
+
+class ReturnableOut(BaseModel):
+    order_id: str
+    order_number: str
+    channel: str
+    window_days: int
+    window_ends: datetime | None
+    lines: list[dict[str, Any]]
