@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 
 from ordermesh import __version__
 from ordermesh.apikeys.api import router as apikeys_router
+from ordermesh.backoffice.app import create_backoffice
 from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
@@ -114,6 +115,9 @@ def create_app(container: Container) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
+
+    # The back office: HTML pages with their own sign-in, outside the OpenAPI document.
+    app.mount("/app", create_backoffice(container))
 
     access.install(app)  # last: every route is there to be checked against the table
     return app

@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+user_app = typer.Typer(help="Back-office users (sign in at /app).", no_args_is_help=True)
 inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(user_app, name="user")
 UNWRAPPED_WIDTH = 10_000
 
 
@@ -161,6 +163,39 @@ def apikey_create(
     console.print(f"Created {key.role} key '{key.name}' ({key.id}). Store it now; "
                   "it is not shown again:")
     typer.echo(secret)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The e-mail the person signs in with")],
+    role: Annotated[str, typer.Option(
+        help="admin, operator, agent (orders and refunds), warehouse (stock) or viewer")
+    ] = "viewer",
+    password: Annotated[str, typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True,
+        envvar="ORDERMESH_NEW_USER_PASSWORD",
+        help="At least 10 characters; asked for when not given")] = "",
+) -> None:
+    """Create a back-office user (the password is stored as an Argon2id hash)."""
+    from ordermesh.backoffice.model import UserRole
+    from ordermesh.backoffice.service import create_user
+    from ordermesh.kit.errors import DomainError
+
+    try:
+        user_role = UserRole(role)
+    except ValueError:
+        console.print(f"[red]--role must be one of: {', '.join(UserRole)}[/red]")
+        raise typer.Exit(2) from None
+    container = _container()
+    try:
+        with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+            user = create_user(uow, email, password, user_role)
+    except DomainError as exc:
+        console.print(f"[red]User not created: {exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        container.engine.dispose()
+    console.print(f"Created {user.role} user {user.email}; sign in at /app")
 
 
 @app.command()
