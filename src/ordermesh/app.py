@@ -90,7 +90,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
+                       form_prefix="/app/")
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,

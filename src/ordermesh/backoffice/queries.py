@@ -108,7 +108,7 @@ def sales_by_channel(uow: UnitOfWork) -> list[ChannelSales]:
 
 def orders_by_status(uow: UnitOfWork) -> dict[str, int]:
     rows = uow.execute(select(orders.c.status, func.count()).group_by(orders.c.status))
-    counts = dict(rows.tuples().all())
+    counts = {status: count for status, count in rows}
     return {status.value: counts.get(status.value, 0) for status in OrderStatus}
 
 

@@ -56,10 +56,10 @@ def _user(row) -> User:
 def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
     email = normalise_email(email)
     if not 3 <= len(email) <= 254 or "@" not in email.strip("@"):
-        raise InvalidInput.for_field("email", "must be an e-mail address")
+        raise InvalidInput.for_field("email", "the e-mail must be an e-mail address")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput.for_field(
-            "password", f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+            "password", f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
     if uow.execute(select(backoffice_users.c.id)
                    .where(backoffice_users.c.email == email)).first():
         raise Conflict(f"A user with the e-mail '{email}' already exists")
