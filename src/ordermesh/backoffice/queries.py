@@ -19,6 +19,7 @@ from ordermesh.fulfilment.tables import fulfilment_orders
 from ordermesh.inventory.tables import stock
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import outbox
 from ordermesh.kit.pagination import decode_cursor, encode_cursor
 from ordermesh.orders.model import OrderStatus, order_number, parse_order_number
@@ -102,8 +103,9 @@ def sales_by_channel(uow: UnitOfWork) -> list[ChannelSales]:
         .join(channels, channels.c.id == orders.c.channel_id)
         .where(live).group_by(channels.c.code, orders.c.currency)
         .order_by(channels.c.code, orders.c.currency))
-    return [ChannelSales(r.code, r.currency, r.n_today, Decimal(r.r_today), r.n_30,
-                         Decimal(r.r_30)) for r in rows]
+    return [ChannelSales(r.code, r.currency, r.n_today,
+                         Money.of(Decimal(r.r_today), r.currency).amount, r.n_30,
+                         Money.of(Decimal(r.r_30), r.currency).amount) for r in rows]
 
 
 def orders_by_status(uow: UnitOfWork) -> dict[str, int]:
