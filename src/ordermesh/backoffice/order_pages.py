@@ -60,7 +60,7 @@ def orders(page: Viewer, q: str = "", cursor: str | None = None) -> HTMLResponse
     if len(q) > MAX_Q:
         raise InvalidInput.for_field("q", f"a search is at most {MAX_Q} characters")
     with page.read() as uow:
-        found, next_cursor = queries.search_orders(uow, q, cursor)
+        found, next_cursor = queries.search_orders(uow, q, cursor, queries.PAGE_SIZE)
     return page.render("orders.html", orders=found, q=q, next_cursor=next_cursor)
 
 
