@@ -59,6 +59,8 @@ class _Console(Console):
 console = _Console()
 
 LOCAL_KEY_FILE = Path("var/admin-api-key")
+DEMO_USER_FILE = Path("var/demo-user")
+DEMO_USER = "demo@ordermesh.example"
 
 
 def _container() -> Container:
@@ -350,7 +352,13 @@ def quickstart(
         console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]",
                       soft_wrap=True)
         console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
-                      f"http://{host}:{port}/api/v1/orders\n", soft_wrap=True)
+                      f"http://{host}:{port}/api/v1/orders", soft_wrap=True)
+        if with_demo:
+            password = _demo_user(container)
+            console.print(f"Back office: http://{host}:{port}/app/ - sign in as "
+                          f"[bold]{DEMO_USER}[/bold] with password [bold]{password}[/bold] "
+                          f"(kept in {DEMO_USER_FILE})", soft_wrap=True)
+        console.print()
         container.engine.dispose()
         if listener is not None and not serve_with_worker(listener, host, port):
             raise typer.Exit(1)
@@ -383,6 +391,30 @@ def _local_admin_key(container: Container, api_keys) -> str:
             LOCAL_KEY_FILE.write_text(secret + "\n")
             os.chmod(LOCAL_KEY_FILE, stat.S_IRUSR | stat.S_IWUSR)
     return secret
+
+
+def _demo_user(container: Container) -> str:
+    """The demo's back-office admin: its password kept in DEMO_USER_FILE, or a new user
+    with a random password when the file or the user is missing."""
+    import secrets
+
+    from ordermesh.backoffice.model import UserRole
+    from ordermesh.backoffice.service import create_user, find_user
+
+    password = DEMO_USER_FILE.read_text().strip() if DEMO_USER_FILE.exists() else None
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        exists = find_user(uow, DEMO_USER) is not None
+    if password and exists:
+        return password
+    if exists:  # the password was lost with the file: sign in with another user
+        return "(lost: create a user with 'ordermesh user create')"
+    password = secrets.token_urlsafe(12)
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        create_user(uow, DEMO_USER, password, UserRole.ADMIN)
+    DEMO_USER_FILE.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_USER_FILE.write_text(password + "\n")
+    os.chmod(DEMO_USER_FILE, stat.S_IRUSR | stat.S_IWUSR)
+    return password
 
 
 if __name__ == "__main__":

@@ -198,3 +198,15 @@ def test_the_cli_creates_a_user_who_can_sign_in(app, db_url) -> None:
     assert sign_in(browser, "kim@shop.example").status_code == 303
     assert "kim@shop.example (warehouse)" in browser.get("/app/").text
     assert csrf_of(browser.get("/app/").text)
+
+
+def test_make_run_creates_one_demo_user_and_prints_the_same_password_each_time(
+        app, container, tmp_path, monkeypatch) -> None:
+    from ordermesh import cli as cli_module
+
+    monkeypatch.chdir(tmp_path)
+    first = cli_module._demo_user(container)
+    assert cli_module._demo_user(container) == first
+    assert (tmp_path / "var" / "demo-user").stat().st_mode & 0o077 == 0
+    browser = TestClient(app)
+    assert sign_in(browser, cli_module.DEMO_USER, first).status_code == 303
