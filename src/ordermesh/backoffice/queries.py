@@ -69,7 +69,8 @@ def search_orders(uow: UnitOfWork, q: str = "", cursor: str | None = None,
     if (before := decode_cursor(cursor)) is not None:
         query = query.where(orders.c.seq < before)
     rows = list(uow.execute(query))
-    found = [OrderRow(order_number(r.seq), r.external_id, r.code, r.status, r.total_amount,
+    found = [OrderRow(order_number(r.seq), r.external_id, r.code, r.status,
+                      Money.of(r.total_amount, r.currency).amount,
                       r.currency, r.email, as_utc(r.created_at)) for r in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1].seq) if len(rows) > limit else None
     return found, next_cursor
