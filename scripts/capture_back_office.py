@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.backoffice_helpers import PASSWORD, paid_order
+
 from ordermesh.app import create_app
 from ordermesh.backoffice.model import UserRole
 from ordermesh.backoffice.service import create_user
@@ -31,7 +33,6 @@ from ordermesh.kit.clock import FixedClock
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
-from tests.backoffice_helpers import PASSWORD, paid_order
 
 ADMIN_KEY = "docs-admin-key-0123456789abcdef"
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
