@@ -172,3 +172,47 @@ def test_the_dashboard_tiles_agree_with_the_api(app, client, container):
     assert 'data-queue="Orders on hold">1<' in page
     queues = browser.get("/app/queues").text
     assert order["number"] in queues and "0 h" in queues
+
+
+def test_the_order_page_links_its_invoice_as_a_pdf_a_signed_in_person_can_open(
+        app, client, container):
+    from tests.helpers import shop
+    from tests.integration.test_order_invoices import invoices, sell_through, seller
+
+    shop(client, {"TEE": {"ber": 10}})
+    seller(client)
+    sell_through(client, "acme-de")
+    order = ok(client.post("/api/v1/orders", json=order_body([("TEE", 1, "19.99")])), 201)
+    [invoice] = invoices(client, order["id"])
+    browser = signed_in(app, container, "viewer")
+    page = browser.get(f"/app/orders/{order['number']}").text
+    assert f'href="/app/invoices/{invoice["id"]}.pdf">{invoice["number"]}</a>' in page
+    pdf = browser.get(f"/app/invoices/{invoice['id']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert browser.get("/app/invoices/inv_nope.pdf").status_code == 404
+
+
+def test_an_order_put_on_hold_is_released_from_its_page_back_to_its_status(
+        app, client, container):
+    order = paid_order(client)
+    browser = signed_in(app, container, "operator")
+    url = f"/app/orders/{order['number']}"
+    assert post_form(browser, url, f"{url}/hold", reason="").status_code == 422
+    assert post_form(browser, url, f"{url}/hold", reason="fraud check").status_code == 303
+    assert "Release hold" in browser.get(url).text
+    assert post_form(browser, url, f"{url}/release-hold", reason="ok").status_code == 303
+    after = ok(client.get(f"/api/v1/orders/{order['id']}"))
+    assert after["status"] == order["status"]
+    assert [h["actor"] for h in after["history"][-2:]] == ["user:operator@shop.example"] * 2
+
+
+def test_a_form_with_a_nul_character_is_refused_before_any_page_and_the_api_still_wants_json(
+        app, client, container):
+    order = paid_order(client)
+    browser = signed_in(app, container, "operator")
+    url = f"/app/orders/{order['number']}"
+    answer = post_form(browser, url, f"{url}/hold", reason="a\x00b")
+    assert answer.status_code == 422 and "form.reason" in answer.text
+    assert ok(client.get(f"/api/v1/orders/{order['id']}"))["status"] == order["status"]
+    api_form = client.post(f"/api/v1/orders/{order['id']}/hold", data={"reason": "x"})
+    assert api_form.status_code == 415
