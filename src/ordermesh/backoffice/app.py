@@ -19,7 +19,6 @@ from ordermesh.backoffice import auth_pages, order_pages, stock_pages
 from ordermesh.backoffice.web import (
     PageForbidden,
     SignInRequired,
-    container_of,
     render,
     signed_in,
     to_sign_in,
@@ -75,5 +74,4 @@ def create_backoffice(container: Container) -> FastAPI:
                       title="Not found" if exc.status_code == 404 else "Error",
                       message=message)
 
-    _ = container_of  # the pages find the container on app.state
     return app
