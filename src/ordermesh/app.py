@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 
 from ordermesh import __version__
 from ordermesh.apikeys.api import router as apikeys_router
+from ordermesh.backoffice.app import create_backoffice
 from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
@@ -105,7 +106,8 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
+                       form_prefix="/app/")
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,
@@ -132,6 +134,9 @@ def create_app(container: Container) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
+
+    # The back office: HTML pages with their own sign-in, outside the OpenAPI document.
+    app.mount("/app", create_backoffice(container))
 
     access.install(app)  # last: every route is there to be checked against the table
     return app

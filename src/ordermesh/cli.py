@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+user_app = typer.Typer(help="Back-office users (sign in at /app).", no_args_is_help=True)
 inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(user_app, name="user")
 UNWRAPPED_WIDTH = 10_000
 
 
@@ -57,6 +59,8 @@ class _Console(Console):
 console = _Console()
 
 LOCAL_KEY_FILE = Path("var/admin-api-key")
+DEMO_USER_FILE = Path("var/demo-user")
+DEMO_USER = "demo@ordermesh.example"
 
 
 def _container() -> Container:
@@ -161,6 +165,39 @@ def apikey_create(
     console.print(f"Created {key.role} key '{key.name}' ({key.id}). Store it now; "
                   "it is not shown again:")
     typer.echo(secret)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="The e-mail the person signs in with")],
+    role: Annotated[str, typer.Option(
+        help="admin, operator, agent (orders and refunds), warehouse (stock) or viewer")
+    ] = "viewer",
+    password: Annotated[str, typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True,
+        envvar="ORDERMESH_NEW_USER_PASSWORD",
+        help="At least 10 characters; asked for when not given")] = "",
+) -> None:
+    """Create a back-office user (the password is stored as an Argon2id hash)."""
+    from ordermesh.backoffice.model import UserRole
+    from ordermesh.backoffice.service import create_user
+    from ordermesh.kit.errors import DomainError
+
+    try:
+        user_role = UserRole(role)
+    except ValueError:
+        console.print(f"[red]--role must be one of: {', '.join(UserRole)}[/red]")
+        raise typer.Exit(2) from None
+    container = _container()
+    try:
+        with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+            user = create_user(uow, email, password, user_role)
+    except DomainError as exc:
+        console.print(f"[red]User not created: {exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        container.engine.dispose()
+    console.print(f"Created {user.role} user {user.email}; sign in at /app")
 
 
 @app.command()
@@ -315,7 +352,13 @@ def quickstart(
         console.print(f"Admin API key (kept in {LOCAL_KEY_FILE}):\n  [bold]{secret}[/bold]",
                       soft_wrap=True)
         console.print(f"Try: curl -H 'Authorization: Bearer {secret}' "
-                      f"http://{host}:{port}/api/v1/orders\n", soft_wrap=True)
+                      f"http://{host}:{port}/api/v1/orders", soft_wrap=True)
+        if with_demo:
+            password = _demo_user(container)
+            console.print(f"Back office: http://{host}:{port}/app/ - sign in as "
+                          f"[bold]{DEMO_USER}[/bold] with password [bold]{password}[/bold] "
+                          f"(kept in {DEMO_USER_FILE})", soft_wrap=True)
+        console.print()
         container.engine.dispose()
         if listener is not None and not serve_with_worker(listener, host, port):
             raise typer.Exit(1)
@@ -348,6 +391,30 @@ def _local_admin_key(container: Container, api_keys) -> str:
             LOCAL_KEY_FILE.write_text(secret + "\n")
             os.chmod(LOCAL_KEY_FILE, stat.S_IRUSR | stat.S_IWUSR)
     return secret
+
+
+def _demo_user(container: Container) -> str:
+    """The demo's back-office admin: its password kept in DEMO_USER_FILE, or a new user
+    with a random password when the file or the user is missing."""
+    import secrets
+
+    from ordermesh.backoffice.model import UserRole
+    from ordermesh.backoffice.service import create_user, find_user
+
+    password = DEMO_USER_FILE.read_text().strip() if DEMO_USER_FILE.exists() else None
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        exists = find_user(uow, DEMO_USER) is not None
+    if password and exists:
+        return password
+    if exists:  # the password was lost with the file: sign in with another user
+        return "(lost: create a user with 'ordermesh user create')"
+    password = secrets.token_urlsafe(12)
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        create_user(uow, DEMO_USER, password, UserRole.ADMIN)
+    DEMO_USER_FILE.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_USER_FILE.write_text(password + "\n")
+    os.chmod(DEMO_USER_FILE, stat.S_IRUSR | stat.S_IWUSR)
+    return password
 
 
 if __name__ == "__main__":

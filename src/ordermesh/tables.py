@@ -1,6 +1,7 @@
 """Imports every feature's tables so that ``metadata`` knows the whole schema."""
 
 from ordermesh.apikeys import tables as apikeys_tables
+from ordermesh.backoffice import tables as backoffice_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.customers import tables as customers_tables
@@ -25,6 +26,7 @@ from ordermesh.webhooks import tables as webhooks_tables
 
 __all__ = [
     "apikeys_tables",
+    "backoffice_tables",
     "catalog_tables",
     "channels_tables",
     "config_cache",

@@ -66,6 +66,9 @@ ACCESS: dict[str, Access] = {
     "GET /redoc": PUBLIC,
     "GET /health": PUBLIC,
     "GET /": PUBLIC,
+    # the back office (HTML, mounted): it asks for its own sign-in and checks each user's
+    # role itself (ordermesh.backoffice.web), not for an API key
+    "GET /app/{path}": PUBLIC,
 
     # catalog: channels, locations, products
     "POST /api/v1/channels": OPERATOR,

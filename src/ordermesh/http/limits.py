@@ -56,11 +56,15 @@ class RequestGuard:
     * a body that is not declared as JSON (415);
     * a NUL character in the body, path or query (422, naming each field): PostgreSQL
       cannot store it in text, and no identifier or name needs it.
+
+    Under ``form_prefix`` (the back office's HTML pages) a body may also be an HTML form
+    (``application/x-www-form-urlencoded``); its fields are checked for NUL characters.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, form_prefix: str | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.form_prefix = form_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,22 +90,10 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body.strip() and not _is_json(headers.get(b"content-type", b"")):
-            await self._reply(send, 415, _problem(
-                415, "unsupported-media-type", "Unsupported media type",
-                "Send the body as JSON with 'Content-Type: application/json'", path))
-            return
-        if body and (b"\x00" in body or not _is_utf8(body)):
-            await self._reply(send, 400, _problem(
-                400, "malformed-json", "Malformed JSON",
-                "The body must be JSON encoded as UTF-8, without NUL bytes", path))
-            return
-        if fields := self._nul_fields(scope, body):
-            await self._reply(send, 422, _problem(
-                422, "nul-character", "Invalid input",
-                f"{', '.join(fields)}: {_NUL_MESSAGE}", path,
-                errors=[{"field": f, "message": _NUL_MESSAGE, "code": "nul_character"}
-                        for f in fields]))
+        refusal = (self._check_form(scope, body) if self._is_form(path, headers)
+                   else self._check_json(scope, headers, body))
+        if refusal is not None:
+            await self._reply(send, refusal[0], refusal[1])
             return
         replayed = False
 
@@ -113,6 +105,40 @@ class RequestGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _is_form(self, path: str, headers: dict[bytes, bytes]) -> bool:
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        return (self.form_prefix is not None and path.startswith(self.form_prefix)
+                and media == b"application/x-www-form-urlencoded")
+
+    def _check_form(self, scope: Scope, body: bytes) -> tuple[int, bytes] | None:
+        fields = self._nul_fields(scope, b"") + [
+            f"form.{k}" for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+            if "\x00" in k or "\x00" in v]
+        return self._nul_refusal(scope, fields) if fields else None
+
+    def _check_json(self, scope: Scope, headers: dict[bytes, bytes],
+                    body: bytes) -> tuple[int, bytes] | None:
+        path = scope.get("path", "")
+        if body.strip() and not _is_json(headers.get(b"content-type", b"")):
+            return 415, _problem(
+                415, "unsupported-media-type", "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'", path)
+        if body and (b"\x00" in body or not _is_utf8(body)):
+            return 400, _problem(
+                400, "malformed-json", "Malformed JSON",
+                "The body must be JSON encoded as UTF-8, without NUL bytes", path)
+        if fields := self._nul_fields(scope, body):
+            return self._nul_refusal(scope, fields)
+        return None
+
+    @staticmethod
+    def _nul_refusal(scope: Scope, fields: list[str]) -> tuple[int, bytes]:
+        return 422, _problem(
+            422, "nul-character", "Invalid input",
+            f"{', '.join(fields)}: {_NUL_MESSAGE}", scope.get("path", ""),
+            errors=[{"field": f, "message": _NUL_MESSAGE, "code": "nul_character"}
+                    for f in fields])
 
     @staticmethod
     def _nul_fields(scope: Scope, body: bytes) -> list[str]:

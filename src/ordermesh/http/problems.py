@@ -67,8 +67,13 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error (the back office's pages answer with it too)."""
+    return next((s for cls, s in _STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+
+
 def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-    status = next((s for cls, s in _STATUS_BY_ERROR if isinstance(exc, cls)), 400)
+    status = status_for(exc)
     extra: dict[str, Any] = dict(exc.extra)
     if isinstance(exc, InvalidInput) and exc.errors:
         extra["errors"] = [

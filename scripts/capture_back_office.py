@@ -1,0 +1,163 @@
+"""Write the examples of docs/back-office.md: real exchanges with the back office.
+
+A fresh SQLite database, the app as the server builds it, a fixed clock; a shop and one
+paid order set up through the API, then a person's browser (a TestClient with its own
+cookies) signs in and works. Each exchange is printed as Markdown: the request, the
+status, the headers that matter and the part of the HTML page that answers the question
+(pages are long; the excerpt says which element it is). Session and CSRF tokens are
+replaced by placeholders. The script checks what it shows and stops with an
+AssertionError when the app answers differently.
+
+    .venv/bin/python scripts/capture_back_office.py > /tmp/back-office-examples.md
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from tests.backoffice_helpers import PASSWORD, paid_order
+
+from ordermesh.app import create_app
+from ordermesh.backoffice.model import UserRole
+from ordermesh.backoffice.service import create_user
+from ordermesh.bootstrap import build_container
+from ordermesh.kit.clock import FixedClock
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.migrations import upgrade
+from ordermesh.settings import Settings
+
+ADMIN_KEY = "docs-admin-key-0123456789abcdef"
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+SHOWN = ("location", "set-cookie", "content-type")
+
+
+def _hide(text: str, secrets: dict[str, str]) -> str:
+    for secret, placeholder in secrets.items():
+        text = text.replace(secret, placeholder)
+    return text
+
+
+def excerpt(html: str, pattern: str) -> str:
+    found = re.search(pattern, html, re.S)
+    assert found, f"no {pattern!r} in the page"
+    return "\n".join(line for line in found[0].splitlines() if line.strip())
+
+
+class Browser:
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.secrets: dict[str, str] = {}
+
+    def token(self, html: str) -> str:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+        self.secrets[token] = "<csrf token>"
+        return token
+
+    def show(self, title: str, method: str, url: str, form: dict | None = None,
+             status: int = 200, pattern: str | None = None):
+        response = self.client.request(method, url, data=form, follow_redirects=False)
+        assert response.status_code == status, (url, response.status_code, response.text)
+        if cookie := self.client.cookies.get("om_session"):
+            self.secrets[cookie] = "<session token>"
+        print(f"\n{title}\n\n```http")
+        print(f"{method} {url} HTTP/1.1")
+        if form:
+            print("Content-Type: application/x-www-form-urlencoded\n")
+            print(_hide(urlencode(form), {k: v for k, v in self.secrets.items()}))
+        print(f"\nHTTP/1.1 {response.status_code} {response.reason_phrase}")
+        for name in SHOWN:
+            for value in response.headers.get_list(name):
+                value = re.sub(r"om_login_csrf=[^;]+", "om_login_csrf=<login token>", value)
+                print(f"{name}: {_hide(value, self.secrets)}")
+        if pattern:
+            print(f"\n{_hide(excerpt(response.text, pattern), self.secrets)}")
+        print("```")
+        return response
+
+
+def main() -> None:
+    path = Path(tempfile.mkdtemp()) / "ordermesh.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY))
+    container.clock = FixedClock(NOW)
+    app = create_app(container)
+    api = TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    order = paid_order(api, email="ada@example.com")
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        create_user(uow, "sam@shop.example", PASSWORD, UserRole.AGENT)
+        create_user(uow, "kim@shop.example", PASSWORD, UserRole.WAREHOUSE)
+    sam = Browser(TestClient(app))
+
+    print("### Signing in")
+    sam.show("Without a session every page sends the person to the sign-in page, and back "
+             "afterwards:", "GET", "/app/orders?q=ada%40example.com", status=303)
+    page = sam.client.get("/app/login?next=%2Fapp%2Forders%3Fq%3Dada%2540example.com")
+    login = {"csrf_token": sam.token(page.text), "next": "/app/orders?q=ada%40example.com",
+             "email": "sam@shop.example", "password": "not my password"}
+    refused = sam.show("A wrong password (or an unknown e-mail: the same answer) is a `401` "
+                       "page, with a new sign-in form:", "POST", "/app/login", login, 401,
+                       r'<p class="error"[^>]*>.*?</p>')
+    login["csrf_token"] = sam.token(refused.text)
+    sam.show("The right one starts a session: an HttpOnly, SameSite cookie holding a random "
+             "token whose hash the server keeps, with the session's expiry:",
+             "POST", "/app/login", {**login, "password": PASSWORD}, 303)
+
+    print("\n### Finding an order and refunding a line")
+    sam.show("Search by customer e-mail (or number, external id, SKU, tracking number):",
+             "GET", "/app/orders?q=ada%40example.com", pattern=r"<tbody>.*?</tbody>")
+    page = sam.client.get(f"/app/orders/{order['number']}")
+    form = {"csrf_token": sam.token(page.text), "line_no": "1", "quantity": "1",
+            "reason": "torn on arrival"}
+    sam.show("The refund form of a line first shows what the refund will do:", "POST",
+             f"/app/orders/{order['number']}/refund", form,
+             pattern=r'<div class="card">.*?</p>')
+    sam.show("Too many units: the API's message beside the form, nothing changed:", "POST",
+             f"/app/orders/{order['number']}/refund", {**form, "quantity": "5",
+                                                        "confirm": "yes"}, 422,
+             r'<p class="error"[^>]*>.*?</p>')
+    sam.show("Confirmed, through the same use case as `POST /api/v1/orders/{id}/refunds`; "
+             "the refund's actor is the user:", "POST",
+             f"/app/orders/{order['number']}/refund", {**form, "confirm": "yes"}, 303)
+    sam.show("The order page it leads to:", "GET", f"/app/orders/{order['number']}?refunded=1",
+             pattern=r'<table id="refunds">.*?</table>')
+    sam.show("A form without the session's CSRF token is refused, nothing changed:", "POST",
+             f"/app/orders/{order['number']}/hold", {"reason": "check"}, 403,
+             r'<p class="error"[^>]*>.*?</p>')
+    page = sam.client.get("/app/inventory/TEE")
+    sam.show("An agent may not adjust stock (the server checks the role of every action):",
+             "POST", "/app/inventory/TEE/adjust",
+             {"csrf_token": sam.token(page.text), "location": "ber", "quantity_delta": "5",
+              "reason": "found"}, 403, r'<p class="error"[^>]*>.*?</p>')
+    sam.show("An unknown order is a `404` page:", "GET", "/app/orders/OM-999999", status=404,
+             pattern=r'<p class="error"[^>]*>.*?</p>')
+
+    print("\n### Adjusting stock")
+    kim = Browser(TestClient(app))
+    page = kim.client.get("/app/login")
+    kim.client.post("/app/login", data={"csrf_token": kim.token(page.text),
+                                         "email": "kim@shop.example", "password": PASSWORD})
+    kim.secrets[kim.client.cookies["om_session"]] = "<session token>"
+    page = kim.client.get("/app/inventory/TEE")
+    adjust = {"csrf_token": kim.token(page.text), "location": "ber", "quantity_delta": "-10",
+              "reason": "lost"}
+    kim.show("Removing units that are reserved for orders is refused with the API's "
+             "`409` message beside the field:", "POST", "/app/inventory/TEE/adjust",
+             adjust, 409, r'<span class="error"[^>]*id="quantity-error">.*?</span>')
+    kim.show("A valid adjustment goes through `adjust_stock`, as the API's:", "POST",
+             "/app/inventory/TEE/adjust", {**adjust, "quantity_delta": "12",
+                                           "reason": "received"}, 303)
+    kim.show("The stock page it leads to:", "GET", "/app/inventory/TEE?adjusted=1",
+             pattern=r'<table id="levels">.*?</table>')
+
+
+if __name__ == "__main__":
+    main()

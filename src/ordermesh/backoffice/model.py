@@ -1,0 +1,75 @@
+"""Back-office users, their roles and what each role may do.
+
+The API knows three roles (admin, operator, viewer). The back office adds two people
+who do part of an operator's work: an *agent* (customer service: orders, customers,
+payments and refunds) and *warehouse* staff (stock). Each role is a set of permissions,
+checked on the server for every page and every action.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+SESSION_LIFETIME = timedelta(hours=8)
+# Login throttling: after this many failed sign-ins for one e-mail within the window,
+# every attempt for it is refused until the window has passed (whether the e-mail
+# exists or not, so the answer gives nothing away).
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+
+
+class UserRole(enum.StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    AGENT = "agent"
+    WAREHOUSE = "warehouse"
+    VIEWER = "viewer"
+
+
+class Permission(enum.StrEnum):
+    VIEW = "view"  # dashboards, lists, orders, stock, work queues
+    ORDER_HOLD = "order.hold"  # put an order on hold and release it
+    ORDER_REFUND = "order.refund"  # give money back
+    STOCK_ADJUST = "stock.adjust"  # adjust stock counts
+
+
+PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
+    UserRole.ADMIN: frozenset(Permission),
+    UserRole.OPERATOR: frozenset(Permission),
+    UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
+                               Permission.ORDER_REFUND}),
+    UserRole.WAREHOUSE: frozenset({Permission.VIEW, Permission.STOCK_ADJUST}),
+    UserRole.VIEWER: frozenset({Permission.VIEW}),
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    role: UserRole
+    created_at: datetime
+
+    @property
+    def actor(self) -> str:
+        """Who acted, in histories, ledgers and events (as ``apikey:<name>`` for keys)."""
+        return f"user:{self.email}"
+
+    def may(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

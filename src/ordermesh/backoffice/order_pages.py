@@ -1,0 +1,164 @@
+"""Dashboard, work queues, the orders list and search, an order's page and its actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ordermesh.backoffice import queries
+from ordermesh.backoffice.model import Permission
+from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.fulfilment.queries import fulfilment_for_order
+from ordermesh.http.problems import status_for
+from ordermesh.invoices import service as invoices
+from ordermesh.invoices.pdf import render_pdf
+from ordermesh.kit.errors import DomainError, InvalidInput
+from ordermesh.kit.money import Money, prorate
+from ordermesh.orders import changes, refunds
+from ordermesh.orders.model import Order, OrderLine
+from ordermesh.orders.queries import load_order
+from ordermesh.payments.service import order_payments
+
+router = APIRouter()
+Viewer = Annotated[PageContext, Depends(need(Permission.VIEW))]
+MAX_Q = 254
+
+
+def _form(permission: Permission):
+    async def check(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
+        return need(permission)(page)
+    return check
+
+
+Holder = Annotated[PageContext, Depends(_form(Permission.ORDER_HOLD))]
+Refunder = Annotated[PageContext, Depends(_form(Permission.ORDER_REFUND))]
+
+
+@router.get("/")
+def dashboard(page: Viewer) -> HTMLResponse:
+    with page.read() as uow:
+        data = {"sales": queries.sales_by_channel(uow),
+                "statuses": queries.orders_by_status(uow),
+                "at_risk": queries.skus_at_risk(uow),
+                "events": queries.latest_events(uow),
+                "queues": {name: len(items) for name, items in queries.work_queues(uow).items()}}
+    return page.render("dashboard.html", **data)
+
+
+@router.get("/queues")
+def work_queues(page: Viewer) -> HTMLResponse:
+    with page.read() as uow:
+        found = queries.work_queues(uow)
+        now = uow.clock.now()
+    return page.render("queues.html", queues=found, now=now)
+
+
+@router.get("/orders")
+def orders(page: Viewer, q: str = "", cursor: str | None = None) -> HTMLResponse:
+    if len(q) > MAX_Q:
+        raise InvalidInput.for_field("q", f"a search is at most {MAX_Q} characters")
+    with page.read() as uow:
+        found, next_cursor = queries.search_orders(uow, q, cursor, queries.PAGE_SIZE)
+    return page.render("orders.html", orders=found, q=q, next_cursor=next_cursor)
+
+
+def _order_page(page: PageContext, number: str, status: int = 200, **extra) -> HTMLResponse:
+    with page.read() as uow:
+        order = load_order(uow, number)
+        data = {
+            "order": order,
+            "payments": order_payments(uow, order.id),
+            "refunds": refunds.list_refunds(uow, order.id),
+            "invoices": invoices.list_invoices(
+                uow, invoices.InvoiceFilter(order_id=order.id), limit=100).items,
+            "fulfilment": fulfilment_for_order(uow, order.id),
+            "parcels": queries.parcels_of(uow, order.id),
+            "events": queries.events_of(uow, [order.id]),
+        }
+    return page.render("order.html", status, **data, **extra)
+
+
+@router.get("/orders/{number}")
+def order(page: Viewer, number: str) -> HTMLResponse:
+    return _order_page(page, number)
+
+
+@router.get("/invoices/{invoice_id}.pdf")
+def invoice_pdf(page: Viewer, invoice_id: str) -> Response:
+    with page.read() as uow:
+        invoice = invoices.get_invoice(uow, invoice_id)
+    return Response(render_pdf(invoice), media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
+
+
+@router.post("/orders/{number}/hold")
+def hold(page: Holder, number: str) -> Response:
+    reason = page.form.get("reason", "").strip()
+    if not 1 <= len(reason) <= 500:
+        return _order_page(page, number, 422,
+                           hold_error="say why the order is held, in 1 to 500 characters")
+    page.run(lambda uow: changes.hold_order(uow, number, reason))
+    return RedirectResponse(f"/app/orders/{number}", status_code=303)
+
+
+@router.post("/orders/{number}/release-hold")
+def release(page: Holder, number: str) -> Response:
+    reason = page.form.get("reason", "").strip() or None
+    page.run(lambda uow: changes.release_hold(uow, number, reason))
+    return RedirectResponse(f"/app/orders/{number}", status_code=303)
+
+
+def refund_preview(order: Order, line: OrderLine, quantity: int) -> Money:
+    """What refunding ``quantity`` units of ``line`` gives back, as ``refunds`` counts it
+    (the line's share for the units refunded so far and these, less what was refunded)."""
+    zero = Money.zero(order.currency)
+    done, units = line.refunded_quantity + quantity, line.open_quantity
+    return max(prorate(line.money.gross, done, units) - (line.refunded or zero), zero)
+
+
+def _refund_input(order: Order, form: dict[str, str]) -> tuple[OrderLine, int, str]:
+    lines = {str(ln.line_no): ln for ln in order.lines}
+    line = lines.get(form.get("line_no", ""))
+    if line is None:
+        raise InvalidInput.for_field("line_no", "choose a line of this order")
+    raw = form.get("quantity", "").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput.for_field("quantity", "a whole number of units, at least 1")
+    left = line.open_quantity - line.refunded_quantity
+    if int(raw) > left:
+        raise InvalidInput.for_field("quantity", f"only {left} unit(s) of line "
+                                     f"{line.line_no} are not refunded yet")
+    reason = form.get("reason", "").strip()
+    if not 1 <= len(reason) <= 200:
+        raise InvalidInput.for_field("reason", "say why, in 1 to 200 characters")
+    return line, int(raw), reason
+
+
+@router.post("/orders/{number}/refund")
+def refund(page: Refunder, number: str) -> Response:
+    """First post: a page saying exactly what will be refunded; posting it again with
+    ``confirm=yes`` refunds through the same use case as the API."""
+    with page.read() as uow:
+        order = load_order(uow, number)
+    try:
+        line, quantity, reason = _refund_input(order, page.form)
+    except InvalidInput as exc:
+        field = exc.errors[0].field if exc.errors else "quantity"
+        return _order_page(page, number, 422, refund_errors={field: exc.detail},
+                           refund_form=page.form)
+    if page.form.get("confirm") != "yes":
+        return page.render("refund_confirm.html", order=order, line=line, quantity=quantity,
+                           reason=reason, amount=refund_preview(order, line, quantity))
+    request = refunds.RefundRequest(reason=reason,
+                                    lines=(refunds.RefundLine(line.line_no, quantity),))
+    try:
+        page.run(lambda uow: refunds.refund_order(uow, order.id, request))
+    except DomainError as exc:
+        # the API problem's message, beside the field it names
+        field = (exc.errors[0].field.split(".")[-1] if isinstance(exc, InvalidInput)
+                 and exc.errors else "quantity")
+        return _order_page(page, number, status_for(exc),
+                           refund_errors={field: exc.detail}, refund_form=page.form)
+    return RedirectResponse(f"/app/orders/{order.number}?refunded=1", status_code=303)

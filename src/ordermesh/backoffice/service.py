@@ -1,0 +1,147 @@
+"""Back-office users: create them, sign them in (throttled), and keep their sessions.
+
+Passwords are hashed with Argon2id (argon2-cffi). A session is a random token in an
+HttpOnly cookie; the database keeps only its SHA-256, its expiry and the session's CSRF
+token, so any number of server processes share sessions and signing out ends one
+everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, insert, select
+
+from ordermesh.backoffice.model import (
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    SESSION_LIFETIME,
+    Session,
+    User,
+    UserRole,
+    normalise_email,
+)
+from ordermesh.backoffice.tables import (
+    backoffice_login_failures,
+    backoffice_sessions,
+    backoffice_users,
+)
+from ordermesh.kit.clock import as_utc
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import Conflict, DomainError, InvalidInput, Unauthenticated
+from ordermesh.kit.ids import new_id
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a
+# wrong password and the answer's timing says nothing either.
+_DUMMY_HASH = _hasher.hash("no-such-user-password")
+SIGN_IN_FAILED = "The e-mail or the password is wrong"
+
+
+class TooManyAttempts(DomainError):
+    code = "too-many-attempts"
+    title = "Too many failed sign-ins"
+
+
+def _user(row) -> User:
+    return User(row.id, row.email, UserRole(row.role), as_utc(row.created_at))
+
+
+def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
+    email = normalise_email(email)
+    if not 3 <= len(email) <= 254 or "@" not in email.strip("@"):
+        raise InvalidInput.for_field("email", "the e-mail must be an e-mail address")
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput.for_field(
+            "password", f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    if uow.execute(select(backoffice_users.c.id)
+                   .where(backoffice_users.c.email == email)).first():
+        raise Conflict(f"A user with the e-mail '{email}' already exists")
+    user = User(new_id("usr"), email, role, uow.clock.now())
+    uow.execute(insert(backoffice_users).values(
+        id=user.id, email=email, password_hash=_hasher.hash(password), role=role.value,
+        created_at=user.created_at))
+    uow.commit()
+    return user
+
+
+def find_user(uow: UnitOfWork, email: str) -> User | None:
+    row = uow.execute(select(backoffice_users)
+                      .where(backoffice_users.c.email == normalise_email(email))).first()
+    return _user(row) if row else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(uow: UnitOfWork, email: str, password: str) -> tuple[Session, str]:
+    """A new session and its token (for the cookie), or ``Unauthenticated`` with the same
+    message whether the e-mail is unknown or the password wrong; ``TooManyAttempts``
+    after ``MAX_FAILURES`` failures for the e-mail within ``FAILURE_WINDOW``. A failure
+    is recorded and committed; nothing else changes."""
+    email = normalise_email(email)[:254]
+    now = uow.clock.now()
+    since = now - FAILURE_WINDOW
+    failures = uow.execute(
+        select(func.count()).select_from(backoffice_login_failures)
+        .where(backoffice_login_failures.c.email == email,
+               backoffice_login_failures.c.failed_at > since)).scalar_one()
+    if failures >= MAX_FAILURES:
+        raise TooManyAttempts(
+            "Too many failed sign-ins for this e-mail; try again in "
+            f"{int(FAILURE_WINDOW.total_seconds() // 60)} minutes")
+    row = uow.execute(select(backoffice_users)
+                      .where(backoffice_users.c.email == email)).first()
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password[:MAX_PASSWORD])
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        uow.execute(insert(backoffice_login_failures).values(
+            id=new_id("lgf"), email=email, failed_at=now))
+        uow.commit()
+        raise Unauthenticated(SIGN_IN_FAILED)
+    uow.execute(delete(backoffice_login_failures)
+                .where(backoffice_login_failures.c.email == email))
+    uow.execute(delete(backoffice_sessions).where(backoffice_sessions.c.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    session = Session(_token_hash(token), _user(row), secrets.token_urlsafe(32),
+                      now + SESSION_LIFETIME)
+    uow.execute(insert(backoffice_sessions).values(
+        token_hash=session.id, user_id=row.id, csrf_token=session.csrf_token,
+        created_at=now, expires_at=session.expires_at))
+    uow.commit()
+    return session, token
+
+
+def session_for(uow: UnitOfWork, token: str) -> Session | None:
+    """The live session of a cookie's token; ``None`` when unknown or expired."""
+    if not token:
+        return None
+    row = uow.execute(
+        select(backoffice_sessions, backoffice_users.c.email, backoffice_users.c.role,
+               backoffice_users.c.created_at.label("user_created_at"))
+        .join(backoffice_users, backoffice_users.c.id == backoffice_sessions.c.user_id)
+        .where(backoffice_sessions.c.token_hash == _token_hash(token))).first()
+    if row is None or as_utc(row.expires_at) <= uow.clock.now():
+        return None
+    user = User(row.user_id, row.email, UserRole(row.role), as_utc(row.user_created_at))
+    return Session(row.token_hash, user, row.csrf_token, as_utc(row.expires_at))
+
+
+def sign_out(uow: UnitOfWork, token: str) -> None:
+    uow.execute(delete(backoffice_sessions)
+                .where(backoffice_sessions.c.token_hash == _token_hash(token)))
+    uow.commit()
+
+
+def csrf_matches(session: Session, sent: str | None) -> bool:
+    return bool(sent) and hmac.compare_digest(session.csrf_token.encode(), sent.encode())
