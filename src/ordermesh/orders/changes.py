@@ -110,7 +110,8 @@ def cancel_order(
     """Cancel the whole order (``requests`` is None) or some units of some lines.
     Backordered units of a line are cancelled before its reserved ones; with
     ``reserved_at`` (a location id) the units reserved there are cancelled instead (a
-    pickup not collected gives back what waited at the counter)."""
+    pickup not collected gives back what waited at the counter). Does not commit: the
+    caller (the route, the pickup-expiry step) does."""
     if prior := idempotency.claim(uow, idem):
         return load_order(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
@@ -164,7 +165,6 @@ def cancel_order(
     record_event(uow, "order.cancelled" if fully else "order.lines_cancelled", "order",
                  order.id, payload)
     idempotency.complete(uow, idem, "order", order.id, 200)
-    uow.commit()
     return updated
 
 
