@@ -28,6 +28,7 @@ from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.orders.api import router as orders_router
+from ordermesh.orders.customers_api import router as customer_orders_router
 from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
 from ordermesh.payments.api import router as payments_router
@@ -96,7 +97,8 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router)
+               fulfilment_router, packing_router, shipping_router,
+               customer_orders_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes
