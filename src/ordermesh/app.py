@@ -14,6 +14,8 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.flows.api import router as flows_router
+from ordermesh.flows.booking_api import router as booking_router
+from ordermesh.flows.handoff_api import router as handoff_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -98,7 +100,7 @@ def create_app(container: Container) -> FastAPI:
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router,
-               customer_orders_router)
+               customer_orders_router, booking_router, handoff_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes
