@@ -15,6 +15,7 @@ from ordermesh.kit.errors import IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
+from ordermesh.orders.backorders import cancel_backordered
 from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import (
     CANCELLABLE,
@@ -37,7 +38,6 @@ from ordermesh.orders.service import order_event_payload
 from ordermesh.orders.settlement import settle
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
-from ordermesh.sourcing.backorders import cancel_backordered
 
 
 def record_transition(
