@@ -75,6 +75,7 @@ def seed_shop(url: str, seed: int, progress=None) -> Shop:
                 for code in LOCATIONS:
                     units = rng.randint(MIN_STOCK, MAX_STOCK)
                     adjust_stock(uow, AdjustStock(sku, code, units, AdjustmentReason.INITIAL))
+                    uow.commit()
                     on_hand[sku] = on_hand.get(sku, 0) + units
                 if progress is not None:
                     progress(done, len(skus))

@@ -115,6 +115,7 @@ def test_stock_beyond_what_a_row_holds_is_refused(client, uow):
     shop(client, {"TEE": {"ber": 0}})
     with uow() as u:
         adjust_stock(u, AdjustStock("TEE", "ber", 999_999_999, AdjustmentReason.RECEIVED))
+        u.commit()
     problem = ok(client.post("/api/v1/inventory/adjustments", json={
         "sku": "TEE", "location": "ber", "quantity_delta": 2, "reason": "received"}), 409)
     assert "1000000000" in problem["detail"]

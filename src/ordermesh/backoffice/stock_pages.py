@@ -85,7 +85,7 @@ def adjust(page: Adjuster, sku: str) -> Response:
             raise InvalidInput.for_field("reason", "choose a reason from the list") from None
         note = form.get("note", "").strip()[:500] or None
         cmd = service.AdjustStock(sku, form.get("location", ""), delta, reason, note)
-        page.run(lambda uow: service.adjust_stock(uow, cmd))
+        page.run(lambda uow: _adjust(uow, cmd))
     except DomainError as exc:
         field = (exc.errors[0].field.split(".")[-1] if isinstance(exc, InvalidInput)
                  and exc.errors else "quantity_delta")
@@ -94,3 +94,8 @@ def adjust(page: Adjuster, sku: str) -> Response:
         return _stock_page(page, sku, status_for(exc), errors={field: exc.detail},
                            form=form)
     return RedirectResponse(f"/app/inventory/{sku}?adjusted=1", status_code=303)
+
+
+def _adjust(uow: UnitOfWork, cmd: service.AdjustStock) -> None:
+    service.adjust_stock(uow, cmd)  # the caller commits (it may be one step of a flow)
+    uow.commit()

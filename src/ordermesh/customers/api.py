@@ -10,12 +10,10 @@ from ordermesh.customers import service
 from ordermesh.customers.model import Customer
 from ordermesh.http.deps import ReadContext
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
-from ordermesh.orders.queries import OrderFilter, list_orders
-from ordermesh.orders.schemas import OrderSummary
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
-
-RECENT_ORDERS = 20
+# GET /customers/{id} (a customer with their orders) is in orders/customers_api.py: orders
+# sit above customers.
 
 
 class CustomerRead(BaseModel):
@@ -30,11 +28,6 @@ class CustomerRead(BaseModel):
     def of(cls, c: Customer) -> CustomerRead:
         return cls(id=c.id, email=c.email, phone=c.phone, name=c.name,
                    created_at=c.created_at, updated_at=c.updated_at)
-
-
-class CustomerWithOrders(CustomerRead):
-    orders: list[OrderSummary]
-    more_orders_cursor: str | None
 
 
 class CustomerPage(BaseModel):
@@ -53,16 +46,3 @@ def list_customers(
         page = service.list_customers(uow, email=email, limit=limit, cursor=cursor)
     return CustomerPage(items=[CustomerRead.of(c) for c in page.items],
                         next_cursor=page.next_cursor)
-
-
-@router.get("/{customer_id}", summary="A customer with their most recent orders")
-def get_customer(customer_id: str, ctx: ReadContext) -> CustomerWithOrders:
-    """`orders` holds the newest orders; page on with
-    `GET /api/v1/orders?customer={id}&cursor={more_orders_cursor}`."""
-    with ctx.read_uow() as uow:
-        customer = service.get_customer(uow, customer_id)
-        page = list_orders(uow, OrderFilter(customer_id=customer_id), limit=RECENT_ORDERS)
-    return CustomerWithOrders(
-        **CustomerRead.of(customer).model_dump(),
-        orders=[OrderSummary.of(o) for o in page.items], more_orders_cursor=page.next_cursor,
-    )

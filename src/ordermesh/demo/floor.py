@@ -29,7 +29,9 @@ from sqlalchemy import select
 from ordermesh.channels.model import CapturePolicy
 from ordermesh.demo.catalogue import CENTRAL, HAMBURG, MUNICH, STORES, THREE_PL
 from ordermesh.demo.timeline import window_days
-from ordermesh.fulfilment.handoff import ReportedPackage, partner_accepted, partner_shipped
+from ordermesh.flows.booking import ship
+from ordermesh.flows.handoff import ReportedPackage, partner_shipped
+from ordermesh.fulfilment.handoff import partner_accepted
 from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
 from ordermesh.fulfilment.picking import MAX_ORDERS, confirm_pick_list, create_pick_list
 from ordermesh.fulfilment.pickup import pick_up, ready_for_pickup
@@ -44,7 +46,6 @@ from ordermesh.packing.service import ExternalPackage, PackRequest, pack
 from ordermesh.payments.service import payment_summary
 from ordermesh.shipping.accounts import create_account
 from ordermesh.shipping.jobs import poll_tracking, watch_promises
-from ordermesh.shipping.service import ship
 from ordermesh.shipping.simulated import tracking_number
 
 UowAt = Callable[[datetime], UnitOfWork]

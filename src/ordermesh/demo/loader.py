@@ -172,6 +172,7 @@ class _Loader:
             with self.uow(move.at) as uow:
                 adjust_stock(uow, AdjustStock(move.sku, move.location, move.quantity,
                                               move.reason, move.note))
+                uow.commit()
         except Conflict:  # a write-off of units already promised to orders: skip it
             return False
         return True
@@ -205,6 +206,7 @@ class _Loader:
                 self.counts["held"] += 1
             else:
                 cancel_order(uow, order_id, change.requests, change.reason)
+                uow.commit()
                 self.counts["partly_cancelled" if change.requests else "cancelled"] += 1
 
     def replay(self, events: list[Event]) -> None:

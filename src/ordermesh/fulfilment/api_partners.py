@@ -8,7 +8,6 @@ from ordermesh.fulfilment.routing import router
 from ordermesh.fulfilment.schemas import (
     FulfilmentOrderRead,
     PartnerAcceptedIn,
-    PartnerShippedIn,
     PartnerShortIn,
     PickupIn,
     ReadyForPickupOut,
@@ -71,23 +70,8 @@ def partner_accepted(fo_id: str, body: PartnerAcceptedIn,
     return ctx.run(work)
 
 
-@router.post("/fulfilment-orders/{fo_id}/3pl/shipped",
-             summary="3PL: shipped, with its packages and tracking numbers")
-def partner_shipped(fo_id: str, body: PartnerShippedIn,
-                    ctx: WriteContext) -> FulfilmentOrderRead:
-    """Every open unit must be in the packages (report missing units `short` first)."""
-    from ordermesh.packing.service import ExternalPackage
-
-    idem = ctx.idempotency(body)
-    packages = [handoff.ReportedPackage(ExternalPackage(
-        p.tracking_number, sorted(line_units(p.lines).items()), p.sscc, p.weight_g),
-        p.carrier) for p in body.packages]
-
-    def work(uow: UnitOfWork) -> FulfilmentOrderRead:
-        fo = handoff.partner_shipped(uow, fo_id, packages, idem)
-        return read(uow, fo.id)
-
-    return ctx.run(work)
+# POST /fulfilment-orders/{id}/3pl/shipped is flows/handoff_api.py (packing and shipping
+# take part).
 
 
 @router.post("/fulfilment-orders/{fo_id}/3pl/short",

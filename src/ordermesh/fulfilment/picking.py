@@ -23,7 +23,7 @@ from ordermesh.fulfilment.model import (
     sort_key_for_bin,
 )
 from ordermesh.fulfilment.queries import get_fulfilment_order, lock_fulfilment_order
-from ordermesh.fulfilment.service import Nested, apply_status, start_order_processing
+from ordermesh.fulfilment.service import apply_status, start_order_processing
 from ordermesh.fulfilment.tables import (
     fulfilment_lines,
     fulfilment_orders,
@@ -298,7 +298,7 @@ def write_off(uow: UnitOfWork, fo: FulfilmentOrder, line_no: int, quantity: int,
     free = level.available if level else 0
     units = min(quantity, max(free, 0))
     if units:
-        adjust_stock(Nested(uow), AdjustStock(
+        adjust_stock(uow, AdjustStock(
             line.sku, fo.location_code, -units, AdjustmentReason.LOST,
             f"short: {fo.number} line {line_no} ({source})"))
     return {"fulfilment_order": fo.number, "line_no": line_no, "sku": line.sku,

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from ordermesh.fulfilment.model import FulfilmentOrder, FulfilmentStatus, check_transition
 from ordermesh.fulfilment.queries import lock_fulfilment_order
 from ordermesh.fulfilment.service import (
-    Nested,
     apply_status,
     check_units_to_send,
     complete_order_if_done,
@@ -197,7 +196,7 @@ def expire_pickup(uow: UnitOfWork, fo_id: str) -> bool:
                  {"hold_days": days, "hold_until": hold_until.isoformat(),
                   "cancelled": {str(n): q for n, q in units.items()}},
                  pickup_code_hash=None)
-    cancel_order(Nested(uow), fo.order_id,
+    cancel_order(uow, fo.order_id,
                  [CancelRequest(n, q) for n, q in sorted(units.items())], reason,
                  reserved_at=fo.location_id)
     uow.commit()

@@ -51,21 +51,6 @@ FO = fulfilment_orders.c
 FL = fulfilment_lines.c
 
 
-class Nested:
-    """A unit of work lent to another feature's use case that commits at its end
-    (``record_shipment``, ``cancel_order``, ``adjust_stock``): its commit is left to the
-    outermost use case, so that the whole change stays one transaction."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    def __getattr__(self, name: str):
-        return getattr(self._uow, name)
-
-    def commit(self) -> None:
-        """The outer use case commits."""
-
-
 def event_payload(fo: FulfilmentOrder, **extra) -> dict:
     return {"id": fo.id, "number": fo.number, "order_id": fo.order_id,
             "order_number": fo.order_number, "location": fo.location_code,
@@ -238,7 +223,7 @@ def send_units(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
                                 picked_quantity=FL.picked_quantity
                                 - (picked or {}).get(no, 0)))
     lines = [ShipLine(no, q) for no, q in sorted(units.items()) if q]
-    return record_shipment(Nested(uow), fo.order_id, lines, carrier, tracking,
+    return record_shipment(uow, fo.order_id, lines, carrier, tracking,
                            location_id=fo.location_id)
 
 

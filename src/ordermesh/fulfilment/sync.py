@@ -134,8 +134,9 @@ def units_added(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:
     the edit is refused (``InsufficientStock``) and changes nothing. Called by
     ``orders.edits.edit_order`` once the lines are written."""
     from ordermesh.kit.errors import InsufficientStock, Shortage
+    from ordermesh.orders.backorders import record_backorder
     from ordermesh.orders.queries import order_for_fulfilment
-    from ordermesh.sourcing.backorders import backorderable, record_backorder
+    from ordermesh.sourcing.backorders import backorderable
     from ordermesh.sourcing.service import source_units
 
     units = {n: q for n, q in units.items() if q > 0}

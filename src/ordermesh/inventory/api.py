@@ -7,6 +7,7 @@ from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN
 from ordermesh.inventory import service
 from ordermesh.inventory.model import AdjustmentReason
+from ordermesh.kit.db import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 
@@ -69,7 +70,13 @@ def adjust(body: AdjustmentCreate, ctx: WriteContext) -> SkuStockRead:
     orders cannot be removed: such an adjustment is refused with 409."""
     cmd = service.AdjustStock(body.sku, body.location, body.quantity_delta, body.reason, body.note)
     idem = ctx.idempotency(body)
-    return SkuStockRead.of(ctx.run(lambda uow: service.adjust_stock(uow, cmd, idem)))
+
+    def adjust_now(uow: UnitOfWork) -> service.SkuStock:
+        result = service.adjust_stock(uow, cmd, idem)
+        uow.commit()
+        return result
+
+    return SkuStockRead.of(ctx.run(adjust_now))
 
 
 @router.get("/{sku}", summary="Stock of one SKU per location, with totals")

@@ -1,7 +1,8 @@
 """Stock changes. Every counter change is one conditional statement plus a ledger row.
 
 ``reserve`` and ``release`` are building blocks for other features' use cases: they run
-inside the caller's transaction and never commit. ``adjust_stock`` is a use case.
+inside the caller's transaction and never commit. ``adjust_stock`` is a use case; it does
+not commit either (the route, or a pick that writes off units not found, commits).
 """
 
 from __future__ import annotations
@@ -101,9 +102,7 @@ def adjust_stock(
     })
     record_level_events(uow, before)
     idempotency.complete(uow, idem, "product", product.id, 201)
-    result = stock_for_sku(uow, cmd.sku)
-    uow.commit()
-    return result
+    return stock_for_sku(uow, cmd.sku)
 
 
 def stock_for_sku(uow: UnitOfWork, sku: str) -> SkuStock:

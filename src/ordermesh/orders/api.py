@@ -6,10 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 from ordermesh.orders import changes, queries, service
-from ordermesh.orders.model import CancelRequest, OrderStatus, ShippingAddress
+from ordermesh.orders.model import CancelRequest, Order, OrderStatus, ShippingAddress
 from ordermesh.orders.schemas import (
     OrderCancel,
     OrderCreate,
@@ -105,8 +106,13 @@ def cancel_order(order_id: str, body: OrderCancel, ctx: WriteContext) -> OrderRe
     requests = ([CancelRequest(ln.line_no, ln.quantity) for ln in body.lines]
                 if body.lines is not None else None)
     idem = ctx.idempotency(body)
-    return OrderRead.of(ctx.run(
-        lambda uow: changes.cancel_order(uow, order_id, requests, body.reason, idem)))
+
+    def cancel(uow: UnitOfWork) -> Order:
+        cancelled = changes.cancel_order(uow, order_id, requests, body.reason, idem)
+        uow.commit()
+        return cancelled
+
+    return OrderRead.of(ctx.run(cancel))
 
 
 @router.post("/{order_id}/hold", summary="Put an order on hold")

@@ -15,6 +15,7 @@ from ordermesh.kit.errors import IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
+from ordermesh.orders.backorders import cancel_backordered
 from ordermesh.orders.invoicing import correct_invoices
 from ordermesh.orders.model import (
     CANCELLABLE,
@@ -37,7 +38,6 @@ from ordermesh.orders.service import order_event_payload
 from ordermesh.orders.settlement import settle
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
-from ordermesh.sourcing.backorders import cancel_backordered
 
 
 def record_transition(
@@ -110,7 +110,8 @@ def cancel_order(
     """Cancel the whole order (``requests`` is None) or some units of some lines.
     Backordered units of a line are cancelled before its reserved ones; with
     ``reserved_at`` (a location id) the units reserved there are cancelled instead (a
-    pickup not collected gives back what waited at the counter)."""
+    pickup not collected gives back what waited at the counter). Does not commit: the
+    caller (the route, the pickup-expiry step) does."""
     if prior := idempotency.claim(uow, idem):
         return load_order(uow, prior.resource_id)
     order = load_order(uow, order_id, for_update=True)
@@ -164,7 +165,6 @@ def cancel_order(
     record_event(uow, "order.cancelled" if fully else "order.lines_cancelled", "order",
                  order.id, payload)
     idempotency.complete(uow, idem, "order", order.id, 200)
-    uow.commit()
     return updated
 
 

@@ -114,7 +114,7 @@ def load_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> O
     allocations = [LineAllocation(r.line_no, r.location_id, codes[r.location_id], r.quantity)
                    for r in alloc_rows]
     if any(line.backordered_quantity for line in lines):
-        from ordermesh.sourcing.backorders import promised_dates  # sourcing reads orders
+        from ordermesh.orders.backorders import promised_dates  # it reads this module
 
         dates = promised_dates(uow, seq)
         lines = [replace(line, backorder_promised_date=dates.get(line.line_no))

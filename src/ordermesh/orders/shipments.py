@@ -59,6 +59,8 @@ def record_shipment(
     tracking_number: str | None, idem: idempotency.IdempotencyKey | None = None,
     location_id: str | None = None,
 ) -> dict:
+    """The order records units that left ``location_id`` (status, stock, capture,
+    invoice). Does not commit: it runs inside the hand-over of a fulfilment order."""
     shipment_id = new_id("shp")
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("shipment", shipment_id,
                                                                        201)):
@@ -104,7 +106,6 @@ def record_shipment(
         "lines": line_json, "value": str(value.amount), "captured": str(captured.amount),
         "currency": order.currency, "carrier": carrier, "tracking_number": tracking_number})
     idempotency.complete(uow, idem, "shipment", shipment_id, 201)
-    uow.commit()
     return get_shipment(uow, shipment_id)
 
 

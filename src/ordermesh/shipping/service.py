@@ -1,10 +1,10 @@
 """Shipping a packed fulfilment order: book the carrier and its pick-up, then hand over.
 
-``ship`` books through the carrier's adapter one tracking number per package (packing's
-``packages_for``), stores them on the packages (``set_tracking_numbers``), keeps a
-shipment record (carrier, service, parcels, booked at, pick-up window, the promise) and
-moves the fulfilment order to ``label_created``: the parcels are still at the location
-and the order has not shipped.
+Booking is a step of its own (``flows/booking.py``): ``book_carrier`` books through the
+carrier's adapter one tracking number per parcel, ``record_booking`` keeps the shipment
+record (carrier, service, parcels, booked at, pick-up window, the promise); the flow
+puts the tracking numbers on packing's packages and moves the fulfilment order to
+``label_created``: the parcels are still at the location and the order has not shipped.
 
 ``hand_over`` is the one way units leave for a carrier: the fulfilment order becomes
 ``shipped`` with fulfilment's ``set_status``, whose side effect records the shipment on
@@ -92,46 +92,26 @@ def _to_shipment(uow: UnitOfWork, row) -> Shipment:
                     row.days_late, parcels)
 
 
-def _dimensions(package: Any) -> tuple[int, int, int] | None:
-    dims = getattr(package, "dimensions_mm", None) or getattr(package, "dimensions", None)
-    if isinstance(dims, dict):
-        dims = (dims.get("length_mm"), dims.get("width_mm"), dims.get("height_mm"))
-    if not dims or any(d is None for d in dims):
-        return None
-    return tuple(int(d) for d in dims)  # type: ignore[return-value]
+@dataclass(frozen=True)
+class Booked:
+    """The carrier's answer to a booking (``book_carrier``), not stored yet."""
+    carrier: str
+    service: str
+    booking: Any  # the adapter's Booking: tracking numbers, label reference, pick-up
+    at: datetime
 
 
-def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
-         idem: idempotency.IdempotencyKey | None = None) -> Shipment:
-    """Book the carrier for a packed fulfilment order: labels and tracking numbers; the
-    fulfilment order becomes ``label_created`` (handed over later). Commits."""
-    from ordermesh.fulfilment import service as fulfilment
-    from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
-    from ordermesh.packing import service as packing
-    from ordermesh.payments.gate import require_payment
-
-    if prior := idempotency.claim(uow, idem):
-        return get_shipment(uow, prior.resource_id)
-    fo = fulfilment.lock_fulfilment_order(uow, fo_id)
-    require_payment(uow, fo.order_id)
-    fo_id = fo.id  # it may have been named by its number
-    if fo.kind != FulfilmentKind.SHIP:
-        raise Conflict(f"Fulfilment order {fo.number} is a pickup order: nothing to ship")
-    if uow.execute(select(shipments.c.id).where(shipments.c.fo_id == fo_id)).first():
-        raise Conflict(f"Fulfilment order {fo.number} is already shipped")
-    if fo.status != FulfilmentStatus.PACKED:
-        raise IllegalTransition(
-            f"Fulfilment order {fo.number} is {fo.status}: only a packed one can be shipped",
-            extra={"current_status": fo.status.value, "requested_status": "shipped"})
-    packages = packing.packages_for(uow, fo_id)
-    if not packages:
-        raise Conflict(f"Fulfilment order {fo.number} has no packages")
-    if not fo.shipping_address:
-        raise Conflict(f"Fulfilment order {fo.number} has no shipping address: the carrier "
-                       "cannot be booked; give the order an address first",
-                       extra={"fulfilment_order": fo.number})
+def _chosen_account(uow: UnitOfWork, fo: FulfilmentOrder, carrier: str | None):
     fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None
-    account = get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
+    return get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
+
+
+def book_carrier(uow: UnitOfWork, fo: FulfilmentOrder, parcels: list[PackageSpec],
+                 carrier: str | None, service: str | None) -> Booked:
+    """Book ``carrier`` (default: the FO's) for the FO's ``parcels``: labels, one
+    tracking number per parcel, the pick-up window. Nothing is stored yet
+    (``record_booking``). Does not commit."""
+    account = _chosen_account(uow, fo, carrier)
     if not account.active:
         raise InvalidInput.for_field("carrier", f"Carrier '{account.code}' is not active")
     adapter = account.adapter()
@@ -146,40 +126,56 @@ def ship(uow: UnitOfWork, fo_id: str, carrier: str | None, service: str | None,
     spec = ShipmentSpec(
         reference=fo.number, service=chosen.code,
         origin=_address(location.address), destination=fo.shipping_address,
-        packages=tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
-                       for p in packages),
+        packages=tuple(parcels),
         sequence=next_booking_sequence(uow, account.code), ready_at=now, account=account.code)
-    booking = adapter.book(spec)
-    packing.set_tracking_numbers(uow, booking.tracking_numbers)
+    return Booked(account.code, chosen.code, adapter.book(spec), now)
+
+
+def check_not_booked(uow: UnitOfWork, fo: FulfilmentOrder) -> None:
+    if uow.execute(select(shipments.c.id).where(shipments.c.fo_id == fo.id)).first():
+        raise Conflict(f"Fulfilment order {fo.number} is already shipped")
+
+
+def record_booking(uow: UnitOfWork, fo: FulfilmentOrder, booked: Booked,
+                   package_ids: list[str]) -> str:
+    """Keep the shipment record of a booking (carrier, service, parcels, pick-up window,
+    the promise) and write ``shipment.booked`` (tracking numbers in the order of
+    ``package_ids``); returns the shipment id. Does not commit."""
+    booking = booked.booking
     shipment_id = new_id("shp")
     uow.execute(insert(shipments).values(
-        id=shipment_id, fo_id=fo_id, order_id=fo.order_id, channel_id=fo.channel_id,
-        location_id=fo.location_id, carrier=account.code, service=chosen.code,
+        id=shipment_id, fo_id=fo.id, order_id=fo.order_id, channel_id=fo.channel_id,
+        location_id=fo.location_id, carrier=booked.carrier, service=booked.service,
         label_reference=booking.label_reference, destination=fo.shipping_address,
         booked_at=as_utc(booking.booked_at), pickup_start=as_utc(booking.pickup.start),
         pickup_end=as_utc(booking.pickup.end), ship_by=fo.ship_by, promised_date=fo.promised_date,
         status=TrackingStatus.LABEL_CREATED.value, last_event_at=None, final=False,
         delivered_at=None, days_late=None, on_time=None, polled_at=None))
     uow.execute(insert(shipment_parcels), [
-        dict(tracking_number=number, carrier=account.code, shipment_id=shipment_id,
+        dict(tracking_number=number, carrier=booked.carrier, shipment_id=shipment_id,
              package_id=package_id, status=TrackingStatus.LABEL_CREATED.value,
              last_event_at=None)
         for package_id, number in booking.tracking_numbers.items()])
-    numbers = [booking.tracking_numbers[p.id] for p in packages]
-    record_event(uow, "shipment.booked", "fulfilment_order", fo_id, {
-        "fulfilment_order_id": fo_id, "shipment_id": shipment_id, "carrier": account.code,
-        "service": chosen.code, "tracking_numbers": numbers,
+    numbers = [booking.tracking_numbers[p] for p in package_ids]
+    record_event(uow, "shipment.booked", "fulfilment_order", fo.id, {
+        "fulfilment_order_id": fo.id, "shipment_id": shipment_id, "carrier": booked.carrier,
+        "service": booked.service, "tracking_numbers": numbers,
         "label_reference": booking.label_reference,
         "pickup": {"start": as_utc(booking.pickup.start).isoformat(),
                    "end": as_utc(booking.pickup.end).isoformat()},
         "promised_date": fo.promised_date.isoformat() if fo.promised_date else None})
-    fulfilment.set_status(uow, fo_id, FulfilmentStatus.LABEL_CREATED, None, details={
-        "carrier": account.code, "service": chosen.code, "tracking_numbers": numbers,
-        "carrier_booking_id": shipment_id}, at=now)
-    idempotency.complete(uow, idem, "shipment", fo_id, 201)
-    shipment = get_shipment(uow, fo_id)
-    uow.commit()
-    return shipment
+    return shipment_id
+
+
+def quotes(uow: UnitOfWork, fo: FulfilmentOrder, parcels: list[PackageSpec], currency: str,
+           carrier: str | None) -> tuple[str, list[RateQuote]]:
+    """What each service of ``carrier`` (default: the FO's) would charge for
+    ``parcels``, in ``currency``."""
+    account = _chosen_account(uow, fo, carrier)
+    location = get_location(uow, fo.location_id)
+    spec = ShipmentSpec(fo.number, fo.carrier_service or "", _address(location.address),
+                        fo.shipping_address, tuple(parcels), currency)
+    return account.code, account.adapter().quote(spec)
 
 
 def hand_over(uow: UnitOfWork, fo_id: str, reason: str | None = None,
@@ -224,29 +220,6 @@ def hand_over_now(uow: UnitOfWork, fo_id: str, reason: str | None,
     idempotency.complete(uow, idem, "fulfilment_order", updated.id, 200)
     uow.commit()
     return updated
-
-
-def quotes_for(uow: UnitOfWork, fo_id: str, carrier: str | None
-               ) -> tuple[str, list[RateQuote]]:
-    """What each service of ``carrier`` (default: the FO's) would charge for the FO's
-    packages, in the order's currency. Needs packages (pack first)."""
-    from ordermesh.fulfilment import service as fulfilment
-    from ordermesh.orders.queries import order_for_fulfilment
-    from ordermesh.packing import service as packing
-
-    fo = fulfilment.get_fulfilment_order(uow, fo_id)
-    packages = packing.packages_for(uow, fo.id)
-    if not packages:
-        raise Conflict(f"Fulfilment order {fo.number} has no packages to quote for")
-    fo_carrier = fo.carrier if fo.carrier and fo.carrier != PICKUP_CARRIER else None
-    account = get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
-    location = get_location(uow, fo.location_id)
-    currency = order_for_fulfilment(uow, fo.order_id).currency
-    spec = ShipmentSpec(fo.number, fo.carrier_service or "", _address(location.address),
-                        fo.shipping_address,
-                        tuple(PackageSpec(p.id, int(p.weight_g or 0), _dimensions(p))
-                              for p in packages), currency)
-    return account.code, account.adapter().quote(spec)
 
 
 def record_external_shipment(uow: UnitOfWork, fo_id: str, carrier: str,

@@ -180,7 +180,7 @@ def finish_placement(uow: UnitOfWork, order_id: str, order_seq: int, planner: Pl
         result = planner.result
         unsourced = dict(result.unsourced)
         if unsourced:
-            from ordermesh.sourcing.backorders import record_backorder
+            from ordermesh.orders.backorders import record_backorder
 
             record_backorder(uow, order_seq, unsourced)
         decision_id = record_decision(uow, order_id, order_seq, Trigger.PLACEMENT, requests,
@@ -307,7 +307,7 @@ def resource_units(uow: UnitOfWork, order_id: str, line_no: int, location_id: st
     outcome = source_units(uow, ref.id, {line_no: quantity}, trigger,
                            exclude={line_no: {location_id}}, reason=reason)
     if outcome.unsourced:
-        from ordermesh.sourcing.backorders import record_backorder
+        from ordermesh.orders.backorders import record_backorder
 
         record_backorder(uow, ref.seq, outcome.unsourced)
     return outcome.decision_id
