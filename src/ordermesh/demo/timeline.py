@@ -129,6 +129,7 @@ class _Planner:
         self.prices = prices
         self.amazon_ids: set[str] = set()
         self.shopify_next = 4817
+        self.walk_ins = 0  # store sales without a known buyer, given to a store in turn
         self.buyers: dict[str, tuple[list[Person], list[float]]] = {}
         self.assortment: dict[str, tuple[list[DemoProduct], list[float]]] = {}
         for channel in CHANNELS:
@@ -206,7 +207,8 @@ class _Planner:
         lines = self._lines(channel)
         subtotal = self._subtotal(channel, lines)
         bulky = any(_BY_SKU[line.sku].has(Handling.OVERSIZE) for line in lines)
-        collect = self._click_and_collect(channel, person, lines)
+        collect = (self._counter(person) if channel == "pos"
+                   else self._click_and_collect(channel, person, lines))
         note = None
         if channel == "phone":
             note = "Taken by phone, customer service"
@@ -221,6 +223,17 @@ class _Planner:
                                                                 bulky),
             note=note, fulfilment=collect,
         )
+
+    def _counter(self, person: Person | None) -> FulfilmentRequest:
+        """A store sale is carried away at the counter: in the buyer's city's store, a
+        walk-in's in either store in turn."""
+        if person is not None:
+            city = person.address.city
+        else:
+            self.walk_ins += 1
+            city = "Berlin" if self.walk_ins % 2 else "Amsterdam"
+        return FulfilmentRequest(FulfilmentMethod.COUNTER,
+                                 STORE_BERLIN if city == "Berlin" else STORE_AMSTERDAM)
 
     def _click_and_collect(self, channel: str, person: Person | None,
                            lines: list[PlaceLine]) -> FulfilmentRequest | None:
