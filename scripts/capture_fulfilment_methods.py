@@ -126,12 +126,14 @@ The order is now `{done['status']}`.
 
 ## Refusals
 
-| request | answer |
-| --- | --- |
-| method `ship` (or none) without `shipping_address` | `422`, field `shipping_address`, code `missing` |
-| method `counter` or `pickup` without `pickup_location` | `422`, field `fulfilment.pickup_location`, code `missing` |
-| a `pickup_location` without the `pickup` capability | `422`, field `fulfilment.pickup_location`, code `no_pickup` |
-| method `ship` with a `pickup_location` | `422`, field `fulfilment.pickup_location` |
+Every refusal is a `422` naming its field, and writes nothing:
+
+- `ship` (or no method) without `shipping_address`: field `shipping_address`, code
+  `missing`;
+- `counter` or `pickup` without `pickup_location`: field `fulfilment.pickup_location`,
+  code `missing`;
+- a `pickup_location` without the `pickup` capability: the same field, code `no_pickup`;
+- `ship` with a `pickup_location`: the same field.
 """)
 
 
@@ -152,9 +154,9 @@ An order says how its buyer gets it in `fulfilment.method`
 
 | method | the buyer | needs | sourced at |
 | --- | --- | --- | --- |
-| `ship` (default) | receives a parcel | `shipping_address` | where [sourcing](sourcing.md) decides |
-| `pickup` | collects it later at a store ([click-and-collect](fulfilment.md#click-and-collect)) | `pickup_location` | that store only |
-| `counter` | buys it at a store's till and carries it away | `pickup_location` (the store) | that store only |
+| `ship` (default) | receives a parcel | `shipping_address` | as [sourcing](sourcing.md) decides |
+| `pickup` | collects later ([how](fulfilment.md#click-and-collect)) | `pickup_location` | there |
+| `counter` | buys at the store's till, carries it away | `pickup_location` | there |
 
 Every request below was sent to the API and every response is pasted as it came back
 (by `scripts/capture_fulfilment_methods.py`, on a fixed clock; only the ids differ from
