@@ -50,8 +50,10 @@ def shop(client: TestClient, stock: dict[str, dict[str, int]], currency: str = "
 
 
 # Where an order ships when a test does not say: an order that ships needs an address.
-# Oregon has no sales tax, so for a channel without a legal entity the order is taxed
-# at 0 % as one without a destination was (a seller's channel: see with_address).
+# Oregon has no sales tax, so on a channel without a legal entity the order comes to the
+# same amounts as one without a destination did (but its 0 % is booked: tax.booked).
+# A channel with a legal entity would zero-rate it as an export, where an order without
+# an address was taxed at the seller's place: tests of such channels give an address.
 DEFAULT_ADDRESS = {"name": "Grace Hopper", "line1": "1 Main Street", "city": "Portland",
                    "region": "OR", "postal_code": "97201", "country": "US"}
 SHIP_TO = ShippingAddress(**DEFAULT_ADDRESS)  # the same, for tests that call place_order
