@@ -202,7 +202,8 @@ class _Planner:
             return f"#{self.shopify_next}"
         return None
 
-    def order(self, channel: str, currency: str) -> PlaceOrder:
+    def order(self, channel: str, currency: str) -> PlaceOrder | None:
+        """None: no buyer to ship to (a seed that put nobody in the channel's country)."""
         customer, person = self._customer(channel)
         lines = self._lines(channel)
         subtotal = self._subtotal(channel, lines)
@@ -215,8 +216,11 @@ class _Planner:
         elif channel != "pos" and self.rng.random() < 0.05:
             note = self.rng.choice(("Please leave with a neighbour", "Gift, no invoice in the box",
                                     "Ring twice, bell is broken"))
+        external_id = self._external_id(channel)
+        if person is None and collect is None:
+            return None  # an order that ships needs an address
         return PlaceOrder(
-            channel=channel, lines=lines, external_id=self._external_id(channel),
+            channel=channel, lines=lines, external_id=external_id,
             currency=currency, customer=customer,
             shipping_address=person.address if person and channel != "pos" else None,
             shipping_price=Decimal(0) if collect else _shipping(channel, currency, subtotal,
@@ -267,7 +271,7 @@ def plan_orders(rng: random.Random, now: datetime, people: list[Person],
             slots.append((at, channel))
         for at, channel in sorted(slots, key=lambda s: s[0]):
             cmd = planner.order(channel.code, channel.currency)
-            if at < now:
+            if cmd is not None and at < now:
                 planned.append(PlannedOrder(len(planned), at, cmd))
     return planned
 
