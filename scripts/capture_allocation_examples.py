@@ -29,6 +29,8 @@ from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+CUSTOMER = {"name": "Ada Lovelace", "line1": "Friedrichstraße 43", "city": "Berlin",
+            "postal_code": "10117", "country": "DE"}  # orders that ship need an address
 
 
 def quiet(client: TestClient, method: str, path: str, body: dict | None = None) -> dict:
@@ -61,8 +63,8 @@ def sell(client: TestClient, clock: FixedClock) -> None:
         tee = 3 if back > 7 else 6  # the T-shirt took off last week
         for sku, units in (("TSHIRT-BLK-M", tee), ("MUG-WHT", 1)):
             quiet(client, "POST", "/api/v1/orders", {
-                "channel": "web", "lines": [{"sku": sku, "quantity": units,
-                                             "unit_price": "19.99"}]})
+                "channel": "web", "shipping_address": CUSTOMER,
+                "lines": [{"sku": sku, "quantity": units, "unit_price": "19.99"}]})
     clock.set(NOW)
 
 
@@ -108,7 +110,7 @@ def main() -> int:
         rec.call("Availability of a batch", "POST", "/api/v1/availability/batch",
                  body={"channel": "marketplace", "skus": ["MUG-WHT", "TSHIRT-BLK-M"]})
         rec.call("The marketplace cannot sell beyond its quota", "POST", "/api/v1/orders",
-                 body={"channel": "marketplace", "lines": [
+                 body={"channel": "marketplace", "shipping_address": CUSTOMER, "lines": [
                      {"sku": "TSHIRT-BLK-M", "quantity": 21, "unit_price": "19.99"}]})
         print("\n## health\n")
         rec.call("Health before the worker has fitted forecasts", "GET",

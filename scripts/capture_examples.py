@@ -40,6 +40,12 @@ ADMIN_KEY = "docs-admin-key-0123456789abcdef"  # 24+ characters, as settings req
 SHOWN_RESPONSE_HEADERS = ("content-type", "idempotent-replayed", "www-authenticate", "location",
                           "allow", "retry-after")
 BUSY_LABEL = "Write while the database is locked"
+# An order that ships needs an address (422 without one). Oregon has no sales tax, so the
+# examples of the money section stay as untaxed as they were without a destination.
+BERLIN = {"name": "Ada Lovelace", "line1": "Friedrichstraße 43", "city": "Berlin",
+          "postal_code": "10117", "country": "DE"}
+PORTLAND = {"name": "Ada Lovelace", "line1": "1 Main Street", "city": "Portland",
+            "region": "OR", "postal_code": "97201", "country": "US"}
 BUSY_TIMEOUT_S = 30
 
 
@@ -292,11 +298,11 @@ def orders(r: Recorder) -> dict[str, Any]:
                                               "country": "DE"},
                          "lines": [{"sku": "MUG-WHT", "quantity": 8, "unit_price": "11.90"}]})
     r.call("Not enough stock", "POST", "/api/v1/orders", auth="<operator key>",
-           body={"channel": "web-eu", "lines": [
+           body={"channel": "web-eu", "shipping_address": BERLIN, "lines": [
                {"sku": "MUG-WHT", "quantity": 5, "unit_price": "12.50"}]})
     r.call("Not enough stock, one SKU on two lines", "POST", "/api/v1/orders",
            auth="<operator key>",
-           body={"channel": "web-eu", "lines": [
+           body={"channel": "web-eu", "shipping_address": BERLIN, "lines": [
                {"sku": "TSHIRT-BLK-M", "quantity": 1, "unit_price": "19.99"},
                {"sku": "MUG-WHT", "quantity": 1, "unit_price": "12.50"},
                {"sku": "MUG-WHT", "quantity": 1, "unit_price": "12.50"}]})
@@ -312,14 +318,14 @@ def orders(r: Recorder) -> dict[str, Any]:
 
     print("\n## Money\n")
     r.call("JPY order (no decimals)", "POST", "/api/v1/orders", auth="<operator key>",
-           body={"channel": "shop-jp", "external_id": "#1001",
+           body={"channel": "shop-jp", "external_id": "#1001", "shipping_address": PORTLAND,
                  "lines": [{"sku": "POSTER-A2", "quantity": 2, "unit_price": "1500"}],
                  "shipping_price": "800"})
     r.call("JPY amount with decimals", "POST", "/api/v1/orders", auth="<operator key>",
            body={"channel": "shop-jp",
                  "lines": [{"sku": "POSTER-A2", "quantity": 1, "unit_price": "1500.5"}]})
     r.call("KWD order (three decimals)", "POST", "/api/v1/orders", auth="<operator key>",
-           body={"channel": "b2b-kw", "external_id": "KW-77",
+           body={"channel": "b2b-kw", "external_id": "KW-77", "shipping_address": PORTLAND,
                  "lines": [{"sku": "POSTER-A2", "quantity": 3, "unit_price": "4.125"}],
                  "shipping_price": "1.500"})
     r.call("EUR amount with three decimals", "POST", "/api/v1/orders", auth="<operator key>",
@@ -331,7 +337,7 @@ def orders(r: Recorder) -> dict[str, Any]:
            body={"channel": "web-eu", "currency": "USD",
                  "lines": [{"sku": "POSTER-A2", "quantity": 1, "unit_price": "9.99"}]})
     r.call("Amounts as JSON numbers", "POST", "/api/v1/orders", auth="<operator key>",
-           body={"channel": "web-eu", "external_id": "WEB-100240",
+           body={"channel": "web-eu", "external_id": "WEB-100240", "shipping_address": BERLIN,
                  "lines": [{"sku": "POSTER-A2", "quantity": 1, "unit_price": 9.9}],
                  "shipping_price": 0})
 
@@ -396,12 +402,13 @@ def customers_and_lists(r: Recorder) -> None:
     r.call("Same e-mail, other case, other channel", "POST", "/api/v1/orders",
            auth="<operator key>",
            body={"channel": "amazon-de", "external_id": "302-2222222-0000002",
-                 "customer": {"email": "ada.lovelace@EXAMPLE.com"},
+                 "customer": {"email": "ada.lovelace@EXAMPLE.com"}, "shipping_address": BERLIN,
                  "lines": [{"sku": "POSTER-A2", "quantity": 1, "unit_price": "9.99"}]})
     r.call("Phone only, formatted differently", "POST", "/api/v1/orders",
            auth="<operator key>",
            body={"channel": "web-eu", "external_id": "PHONE-0001",
                  "customer": {"phone": "+44 (20) 7946-0018", "name": "A. Lovelace"},
+                 "shipping_address": BERLIN,
                  "lines": [{"sku": "POSTER-A2", "quantity": 1, "unit_price": "9.99"}]})
     listed = r.call("List customers", "GET", "/api/v1/customers", auth="<viewer key>")
     r.call("Find a customer by e-mail", "GET",

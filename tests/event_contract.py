@@ -285,8 +285,10 @@ CONTRACT: tuple[UseCase, ...] = (
             ("reservation.released",),
             "test_reservations_write_created_released_and_converted"),
     UseCase("order.place.from_reservation", "POST /api/v1/orders",
-            "an order without address (so no tax) or customer takes over a reservation",
-            ("reservation.converted", "order.created", "order.sourced", "fulfilment.released"),
+            "an order without a customer takes over a reservation (its tax, 0 % where it "
+            "ships, is booked)",
+            ("reservation.converted", "order.created", "order.sourced", "fulfilment.released",
+             "tax.booked"),
             "test_reservations_write_created_released_and_converted"),
     UseCase("reservation.expire", "worker: hold expiry",
             "a reservation is past its expires_at",
@@ -454,7 +456,7 @@ CONTRACT: tuple[UseCase, ...] = (
             "a backorderable SKU is short: the stock there is taken (stock out), the rest "
             "backordered",
             ("order.created", "order.sourced", "fulfilment.released", "order.backordered",
-             "inventory.stock_out"),
+             "inventory.stock_out", "tax.booked"),
             "test_a_backorder_is_written_at_placement_and_sourced_when_stock_arrives"),
     UseCase("backorders.source", "worker: backorder sourcing",
             "stock arrived for a backordered line",

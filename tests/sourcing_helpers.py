@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import add_stock, make_channel, make_location, make_product, ok
+from tests.helpers import add_stock, make_channel, make_location, make_product, ok, with_address
 
 # Real coordinates, so that distances read naturally in the explanations.
 PLACES = {
@@ -46,9 +46,9 @@ def set_rules(client, rules: list[str], **extra: Any) -> dict:
 
 
 def place(client, lines: list[tuple[str, int]], **extra: Any):
-    return client.post("/api/v1/orders", json={
+    return client.post("/api/v1/orders", json=with_address({
         "channel": "web", "lines": [{"sku": s, "quantity": q, "unit_price": "10"}
-                                    for s, q in lines], **extra})
+                                    for s, q in lines], **extra}))
 
 
 def where(order: dict) -> dict[int, list[tuple[str, int]]]:

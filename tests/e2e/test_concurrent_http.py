@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ordermesh.inventory.ledger import ledger_drift
-from tests.helpers import ok, shop, stock_of
+from tests.helpers import ok, shop, stock_of, with_address
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,8 @@ async def _storm(server, bodies: list[dict]) -> Counter:
 def test_two_hundred_http_buyers_for_ten_units_get_ten_orders_and_190_conflicts(
         client, live_server, uow):
     shop(client, {"HOT": {"ber": 6, "ham": 4}})
-    body = {"channel": "web", "lines": [{"sku": "HOT", "quantity": 1, "unit_price": "9.99"}]}
+    body = with_address(
+        {"channel": "web", "lines": [{"sku": "HOT", "quantity": 1, "unit_price": "9.99"}]})
     statuses = asyncio.run(_storm(live_server, [body] * BUYERS))
     assert statuses == Counter({201: 10, 409: 190})
     assert stock_of(client, "HOT")["totals"] == {"on_hand": 10, "reserved": 10, "available": 0}
@@ -37,9 +38,10 @@ def test_two_hundred_http_buyers_for_ten_units_get_ten_orders_and_190_conflicts(
 
 def test_opposite_line_orders_over_http_all_succeed_without_deadlock(client, live_server):
     shop(client, {"A": {"ber": 1000}, "B": {"ber": 1000}})
-    ab = {"channel": "web", "lines": [{"sku": "A", "quantity": 1, "unit_price": "1"},
-                                      {"sku": "B", "quantity": 1, "unit_price": "1"}]}
-    ba = {"channel": "web", "lines": list(reversed(ab["lines"]))}
+    ab = with_address({"channel": "web", "lines": [
+        {"sku": "A", "quantity": 1, "unit_price": "1"},
+        {"sku": "B", "quantity": 1, "unit_price": "1"}]})
+    ba = {**ab, "lines": list(reversed(ab["lines"]))}
     statuses = asyncio.run(_storm(live_server, [ab, ba] * 50))
     assert statuses == Counter({201: 100})
     assert stock_of(client, "A")["totals"]["reserved"] == 100

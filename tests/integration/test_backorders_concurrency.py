@@ -12,7 +12,7 @@ from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
 from ordermesh.orders.tables import order_lines
 from ordermesh.sourcing.backorders import source_backorders
-from tests.helpers import ok, order_body, shop, stock_of
+from tests.helpers import SHIP_TO, ok, order_body, shop, stock_of
 from tests.integration.test_backorders import (
     ORDERS,
     allow_backorders,
@@ -71,7 +71,8 @@ def test_orders_placed_while_the_job_sources_two_skus_never_deadlock_nor_oversel
         ok(client.post(ORDERS, json=order_body(lines)), 201)
     receive(client, "TEE", 12)
     receive(client, "MUG", 12)
-    buyers = [PlaceOrder("web", [PlaceLine(a, 1, Decimal(1)), PlaceLine(b, 1, Decimal(1))])
+    buyers = [PlaceOrder("web", [PlaceLine(a, 1, Decimal(1)), PlaceLine(b, 1, Decimal(1))],
+                         shipping_address=SHIP_TO)
               for a, b in (("TEE", "MUG"), ("MUG", "TEE")) * 5]
     barrier = threading.Barrier(len(buyers) + 1)
 

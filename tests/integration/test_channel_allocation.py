@@ -8,7 +8,7 @@ import pytest
 
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.orders.service import PlaceLine, PlaceOrder
-from tests.helpers import make_channel, make_location, ok, order_body, shop, stock_of
+from tests.helpers import SHIP_TO, make_channel, make_location, ok, order_body, shop, stock_of
 from tests.stock_checks import buy_concurrently
 
 
@@ -192,7 +192,8 @@ def test_bad_sources_and_safety_stock_are_refused_and_change_nothing(client):
 def test_two_hundred_buyers_on_each_of_two_channels_never_exceed_the_quota(client, uow):
     two_channels(client, {"HOT": {"ber": 60, "ham": 40}})
     rule(client, channel="mkt", sku="HOT", kind="quota", units=30)
-    commands = [PlaceOrder(channel="mkt" if i % 2 else "web", lines=[PlaceLine("HOT", 1, 5)])
+    commands = [PlaceOrder(channel="mkt" if i % 2 else "web", lines=[PlaceLine("HOT", 1, 5)],
+                           shipping_address=SHIP_TO)
                 for i in range(400)]
     outcome = buy_concurrently(uow, commands, threads=40)
     assert outcome == Counter(placed=100, refused=300)

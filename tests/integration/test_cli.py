@@ -9,7 +9,7 @@ from ordermesh.bootstrap import build_app, build_container
 from ordermesh.cli import app
 from ordermesh.migrations import SchemaOutOfDate, alembic_config, head_revision
 from ordermesh.settings import Settings
-from tests.helpers import ok, shop
+from tests.helpers import ok, order_body, shop
 
 runner = CliRunner()
 
@@ -53,8 +53,7 @@ def test_an_api_key_is_printed_once_and_only_its_hash_is_stored(db_url, client):
 
 def test_inventory_verify_passes_on_a_clean_ledger_and_fails_on_drift(db_url, client):
     shop(client, {"TEE": {"ber": 5}})
-    ok(client.post("/api/v1/orders", json={"channel": "web", "lines": [
-        {"sku": "TEE", "quantity": 2, "unit_price": "5"}]}), 201)
+    ok(client.post("/api/v1/orders", json=order_body([("TEE", 2, "5")])), 201)
     clean = _run(db_url, "inventory", "verify")
     assert clean.exit_code == 0 and "agree" in clean.output
     engine = create_engine(db_url)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
-from tests.helpers import ok, shop, stock_of
+from tests.helpers import SHIP_TO, ok, shop, stock_of
 from tests.stock_checks import buy_concurrently
 
 BUYERS = 200
@@ -16,7 +16,7 @@ BUYERS = 200
 
 def test_the_last_ten_units_go_to_exactly_ten_of_two_hundred_buyers(client, uow):
     shop(client, {"HOT": {"ber": 10}})
-    command = PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1, 5)])
+    command = PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1, 5)], shipping_address=SHIP_TO)
     outcome = buy_concurrently(uow, [command] * BUYERS, threads=50)
     assert outcome == Counter(placed=10, refused=190)
     assert stock_of(client, "HOT")["totals"] == {"on_hand": 10, "reserved": 10, "available": 0}
@@ -27,7 +27,8 @@ def test_the_last_ten_units_go_to_exactly_ten_of_two_hundred_buyers(client, uow)
 
 def test_stock_split_over_locations_is_never_oversold_under_contention(client, uow):
     shop(client, {"HOT": {"ber": 4, "ham": 3, "muc": 3}})
-    commands = [PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1 + i % 3, 5)])
+    commands = [PlaceOrder(channel="web", lines=[PlaceLine("HOT", 1 + i % 3, 5)],
+                           shipping_address=SHIP_TO)
                 for i in range(60)]
     buy_concurrently(uow, commands, threads=30)
     stock = stock_of(client, "HOT")
@@ -44,8 +45,10 @@ def test_stock_split_over_locations_is_never_oversold_under_contention(client, u
 
 def test_orders_locking_two_skus_in_opposite_line_order_never_deadlock(client, uow):
     shop(client, {"A": {"ber": 500, "ham": 500}, "B": {"ber": 500, "ham": 500}})
-    ab = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1), PlaceLine("B", 1, 1)])
-    ba = PlaceOrder(channel="web", lines=[PlaceLine("B", 1, 1), PlaceLine("A", 1, 1)])
+    ab = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1), PlaceLine("B", 1, 1)],
+                    shipping_address=SHIP_TO)
+    ba = PlaceOrder(channel="web", lines=[PlaceLine("B", 1, 1), PlaceLine("A", 1, 1)],
+                    shipping_address=SHIP_TO)
     outcome = buy_concurrently(uow, [ab, ba] * 60, threads=20)
     assert outcome == Counter(placed=120)
     assert stock_of(client, "A")["totals"]["reserved"] == 120
@@ -74,7 +77,7 @@ def test_a_reader_following_the_event_log_during_a_rush_sees_every_event_once(
 
     follower = threading.Thread(target=follow)
     follower.start()
-    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)])
+    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)], shipping_address=SHIP_TO)
     buy_concurrently(uow, [command] * 120, threads=20)
     done.set()
     follower.join(timeout=60)
@@ -88,8 +91,9 @@ def test_concurrent_retries_with_one_key_or_one_external_id_place_one_order(clie
     from ordermesh.kit.idempotency import IdempotencyKey
 
     shop(client, {"A": {"ber": 100}})
-    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)])
+    command = PlaceOrder(channel="web", lines=[PlaceLine("A", 1, 1)], shipping_address=SHIP_TO)
     by_external_id = PlaceOrder(channel="web", lines=[PlaceLine("A", 2, 1)],
+                                shipping_address=SHIP_TO,
                                 external_id="AMZ-77")
     key = IdempotencyKey("env-admin", "retry-storm", "POST /api/v1/orders", "f" * 64)
     barrier = threading.Barrier(16)

@@ -3,6 +3,10 @@ pickup order's parcel waits at its pick-up location."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from ordermesh.fulfilment.tables import fulfilment_orders
+from ordermesh.orders.tables import orders
 from tests.barcodes import page_content
 from tests.fulfilment_helpers import ADDRESS, book, events, fos_of, fshop, pack, pick_all
 from tests.helpers import ok, order_body, pay
@@ -24,9 +28,18 @@ def label(client, package_id: str):
     return client.get(f"/api/v1/packages/{package_id}/label.pdf")
 
 
-def test_a_ship_parcel_without_an_address_is_never_labelled_nor_booked(client):
+def forget_address(container, order_id: str) -> None:
+    """As an order placed before a ship order needed an address (now refused with 422)."""
+    with container.engine.begin() as conn:
+        conn.execute(update(orders).where(orders.c.id == order_id).values(shipping_address=None))
+        conn.execute(update(fulfilment_orders).where(fulfilment_orders.c.order_id == order_id)
+                     .values(shipping_address=None))
+
+
+def test_a_ship_parcel_without_an_address_is_never_labelled_nor_booked(client, container):
     fshop(client, {"TEE": {"ber": 5}})
-    order, fo, package_id = packed(client)  # an order placed without an address
+    order, fo, package_id = packed(client)
+    forget_address(container, order["id"])
     refused = label(client, package_id)
     assert refused.status_code == 409
     assert refused.headers["content-type"] == "application/problem+json"

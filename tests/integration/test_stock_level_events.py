@@ -6,7 +6,7 @@ import threading
 
 from ordermesh.inventory.supply import Receipt, receive
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
-from tests.helpers import make_location, ok, order_body, shop
+from tests.helpers import SHIP_TO, make_location, ok, order_body, shop
 
 LEVEL_EVENTS = {"inventory.low_stock", "inventory.stock_out", "inventory.back_in_stock"}
 
@@ -63,7 +63,7 @@ def test_a_bad_stock_policy_is_refused_and_changes_nothing(client):
 def test_concurrent_receipts_of_an_empty_product_raise_back_in_stock_once(client, uow):
     shop(client, {"TEE": {"ber": 1}})
     with uow() as u:  # sell the only unit: the level is 0
-        place_order(u, PlaceOrder("web", [PlaceLine("TEE", 1, 5)]))
+        place_order(u, PlaceOrder("web", [PlaceLine("TEE", 1, 5)], shipping_address=SHIP_TO))
     make_location(client, "ham")
     barrier = threading.Barrier(4)
 

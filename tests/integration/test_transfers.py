@@ -19,7 +19,7 @@ from ordermesh.inventory.transfers import ShipTransfer, ship_transfer
 from ordermesh.kit.errors import Conflict
 from ordermesh.locations.tables import locations
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
-from tests.helpers import make_location, make_product, ok, order_body, shop
+from tests.helpers import SHIP_TO, make_location, make_product, ok, order_body, shop
 from tests.stock_checks import (
     assert_no_drift,
     event_types,
@@ -218,7 +218,8 @@ def test_stock_shipped_quarantined_and_ordered_at_once_is_never_oversold_nor_dri
     ham_to_ber = ShipTransfer("ham", "ber", [SkuQuantity("B", 1), SkuQuantity("A", 1)])
     quarantine = DamageMove("A", "ber", DamageAction.QUARANTINE, 1)
     order = PlaceOrder(channel="web", lines=[PlaceLine("B", 1, Decimal(5)),
-                                             PlaceLine("A", 1, Decimal(5))])
+                                             PlaceLine("A", 1, Decimal(5))],
+                       shipping_address=SHIP_TO)
     work = [("out", ship_transfer, ber_to_ham), ("back", ship_transfer, ham_to_ber),
             ("quarantine", move_damaged, quarantine), ("order", place_order, order)] * 15
     barrier, outcome, lock = threading.Barrier(20), Counter(), threading.Lock()

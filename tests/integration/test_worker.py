@@ -31,7 +31,7 @@ from ordermesh.inventory.tables import holds, inventory_movements
 from ordermesh.kit.errors import Conflict, InsufficientStock
 from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
 from ordermesh.worker import HoldExpiry, PaymentSync, Worker
-from tests.helpers import ok, order_body, shop, stock_of
+from tests.helpers import SHIP_TO, ok, order_body, shop, stock_of
 
 runner = CliRunner()
 
@@ -179,7 +179,8 @@ def test_expiry_racing_carts_orders_and_conversions_never_deadlocks_and_the_ledg
                 else:
                     with uow() as u:
                         place_order(u, PlaceOrder("web", [PlaceLine(s, q, Decimal("1")) for s, q in
-                                                          reversed(lines)]))
+                                                          reversed(lines)],
+                                                   shipping_address=SHIP_TO))
             except (InsufficientStock, Conflict):  # sold out, or the worker was first
                 pass
             except BaseException as exc:

@@ -40,7 +40,7 @@ from ordermesh.fulfilment.tables import fulfilment_orders
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import DomainError
 from ordermesh.locations.service import location_by_code
-from ordermesh.orders.model import OrderStatus
+from ordermesh.orders.model import FulfilmentMethod, OrderStatus
 from ordermesh.orders.queries import load_order
 from ordermesh.packing.service import ExternalPackage, PackRequest, pack
 from ordermesh.payments.service import payment_summary
@@ -198,7 +198,7 @@ class Floor:
         for index, fo in enumerate(fos):
             try:
                 if fo.kind == FulfilmentKind.PICKUP:
-                    self._to_counter(shift, fo.id, fo.number)
+                    self._to_counter(shift, fo.id, fo.order_id, fo.number)
                     continue
                 with self.uow_at(shift.at + PACK_AFTER) as uow:
                     pack(uow, fo.id, PackRequest())
@@ -210,10 +210,16 @@ class Floor:
             except DomainError:  # e.g. no packaging fits: left for a person to look at
                 self.counts["stuck"] += 1
 
-    def _to_counter(self, shift: Shift, fo_id: str, number: str) -> None:
+    def _to_counter(self, shift: Shift, fo_id: str, order_id: str, number: str) -> None:
         at = shift.at + PACK_AFTER
         with self.uow_at(at) as uow:
+            counter_sale = load_order(uow, order_id).fulfilment_method is FulfilmentMethod.COUNTER
             ready = ready_for_pickup(uow, fo_id, "at the counter")
+        if counter_sale:  # the buyer is at the counter and carries it away
+            with self.uow_at(at) as uow:
+                pick_up(uow, fo_id, ready.pickup_code)
+            self.counts["collected"] += 1
+            return
         # customers come a few hours to three days later (by the FO number: the same
         # every time); what came to the counter in the shift under way waits
         hours = 5 + 22 * (sum(map(ord, number)) % 4)

@@ -44,6 +44,7 @@ from ordermesh.kit.money import Money
 from ordermesh.locations.model import FulfilmentSettings, Location
 from ordermesh.locations.service import create_location
 from ordermesh.orders.changes import cancel_order, hold_order
+from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import OrderFilter, list_orders
 from ordermesh.orders.service import place_order
 from ordermesh.sourcing.model import DEFAULT_RULES
@@ -183,8 +184,8 @@ class _Loader:
             with self.uow(planned.at) as uow:
                 placed = place_order(uow, cmd)
         except InsufficientStock:
-            if cmd.fulfilment is None:  # sold out: the shop would have turned it away
-                self.counts["skipped"] += 1
+            if cmd.fulfilment is None or cmd.fulfilment.method is FulfilmentMethod.COUNTER:
+                self.counts["skipped"] += 1  # sold out: the shop (or store) turned it away
                 return
             # not in that store: the shop offers free delivery instead of click-and-collect
             self.order(replace(planned, cmd=replace(cmd, fulfilment=None)))

@@ -129,6 +129,7 @@ class _Planner:
         self.prices = prices
         self.amazon_ids: set[str] = set()
         self.shopify_next = 4817
+        self.walk_ins = 0  # store sales without a known buyer, given to a store in turn
         self.buyers: dict[str, tuple[list[Person], list[float]]] = {}
         self.assortment: dict[str, tuple[list[DemoProduct], list[float]]] = {}
         for channel in CHANNELS:
@@ -201,26 +202,42 @@ class _Planner:
             return f"#{self.shopify_next}"
         return None
 
-    def order(self, channel: str, currency: str) -> PlaceOrder:
+    def order(self, channel: str, currency: str) -> PlaceOrder | None:
+        """None: no buyer to ship to (a seed that put nobody in the channel's country)."""
         customer, person = self._customer(channel)
         lines = self._lines(channel)
         subtotal = self._subtotal(channel, lines)
         bulky = any(_BY_SKU[line.sku].has(Handling.OVERSIZE) for line in lines)
-        collect = self._click_and_collect(channel, person, lines)
+        collect = (self._counter(person) if channel == "pos"
+                   else self._click_and_collect(channel, person, lines))
         note = None
         if channel == "phone":
             note = "Taken by phone, customer service"
         elif channel != "pos" and self.rng.random() < 0.05:
             note = self.rng.choice(("Please leave with a neighbour", "Gift, no invoice in the box",
                                     "Ring twice, bell is broken"))
+        external_id = self._external_id(channel)
+        if person is None and collect is None:
+            return None  # an order that ships needs an address
         return PlaceOrder(
-            channel=channel, lines=lines, external_id=self._external_id(channel),
+            channel=channel, lines=lines, external_id=external_id,
             currency=currency, customer=customer,
             shipping_address=person.address if person and channel != "pos" else None,
             shipping_price=Decimal(0) if collect else _shipping(channel, currency, subtotal,
                                                                 bulky),
             note=note, fulfilment=collect,
         )
+
+    def _counter(self, person: Person | None) -> FulfilmentRequest:
+        """A store sale is carried away at the counter: in the buyer's city's store, a
+        walk-in's in either store in turn."""
+        if person is not None:
+            city = person.address.city
+        else:
+            self.walk_ins += 1
+            city = "Berlin" if self.walk_ins % 2 else "Amsterdam"
+        return FulfilmentRequest(FulfilmentMethod.COUNTER,
+                                 STORE_BERLIN if city == "Berlin" else STORE_AMSTERDAM)
 
     def _click_and_collect(self, channel: str, person: Person | None,
                            lines: list[PlaceLine]) -> FulfilmentRequest | None:
@@ -254,7 +271,7 @@ def plan_orders(rng: random.Random, now: datetime, people: list[Person],
             slots.append((at, channel))
         for at, channel in sorted(slots, key=lambda s: s[0]):
             cmd = planner.order(channel.code, channel.currency)
-            if at < now:
+            if cmd is not None and at < now:
                 planned.append(PlannedOrder(len(planned), at, cmd))
     return planned
 

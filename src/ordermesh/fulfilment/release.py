@@ -57,7 +57,8 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
                                          f"{order.number}")
         if a.quantity > 0:
             per_location[a.location_id][a.line_no] += a.quantity
-    kind = (FulfilmentKind.PICKUP if str(order.fulfilment_method) == "pickup"
+    # a counter sale is handed over at its store as a pick-up is
+    kind = (FulfilmentKind.PICKUP if str(order.fulfilment_method) in ("pickup", "counter")
             else FulfilmentKind.SHIP)
     if join_unpicked and per_location:
         from ordermesh.fulfilment.joining import join_unpicked as join

@@ -77,6 +77,14 @@ class ShippingAddress:
 class FulfilmentMethod(enum.StrEnum):
     SHIP = "ship"
     PICKUP = "pickup"  # click-and-collect at ``pickup_location_id``
+    # sold at the store's counter and carried away by the customer: no address; sourced
+    # only at the store (``pickup_location_id``) and handed over as a pick-up is
+    COUNTER = "counter"
+
+    @property
+    def at_location(self) -> bool:
+        """Handed over at a location (``pickup_location_id``) rather than shipped."""
+        return self is not FulfilmentMethod.SHIP
 
 
 class ServiceLevel(enum.StrEnum):

@@ -46,12 +46,14 @@ class ShippingAddressIn(AddressIn):
 
 class FulfilmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    method: FulfilmentMethod = Field(FulfilmentMethod.SHIP,
-                                     description="ship, or pickup at `pickup_location`")
+    method: FulfilmentMethod = Field(FulfilmentMethod.SHIP, description=(
+        "ship (needs the order's `shipping_address`), pickup at `pickup_location`, or "
+        "counter: sold at the store `pickup_location` and carried away by the customer"))
     pickup_location: str | None = Field(
         None, min_length=1, max_length=40,
         description="Code of the location (with the pickup capability) the customer "
-                    "collects from; only for method pickup, which sources only there")
+                    "collects from (pickup) or buys at (counter); only for those methods, "
+                    "which source only there")
     service_level: ServiceLevel = ServiceLevel.STANDARD
 
 
@@ -76,7 +78,9 @@ class OrderCreate(BaseModel):
     )
     currency: CurrencyCode | None = Field(None, description="Defaults to the channel's")
     customer: CustomerIn | None = None
-    shipping_address: ShippingAddressIn | None = None
+    shipping_address: ShippingAddressIn | None = Field(None, description=(
+        "Where the order ships: required for fulfilment method ship (the default); "
+        "optional for pickup and counter"))
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_price: MoneyString = Decimal(0)
     discount: MoneyString | None = Field(

@@ -75,7 +75,8 @@ class CustomerDetails:
 
 @dataclass(frozen=True)
 class FulfilmentRequest:
-    """How the customer gets the order: shipped, or picked up at a location (its code)."""
+    """How the customer gets the order: shipped (to the order's shipping address), picked
+    up at a location (its code), or sold over the counter of that location."""
 
     method: FulfilmentMethod = FulfilmentMethod.SHIP
     pickup_location: str | None = None
@@ -199,6 +200,10 @@ def place_order(
     wanted = cmd.fulfilment or FulfilmentRequest()
     choice = sourcing.fulfilment_choice(uow, wanted.method, wanted.pickup_location,
                                         wanted.service_level)
+    if choice.method is FulfilmentMethod.SHIP and address is None:
+        raise InvalidInput.for_field(
+            "shipping_address", "an order that ships needs a shipping_address (an order "
+            "handed over at a store is fulfilment method pickup or counter)", "missing")
     setup = tax_setup(uow, money, address, cmd.buyer_vat_id, now.date())
     amounts = amounts_for(lines, shipping, order_discount, setup)
     if amounts.totals.total.amount >= MAX_AMOUNT:

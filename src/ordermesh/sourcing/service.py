@@ -64,15 +64,19 @@ class FulfilmentChoice:
 
 def fulfilment_choice(uow: UnitOfWork, method: FulfilmentMethod, pickup_code: str | None,
                       service_level: ServiceLevel) -> FulfilmentChoice:
-    """Placement input checked: a pick-up names a location that hands over pick-ups."""
+    """Placement input checked: a pick-up names a location that hands over pick-ups; so
+    does a counter sale (the store it is made at, which hands the goods over)."""
     if method is FulfilmentMethod.SHIP:
         if pickup_code is not None:
             raise InvalidInput.for_field("fulfilment.pickup_location",
-                                         "only pick-up orders name a pick-up location")
+                                         "only pick-up orders and counter sales name a "
+                                         "pick-up location")
         return FulfilmentChoice(method, None, service_level)
     if pickup_code is None:
-        raise InvalidInput.for_field("fulfilment.pickup_location",
-                                     "a pick-up order names its pick-up location")
+        raise InvalidInput.for_field(
+            "fulfilment.pickup_location",
+            "a pick-up order names its pick-up location" if method is FulfilmentMethod.PICKUP
+            else "a counter sale names the store it is made at", "missing")
     location = location_by_code(uow, pickup_code, "fulfilment.pickup_location")
     if Capability.PICKUP not in location.capabilities:
         raise InvalidInput.for_field("fulfilment.pickup_location",
@@ -260,8 +264,7 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
             requests.append(ReservationRequest(line_no, ln.product_id, ln.sku, quantity))
     if not requests:
         return SourcingOutcome(None, [], {})
-    pickup = (order.pickup_location_id if order.fulfilment_method is FulfilmentMethod.PICKUP
-              else None)
+    pickup = order.pickup_location_id if order.fulfilment_method.at_location else None
     planner = Planner(uow, order.channel_id, requests,
                       destination(order.shipping_address, pickup),
                       channel_settings(uow, order.channel_id), exclude,
