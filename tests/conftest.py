@@ -201,3 +201,15 @@ def client(container: Container) -> Iterator[TestClient]:
     app = app_for(container)
     with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as test_client:
         yield test_client
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that take the demo data set run on one worker per database kind
+    (``--dist loadgroup``, as ``make test`` runs): a worker loads each kind's demo once (half
+    a minute of CPU), so two workers would load it twice."""
+    for item in items:
+        if "demo_summary" in getattr(item, "fixturenames", ()):
+            callspec = getattr(item, "callspec", None)
+            kind = callspec.params.get("db_url", "") if callspec else ""
+            item.add_marker(pytest.mark.xdist_group(f"demo-{kind}"))
