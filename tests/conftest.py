@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -39,6 +41,15 @@ from ordermesh.tables import metadata
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 PG_URL_ENV = "ORDERMESH_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+# Properties prove values, not speed: a busy machine (xdist on every core, colleagues' jobs)
+# must not fail them on Hypothesis's 200 ms deadline or its too-slow check. In CI Hypothesis
+# loads its own "ci" profile (the same, and derandomised); elsewhere this one, still random.
+hypothesis_settings.register_profile(
+    "ordermesh", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+if hypothesis_settings.get_current_profile_name() == "default":
+    hypothesis_settings.load_profile("ordermesh")
 
 
 def _pg_admin_url() -> str | None:
