@@ -72,6 +72,10 @@ _TABLES: list[Table] = list(metadata.sorted_tables)
 # One round trip says which tables hold rows (a DELETE of the others would be wasted work).
 _WRITTEN = text(" UNION ALL ".join(
     f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in _TABLES))
+# Tables with triggers of their own (issued invoices refuse a DELETE): emptied by TRUNCATE,
+# which fires no row trigger, as before.
+_GUARDED = text("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal")
 _SEQUENCES = text("SELECT format('%I.%I', schemaname, sequencename), last_value, start_value "
                   "FROM pg_sequences")
 
@@ -83,6 +87,7 @@ class _Migrated:
     rows: dict[str, list[dict[str, Any]]]  # the tables the migrations load (tax rates, ...)
     marks: dict[str, tuple[int, int]]  # of those tables: (row count, newest xmin)
     sequences: dict[str, tuple[int | None, int]]  # name: (last_value, start_value)
+    guarded: frozenset[str]  # tables whose triggers refuse a DELETE: truncated instead
 
 
 def _marks(conn: Connection, names: list[str]) -> dict[str, tuple[int, int]]:
@@ -98,7 +103,8 @@ def _snapshot(conn: Connection) -> _Migrated:
     rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))]
             for t in _TABLES if t.name in loaded}
     sequences = {name: (last, start) for name, last, start in conn.execute(_SEQUENCES)}
-    return _Migrated(rows, _marks(conn, list(rows)), sequences)
+    guarded = frozenset(conn.execute(_GUARDED).scalars())
+    return _Migrated(rows, _marks(conn, list(rows)), sequences, guarded)
 
 
 def _reset_postgres(conn: Connection, migrated: _Migrated) -> None:
@@ -109,8 +115,10 @@ def _reset_postgres(conn: Connection, migrated: _Migrated) -> None:
     changed = {name for name, mark in _marks(conn, list(migrated.rows)).items()
                if mark != migrated.marks[name]}
     dirty = (written - set(migrated.rows)) | changed
+    if truncate := sorted(dirty & migrated.guarded):  # CASCADE: and the tables referring
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in truncate) + " CASCADE"))
     for table in reversed(_TABLES):  # children before parents
-        if table.name in dirty:
+        if table.name in dirty and table.name not in migrated.guarded:
             conn.execute(table.delete())
     for table in _TABLES:
         if table.name in changed and migrated.rows[table.name]:
