@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The suite runs on every core (pytest-xdist); PYTEST_ARGS= runs it in one process.
-PYTEST_ARGS ?= -n auto
+# The suite runs on every core (pytest-xdist; loadgroup keeps the demo tests of a database
+# kind on one worker, docs/architecture.md "Tests"); PYTEST_ARGS= runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: run test lint bench install clean
 

@@ -3,6 +3,12 @@
 PostgreSQL tests run when ``ORDERMESH_TEST_POSTGRES_URL`` is set (an admin URL; the tests
 create and drop their own database). In CI (``CI=true``) a missing URL fails the run
 instead of skipping.
+
+Each test gets a database as the migrations leave it, cheaply (docs/architecture.md, "Tests"):
+SQLite copies a file migrated once per process; PostgreSQL migrates one database per process
+and, before each test, empties only the tables the previous test wrote (a DELETE is
+milliseconds, a TRUNCATE of every table one to two seconds) and puts back what the
+migrations loaded. The app is built once per process and handed each test's container.
 """
 
 from __future__ import annotations
@@ -11,27 +17,39 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, text
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Connection, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from ordermesh.app import create_app
 from ordermesh.http.deps import Container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.kit.config_cache import config_generation
 from ordermesh.kit.db import UnitOfWork, build_engine
 from ordermesh.migrations import upgrade
-from ordermesh.returns.seed import seed_reasons
 from ordermesh.settings import Settings
 from ordermesh.tables import metadata
-from ordermesh.tax.seed import seed_rates
 
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 PG_URL_ENV = "ORDERMESH_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+# Properties prove values, not speed: a busy machine (xdist on every core, colleagues' jobs)
+# must not fail them on Hypothesis's 200 ms deadline or its too-slow check. In CI Hypothesis
+# loads its own "ci" profile (the same, and derandomised); elsewhere this one, still random.
+hypothesis_settings.register_profile(
+    "ordermesh", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+if hypothesis_settings.get_current_profile_name() == "default":
+    hypothesis_settings.load_profile("ordermesh")
 
 
 def _pg_admin_url() -> str | None:
@@ -46,6 +64,74 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite:///{path}")
     return str(path)
+
+
+# --- PostgreSQL: one migrated database per process, put back as migrated before each test ---
+
+_TABLES: list[Table] = list(metadata.sorted_tables)
+# One round trip says which tables hold rows (a DELETE of the others would be wasted work).
+_WRITTEN = text(" UNION ALL ".join(
+    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in _TABLES))
+# Tables with triggers of their own (issued invoices refuse a DELETE): emptied by TRUNCATE,
+# which fires no row trigger, as before.
+_GUARDED = text("SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal")
+_SEQUENCES = text("SELECT format('%I.%I', schemaname, sequencename), last_value, start_value "
+                  "FROM pg_sequences")
+
+
+@dataclass(frozen=True)
+class _Migrated:
+    """What a freshly migrated database holds: reference rows and sequence positions."""
+
+    rows: dict[str, list[dict[str, Any]]]  # the tables the migrations load (tax rates, ...)
+    marks: dict[str, tuple[int, int]]  # of those tables: (row count, newest xmin)
+    sequences: dict[str, tuple[int | None, int]]  # name: (last_value, start_value)
+    guarded: frozenset[str]  # tables whose triggers refuse a DELETE: truncated instead
+
+
+def _marks(conn: Connection, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Row count and newest row version of each table: any insert, update or delete since
+    changes one of them (a row written later has a later xmin)."""
+    return {name: tuple(conn.execute(text(  # type: ignore[misc]
+        f'SELECT count(*), coalesce(max(xmin::text::bigint), 0) FROM "{name}"')).one())
+        for name in names}
+
+
+def _snapshot(conn: Connection) -> _Migrated:
+    loaded = set(conn.execute(_WRITTEN).scalars())
+    rows = {t.name: [dict(r._mapping) for r in conn.execute(select(t))]
+            for t in _TABLES if t.name in loaded}
+    sequences = {name: (last, start) for name, last, start in conn.execute(_SEQUENCES)}
+    guarded = frozenset(conn.execute(_GUARDED).scalars())
+    return _Migrated(rows, _marks(conn, list(rows)), sequences, guarded)
+
+
+def _reset_postgres(conn: Connection, migrated: _Migrated) -> None:
+    """Bring the database back to ``migrated``: empty what was written, reload the reference
+    rows if they changed, rewind the sequences that moved (as TRUNCATE ... RESTART IDENTITY
+    would, and sequences no table owns too)."""
+    written = set(conn.execute(_WRITTEN).scalars())
+    changed = {name for name, mark in _marks(conn, list(migrated.rows)).items()
+               if mark != migrated.marks[name]}
+    dirty = (written - set(migrated.rows)) | changed
+    if truncate := sorted(dirty & migrated.guarded):  # CASCADE: and the tables referring
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in truncate) + " CASCADE"))
+    for table in reversed(_TABLES):  # children before parents
+        if table.name in dirty and table.name not in migrated.guarded:
+            conn.execute(table.delete())
+    for table in _TABLES:
+        if table.name in changed and migrated.rows[table.name]:
+            conn.execute(insert(table), migrated.rows[table.name])
+    for name, last, _ in conn.execute(_SEQUENCES):
+        if name not in migrated.sequences:
+            continue
+        was, start = migrated.sequences[name]
+        if last != was:
+            conn.execute(select(func.setval(name, start if was is None else was,
+                                            was is not None)))
+    if changed:  # the reloaded rows are newer versions: remember them as they are now
+        migrated.marks.update(_marks(conn, sorted(changed)))
 
 
 @pytest.fixture(scope="session")
@@ -65,15 +151,13 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        seed_rates(conn)  # reference data the migrations load, as a fresh database has it
-        seed_reasons(conn)
-        conn.execute(insert(config_generation).values(id=1, generation=1))
+@pytest.fixture(scope="session")
+def _postgres_migrated(postgres_url: str) -> _Migrated:
+    engine = create_engine(postgres_url)
+    with engine.connect() as conn:
+        migrated = _snapshot(conn)
     engine.dispose()
+    return migrated
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -84,7 +168,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    _truncate_postgres(url)
+    migrated = request.getfixturevalue("_postgres_migrated")
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        _reset_postgres(conn, migrated)
+    engine.dispose()
     return url
 
 
@@ -111,8 +199,36 @@ def uow(container: Container) -> Callable[..., UnitOfWork]:
     return make
 
 
+# Building the app analyses every route's signature (FastAPI) and checks the access table:
+# a few tenths of a second, pure work on code that does not change during the run. The app
+# keeps nothing of a test but ``app.state.container``, which each test sets to its own.
+_apps: dict[str, FastAPI] = {}
+
+
+def app_for(container: Container) -> FastAPI:
+    """The app of this process for ``container``'s settings, serving ``container``."""
+    key = container.settings.model_dump_json(exclude={"database_url"})
+    app = _apps.get(key)
+    if app is None:
+        app = _apps[key] = create_app(container)
+    app.state.container = container
+    return app
+
+
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:
-    app = create_app(container)
+    app = app_for(container)
     with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as test_client:
         yield test_client
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that take the demo data set run on one worker per database kind
+    (``--dist loadgroup``, as ``make test`` runs): a worker loads each kind's demo once (half
+    a minute of CPU), so two workers would load it twice."""
+    for item in items:
+        if "demo_summary" in getattr(item, "fixturenames", ()):
+            callspec = getattr(item, "callspec", None)
+            kind = callspec.params.get("db_url", "") if callspec else ""
+            item.add_marker(pytest.mark.xdist_group(f"demo-{kind}"))

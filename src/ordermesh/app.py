@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -130,10 +130,11 @@ def create_app(container: Container) -> FastAPI:
     openapi.install(app, api_routes)
 
     @app.get("/health", tags=["health"], summary="Liveness and database check")
-    def health() -> dict[str, str]:
-        with container.engine.connect() as conn:
+    def health(request: Request) -> dict[str, str]:
+        engine = request.app.state.container.engine  # the app's container, as every route
+        with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "database": container.engine.dialect.name}
+        return {"status": "ok", "database": engine.dialect.name}
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

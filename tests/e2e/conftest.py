@@ -45,7 +45,7 @@ def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a busy machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:

@@ -140,7 +140,7 @@ def running_quickstart(db_url: str, tmp_path) -> Iterator[tuple[subprocess.Popen
     try:
         try:
             _wait_until(lambda: proc.poll() is None and _answers(
-                f"http://127.0.0.1:{port}/health"), 60, "quickstart answers /health")
+                f"http://127.0.0.1:{port}/health"), 120, "quickstart answers /health")
         except AssertionError:
             raise AssertionError((tmp_path / "quickstart.log").read_text()) from None
         workers = [pid for pid in _children(proc.pid) if b"worker" in _cmdline(pid)]
