@@ -78,7 +78,8 @@ async def _run(url: str, count: int, profiler: str, warmup: int, top: int) -> No
 # (step, frames that mark it): a sample counts for the step when any frame of its stack
 # starts with one of the marks. Steps nest (placement holds the others).
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("placement use case (orders.service.place_order)", ("place_order (ordermesh/orders/service",)),
+    ("placement use case (flows.placement.place_orders)",
+     ("place_orders (ordermesh/flows/placement",)),
     ("  SQL: SQLAlchemy and driver, all statements", ("Connection.execute (sqlalchemy",)),
     ("  COMMIT", ("UnitOfWork.commit (",)),
     ("  configuration reads", ("resolve_skus (", "list_prices (", "channel_money (",

@@ -14,6 +14,7 @@ from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
 from ordermesh.flows.api import router as flows_router
+from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -96,7 +97,7 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router)
+               fulfilment_router, packing_router, shipping_router, placement_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes
