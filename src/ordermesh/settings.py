@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )
+    placement_batching: bool = Field(
+        False, description="Place the orders that arrive together at one API process in "
+        "one transaction (natural batching, flows/batcher.py)"
+    )
+    placement_batch_max: int = Field(
+        256, ge=1, le=1000, description="Most orders one natural batch places"
+    )
 
     @field_validator("admin_api_key")
     @classmethod

@@ -171,3 +171,44 @@ def test_an_import_larger_than_a_batch_is_placed_in_file_order_and_resumes_witho
     assert stock_of(client, "A")["totals"]["available"] == 0
     assert sum(_created(client).values()) == BATCH + 10
     assert_no_drift(uow)
+
+
+def test_with_natural_batching_concurrent_requests_each_get_their_own_answer_over_http(
+        container, uow):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from ordermesh.app import create_app
+    from ordermesh.flows.batcher import batcher_for
+    from tests.conftest import ADMIN_KEY
+
+    container.settings = container.settings.model_copy(update={"placement_batching": True})
+    with TestClient(create_app(container),
+                    headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
+        shop(client, {"HOT": {"ber": 10}})
+        body = {"channel": "web", "lines": [{"sku": "HOT", "quantity": 1, "unit_price": "5"}]}
+
+        def post(i: int):
+            return client.post("/api/v1/orders", json=body,
+                               headers={"Idempotency-Key": f"k-{i % 20}"})
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            responses = list(pool.map(post, range(30)))  # keys k-0 to k-9 sent twice
+        by_key: dict[str, list] = {}
+        for i, response in enumerate(responses):
+            by_key.setdefault(f"k-{i % 20}", []).append(response)
+        placed = [r for r in responses if r.status_code == 201
+                  and r.headers.get("Idempotent-Replayed") != "true"]
+        short = [r for r in responses if r.status_code == 409]
+        assert len(placed) == 10
+        assert all(r.headers["content-type"] == "application/problem+json"
+                   and "HOT" in r.json()["detail"] for r in short)
+        for responses_of_key in by_key.values():  # a key places at most one order
+            assert len({r.json()["id"] for r in responses_of_key if r.status_code == 201}) <= 1
+        ids = {r.json()["id"] for r in responses if r.status_code == 201}
+        assert len(ids) == 10 == len(_orders(client))
+        assert stock_of(client, "HOT")["totals"]["available"] == 0
+        assert _created(client) == Counter({order_id: 1 for order_id in ids})
+        assert batcher_for(container.engine, container.clock, 256).batches >= 1
+    assert_no_drift(uow)

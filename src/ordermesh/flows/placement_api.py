@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ordermesh.flows import placement
+from ordermesh.flows.batcher import batcher_for
 from ordermesh.http.deps import WriteContext
 from ordermesh.orders.api import REPLAYED_HEADER, command_from
 from ordermesh.orders.schemas import OrderCreate, OrderRead
@@ -24,7 +25,13 @@ def place_order(body: OrderCreate, ctx: WriteContext) -> Response:
     `Idempotency-Key`, and orders are unique per channel and `external_id`: a retry returns
     the order placed the first time, with the header `Idempotent-Replayed: true`."""
     command, idem = command_from(body), ctx.idempotency(body)
-    placed = ctx.run(lambda uow: placement.place_order(uow, command, idem))
+    settings = ctx.container.settings
+    if settings.placement_batching:  # with whatever else arrived meanwhile
+        batcher = batcher_for(ctx.container.engine, ctx.container.clock,
+                              settings.placement_batch_max)
+        placed = batcher.place(placement.Placement(command, idem), ctx.principal.actor)
+    else:
+        placed = ctx.run(lambda uow: placement.place_order(uow, command, idem))
     # Serialised here, once: the hot path skips FastAPI's second pass over the model.
     return Response(OrderRead.of(placed.order).model_dump_json(), status_code=201,
                     media_type="application/json",
