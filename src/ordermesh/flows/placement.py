@@ -21,7 +21,9 @@ position in the batch. The steps, as a reviewer checks them:
    order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
    SQLite already holds its one write lock). Every stock lock an order takes later is
    already held, so batches cannot deadlock on stock and nobody changes it under the
-   plan.
+   plan. A batch of one skips it: ``reserve`` takes the same rows in the same order
+   itself, later, so a hot SKU's rows are held for less of the transaction (measured:
+   taking them up front made 40 threads buying one SKU wait past the pool timeout).
 5. **Each order in arrival order, in its own SAVEPOINT** (none for a batch of one),
    with the one set of placement rules: check and price (``orders.service.draft_order``),
    fulfilment choice, tax and totals, customer, the ``(channel, external_id)`` claim
@@ -195,7 +197,8 @@ def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
 def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
     """Steps 3 and 4: products, existing external ids, and the stock row locks."""
     products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
-    lock_products(uow, (ref.id for ref in products.values()))
+    if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
+        lock_products(uow, (ref.id for ref in products.values()))
     keys = []
     for p in placements:
         if p.command.external_id is not None:
