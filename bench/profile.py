@@ -41,6 +41,66 @@ async def _place(client: httpx.AsyncClient, factory: OrderFactory, count: int) -
             raise SystemExit(f"placement failed: {response.status_code} {response.text}")
 
 
+# Steps of one batch (flows/placement.py), by function name, for --batch
+BATCH_STEPS = ("claim_many", "_read_batch", "lock_products", "draft_order", "line_prices",
+               "fulfilment_choice", "total_order", "match_or_create", "claim_external_id",
+               "reserve", "record_placed", "finish_placement", "record_decision",
+               "release_fulfilment", "savepoint", "release", "rollback", "commit")
+
+
+def _run_batches(url: str, count: int, batch: int, warmup: int, top: int) -> None:
+    """Place ``count`` orders in batches of ``batch`` through ``place_orders`` in-process,
+    under cProfile; print the cumulative time of each step of a batch."""
+    from ordermesh.flows.placement import Placement, run_batch
+    from ordermesh.kit.db import UnitOfWork
+    from ordermesh.orders.api import command_from
+    from ordermesh.orders.schemas import OrderCreate
+
+    shop = seed_shop(url, seed=7)
+    container = build_container(Settings(database_url=url))
+    factory = OrderFactory(shop, random.Random(7))
+
+    def batches(n: int) -> list[list[Placement]]:
+        made = [Placement(command_from(OrderCreate.model_validate_json(factory.order()[0])))
+                for _ in range(n)]
+        return [made[i:i + batch] for i in range(0, n, batch)]
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(container.engine, container.clock, actor="bench")
+
+    for placements in batches(warmup):
+        run_batch(new_uow, placements)
+    work = batches(count)
+    prof = cProfile.Profile()
+    started, cpu0 = time.perf_counter(), time.process_time()
+    prof.enable()
+    refused = 0
+    for placements in work:
+        refused += sum(not hasattr(o, "order") for o in run_batch(new_uow, placements))
+    prof.disable()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    stats = pstats.Stats(prof)
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    print(f"{'step':<22} {'calls':>7} {'cumulative s':>12} {'share':>6}")
+    for name in BATCH_STEPS:
+        rows = [v for k, v in stats.stats.items()  # type: ignore[attr-defined]
+                if k[2] == name and "ordermesh" in k[0]]
+        if rows:
+            calls, cum = sum(r[1] for r in rows), max(r[3] for r in rows)
+            print(f"{name:<22} {calls:>7} {cum:>12.2f} {100 * cum / total:>5.1f}%")
+    sql = [v for k, v in stats.stats.items()  # type: ignore[attr-defined]
+           if k[2] == "execute" and "sqlalchemy/engine/base.py" in k[0]]
+    if sql:
+        print(f"{'SQL (Connection.execute)':<22} {sum(r[1] for r in sql):>7} "
+              f"{max(r[3] for r in sql):>12.2f} {100 * max(r[3] for r in sql) / total:>5.1f}%")
+    if top:
+        stats.sort_stats("tottime").print_stats(top)
+    container.engine.dispose()
+    print(f"{count} orders in batches of {batch} ({refused} refused): "
+          f"{count / wall:.0f} orders/s, {1000 * wall / count:.2f} ms wall, "
+          f"{1000 * cpu / count:.2f} ms CPU per order (cProfile overhead included)")
+
+
 async def _run(url: str, count: int, profiler: str, warmup: int, top: int) -> None:
     shop = seed_shop(url, seed=7)
     container = build_container(Settings(database_url=url))
@@ -78,7 +138,8 @@ async def _run(url: str, count: int, profiler: str, warmup: int, top: int) -> No
 # (step, frames that mark it): a sample counts for the step when any frame of its stack
 # starts with one of the marks. Steps nest (placement holds the others).
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("placement use case (orders.service.place_order)", ("place_order (ordermesh/orders/service",)),
+    ("placement use case (flows.placement.place_orders)",
+     ("place_orders (ordermesh/flows/placement",)),
     ("  SQL: SQLAlchemy and driver, all statements", ("Connection.execute (sqlalchemy",)),
     ("  COMMIT", ("UnitOfWork.commit (",)),
     ("  configuration reads", ("resolve_skus (", "list_prices (", "channel_money (",
@@ -130,12 +191,17 @@ def main() -> None:
                         default="none")
     parser.add_argument("--top", type=int, default=60, help="cProfile rows to print")
     parser.add_argument("--summarise", metavar="RAW", help="summarise a py-spy raw profile")
+    parser.add_argument("--batch", type=int, default=0, metavar="N",
+                        help="profile place_orders in-process in batches of N (cProfile)")
     args = parser.parse_args()
     if args.summarise:
         summarise(args.summarise)
         return
     with fresh_database(args.db, args.postgres_url) as url:
-        asyncio.run(_run(url, args.orders, args.profiler, args.warmup, args.top))
+        if args.batch:
+            _run_batches(url, args.orders, args.batch, args.warmup, args.top)
+        else:
+            asyncio.run(_run(url, args.orders, args.profiler, args.warmup, args.top))
 
 
 if __name__ == "__main__":

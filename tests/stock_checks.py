@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ordermesh.flows.placement import place_order
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import (
     expected_supply,
@@ -20,7 +21,7 @@ from ordermesh.inventory.tables import (
 )
 from ordermesh.kit.errors import InsufficientStock
 from ordermesh.kit.outbox import outbox
-from ordermesh.orders.service import PlaceOrder, place_order
+from ordermesh.orders.service import PlaceOrder
 from tests.helpers import ok
 
 _WATCHED = (stock, inventory_movements, expected_supply, transfers, transfer_lines, outbox)

@@ -17,6 +17,7 @@ from ordermesh.events.api import router as events_router
 from ordermesh.flows.api import router as flows_router
 from ordermesh.flows.booking_api import router as booking_router
 from ordermesh.flows.handoff_api import router as handoff_router
+from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
@@ -120,7 +121,7 @@ def create_app(container: Container) -> FastAPI:
                fulfilment_router, packing_router, shipping_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
-               customer_orders_router, booking_router, handoff_router)
+               customer_orders_router, booking_router, handoff_router, placement_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -237,7 +237,7 @@ def import_file(
     as the API; orders already imported (channel + external_id) are skipped."""
     from rich.progress import Progress
 
-    from ordermesh.orders.importing import import_orders
+    from ordermesh.flows.importing import import_orders
 
     container = _migrated_container()
     try:

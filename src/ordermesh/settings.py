@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         description="Each event goes to '<prefix>.<event type>'")
     nats_timeout_s: float = Field(5.0, gt=0, le=60,
                                   description="Limit of each wait on the NATS server")
+    placement_batching: bool = Field(
+        False, description="Place the orders that arrive together at one API process in "
+        "one transaction (natural batching, flows/batcher.py)"
+    )
+    placement_batch_max: int = Field(
+        256, ge=1, le=1000, description="Most orders one natural batch places"
+    )
 
     @field_validator("admin_api_key")
     @classmethod

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ordermesh.flows.placement import place_order
 from ordermesh.kit.errors import InsufficientStock
-from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from ordermesh.orders.tables import order_lines
 from ordermesh.sourcing.backorders import source_backorders
 from tests.helpers import SHIP_TO, ok, order_body, shop, stock_of

@@ -6,8 +6,9 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from ordermesh.flows.placement import place_order
 from ordermesh.inventory.ledger import ledger_drift
-from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from tests.helpers import SHIP_TO, ok, shop, stock_of
 from tests.stock_checks import buy_concurrently
 

@@ -6,7 +6,7 @@ import json
 from typer.testing import CliRunner
 
 from ordermesh.cli import app
-from ordermesh.orders.importing import import_orders
+from ordermesh.flows.importing import import_orders
 from tests.helpers import ok, order_body, shop, stock_of
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ordermesh.orders.importing import import_orders
+from ordermesh.flows.importing import import_orders
 from tests.fulfilment_helpers import fos_of, fshop, order_of, pick_all, stock_at
 from tests.helpers import ok, order_body, pay
 

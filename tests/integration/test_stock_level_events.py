@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
+from ordermesh.flows.placement import place_order
 from ordermesh.inventory.supply import Receipt, receive
-from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from tests.helpers import SHIP_TO, make_location, ok, order_body, shop
 
 LEVEL_EVENTS = {"inventory.low_stock", "inventory.stock_out", "inventory.back_in_stock"}

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from ordermesh.catalog.tables import products
+from ordermesh.flows.placement import place_order
 from ordermesh.inventory.counts import DamageAction, DamageMove, move_damaged
 from ordermesh.inventory.model import SkuQuantity
 from ordermesh.inventory.tables import stock
 from ordermesh.inventory.transfers import ShipTransfer, ship_transfer
 from ordermesh.kit.errors import Conflict
 from ordermesh.locations.tables import locations
-from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from tests.helpers import SHIP_TO, make_location, make_product, ok, order_body, shop
 from tests.stock_checks import (
     assert_no_drift,

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from ordermesh.catalog.service import resolve_skus
 from ordermesh.channels.service import channel_by_code
 from ordermesh.cli import app
+from ordermesh.flows.placement import place_order
 from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.holds import (
     PlaceHold,
@@ -29,7 +30,7 @@ from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.model import ReservationRequest, SkuQuantity
 from ordermesh.inventory.tables import holds, inventory_movements
 from ordermesh.kit.errors import Conflict, InsufficientStock
-from ordermesh.orders.service import PlaceLine, PlaceOrder, place_order
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from ordermesh.worker import HoldExpiry, PaymentSync, Worker
 from tests.helpers import SHIP_TO, ok, order_body, shop, stock_of
 

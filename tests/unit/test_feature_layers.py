@@ -25,7 +25,6 @@ LEVEL = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 
 # (importing file, imported package): steps still waiting to move to flows/.
 KNOWN_UPWARD = {
-    ("orders/service.py", "sourcing"),  # placing an order (-> flows/placement.py)
     ("orders/changes.py", "fulfilment"),  # give_back: cancelling, recording a shipment
     ("orders/edits.py", "fulfilment"),  # editing an order: new units, new address
     ("orders/model.py", "payments"),  # the order read carries its payment standing

@@ -153,14 +153,19 @@ def resolve_skus(
     """Map SKUs to products in one query; unknown SKUs are bad input, each named by its
     field (``fields[i]``, by default ``lines.{i}.sku``)."""
     fields = fields or [f"lines.{i}.sku" for i in range(len(skus))]
-    wanted = set(skus)
-    rows = uow.execute(_BY_SKUS, {"skus": sorted(wanted)})
-    found = {r.sku: ProductRef(r.id, r.sku, r.name, r.tax_class,
-                               Money.of(r.price_amount, r.price_currency)
-                               if r.price_amount is not None else None)
-             for r in rows}
+    found = find_skus(uow, skus)
     check_known_skus(skus, found, fields)
     return found
+
+
+def find_skus(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, ProductRef]:
+    """The products of the known ones of ``skus``, in one query (unknown ones are left
+    out: for callers that check them later, such as a batch of orders)."""
+    rows = uow.execute(_BY_SKUS, {"skus": sorted(set(skus))})
+    return {r.sku: ProductRef(r.id, r.sku, r.name, r.tax_class,
+                              Money.of(r.price_amount, r.price_currency)
+                              if r.price_amount is not None else None)
+            for r in rows}
 
 
 def list_products(

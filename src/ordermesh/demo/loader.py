@@ -35,6 +35,7 @@ from ordermesh.demo.timeline import (
     plan_orders,
     price_lists,
 )
+from ordermesh.flows.placement import place_order
 from ordermesh.http.deps import Container
 from ordermesh.inventory.service import AdjustStock, adjust_stock
 from ordermesh.kit.clock import FixedClock
@@ -46,7 +47,6 @@ from ordermesh.locations.service import create_location
 from ordermesh.orders.changes import cancel_order, hold_order
 from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import OrderFilter, list_orders
-from ordermesh.orders.service import place_order
 from ordermesh.sourcing.model import DEFAULT_RULES
 from ordermesh.sourcing.settings import save_channel_sourcing
 

@@ -209,11 +209,35 @@ class UnitOfWork:
         self.committed = True
         self.config_generation = None
 
+    def savepoint(self) -> Savepoint:
+        """Begin a SAVEPOINT: ``rollback()`` undoes what was done since, outbox events
+        recorded since included; ``release()`` keeps it (a batch of use cases in one
+        transaction, each of which may fail alone)."""
+        return Savepoint(self)
+
     def rollback(self) -> None:
         self._events = []
         self.config_changed = False
         self.config_generation = None
         self.conn.rollback()
+
+
+class Savepoint:
+    """A nested transaction of a unit of work (``UnitOfWork.savepoint``)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._events = len(uow._events)
+        self._config_changed = uow.config_changed
+        self._nested = uow.conn.begin_nested()
+
+    def release(self) -> None:
+        self._nested.commit()
+
+    def rollback(self) -> None:
+        self._nested.rollback()
+        del self._uow._events[self._events:]
+        self._uow.config_changed = self._config_changed
 
 
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure

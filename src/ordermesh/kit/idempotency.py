@@ -29,7 +29,7 @@ from sqlalchemy import (
 from ordermesh.kit.db import UnitOfWork, metadata
 from ordermesh.kit.errors import Conflict, IdempotencyKeyReused
 from ordermesh.kit.types import UtcDateTime
-from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.kit.upsert import dialect_insert, insert_ignore_returning
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -99,6 +99,27 @@ def claim(
     if row.resource_id is None:
         raise Conflict(f"The request with Idempotency-Key '{idem.key}' did not complete")
     return PriorResult(row.resource_type, row.resource_id, row.status_code)
+
+
+def claim_many(uow: UnitOfWork, claims: list[tuple[IdempotencyKey, PriorResult]]
+               ) -> set[tuple[str, str]]:
+    """Claim several keys in one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (in
+    (principal, key) order, so that two transactions claiming overlapping keys wait on
+    each other in the same order), each with the result it will produce; returns the
+    (principal, key) pairs this transaction now owns. A key not returned was there
+    already: ``claim`` it at its turn to replay or refuse it. Each key at most once."""
+    if not claims:
+        return set()
+    now = uow.clock.now()
+    rows = [{"principal": idem.principal, "key": idem.key, "endpoint": idem.endpoint,
+             "fingerprint": idem.fingerprint, "resource_type": result.resource_type,
+             "resource_id": result.resource_id, "status_code": result.status_code,
+             "created_at": now}
+            for idem, result in sorted(claims, key=lambda c: (c[0].principal, c[0].key))]
+    stmt = (dialect_insert(uow, idempotency_keys).values(rows)
+            .on_conflict_do_nothing(index_elements=["principal", "key"])
+            .returning(idempotency_keys.c.principal, idempotency_keys.c.key))
+    return {(r.principal, r.key) for r in uow.execute(stmt)}
 
 
 def complete(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.kit.db import UnitOfWork
@@ -46,24 +46,6 @@ def command_from(body: OrderCreate) -> service.PlaceOrder:
         fulfilment=service.FulfilmentRequest(**body.fulfilment.model_dump())
         if body.fulfilment else None,
     )
-
-
-@router.post(
-    "", status_code=201, summary="Place an order", response_model=OrderRead,
-    responses={409: {"description": "Not enough stock (each short SKU is listed), or the "
-                                    "channel already has this external_id with other content"},
-               422: {"description": "Invalid input; nothing was written"}},
-)
-def place_order(body: OrderCreate, ctx: WriteContext) -> Response:
-    """Reserves every line atomically, or writes nothing. Retries are safe with an
-    `Idempotency-Key`, and orders are unique per channel and `external_id`: a retry returns
-    the order placed the first time, with the header `Idempotent-Replayed: true`."""
-    command, idem = command_from(body), ctx.idempotency(body)
-    placed = ctx.run(lambda uow: service.place_order(uow, command, idem))
-    # Serialised here, once: the hot path skips FastAPI's second pass over the model.
-    return Response(OrderRead.of(placed.order).model_dump_json(), status_code=201,
-                    media_type="application/json",
-                    headers={REPLAYED_HEADER: "true"} if placed.replayed else None)
 
 
 def _utc(value: datetime | None, name: str) -> datetime | None:

@@ -1,28 +1,30 @@
-"""Placing an order: one transaction that dedupes, reserves every line and records it all."""
+"""Placing an order, the orders feature's part: the command, its checks and prices, the
+order's own rows and its ``order.created`` event.
+
+The use case that runs these steps with the other features' (customers, inventory,
+sourcing) is ``ordermesh.flows.placement.place_orders``, above the features."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from ordermesh.catalog.service import resolve_skus
-from ordermesh.channels.model import TaxPoint
+from ordermesh.catalog.service import ProductRef, resolve_skus
+from ordermesh.channels.model import Channel, ChannelMoney
 from ordermesh.channels.service import channel_by_code, channel_money
-from ordermesh.customers.service import match_or_create
-from ordermesh.inventory.hold_conversion import convert_hold
-from ordermesh.inventory.model import ReservationRequest
-from ordermesh.inventory.reserving import reserve
+from ordermesh.inventory.model import Allocation
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
-from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import MAX_AMOUNT, Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.locations.service import location_codes
-from ordermesh.orders.invoicing import issue_order_invoice
+from ordermesh.orders.amounts import OrderAmounts
 from ordermesh.orders.model import (
     FulfilmentMethod,
     LineAllocation,
@@ -35,6 +37,7 @@ from ordermesh.orders.model import (
     Totals,
 )
 from ordermesh.orders.pricing import (
+    TaxSetup,
     amounts_for,
     book_tax_change,
     breakdown_json,
@@ -45,11 +48,9 @@ from ordermesh.orders.pricing import (
     tax_details,
     tax_setup,
 )
-from ordermesh.orders.queries import for_fulfilment, load_order
+from ordermesh.orders.queries import load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
-from ordermesh.sourcing import service as sourcing
-from ordermesh.sourcing.backorders import with_promises
 
 MAX_LINES = 500
 _INSERT_LINES = insert(order_lines)
@@ -106,7 +107,7 @@ class Placed:
     replayed: bool = False
 
 
-def _check_lines(cmd: PlaceOrder, currency: str) -> list[Money]:
+def check_lines(cmd: PlaceOrder, currency: str) -> list[Money]:
     """Quantities and discounts; returns each line's discount."""
     if not 1 <= len(cmd.lines) <= MAX_LINES:
         raise InvalidInput.for_field("lines", f"an order has 1 to {MAX_LINES} lines")
@@ -115,7 +116,7 @@ def _check_lines(cmd: PlaceOrder, currency: str) -> list[Money]:
         if line.quantity <= 0:
             errors.append(FieldError(f"lines.{i}.quantity", "quantity must be positive"))
         try:
-            discounts.append(_amount(line.discount, currency, f"lines.{i}.discount"))
+            discounts.append(amount(line.discount, currency, f"lines.{i}.discount"))
         except InvalidInput as exc:
             errors.extend(exc.errors)
     if errors:
@@ -123,14 +124,14 @@ def _check_lines(cmd: PlaceOrder, currency: str) -> list[Money]:
     return discounts
 
 
-def _amount(value: Decimal | None, currency: str, field: str) -> Money:
+def amount(value: Decimal | None, currency: str, field: str) -> Money:
     money = Money.exact(value if value is not None else 0, currency, field)
     if money.is_negative():
         raise InvalidInput.for_field(field, f"{field.rsplit('.', 1)[-1]} must not be negative")
     return money
 
 
-def _request_fingerprint(cmd: PlaceOrder, currency: str) -> str:
+def request_fingerprint(cmd: PlaceOrder, currency: str) -> str:
     """The order's content with amounts as validated, so "5" and "5.00" are the same."""
     body = asdict(cmd)
     body["currency"] = currency
@@ -144,7 +145,7 @@ def _request_fingerprint(cmd: PlaceOrder, currency: str) -> str:
     return idempotency.fingerprint(body)
 
 
-def _check_discounts(lines: list[OrderLine], order_discount: Money) -> None:
+def check_discounts(lines: list[OrderLine], order_discount: Money) -> None:
     errors = [FieldError(f"lines.{i}.discount",
                          f"discount {line.line_discount} exceeds the line's {line.line_total}",
                          "discount_too_large")
@@ -158,18 +159,29 @@ def _check_discounts(lines: list[OrderLine], order_discount: Money) -> None:
             f"{Money.of(left, order_discount.currency)}", "discount_too_large")
 
 
-def place_order(
-    uow: UnitOfWork, cmd: PlaceOrder, idem: idempotency.IdempotencyKey | None = None
-) -> Placed:
-    """Create an order with every line priced, taxed and reserved, or change nothing.
+@dataclass(frozen=True)
+class Draft:
+    """An order checked and priced, not yet written: what placement plans with."""
 
-    A retry with the same ``Idempotency-Key``, or the same channel and ``external_id``
-    and the same content, returns the order placed the first time (``replayed``). The
-    same ``external_id`` with different content is a conflict.
-    """
-    order_id = new_id("ord")
-    if prior := idempotency.claim(uow, idem, idempotency.PriorResult("order", order_id, 201)):
-        return Placed(load_order(uow, prior.resource_id), replayed=True)
+    order_id: str
+    cmd: PlaceOrder
+    channel: Channel
+    currency: str
+    lines: list[OrderLine]
+    shipping: Money
+    order_discount: Money
+    fingerprint: str
+    money: ChannelMoney
+    address: dict | None
+    now: datetime
+    setup: TaxSetup | None = None
+    amounts: OrderAmounts | None = None
+
+
+def draft_order(uow: UnitOfWork, cmd: PlaceOrder, order_id: str,
+                known: Mapping[str, ProductRef] | None = None) -> Draft:
+    """Check the command and price its lines (``known``: products a batch already read;
+    an unknown SKU is still answered by ``resolve_skus``)."""
     channel = channel_by_code(uow, cmd.channel)
     currency = cmd.currency or channel.currency
     if currency != channel.currency:
@@ -177,13 +189,15 @@ def place_order(
             "currency", f"channel '{channel.code}' sells in {channel.currency}, not {currency}",
             "currency_mismatch",
         )
-    discounts = _check_lines(cmd, currency)
-    shipping = _amount(cmd.shipping_price, currency, "shipping_price")
-    order_discount = _amount(cmd.discount, currency, "discount")
-    found = resolve_skus(uow, [line.sku for line in cmd.lines])
-    products = [found[line.sku] for line in cmd.lines]
-    fingerprint = _request_fingerprint(cmd, currency)
-
+    discounts = check_lines(cmd, currency)
+    shipping = amount(cmd.shipping_price, currency, "shipping_price")
+    order_discount = amount(cmd.discount, currency, "discount")
+    skus = [line.sku for line in cmd.lines]
+    found = known if known is not None and all(s in known for s in skus) else None
+    if found is None:
+        found = resolve_skus(uow, skus)
+    products = [found[sku] for sku in skus]
+    fingerprint = request_fingerprint(cmd, currency)
     now = uow.clock.now()
     prices = line_prices(uow, channel.id, currency, products,
                          [line.unit_price for line in cmd.lines], now)
@@ -194,57 +208,105 @@ def place_order(
         for i, (line, product, price, discount)
         in enumerate(zip(cmd.lines, products, prices, discounts, strict=True))
     ]
-    _check_discounts(lines, order_discount)
-    money = channel_money(uow, channel.id)
-    address = _address(cmd.shipping_address)
-    wanted = cmd.fulfilment or FulfilmentRequest()
-    choice = sourcing.fulfilment_choice(uow, wanted.method, wanted.pickup_location,
-                                        wanted.service_level)
-    if choice.method is FulfilmentMethod.SHIP and address is None:
-        raise InvalidInput.for_field(
-            "shipping_address", "an order that ships needs a shipping_address (an order "
-            "handed over at a store is fulfilment method pickup or counter)", "missing")
-    setup = tax_setup(uow, money, address, cmd.buyer_vat_id, now.date())
-    amounts = amounts_for(lines, shipping, order_discount, setup)
+    check_discounts(lines, order_discount)
+    return Draft(order_id, cmd, channel, currency, lines, shipping, order_discount,
+                 fingerprint, channel_money(uow, channel.id),
+                 stored_address(cmd.shipping_address), now)
+
+
+def total_order(uow: UnitOfWork, draft: Draft) -> Draft:
+    """Tax and totals; an order too large for one order is bad input."""
+    cmd = draft.cmd
+    setup = tax_setup(uow, draft.money, draft.address, cmd.buyer_vat_id, draft.now.date())
+    amounts = amounts_for(draft.lines, draft.shipping, draft.order_discount, setup)
     if amounts.totals.total.amount >= MAX_AMOUNT:
         raise InvalidInput.for_field(
             "lines", f"the order total {amounts.totals.total} is beyond what one order may "
             "hold", "amount_out_of_range")
-    customer_id = None
-    if cmd.customer and (cmd.customer.email or cmd.customer.phone or cmd.customer.name):
-        customer_id = match_or_create(uow, email=cmd.customer.email, phone=cmd.customer.phone,
-                                      name=cmd.customer.name)
+    return replace(draft, setup=setup, amounts=amounts)
+
+
+def stored_address(address: ShippingAddress | None) -> dict | None:
+    """As stored: coordinates only when given."""
+    if address is None:
+        return None
+    data = asdict(address)
+    for key in ("latitude", "longitude"):
+        if data[key] is None:
+            del data[key]
+    return data
+
+
+def claim_external_id(uow: UnitOfWork, draft: Draft, customer_id: str | None,
+                      method: FulfilmentMethod, pickup_location_id: str | None,
+                      service_level: ServiceLevel) -> int | None:
+    """Insert the order's header: its ``seq``, or None when the channel already has an
+    order with this ``external_id`` (see ``existing_external_order``)."""
+    cmd, setup, now = draft.cmd, draft.setup, draft.now
+    assert setup is not None and draft.amounts is not None, "total_order first"
     header = {
-        "id": order_id, "channel_id": channel.id, "external_id": cmd.external_id,
-        "customer_id": customer_id, "status": OrderStatus.CONFIRMED.value, "currency": currency,
-        **header_columns(amounts), "discount_reason": cmd.discount_reason,
-        "order_discount_amount": order_discount.amount,
-        "shipping_address": address, "request_fingerprint": fingerprint,
+        "id": draft.order_id, "channel_id": draft.channel.id, "external_id": cmd.external_id,
+        "customer_id": customer_id, "status": OrderStatus.CONFIRMED.value,
+        "currency": draft.currency, **header_columns(draft.amounts),
+        "discount_reason": cmd.discount_reason,
+        "order_discount_amount": draft.order_discount.amount,
+        "shipping_address": draft.address, "request_fingerprint": draft.fingerprint,
         "created_at": now, "updated_at": now, "pricing_mode": setup.mode.value,
         "tax_country": setup.destination.country if setup.destination else None,
         "tax_region": setup.destination.region if setup.destination else None,
         "tax_point": setup.tax_point, "reverse_charge": setup.reverse_charge,
         "buyer_vat_id": setup.buyer_vat_id, "legal_entity_id": setup.legal_entity_id,
-        "capture_policy": money.capture_policy.value, "invoicing": money.tax_point.value,
-        "version": 1, "fulfilment_method": choice.method.value,
-        "pickup_location_id": choice.pickup_location_id,
-        "service_level": choice.service_level.value,
+        "capture_policy": draft.money.capture_policy.value,
+        "invoicing": draft.money.tax_point.value, "version": 1,
+        "fulfilment_method": method.value, "pickup_location_id": pickup_location_id,
+        "service_level": service_level.value,
     }
     inserted = insert_ignore_returning(uow, orders, ("channel_id", "external_id"), "seq", header)
-    if inserted is None:
-        return _existing_external_order(uow, channel.id, cmd, fingerprint)
-    seq = inserted.seq
+    return None if inserted is None else inserted.seq
 
-    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
-                for line in lines]
-    planner = None
-    if cmd.reservation_id:
-        allocations = convert_hold(uow, cmd.reservation_id, channel.id, requests,
-                                   ("order", order_id))
-    else:
-        planner = sourcing.placement_planner(uow, channel.id, requests, address, choice)
-        allocations = reserve(uow, requests, ("order", order_id), channel.id, planner)
-    unsourced = dict(planner.result.unsourced) if planner and planner.result else {}
+
+_EXTERNAL = select(orders.c.channel_id, orders.c.external_id, orders.c.id,
+                   orders.c.request_fingerprint)
+
+
+def external_orders(uow: UnitOfWork, keys: Iterable[tuple[str, str]]
+                    ) -> dict[tuple[str, str], tuple[str, str]]:
+    """(channel id, external id) -> (order id, request fingerprint) of the orders already
+    there, in one query per channel."""
+    by_channel: dict[str, set[str]] = {}
+    for channel_id, external_id in keys:
+        by_channel.setdefault(channel_id, set()).add(external_id)
+    found = {}
+    for channel_id, ids in sorted(by_channel.items()):
+        for r in uow.execute(_EXTERNAL.where(orders.c.channel_id == channel_id,
+                                             orders.c.external_id.in_(sorted(ids)))):
+            found[(r.channel_id, r.external_id)] = (r.id, r.request_fingerprint)
+    return found
+
+
+def existing_external_order(uow: UnitOfWork, cmd: PlaceOrder, fingerprint: str,
+                            known: tuple[str, str]) -> Placed:
+    """The replay of the order this channel already has under ``cmd.external_id``
+    (``known``: its id and fingerprint); other content is a conflict."""
+    order_id, stored = known
+    if stored != fingerprint:
+        raise Conflict(
+            f"Channel '{cmd.channel}' already has an order with external_id "
+            f"'{cmd.external_id}' ({order_id}) with different content",
+            extra={"existing_order_id": order_id},
+        )
+    return Placed(load_order(uow, order_id), replayed=True)
+
+
+def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[Allocation],
+                  unsourced: Mapping[int, int], customer_id: str | None,
+                  method: FulfilmentMethod, pickup_location_id: str | None,
+                  service_level: ServiceLevel) -> Order:
+    """Write the placed order's lines, allocations, history, tax and version, and its
+    ``order.created`` event; returns the order."""
+    cmd, amounts, setup, now = draft.cmd, draft.amounts, draft.setup, draft.now
+    assert setup is not None and amounts is not None, "total_order first"
+    lines = draft.lines
     if unsourced:
         lines = [replace(line, backordered_quantity=unsourced.get(line.line_no, 0))
                  for line in lines]
@@ -275,13 +337,14 @@ def place_order(
          "to_status": h.to_status.value, "actor": h.actor, "reason": h.reason,
          "occurred_at": h.at} for h in history
     ])
+    order_id, currency = draft.order_id, draft.currency
     book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
                     breakdown_json(amounts), legal_entity_id=setup.legal_entity_id,
                     destination=setup.destination.country if setup.destination else None)
     codes = location_codes(uow, {a.location_id for a in allocations})
-    t = amounts.totals
+    t, money = amounts.totals, draft.money
     order = Order(
-        id=order_id, seq=seq, channel_id=channel.id, channel_code=channel.code,
+        id=order_id, seq=seq, channel_id=draft.channel.id, channel_code=draft.channel.code,
         external_id=cmd.external_id, status=OrderStatus.CONFIRMED, currency=currency,
         customer_id=customer_id, shipping_address=cmd.shipping_address,
         lines=[replace(line, money=line_money(amounts, line.line_no),
@@ -294,47 +357,15 @@ def place_order(
                      for a in allocations],
         discount_reason=cmd.discount_reason, tax=tax_details(setup, amounts),
         legal_entity_id=setup.legal_entity_id, version=1,
-        order_discount_amount=order_discount, capture_policy=money.capture_policy.value,
-        invoicing=money.tax_point.value, fulfilment_method=choice.method,
-        pickup_location_id=choice.pickup_location_id, service_level=choice.service_level,
-        pickup_location=wanted.pickup_location if choice.pickup_location_id else None,
+        order_discount_amount=draft.order_discount, capture_policy=money.capture_policy.value,
+        invoicing=money.tax_point.value, fulfilment_method=method,
+        pickup_location_id=pickup_location_id, service_level=service_level,
+        pickup_location=((cmd.fulfilment or FulfilmentRequest()).pickup_location
+                         if pickup_location_id else None),
     )
     record_version(uow, order, {"placed": True}, None, None)
-    record_event(uow, "order.created", "order", order_id, order_event_payload(order))
-    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
-                              for_fulfilment(order, address))
-    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
-        order = with_promises(uow, order)
-    if money.legal_entity_id and money.tax_point == TaxPoint.ORDER:
-        issue_order_invoice(uow, order)
-    uow.commit()
-    return Placed(order)
-
-
-def _address(address: ShippingAddress | None) -> dict | None:
-    """As stored: coordinates only when given."""
-    if address is None:
-        return None
-    data = asdict(address)
-    for key in ("latitude", "longitude"):
-        if data[key] is None:
-            del data[key]
-    return data
-
-
-def _existing_external_order(
-    uow: UnitOfWork, channel_id: str, cmd: PlaceOrder, fingerprint: str
-) -> Placed:
-    row = uow.execute(select(orders.c.id, orders.c.request_fingerprint).where(
-        orders.c.channel_id == channel_id, orders.c.external_id == cmd.external_id)).one()
-    if row.request_fingerprint != fingerprint:
-        raise Conflict(
-            f"Channel '{cmd.channel}' already has an order with external_id "
-            f"'{cmd.external_id}' ({row.id}) with different content",
-            extra={"existing_order_id": row.id},
-        )
-    return Placed(load_order(uow, row.id), replayed=True)
-
+    record_event(uow, "order.created", "order", order.id, order_event_payload(order))
+    return order
 
 def order_event_payload(order: Order) -> dict:
     t = order.totals

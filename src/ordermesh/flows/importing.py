@@ -2,14 +2,18 @@
 
 Every line is one order in the JSON of ``POST /api/v1/orders`` and goes through the same
 use case, with the same guarantees: validated, priced, taxed, every line reserved (or the
-order refused), sourced and released, its events in the outbox, one transaction per
-order. Imports are made to be run again: every order must carry its channel's
-``external_id``, and an order the channel already has with the same content is counted
-as a duplicate and changes nothing (the same content rule as the API; other content
-under the same id is refused). A line that is refused is reported with its number and
-reason, and the import goes on with the next one.
+order refused), sourced and released, its events in the outbox. Lines are placed in
+batches of ``BATCH`` orders, each batch one transaction of the placement flow
+(``ordermesh.flows.placement.place_orders``: keys and stock rows claimed and locked once
+per batch, every order answered as if placed alone, in file order). Imports are made to
+be run again: every order must carry its channel's ``external_id``, and an order the
+channel already has with the same content is counted as a duplicate and changes nothing
+(the same content rule as the API; other content under the same id is refused); the
+batch reads the external ids already there in one query, so a second run skips them
+without pricing or reserving anything. A line that is refused is reported with its
+number and reason, and the import goes on with the next one.
 
-Side by side (``jobs``): on PostgreSQL in worker *processes*, each with its own
+Side by side (``jobs``): batches on PostgreSQL in worker *processes*, each with its own
 connection, because placing an order is Python work that threads of one process cannot
 share (the GIL; measured in docs/benchmarks.md); on SQLite, which has one writer at a
 time, in threads of this process that queue for the write lock fairly.
@@ -28,18 +32,16 @@ from itertools import islice
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 
+from ordermesh.flows.placement import Placement, run_batch
 from ordermesh.http.deps import Container
 from ordermesh.kit.clock import Clock
-from ordermesh.kit.db import UnitOfWork, build_engine, is_retryable, is_sqlite
+from ordermesh.kit.db import UnitOfWork, build_engine, is_sqlite
 from ordermesh.kit.errors import DomainError
 from ordermesh.orders.schemas import OrderCreate
-from ordermesh.orders.service import place_order
 
-MAX_ATTEMPTS = 5  # a deadlock or serialization failure is retried, as in the API
-CHUNK = 512  # lines handed to the workers at a time
-PER_TASK = 32  # lines a worker process is sent at once
+BATCH = 256  # orders placed in one transaction
+BATCHES = 4  # batches handed to the workers at a time
 
 
 @dataclass(frozen=True)
@@ -85,28 +87,36 @@ def _order_from(text: bytes, number: int) -> OrderCreate | Refusal:
     return body
 
 
-def _place(container: Container, body: OrderCreate, number: int, actor: str
-           ) -> bool | Refusal:
-    """True: placed; False: a duplicate of an order already there; or the refusal."""
+Outcome = bool | Refusal  # True: placed; False: a duplicate of an order already there
+
+
+def _batch(container: Container, items: list[tuple[int, bytes]], actor: str
+           ) -> list[Outcome]:
+    """Place one batch of numbered lines: each line's outcome, in order."""
     from ordermesh.orders.api import command_from
 
-    command = command_from(body)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with UnitOfWork(container.engine, container.clock, actor=actor) as uow:
-                return not place_order(uow, command).replayed
-        except DomainError as exc:
-            return Refusal(number, exc.code, exc.detail)
-        except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not is_retryable(exc):
-                raise
-    raise AssertionError("unreachable")
-
-
-def _one(container: Container, item: tuple[int, bytes], actor: str) -> bool | Refusal:
-    number, text = item
-    body = _order_from(text, number)
-    return body if isinstance(body, Refusal) else _place(container, body, number, actor)
+    outcomes: list[Outcome | None] = []
+    placements, numbers = [], []
+    for number, text in items:
+        body = _order_from(text, number)
+        if isinstance(body, Refusal):
+            outcomes.append(body)
+            continue
+        outcomes.append(None)
+        placements.append(Placement(command_from(body)))
+        numbers.append(number)
+    placed = iter(run_batch(
+        lambda: UnitOfWork(container.engine, container.clock, actor=actor), placements))
+    answers = {}
+    for number, result in zip(numbers, placed, strict=True):
+        if isinstance(result, DomainError):
+            answers[number] = Refusal(number, result.code, result.detail)
+        elif isinstance(result, Exception):  # the database refused this order's data
+            raise result
+        else:
+            answers[number] = not result.replayed
+    return [outcome if outcome is not None else answers[number]
+            for (number, _text), outcome in zip(items, outcomes, strict=True)]
 
 
 # A worker process's own container, built once by _start_process.
@@ -122,22 +132,22 @@ def _start_process(url: str, clock: Clock) -> None:
                                    engine=build_engine(url, pool_size=1, max_overflow=0))
 
 
-def _one_in_process(item: tuple[int, bytes], actor: str) -> bool | Refusal:
+def _batch_in_process(items: list[tuple[int, bytes]], actor: str) -> list[Outcome]:
     assert _process_container is not None, "worker process not started"
-    return _one(_process_container, item, actor)
+    return _batch(_process_container, items, actor)
 
 
 def _pool(container: Container, jobs: int, actor: str) -> tuple[Executor, Callable]:
     """Threads on SQLite, processes (spawned: no inherited connections) elsewhere; and
-    the function that places one numbered line in it."""
+    the function that places one batch of numbered lines in it."""
     if is_sqlite(container.engine):
         pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="import")
-        return pool, lambda item: _one(container, item, actor)
+        return pool, lambda items: _batch(container, items, actor)
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_process,
         initargs=(container.settings.database_url, container.clock))
-    return pool, partial(_one_in_process, actor=actor)
+    return pool, partial(_batch_in_process, actor=actor)
 
 
 def import_orders(container: Container, lines: Iterable[bytes], *, jobs: int = 1,
@@ -156,7 +166,7 @@ def import_orders(container: Container, lines: Iterable[bytes], *, jobs: int = 1
             if text.strip():
                 yield number, text
 
-    def record(item: tuple[int, bytes], outcome: bool | Refusal) -> None:
+    def record(item: tuple[int, bytes], outcome: Outcome) -> None:
         with lock:
             if isinstance(outcome, Refusal):
                 report.refusals.append(outcome)
@@ -168,16 +178,22 @@ def import_orders(container: Container, lines: Iterable[bytes], *, jobs: int = 1
             if progress is not None:
                 progress(len(item[1]))
 
-    items = numbered()
+    def batches() -> Iterator[list[tuple[int, bytes]]]:
+        items = numbered()
+        while batch := list(islice(items, BATCH)):
+            yield batch
+
     if jobs <= 1:
-        for item in items:
-            record(item, _one(container, item, actor))
+        for batch in batches():
+            for item, outcome in zip(batch, _batch(container, batch, actor), strict=True):
+                record(item, outcome)
         return report
     pool, place = _pool(container, jobs, actor)
     with pool:
-        while chunk := list(islice(items, CHUNK)):
-            for item, outcome in zip(chunk, pool.map(place, chunk, chunksize=PER_TASK),
-                                     strict=True):
-                record(item, outcome)
+        pending = batches()
+        while chunk := list(islice(pending, BATCHES * jobs)):
+            for batch, outcomes in zip(chunk, pool.map(place, chunk), strict=True):
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    record(item, outcome)
     report.refusals.sort(key=lambda r: r.line)
     return report

@@ -1,0 +1,263 @@
+"""Placing orders: one use case for any number of orders; a single order is a batch of one.
+
+``place_orders(uow, placements)`` places a batch in one transaction, committed once, and
+answers every order exactly as it would be answered if it were placed alone at its
+position in the batch. The steps, as a reviewer checks them:
+
+1. **Ids.** Every placement gets its order id before anything is written.
+2. **Claim the Idempotency-Keys, one statement.** The first occurrence of each key in
+   the batch is claimed in one multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING``
+   (``kit.idempotency.claim_many``, in key order), the claim already naming the order
+   it will create. A key that was there before (an earlier request, or a concurrent one
+   that committed while we waited on the unique index) is not owned: at the order's turn
+   ``kit.idempotency.claim`` replays it or refuses it, exactly as alone. A repeated key
+   inside the batch is also claimed at its turn: it finds the first one's claim and
+   replays that order, or, when the first was refused and its claim given back, owns it
+   anew — a retry of the first request, in both cases.
+3. **Read once per batch:** the products of every SKU (one query), the orders the
+   channels already have under the batch's external ids (one query per channel);
+   channels, tax and sourcing settings come from the per-process caches.
+4. **Lock once:** every stock row of every product in the batch, in (product, location)
+   order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
+   SQLite already holds its one write lock). Every stock lock an order takes later is
+   already held, so batches cannot deadlock on stock and nobody changes it under the
+   plan. A batch of one skips it: ``reserve`` takes the same rows in the same order
+   itself, later, so a hot SKU's rows are held for less of the transaction (measured:
+   taking them up front made 40 threads buying one SKU wait past the pool timeout).
+5. **Each order in arrival order, in its own SAVEPOINT** (none for a batch of one),
+   with the one set of placement rules: check and price (``orders.service.draft_order``),
+   fulfilment choice, tax and totals, customer, the ``(channel, external_id)`` claim
+   (the order header, ``INSERT … ON CONFLICT DO NOTHING``), the reservation against the
+   locked rows (``inventory.reserving.reserve`` with the sourcing planner, or a hold
+   converted), the order's rows and ``order.created`` (``orders.service.record_placed``),
+   sourcing decision and fulfilment release, the invoice when the channel invoices at
+   the order. An order that is refused (409 naming each short SKU, 422, a key reused
+   for other content) or that is a replay rolls back to its savepoint — its rows and its
+   outbox events — and its pre-claimed key is given back; the next order sees exactly
+   the stock the earlier ones left (first come, first served).
+6. **Commit once**, when at least one order was placed (otherwise roll back). The outbox
+   rows of the whole batch go in one INSERT just before the commit (``kit.db``).
+
+``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure
+reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still fails — an order
+whose data breaks the transaction — every order of it is placed alone, so the poisoned
+one gets its own error and the others are placed.
+
+One difference from placing alone, on purpose: an order whose ``(channel,
+external_id)`` the channel already has is answered (replay, or 409 for other content)
+right after its basic checks and prices, without the tax, customer and stock steps.
+
+Not batched yet (each order still runs its own statements): prices and tax rates per
+order, the customer match, the conditional stock ``UPDATE``s, ledger and channel rows,
+the order's lines, allocations, history, version, sourcing decision and fulfilment
+order. Writing those with one statement per table per batch is the next step
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+
+from ordermesh.catalog.service import find_skus
+from ordermesh.channels.model import TaxPoint
+from ordermesh.channels.service import channel_by_code
+from ordermesh.customers.service import match_or_create
+from ordermesh.inventory.hold_conversion import convert_hold
+from ordermesh.inventory.model import ReservationRequest
+from ordermesh.inventory.reserving import reserve
+from ordermesh.inventory.stock_rows import lock_products
+from ordermesh.kit import idempotency
+from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.errors import DomainError, InvalidInput
+from ordermesh.kit.ids import new_id
+from ordermesh.orders import service as orders
+from ordermesh.orders.invoicing import issue_order_invoice
+from ordermesh.orders.model import FulfilmentMethod
+from ordermesh.orders.queries import for_fulfilment, load_order
+from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder
+from ordermesh.sourcing import service as sourcing
+from ordermesh.sourcing.backorders import with_promises
+
+MAX_ATTEMPTS = 3  # runs of a batch that PostgreSQL aborted for concurrency reasons
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One order of a batch, with the request's Idempotency-Key if it had one."""
+
+    command: PlaceOrder
+    idem: idempotency.IdempotencyKey | None = None
+
+
+# What each order of a batch gets: the order (placed or replayed) or its refusal.
+Outcome = Placed | DomainError
+
+
+def place_order(uow: UnitOfWork, cmd: PlaceOrder,
+                idem: idempotency.IdempotencyKey | None = None) -> Placed:
+    """Create an order with every line priced, taxed and reserved, or change nothing
+    (a batch of one: raises the order's refusal).
+
+    A retry with the same ``Idempotency-Key``, or the same channel and ``external_id``
+    and the same content, returns the order placed the first time (``replayed``). The
+    same ``external_id`` with different content is a conflict.
+    """
+    outcome = place_orders(uow, [Placement(cmd, idem)])[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class _BatchReads:
+    products: dict
+    external: dict[tuple[str, str], tuple[str, str]]
+
+
+def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outcome]:
+    """Place every order of the batch in one transaction (see the module): one outcome
+    per placement, in order. Commits when at least one order was placed."""
+    ids = [new_id("ord") for _ in placements]
+    owned = _claim_keys(uow, placements, ids)
+    reads = _read_batch(uow, placements)
+    alone = len(placements) == 1
+    results: list[Outcome] = []
+    placed_any = False
+    for i, placement in enumerate(placements):
+        savepoint = None if alone else uow.savepoint()
+        try:
+            outcome: Outcome = _place_one(uow, placement, ids[i], i in owned, reads)
+        except DomainError as exc:
+            outcome = exc
+        if isinstance(outcome, Placed) and not outcome.replayed:
+            placed_any = True
+            if savepoint is not None:
+                savepoint.release()
+        elif savepoint is not None:
+            savepoint.rollback()
+            if i in owned:
+                idempotency.release(uow, placement.idem)
+        results.append(outcome)
+    if placed_any:
+        uow.commit()
+    else:
+        uow.rollback()
+    return results
+
+
+def run_batch(new_uow: Callable[[], UnitOfWork], placements: Sequence[Placement]
+              ) -> list[Outcome | Exception]:
+    """Place a batch in its own unit of work (``new_uow()``), rerun on a deadlock or
+    serialisation failure; a batch that still fails is split and every order placed
+    alone, so the one whose data breaks the transaction is answered with its own error
+    (the exception) and the others are placed. A batch of one raises."""
+    try:
+        return list(_with_retries(new_uow, placements))
+    except Exception:
+        if len(placements) == 1:
+            raise
+    results: list[Outcome | Exception] = []
+    for placement in placements:
+        try:
+            results.extend(_with_retries(new_uow, [placement]))
+        except Exception as exc:  # the poisoned order, answered alone
+            results.append(exc)
+    return results
+
+
+def _with_retries(new_uow: Callable[[], UnitOfWork], placements: Sequence[Placement]
+                  ) -> list[Outcome]:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with new_uow() as uow:
+                return place_orders(uow, placements)
+        except DBAPIError as exc:
+            if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
+                ) -> set[int]:
+    """Step 2: the positions whose key this transaction owns now (first occurrences)."""
+    first: dict[tuple[str, str], int] = {}
+    for i, p in enumerate(placements):
+        if p.idem is not None:
+            first.setdefault((p.idem.principal, p.idem.key), i)
+    if not first:
+        return set()
+    claimed = idempotency.claim_many(uow, [
+        (placements[i].idem, idempotency.PriorResult("order", ids[i], 201))
+        for i in first.values()])
+    return {i for key, i in first.items() if key in claimed}
+
+
+def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
+    """Steps 3 and 4: products, existing external ids, and the stock row locks."""
+    products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
+    if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
+        lock_products(uow, (ref.id for ref in products.values()))
+    keys = []
+    for p in placements:
+        if p.command.external_id is not None:
+            try:
+                keys.append((channel_by_code(uow, p.command.channel).id, p.command.external_id))
+            except DomainError:  # answered at the order's turn
+                continue
+    return _BatchReads(products, orders.external_orders(uow, keys) if keys else {})
+
+
+def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool,
+               reads: _BatchReads) -> Placed:
+    """Step 5 for one order: placed, replayed, or a ``DomainError`` raised."""
+    cmd, idem = placement.command, placement.idem
+    if not owned and (prior := idempotency.claim(
+            uow, idem, idempotency.PriorResult("order", order_id, 201))):
+        return Placed(load_order(uow, prior.resource_id), replayed=True)
+    draft = orders.draft_order(uow, cmd, order_id, reads.products)
+    external = (draft.channel.id, cmd.external_id) if cmd.external_id is not None else None
+    if external is not None and (known := reads.external.get(external)):
+        return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+    wanted = cmd.fulfilment or FulfilmentRequest()
+    choice = sourcing.fulfilment_choice(uow, wanted.method, wanted.pickup_location,
+                                        wanted.service_level)
+    if choice.method is FulfilmentMethod.SHIP and draft.address is None:
+        raise InvalidInput.for_field(
+            "shipping_address", "an order that ships needs a shipping_address (an order "
+            "handed over at a store is fulfilment method pickup or counter)", "missing")
+    draft = orders.total_order(uow, draft)
+    customer_id = None
+    if cmd.customer and (cmd.customer.email or cmd.customer.phone or cmd.customer.name):
+        customer_id = match_or_create(uow, email=cmd.customer.email, phone=cmd.customer.phone,
+                                      name=cmd.customer.name)
+    seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
+                                   choice.pickup_location_id, choice.service_level)
+    if seq is None:  # placed meanwhile: by a concurrent request, or earlier in this batch
+        assert external is not None
+        known = orders.external_orders(uow, [external])[external]
+        return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+
+    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
+                for line in draft.lines]
+    planner = None
+    if cmd.reservation_id:
+        allocations = convert_hold(uow, cmd.reservation_id, draft.channel.id, requests,
+                                   ("order", order_id))
+    else:
+        planner = sourcing.placement_planner(uow, draft.channel.id, requests, draft.address,
+                                             choice)
+        allocations = reserve(uow, requests, ("order", order_id), draft.channel.id, planner)
+    unsourced = dict(planner.result.unsourced) if planner and planner.result else {}
+    order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
+                                 choice.method, choice.pickup_location_id,
+                                 choice.service_level)
+    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
+                              for_fulfilment(order, draft.address))
+    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
+        order = with_promises(uow, order)
+    if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:
+        issue_order_invoice(uow, order)
+    return Placed(order)
