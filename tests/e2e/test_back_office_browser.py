@@ -29,7 +29,7 @@ from ordermesh.kit.db import build_engine
 from ordermesh.settings import Settings
 from tests.backoffice_helpers import PASSWORD, make_user, paid_order
 from tests.conftest import ADMIN_KEY, START
-from tests.helpers import ok
+from tests.helpers import DEFAULT_ADDRESS, ok
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS_IMG = Path(__file__).parents[2] / "docs" / "img"
@@ -93,6 +93,7 @@ def test_an_agent_signs_in_finds_an_order_by_email_and_refunds_one_line(
                     headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as api:
         order = paid_order(api, email="ada@example.com")
         ok(api.post("/api/v1/orders", json={"channel": "web", "external_id": "W-2",
+                                            "shipping_address": DEFAULT_ADDRESS,
                                             "lines": [{"sku": "MUG", "quantity": 4,
                                                        "unit_price": "9.50"}]}), 201)
         make_user(container, "sam@shop.example", "agent")

@@ -20,7 +20,7 @@ from ordermesh.kit.errors import (
 from ordermesh.kit.idempotency import IdempotencyKey
 from ordermesh.orders.service import CustomerDetails, Placed, PlaceLine, PlaceOrder
 from tests.event_checks import events_after
-from tests.helpers import add_stock, ok, shop, stock_of
+from tests.helpers import DEFAULT_ADDRESS, SHIP_TO, add_stock, ok, shop, stock_of
 from tests.stock_checks import assert_no_drift
 
 
@@ -29,7 +29,8 @@ def _key(key: str, content: str) -> IdempotencyKey:
 
 
 def _order(sku: str, quantity: int, **extra) -> PlaceOrder:
-    return PlaceOrder(channel="web", lines=[PlaceLine(sku, quantity, 5)], **extra)
+    return PlaceOrder(channel="web", lines=[PlaceLine(sku, quantity, 5)],
+                      **{"shipping_address": SHIP_TO, **extra})
 
 
 def _created(client) -> Counter:
@@ -94,7 +95,8 @@ def test_a_batch_answers_placed_short_replayed_duplicate_and_refused_orders_each
 def test_first_come_first_served_on_a_contested_sku_inside_a_batch(client, uow):
     shop(client, {"HOT": {"ber": 2, "ham": 1}, "COLD": {"ber": 50}})
     batch = [Placement(PlaceOrder(channel="web", lines=[PlaceLine("COLD", 1, 5),
-                                                        PlaceLine("HOT", 1, 5)]))
+                                                        PlaceLine("HOT", 1, 5)],
+                                  shipping_address=SHIP_TO))
              for _ in range(5)]
     with uow() as u:
         results = place_orders(u, batch)
@@ -160,6 +162,7 @@ def test_an_import_larger_than_a_batch_is_placed_in_file_order_and_resumes_witho
         client, container, uow):
     shop(client, {"A": {"ber": BATCH + 10}})
     lines = [orjson.dumps({"channel": "web", "external_id": f"ext-{i}",
+                           "shipping_address": DEFAULT_ADDRESS,
                            "lines": [{"sku": "A", "quantity": 1, "unit_price": "5"}]})
              for i in range(BATCH + 20)]
     first = import_orders(container, lines[: BATCH // 2])
@@ -187,7 +190,8 @@ def test_with_natural_batching_concurrent_requests_each_get_their_own_answer_ove
     with TestClient(create_app(container),
                     headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as client:
         shop(client, {"HOT": {"ber": 10}})
-        body = {"channel": "web", "lines": [{"sku": "HOT", "quantity": 1, "unit_price": "5"}]}
+        body = {"channel": "web", "shipping_address": DEFAULT_ADDRESS,
+                "lines": [{"sku": "HOT", "quantity": 1, "unit_price": "5"}]}
 
         def post(i: int):
             return client.post("/api/v1/orders", json=body,

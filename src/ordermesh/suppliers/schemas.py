@@ -167,7 +167,7 @@ class SupplierPage(BaseModel):
     next_cursor: str | None
 
 
-class PriceIn(_Body):
+class SupplierPriceIn(_Body):
     cost: MoneyIn = Field(description="Unit cost, in the supplier's currency")
     min_quantity: int = Field(1, strict=True, ge=1, le=1_000_000,
                               description="From this many units per order (quantity break)")
@@ -182,7 +182,7 @@ class SupplierProductIn(_Body):
     moq: int = Field(0, strict=True, ge=0, le=1_000_000, description="Minimum order quantity")
     lead_time_days: Days | None = Field(None, description="Promised lead time of this product")
     preferred: bool = Field(False, description="The product's one preferred supplier")
-    prices: list[PriceIn] = Field(default_factory=list, max_length=50)
+    prices: list[SupplierPriceIn] = Field(default_factory=list, max_length=50)
 
     def to_offer(self, sku: str) -> SupplierProduct:
         return SupplierProduct(
