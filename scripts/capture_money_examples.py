@@ -15,7 +15,8 @@ partial cancellation; a shipment; refunds of units and shipping, then of a goodw
 amount; the refunds, invoices and credit notes and tax report that result; a B2B order
 with EU reverse charge on a channel that captures and invoices per shipment (its units
 not yet shipped cancelled after the first parcel); and the refusals (with an export
-outside the EU, which is not refused but zero-rated). Finally one event of each type these features record.
+outside the EU, which is not refused but zero-rated). Finally one event of each type
+these features record.
 
 Every response is checked (``expect`` and the asserts): the script stops with an
 AssertionError when the app answers differently from what docs/order-money.md says.
