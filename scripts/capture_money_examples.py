@@ -13,8 +13,10 @@ once; edits (more units and a new line, then a new address in France) with the m
 they settle and the invoices and credit notes that correct the order's invoice; a
 partial cancellation; a shipment; refunds of units and shipping, then of a goodwill
 amount; the refunds, invoices and credit notes and tax report that result; a B2B order
-with EU reverse charge on a channel that captures and invoices per shipment; and the
-refusals. Finally one event of each type these features record.
+with EU reverse charge on a channel that captures and invoices per shipment (its units
+not yet shipped cancelled after the first parcel); and the refusals (with an export
+outside the EU, which is not refused but zero-rated). Finally one event of each type
+these features record.
 
 Every response is checked (``expect`` and the asserts): the script stops with an
 AssertionError when the app answers differently from what docs/order-money.md says.
@@ -422,16 +424,17 @@ def b2b(r: Checked, clock: FixedClock) -> dict:
                    body={"lines": [{"line_no": 1, "quantity": 40}], "carrier": "ups",
                          "tracking_number": "1Z999AA10123456784"})
     assert amount(first["captured"]) == amount(first["value"]) == Decimal("371.00")
-    r.call("A partially shipped order cannot be cancelled", "POST",
-           f"/api/v1/orders/{oid}/cancel", expect=409,
-           body={"lines": [{"line_no": 2, "quantity": 4}]})
-    cancelled = r.call("But it can be edited: four mugs fewer, partly voided", "POST",
-                       f"/api/v1/orders/{oid}/edits",
-                       body={"edits": [{"op": "set_quantity", "line_no": 2, "quantity": 20}],
+    cancelled = r.call("The units not yet shipped of a partially shipped order are "
+                       "cancelled: four mugs fewer, partly voided", "POST",
+                       f"/api/v1/orders/{oid}/cancel",
+                       body={"lines": [{"line_no": 2, "quantity": 4}],
                              "reason": "customer reduced the order"},
-                       keep=["status", "version", "totals"])
-    assert cancelled["status"] == "partially_shipped"
+                       keep=["status", "version", "totals", "lines"], lines=[2])
+    assert cancelled["status"] == "partially_shipped" and cancelled["version"] == 2
+    mugs = cancelled["lines"][1]
+    assert (mugs["cancelled_quantity"], mugs["open_quantity"]) == (4, 20), mugs
     versions = r.quiet("GET", f"/api/v1/orders/{oid}/versions")["items"]
+    assert versions[-1]["changes"] == [{"op": "cancel", "line_no": 2, "quantity": 4}]
     assert versions[-1]["settlement"]["voided"] == "20.40", versions[-1]
     second = r.call("The second parcel", "POST", f"/api/v1/orders/{oid}/shipments",
                     expect=201, body={"lines": [{"line_no": 2, "quantity": 20}],
@@ -493,11 +496,17 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> set[str]:
     r.call("An order discount bigger than the lines", "POST", "/api/v1/orders", expect=422,
            body={"channel": "web-eu", "shipping_address": BERLIN, "discount": "30.00",
                  "lines": [{"sku": "MUG-WHT", "quantity": 2}]})
-    r.call("A country without tax rates", "POST", "/api/v1/orders", expect=422,
-           body={"channel": "web-eu",
-                 "shipping_address": {**BERLIN, "city": "Kabul", "postal_code": "1001",
-                                      "country": "AF"},
-                 "lines": [{"sku": "MUG-WHT", "quantity": 1}]})
+    export = r.call("Outside the EU: an export, zero-rated, not refused", "POST",
+                    "/api/v1/orders", expect=201,
+                    body={"channel": "web-eu",
+                          "shipping_address": {**BERLIN, "city": "Kabul",
+                                               "postal_code": "1001", "country": "AF"},
+                          "lines": [{"sku": "MUG-WHT", "quantity": 1}]},
+                    keep=["number", "status", "totals", "tax"])
+    assert amount(export["totals"]["tax"]) == 0, export
+    assert [c["reason_code"] for c in export["tax"]["breakdown"]] == ["export_outside_eu"]
+    r.quiet("POST", f"/api/v1/orders/{export['id']}/cancel", {"reason": "example only"})
+    print("\n(Not shown: that order cancelled again.)")
     r.call("A country that does not exist", "POST", "/api/v1/orders", expect=422,
            body={"channel": "web-eu", "shipping_address": {**BERLIN, "country": "XX"},
                  "lines": [{"sku": "MUG-WHT", "quantity": 1}]})
@@ -522,7 +531,7 @@ def refusals(r: Checked, order: dict, b2b_order: dict) -> set[str]:
                      body={"reason": "customer asked"})
     assert nothing["code"] == "illegal-transition", nothing
     assert nothing["current_status"] == "confirmed", nothing
-    return {unshipped["id"], returned["id"]}
+    return {unshipped["id"], returned["id"], export["id"]}
 
 
 def more_events(r: Checked) -> None:
