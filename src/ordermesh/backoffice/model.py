@@ -2,7 +2,7 @@
 
 The API knows three roles (admin, operator, viewer). The back office adds two people
 who do part of an operator's work: an *agent* (customer service: orders, customers,
-payments and refunds) and *warehouse* staff (stock). Each role is a set of permissions,
+payments, refunds and returns) and *warehouse* staff (stock). Each role is a set of permissions,
 checked on the server for every page and every action.
 """
 
@@ -35,13 +35,14 @@ class Permission(enum.StrEnum):
     ORDER_HOLD = "order.hold"  # put an order on hold and release it
     ORDER_REFUND = "order.refund"  # give money back
     STOCK_ADJUST = "stock.adjust"  # adjust stock counts
+    RETURN_DECIDE = "return.decide"  # authorise or reject a return request
 
 
 PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.ADMIN: frozenset(Permission),
     UserRole.OPERATOR: frozenset(Permission),
     UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
-                               Permission.ORDER_REFUND}),
+                               Permission.ORDER_REFUND, Permission.RETURN_DECIDE}),
     UserRole.WAREHOUSE: frozenset({Permission.VIEW, Permission.STOCK_ADJUST}),
     UserRole.VIEWER: frozenset({Permission.VIEW}),
 }

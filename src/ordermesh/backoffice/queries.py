@@ -149,8 +149,13 @@ class QueueItem:
     since: datetime
 
     def age(self, now: datetime) -> str:
-        hours = int((now - self.since).total_seconds() // 3600)
-        return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+        return age(self.since, now)
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long something has waited, as a person reads it: "5 h", "2 d 3 h"."""
+    hours = int((as_utc(now) - as_utc(since)).total_seconds() // 3600)
+    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
 
 
 def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
