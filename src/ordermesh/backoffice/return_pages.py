@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from ordermesh.backoffice.model import Permission
 from ordermesh.backoffice.queries import age
 from ordermesh.backoffice.web import PageContext, checked_form, need
-from ordermesh.flows.returns_refunds import refund_return
+from ordermesh.flows.returns_refunds import refund_preview, refund_return
 from ordermesh.http.problems import status_for
 from ordermesh.kit.errors import DomainError
 from ordermesh.returns.model import ReturnStatus
@@ -58,9 +58,8 @@ def returns_desk(page: Viewer) -> HTMLResponse:
 def _return_page(page: PageContext, number: str, status: int = 200, **extra) -> HTMLResponse:
     with page.read() as uow:
         ret = get_return(uow, number)
-    refundable = ret["status"] in (S.RECEIVED, S.PARTIALLY_RECEIVED) or (
-        ret["returnless"] and ret["status"] == S.AUTHORISED)
-    return page.render("return.html", status, ret=ret, refundable=refundable,
+        preview = refund_preview(uow, ret["id"]) if ret["status"] != S.RESOLVED else None
+    return page.render("return.html", status, ret=ret, preview=preview,
                        decidable=ret["status"] == S.REQUESTED, **extra)
 
 

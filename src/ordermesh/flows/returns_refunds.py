@@ -18,10 +18,11 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
+from ordermesh.orders.queries import load_order
 from ordermesh.orders.refunds import RefundLine, RefundRequest, refund_order
 from ordermesh.returns.model import ReturnStatus
 from ordermesh.returns.queries import get_return
-from ordermesh.returns.service import lock_return, mark_resolved
+from ordermesh.returns.service import lock_return, mark_resolved, refund_money
 
 S = ReturnStatus
 
@@ -37,6 +38,16 @@ def _units(ret: dict) -> dict[int, int]:
             else f"it is {ret['status']}")
     raise Conflict(f"Return {ret['number']} cannot be refunded: {what}",
                    extra={"current_status": ret["status"]})
+
+
+def refund_preview(uow: UnitOfWork, return_id: str) -> dict | None:
+    """What ``refund_return`` would give back now, or None while it cannot refund."""
+    ret = get_return(uow, return_id)
+    try:
+        units = _units(ret)
+    except Conflict:
+        return None
+    return refund_money(load_order(uow, ret["order_id"]), sorted(units.items()))
 
 
 def refund_return(uow: UnitOfWork, return_id: str,

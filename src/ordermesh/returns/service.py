@@ -90,7 +90,8 @@ def _refund_value(order: Order, line_no: int, quantity: int) -> Money:
                - (line.refunded or zero), zero)
 
 
-def _money(order: Order, lines: list[tuple[int, int]]) -> dict:
+def refund_money(order: Order, lines: list[tuple[int, int]]) -> dict:
+    """What refunding these (order line, units) gives back now, per line and in all."""
     values = [(no, q, _refund_value(order, no, q)) for no, q in lines]
     total = sum((v for _, _, v in values), Money.zero(order.currency))
     return {"currency": order.currency, "refund": str(total.amount),
@@ -122,7 +123,7 @@ def preview_return(uow: UnitOfWork, cmd: RequestReturn) -> dict:
     _check_override(cmd)
     order = load_order(uow, cmd.order)
     policy, judgement = _judge(uow, order, cmd)
-    money = _money(order, [(a.order_line_no, a.quantity) for a in cmd.lines]) \
+    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines]) \
         if not judgement.refusals else None
     returnless = bool(money and policy.returnless_below is not None
                       and Money.of(money["refund"], order.currency).amount
@@ -163,7 +164,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
     policy, judgement = _judge(uow, order, cmd)
     if judgement.refusals:
         raise _refused(judgement)
-    money = _money(order, [(a.order_line_no, a.quantity) for a in cmd.lines])
+    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines])
     returnless = (policy.returnless_below is not None
                   and Money.of(money["refund"], order.currency).amount < policy.returnless_below)
     nth = uow.execute(select(func.count()).select_from(returns)
