@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from ordermesh.backoffice import queries
 from ordermesh.backoffice.model import Permission
@@ -62,6 +65,46 @@ def orders(page: Viewer, q: str = "", cursor: str | None = None) -> HTMLResponse
     with page.read() as uow:
         found, next_cursor = queries.search_orders(uow, q, cursor, queries.PAGE_SIZE)
     return page.render("orders.html", orders=found, q=q, next_cursor=next_cursor)
+
+
+CSV_PAGE = 500
+CSV_COLUMNS = ("order", "external_id", "channel", "customer_email", "status", "total",
+               "currency", "placed_at")
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet must not run a cell as a formula (CSV injection): text that starts
+    like one is kept as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_rows(page: PageContext, q: str) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    cursor: str | None = None
+    while True:
+        with page.read() as uow:  # one short read per page, not one for the whole file
+            found, cursor = queries.search_orders(uow, q, cursor, CSV_PAGE)
+        for o in found:
+            writer.writerow([_cell(v) for v in (
+                o.number, o.external_id, o.channel, o.email, o.status, o.total, o.currency,
+                o.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"))])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+        if cursor is None:
+            return
+
+
+@router.get("/orders.csv")
+def orders_csv(page: Viewer, q: str = "") -> StreamingResponse:
+    """Every order the search finds (all of them without ``q``), newest first."""
+    if len(q) > MAX_Q:
+        raise InvalidInput.for_field("q", f"a search is at most {MAX_Q} characters")
+    return StreamingResponse(_csv_rows(page, q), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
 
 
 def _order_page(page: PageContext, number: str, status: int = 200, **extra) -> HTMLResponse:
