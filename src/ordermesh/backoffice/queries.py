@@ -22,8 +22,11 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import outbox
 from ordermesh.kit.pagination import decode_cursor, encode_cursor
+from ordermesh.orders.backorders import undated_backorders
 from ordermesh.orders.model import OrderStatus, order_number, parse_order_number
 from ordermesh.orders.tables import order_lines, orders
+from ordermesh.returns.model import ReturnStatus
+from ordermesh.returns.queries import list_returns
 from ordermesh.shipping.tables import shipment_parcels, shipments
 
 PAGE_SIZE = 25
@@ -144,9 +147,10 @@ def events_of(uow: UnitOfWork, aggregate_ids: list[str], limit: int = 200) -> li
 
 @dataclass(frozen=True)
 class QueueItem:
-    what: str  # the order number
+    what: str  # the order or return number
     detail: str
     since: datetime
+    page: str = "orders"  # where ``what`` is shown: /app/<page>/<what>
 
     def age(self, now: datetime) -> str:
         return age(self.since, now)
@@ -160,7 +164,8 @@ def age(since: datetime, now: datetime) -> str:
 
 def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
     """What needs a person, oldest first: orders on hold, fulfilment orders past their
-    ship-by date, shipments in exception."""
+    ship-by date, shipments in exception, backordered units that no stock or expected
+    supply covers, return requests waiting for a decision."""
     today = uow.clock.now().date()
     on_hold = [QueueItem(order_number(r.seq), f"{r.code}, on hold", as_utc(r.updated_at))
                for r in uow.execute(
@@ -189,8 +194,18 @@ def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
                              shipments.c.final.is_(False))
                       .order_by(func.coalesce(shipments.c.last_event_at,
                                               shipments.c.booked_at)).limit(limit))]
+    undated = undated_backorders(uow, limit)
+    placed = dict(uow.execute(select(orders.c.seq, orders.c.created_at).where(
+        orders.c.seq.in_({seq for seq, *_ in undated}))).all())
+    backorders = [QueueItem(order_number(seq), f"line {no}: {units} x {sku}, no supply due",
+                            as_utc(placed[seq])) for seq, no, sku, units in undated]
+    to_decide = [QueueItem(r["number"], f"{r['channel']}, {r['order_number']}",
+                           r["updated_at"], "returns")
+                 for r in list_returns(uow, status=ReturnStatus.REQUESTED.value,
+                                       limit=limit)[0]]
     return {"Orders on hold": on_hold, "Fulfilment orders late to ship": late,
-            "Shipments in exception": exceptions}
+            "Shipments in exception": exceptions, "Backorders with no date": backorders,
+            "Returns waiting for a decision": to_decide}
 
 
 def parcels_of(uow: UnitOfWork, order_id: str) -> list:

@@ -29,7 +29,7 @@ from ordermesh.orders.model import Order, order_number
 from ordermesh.orders.tables import order_lines, orders
 
 __all__ = ["FREE_UNITS", "Incoming", "Queued", "cancel_backordered", "promise_dates",
-           "promised_dates", "record_backorder", "with_promises"]
+           "promised_dates", "record_backorder", "undated_backorders", "with_promises"]
 
 
 # --- the promise rule (pure) -------------------------------------------------------------
@@ -113,6 +113,21 @@ def promised_dates(uow: UnitOfWork, order_seq: int) -> dict[int, date | None]:
         order_lines.c.order_seq == order_seq, order_lines.c.backordered_quantity > 0)))
     dates = _dates_for(uow, {r.product_id for r in rows})
     return {r.line_no: dates.get((order_seq, r.line_no)) for r in rows}
+
+
+_OLDEST = (select(order_lines.c.order_seq, order_lines.c.line_no, order_lines.c.product_id,
+                  order_lines.c.sku, order_lines.c.backordered_quantity)
+           .where(order_lines.c.backordered_quantity > 0)
+           .order_by(order_lines.c.order_seq, order_lines.c.line_no))
+
+
+def undated_backorders(uow: UnitOfWork, limit: int) -> list[tuple[int, int, str, int]]:
+    """Backordered lines that no free stock or expected supply covers, oldest order first:
+    (order_seq, line_no, sku, units). Reads at most ``limit`` x 10 backordered lines."""
+    rows = list(uow.execute(_OLDEST.limit(limit * 10)))
+    dates = _dates_for(uow, {r.product_id for r in rows})
+    return [(r.order_seq, r.line_no, r.sku, r.backordered_quantity) for r in rows
+            if dates.get((r.order_seq, r.line_no)) is None][:limit]
 
 
 def with_promises(uow: UnitOfWork, order: Order) -> Order:
