@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         description="Each event goes to '<prefix>.<event type>'")
     nats_timeout_s: float = Field(5.0, gt=0, le=60,
                                   description="Limit of each wait on the NATS server")
+    idempotency_retention_hours: float = Field(
+        24 * 30, gt=0, le=24 * 3650, description="How long an Idempotency-Key is remembered; "
+        "the worker forgets older ones, and a request repeated with a forgotten key runs again")
     placement_batching: bool = Field(
         False, description="Place the orders that arrive together at one API process in "
         "one transaction (natural batching, flows/batcher.py)"

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +29,7 @@ from ordermesh.http.deps import Container
 from ordermesh.inventory.forecasting import refresh_forecasts
 from ordermesh.inventory.holds import expire_due_holds
 from ordermesh.kit.db import UnitOfWork, is_busy
+from ordermesh.kit.idempotency import forget_older_than
 from ordermesh.payments.service import sync_pending_payments
 
 log = logging.getLogger("ordermesh.worker")
@@ -105,6 +107,29 @@ class PaymentSync(_BatchedJob):
         return sync_pending_payments(uow, limit)
 
 
+@dataclass(frozen=True)
+class IdempotencyRetention:
+    """Forgets Idempotency-Keys older than ``idempotency_retention_hours``, a batch per
+    transaction, so the table does not grow with every request for ever."""
+
+    name: str = "idempotency-retention"
+    batch: int = 1000
+    max_batches: int = 10
+
+    def run_once(self, container: Container) -> int:
+        keep = timedelta(hours=container.settings.idempotency_retention_hours)
+        total = 0
+        for _ in range(self.max_batches):
+            with UnitOfWork(container.engine, container.clock,
+                            actor=f"worker:{self.name}") as uow:
+                done = forget_older_than(uow, uow.clock.now() - keep, self.batch)
+                uow.commit()
+            total += done
+            if done < self.batch:
+                break
+        return total
+
+
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
     from ordermesh.events.nats import NatsRelay
@@ -115,7 +140,7 @@ def default_jobs() -> list[Job]:
 
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
-            NatsRelay()]
+            NatsRelay(), IdempotencyRetention()]
 
 
 @dataclass

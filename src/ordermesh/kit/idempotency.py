@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     delete,
     select,
+    tuple_,
     update,
 )
 
@@ -43,6 +46,7 @@ idempotency_keys = Table(
     Column("status_code", Integer),
     Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("principal", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
 
@@ -143,3 +147,16 @@ def release(uow: UnitOfWork, idem: IdempotencyKey | None) -> None:
         return
     uow.execute(delete(idempotency_keys).where(idempotency_keys.c.principal == idem.principal,
                                                idempotency_keys.c.key == idem.key))
+
+
+def forget_older_than(uow: UnitOfWork, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` keys stored before ``before``, oldest first; how many.
+    A request repeated with a forgotten key runs again as a new request."""
+    oldest = (select(idempotency_keys.c.principal, idempotency_keys.c.key)
+              .where(idempotency_keys.c.created_at < before)
+              .order_by(idempotency_keys.c.created_at).limit(limit))
+    rows = list(uow.execute(oldest))
+    if rows:
+        uow.execute(delete(idempotency_keys).where(
+            tuple_(idempotency_keys.c.principal, idempotency_keys.c.key).in_(rows)))
+    return len(rows)
