@@ -240,6 +240,27 @@ waived rule is kept on the return (`overridden`). Quantity rules are never waive
              f"/api/v1/returns/{waived['id']}/cancel", body={"reason": "customer kept it"})
 
 
+def analytics(rec: Recorder) -> None:
+    say("""
+## Analytics
+
+`GET /api/v1/returns/analytics?from=&to=` answers which way returns go, by cohort: of
+the units shipped for the orders placed in the period (days in UTC, both included, at
+most ten years), how many are in a return that was not rejected or cancelled, whether
+it has arrived yet or not. `group_by` is `sku` (the default), `category`, `channel` or
+`reason` (a reason has no units shipped: `share_of_returned` says its part of what came
+back); `channel` limits it to one channel; `limit` (1 to 500, default 50) caps the
+groups, most returned first. `totals` adds the refunds of those returns per currency
+and the units each disposition took. `customers_above_norm` names the customers with
+at least 3 orders and 2 returned units whose return rate is at least twice the
+period's, highest first (at most 20). Everything above, on the day of these examples:
+""")
+    rec.call("Return rates by SKU", "GET",
+             "/api/v1/returns/analytics?from=2026-11-26&to=2026-11-26")
+    rec.call("By reason", "GET",
+             "/api/v1/returns/analytics?from=2026-11-26&to=2026-11-26&group_by=reason")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/returns.db"
@@ -284,6 +305,7 @@ judged.
             request_to_refund(client, rec)
             returnless(client, rec)
             late(client, rec, clock)
+            analytics(rec)
             say("""
 ## Reading returns
 

@@ -268,6 +268,7 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/returns/preview": OPERATOR,
     "POST /api/v1/returns": OPERATOR,
     "GET /api/v1/returns": VIEWER,
+    "GET /api/v1/returns/analytics": VIEWER,
     "GET /api/v1/returns/{return_id}": VIEWER,
     "POST /api/v1/returns/{return_id}/authorise": OPERATOR,
     "POST /api/v1/returns/{return_id}/reject": OPERATOR,

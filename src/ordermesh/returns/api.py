@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,9 +11,10 @@ from ordermesh.channels.service import find_channel
 from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 from ordermesh.orders.queries import order_ref
-from ordermesh.returns import policies, queries, service
+from ordermesh.returns import analytics, policies, queries, service
 from ordermesh.returns.model import ReturnStatus
 from ordermesh.returns.schemas import (
+    AnalyticsOut,
     Decision,
     PolicyIn,
     PolicyOut,
@@ -102,6 +104,30 @@ def list_returns(
                                     cursor=cursor)
     items, next_cursor = ctx.run(work)
     return ReturnList(items=items, next_cursor=next_cursor)
+
+
+@router.get(f"{RETURNS}/analytics", summary="Return rates, what returns cost, customers "
+            "far above the norm")
+def return_analytics(
+    ctx: ReadContext,
+    date_from: Annotated[date, Query(alias="from", description="First day orders were "
+                                     "placed (UTC)")],
+    date_to: Annotated[date, Query(alias="to", description="Last day (included)")],
+    group_by: analytics.GroupBy = analytics.GroupBy.SKU,
+    channel: Annotated[str | None, Query(max_length=40, description="Channel code or id")
+                       ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Most groups answered")] = 50,
+) -> AnalyticsOut:
+    """By cohort: of the units shipped for the orders placed in the period, how many are in
+    a return that was not rejected or cancelled, per SKU, category, channel or reason (most
+    returned first); the refunds of those returns and the units each disposition took;
+    and the customers whose return rate is far above the period's."""
+    def work(uow):
+        channel_id = find_channel(uow, channel).id if channel else None
+        return analytics.return_analytics(uow, date_from, date_to, group_by, channel_id,
+                                          limit)
+    with ctx.read_uow() as uow:
+        return AnalyticsOut(**work(uow))
 
 
 @router.get(f"{RETURNS}/{{return_id}}", summary="A return with its timeline")

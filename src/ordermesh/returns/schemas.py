@@ -172,3 +172,51 @@ class ReturnableOut(BaseModel):
     window_days: int
     window_ends: datetime | None
     lines: list[dict[str, Any]]
+
+
+class AnalyticsGroupOut(BaseModel):
+    key: str | None = Field(description="The SKU, category, channel code or reason code "
+                            "(null: products without a category)")
+    units_shipped: int | None = Field(description="Units shipped for the period's orders "
+                                      "(null when grouped by reason)")
+    units_returned: int = Field(description="Units in returns not rejected or cancelled")
+    units_received: int
+    returns: int = Field(description="How many returns these units are in")
+    return_rate: str | None = Field(description="units_returned / units_shipped, 4 decimals")
+    share_of_returned: str | None = Field(description="This group's part of all returned "
+                                          "units, 4 decimals")
+
+
+class RefundedOut(BaseModel):
+    currency: str
+    amount: Decimal
+
+
+class AnalyticsTotalsOut(BaseModel):
+    units_shipped: int
+    units_returned: int
+    return_rate: str | None
+    refunded: list[RefundedOut] = Field(description="Refunds of returns, per currency")
+    units_by_disposition: dict[str, int] = Field(
+        description="Units received per disposition (restock, refurbish, quarantine, scrap, "
+        "return_to_supplier)")
+
+
+class AboveNormOut(BaseModel):
+    customer_id: str
+    orders: int
+    units_shipped: int
+    units_returned: int
+    return_rate: str
+
+
+class AnalyticsOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    date_from: Any = Field(alias="from")
+    date_to: Any = Field(alias="to")
+    group_by: str
+    totals: AnalyticsTotalsOut
+    groups: list[AnalyticsGroupOut]
+    customers_above_norm: list[AboveNormOut] = Field(
+        description="At least 3 orders and 2 returned units, and a return rate at least "
+        "twice the period's; highest rate first, at most 20")
