@@ -158,6 +158,15 @@ def test_each_role_may_take_only_its_actions_checked_on_the_server(
     answer = post_form(browser, url, action_url, **fields)
     if allowed:
         assert answer.status_code == 303, answer.text
+        after = ok(client.get(f"/api/v1/orders/{order['id']}"))
+        if action == "hold":
+            assert after["status"] == "on_hold"
+        elif action == "refund":
+            assert after["lines"][0]["refunded_quantity"] == 1
+            assert after["totals"]["refunded"]["amount"] == "19.99"
+        else:
+            stock = ok(client.get("/api/v1/inventory/TEE"))["totals"]
+            assert stock["on_hand"] == before[1]["totals"]["on_hand"] + 3
         return
     assert answer.status_code == 403
     assert f"Your role ({role}) may not do this" in answer.text
