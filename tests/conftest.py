@@ -43,6 +43,18 @@ PG_URL_ENV = "ORDERMESH_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
+def connection_share() -> tuple[int, int]:
+    """(for the test's app, for a live server's two processes): the PostgreSQL connections
+    one test process may open, an even share of the default max_connections (100) less 10
+    for the sessions that create, reset and drop databases, over the xdist workers. Two
+    workers get 25 + 20 (the largest thread pool of a test is 20); ``-n auto`` on a bigger
+    machine gives each less, and a full pool makes a request wait for a connection (pool
+    timeout), never open one past the limit (up to 22 workers; 4 each is the floor)."""
+    share = max(4, 90 // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    server = max(2, min(20, share * 4 // 9))
+    return min(25, share - server), server
+
+
 # Properties prove values, not speed: a busy machine (xdist on every core, colleagues' jobs)
 # must not fail them on Hypothesis's 200 ms deadline or its too-slow check. In CI Hypothesis
 # loads its own "ci" profile (the same, and derandomised); elsewhere this one, still random.
@@ -184,9 +196,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
     settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY)
-    # Sized so that two xdist workers and two live servers stay under PostgreSQL's default
-    # 100 connections: 25 here (the largest thread pool of a test is 20) per worker.
-    engine = build_engine(db_url, pool_size=5, max_overflow=20)
+    most, _ = connection_share()
+    engine = build_engine(db_url, pool_size=min(5, most), max_overflow=most - min(5, most),
+                          pool_timeout_s=30)
     yield Container(settings=settings, engine=engine, clock=clock)
     engine.dispose()
 

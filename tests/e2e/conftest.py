@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, connection_share
 
 
 @dataclass
@@ -31,10 +31,13 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     port = _free_port()
-    # 2 processes x 10 connections: the storm tests queue on the pool (pool timeout -> 503)
-    # instead of taking PostgreSQL's last connection slots from the other xdist worker.
+    # 2 processes x 10 connections (less with many xdist workers, see connection_share): the
+    # storm tests queue on the pool instead of taking PostgreSQL's last connection slots
+    # from the other workers.
+    per_process = max(1, connection_share()[1] // 2)
     env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY,
-           "ORDERMESH_DB_POOL_SIZE": "5", "ORDERMESH_DB_MAX_OVERFLOW": "5",
+           "ORDERMESH_DB_POOL_SIZE": str(max(1, per_process // 2)),
+           "ORDERMESH_DB_MAX_OVERFLOW": str(per_process - max(1, per_process // 2)),
            "ORDERMESH_DB_POOL_TIMEOUT_S": "30"}
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(

@@ -114,7 +114,9 @@ def test_an_expired_session_asks_to_sign_in_again(app, container, clock) -> None
     browser = signed_in(app, container, "viewer")
     assert browser.get("/app/", follow_redirects=False).status_code == 200
     clock.advance(SESSION_LIFETIME + timedelta(seconds=1))
-    assert browser.get("/app/", follow_redirects=False).status_code == 303
+    expired = browser.get("/app/", follow_redirects=False)
+    assert expired.status_code == 303
+    assert expired.headers["location"] == "/app/login?next=%2Fapp%2F"
 
 
 def test_signing_out_ends_the_session_on_the_server(app, container) -> None:
@@ -122,7 +124,9 @@ def test_signing_out_ends_the_session_on_the_server(app, container) -> None:
     token = browser.cookies["om_session"]
     assert post_form(browser, "/app/", "/app/logout").status_code == 303
     again = TestClient(app, cookies={"om_session": token})
-    assert again.get("/app/", follow_redirects=False).status_code == 303
+    replayed = again.get("/app/", follow_redirects=False)
+    assert replayed.status_code == 303
+    assert replayed.headers["location"] == "/app/login?next=%2Fapp%2F"
 
 
 def test_a_form_without_the_sessions_csrf_token_changes_nothing(app, client, container) -> None:
@@ -158,6 +162,15 @@ def test_each_role_may_take_only_its_actions_checked_on_the_server(
     answer = post_form(browser, url, action_url, **fields)
     if allowed:
         assert answer.status_code == 303, answer.text
+        after = ok(client.get(f"/api/v1/orders/{order['id']}"))
+        if action == "hold":
+            assert after["status"] == "on_hold"
+        elif action == "refund":
+            assert after["lines"][0]["refunded_quantity"] == 1
+            assert after["totals"]["refunded"]["amount"] == "19.99"
+        else:
+            stock = ok(client.get("/api/v1/inventory/TEE"))["totals"]
+            assert stock["on_hand"] == before[1]["totals"]["on_hand"] + 3
         return
     assert answer.status_code == 403
     assert f"Your role ({role}) may not do this" in answer.text

@@ -167,10 +167,17 @@ def test_shares_for_one_sku_may_not_add_up_to_more_than_all_of_it(client):
     refused = client.post("/api/v1/allocation-rules", json={
         "channel": "store", "sku": "TEE", "kind": "quota", "share_percent": "40.01"})
     assert refused.status_code == 422 and "100.01%" in refused.json()["detail"]
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("share_percent", "out_of_range")]
     rule(client, channel="store", sku="TEE", kind="quota", share_percent="40")
     duplicate = client.post("/api/v1/allocation-rules", json={
         "channel": "store", "sku": "TEE", "kind": "exclude"})
     assert duplicate.status_code == 409
+    assert duplicate.json()["detail"] == (
+        "Channel 'store' already has a rule for this sku; delete it first")
+    rules = ok(client.get("/api/v1/allocation-rules"))["items"]
+    assert [(r["channel"], r["kind"], r["share_percent"]) for r in rules] == [
+        ("mkt", "quota", "60.00"), ("store", "quota", "40.00")]
 
 
 def test_bad_sources_and_safety_stock_are_refused_and_change_nothing(client):

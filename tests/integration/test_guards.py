@@ -72,7 +72,11 @@ def test_absurdly_nested_json_with_a_nul_is_a_400_not_a_500(client):
     body = b'{"note":' + b"[" * 3000 + b'"\\u0000"' + b"]" * 3000 + b"}"
     response = client.post("/api/v1/orders", content=body,
                            headers={"content-type": "application/json"})
-    assert response.status_code == 400
+    problem = ok(response, 400)
+    assert (problem["code"], problem["detail"]) == (
+        "bad-request", "There was an error parsing the body")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert ok(client.get("/api/v1/orders"))["items"] == []
 
 
 def test_a_very_long_path_with_an_idempotency_key_is_not_found(client):

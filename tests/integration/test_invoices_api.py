@@ -135,12 +135,18 @@ def test_the_pdf_is_downloaded_as_an_attachment_named_after_the_number(client, u
 
 def test_an_unknown_invoice_is_not_found_and_invoices_cannot_be_posted_or_changed(
         client, documents):
-    assert client.get(f"{INVOICES}/inv_nope").status_code == 404
-    assert client.get(f"{INVOICES}/inv_nope/pdf").status_code == 404
+    for response in (client.get(f"{INVOICES}/inv_nope"),
+                     client.get(f"{INVOICES}/inv_nope/pdf")):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not-found" and "inv_nope" in response.json()["detail"]
     assert client.post(INVOICES, json={}).status_code == 405
+    before = ok(client.get(f"{INVOICES}/{documents['first'].id}"))
     for method in ("PUT", "PATCH", "DELETE"):
         response = client.request(method, f"{INVOICES}/{documents['first'].id}", json={})
         assert response.status_code == 405
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["allow"] == "GET"
+    assert ok(client.get(f"{INVOICES}/{documents['first'].id}")) == before
 
 
 def test_issuing_records_an_event_with_the_number_and_amounts(client, documents):

@@ -75,8 +75,11 @@ def test_a_seller_in_india_keeps_its_state_and_gstin(client):
 
 
 def test_a_code_is_taken_once(client):
-    ok(client.post(ENTITIES, json=entity_body()), 201)
-    assert client.post(ENTITIES, json=entity_body(name="Other")).status_code == 409
+    first = ok(client.post(ENTITIES, json=entity_body()), 201)
+    taken = client.post(ENTITIES, json=entity_body(name="Other"))
+    assert taken.status_code == 409
+    assert taken.json()["detail"] == "A legal entity with code 'ACME' already exists"
+    assert ok(client.get(ENTITIES))["items"] == [first]
 
 
 def test_creating_again_with_the_same_idempotency_key_returns_the_first_entity(client):

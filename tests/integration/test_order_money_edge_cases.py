@@ -144,9 +144,19 @@ def test_shipping_refund_under_reverse_charge_is_capped_at_the_shipping_charged(
                   shipping_price="11.90")
     pay(client, order)
     charged_for_shipping = D(order["totals"]["total"]) - sum(
-        D(ln["gross"]) for ln in order["lines"])  # 9.92: 11.90 without French VAT
+        D(ln["gross"]) for ln in order["lines"])
+    # a reverse-charge order is priced exclusive of tax (order-money.md): the 11.90 sent is
+    # what the buyer was charged for shipping, with no VAT on it
+    assert charged_for_shipping == Decimal("11.90")
     response = refund(client, order["id"], shipping=str(charged_for_shipping + Decimal("0.01")))
     assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("shipping", "exceeds_refundable")
+    assert f"{charged_for_shipping} EUR" in error["message"]
+    assert D(order_of(client, order["id"])["totals"]["refunded"]) == 0
+    assert ok(client.get(f"/api/v1/orders/{order['id']}/refunds"))["items"] == []
+    done = ok(refund(client, order["id"], shipping=str(charged_for_shipping)), 201)
+    assert (D(done["amount"]), D(done["tax"])) == (charged_for_shipping, 0)  # no VAT in it
 
 
 # ------------------------------------------------------- discounts through edits
@@ -318,6 +328,10 @@ def test_orders_placed_before_a_channel_starts_invoicing_per_shipment_can_still_
     configure(client, legal_entity="acme-de", tax_point="shipment")
     response = ship(client, order["id"], 1, 1)
     assert response.status_code == 201, response.text
+    assert (D(response.json()["value"]), D(response.json()["captured"])) == (
+        Decimal("10.00"), 0)  # captured when it was placed, as the channel said then
+    assert order_of(client, order["id"])["status"] == "shipped"
+    assert documents(client, order["id"]) == []  # placed without a seller: no invoice
 
 
 def test_an_order_invoiced_when_placed_is_not_invoiced_again_when_it_ships(client):
@@ -359,9 +373,15 @@ def test_an_edit_beyond_what_one_order_may_hold_is_a_clear_422(client):
 def test_an_added_line_beyond_what_one_order_may_hold_is_a_clear_422(client):
     shop(client, {"TEE": {"ber": 10}, "GOLD": {"ber": 1000}})
     order = place(client, [("TEE", 1, "10.00")])
+    before = order_of(client, order["id"])
     response = edit(client, order["id"], {"op": "add_line", "sku": "GOLD", "quantity": 200,
                                           "unit_price": "999999999999.00"})
     assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("edits", "amount_out_of_range")
+    assert "beyond what one order may hold" in error["message"]
+    assert order_of(client, order["id"]) == before
+    assert stock_of(client, "GOLD")["totals"]["reserved"] == 0
 
 
 def test_a_lines_tax_rate_is_a_plain_decimal_string(client):
@@ -570,6 +590,13 @@ def test_the_unit_left_after_refunding_two_of_three_one_by_one_can_be_cancelled(
         ok(refund(client, order["id"], lines=[{"line_no": 1, "quantity": 1}]), 201)
     response = client.post(f"/api/v1/orders/{order['id']}/cancel", json={})
     assert response.status_code == 200, response.text
+    [line] = response.json()["lines"]
+    assert (line["cancelled_quantity"], line["refunded_quantity"]) == (1, 2)
+    assert response.json()["totals"]["refunded"] == response.json()["totals"]["total"]
+    money = summary(client, order["id"])
+    assert (D(money["captured"]), D(money["refunded"]), D(money["refundable"])) == (
+        Decimal("29.99"), Decimal("29.99"), 0)  # the last unit's 9.99 went back too
+    assert stock_of(client, "TEE")["totals"]["reserved"] == 0
 
 
 def test_an_order_invoiced_per_shipment_is_refunded_only_once_something_is_invoiced(client):
@@ -662,8 +689,16 @@ def test_units_not_shipped_are_cancelled_not_refunded_when_capture_is_per_shipme
     order = place(client, [("TEE", 4, "10.00")])
     pay(client, order, capture=None)
     ok(ship(client, order["id"], 1, 2), 201)
-    assert refund(client, order["id"], lines=[{"line_no": 1, "quantity": 3}]).status_code == 409
-    ok(refund(client, order["id"], lines=[{"line_no": 1, "quantity": 2}]), 201)  # returns
+    refused = refund(client, order["id"], lines=[{"line_no": 1, "quantity": 3}])
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["lines"] == [1]
+    assert "cancel them instead of refunding them" in refused.json()["detail"]
+    assert D(summary(client, order["id"])["refunded"]) == 0
+    returned = ok(refund(client, order["id"], lines=[{"line_no": 1, "quantity": 2}]), 201)
+    assert D(returned["amount"]) == Decimal("20.00")
+    money = summary(client, order["id"])  # the two unshipped units were never captured
+    assert (D(money["captured"]), D(money["refunded"]), D(money["open_authorised"])) == (
+        Decimal("20.00"), Decimal("20.00"), Decimal("20.00"))
 
 
 def test_refunding_the_last_units_to_ship_completes_the_order_and_cancelling_nothing_is_refused(

@@ -299,10 +299,13 @@ def test_more_than_500_events_in_one_webhook_are_refused(client, container):
 
 @pytest.mark.parametrize("raw", [b"[]", b'{"events": []}', b'"events"', b"{", b"null"])
 def test_malformed_webhook_bodies_with_a_good_signature_are_422(client, container, raw):
-    _fo_id, _ = shipped(client, container)
+    fo_id, _ = shipped(client, container)
+    before = fo_status(container, fo_id)
     response = client.post("/api/v1/tracking/sim", content=raw,
                            headers={"X-Ordermesh-Signature": sign(raw), **JSON})
-    is_problem(response, 422)
+    problem = is_problem(response, 422)
+    assert problem["code"] == "invalid-input" and problem["errors"], problem
+    assert fo_status(container, fo_id) == before
 
 
 def test_a_webhook_for_a_carrier_without_a_secret_is_unauthenticated(client, container):
@@ -448,7 +451,9 @@ def test_a_shipment_late_only_by_the_carriers_local_midnight_is_late_then(client
     {"from": "2026-12-02", "to": "2026-12-01"},
 ])
 def test_delivery_performance_refuses_bad_parameters(client, params):
-    is_problem(client.get("/api/v1/delivery-performance", params=params), 422)
+    problem = is_problem(client.get("/api/v1/delivery-performance", params=params), 422)
+    named = {e["field"].removeprefix("query.") for e in problem.get("errors", [])}
+    assert named & set(params), problem  # names a parameter that was sent
 
 
 # --- packing ---------------------------------------------------------------------------

@@ -91,9 +91,12 @@ def test_an_unknown_service_or_carrier_is_refused(client, container):
     fo_id = packed_fo(client, container)
     bad = client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship", json={"service": "warp"})
     assert bad.status_code == 422
-    assert client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship",
-                       json={"carrier": "nope"}).status_code == 404
+    assert [e["field"] for e in bad.json()["errors"]] == ["service"]
+    nope = client.post(f"/api/v1/fulfilment-orders/{fo_id}/ship", json={"carrier": "nope"})
+    assert nope.status_code == 404
+    assert "nope" in nope.json()["detail"]
     assert client.get(f"/api/v1/fulfilment-orders/{fo_id}/shipment").status_code == 404
+    assert ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["status"] == "packed"
 
 
 def test_a_configured_carrier_account_books_express_with_its_own_sequence(client, container):

@@ -54,6 +54,10 @@ def test_bad_settings_are_refused_and_nothing_is_stored(client, body, field):
 
 
 def test_an_unknown_channel_has_no_settings(client):
-    assert client.get("/api/v1/channels/ch_missing/sourcing").status_code == 404
-    assert client.put("/api/v1/channels/ch_missing/sourcing",
-                      json={"rules": ["distance"]}).status_code == 404
+    for response in (client.get("/api/v1/channels/ch_missing/sourcing"),
+                     client.put("/api/v1/channels/ch_missing/sourcing",
+                                json={"rules": ["distance"]})):
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "not-found"
+        assert "ch_missing" in response.json()["detail"]

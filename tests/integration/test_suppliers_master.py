@@ -76,8 +76,12 @@ def test_changing_a_supplier_changes_only_the_fields_sent_and_blocking_is_a_stat
 
 
 def test_an_unknown_supplier_is_404(client):
-    assert client.get(f"{SUPPLIERS}/nope").status_code == 404
-    assert client.patch(f"{SUPPLIERS}/nope", json={"name": "x"}).status_code == 404
+    for response in (client.get(f"{SUPPLIERS}/nope"),
+                     client.patch(f"{SUPPLIERS}/nope", json={"name": "x"})):
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "not-found" and "nope" in response.json()["detail"]
+    assert ok(client.get(SUPPLIERS))["items"] == []  # the PATCH created nothing
 
 
 def test_supplier_product_terms_keep_quantity_breaks_and_validity(client):

@@ -79,7 +79,9 @@ def test_the_webhook_needs_no_api_key_but_an_unknown_carrier_is_not_found(client
     anonymous = client.post("/api/v1/tracking/sim", content=raw, headers={
         "Authorization": "", "X-Ordermesh-Signature": sign(raw), **JSON})
     assert anonymous.status_code == 200, anonymous.text
-    assert post_webhook(client, "nobody", []).status_code == 404
+    unknown = post_webhook(client, "nobody", [])
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "Carrier 'nobody' does not exist"
 
 
 def test_an_unknown_carrier_status_is_refused_and_nothing_is_stored(client, container):
@@ -156,15 +158,22 @@ def test_a_failed_delivery_then_a_return_to_sender(client, container):
 
 
 def test_a_malformed_body_with_a_good_signature_is_invalid_input(client, container):
-    shipped(client, container)
+    fo_id, _ = shipped(client, container)
     raw = b'{"events": [{"tracking_number": "x"}]}'
     response = client.post("/api/v1/tracking/sim", content=raw,
                            headers={"X-Ordermesh-Signature": sign(raw), **JSON})
     assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert {e["field"]: e["code"] for e in response.json()["errors"]} == {
+        "events.0.event_id": "missing", "events.0.status": "missing",
+        "events.0.occurred_at": "missing"}
     raw = b'not json'
     response = client.post("/api/v1/tracking/sim", content=raw,
                            headers={"X-Ordermesh-Signature": sign(raw), **JSON})
     assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "the body is not JSON", "code": "invalid"}]
+    assert stored(container, fo_id) == []
 
 
 def test_the_same_event_delivered_concurrently_is_stored_and_applied_once(client, container):

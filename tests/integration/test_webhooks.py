@@ -275,6 +275,8 @@ def test_a_replay_range_without_offset_or_backwards_is_refused(client, receiver)
                    {"from": "2026-01-01T00:00:00Z", "to": "2026-03-01T00:00:00Z"}):
         response = client.post(f"{EP}/{endpoint['id']}/replay", params=params)
         assert response.status_code == 422, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"], response.text  # names what is wrong
     assert client.post(f"{EP}/whe_nope/replay", params={
         "from": "2026-01-02T00:00:00Z", "to": "2026-01-03T00:00:00Z"}).status_code == 404
     assert client.post("/api/v1/webhook-deliveries/whd_nope/replay").status_code == 404

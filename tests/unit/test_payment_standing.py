@@ -60,4 +60,7 @@ def test_capture_per_shipment_needs_the_whole_amount_authorised():
 
 def test_an_override_releases_an_unpaid_order():
     override = PaymentOverride("apikey:ops", "trusted customer", datetime(2026, 1, 1, tzinfo=UTC))
-    check_may_leave("OM-000001", "order", standing(override=override))
+    with pytest.raises(PaymentRequired):  # the same unpaid order without the override
+        check_may_leave("OM-000001", "order", standing())
+    assert check_may_leave("OM-000001", "order", standing(override=override)) is None
+    assert standing(override=override).override == override

@@ -153,7 +153,8 @@ def _out_of_connections(request: Request, exc: PoolTimeout) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # exc_info from the argument: a handler runs after the except block has ended
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal-error", "Internal server error",
                    "An unexpected error occurred; it has been logged.", request.url.path)
 

@@ -253,10 +253,18 @@ def is_retryable(exc: DBAPIError) -> bool:
 _OUT_OF_CONNECTIONS_SQLSTATES = {"53300", "53400"}
 
 
+# A refused connection reaches psycopg before any SQLSTATE does (``sqlstate`` is None), so
+# PostgreSQL's messages for it are matched: max_connections, the slots reserved for
+# superusers, and a role's or database's CONNECTION LIMIT.
+_OUT_OF_CONNECTIONS_MESSAGES = ("too many clients", "remaining connection slots are reserved",
+                                "too many connections for")
+
+
 def is_busy(exc: DBAPIError) -> bool:
     """The database could not do the work now: aborted for concurrency, SQLite's write
     lock was not free within ``busy_timeout`` (retrying at once would wait as long again),
     or PostgreSQL has no connection slot left for us."""
-    return (is_retryable(exc) or "database is locked" in str(exc.orig)
+    message = str(exc.orig)
+    return (is_retryable(exc) or "database is locked" in message
             or getattr(exc.orig, "sqlstate", None) in _OUT_OF_CONNECTIONS_SQLSTATES
-            or "too many clients" in str(exc.orig))
+            or any(m in message for m in _OUT_OF_CONNECTIONS_MESSAGES))
