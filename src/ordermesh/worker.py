@@ -108,6 +108,7 @@ class PaymentSync(_BatchedJob):
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
     from ordermesh.events.nats import NatsRelay
+    from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
     from ordermesh.sourcing.jobs import BackorderSourcing
@@ -115,7 +116,7 @@ def default_jobs() -> list[Job]:
 
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
-            NatsRelay()]
+            NatsRelay(), FeedbackRequests()]
 
 
 @dataclass
