@@ -216,7 +216,7 @@ def insights(uow: UnitOfWork, about: About) -> dict:
         raise InvalidInput.for_field("query.since", "must be before until")
     where, shown = _resolve(uow, about)
     query = select(feedback).where(feedback.c.received_at >= since,
-                                   feedback.c.received_at < until)
+                                   feedback.c.received_at <= until)
     for column, value in where.items():
         query = query.where(feedback.c[column] == value)
     rows = list(uow.execute(query.order_by(feedback.c.received_at, feedback.c.id)

@@ -152,7 +152,7 @@ TAXONOMY: tuple[Topic, ...] = (
         r"\bwell made\b", r"\bfell apart\b", r"\bdurable\b", r"\bfabric\b",
         r"\bmaterial\b", r"\bfaded\b", r"\bdefect(ive|s)?\b")),
     Topic("price", "Price", (
-        r"\bprice[sd]?\b", r"\bexpensive\b", r"\bcheap(er)?\b", r"\boverpriced\b",
+        r"\bprice[sd]?\b", r"\bexpensive\b", r"\bcheaper\b", r"\boverpriced\b",
         r"\bvalue\b", r"\bworth\b", r"\bcost(s|ly)?\b", r"\bdiscount\b")),
     Topic("service", "Customer service", (
         r"\bservice\b", r"\bsupport\b", r"\bhelpful\b", r"\brude\b", r"\bagent\b",
