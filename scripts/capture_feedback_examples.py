@@ -10,6 +10,8 @@ AssertionError when the app answers differently.
     .venv/bin/python scripts/capture_feedback_examples.py > docs/feedback.md
 """
 
+# ruff: noqa: E501  (the Markdown tables of the page cannot wrap)
+
 from __future__ import annotations
 
 import contextlib
