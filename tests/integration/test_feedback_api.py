@@ -38,6 +38,12 @@ def test_an_agent_enters_a_product_review_tied_to_the_line_product_and_shipment(
     assert {t["code"]: t["evidence"] for t in entered["topics"]} == {
         "quality": ["quality", "sturdy"], "price": ["price"]}
     assert ok(client.get(f"{FEEDBACK}/{entered['id']}")) == entered
+    body = {"source": "agent", "customer_id": order["customer_id"], "kind": "nps",
+            "score": 8}
+    first = ok(client.post(FEEDBACK, json=body, headers={"Idempotency-Key": "call-1"}), 201)
+    again = ok(client.post(FEEDBACK, json=body, headers={"Idempotency-Key": "call-1"}), 201)
+    assert again["id"] == first["id"]
+    assert len(ok(client.get(FEEDBACK, params={"kind": "nps"}))["items"]) == 1
     listed = ok(client.get(FEEDBACK, params={"sku": "MUG"}))["items"]
     assert [f["id"] for f in listed] == [entered["id"]]
 

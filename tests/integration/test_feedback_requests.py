@@ -158,3 +158,31 @@ def test_an_order_without_a_customer_e_mail_is_not_asked(client, container):
     [request] = _requests(client, order=order["id"])
     assert (request["status"], request["suppressed_reason"]) == (
         "suppressed", "the customer has no e-mail address")
+
+
+def test_a_resolved_return_leads_to_its_own_request_once_no_return_is_open(
+        client, container):
+    order = deliver(client, container)
+    run_job(container)
+    ret = ok(ask(client, order, [(1, 1, "defective")]), 201)
+    container.clock.set(DELIVERED_AT + timedelta(days=3))
+    run_job(container)
+    assert _requests(client)[0]["status"] == "suppressed"  # the return is open
+    ok(client.post(f"/api/v1/returns/{ret['id']}/receipts", json={"location": "ber", "lines": [
+        {"line_no": 1, "quantity": 1, "grade": "as_new", "disposition": "restock"}]}), 201)
+    ok(client.post(f"/api/v1/returns/{ret['id']}/refund"), 201)
+    run_job(container)
+    resolved = next(r for r in _requests(client) if r["trigger"] == "return_resolved")
+    assert (resolved["status"], resolved["return_id"]) == ("scheduled", ret["id"])
+    assert [ln["line_no"] for ln in resolved["lines"]] == [1]
+    container.clock.set(DELIVERED_AT + timedelta(days=6, hours=1))
+    run_job(container)
+    resolved = next(r for r in _requests(client) if r["trigger"] == "return_resolved")
+    assert resolved["status"] == "sent"
+    link = request_link(client)
+    page = client.get(path_of(link))
+    assert "your return" in page.text and 'name="csat"' not in page.text
+    assert _answer(client, link, nps="8", comment="Refund was quick").status_code == 200
+    [piece] = ok(client.get("/api/v1/feedback", params={"kind": "nps"}))["items"]
+    assert piece["request_id"] == resolved["id"]
+    assert "service" in {t["code"] for t in piece["topics"]}
