@@ -288,7 +288,7 @@ with a `period` of `month` or `week`. The answer has:
 | `getting_better` | the last period against the one before: `better` or `worse` when their intervals do not overlap, else `no clear change` (or `not enough data`) |
 | `themes` | each topic mentioned: mentions, negative mentions, the words that matched, and up to three quotes (most negative first) |
 | `detractors`, `detractor_themes` | answers with an NPS of 0-6 (or, without an NPS, a score of 1-2) and the topics in them, with quotes |
-| `alerts` | alerts about the subject in the window |
+| `alerts` | alerts raised in the window about the product, carrier or location asked about (every alert when nothing is asked about; none for a channel or category) |
 """)
     clock.set(datetime(2026, 12, 20, 9, tzinfo=UTC))
     found = rec.call("What do customers think of the mug?", "GET",

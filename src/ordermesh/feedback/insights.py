@@ -182,6 +182,8 @@ def _alerts(uow: UnitOfWork, where: dict, since: datetime) -> list[dict]:
     subjects = [(kind, where[column]) for kind, column in (
         ("product", "product_id"), ("carrier", "carrier"), ("location", "location_id"))
         if column in where]
+    if where and not subjects:
+        return []  # alerts are about products, carriers and locations only
     rows = list(uow.execute(query.order_by(feedback_alerts.c.raised_at)))
     return [{"id": r.id, "subject_kind": r.subject_kind, "subject": r.subject,
              "negative": r.negative, "sample": r.sample, "raised_at": as_utc(r.raised_at)}
