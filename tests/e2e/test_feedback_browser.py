@@ -1,5 +1,6 @@
 """A customer answers a feedback request on a phone: Debian's chromium driven by
-Playwright against a live server (uvicorn in a thread), on SQLite and PostgreSQL.
+Playwright against a live server (uvicorn in a thread), on SQLite and PostgreSQL; and the
+same link posted many times at once over real HTTP is used exactly once.
 
 The order is delivered and the worker job sends the request; the browser opens the link,
 answers, and the insights show the answer. Skipped only when chromium is missing outside
@@ -13,9 +14,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -113,3 +116,21 @@ def test_a_customer_answers_on_a_phone_and_the_insights_show_it(shop: Container,
         assert everything["nps"]["value"] == -100.0 and everything["detractors"] == 1
         assert {t["topic"] for t in everything["detractor_themes"]} >= {
             "delivery_speed", "damage", "packaging", "quality"}
+
+
+def test_a_link_posted_many_times_at_once_is_used_exactly_once(shop: Container,
+                                                               live: str) -> None:
+    with TestClient(create_app(shop), headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as api:
+        deliver(api, shop)
+        run_job(shop)
+        shop.clock.set(DELIVERED_AT + timedelta(days=3))
+        run_job(shop)
+        link = path_of(request_link(api))
+
+        def answer(score: int) -> int:
+            return httpx.post(f"{live}{link}", data={"nps": str(score)}, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = sorted(pool.map(answer, range(8)))
+        assert statuses == [200] + [409] * 7
+        assert len(ok(api.get("/api/v1/feedback"))["items"]) == 1
