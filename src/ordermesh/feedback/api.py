@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 
 from ordermesh.feedback import insights as insights_query
 from ordermesh.feedback import requests, service
-from ordermesh.feedback.model import Kind, RequestStatus, Source
+from ordermesh.feedback.model import Kind, RequestStatus
 from ordermesh.feedback.schemas import (
     FeedbackIn,
     FeedbackList,
@@ -19,7 +19,6 @@ from ordermesh.feedback.schemas import (
     RequestList,
 )
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 from ordermesh.orders.queries import order_ref
 
@@ -37,8 +36,6 @@ def create_feedback(body: FeedbackIn, ctx: WriteContext) -> FeedbackRead:
     `422` and nothing is stored. The text is collated at once (sentiment, topics).
     Writes `feedback.received` (and `feedback.alert_raised` when its product, carrier or
     location turns negative)."""
-    if body.source == Source.REQUEST:
-        raise InvalidInput.for_field("source", "answers to a request come through its link")
     idem = ctx.idempotency(body)
     return FeedbackRead(**ctx.run(lambda uow: service.record_feedback(
         uow, body.command(), idem)))

@@ -173,6 +173,8 @@ def _order_ties(uow: UnitOfWork, order, line_no: int | None) -> dict:
 def record_feedback(uow: UnitOfWork, cmd: Entered,
                     idem: idempotency.IdempotencyKey | None = None) -> dict:
     """Store one piece an agent entered or a channel sent; commits."""
+    if cmd.source == Source.REQUEST:
+        raise InvalidInput.for_field("source", "answers to a request come through its link")
     if prior := idempotency.claim(uow, idem):
         return get_feedback(uow, prior.resource_id)
     try:
