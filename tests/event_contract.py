@@ -605,6 +605,35 @@ CONTRACT: tuple[UseCase, ...] = (
             "a returnless return (worth less than the policy's threshold) is refunded",
             ("return.resolved", "refund.issued", "payment.refunded", "tax.booked"),
             "test_a_returnless_refund_writes_resolved_and_the_refund"),
+
+    # feedback
+    UseCase("feedback.schedule", "worker: feedback requests",
+            "a delivery scan is seen: its request is scheduled for later (no event)",
+            (),
+            "test_a_delivery_leads_to_a_feedback_request_and_its_answer_to_feedback"),
+    UseCase("feedback.request", "worker: feedback requests",
+            "a scheduled request falls due and nothing suppresses it: the link goes out",
+            ("feedback.requested",),
+            "test_a_delivery_leads_to_a_feedback_request_and_its_answer_to_feedback"),
+    UseCase("feedback.answer", "POST /feedback/{token}",
+            "the customer answers on the public page: NPS with a comment, the delivery's "
+            "CSAT, one product rating",
+            ("feedback.received", "feedback.received", "feedback.received"),
+            "test_a_delivery_leads_to_a_feedback_request_and_its_answer_to_feedback"),
+    UseCase("feedback.suppress", "worker: feedback requests",
+            "a request falls due while a return is open on the order",
+            ("feedback.suppressed",),
+            "test_a_request_due_while_a_return_is_open_writes_suppressed"),
+    UseCase("feedback.enter", "POST /api/v1/feedback",
+            "an agent enters a piece of feedback (or a channel's rating is imported)",
+            ("feedback.received",),
+            "test_entered_feedback_writes_received_and_the_fifth_bad_one_raises_alerts"),
+    UseCase("feedback.alert", "POST /api/v1/feedback",
+            "the fifth negative piece in 30 days about an order line's product, carrier and "
+            "location turns all three negative",
+            ("feedback.received", "feedback.alert_raised", "feedback.alert_raised",
+             "feedback.alert_raised"),
+            "test_entered_feedback_writes_received_and_the_fifth_bad_one_raises_alerts"),
 )
 
 

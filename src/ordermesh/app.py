@@ -14,6 +14,8 @@ from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.events.api import router as events_router
+from ordermesh.feedback.api import router as feedback_router
+from ordermesh.feedback.page import create_feedback_page
 from ordermesh.flows.api import router as flows_router
 from ordermesh.flows.booking_api import router as booking_router
 from ordermesh.flows.handoff_api import router as handoff_router
@@ -106,12 +108,14 @@ def create_app(container: Container) -> FastAPI:
              "types, signed deliveries, their log and replays"},
             {"name": "returns", "description": "Returns (RMA): policies per channel, "
              "reasons, requests, receiving with grade and disposition, refunds"},
+            {"name": "feedback", "description": "Feedback requests after delivery, feedback "
+             "entered or imported, and insights: sentiment, topics, NPS/CSAT trends"},
         ],
     )
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
-                       form_prefix="/app/")
+                       form_prefix=("/app/", "/feedback/"))
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,
@@ -121,7 +125,8 @@ def create_app(container: Container) -> FastAPI:
                fulfilment_router, packing_router, shipping_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
-               customer_orders_router, booking_router, handoff_router, placement_router)
+               customer_orders_router, booking_router, handoff_router, placement_router,
+               feedback_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes
@@ -143,6 +148,8 @@ def create_app(container: Container) -> FastAPI:
 
     # The back office: HTML pages with their own sign-in, outside the OpenAPI document.
     app.mount("/app", create_backoffice(container))
+    # The page customers answer feedback requests on: public, the signed link is the key.
+    app.mount("/feedback", create_feedback_page(lambda: app.state.container))
 
     access.install(app)  # last: every route is there to be checked against the table
     return app

@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 24
+MIN_FEEDBACK_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -59,6 +60,22 @@ class Settings(BaseSettings):
         256, ge=1, le=1000, description="Most orders one natural batch places"
     )
 
+    feedback_secret: SecretStr | None = Field(
+        None, description="Signs the single-use links of feedback requests (32+ characters; "
+        "changing it makes the links already sent unusable). Unset: no feedback requests "
+        "are sent, and the answer page refuses every link")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="Where customers reach this server: feedback links start with it")
+    feedback_delay_days: int = Field(
+        3, ge=0, le=60, description="Days after the delivery scan (or a resolved return) "
+        "a feedback request is sent")
+    feedback_quiet_days: int = Field(
+        30, ge=0, le=365, description="A customer asked for feedback in the last this many "
+        "days is not asked again")
+    feedback_link_days: int = Field(
+        30, ge=1, le=365, description="How long a feedback link may be used")
+
     @field_validator("admin_api_key")
     @classmethod
     def _refuse_weak_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -66,4 +83,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"ORDERMESH_ADMIN_API_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters"
             )
+        return value
+
+    @field_validator("feedback_secret")
+    @classmethod
+    def _refuse_weak_feedback_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_FEEDBACK_SECRET_LENGTH:
+            raise ValueError("ORDERMESH_FEEDBACK_SECRET must be at least "
+                             f"{MIN_FEEDBACK_SECRET_LENGTH} characters")
         return value

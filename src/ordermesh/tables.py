@@ -6,6 +6,7 @@ from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.customers import tables as customers_tables
 from ordermesh.events import tables as events_tables
+from ordermesh.feedback import tables as feedback_tables
 from ordermesh.fulfilment import tables as fulfilment_tables
 from ordermesh.inventory import tables as inventory_tables
 from ordermesh.invoices import tables as invoices_tables
@@ -32,6 +33,7 @@ __all__ = [
     "config_cache",
     "customers_tables",
     "events_tables",
+    "feedback_tables",
     "fulfilment_tables",
     "idempotency",
     "inventory_tables",

@@ -133,6 +133,7 @@ class IdempotencyRetention:
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
     from ordermesh.events.nats import NatsRelay
+    from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
     from ordermesh.sourcing.jobs import BackorderSourcing
@@ -140,7 +141,7 @@ def default_jobs() -> list[Job]:
 
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
-            NatsRelay(), IdempotencyRetention()]
+            NatsRelay(), FeedbackRequests(), IdempotencyRetention()]
 
 
 @dataclass

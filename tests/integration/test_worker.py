@@ -123,10 +123,11 @@ def test_hold_expiry_works_off_a_backlog_one_batch_per_transaction(client, uow, 
     assert HoldExpiry(batch=3).run_once(container) == 7
     assert stock_of(client, "TEE")["totals"]["reserved"] == 1
     done = Worker(container).run(once=True).done
-    # TEE at ber had no forecast
+    # TEE at ber had no forecast; no feedback secret is set, so no feedback requests
     idle = {"hold-expiry": 0, "payment-sync": 0, "backorder-sourcing": 0, "pickup-expiry": 0,
             "tracking-poll": 0, "sla-watch": 0, "forecast-refresh": 0, "webhook-fan-out": 0,
-            "webhook-sender": 0, "nats-relay": 0, "idempotency-retention": 0}
+            "webhook-sender": 0, "nats-relay": 0, "feedback-requests": 0,
+            "idempotency-retention": 0}
     # the webhook relay passed over every event so far (no endpoint wanted them)
     assert done["webhook-fan-out"] > 0
     assert done == {**idle, "forecast-refresh": 1, "webhook-fan-out": done["webhook-fan-out"]}

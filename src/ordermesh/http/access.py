@@ -275,6 +275,14 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/returns/{return_id}/cancel": OPERATOR,
     "POST /api/v1/returns/{return_id}/receipts": OPERATOR,
     "POST /api/v1/returns/{return_id}/refund": OPERATOR,
+
+    # feedback; the answer page (HTML, mounted) takes no key: its signed link is the key
+    "GET /feedback/{path}": PUBLIC,
+    "POST /api/v1/feedback": OPERATOR,
+    "GET /api/v1/feedback": VIEWER,
+    "GET /api/v1/feedback/insights": VIEWER,
+    "GET /api/v1/feedback/{feedback_id}": VIEWER,
+    "GET /api/v1/feedback-requests": VIEWER,
 }
 
 

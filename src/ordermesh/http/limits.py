@@ -57,11 +57,13 @@ class RequestGuard:
     * a NUL character in the body, path or query (422, naming each field): PostgreSQL
       cannot store it in text, and no identifier or name needs it.
 
-    Under ``form_prefix`` (the back office's HTML pages) a body may also be an HTML form
-    (``application/x-www-form-urlencoded``); its fields are checked for NUL characters.
+    Under ``form_prefix`` (one or several: the back office, the feedback page) a body may
+    also be an HTML form (``application/x-www-form-urlencoded``); its fields are checked
+    for NUL characters.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, form_prefix: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 form_prefix: str | tuple[str, ...] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.form_prefix = form_prefix

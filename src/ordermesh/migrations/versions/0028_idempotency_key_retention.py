@@ -1,13 +1,13 @@
 """idempotency keys: an index on created_at for the worker's retention job
 
 Revision ID: 0028
-Revises: 0023
+Revises: 0026
 """
 
 from alembic import op
 
 revision = '0028'
-down_revision = '0023'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
