@@ -28,7 +28,9 @@ def build_container(settings: Settings | None = None, clock: Clock | None = None
     engine = build_engine(settings.database_url, pool_size=settings.db_pool_size,
                           max_overflow=settings.db_max_overflow,
                           pool_timeout_s=settings.db_pool_timeout_s,
-                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                          lock_timeout_ms=settings.db_lock_timeout_ms,
+                          statement_timeout_ms=settings.db_statement_timeout_ms)
     return Container(settings=settings, engine=engine, clock=clock or SystemClock())
 
 

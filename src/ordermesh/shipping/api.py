@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ordermesh.fulfilment.schemas import FulfilmentOrderRead, ReasonIn
 from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, InvalidInput, NotFound, Unauthenticated
+from ordermesh.kit.errors import FieldError, InvalidInput, Unauthenticated
 from ordermesh.shipping import accounts, performance, service, tracking
 from ordermesh.shipping.api_review import router as review_router
 from ordermesh.shipping.model import CarrierEvent
@@ -253,22 +253,34 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+_REFUSED = "The webhook signature is missing or does not match the body"
+_NO_SECRET = b"no secret: the signature is compared with something, in constant time"
+
+
+def _verify(container: Container, carrier: str, raw: bytes, given: str | None) -> None:
+    """Before any writing transaction (SQLite's write lock, PostgreSQL's locks): read the
+    secret, close that read, compare. An unknown carrier, one without a secret, a missing
+    header and a wrong signature all get the same 401 and the same body, so the webhook
+    does not tell which carrier codes exist."""
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        secret = accounts.webhook_secret(uow, carrier)
+    key = secret.encode() if secret else _NO_SECRET
+    expected = "sha256=" + hmac.new(key, raw, hashlib.sha256).hexdigest()
+    matches = hmac.compare_digest(expected.encode(), (given or "").strip().encode())
+    if not (secret and given and matches):
+        raise Unauthenticated(_REFUSED)
+
+
 def _receive(container: Container, carrier: str, raw: bytes, given: str | None) -> dict:
+    _verify(container, carrier, raw, given)
+    body = _parse(raw)
+    events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
+                           e.description or "", e.location) for e in body.events]
     with UnitOfWork(container.engine, container.clock, actor=f"carrier:{carrier}") as uow:
         account = accounts.find_account(uow, carrier)
-        if account is None:
-            raise NotFound(f"Carrier '{carrier}' does not exist")
-        secret = accounts.webhook_secret(uow, carrier)
-        if not secret:
-            raise Unauthenticated(f"Carrier '{carrier}' has no webhook secret configured")
-        if not given:
-            raise Unauthenticated(f"Send the header '{SIGNATURE_HEADER}: sha256=<hex>'")
-        if not hmac.compare_digest(signature(secret, raw).encode(), given.strip().encode()):
-            raise Unauthenticated("The webhook signature does not match the body")
+        if account is None:  # deleted since the check: as unknown as before
+            raise Unauthenticated(_REFUSED)
         account.require_active()
-        body = _parse(raw)
-        events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
-                               e.description or "", e.location) for e in body.events]
         result = tracking.ingest(uow, carrier, account.adapter(), events, "webhook",
                                  account.clock_skew)
         uow.commit()
@@ -296,11 +308,13 @@ async def tracking_webhook(carrier: str, request: Request,
                            response: Response) -> WebhookResult:
     """No API key: the body must be signed with the carrier account's webhook secret,
     header `X-Ordermesh-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>`.
-    Tampered or unsigned → 401; inactive carrier account → 409; unknown carrier status
-    → 422; nothing is stored then. An event dated more than the account's
-    `tracking_clock_skew_minutes` (default 15) in the future, or before the parcel's
-    label, is stored but parked for review and changes nothing: the answer is then
-    `202` and lists it in `parked_events` (the carrier need not retry)."""
+    Tampered or unsigned, or a carrier that does not exist or has no secret → 401, all
+    with the same body (the webhook does not tell which carriers exist); inactive carrier
+    account → 409; unknown carrier status → 422; nothing is stored then. A replayed
+    signed body changes nothing: events are stored once per `event_id`. An event dated
+    more than the account's `tracking_clock_skew_minutes` (default 15) in the future, or
+    before the parcel's label, is stored but parked for review and changes nothing: the
+    answer is then `202` and lists it in `parked_events` (the carrier need not retry)."""
     raw = await request.body()
     given = request.headers.get(SIGNATURE_HEADER)
     container: Container = request.app.state.container
