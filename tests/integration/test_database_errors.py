@@ -65,18 +65,61 @@ def impatient(db_url: str, clock) -> TestClient:
     engine.dispose()
 
 
-def test_a_race_to_create_one_carrier_code_gives_one_201_and_409s(client):
+# Every create of something with a unique code: (path, body, where to read it back).
+CREATES = {
+    "carrier": ("/api/v1/carriers", CARRIER, "/api/v1/carriers/dhl"),
+    "channel": ("/api/v1/channels", {"code": "web", "name": "Web", "kind": "web",
+                                     "currency": "EUR"}, "/api/v1/channels/web"),
+    "location": ("/api/v1/locations", {"code": "ber", "name": "Berlin",
+                                       "kind": "warehouse"}, "/api/v1/locations/ber"),
+    "product": ("/api/v1/products", {"sku": "MUG", "name": "Mug"}, "/api/v1/products/MUG"),
+    "supplier": ("/api/v1/suppliers", {"code": "LINEN", "name": "Linen Ltd",
+                                       "currency": "EUR", "lead_time_days": 10},
+                 "/api/v1/suppliers/LINEN"),
+    "legal entity": ("/api/v1/legal-entities", {
+        "code": "ACME", "name": "ACME GmbH", "address": {
+            "lines": ["Friedrichstraße 1"], "postal_code": "10117", "city": "Berlin",
+            "country": "DE"}, "email": "billing@acme.example", "locale": "de-DE"},
+        "/api/v1/legal-entities/ACME"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CREATES))
+def test_a_race_to_create_one_code_gives_one_201_and_the_rest_409(client, kind):
+    path, body, one = CREATES[kind]
     start = threading.Barrier(6)
 
     def create(_: int) -> int:
         start.wait()
-        return client.post("/api/v1/carriers", json=CARRIER).status_code
+        return client.post(path, json=body).status_code
 
     with ThreadPoolExecutor(6) as pool:
         statuses = Counter(pool.map(create, range(6)))
     assert statuses == Counter({201: 1, 409: 5})
-    names = [c["code"] for c in ok(client.get("/api/v1/carriers"))["items"]]
-    assert names.count("dhl") == 1
+    ok(client.get(one))
+
+
+@pytest.mark.parametrize("kind", list(CREATES))
+def test_creating_a_code_again_is_a_409_problem(client, kind):
+    path, body, _ = CREATES[kind]
+    ok(client.post(path, json=body), 201)
+    again = client.post(path, json=body)
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"] == "application/problem+json"
+
+
+def test_a_race_to_create_a_price_list_code_gives_one_201_and_the_rest_409(client):
+    ok(client.post("/api/v1/channels", json=CREATES["channel"][1]), 201)
+    start = threading.Barrier(6)
+
+    def create(_: int) -> int:
+        start.wait()
+        return client.post("/api/v1/price-lists", json={
+            "code": "eu", "name": "EU", "channel": "web"}).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = Counter(pool.map(create, range(6)))
+    assert statuses == Counter({201: 1, 409: 5})
 
 
 def test_a_carrier_committed_by_another_transaction_mid_create_is_a_409(client, db_url):
