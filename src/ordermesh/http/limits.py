@@ -44,6 +44,15 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _charset(content_type: bytes) -> str | None:
+    """The ``charset`` parameter of a Content-Type, lower case, unquoted; None if absent."""
+    for param in content_type.split(b";")[1:]:
+        name, _, value = param.partition(b"=")
+        if name.strip().lower() == b"charset":
+            return value.strip().strip(b'"').decode("latin-1").lower()
+    return None
+
+
 def _is_json(content_type: bytes) -> bool:
     media = content_type.split(b";")[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
@@ -53,7 +62,7 @@ class RequestGuard:
     """Reads the whole body (JSON APIs have small ones) and refuses, before any handler:
 
     * a body above ``max_bytes`` (413), whether declared in Content-Length or streamed;
-    * a body that is not declared as JSON (415);
+    * a body that is not declared as JSON, or declared in a charset other than UTF-8 (415);
     * a NUL character in the body, path or query (422, naming each field): PostgreSQL
       cannot store it in text, and no identifier or name needs it.
 
@@ -120,10 +129,18 @@ class RequestGuard:
     def _check_json(self, scope: Scope, headers: dict[bytes, bytes],
                     body: bytes) -> tuple[int, bytes] | None:
         path = scope.get("path", "")
-        if body.strip() and not _is_json(headers.get(b"content-type", b"")):
+        content_type = headers.get(b"content-type", b"")
+        if body.strip() and not _is_json(content_type):
             return 415, _problem(
                 415, "unsupported-media-type", "Unsupported media type",
                 "Send the body as JSON with 'Content-Type: application/json'", path)
+        if body.strip() and _charset(content_type) not in (None, "utf-8", "utf8"):
+            # JSON is UTF-8 (RFC 8259); a body declared otherwise would be read as
+            # something its sender did not mean, even when its bytes happen to decode.
+            return 415, _problem(
+                415, "unsupported-charset", "Unsupported media type",
+                "A JSON body is UTF-8: send 'Content-Type: application/json' without a "
+                "charset or with 'charset=utf-8'", path)
         if body and (b"\x00" in body or not _is_utf8(body)):
             return 400, _problem(
                 400, "malformed-json", "Malformed JSON",

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ordermesh.fulfilment.schemas import FulfilmentOrderRead, ReasonIn
 from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
+from ordermesh.http.schemas import Identifier
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, InvalidInput, Unauthenticated
 from ordermesh.shipping import accounts, performance, service, tracking
@@ -210,8 +211,8 @@ class QuoteList(BaseModel):
 
 class WebhookEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    event_id: str = Field(min_length=1, max_length=120)
-    tracking_number: str = Field(min_length=1, max_length=60)
+    event_id: Identifier = Field(min_length=1, max_length=120)
+    tracking_number: Identifier = Field(min_length=1, max_length=60)
     status: str = Field(min_length=1, max_length=40, description="The carrier's own code")
     occurred_at: AwareDatetime
     description: str | None = Field(None, max_length=300)
