@@ -62,6 +62,20 @@ class Settings(BaseSettings):
         256, ge=1, le=1000, description="Most orders one natural batch places"
     )
 
+    secret_keys: SecretStr | None = Field(
+        None, description="Fernet keys (comma-separated, newest first) that encrypt stored "
+        "secrets (carrier webhook secrets and credentials); `ordermesh secrets new-key` "
+        "makes one. Unset: stored in clear (development only)")
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _refuse_bad_secret_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from ordermesh.kit.secrets import Keyring
+
+        if value is not None:
+            Keyring.from_setting(value.get_secret_value())  # raises ValueError if malformed
+        return value
+
     @field_validator("admin_api_key")
     @classmethod
     def _refuse_weak_admin_key(cls, value: SecretStr | None) -> SecretStr | None:

@@ -37,7 +37,10 @@ class CarrierIn(BaseModel):
                                        description="HMAC key of the tracking webhook; "
                                        "write-only (never returned)")
     settings: dict[str, Any] = Field(default_factory=dict,
-                                     description="Adapter settings, see docs/shipping.md")
+                                     description="Adapter settings, see docs/shipping.md; "
+                                     "those the adapter does not declare public (api_key, "
+                                     "password, ...) are encrypted at rest and never "
+                                     "returned")
 
 
 class CarrierPatch(BaseModel):
@@ -73,7 +76,7 @@ class CarrierOut(BaseModel):
     def of(cls, a: accounts.CarrierAccount) -> CarrierOut:
         adapter = a.adapter()
         return cls(code=a.code, name=a.name, adapter=a.adapter_name,
-                   settings=redacted(a.settings),
+                   settings=accounts.shown_settings(a),
                    active=a.active, has_webhook_secret=a.has_webhook_secret,
                    builtin=a.id is None, timezone=adapter.calendar.timezone,
                    services=[ServiceOut(code=s.code, level=s.level.value,
@@ -82,16 +85,6 @@ class CarrierOut(BaseModel):
                                         saturday_delivery=s.saturday_delivery)
                              for s in adapter.services()],
                    created_at=a.created_at, updated_at=a.updated_at)
-
-
-_SECRET_WORDS = ("secret", "password", "token", "key")
-
-
-def redacted(settings: dict[str, Any]) -> dict[str, Any]:
-    """Settings as shown: values of keys that look like credentials (a real adapter's
-    ``api_key``, ``password``, ...) are replaced by ``"***"``."""
-    return {k: "***" if any(w in k.lower() for w in _SECRET_WORDS) else v
-            for k, v in settings.items()}
 
 
 class CarrierList(BaseModel):
