@@ -419,9 +419,6 @@ def _demo_user(container: Container) -> str:
     return password
 
 
-if __name__ == "__main__":
-    app()
-
 
 @secrets_app.command("new-key")
 def secrets_new_key() -> None:
@@ -443,3 +440,7 @@ def secrets_rotate() -> None:
     with UnitOfWork(container.engine, container.clock, actor="cli:secrets-rotate") as uow:
         count = reseal_secrets(uow)
     console.print(f"Secrets of {count} carrier account(s) encrypted with the first key.")
+
+
+if __name__ == "__main__":
+    app()

@@ -130,3 +130,27 @@ def test_a_malformed_secret_key_setting_is_refused():
     with pytest.raises(ValidationError, match="Fernet keys"):
         Settings(secret_keys="not-a-fernet-key")
     assert Settings(secret_keys=f"{NEW_KEY}, {OLD_KEY}").secret_keys is not None
+
+
+def test_the_rotate_command_seals_plain_rows_with_the_first_key(db_url, client, container):
+    from typer.testing import CliRunner
+
+    from ordermesh.cli import app
+
+    ok(client.post("/api/v1/carriers", json={  # no key attached: stored in clear
+        "code": "dhl", "name": "DHL", "adapter": "simulated", "webhook_secret": SECRET,
+        "settings": {"api_key": "ak-plain"}}), 201)
+    assert stored(container).webhook_secret == SECRET
+    assert stored(container).settings == {"api_key": "ak-plain"}
+    runner = CliRunner()
+    env = {"ORDERMESH_DATABASE_URL": db_url}
+    refused = runner.invoke(app, ["secrets", "rotate"], env=env)
+    assert refused.exit_code == 2
+    assert "ORDERMESH_SECRET_KEYS is not set" in refused.output
+    rotated = runner.invoke(app, ["secrets", "rotate"],
+                            env={**env, "ORDERMESH_SECRET_KEYS": f"{NEW_KEY},{OLD_KEY}"})
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 carrier account(s)" in rotated.output
+    row = stored(container)
+    assert Keyring([NEW_KEY]).open(row.webhook_secret) == SECRET
+    assert Keyring([NEW_KEY]).open(row.settings["api_key"]) == '"ak-plain"'

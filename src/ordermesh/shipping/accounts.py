@@ -31,7 +31,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
-from ordermesh.kit.secrets import is_sealed, open_secret, seal
+from ordermesh.kit.secrets import is_sealed, keyring_of, open_secret, seal
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.shipping.carriers import CarrierAdapter, build_adapter, public_settings
 from ordermesh.shipping.tables import carrier_accounts
@@ -96,8 +96,11 @@ def shown_settings(account: CarrierAccount) -> dict[str, Any]:
 
 
 def _seal_settings(uow: UnitOfWork, adapter: str, settings: dict[str, Any]) -> dict[str, Any]:
+    keyring = keyring_of(uow.engine)
+    if keyring is None:  # no key configured: stored in clear, as they are
+        return settings
     public = _public(adapter)
-    return {k: v if k in public else seal(uow.engine, orjson.dumps(v).decode())
+    return {k: v if k in public else keyring.seal(orjson.dumps(v).decode())
             for k, v in settings.items()}
 
 
