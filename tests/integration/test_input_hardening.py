@@ -41,6 +41,24 @@ def test_a_price_in_other_digits_or_with_an_exponent_is_refused(client, amount):
     assert ok(client.get("/api/v1/price-lists/eu"))["price_count"] == 0
 
 
+@pytest.mark.parametrize("number", ["0E-1000000000", "1E+400", "12.5e-101"])
+def test_a_price_as_a_json_number_with_an_absurd_exponent_is_refused(client, number):
+    price_list(client)
+    raw = '{"prices": [{"sku": "MUG", "amount": NUMBER}]}'.replace("NUMBER", number)
+    problem = refused(client.put("/api/v1/price-lists/eu/prices", content=raw.encode(),
+                                 headers={"Content-Type": "application/json"}))
+    assert problem["errors"][0]["code"] == "number_exponent"
+    assert ok(client.get("/api/v1/price-lists/eu"))["price_count"] == 0
+
+
+def test_a_json_number_with_a_modest_exponent_and_text_that_looks_like_one_pass(client):
+    price_list(client)
+    raw = '{"prices": [{"sku": "MUG", "amount": 1.25e1}]}'
+    ok(client.put("/api/v1/price-lists/eu/prices", content=raw.encode(),
+                  headers={"Content-Type": "application/json"}))
+    ok(client.patch("/api/v1/price-lists/eu", json={"name": "EU 1e999 list"}))
+
+
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
 def test_expected_supply_dated_in_an_absurd_year_is_refused(client, day):
     make_location(client, "ber")

@@ -15,6 +15,25 @@ from ordermesh.http.problems import PROBLEM_JSON, problem_body
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _NUL_MESSAGE = "may not contain NUL (U+0000) characters"
+# A digit, then an exponent: maybe a JSON number like 0E-1000000000 (or text in a string)
+_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")
+MAX_EXPONENT = 100  # |exponent| of a JSON number; beyond, no amount or measure is meant
+
+
+def _absurd_exponents(body: bytes) -> list[str]:
+    """JSON number literals whose exponent is beyond ±MAX_EXPONENT: ``0E-1000000000``
+    would become 0.0 (a price of zero) and ``1E400`` infinity, silently."""
+    found: list[str] = []
+
+    def number(literal: str) -> float:
+        exponent = literal.lower().partition("e")[2]
+        if exponent and abs(int(exponent)) > MAX_EXPONENT:
+            found.append(literal)
+        return float(literal)
+
+    with contextlib.suppress(ValueError, RecursionError):  # malformed: the handler's 400
+        json.loads(body, parse_float=number)
+    return found
 
 
 def _problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> bytes:
@@ -147,6 +166,13 @@ class RequestGuard:
                 "The body must be JSON encoded as UTF-8, without NUL bytes", path)
         if fields := self._nul_fields(scope, body):
             return self._nul_refusal(scope, fields)
+        if _EXPONENT.search(body) and (numbers := _absurd_exponents(body)):
+            message = f"a number's exponent may be at most ±{MAX_EXPONENT}"
+            return 422, _problem(
+                422, "validation-failed", "Invalid input",
+                f"body: {message}: {', '.join(n[:40] for n in numbers[:5])}", path,
+                errors=[{"field": "body", "message": f"{message}: {n[:40]}",
+                         "code": "number_exponent"} for n in numbers[:20]])
         return None
 
     @staticmethod
