@@ -174,6 +174,28 @@ def test_a_lock_held_elsewhere_is_a_fast_503_with_retry_after(impatient, db_url)
     assert ok(impatient.get("/api/v1/carriers/dhl"))["name"] == "Held"
 
 
+def test_a_statement_running_past_the_statement_timeout_is_cut_off_with_a_503(
+        db_url, clock, monkeypatch):
+    if db_url.startswith("sqlite"):
+        pytest.skip("an embedded SQLite database has no statement timeout")
+    settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY,
+                        db_statement_timeout_ms=FAST_MS)
+    engine = build_engine(db_url, pool_size=2, max_overflow=2, statement_timeout_ms=FAST_MS)
+    container = Container(settings=settings, engine=engine, clock=clock)
+
+    def slow(uow, *args, **kwargs):  # a report scanning far too much, say
+        uow.execute(text("SELECT pg_sleep(5)"))
+
+    monkeypatch.setattr(accounts, "create_account", slow)
+    began = time.monotonic()
+    with TestClient(app_for(container), headers=AUTH) as client:
+        answer = client.post("/api/v1/carriers", json=CARRIER)
+    engine.dispose()
+    assert answer.status_code == 503, answer.text
+    assert time.monotonic() - began < 4
+    assert answer.headers["Retry-After"] == "1"
+
+
 def test_a_connection_lost_mid_request_is_a_503_not_a_500(client, db_url):
     if db_url.startswith("sqlite"):
         pytest.skip("an embedded SQLite database has no server connection to lose")
