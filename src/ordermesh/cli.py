@@ -15,6 +15,7 @@ from rich.table import Table
 from ordermesh.apikeys.model import Role, hash_secret
 from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
+from ordermesh.cli_secrets import secrets_app
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
 
@@ -26,7 +27,6 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 user_app = typer.Typer(help="Back-office users (sign in at /app).", no_args_is_help=True)
 inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
-secrets_app = typer.Typer(help="Keys that encrypt stored secrets.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
@@ -418,28 +418,6 @@ def _demo_user(container: Container) -> str:
     os.chmod(DEMO_USER_FILE, stat.S_IRUSR | stat.S_IWUSR)
     return password
 
-
-
-@secrets_app.command("new-key")
-def secrets_new_key() -> None:
-    """Print a new key for ORDERMESH_SECRET_KEYS (put it first to rotate)."""
-    from cryptography.fernet import Fernet
-
-    typer.echo(Fernet.generate_key().decode())
-
-
-@secrets_app.command("rotate")
-def secrets_rotate() -> None:
-    """Encrypt every stored secret again with the first key of ORDERMESH_SECRET_KEYS."""
-    from ordermesh.shipping.accounts import reseal_secrets
-
-    container = _migrated_container()
-    if container.settings.secret_keys is None:
-        console.print("[red]ORDERMESH_SECRET_KEYS is not set: nothing to encrypt with[/red]")
-        raise typer.Exit(2)
-    with UnitOfWork(container.engine, container.clock, actor="cli:secrets-rotate") as uow:
-        count = reseal_secrets(uow)
-    console.print(f"Secrets of {count} carrier account(s) encrypted with the first key.")
 
 
 if __name__ == "__main__":
