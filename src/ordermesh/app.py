@@ -26,6 +26,7 @@ from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
 from ordermesh.http.query import reject_unknown_query_parameters
+from ordermesh.http.request_id import RequestId
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.inventory.availability_api import router as availability_router
 from ordermesh.inventory.health_api import router as inventory_health_router
@@ -116,6 +117,7 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
                        form_prefix=("/app/", "/feedback/"))
+    app.add_middleware(RequestId)  # outermost of ours: even a refused body gets its id
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,

@@ -10,8 +10,10 @@ from sqlalchemy.engine import make_url
 
 from ordermesh.app import create_app
 from ordermesh.http.deps import Container
+from ordermesh.kit import secrets
 from ordermesh.kit.clock import Clock, SystemClock
 from ordermesh.kit.db import build_engine
+from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
 from ordermesh.settings import Settings
 
@@ -28,7 +30,11 @@ def build_container(settings: Settings | None = None, clock: Clock | None = None
     engine = build_engine(settings.database_url, pool_size=settings.db_pool_size,
                           max_overflow=settings.db_max_overflow,
                           pool_timeout_s=settings.db_pool_timeout_s,
-                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+                          sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                          lock_timeout_ms=settings.db_lock_timeout_ms,
+                          statement_timeout_ms=settings.db_statement_timeout_ms)
+    keys = settings.secret_keys.get_secret_value() if settings.secret_keys else None
+    secrets.attach(engine, Keyring.from_setting(keys))
     return Container(settings=settings, engine=engine, clock=clock or SystemClock())
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from ordermesh.apikeys.model import Role, hash_secret
 from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
+from ordermesh.cli_secrets import secrets_app
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
 
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(user_app, name="user")
+app.add_typer(secrets_app, name="secrets")
 UNWRAPPED_WIDTH = 10_000
 
 
@@ -415,6 +417,7 @@ def _demo_user(container: Container) -> str:
     DEMO_USER_FILE.write_text(password + "\n")
     os.chmod(DEMO_USER_FILE, stat.S_IRUSR | stat.S_IWUSR)
     return password
+
 
 
 if __name__ == "__main__":

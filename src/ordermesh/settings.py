@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         10_000, ge=0, description="How long a SQLite writer waits for the write lock"
     )
+    db_lock_timeout_ms: int = Field(
+        5_000, ge=0, le=3_600_000, description="PostgreSQL: how long a statement waits for "
+        "a lock held by another transaction before the request is answered 503 (0: for ever)")
+    db_statement_timeout_ms: int = Field(
+        60_000, ge=0, le=86_400_000, description="PostgreSQL: how long one statement may run "
+        "before it is cancelled and the request answered 503 (0: no limit)")
     webhook_timeout_s: float = Field(
         10.0, gt=0, le=60, description="How long one webhook delivery may take")
     webhook_retry_hours: float = Field(
@@ -75,6 +81,19 @@ class Settings(BaseSettings):
         "days is not asked again")
     feedback_link_days: int = Field(
         30, ge=1, le=365, description="How long a feedback link may be used")
+    secret_keys: SecretStr | None = Field(
+        None, description="Fernet keys (comma-separated, newest first) that encrypt stored "
+        "secrets (carrier webhook secrets and credentials); `ordermesh secrets new-key` "
+        "makes one. Unset: stored in clear (development only)")
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _refuse_bad_secret_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from ordermesh.kit.secrets import Keyring
+
+        if value is not None:
+            Keyring.from_setting(value.get_secret_value())  # raises ValueError if malformed
+        return value
 
     @field_validator("admin_api_key")
     @classmethod

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.fulfilment.model import FulfilmentOrder, FulfilmentStatus
 from ordermesh.fulfilment.picking import PickList
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN
+from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, Identifier
 from ordermesh.orders.schemas import MAX_QUANTITY
 
 MAX_LINES = 500
@@ -216,12 +216,13 @@ class PickupIn(BaseModel):
 
 class PartnerAcceptedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reference: str | None = Field(None, max_length=100, description="The 3PL's own id")
+    reference: Identifier | None = Field(None, max_length=100,
+                                         description="The 3PL's own id")
 
 
 class PartnerPackageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracking_number: str = Field(min_length=1, max_length=100)
+    tracking_number: Identifier = Field(min_length=1, max_length=100)
     carrier: str | None = Field(None, min_length=1, max_length=40)
     sscc: str | None = Field(None, pattern=r"^\d{18}$")
     weight_g: int | None = Field(None, gt=0, le=10_000_000, strict=True)

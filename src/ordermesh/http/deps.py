@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from ordermesh.apikeys.model import Principal, Role
 from ordermesh.apikeys.service import authenticate
 from ordermesh.kit.clock import Clock
-from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.db import UnitOfWork, is_retryable, is_unique_violation
 from ordermesh.kit.errors import Forbidden, InvalidInput, Unauthenticated
 from ordermesh.kit.idempotency import IdempotencyKey, fingerprint
 from ordermesh.settings import Settings
@@ -92,14 +92,18 @@ class RequestContext:
 
     def run(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run a use case in a writing unit of work, again if PostgreSQL aborted it for a
-        concurrency reason (deadlock, serialization failure): every use case is one
-        transaction, so a rerun starts from a clean slate."""
+        concurrency reason (deadlock, serialization failure) or it met a unique value
+        another transaction committed meanwhile (two creates of one code): every use case
+        is one transaction, so a rerun starts from a clean slate and sees the other's row,
+        answering as it would have one moment later (its own 409, or the first answer of
+        an Idempotency-Key)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.uow() as uow:
                     return work(uow)
             except DBAPIError as exc:
-                if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+                if attempt == MAX_ATTEMPTS or not (is_retryable(exc)
+                                                   or is_unique_violation(exc)):
                     raise
         raise AssertionError("unreachable")
 

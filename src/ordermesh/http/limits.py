@@ -15,6 +15,25 @@ from ordermesh.http.problems import PROBLEM_JSON, problem_body
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _NUL_MESSAGE = "may not contain NUL (U+0000) characters"
+# A digit, then an exponent: maybe a JSON number like 0E-1000000000 (or text in a string)
+_EXPONENT = re.compile(rb"[0-9][eE][+-]?[0-9]")
+MAX_EXPONENT = 100  # |exponent| of a JSON number; beyond, no amount or measure is meant
+
+
+def _absurd_exponents(body: bytes) -> list[str]:
+    """JSON number literals whose exponent is beyond ±MAX_EXPONENT: ``0E-1000000000``
+    would become 0.0 (a price of zero) and ``1E400`` infinity, silently."""
+    found: list[str] = []
+
+    def number(literal: str) -> float:
+        exponent = literal.lower().partition("e")[2]
+        if exponent and abs(int(exponent)) > MAX_EXPONENT:
+            found.append(literal)
+        return float(literal)
+
+    with contextlib.suppress(ValueError, RecursionError):  # malformed: the handler's 400
+        json.loads(body, parse_float=number)
+    return found
 
 
 def _problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> bytes:
@@ -44,6 +63,15 @@ def _is_utf8(body: bytes) -> bool:
     return True
 
 
+def _charset(content_type: bytes) -> str | None:
+    """The ``charset`` parameter of a Content-Type, lower case, unquoted; None if absent."""
+    for param in content_type.split(b";")[1:]:
+        name, _, value = param.partition(b"=")
+        if name.strip().lower() == b"charset":
+            return value.strip().strip(b'"').decode("latin-1").lower()
+    return None
+
+
 def _is_json(content_type: bytes) -> bool:
     media = content_type.split(b";")[0].strip().lower()
     return media == b"application/json" or media.endswith(b"+json")
@@ -53,7 +81,7 @@ class RequestGuard:
     """Reads the whole body (JSON APIs have small ones) and refuses, before any handler:
 
     * a body above ``max_bytes`` (413), whether declared in Content-Length or streamed;
-    * a body that is not declared as JSON (415);
+    * a body that is not declared as JSON, or declared in a charset other than UTF-8 (415);
     * a NUL character in the body, path or query (422, naming each field): PostgreSQL
       cannot store it in text, and no identifier or name needs it.
 
@@ -122,16 +150,31 @@ class RequestGuard:
     def _check_json(self, scope: Scope, headers: dict[bytes, bytes],
                     body: bytes) -> tuple[int, bytes] | None:
         path = scope.get("path", "")
-        if body.strip() and not _is_json(headers.get(b"content-type", b"")):
+        content_type = headers.get(b"content-type", b"")
+        if body.strip() and not _is_json(content_type):
             return 415, _problem(
                 415, "unsupported-media-type", "Unsupported media type",
                 "Send the body as JSON with 'Content-Type: application/json'", path)
+        if body.strip() and _charset(content_type) not in (None, "utf-8", "utf8"):
+            # JSON is UTF-8 (RFC 8259); a body declared otherwise would be read as
+            # something its sender did not mean, even when its bytes happen to decode.
+            return 415, _problem(
+                415, "unsupported-charset", "Unsupported media type",
+                "A JSON body is UTF-8: send 'Content-Type: application/json' without a "
+                "charset or with 'charset=utf-8'", path)
         if body and (b"\x00" in body or not _is_utf8(body)):
             return 400, _problem(
                 400, "malformed-json", "Malformed JSON",
                 "The body must be JSON encoded as UTF-8, without NUL bytes", path)
         if fields := self._nul_fields(scope, body):
             return self._nul_refusal(scope, fields)
+        if _EXPONENT.search(body) and (numbers := _absurd_exponents(body)):
+            message = f"a number's exponent may be at most ±{MAX_EXPONENT}"
+            return 422, _problem(
+                422, "validation-failed", "Invalid input",
+                f"body: {message}: {', '.join(n[:40] for n in numbers[:5])}", path,
+                errors=[{"field": "body", "message": f"{message}: {n[:40]}",
+                         "code": "number_exponent"} for n in numbers[:20]])
         return None
 
     @staticmethod

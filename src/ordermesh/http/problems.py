@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordermesh.kit.db import is_busy
+from ordermesh.http.request_id import HEADER as REQUEST_ID_HEADER
+from ordermesh.http.request_id import request_id_of
+from ordermesh.kit.db import is_busy, is_unique_violation, unique_columns
 from ordermesh.kit.errors import (
     Conflict,
     DomainError,
@@ -49,6 +51,7 @@ _TITLES = {
     422: "Invalid input",
     500: "Internal server error",
 }
+RETRY_AFTER_S = "1"
 
 
 def problem_body(
@@ -133,36 +136,63 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+    """A unique value taken by a concurrent create (the rerun of ``RequestContext.run``
+    usually answers with the use case's own 409 first; this is the net under every route)."""
+    if not is_unique_violation(exc):
+        return _unexpected(request, exc)
+    fields = unique_columns(exc)
+    named = f" ({', '.join(fields)})" if fields else ""
+    return problem(409, "already-exists", "Conflict with the current state",
+                   f"Another request created a resource with the same unique value{named} "
+                   "at the same moment; nothing was changed. Read it, or retry with the "
+                   "same Idempotency-Key to get the first answer.", request.url.path,
+                   fields=fields)
+
+
+def _try_again(request: Request, detail: str, exc: Exception) -> JSONResponse:
+    request_id = request_id_of(request.scope)
+    log.warning("answered 503 to %s %s (request %s): %s: %s", request.method,
+                request.url.path, request_id, type(exc).__name__, str(exc).splitlines()[0])
+    response = problem(503, "database-busy", "Try again", detail, request.url.path,
+                       request_id=request_id)
+    response.headers["Retry-After"] = RETRY_AFTER_S
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
 def _database_busy(request: Request, exc: DBAPIError) -> JSONResponse:
     if not is_busy(exc):
         return _unexpected(request, exc)
-    response = problem(503, "database-busy", "Try again",
-                       "The database was too busy to complete the request; nothing was "
-                       "changed. Retry it (with the same Idempotency-Key).", request.url.path)
-    response.headers["Retry-After"] = "1"
-    return response
+    return _try_again(request, "The database could not complete the request now (busy, a "
+                      "lock held too long, or the connection lost); nothing was changed "
+                      "unless a retry with the same Idempotency-Key says so. Retry it.", exc)
 
 
 def _out_of_connections(request: Request, exc: PoolTimeout) -> JSONResponse:
-    response = problem(503, "database-busy", "Try again",
-                       "Every database connection of this server was in use for longer "
-                       "than the pool timeout; nothing was changed. Retry it (with the same "
-                       "Idempotency-Key).", request.url.path)
-    response.headers["Retry-After"] = "1"
-    return response
+    return _try_again(request, "Every database connection of this server was in use for "
+                      "longer than the pool timeout; nothing was changed. Retry it (with the "
+                      "same Idempotency-Key).", exc)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # exc_info from the argument: a handler runs after the except block has ended
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "internal-error", "Internal server error",
-                   "An unexpected error occurred; it has been logged.", request.url.path)
+    # Starlette calls this handler after the except block has ended: log.exception would
+    # find no exception there ("NoneType: None"), so the exception is passed explicitly.
+    request_id = request_id_of(request.scope)
+    log.error("unhandled error on %s %s (request %s)", request.method, request.url.path,
+              request_id, exc_info=(type(exc), exc, exc.__traceback__))
+    response = problem(500, "internal-error", "Internal server error",
+                       f"An unexpected error occurred; it has been logged with request id "
+                       f"{request_id}.", request.url.path, request_id=request_id)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_busy)  # type: ignore[arg-type]
     app.add_exception_handler(PoolTimeout, _out_of_connections)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -111,4 +111,34 @@ def _iso_date_only(value: object) -> object:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only), Field(examples=["2026-12-01"])]
+# Business dates (expected supply, validity, due dates) lie in this window: year 1 or 9999
+# is a typo or a probe, and arithmetic on it (a date plus a lead time) would overflow.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must lie between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_plausible_date),
+                    Field(examples=["2026-12-01"])]
+
+# Unicode's explicit direction controls: embeddings and overrides (U+202A..U+202E) and
+# isolates (U+2066..U+2069). In an identifier they make one value display as another
+# (a tracking number or reference that reads differently from what it matches).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi_controls(value: str) -> str:
+    if _BIDI_CONTROLS.search(value):
+        raise ValueError("may not contain Unicode direction controls (U+202A..U+202E, "
+                         "U+2066..U+2069)")
+    return value
+
+
+# An identifier from another system (a channel's order number, a PO or 3PL reference, a
+# tracking number, a supplier's SKU): any printable text but the direction controls.
+Identifier = Annotated[str, AfterValidator(no_bidi_controls)]

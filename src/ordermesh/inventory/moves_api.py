@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, IsoDate
+from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, Identifier, IsoDate
 from ordermesh.inventory import counts, supply, transfers
 from ordermesh.inventory.counts import DamageAction
 from ordermesh.inventory.model import AdjustmentReason, SkuQuantity
@@ -26,7 +26,7 @@ Sku = Annotated[str, Field(pattern=SKU_PATTERN)]
 LocationCode = Annotated[str, Field(pattern=CODE_PATTERN, description="Location code")]
 Quantity = Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
 Note = Annotated[str | None, Field(max_length=500)]
-Reference = Annotated[str | None, Field(max_length=100, description="PO number, ...")]
+Reference = Annotated[Identifier | None, Field(max_length=100, description="PO number, ...")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 

@@ -13,6 +13,7 @@ the difference from the services:
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ metadata = MetaData(
 
 _WRITE_FLAG = "ordermesh_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+LOCK_TIMEOUT_MS = 5_000
+STATEMENT_TIMEOUT_MS = 60_000
 
 # SQLite lets one writer in at a time, and its busy handler polls with naps of up to
 # 100 ms, unfairly: under load a writer can lose the race again and again (p99 of
@@ -49,7 +52,11 @@ _sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
 def build_engine(
     url: str, *, pool_size: int = 10, max_overflow: int = 30, pool_timeout_s: float = 10.0,
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
 ) -> Engine:
+    """``lock_timeout_ms`` and ``statement_timeout_ms`` bound, on PostgreSQL, how long one
+    statement may wait for a row or table lock and how long it may run at all (0: no
+    limit); past them PostgreSQL cancels it and the request is answered 503."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -62,6 +69,7 @@ def build_engine(
         return engine
     return create_engine(
         url,
+        connect_args=_postgres_timeouts(lock_timeout_ms, statement_timeout_ms),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout_s,
@@ -69,6 +77,14 @@ def build_engine(
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
+
+
+def _postgres_timeouts(lock_timeout_ms: int, statement_timeout_ms: int) -> dict[str, str]:
+    # Set at connection start (libpq "options"): no extra round trip per checkout.
+    options = [f"-c {name}={int(ms)}" for name, ms in (
+        ("lock_timeout", lock_timeout_ms), ("statement_timeout", statement_timeout_ms))
+        if ms > 0]
+    return {"options": " ".join(options)} if options else {}
 
 
 def _json_dumps(value: Any) -> str:
@@ -267,4 +283,46 @@ def is_busy(exc: DBAPIError) -> bool:
     message = str(exc.orig)
     return (is_retryable(exc) or "database is locked" in message
             or getattr(exc.orig, "sqlstate", None) in _OUT_OF_CONNECTIONS_SQLSTATES
-            or any(m in message for m in _OUT_OF_CONNECTIONS_MESSAGES))
+            or any(m in message for m in _OUT_OF_CONNECTIONS_MESSAGES) or is_transient(exc))
+
+
+# lock_not_available (lock_timeout), query_canceled (statement_timeout), the server shutting
+# down or restarting (admin/crash shutdown, cannot connect now)
+_TRANSIENT_SQLSTATES = {"55P03", "57014", "57P01", "57P02", "57P03"}
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """The work failed for a reason of the moment, not of the request: a lock not granted
+    within ``lock_timeout``, a statement cut off by ``statement_timeout``, the connection
+    lost (SQLAlchemy invalidated it) or the server going away. Not rerun by
+    ``RequestContext.run``: a lost connection may have lost it after COMMIT, and a lock
+    held elsewhere is likely still held; the client retries (with its Idempotency-Key)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return (exc.connection_invalidated or sqlstate in _TRANSIENT_SQLSTATES
+            or sqlstate.startswith("08"))  # class 08: connection exception
+
+
+def is_unique_violation(exc: DBAPIError) -> bool:
+    """An INSERT or UPDATE met a row that already holds the same unique value: usually a
+    create racing another create of the same code (both checked, neither had committed)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    return is_sqlite_dialect_error(exc) and "UNIQUE constraint failed" in str(exc.orig)
+
+
+def is_sqlite_dialect_error(exc: DBAPIError) -> bool:
+    return type(exc.orig).__module__ == "sqlite3"
+
+
+_PG_KEY = re.compile(r"Key \((?P<columns>[^)]*)\)=")
+_SQLITE_KEY = re.compile(r"UNIQUE constraint failed: (?P<columns>.*)$")
+
+
+def unique_columns(exc: DBAPIError) -> list[str]:
+    """The columns of the unique value that was taken, as the database names them."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None and (found := _PG_KEY.search(diag.message_detail or "")):
+        return [c.strip().strip('"') for c in found["columns"].split(",")]
+    if found := _SQLITE_KEY.search(str(exc.orig)):
+        return [c.strip().rsplit(".", 1)[-1] for c in found["columns"].split(",")]
+    return []

@@ -11,6 +11,7 @@ from ordermesh.http.schemas import (
     SKU_PATTERN,
     AddressIn,
     CurrencyCode,
+    Identifier,
     MoneyOut,
     MoneyString,
 )
@@ -73,7 +74,7 @@ class OrderLineIn(BaseModel):
 class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: str = Field(min_length=1, max_length=40, description="Channel code")
-    external_id: str | None = Field(
+    external_id: Identifier | None = Field(
         None, min_length=1, max_length=100, description="The channel's own order number"
     )
     currency: CurrencyCode | None = Field(None, description="Defaults to the channel's")

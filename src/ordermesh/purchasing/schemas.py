@@ -6,7 +6,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, IsoDate, MoneyIn, MoneyOut
+from ordermesh.http.schemas import (
+    CODE_PATTERN,
+    SKU_PATTERN,
+    Identifier,
+    IsoDate,
+    MoneyIn,
+    MoneyOut,
+)
 from ordermesh.purchasing.model import DEFAULT_TOLERANCE_PERCENT, POLine, POStatus, PurchaseOrder
 
 MAX_QUANTITY = 1_000_000
@@ -30,7 +37,7 @@ class POCreate(_Body):
     lines: list[POLineIn] = Field(min_length=1, max_length=200)
     expected_date: IsoDate | None = Field(None, description="Omitted: today plus the "
                                           "supplier's lead time")
-    reference: str | None = Field(None, max_length=100, description="Our PO number")
+    reference: Identifier | None = Field(None, max_length=100, description="Our PO number")
     note: str | None = Field(None, max_length=1000)
     tolerance_percent: int = Field(DEFAULT_TOLERANCE_PERCENT, strict=True, ge=0, le=100,
                                    description="Over-delivery accepted per line, in percent")

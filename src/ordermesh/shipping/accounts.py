@@ -9,6 +9,10 @@ Besides its adapter's settings an account has ``tracking_clock_skew_minutes`` (d
 the parcel's label, before the event is parked for review (``tracking`` rule 7). An
 inactive account (``active: false``) books nothing, is not polled and its webhook
 accepts nothing.
+
+Secrets at rest (``kit.secrets``): the webhook secret and every setting its adapter does
+not declare public are stored sealed with ``ORDERMESH_SECRET_KEYS``; an account read here
+holds them open (the adapter needs them), and ``shown_settings`` is what anyone is shown.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select, update
 
 from ordermesh.kit import idempotency
@@ -26,8 +31,9 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
+from ordermesh.kit.secrets import is_sealed, keyring_of, open_secret, seal
 from ordermesh.kit.upsert import insert_ignore_returning
-from ordermesh.shipping.carriers import CarrierAdapter, build_adapter
+from ordermesh.shipping.carriers import CarrierAdapter, build_adapter, public_settings
 from ordermesh.shipping.tables import carrier_accounts
 
 BUILTIN_CARRIER = "sim"
@@ -74,8 +80,38 @@ _BUILTIN = CarrierAccount(None, BUILTIN_CARRIER, "Simulated carrier", BUILTIN_AD
                           True, False)
 
 
-def _to_account(row) -> CarrierAccount:
-    return CarrierAccount(row.id, row.code, row.name, row.adapter, dict(row.settings or {}),
+REDACTED = "***"
+
+
+def _public(adapter: str) -> frozenset[str]:
+    return public_settings(adapter) | {SKEW_SETTING}
+
+
+def shown_settings(account: CarrierAccount) -> dict[str, Any]:
+    """The settings as anyone may see them: only those the adapter declares public, every
+    other value replaced by ``"***"`` (an allow-list: a setting named ``auth_header`` or
+    ``credentials`` is as secret as an ``api_key``)."""
+    public = _public(account.adapter_name)
+    return {k: v if k in public else REDACTED for k, v in account.settings.items()}
+
+
+def _seal_settings(uow: UnitOfWork, adapter: str, settings: dict[str, Any]) -> dict[str, Any]:
+    keyring = keyring_of(uow.engine)
+    if keyring is None:  # no key configured: stored in clear, as they are
+        return settings
+    public = _public(adapter)
+    return {k: v if k in public else keyring.seal(orjson.dumps(v).decode())
+            for k, v in settings.items()}
+
+
+def _open_settings(uow: UnitOfWork, stored: dict[str, Any]) -> dict[str, Any]:
+    return {k: orjson.loads(open_secret(uow.engine, v))
+            if isinstance(v, str) and is_sealed(v) else v for k, v in stored.items()}
+
+
+def _to_account(uow: UnitOfWork, row) -> CarrierAccount:
+    return CarrierAccount(row.id, row.code, row.name, row.adapter,
+                          _open_settings(uow, dict(row.settings or {})),
                           row.active, bool(row.webhook_secret), as_utc(row.created_at),
                           as_utc(row.updated_at))
 
@@ -87,7 +123,7 @@ def find_account(uow: UnitOfWork, code: str) -> CarrierAccount | None:
 def _read_account(uow: UnitOfWork, code: str) -> CarrierAccount | None:
     row = uow.execute(select(carrier_accounts).where(carrier_accounts.c.code == code)).first()
     if row is not None:
-        return _to_account(row)
+        return _to_account(uow, row)
     return _BUILTIN if code == BUILTIN_CARRIER else None
 
 
@@ -99,13 +135,14 @@ def get_account(uow: UnitOfWork, code: str) -> CarrierAccount:
 
 
 def webhook_secret(uow: UnitOfWork, code: str) -> str | None:
-    return uow.execute(select(carrier_accounts.c.webhook_secret)
-                       .where(carrier_accounts.c.code == code)).scalar()
+    stored = uow.execute(select(carrier_accounts.c.webhook_secret)
+                         .where(carrier_accounts.c.code == code)).scalar()
+    return open_secret(uow.engine, stored) if stored else None
 
 
 def list_accounts(uow: UnitOfWork) -> list[CarrierAccount]:
     rows = uow.execute(select(carrier_accounts).order_by(carrier_accounts.c.code)).all()
-    accounts = [_to_account(r) for r in rows]
+    accounts = [_to_account(uow, r) for r in rows]
     if not any(a.code == BUILTIN_CARRIER for a in accounts):
         accounts.insert(0, _BUILTIN)
     return accounts
@@ -130,8 +167,10 @@ def create_account(uow: UnitOfWork, code: str, name: str, adapter: str,
     now = uow.clock.now()
     account_id = new_id("car")
     uow.execute(insert(carrier_accounts).values(
-        id=account_id, code=code, name=name, adapter=adapter, webhook_secret=secret,
-        settings=settings, active=True, booking_seq=0, created_at=now, updated_at=now))
+        id=account_id, code=code, name=name, adapter=adapter,
+        webhook_secret=seal(uow.engine, secret) if secret else secret,
+        settings=_seal_settings(uow, adapter, settings), active=True, booking_seq=0,
+        created_at=now, updated_at=now))
     record_event(uow, "carrier.created", "carrier", account_id,
                  {"code": code, "adapter": adapter})
     idempotency.complete(uow, idem, "carrier", code, 201)
@@ -158,17 +197,37 @@ def update_account(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> Carri
                       .with_for_update()).first()
     if row is None:
         raise NotFound(f"Carrier account '{code}' does not exist")
-    settings = changes.get("settings", row.settings)
-    secret = changes.get("webhook_secret", row.webhook_secret)
+    settings = changes.get("settings", _open_settings(uow, dict(row.settings or {})))
     _check(row.adapter, settings, changes.get("webhook_secret"))
+    secret = changes.get("webhook_secret", row.webhook_secret)
+    if "webhook_secret" in changes and secret:
+        secret = seal(uow.engine, secret)
     values = {k: v for k, v in changes.items() if k in ("name", "active")}
     uow.execute(update(carrier_accounts).where(carrier_accounts.c.id == row.id).values(
-        settings=settings, webhook_secret=secret, updated_at=uow.clock.now(), **values))
+        settings=_seal_settings(uow, row.adapter, settings), webhook_secret=secret,
+        updated_at=uow.clock.now(), **values))
     record_event(uow, "carrier.updated", "carrier", row.id,
                  {"code": code, "changed": sorted(changes)})
     account = get_account(uow, code)
     uow.commit()
     return account
+
+
+def reseal_secrets(uow: UnitOfWork) -> int:
+    """Every account's secrets sealed again with the newest key (plain ones, stored before
+    a key was configured, sealed for the first time): after this the older keys can be
+    dropped from ORDERMESH_SECRET_KEYS. Returns how many accounts were rewritten."""
+    rows = uow.execute(select(carrier_accounts).with_for_update()
+                       .order_by(carrier_accounts.c.id)).all()
+    for row in rows:
+        stored = row.webhook_secret
+        secret = seal(uow.engine, open_secret(uow.engine, stored)) if stored else stored
+        uow.execute(update(carrier_accounts).where(carrier_accounts.c.id == row.id).values(
+            webhook_secret=secret,
+            settings=_seal_settings(uow, row.adapter, _open_settings(uow, dict(row.settings)))
+        ).execution_options(config=False))  # the same values: nothing to re-read
+    uow.commit()
+    return len(rows)
 
 
 def next_booking_sequence(uow: UnitOfWork, code: str) -> int:

@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ordermesh.fulfilment.schemas import FulfilmentOrderRead, ReasonIn
 from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
+from ordermesh.http.schemas import Identifier
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, InvalidInput, NotFound, Unauthenticated
+from ordermesh.kit.errors import FieldError, InvalidInput, Unauthenticated
 from ordermesh.shipping import accounts, performance, service, tracking
 from ordermesh.shipping.api_review import router as review_router
 from ordermesh.shipping.model import CarrierEvent
@@ -36,7 +37,10 @@ class CarrierIn(BaseModel):
                                        description="HMAC key of the tracking webhook; "
                                        "write-only (never returned)")
     settings: dict[str, Any] = Field(default_factory=dict,
-                                     description="Adapter settings, see docs/shipping.md")
+                                     description="Adapter settings, see docs/shipping.md; "
+                                     "those the adapter does not declare public (api_key, "
+                                     "password, ...) are encrypted at rest and never "
+                                     "returned")
 
 
 class CarrierPatch(BaseModel):
@@ -72,7 +76,7 @@ class CarrierOut(BaseModel):
     def of(cls, a: accounts.CarrierAccount) -> CarrierOut:
         adapter = a.adapter()
         return cls(code=a.code, name=a.name, adapter=a.adapter_name,
-                   settings=redacted(a.settings),
+                   settings=accounts.shown_settings(a),
                    active=a.active, has_webhook_secret=a.has_webhook_secret,
                    builtin=a.id is None, timezone=adapter.calendar.timezone,
                    services=[ServiceOut(code=s.code, level=s.level.value,
@@ -81,16 +85,6 @@ class CarrierOut(BaseModel):
                                         saturday_delivery=s.saturday_delivery)
                              for s in adapter.services()],
                    created_at=a.created_at, updated_at=a.updated_at)
-
-
-_SECRET_WORDS = ("secret", "password", "token", "key")
-
-
-def redacted(settings: dict[str, Any]) -> dict[str, Any]:
-    """Settings as shown: values of keys that look like credentials (a real adapter's
-    ``api_key``, ``password``, ...) are replaced by ``"***"``."""
-    return {k: "***" if any(w in k.lower() for w in _SECRET_WORDS) else v
-            for k, v in settings.items()}
 
 
 class CarrierList(BaseModel):
@@ -210,8 +204,8 @@ class QuoteList(BaseModel):
 
 class WebhookEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    event_id: str = Field(min_length=1, max_length=120)
-    tracking_number: str = Field(min_length=1, max_length=60)
+    event_id: Identifier = Field(min_length=1, max_length=120)
+    tracking_number: Identifier = Field(min_length=1, max_length=60)
     status: str = Field(min_length=1, max_length=40, description="The carrier's own code")
     occurred_at: AwareDatetime
     description: str | None = Field(None, max_length=300)
@@ -253,22 +247,34 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+_REFUSED = "The webhook signature is missing or does not match the body"
+_NO_SECRET = b"no secret: the signature is compared with something, in constant time"
+
+
+def _verify(container: Container, carrier: str, raw: bytes, given: str | None) -> None:
+    """Before any writing transaction (SQLite's write lock, PostgreSQL's locks): read the
+    secret, close that read, compare. An unknown carrier, one without a secret, a missing
+    header and a wrong signature all get the same 401 and the same body, so the webhook
+    does not tell which carrier codes exist."""
+    with UnitOfWork(container.engine, container.clock, write=False) as uow:
+        secret = accounts.webhook_secret(uow, carrier)
+    key = secret.encode() if secret else _NO_SECRET
+    expected = "sha256=" + hmac.new(key, raw, hashlib.sha256).hexdigest()
+    matches = hmac.compare_digest(expected.encode(), (given or "").strip().encode())
+    if not (secret and given and matches):
+        raise Unauthenticated(_REFUSED)
+
+
 def _receive(container: Container, carrier: str, raw: bytes, given: str | None) -> dict:
+    _verify(container, carrier, raw, given)
+    body = _parse(raw)
+    events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
+                           e.description or "", e.location) for e in body.events]
     with UnitOfWork(container.engine, container.clock, actor=f"carrier:{carrier}") as uow:
         account = accounts.find_account(uow, carrier)
-        if account is None:
-            raise NotFound(f"Carrier '{carrier}' does not exist")
-        secret = accounts.webhook_secret(uow, carrier)
-        if not secret:
-            raise Unauthenticated(f"Carrier '{carrier}' has no webhook secret configured")
-        if not given:
-            raise Unauthenticated(f"Send the header '{SIGNATURE_HEADER}: sha256=<hex>'")
-        if not hmac.compare_digest(signature(secret, raw).encode(), given.strip().encode()):
-            raise Unauthenticated("The webhook signature does not match the body")
+        if account is None:  # deleted since the check: as unknown as before
+            raise Unauthenticated(_REFUSED)
         account.require_active()
-        body = _parse(raw)
-        events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
-                               e.description or "", e.location) for e in body.events]
         result = tracking.ingest(uow, carrier, account.adapter(), events, "webhook",
                                  account.clock_skew)
         uow.commit()
@@ -296,11 +302,13 @@ async def tracking_webhook(carrier: str, request: Request,
                            response: Response) -> WebhookResult:
     """No API key: the body must be signed with the carrier account's webhook secret,
     header `X-Ordermesh-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>`.
-    Tampered or unsigned → 401; inactive carrier account → 409; unknown carrier status
-    → 422; nothing is stored then. An event dated more than the account's
-    `tracking_clock_skew_minutes` (default 15) in the future, or before the parcel's
-    label, is stored but parked for review and changes nothing: the answer is then
-    `202` and lists it in `parked_events` (the carrier need not retry)."""
+    Tampered or unsigned, or a carrier that does not exist or has no secret → 401, all
+    with the same body (the webhook does not tell which carriers exist); inactive carrier
+    account → 409; unknown carrier status → 422; nothing is stored then. A replayed
+    signed body changes nothing: events are stored once per `event_id`. An event dated
+    more than the account's `tracking_clock_skew_minutes` (default 15) in the future, or
+    before the parcel's label, is stored but parked for review and changes nothing: the
+    answer is then `202` and lists it in `parked_events` (the carrier need not retry)."""
     raw = await request.body()
     given = request.headers.get(SIGNATURE_HEADER)
     container: Container = request.app.state.container

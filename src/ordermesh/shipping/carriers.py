@@ -63,11 +63,21 @@ class CarrierAdapter(Protocol):
 AdapterFactory = Callable[[Mapping[str, Any]], CarrierAdapter]
 
 _REGISTRY: dict[str, AdapterFactory] = {}
+_PUBLIC: dict[str, frozenset[str]] = {}
 
 
-def register(name: str, factory: AdapterFactory) -> None:
-    """Make an adapter available under ``name`` (replacing one of the same name)."""
+def register(name: str, factory: AdapterFactory,
+             public_settings: frozenset[str] = frozenset()) -> None:
+    """Make an adapter available under ``name`` (replacing one of the same name).
+    ``public_settings`` names the settings that are not secret: they are stored in clear
+    and shown; every other setting (an ``api_key``, a ``password``, ...) is encrypted at
+    rest and shown as ``"***"``."""
     _REGISTRY[name] = factory
+    _PUBLIC[name] = public_settings
+
+
+def public_settings(name: str) -> frozenset[str]:
+    return _PUBLIC.get(name, frozenset())
 
 
 def adapter_names() -> list[str]:
@@ -125,7 +135,9 @@ def limits_of(adapter: CarrierAdapter, service: str | None) -> ParcelLimits:
 def _register_builtins() -> None:
     from ordermesh.shipping.simulated import SimulatedCarrier
 
-    register("simulated", SimulatedCarrier.from_settings)
+    register("simulated", SimulatedCarrier.from_settings, frozenset({
+        "holidays", "timezone", "delay_days", "exception_rate", "seed", "fail_postal_codes",
+        "damage_postal_codes", "parcel_limits"}))
 
 
 _register_builtins()

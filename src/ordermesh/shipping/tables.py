@@ -23,7 +23,7 @@ carrier_accounts = Table(
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("adapter", String(40), nullable=False),
-    Column("webhook_secret", String(200), nullable=True),
+    Column("webhook_secret", String(500), nullable=True),  # sealed: kit.secrets
     Column("settings", JsonColumn, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("booking_seq", BigInteger, nullable=False),

@@ -12,6 +12,7 @@ from ordermesh.http.schemas import (
     SKU_PATTERN,
     AddressIn,
     CurrencyCode,
+    Identifier,
     IsoDate,
     MoneyIn,
     MoneyOut,
@@ -176,7 +177,7 @@ class SupplierPriceIn(_Body):
 
 
 class SupplierProductIn(_Body):
-    supplier_sku: str | None = Field(None, max_length=64)
+    supplier_sku: Identifier | None = Field(None, max_length=64)
     pack_size: int = Field(1, strict=True, ge=1, le=100_000,
                            description="Units per pack: orders are whole packs")
     moq: int = Field(0, strict=True, ge=0, le=1_000_000, description="Minimum order quantity")

@@ -1,13 +1,13 @@
 """idempotency keys: an index on created_at for the worker's retention job
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 """
 
 from alembic import op
 
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
