@@ -274,6 +274,19 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/returns/{return_id}/cancel": OPERATOR,
     "POST /api/v1/returns/{return_id}/receipts": OPERATOR,
     "POST /api/v1/returns/{return_id}/refund": OPERATOR,
+
+    # customer profile (reads with the other customer reads above)
+    "PATCH /api/v1/customers/{customer_id}": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/addresses": OPERATOR,
+    "DELETE /api/v1/customers/{customer_id}/addresses/{address_id}": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/identities": OPERATOR,
+    "DELETE /api/v1/customers/{customer_id}/identities/{identity_id}": OPERATOR,
+    "GET /api/v1/customers/{customer_id}/consents": VIEWER,
+    "POST /api/v1/customers/{customer_id}/consents": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/merges": OPERATOR,
+    "POST /api/v1/customer-merges/{merge_id}/undo": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/export": ADMIN,
+    "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
 }
 
 

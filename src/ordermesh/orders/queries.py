@@ -140,9 +140,9 @@ class OrderFilter:
     channel: str | None = None
     status: OrderStatus | None = None
     customer_id: str | None = None
-    customer_ids: tuple[str, ...] = ()  # any of these (a customer and those merged into it)
     created_from: datetime | None = None
     created_to: datetime | None = None
+    customer_ids: tuple[str, ...] = ()  # any of these (a customer and those merged into it)
 
 
 def list_orders(
