@@ -17,7 +17,8 @@ def test_a_marketplace_buyer_id_finds_the_customer_even_behind_a_new_relay_addre
     assert second["customer_id"] == first["customer_id"]
     kinds = {(i["kind"], i["channel"], i["value"])
              for i in customer_of(client, first["customer_id"])["identities"]}
-    assert kinds == {("account", "amazon-de", "A2XBUYER"), ("email", None, "x1@marketplace.example"),
+    assert kinds == {("account", "amazon-de", "A2XBUYER"),
+                     ("email", None, "x1@marketplace.example"),
                      ("email", None, "x2@marketplace.example")}
     # the same buyer id on another channel is another channel's id: a new customer
     web = order(client, {"account_id": "A2XBUYER"})
