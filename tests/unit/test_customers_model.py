@@ -40,7 +40,8 @@ def test_a_phone_number_is_stored_in_e164_whatever_its_formatting(given, region,
 
 
 @pytest.mark.parametrize("given,region", [("12", "GB"), ("020 7946 0018", None),
-                                          ("+44 1", None), ("not a phone", "DE")])
+                                          ("+44 1", None), ("not a phone", "DE"),
+                                          ("+44 20 12", None), ("+4930", None)])
 def test_a_number_that_is_no_phone_number_is_refused_naming_the_field(given, region):
     with pytest.raises(InvalidInput) as refused:
         normalise_phone(given, region, "customer.phone")

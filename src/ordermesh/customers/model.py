@@ -99,7 +99,9 @@ def normalise_phone(phone: str | None, region: str | None = None,
             " (a number without '+' needs a country: give it as +<country code>…)")
         raise InvalidInput.for_field(
             field_name, f"'{phone}' is not a phone number{hint}", "invalid_phone") from None
-    if not phonenumbers.is_possible_number(parsed):
+    # "local only" lengths (dialled without the area code) are not numbers we can call back
+    if (phonenumbers.is_possible_number_with_reason(parsed)
+            != phonenumbers.ValidationResult.IS_POSSIBLE):
         raise InvalidInput.for_field(
             field_name, f"'{phone}' has the wrong number of digits for a phone number of "
             f"+{parsed.country_code}", "invalid_phone")

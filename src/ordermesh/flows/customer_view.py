@@ -26,6 +26,7 @@ from ordermesh.returns.queries import returns_of_orders
 RECENT_ORDERS = 20
 MAX_ORDERS = 5000  # read for the figures; a customer with more is a business, not a person
 TIMELINE = 200
+BOOKKEEPING = ("tax.",)  # events about the order's books, not an interaction
 _PAGE = 200
 
 
@@ -141,4 +142,5 @@ def customer_view(uow: UnitOfWork, customer_id: str, now: datetime) -> CustomerV
         consent=[c for c in consent_state(uow, group[0])["current"]],
         orders=orders[:RECENT_ORDERS], orders_count=len(orders), worth=worth, rfm=rfm,
         channel_mix=channel_mix, returns_rate=returns_rate,
-        timeline=events_about(uow, subjects, limit=TIMELINE))
+        timeline=[e for e in events_about(uow, subjects, limit=TIMELINE)
+                  if not e.type.startswith(BOOKKEEPING)])

@@ -8,10 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ordermesh.customers.schemas import AddressRead, ConsentNow, CustomerRead, IdentityRead
 from ordermesh.flows.customer_privacy import erase_customer, export_customer
@@ -52,7 +50,8 @@ class TimelineEntry(BaseModel):
     subject: str = Field(description="customer, order, return, …")
     subject_id: str
     actor: str
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="A customer event's payload; of other "
+                                 "events the fields that say what happened")
 
 
 class CustomerWhole(CustomerRead):
@@ -108,19 +107,34 @@ def get_customer(customer_id: str, ctx: ReadContext) -> CustomerWhole:
         channel_mix=[ChannelShare(**c) for c in view.channel_mix],
         returns_rate=view.returns_rate,
         timeline=[TimelineEntry(at=e.occurred_at, type=e.type, subject=e.aggregate_type,
-                                subject_id=e.aggregate_id, actor=e.actor, data=e.payload)
+                                subject_id=e.aggregate_id, actor=e.actor, data=_brief(e))
                   for e in view.timeline])
+
+
+_BRIEF = ("number", "status", "reason", "amount", "currency", "refund_id", "kind", "carrier",
+          "tracking_number")
+
+
+def _brief(event) -> dict[str, Any]:
+    """A customer event whole; of another (an order.created carries the whole order) the
+    few fields that say what happened: the export has them in full."""
+    if event.aggregate_type == "customer":
+        return event.payload
+    return {k: event.payload[k] for k in _BRIEF if k in event.payload}
 
 
 @router.post("/{customer_id}/export", summary="Export everything held about a customer",
              responses={404: {"description": "No such customer"}})
-def export(customer_id: str, ctx: AdminContext) -> JSONResponse:
+def export(customer_id: str, ctx: AdminContext) -> Response:
     """One JSON document: every customer record of the person, identities, addresses, the
     consent ledger, merges, the audit trail, their orders in full, returns and every event
     about them. Audited; writes `customer.exported`."""
     data = ctx.run(lambda uow: export_customer(uow, customer_id))
-    return JSONResponse(jsonable_encoder(data), headers={
+    return Response(_EXPORT.dump_json(data), media_type="application/json", headers={
         "Content-Disposition": f'attachment; filename="customer-{customer_id}.json"'})
+
+
+_EXPORT = TypeAdapter(dict[str, Any])  # dataclasses, Decimal, enums, datetimes as the API
 
 
 @router.post("/{customer_id}/erasure", summary="Erase a customer's personal data",

@@ -122,7 +122,8 @@ def _e164(phone):
         parsed = phonenumbers.parse(phone)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(parsed):
+    if (phonenumbers.is_possible_number_with_reason(parsed)
+            != phonenumbers.ValidationResult.IS_POSSIBLE):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
