@@ -215,7 +215,7 @@ to us directly or on our own channels.
     allowed = sorted(f"{c['purpose']}/{c['medium']}" for c in state["current"]
                      if c["allowed"])
     say(f"""
-`GET /api/v1/customers/{{id}}/consents` answers `current` (all 16 purpose × medium pairs
+`GET /api/v1/customers/{{id}}/consents` answers `current` (all 16 pairs of purpose and medium
 with `allowed`, `level` and `since`) and the `ledger`. For Ada now, allowed:
 {", ".join(f"`{a}`" for a in allowed)}; everything else is not.
 """)

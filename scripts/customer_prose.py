@@ -18,8 +18,8 @@ what they are worth, RFM segment, channel mix, returns rate and one timeline.
 | `GET /api/v1/customers` | customers, newest first; `email` finds one by address | viewer |
 | `GET /api/v1/customers/{id}` | the customer seen whole | viewer |
 | `PATCH /api/v1/customers/{id}` | change the profile | operator |
-| `POST /api/v1/customers/{id}/addresses`, `DELETE …/addresses/{address_id}` | the address book | operator |
-| `POST /api/v1/customers/{id}/identities`, `DELETE …/identities/{identity_id}` | identities | operator |
+| `POST /api/v1/customers/{id}/addresses`, `DELETE …/{address_id}` | address book | operator |
+| `POST /api/v1/customers/{id}/identities`, `DELETE …/{identity_id}` | identities | operator |
 | `GET /api/v1/customers/{id}/consents` | consent now, and its ledger | viewer |
 | `POST /api/v1/customers/{id}/consents` | record an opt-in or a withdrawal | operator |
 | `POST /api/v1/customers/{id}/merges` | merge a duplicate into this customer | operator |
@@ -87,7 +87,7 @@ merged into it (`merged_customer_ids`). Besides the profile:
   `monetary` (net value in the main currency) and a `segment` by fixed thresholds, the
   same in every shop: `prospect` (no order), `new` (one order in the last 30 days),
   `champion` (5+ orders, the last within 90 days), `loyal` (3+, within 180), `active`
-  (within 180), `at_risk` (3+, the last 181–365 days ago), `lapsed` (everyone else);
+  (within 180), `at_risk` (3+, the last 181-365 days ago), `lapsed` (everyone else);
 * `channel_mix`: orders and share per channel;
 * `returns_rate`: the share of the orders not cancelled that have a return (not rejected
   or cancelled);
