@@ -104,6 +104,21 @@ gives back exactly the two customers there were. Every merge and undo is in
 `customer_merges` (who, when, why) and the audit trail, and writes `customer.merged` /
 `customer.unmerged`.
 """)
+    quietly(rec.client, "POST", "/api/v1/orders", {
+        "channel": "web", "customer": {"email": "ada.l@oldmail.example", "name": "Ada Lovelace"},
+        "shipping_address": BERLIN,
+        "lines": [{"sku": "TEE", "quantity": 1, "unit_price": "20.00"}]})
+    say("""
+`GET /api/v1/customers/{id}/duplicates` proposes candidates for review: customers (not
+merged, not erased, outside the person's merge group) whose name (word order ignored)
+or e-mail local part is at least 85 of 100 close by rapidfuzz, or who share the phone;
+at most 10, best first, among at most 500 that share a name word or the start of the
+e-mail. Nothing is merged by similarity. After an order from `ada.l@oldmail.example`
+named Ada Lovelace:
+""")
+    found = rec.call("Likely duplicates of Ada", "GET", f"/api/v1/customers/{ada}/duplicates",
+                     auth="<viewer key>")
+    assert found and found[0]["score"] == 100
     merge = rec.call("Merge the Amazon record into Ada", "POST",
                      f"/api/v1/customers/{ada}/merges", auth="<operator key>",
                      body={"customer_id": amazon,

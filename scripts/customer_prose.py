@@ -22,6 +22,7 @@ what they are worth, RFM segment, channel mix, returns rate and one timeline.
 | `POST /api/v1/customers/{id}/identities`, `DELETE …/{identity_id}` | identities | operator |
 | `GET /api/v1/customers/{id}/consents` | consent now, and its ledger | viewer |
 | `POST /api/v1/customers/{id}/consents` | record an opt-in or a withdrawal | operator |
+| `GET /api/v1/customers/{id}/duplicates` | likely duplicates, for review | viewer |
 | `POST /api/v1/customers/{id}/merges` | merge a duplicate into this customer | operator |
 | `POST /api/v1/customer-merges/{merge_id}/undo` | undo a merge | operator |
 | `POST /api/v1/customers/{id}/export` | everything held about them, as JSON | admin |
@@ -134,8 +135,8 @@ the customer row) and then makes a new customer.
 NOT_BUILT = """
 ## Not built yet
 
-* Fuzzy matching (rapidfuzz) that proposes likely duplicates for review: duplicates are
-  found by people and merged by hand.
+* Duplicate candidates beyond name, e-mail and phone (the same address book entry, the
+  same card); a queue of candidates across all customers (they are asked for per customer).
 * Recording consent given at checkout with the order (`customer.consents` on
   `POST /orders`): consent is recorded through `POST …/consents`.
 * Idempotency-Key on the customer writes (a retried consent appends a second, equal

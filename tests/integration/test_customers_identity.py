@@ -149,3 +149,21 @@ def test_an_identity_of_another_customer_cannot_be_added_and_bad_ones_are_refuse
                            json={"kind": "phone", "value": "+44 20 7946 0018"}), 201)
     assert added["value"] == "+442079460018"
     assert order(client, {"phone": "+442079460018"})["customer_id"] == b
+
+
+def test_customers_with_a_close_name_or_e_mail_are_proposed_as_duplicates_not_merged(client):
+    customer_shop(client)
+    ada = order(client, {"email": "ada.lovelace@example.com", "name": "Ada Lovelace"})
+    twin = order(client, {"email": "ada.lovelace@example.org", "name": "Lovelace, Ada"},
+                 channel="amazon-de")
+    close = order(client, {"email": "a.lovelace@mail.example", "name": "Ada Lovelac"})
+    order(client, {"email": "grace@example.com", "name": "Grace Hopper"})
+    found = ok(client.get(f"/api/v1/customers/{ada['customer_id']}/duplicates"))
+    assert [c["customer_id"] for c in found] == [twin["customer_id"], close["customer_id"]]
+    assert found[0]["score"] == 100 and "name 100" in found[0]["reasons"]
+    assert customer_of(client, twin["customer_id"])["merged_into"] is None
+    ok(client.post(f"/api/v1/customers/{ada['customer_id']}/merges", json={
+        "customer_id": twin["customer_id"], "reason": "reviewed duplicate"}), 201)
+    again = ok(client.get(f"/api/v1/customers/{ada['customer_id']}/duplicates"))
+    assert [c["customer_id"] for c in again] == [close["customer_id"]]
+    assert client.get("/api/v1/customers/cus_nope/duplicates").status_code == 404

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from ordermesh.customers import consent, merging, profile, service
+from ordermesh.customers.duplicates import duplicate_candidates
 from ordermesh.customers.schemas import (
     AddressCreate,
     AddressRead,
@@ -20,6 +21,7 @@ from ordermesh.customers.schemas import (
     CustomerPage,
     CustomerPatch,
     CustomerRead,
+    DuplicateRead,
     IdentityCreate,
     IdentityRead,
     MergeCreate,
@@ -146,3 +148,15 @@ def undo_merge(merge_id: str, ctx: WriteContext) -> MergeRead:
     """The merged customer stands alone again, with everything it had. Writes
     `customer.unmerged`."""
     return MergeRead(**_committed(ctx, lambda uow: merging.unmerge(uow, merge_id)))
+
+
+@router.get("/{customer_id}/duplicates", summary="Likely duplicates, for review",
+            responses=_NOT_FOUND)
+def list_duplicates(customer_id: str, ctx: ReadContext) -> list[DuplicateRead]:
+    """Other customers whose name or e-mail is close to this one's (rapidfuzz, 85 of 100
+    or more), or who share the phone, best first: candidates for a person to merge,
+    never merged automatically."""
+    with ctx.read_uow() as uow:
+        found = duplicate_candidates(uow, customer_id)
+    return [DuplicateRead(customer_id=c.customer_id, name=c.name, email=c.email,
+                          score=c.score, reasons=c.reasons) for c in found]

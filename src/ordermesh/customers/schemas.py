@@ -192,3 +192,11 @@ class MergeRead(BaseModel):
     merged_by: str
     undone_at: datetime | None
     undone_by: str | None
+
+
+class DuplicateRead(BaseModel):
+    customer_id: str
+    name: str | None
+    email: str | None
+    score: int = Field(description="0-100: how close, the best of the reasons")
+    reasons: list[str] = Field(examples=[["name 92", "e-mail 88"]])

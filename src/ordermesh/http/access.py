@@ -287,6 +287,7 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/customer-merges/{merge_id}/undo": OPERATOR,
     "POST /api/v1/customers/{customer_id}/export": ADMIN,
     "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
+    "GET /api/v1/customers/{customer_id}/duplicates": VIEWER,
 }
 
 
