@@ -108,6 +108,9 @@ def delivered_order(client: TestClient, clock: FixedClock, email: str,
     response = client.post("/api/v1/tracking/sim", content=raw, headers={
         "Content-Type": "application/json", "X-Ordermesh-Signature": signature})
     assert response.status_code == 200, response.text
+    quietly(client, "POST", f"/api/v1/customers/{order['customer_id']}/consents", {
+        "purpose": "feedback", "medium": "email", "granted": True, "level": "single",
+        "source_channel": channel})
     return order
 
 
@@ -159,7 +162,8 @@ def body(client, rec, clock, container, job) -> None:
 ## Requests
 
 Order `{order['number']}` (a linen T-shirt and two mugs) was scanned delivered by the
-carrier at 13:00 on 27 November. On its next pass the worker job `feedback-requests`
+carrier at 13:00 on 27 November; its customer agreed to feedback e-mails
+(`POST /api/v1/customers/{{id}}/consents`). On its next pass the worker job `feedback-requests`
 sees the delivery in the outbox and schedules a request for three days later
 (`ORDERMESH_FEEDBACK_DELAY_DAYS`):
 """)
@@ -169,7 +173,9 @@ sees the delivery in the outbox and schedules a request for three days later
     say("""
 When it falls due, the job checks every reason not to ask (all in one function,
 `feedback/requests.py: _suppression_reason`): the order has no customer or the customer
-no e-mail address, a return is open on the order, or the customer was asked in the last
+no e-mail address, the customer has not agreed to feedback e-mails (consent purpose
+`feedback`, medium `email`: [customers.md](customers.md)), a return is open on the
+order, or the customer was asked in the last
 `ORDERMESH_FEEDBACK_QUIET_DAYS` (30). None applies, so the request is sent: the event
 `feedback.requested` carries the customer's e-mail and the single-use link, for the
 mailer (a webhook subscription or the NATS stream) to send:
@@ -355,8 +361,6 @@ used once.
 
 * Sending the e-mail itself: the `feedback.requested` event carries the address and the
   link for a mailer subscribed to it; ordermesh has no mailer of its own yet.
-* The customer's marketing consent: the consent ledger is being built separately; once
-  it exists, `_suppression_reason` also asks it (purpose `feedback`, medium `email`).
 * Editing the topic taxonomy through the API (it is code for now), languages other than
   English (VADER and the patterns are English), and a back-office screen for feedback.
 * Alerts are raised, never cleared: a subject that recovers is simply not raised again

@@ -24,10 +24,18 @@ def with_secret(container: Container) -> Container:
     return Container(settings=settings, engine=container.engine, clock=container.clock)
 
 
+def agree_to_feedback(client, customer_id: str) -> None:
+    """The customer opts in to feedback requests by e-mail (ticked at checkout)."""
+    ok(client.post(f"/api/v1/customers/{customer_id}/consents", json={
+        "purpose": "feedback", "medium": "email", "granted": True, "level": "single",
+        "source_channel": "direct"}), 201)
+
+
 def deliver(client, container, *, new_shop: bool = True, customer: dict | None = None,
-            quantity: int = 2) -> dict:
-    """An order of ``customer`` (Ada by default) booked with the simulated carrier, handed
-    over and delivered (its DLV scan at DELIVERED_AT): the order as placed."""
+            quantity: int = 2, consent: bool = True) -> dict:
+    """An order of ``customer`` (Ada by default, who agreed to feedback e-mails unless
+    ``consent`` is False) booked with the simulated carrier, handed over and delivered
+    (its DLV scan at DELIVERED_AT): the order as placed."""
     container.clock.set(datetime(2026, 11, 26, 12, tzinfo=UTC))
     if new_shop:
         ready_shop(client, container)
@@ -43,7 +51,10 @@ def deliver(client, container, *, new_shop: bool = True, customer: dict | None =
         "location": "Berlin"}]))
     fo = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))
     assert fo["status"] == "delivered"
-    return ok(client.get(f"/api/v1/orders/{fo['order_id']}"))
+    order = ok(client.get(f"/api/v1/orders/{fo['order_id']}"))
+    if consent:
+        agree_to_feedback(client, order["customer_id"])
+    return order
 
 
 def run_job(container) -> int:

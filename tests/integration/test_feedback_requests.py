@@ -160,6 +160,16 @@ def test_an_order_without_a_customer_e_mail_is_not_asked(client, container):
         "suppressed", "the customer has no e-mail address")
 
 
+def test_a_customer_who_has_not_agreed_to_feedback_e_mails_is_not_asked(client, container):
+    order = deliver(client, container, consent=False)
+    run_job(container)
+    container.clock.set(DELIVERED_AT + timedelta(days=3))
+    run_job(container)
+    [request] = _requests(client, order=order["id"])
+    assert (request["status"], request["suppressed_reason"]) == (
+        "suppressed", "the customer has not agreed to feedback e-mails")
+
+
 def test_a_resolved_return_leads_to_its_own_request_once_no_return_is_open(
         client, container):
     order = deliver(client, container)

@@ -137,7 +137,8 @@ def test_retrying_an_api_key_creation_does_not_make_a_second_key(client):
 
 def test_a_customer_who_gains_a_phone_is_recorded_as_an_event(client):
     shop(client, {"TEE": {"ber": 5}})
-    for customer in ({"email": "a@example.com"}, {"email": "a@example.com", "phone": "+4930"}):
+    for customer in ({"email": "a@example.com"},
+                     {"email": "a@example.com", "phone": "+49 30 1234567"}):
         ok(client.post("/api/v1/orders",
                        json=order_body([("TEE", 1, "5")], customer=customer)), 201)
     events = ok(client.get("/api/v1/events", params={"type": "customer."}))["items"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from ordermesh.customers.consent import may_contact
 from ordermesh.customers.service import get_customer
 from ordermesh.events.cursors import advance_cursor, lock_cursor
 from ordermesh.feedback.model import RequestStatus, Trigger, sign_token
@@ -133,6 +134,8 @@ def _suppression_reason(uow: UnitOfWork, row, policy: RequestPolicy) -> str | No
     customer = get_customer(uow, row.customer_id)
     if not customer.email:
         return "the customer has no e-mail address"
+    if not may_contact(uow.conn, row.customer_id, "feedback", "email"):
+        return "the customer has not agreed to feedback e-mails"
     returns, _ = list_returns(uow, order_id=row.order_id, limit=100)
     still_open = [r["number"] for r in returns if r["status"] in _OPEN_RETURNS]
     if still_open:

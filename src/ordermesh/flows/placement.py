@@ -230,9 +230,12 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
             "handed over at a store is fulfilment method pickup or counter)", "missing")
     draft = orders.total_order(uow, draft)
     customer_id = None
-    if cmd.customer and (cmd.customer.email or cmd.customer.phone or cmd.customer.name):
-        customer_id = match_or_create(uow, email=cmd.customer.email, phone=cmd.customer.phone,
-                                      name=cmd.customer.name)
+    c = cmd.customer
+    if c and (c.email or c.phone or c.name or c.account_id):
+        region = (draft.address or {}).get("country")
+        customer_id = match_or_create(uow, email=c.email, phone=c.phone, name=c.name,
+                                      channel=cmd.channel, account_id=c.account_id,
+                                      region=region)
     seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
                                    choice.pickup_location_id, choice.service_level)
     if seq is None:  # placed meanwhile: by a concurrent request, or earlier in this batch

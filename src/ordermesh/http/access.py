@@ -283,6 +283,19 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/feedback/insights": VIEWER,
     "GET /api/v1/feedback/{feedback_id}": VIEWER,
     "GET /api/v1/feedback-requests": VIEWER,
+    # customer profile (reads with the other customer reads above)
+    "PATCH /api/v1/customers/{customer_id}": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/addresses": OPERATOR,
+    "DELETE /api/v1/customers/{customer_id}/addresses/{address_id}": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/identities": OPERATOR,
+    "DELETE /api/v1/customers/{customer_id}/identities/{identity_id}": OPERATOR,
+    "GET /api/v1/customers/{customer_id}/consents": VIEWER,
+    "POST /api/v1/customers/{customer_id}/consents": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/merges": OPERATOR,
+    "POST /api/v1/customer-merges/{merge_id}/undo": OPERATOR,
+    "POST /api/v1/customers/{customer_id}/export": ADMIN,
+    "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
+    "GET /api/v1/customers/{customer_id}/duplicates": VIEWER,
 }
 
 

@@ -51,6 +51,7 @@ outbox = Table(
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("position", BigInteger),
     Index("ix_outbox_position", "position", unique=True),
+    Index("ix_outbox_aggregate", "aggregate_id", "seq"),
     Index("ix_outbox_unpositioned", "seq", sqlite_where=text("position IS NULL"),
           postgresql_where=text("position IS NULL")),
 )
@@ -134,3 +135,28 @@ def read_events(
         )
         for row in uow.execute(query)
     ]
+
+
+def events_about(uow: UnitOfWork, aggregate_ids: list[str], *, limit: int = 500) -> list[Event]:
+    """The newest ``limit`` events of these aggregates, oldest first (a timeline); events
+    not yet given a position are included."""
+    if not aggregate_ids:
+        return []
+    rows = list(uow.execute(select(outbox).where(outbox.c.aggregate_id.in_(aggregate_ids))
+                            .order_by(outbox.c.seq.desc()).limit(limit)))
+    return [Event(row.position, row.id, row.type, row.aggregate_type, row.aggregate_id,
+                  row.payload, row.actor, as_utc(row.occurred_at)) for row in reversed(rows)]
+
+
+def redact_payloads(uow: UnitOfWork, aggregate_type: str, aggregate_ids: list[str],
+                    keys: tuple[str, ...]) -> int:
+    """Blank these payload keys in the events of these aggregates (erasing personal data
+    that events carried); returns how many events changed."""
+    rows = list(uow.execute(select(outbox.c.seq, outbox.c.payload).where(
+        outbox.c.aggregate_type == aggregate_type, outbox.c.aggregate_id.in_(aggregate_ids))))
+    changed = [{"s": r.seq, "p": {k: (None if k in keys else v) for k, v in r.payload.items()}}
+               for r in rows if any(r.payload.get(k) is not None for k in keys)]
+    if changed:
+        uow.execute(update(outbox).where(outbox.c.seq == bindparam("s"))
+                    .values(payload=bindparam("p")), changed)
+    return len(changed)

@@ -142,6 +142,7 @@ class OrderFilter:
     customer_id: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    customer_ids: tuple[str, ...] = ()  # any of these (a customer and those merged into it)
 
 
 def list_orders(
@@ -157,6 +158,8 @@ def list_orders(
         query = query.where(orders.c.status == flt.status.value)
     if flt.customer_id:
         query = query.where(orders.c.customer_id == flt.customer_id)
+    if flt.customer_ids:
+        query = query.where(orders.c.customer_id.in_(flt.customer_ids))
     if flt.created_from:
         query = query.where(orders.c.created_at >= flt.created_from)
     if flt.created_to:

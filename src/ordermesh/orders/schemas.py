@@ -34,7 +34,13 @@ class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr | None = Field(None, max_length=254)
     name: str | None = Field(None, min_length=1, max_length=200)
-    phone: str | None = Field(None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./\-]+$")
+    phone: str | None = Field(
+        None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()./\-]+$",
+        description="With + and the country code, or national in the shipping country")
+    account_id: str | None = Field(
+        None, min_length=1, max_length=100, pattern=r"^\S+$",
+        description="The channel's own id for the buyer: a marketplace buyer id, a shop's "
+        "customer id")
 
 
 class ShippingAddressIn(AddressIn):

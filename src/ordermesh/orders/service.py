@@ -72,6 +72,7 @@ class CustomerDetails:
     email: str | None = None
     name: str | None = None
     phone: str | None = None
+    account_id: str | None = None  # the channel's own id for the buyer
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ def request_fingerprint(cmd: PlaceOrder, currency: str) -> str:
     """The order's content with amounts as validated, so "5" and "5.00" are the same."""
     body = asdict(cmd)
     body["currency"] = currency
+    if body["customer"] and body["customer"]["account_id"] is None:
+        del body["customer"]["account_id"]  # as fingerprinted before it existed
     for i, line in enumerate(body["lines"]):
         for key in ("unit_price", "discount"):
             if line[key] is not None:

@@ -108,3 +108,17 @@ def list_returns(uow: UnitOfWork, *, status: str | None = None, order_id: str | 
     next_cursor = base64.urlsafe_b64encode(rows[-1].id.encode()).decode().rstrip("=") \
         if more else None
     return items, next_cursor
+
+
+def returns_of_orders(uow: UnitOfWork, order_ids: list[str]) -> list[dict]:
+    """Every return of these orders that was not rejected or cancelled, oldest first: id,
+    order_id, status, created_at (a customer's returns rate and timeline)."""
+    if not order_ids:
+        return []
+    rows = uow.execute(select(returns.c.id, returns.c.order_id, returns.c.status,
+                              returns.c.created_at)
+                       .where(returns.c.order_id.in_(order_ids),
+                              returns.c.status.not_in(("rejected", "cancelled")))
+                       .order_by(returns.c.id))
+    return [{"id": r.id, "order_id": r.order_id, "status": r.status,
+             "created_at": as_utc(r.created_at)} for r in rows]
