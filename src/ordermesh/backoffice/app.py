@@ -15,7 +15,14 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ordermesh.backoffice import auth_pages, order_pages, return_pages, stock_pages
+from ordermesh.backoffice import (
+    auth_pages,
+    customer_pages,
+    feedback_pages,
+    order_pages,
+    return_pages,
+    stock_pages,
+)
 from ordermesh.backoffice.web import (
     PageForbidden,
     SignInRequired,
@@ -42,7 +49,7 @@ def create_backoffice(container: Container) -> FastAPI:
     app.state.container = container
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_pages.router, order_pages.router, return_pages.router,
-                   stock_pages.router):
+                   stock_pages.router, customer_pages.router, feedback_pages.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)

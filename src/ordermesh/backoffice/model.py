@@ -36,13 +36,15 @@ class Permission(enum.StrEnum):
     ORDER_REFUND = "order.refund"  # give money back
     STOCK_ADJUST = "stock.adjust"  # adjust stock counts
     RETURN_DECIDE = "return.decide"  # authorise or reject a return request
+    CUSTOMER_CHANGE = "customer.change"  # record consent, add notes and tags to a customer
 
 
 PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.ADMIN: frozenset(Permission),
     UserRole.OPERATOR: frozenset(Permission),
     UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
-                               Permission.ORDER_REFUND, Permission.RETURN_DECIDE}),
+                               Permission.ORDER_REFUND, Permission.RETURN_DECIDE,
+                               Permission.CUSTOMER_CHANGE}),
     UserRole.WAREHOUSE: frozenset({Permission.VIEW, Permission.STOCK_ADJUST}),
     UserRole.VIEWER: frozenset({Permission.VIEW}),
 }

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from ordermesh.backoffice import queries
 from ordermesh.backoffice.model import Permission
 from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.customers.service import get_customer
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.http.problems import status_for
 from ordermesh.invoices import service as invoices
@@ -119,6 +120,7 @@ def _order_page(page: PageContext, number: str, status: int = 200, **extra) -> H
             "fulfilment": fulfilment_for_order(uow, order.id),
             "parcels": queries.parcels_of(uow, order.id),
             "events": queries.events_of(uow, [order.id]),
+            "customer": get_customer(uow, order.customer_id) if order.customer_id else None,
         }
     return page.render("order.html", status, **data, **extra)
 
