@@ -1,6 +1,6 @@
 """What customers think: the answer of ``GET /api/v1/feedback/insights`` (the same
-``feedback.insights.insights``) for a product, carrier, location or channel and a period,
-and the latest feedback about it with links to the orders."""
+``feedback.insights.insights``) for a product, category, carrier, location or channel and
+a period, and the latest feedback about it with links to the customers and orders."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ router = APIRouter()
 Viewer = Annotated[PageContext, Depends(need(Permission.VIEW))]
 LATEST = 25
 MAX_REF = 64
-FILTERS = ("sku", "carrier", "location", "channel")
+FILTERS = ("sku", "category", "carrier", "location", "channel")
 
 
 def _day(field: str, value: str) -> date | None:
@@ -53,6 +53,8 @@ def latest_feedback(uow: UnitOfWork, about: About, since: datetime, until: datet
              .order_by(f.c.received_at.desc(), f.c.id.desc()).limit(LATEST))
     if about.sku:
         query = query.where(f.c.sku == about.sku)
+    if about.category:
+        query = query.where(f.c.category == about.category)
     if about.carrier:
         query = query.where(f.c.carrier == about.carrier)
     if about.channel:
@@ -60,7 +62,7 @@ def latest_feedback(uow: UnitOfWork, about: About, since: datetime, until: datet
     if about.location:
         query = query.where(f.c.location_id == find_location(uow, about.location).id)
     return [{"received_at": as_utc(r.received_at), "kind": r.kind, "score": r.score,
-             "text": r.text, "sku": r.sku, "carrier": r.carrier, "source": r.source,
+             "text": r.text, "sku": r.sku, "category": r.category, "carrier": r.carrier,
              "customer_id": r.customer_id, "customer_name": r.customer_name,
              "sentiment": r.sentiment_milli / 1000 if r.sentiment_milli is not None else None,
              "topics": [TOPIC_LABELS.get(t["code"], t["code"]) for t in r.topics],
@@ -69,17 +71,18 @@ def latest_feedback(uow: UnitOfWork, about: About, since: datetime, until: datet
 
 
 @router.get("/feedback")
-def feedback_page(page: Viewer, sku: str = "", carrier: str = "", location: str = "",
-                  channel: str = "", since: str = "", until: str = "",
+def feedback_page(page: Viewer, sku: str = "", category: str = "", carrier: str = "",
+                  location: str = "", channel: str = "", since: str = "", until: str = "",
                   period: str = "month") -> HTMLResponse:
-    typed = {"sku": sku, "carrier": carrier, "location": location, "channel": channel,
-             "since": since, "until": until, "period": period}
+    typed = {"sku": sku, "category": category, "carrier": carrier, "location": location,
+             "channel": channel, "since": since, "until": until, "period": period}
     for name in FILTERS:
         if len(typed[name]) > MAX_REF:
             raise InvalidInput.for_field(name, f"at most {MAX_REF} characters")
     try:
         first, last = _day("since", since), _day("until", until)
-        about = About(sku=sku.strip() or None, carrier=carrier.strip() or None,
+        about = About(sku=sku.strip() or None, category=category.strip() or None,
+                      carrier=carrier.strip() or None,
                       location=location.strip() or None, channel=channel.strip() or None,
                       since=datetime.combine(first, time(), UTC) if first else None,
                       until=(datetime.combine(last + timedelta(days=1), time(), UTC)
