@@ -60,7 +60,7 @@ def test_the_feedback_screen_says_what_customers_think_and_whether_it_gets_bette
         "sku": "TEE", "since": "2026-10-01T00:00:00Z", "until": "2026-12-20T12:00:00Z"}))
     low, high = api["rating"]["ci95"]
     assert (f'<td data-measure="rating"><strong>3.0</strong> <span class="muted">(95 % '
-            f'interval {low}–{high}, n=12)</span>') in html
+            f'interval {low}\u2013{high}, n=12)</span>') in html
     assert '<td data-better="rating">better</td>' in html
     assert api["summary"] in html.replace("&#39;", "'")
     assert "<td>2026-10</td>" in html and "<td>2026-11</td>" in html
