@@ -130,6 +130,17 @@ def test_an_agent_signs_in_finds_an_order_by_email_and_refunds_one_line(
         [refund] = ok(api.get(f"/api/v1/orders/{order['id']}/refunds"))["items"]
         assert (refund["amount"], refund["actor"]) == ("19.99", "user:sam@shop.example")
 
+        # from the order to its customer, who gets a tag
+        page.locator("#customer-link").click()
+        page.wait_for_url("**/app/customers/cus_*")
+        assert page.locator("#segment").inner_text() == "new"
+        assert page.locator("[data-net]").inner_text() == "34.44 EUR"  # 54.43 less 19.99
+        page.get_by_label("Add a tag").fill("vip")
+        page.get_by_role("button", name="Add tag").click()
+        page.get_by_text("Saved.").wait_for()
+        _shot(page, "customer")
+        assert ok(api.get(f"/api/v1/customers/{order['customer_id']}"))["tags"] == ["vip"]
+
 
 def test_warehouse_staff_adjust_stock_and_see_availability_change(
         container: Container, page) -> None:
