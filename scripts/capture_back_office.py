@@ -68,7 +68,7 @@ class Browser:
         if cookie := self.client.cookies.get("om_session"):
             self.secrets[cookie] = "<session token>"
         print(f"\n{title}\n\n```http")
-        print(f"{method} {url} HTTP/1.1")
+        print(f"{method} {_hide(url, self.secrets)} HTTP/1.1")
         if form:
             print("Content-Type: application/x-www-form-urlencoded\n")
             print(_hide(urlencode(form), {k: v for k, v in self.secrets.items()}))
@@ -157,6 +157,44 @@ def main() -> None:
                                            "reason": "received"}, 303)
     kim.show("The stock page it leads to:", "GET", "/app/inventory/TEE?adjusted=1",
              pattern=r'<table id="levels">.*?</table>')
+
+    print("\n### A customer")
+    customer = order["customer_id"]
+    sam.secrets[customer] = "<customer id>"
+    kim.secrets[customer] = "<customer id>"
+    sam.show("Search by a part of the name or e-mail, or by phone:", "GET",
+             "/app/customers?q=ada%40", pattern=r'<table id="customers">.*?</table>')
+    page = sam.show("The customer seen whole, as `GET /api/v1/customers/{id}` answers "
+                    "(here what they are worth, after the refund above):", "GET",
+                    f"/app/customers/{customer}", pattern=r'<table id="worth">.*?</table>')
+    consent = {"csrf_token": sam.token(page.text), "purpose": "marketing", "medium": "email",
+               "granted": "yes", "level": "confirmed", "source_channel": "", "proof": ""}
+    sam.show("A confirmed opt-in without its proof is refused with the API's message, "
+             "nothing changed:", "POST", f"/app/customers/{customer}/consents", consent, 422,
+             r'<p class="error"[^>]*id="consent-error">.*?</p>')
+    sam.show("With it, through the same use case as `POST /api/v1/customers/{id}/consents`, "
+             "recorded by the user:", "POST", f"/app/customers/{customer}/consents",
+             {**consent, "proof": "signed form at the counter"}, 303)
+    sam.show("The consent it leads to:", "GET", f"/app/customers/{customer}?saved=1",
+             pattern=r'<tr><th scope="row">marketing</th>.*?</tr>')
+    page = kim.client.get(f"/app/customers/{customer}")
+    kim.show("Warehouse staff may look but not change a customer:", "POST",
+             f"/app/customers/{customer}/tags", {"csrf_token": kim.token(page.text),
+                                                 "tag": "vip"}, 403,
+             r'<p class="error"[^>]*>.*?</p>')
+
+    print("\n### Feedback")
+    for score, text in ((3, "Too slow, the parcel took two weeks"), (9, "Lovely shirt"),
+                        (10, "Great quality")):
+        response = api.post("/api/v1/feedback", json={
+            "source": "agent", "customer_id": customer, "kind": "nps", "score": score,
+            "text": text})
+        assert response.status_code == 201, response.text
+    sam.show("What customers think, as `GET /api/v1/feedback/insights` answers:", "GET",
+             "/app/feedback",
+             pattern=r'<p id="summary".*?</p>.*?<table id="scores">.*?</table>')
+    sam.show("A product nobody sells is refused above the form:", "GET",
+             "/app/feedback?sku=NOPE", status=422, pattern=r'<p class="error"[^>]*>.*?</p>')
 
 
 if __name__ == "__main__":
