@@ -188,3 +188,23 @@ def test_the_order_page_links_to_its_customer(app, client, container):
     page = signed_in(app, container, "viewer").get(f"/app/orders/{ada['order']['number']}")
     assert (f'<a id="customer-link" href="/app/customers/{ada["id"]}">Ada Lovelace</a>'
             in page.text)
+
+
+def test_a_merged_customer_record_opens_as_the_person_with_the_orders_of_both(
+        app, client, container):
+    ada = _ada(client)
+    second = ok(client.post("/api/v1/orders", json={
+        "channel": "web", "external_id": "W-2", "customer": {"email": "ada@work.example"},
+        "shipping_address": {"name": "Ada", "line1": "Main St 1", "city": "Berlin",
+                             "country": "DE"},
+        "lines": [{"sku": "MUG", "quantity": 1, "unit_price": "9.50"}]}), 201)
+    duplicate = _customer(client, "ada@work.example")
+    ok(client.post(f"{CUSTOMERS}/{ada['id']}/merges",
+                   json={"customer_id": duplicate["id"], "reason": "same person"}), 201)
+    browser = signed_in(app, container, "agent")
+    html = browser.get(f"/app/customers/{duplicate['id']}").text
+    assert f"{duplicate['id']} was merged into this customer" in html
+    assert '<h1 id="customer-name">Ada Lovelace' in html
+    for number in (ada["order"]["number"], second["number"]):
+        assert f'<a href="/app/orders/{number}">' in html
+    assert f'action="/app/customers/{ada["id"]}/tags"' in html  # changes go to the person
