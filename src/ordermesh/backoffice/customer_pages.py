@@ -21,7 +21,7 @@ from ordermesh.customers.consent import DIRECT, record_consent
 from ordermesh.customers.model import Medium, OptInLevel, Purpose, normalise_phone
 from ordermesh.customers.profile import update_profile
 from ordermesh.customers.schemas import CustomerPatch
-from ordermesh.customers.service import get_customer, to_customer
+from ordermesh.customers.service import get_customer, lock_customer, to_customer
 from ordermesh.customers.tables import customer_identities, customers
 from ordermesh.flows.customer_view import customer_view
 from ordermesh.http.problems import status_for
@@ -147,9 +147,9 @@ def _patched(page: PageContext, customer_id: str, change, error_key: str,
              invalid: str) -> Response:
     """``change(customer)`` gives the fields to set; they are checked as the API's
     ``PATCH`` body is, and set by the same use case, on the customer as read in the
-    writing transaction (so a concurrent note or tag is not lost)."""
+    writing transaction with its row locked (so a concurrent note or tag is not lost)."""
     def work(uow: UnitOfWork):
-        fields = change(get_customer(uow, customer_id))
+        fields = change(lock_customer(uow, customer_id))
         try:
             patch = CustomerPatch(**fields)
         except ValidationError:
