@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 
 from ordermesh.backoffice.model import Permission
-from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.customers.consent import DIRECT, record_consent
 from ordermesh.customers.model import Medium, OptInLevel, Purpose, normalise_phone
 from ordermesh.customers.profile import update_profile
@@ -40,11 +40,7 @@ ABOUT = ("number", "status", "reason", "amount", "currency", "kind", "carrier",
          "tracking_number", "purpose", "medium", "granted", "changed", "added", "removed")
 
 
-async def _changer(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
-    return need(Permission.CUSTOMER_CHANGE)(page)
-
-
-Changer = Annotated[PageContext, Depends(_changer)]
+Changer = Annotated[PageContext, Depends(form_for(Permission.CUSTOMER_CHANGE))]
 
 
 def search_customers(uow: UnitOfWork, q: str, cursor: str | None = None):

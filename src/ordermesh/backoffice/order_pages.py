@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from ordermesh.backoffice import queries
 from ordermesh.backoffice.model import Permission
-from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.customers.service import get_customer
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.http.problems import status_for
@@ -30,14 +30,8 @@ Viewer = Annotated[PageContext, Depends(need(Permission.VIEW))]
 MAX_Q = 254
 
 
-def _form(permission: Permission):
-    async def check(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
-        return need(permission)(page)
-    return check
-
-
-Holder = Annotated[PageContext, Depends(_form(Permission.ORDER_HOLD))]
-Refunder = Annotated[PageContext, Depends(_form(Permission.ORDER_REFUND))]
+Holder = Annotated[PageContext, Depends(form_for(Permission.ORDER_HOLD))]
+Refunder = Annotated[PageContext, Depends(form_for(Permission.ORDER_REFUND))]
 
 
 @router.get("/")

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ordermesh.backoffice.model import Permission
 from ordermesh.backoffice.queries import age
-from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.flows.returns_refunds import refund_preview, refund_return
 from ordermesh.http.problems import status_for
 from ordermesh.kit.errors import DomainError
@@ -36,14 +36,8 @@ PAGE = 100
 MAX_REASON = 500
 
 
-def _form(permission: Permission):
-    async def check(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
-        return need(permission)(page)
-    return check
-
-
-Decider = Annotated[PageContext, Depends(_form(Permission.RETURN_DECIDE))]
-Refunder = Annotated[PageContext, Depends(_form(Permission.ORDER_REFUND))]
+Decider = Annotated[PageContext, Depends(form_for(Permission.RETURN_DECIDE))]
+Refunder = Annotated[PageContext, Depends(form_for(Permission.ORDER_REFUND))]
 
 
 @router.get("/returns")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ordermesh.backoffice.charts import on_hand_line, stock_bars
 from ordermesh.backoffice.model import Permission
-from ordermesh.backoffice.web import PageContext, checked_form, need
+from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.http.problems import status_for
 from ordermesh.inventory import service
 from ordermesh.inventory.model import AdjustmentReason
@@ -25,11 +25,7 @@ HISTORY = 30
 MAX_DELTA = 1_000_000
 
 
-async def _adjuster(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
-    return need(Permission.STOCK_ADJUST)(page)
-
-
-Adjuster = Annotated[PageContext, Depends(_adjuster)]
+Adjuster = Annotated[PageContext, Depends(form_for(Permission.STOCK_ADJUST))]
 
 
 def _history(uow: UnitOfWork, product_id: str) -> list[int]:

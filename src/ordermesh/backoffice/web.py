@@ -9,7 +9,7 @@ would answer and the API problem's message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -137,6 +137,16 @@ async def checked_form(request: Request, page: Page) -> PageContext:
                             "and try again; nothing was changed.")
     page.form = values
     return page
+
+
+def form_for(permission: Permission) -> Callable[..., Awaitable[PageContext]]:
+    """A dependency: the posted form (its CSRF token checked) of a signed-in person whose
+    role has ``permission``."""
+
+    async def check(page: Annotated[PageContext, Depends(checked_form)]) -> PageContext:
+        return need(permission)(page)
+
+    return check
 
 
 def to_sign_in(request: Request) -> Response:
