@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_KEY, connection_share
+from tests.conftest import ADMIN_KEY, TEST_LOCK_MS, connection_share
 
 
 @dataclass
@@ -38,7 +38,7 @@ def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY,
            "ORDERMESH_DB_POOL_SIZE": str(max(1, per_process // 2)),
            "ORDERMESH_DB_MAX_OVERFLOW": str(per_process - max(1, per_process // 2)),
-           "ORDERMESH_DB_POOL_TIMEOUT_S": "30"}
+           "ORDERMESH_DB_POOL_TIMEOUT_S": "30", "ORDERMESH_DB_LOCK_TIMEOUT_MS": str(TEST_LOCK_MS)}
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "ordermesh.bootstrap:app_from_env",
