@@ -1,0 +1,138 @@
+"""Sending messages: claim in one transaction, send after commit, record in another.
+
+``claim_due`` takes due messages (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so senders
+side by side take different rows; the claim itself is conditional on the attempt count,
+so even without the lock one attempt is claimed once), counts the attempt, marks it
+``sending`` with a lease and commits. ``send`` speaks SMTP with a timeout, holding no
+transaction. ``record`` stores the outcome: ``sent``, a retry after an exponential delay,
+or ``failed`` after the last attempt. A crash after the claim loses nothing: the lease
+runs out and the message is sent again, with the same ``Message-ID`` so the receiving
+side can tell.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from sqlalchemy import insert, select, update
+
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.outbox import record_event
+from ordermesh.messaging.model import MessageStatus, RetryPolicy
+from ordermesh.messaging.tables import message_history, messages
+
+MAX_ERROR = 300
+_DUE = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    sender: str  # the From address
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    attempt: int  # the number of this attempt, 1 for the first
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    language: str
+    created_at: datetime
+
+
+def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]:
+    """Up to ``limit`` due messages, each claimed for one attempt; commits."""
+    now = uow.clock.now()
+    m = messages.c
+    query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
+                    m.language, m.created_at)
+             .where(m.status.in_(_DUE), m.next_attempt_at <= now)
+             .order_by(m.next_attempt_at, m.seq).limit(limit))
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for row in uow.execute(query).all():
+        taken = uow.execute(update(messages).where(
+            m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE),
+        ).values(status=MessageStatus.SENDING.value, attempts=row.attempts + 1,
+                 next_attempt_at=now + policy.lease)).rowcount
+        if taken == 1:
+            claimed.append(Claimed(row.id, row.attempts + 1, row.recipient, row.subject,
+                                   row.body_text, row.body_html, row.language,
+                                   row.created_at))
+    uow.commit()
+    return claimed
+
+
+def email_of(claimed: Claimed, sender: str) -> EmailMessage:
+    """The e-mail: plain text with an HTML alternative; its Message-ID derives from the
+    message id, so a resend after a crash is recognisably the same e-mail."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = claimed.recipient
+    mail["Subject"] = claimed.subject
+    mail["Date"] = format_datetime(claimed.created_at)
+    domain = sender.rpartition("@")[2].strip("> ") or "localhost"
+    mail["Message-ID"] = f"<{claimed.id}@{domain}>"
+    mail.set_content(claimed.text)
+    mail.add_alternative(claimed.html, subtype="html")
+    mail["Content-Language"] = claimed.language  # after: setting content clears Content-*
+    return mail
+
+
+def send(server: SmtpServer, claimed: Claimed) -> str | None:
+    """Hand the e-mail to the SMTP server; the error, or None when it was accepted.
+    Never raises for the server's failure."""
+    started = time.monotonic()
+    try:
+        with smtplib.SMTP(server.host, server.port, timeout=server.timeout_s) as smtp:
+            smtp.send_message(email_of(claimed, server.sender))
+    except (smtplib.SMTPException, OSError) as exc:
+        took = time.monotonic() - started
+        return f"{type(exc).__name__}: {exc} (after {took:.1f} s)"[:MAX_ERROR]
+    return None
+
+
+def record(uow: UnitOfWork, claimed: Claimed, error: str | None, policy: RetryPolicy) -> str:
+    """Store the attempt and what follows from it; commits. Returns the message's status."""
+    now = uow.clock.now()
+    m = messages.c
+    row = uow.execute(select(m.status, m.attempts, m.customer_id, m.order_id, m.type)
+                      .where(m.id == claimed.id).with_for_update()).first()
+    if row is None or row.status != MessageStatus.SENDING or row.attempts != claimed.attempt:
+        uow.commit()  # the lease ran out and another sender claimed it: that claim decides
+        return row.status if row else "deleted"
+    payload = {"id": claimed.id, "type": row.type, "customer_id": row.customer_id,
+               "order_id": row.order_id, "attempts": claimed.attempt}
+    if error is None:
+        status = MessageStatus.SENT
+        values = {"sent_at": now, "finished_at": now, "next_attempt_at": None,
+                  "last_error": None}
+        record_event(uow, "message.sent", "message", claimed.id, payload)
+    else:
+        retry_at = policy.next_attempt(now, claimed.attempt)
+        values = {"last_error": error, "next_attempt_at": retry_at}
+        if retry_at is None:
+            status = MessageStatus.FAILED
+            values["finished_at"] = now
+            record_event(uow, "message.failed", "message", claimed.id,
+                         {**payload, "error": error})
+        else:
+            status = MessageStatus.QUEUED
+    uow.execute(update(messages).where(m.id == claimed.id).values(status=status.value,
+                                                                   **values))
+    uow.execute(insert(message_history).values(
+        message_id=claimed.id, attempt=claimed.attempt, at=now, detail=error,
+        status="retry" if status == MessageStatus.QUEUED else status.value))
+    uow.commit()
+    return status.value
