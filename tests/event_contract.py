@@ -677,6 +677,24 @@ CONTRACT: tuple[UseCase, ...] = (
             "a customer without open orders is erased",
             ("customer.erased",),
             "test_consent_merges_export_and_erasure_write_their_events"),
+    # messaging
+    UseCase("messages.queue", "worker: message queueing",
+            "an order was placed, shipped and delivered: its three e-mails are queued",
+            ("message.queued", "message.queued", "message.queued"),
+            "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.send", "worker: message sender",
+            "the SMTP server accepts the three queued e-mails",
+            ("message.sent", "message.sent", "message.sent"),
+            "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.suppress", "worker: message queueing",
+            "a feedback request is due but the customer withdrew their feedback consent",
+            ("message.suppressed",),
+            "test_a_message_a_rule_refuses_writes_suppressed"),
+    UseCase("messages.fail", "worker: message sender",
+            "the last allowed attempt to send an e-mail is refused too (earlier failed "
+            "attempts write nothing: the message is queued again)",
+            ("message.failed",),
+            "test_a_message_whose_last_attempt_fails_writes_failed"),
 )
 
 

@@ -109,7 +109,7 @@ def test_one_message_shows_its_rendered_content_and_history(client, container, b
 
 
 def test_a_customer_without_feedback_consent_gets_no_feedback_email(client, container, box):
-    order = deliver(client, container, consent=False)
+    deliver(client, container, consent=False)
     run_jobs(container)
     ask_for_feedback(container)
     run_jobs(container)

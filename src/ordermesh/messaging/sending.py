@@ -99,8 +99,18 @@ def send(server: SmtpServer, claimed: Claimed) -> str | None:
             smtp.send_message(email_of(claimed, server.sender))
     except (smtplib.SMTPException, OSError) as exc:
         took = time.monotonic() - started
-        return f"{type(exc).__name__}: {exc} (after {took:.1f} s)"[:MAX_ERROR]
+        return f"{_describe(exc)} (after {took:.1f} s)"[:MAX_ERROR]
     return None
+
+
+def _describe(exc: Exception) -> str:
+    """The server's answer ("451 4.3.0 try later") where there is one."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{to}: {code} {text.decode(errors='replace')}"
+                         for to, (code, text) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def record(uow: UnitOfWork, claimed: Claimed, error: str | None, policy: RetryPolicy) -> str:
