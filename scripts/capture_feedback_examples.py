@@ -359,8 +359,8 @@ used once.
 
 ## Not built yet
 
-* Sending the e-mail itself: the `feedback.requested` event carries the address and the
-  link for a mailer subscribed to it; ordermesh has no mailer of its own yet.
+* (The e-mail itself is now sent by [messaging](messaging.md): the `feedback.requested`
+  event becomes a `feedback_request` message in the customer's language.)
 * Editing the topic taxonomy through the API (it is code for now), languages other than
   English (VADER and the patterns are English), and a back-office screen for feedback.
 * Alerts are raised, never cleared: a subject that recovers is simply not raised again

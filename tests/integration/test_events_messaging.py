@@ -49,7 +49,7 @@ def test_a_message_a_rule_refuses_writes_suppressed(client, container):
     _, written = assert_writes(client, "messages.suppress", lambda: queue(container))
     suppressed = of_type(written, "message.suppressed")["payload"]
     assert (suppressed["type"], suppressed["reason"]) == (
-        "feedback_request", "the customer may not be contacted by e-mail for feedback")
+        "feedback_request", "the customer's consent does not allow feedback e-mails")
 
 
 def test_a_message_whose_last_attempt_fails_writes_failed(client, container, box):

@@ -129,7 +129,7 @@ def test_a_customer_who_objected_to_order_emails_gets_a_suppressed_record_and_no
     listed = messages(client, customer=order["customer_id"], status="suppressed")
     assert len(listed) == 3
     assert {m["reason"] for m in listed} == {
-        "the customer may not be contacted by e-mail for transactional"}
+        "the customer's consent does not allow transactional e-mails"}
     assert send(container) == 0
 
 
@@ -154,4 +154,18 @@ def test_a_feedback_consent_withdrawn_after_the_request_suppresses_its_email(
     assert all("How was" not in m["Subject"] for m in box.mails())
     [suppressed] = messages(client, type="feedback_request")
     assert suppressed["status"] == "suppressed"
-    assert suppressed["reason"] == "the customer may not be contacted by e-mail for feedback"
+    assert suppressed["reason"] == "the customer's consent does not allow feedback e-mails"
+
+
+def test_a_refund_mails_the_amount_in_the_customers_money_format(client, container, box):
+    order = deliver(client, container)
+    set_language(client, order["customer_id"], "de")
+    run_jobs(container)
+    ok(client.post(f"/api/v1/orders/{order['id']}/refunds",
+                   json={"amount": "5.00", "reason": "goodwill"}), 201)
+    run_jobs(container)
+    refund = box.to("ada@example.com")[-1]
+    assert refund["Subject"] == f"Erstattung von 5,00\u00a0€ zu Bestellung {order['number']}"
+    [message] = messages(client, order=order["id"], type="refund")
+    assert message["source_event_type"] == "refund.issued"
+    assert message["status"] == "sent"

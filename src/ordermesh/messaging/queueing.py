@@ -94,7 +94,7 @@ def _reason(uow: UnitOfWork, customer: Customer, recipient: str,
     if not recipient:
         return "the customer has no e-mail address"
     if not may_contact(uow.conn, customer.id, PURPOSE[message_type], MEDIUM):
-        return f"the customer may not be contacted by e-mail for {PURPOSE[message_type]}"
+        return f"the customer's consent does not allow {PURPOSE[message_type]} e-mails"
     return None
 
 

@@ -8,6 +8,7 @@ escapes what it inserts (``{% autoescape true %}``), the others are plain text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,5 +64,6 @@ def render(message_type: MessageType, language: str, locale: str, facts: dict) -
     def block(name: str) -> str:
         return "".join(template.blocks[name](context)).strip()
 
-    subject = " ".join(block("subject").split())[:MAX_SUBJECT]
+    # One line (a header), but Babel's no-break spaces ("5,00\u00a0€") stay.
+    subject = re.sub(r"[ \t\r\n]+", " ", block("subject"))[:MAX_SUBJECT]
     return Rendered(subject, block("text") + "\n", block("html") + "\n")
