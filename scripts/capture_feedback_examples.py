@@ -178,7 +178,7 @@ no e-mail address, the customer has not agreed to feedback e-mails (consent purp
 order, or the customer was asked in the last
 `ORDERMESH_FEEDBACK_QUIET_DAYS` (30). None applies, so the request is sent: the event
 `feedback.requested` carries the customer's e-mail and the single-use link, for the
-mailer (a webhook subscription or the NATS stream) to send:
+mailer ([messaging](messaging.md), or any subscriber) to send:
 """)
     sent = rec.call("The event with the link", "GET", "/api/v1/events?type=feedback.")
     link = sent["items"][-1]["payload"]["link"]
