@@ -209,7 +209,9 @@ then after twice that, and so on (at most a day), up to
 ## Rules before sending
 
 Each message is decided when it is queued, by one function
-(`messaging/queueing.py: _reason`):
+(`messaging/queueing.py: _reason`), and consent is asked again before every attempt
+(`messaging/sending.py: _withdrawn`), so a customer who withdraws it while a message
+waits (for a retry, or for a worker) gets nothing:
 
 * **Consent**: `customers.consent.may_contact(customer, purpose, "email")`. Order
   messages (confirmation, shipped, delivered, refund) have the purpose `transactional`:
@@ -217,7 +219,7 @@ Each message is decided when it is queued, by one function
   `feedback`: sent only after an opt-in ([customers.md](customers.md)).
 * **An address**: a customer without an e-mail address cannot be written to.
 
-A refused message is stored with the status `suppressed` and the `reason`
+A refused message is kept with the status `suppressed` and the `reason`
 (`message.suppressed`), and never sent. Bernd objects to order e-mails; the next
 message about his order (a refund) is kept but not sent:
 """)

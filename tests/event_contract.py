@@ -690,6 +690,11 @@ CONTRACT: tuple[UseCase, ...] = (
             "a feedback request is due but the customer withdrew their feedback consent",
             ("message.suppressed",),
             "test_a_message_a_rule_refuses_writes_suppressed"),
+    UseCase("messages.suppress.at_send", "worker: message sender",
+            "consent is asked again before each attempt: the customer withdrew it after the "
+            "message was queued",
+            ("message.suppressed",),
+            "test_a_consent_withdrawn_before_the_attempt_writes_suppressed_and_sends_nothing"),
     UseCase("messages.fail", "worker: message sender",
             "the last allowed attempt to send an e-mail is refused too (earlier failed "
             "attempts write nothing: the message is queued again)",

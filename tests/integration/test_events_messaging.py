@@ -12,7 +12,14 @@ from ordermesh.messaging.jobs import MessageSender
 from tests.event_checks import assert_writes, of_type, written_by
 from tests.feedback_helpers import deliver
 from tests.helpers import ok
-from tests.messaging_helpers import ask_for_feedback, queue, run_jobs, send, with_smtp
+from tests.messaging_helpers import (
+    ask_for_feedback,
+    messages,
+    queue,
+    run_jobs,
+    send,
+    with_smtp,
+)
 from tests.smtp_server import running_smtp_server
 
 
@@ -64,3 +71,20 @@ def test_a_message_whose_last_attempt_fails_writes_failed(client, container, box
                                lambda: one_at_a_time.run_once(container))
     failed = of_type(written, "message.failed")["payload"]
     assert failed["attempts"] == 2 and "554 5.7.1 relay denied" in failed["error"]
+
+
+def test_a_consent_withdrawn_before_the_attempt_writes_suppressed_and_sends_nothing(
+        client, container, box):
+    order = deliver(client, container)
+    queue(container)
+    ok(client.post(f"/api/v1/customers/{order['customer_id']}/consents", json={
+        "purpose": "transactional", "medium": "email", "granted": False,
+        "source_channel": "direct"}), 201)
+    one_at_a_time = MessageSender(batch=1, max_batches=1)
+    _, written = assert_writes(client, "messages.suppress.at_send",
+                               lambda: one_at_a_time.run_once(container))
+    assert of_type(written, "message.suppressed")["payload"]["reason"] == \
+        "the customer's consent does not allow transactional e-mails"
+    send(container)
+    assert box.mails() == []
+    assert {m["status"] for m in messages(client)} == {"suppressed"}

@@ -34,6 +34,12 @@ TRIGGERS: dict[str, MessageType] = {
 PURPOSE = {t: "feedback" if t == MessageType.FEEDBACK_REQUEST else "transactional"
            for t in MessageType}
 
+
+
+def consent_reason(purpose: str) -> str:
+    return f"the customer's consent does not allow {purpose} e-mails"
+
+
 LANGUAGES = ("en", "de")  # the built-in templates
 DEFAULT_LANGUAGE = "en"
 

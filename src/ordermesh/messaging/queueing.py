@@ -23,7 +23,14 @@ from ordermesh.kit.errors import NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import Event, read_events, record_event
 from ordermesh.kit.upsert import insert_ignore_returning
-from ordermesh.messaging.model import PURPOSE, TRIGGERS, MessageStatus, MessageType, choose_locale
+from ordermesh.messaging.model import (
+    PURPOSE,
+    TRIGGERS,
+    MessageStatus,
+    MessageType,
+    choose_locale,
+    consent_reason,
+)
 from ordermesh.messaging.tables import message_history, messages
 from ordermesh.messaging.templates import render
 from ordermesh.orders.queries import load_order
@@ -94,7 +101,7 @@ def _reason(uow: UnitOfWork, customer: Customer, recipient: str,
     if not recipient:
         return "the customer has no e-mail address"
     if not may_contact(uow.conn, customer.id, PURPOSE[message_type], MEDIUM):
-        return f"the customer's consent does not allow {PURPOSE[message_type]} e-mails"
+        return consent_reason(PURPOSE[message_type])
     return None
 
 

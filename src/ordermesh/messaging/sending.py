@@ -20,12 +20,20 @@ from email.utils import format_datetime
 
 from sqlalchemy import insert, select, update
 
+from ordermesh.customers.consent import may_contact
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
-from ordermesh.messaging.model import MessageStatus, RetryPolicy
+from ordermesh.messaging.model import (
+    PURPOSE,
+    MessageStatus,
+    MessageType,
+    RetryPolicy,
+    consent_reason,
+)
 from ordermesh.messaging.tables import message_history, messages
 
 MAX_ERROR = 300
+MEDIUM = "email"
 _DUE = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
 
 
@@ -54,13 +62,16 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
     now = uow.clock.now()
     m = messages.c
     query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
-                    m.language, m.created_at)
+                    m.language, m.created_at, m.customer_id, m.order_id, m.type,
+                    m.source_event_id)
              .where(m.status.in_(_DUE), m.next_attempt_at <= now)
              .order_by(m.next_attempt_at, m.seq).limit(limit))
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     claimed = []
     for row in uow.execute(query).all():
+        if _withdrawn(uow, row):
+            continue
         taken = uow.execute(update(messages).where(
             m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE),
         ).values(status=MessageStatus.SENDING.value, attempts=row.attempts + 1,
@@ -71,6 +82,28 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
                                    row.created_at))
     uow.commit()
     return claimed
+
+
+def _withdrawn(uow: UnitOfWork, row) -> bool:
+    """Consent is asked again before every attempt: a customer who withdrew it since the
+    message was queued (or while it waits for a retry) gets nothing. The message is
+    suppressed instead."""
+    purpose = PURPOSE[MessageType(row.type)]
+    if may_contact(uow.conn, row.customer_id, purpose, MEDIUM):
+        return False
+    now = uow.clock.now()
+    reason = consent_reason(purpose)
+    uow.execute(update(messages).where(messages.c.id == row.id).values(
+        status=MessageStatus.SUPPRESSED.value, reason=reason, next_attempt_at=None,
+        finished_at=now))
+    uow.execute(insert(message_history).values(
+        message_id=row.id, status=MessageStatus.SUPPRESSED.value, attempt=None,
+        detail=reason, at=now))
+    record_event(uow, "message.suppressed", "message", row.id, {
+        "id": row.id, "type": row.type, "medium": MEDIUM, "customer_id": row.customer_id,
+        "order_id": row.order_id, "source_event_id": row.source_event_id,
+        "language": row.language, "reason": reason})
+    return True
 
 
 def email_of(claimed: Claimed, sender: str) -> EmailMessage:
