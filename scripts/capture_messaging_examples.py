@@ -191,7 +191,8 @@ server answers every message with a temporary refusal. The attempt is recorded, 
 message stays `queued` and is tried again after `ORDERMESH_MESSAGE_RETRY_BASE_S` (60 s),
 then after twice that, and so on (at most a day), up to
 `ORDERMESH_MESSAGE_MAX_ATTEMPTS` (6) attempts; after the last it is `failed`
-(`message.failed`), never silently dropped.
+(`message.failed`), never silently dropped. A permanent refusal (a `5xx` answer such as
+`550 no such mailbox`) fails the message at once: asking again would be refused again.
 """)
     clock.set(DELIVERED + timedelta(hours=2))
     quietly(client, "POST", f"/api/v1/orders/{ada['id']}/refunds",
@@ -313,8 +314,8 @@ Reading messages needs any key (viewer, operator, admin).
 * Editing templates through the API or the back office (they are package files), and
   languages beyond English and German.
 * SMTP authentication and TLS (STARTTLS or implicit TLS): the worker talks to a relay
-  on a trusted network (a local Postfix, a cloud provider's relay endpoint); and bounce
-  handling (a permanent refusal is retried like a temporary one until the last attempt).
+  on a trusted network (a local Postfix, a cloud provider's relay endpoint); and bounces
+  that arrive later by e-mail (only the SMTP server's own answer is seen).
 * Marketplace rules: some marketplaces forbid or relay e-mails to their buyers; that is
   not modelled yet (the channel's kind is not consulted).
 * A back-office screen for messages, and resending a failed message by hand.

@@ -696,8 +696,8 @@ CONTRACT: tuple[UseCase, ...] = (
             ("message.suppressed",),
             "test_a_consent_withdrawn_before_the_attempt_writes_suppressed_and_sends_nothing"),
     UseCase("messages.fail", "worker: message sender",
-            "the last allowed attempt to send an e-mail is refused too (earlier failed "
-            "attempts write nothing: the message is queued again)",
+            "the last allowed attempt to send an e-mail is refused too, or the server refuses "
+            "it for good (a 5xx answer); a failed attempt that is retried writes nothing",
             ("message.failed",),
             "test_a_message_whose_last_attempt_fails_writes_failed"),
 )

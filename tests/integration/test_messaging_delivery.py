@@ -15,7 +15,7 @@ from sqlalchemy import update
 from ordermesh.events.tables import relay_cursors
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.messaging.jobs import policy_of, server_of
-from ordermesh.messaging.sending import claim_due, record
+from ordermesh.messaging.sending import Outcome, claim_due, record
 from ordermesh.messaging.sending import send as send_one
 from tests.feedback_helpers import deliver
 from tests.helpers import ok
@@ -105,6 +105,23 @@ def test_a_refusing_server_means_retries_with_growing_delays_then_failed(
     assert len(messages(client, order=order["id"], status="failed")) == 3
 
 
+def test_a_permanent_refusal_fails_the_message_at_once_without_retrying(
+        client, container, box):
+    container = with_smtp(container, box, max_attempts=5)
+    deliver(client, container)
+    box.refuse = "550 5.1.1 no such mailbox"
+    queue(container)
+    assert send(container) == 3
+    assert box.refused == 3
+    [message] = messages(client, type="order_confirmation")
+    failed = ok(client.get(f"/api/v1/messages/{message['id']}"))
+    assert (failed["status"], failed["attempts"]) == ("failed", 1)
+    assert [(h["status"], h["detail"]) for h in failed["history"]] == [
+        ("queued", None), ("failed", "550 5.1.1 no such mailbox")]
+    container.clock.advance(timedelta(days=1))
+    assert send(container) == 0
+
+
 def test_a_server_that_is_down_then_back_gets_the_message_late_not_never(
         client, container, box):
     down = with_smtp(container, port=closed_port())
@@ -136,9 +153,10 @@ def test_a_sender_that_dies_after_its_claim_is_succeeded_once_its_lease_runs_out
     assert send(container) == 3
     assert len(box.mails()) == 3
     # The first sender comes back and reports: its claim no longer decides.
-    assert send_one(server_of(container.settings), lost[0]) is None
+    late = send_one(server_of(container.settings), lost[0])
+    assert late.ok
     with UnitOfWork(container.engine, container.clock) as uow:
-        assert record(uow, lost[0], "late", policy) == "sent"
+        assert record(uow, lost[0], Outcome("late", permanent=True), policy) == "sent"
     assert {m["attempts"] for m in messages(client)} == {2}
 
 

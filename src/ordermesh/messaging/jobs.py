@@ -71,10 +71,10 @@ class MessageSender:
         for _ in range(self.max_batches):
             claimed = self._claim(container, policy)
             for one in claimed:
-                error = send(server, one)
+                outcome = send(server, one)
                 with UnitOfWork(container.engine, container.clock,
                                 actor=f"worker:{self.name}") as uow:
-                    record(uow, one, error, policy)
+                    record(uow, one, outcome, policy)
             total += len(claimed)
             if len(claimed) < self.batch:
                 break

@@ -5,9 +5,9 @@ side by side take different rows; the claim itself is conditional on the attempt
 so even without the lock one attempt is claimed once), counts the attempt, marks it
 ``sending`` with a lease and commits. ``send`` speaks SMTP with a timeout, holding no
 transaction. ``record`` stores the outcome: ``sent``, a retry after an exponential delay,
-or ``failed`` after the last attempt. A crash after the claim loses nothing: the lease
-runs out and the message is sent again, with the same ``Message-ID`` so the receiving
-side can tell.
+or ``failed`` after the last attempt or a permanent (5xx) refusal. A crash after the
+claim loses nothing: the lease runs out and the message is sent again, with the same
+``Message-ID`` so the receiving side can tell.
 """
 
 from __future__ import annotations
@@ -122,15 +122,31 @@ def email_of(claimed: Claimed, sender: str) -> EmailMessage:
     return mail
 
 
-def send(server: SmtpServer, claimed: Claimed) -> str | None:
-    """Hand the e-mail to the SMTP server; the error, or None when it was accepted.
-    Never raises for the server's failure."""
+@dataclass(frozen=True)
+class Outcome:
+    error: str | None  # None: the server accepted the e-mail
+    permanent: bool = False  # a 5xx answer: trying again would be refused again
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def send(server: SmtpServer, claimed: Claimed) -> Outcome:
+    """Hand the e-mail to the SMTP server. Never raises for the server's failure."""
     try:
         with smtplib.SMTP(server.host, server.port, timeout=server.timeout_s) as smtp:
             smtp.send_message(email_of(claimed, server.sender))
     except (smtplib.SMTPException, OSError) as exc:
-        return _describe(exc)[:MAX_ERROR]
-    return None
+        return Outcome(_describe(exc)[:MAX_ERROR], _permanent(exc))
+    return Outcome(None)
+
+
+def _permanent(exc: Exception) -> bool:
+    """RFC 5321: a 5yz reply is a permanent refusal; 4yz and a lost connection are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def _describe(exc: Exception) -> str:
@@ -143,8 +159,10 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def record(uow: UnitOfWork, claimed: Claimed, error: str | None, policy: RetryPolicy) -> str:
-    """Store the attempt and what follows from it; commits. Returns the message's status."""
+def record(uow: UnitOfWork, claimed: Claimed, outcome: Outcome, policy: RetryPolicy) -> str:
+    """Store the attempt and what follows from it: sent, a retry, or failed after the last
+    attempt or a permanent refusal; commits. Returns the message's status."""
+    error = outcome.error
     now = uow.clock.now()
     m = messages.c
     row = uow.execute(select(m.status, m.attempts, m.customer_id, m.order_id, m.type)
@@ -160,7 +178,7 @@ def record(uow: UnitOfWork, claimed: Claimed, error: str | None, policy: RetryPo
                   "last_error": None}
         record_event(uow, "message.sent", "message", claimed.id, payload)
     else:
-        retry_at = policy.next_attempt(now, claimed.attempt)
+        retry_at = None if outcome.permanent else policy.next_attempt(now, claimed.attempt)
         values = {"last_error": error, "next_attempt_at": retry_at}
         if retry_at is None:
             status = MessageStatus.FAILED
