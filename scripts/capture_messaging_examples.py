@@ -291,7 +291,10 @@ sellers to write to its buyers should be kept away from this with consent (see
   (`FOR UPDATE SKIP LOCKED` on PostgreSQL; the claim is also conditional on the attempt
   count), marks them `sending` with a lease and commits; then speaks SMTP with a
   timeout; then records the outcome in a new transaction. A worker that dies after its
-  claim loses nothing: when the lease runs out, another sends the message.
+  claim loses nothing: when the lease runs out, another sends the message. The lease
+  is long enough to send the whole claim one by one with every SMTP step taking the
+  full timeout, and a sender that runs past it anyway sends no more of its claim, so two
+  workers never send one message at the same time.
 * **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry, or
   `failed` after the last attempt; `suppressed` when a rule said no. Events:
   `message.queued`, `message.suppressed`, `message.sent`, `message.failed` (a retried

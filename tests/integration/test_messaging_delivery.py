@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from ordermesh.events.tables import relay_cursors
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.messaging.jobs import policy_of, server_of
+from ordermesh.messaging.jobs import MessageSender, policy_of, server_of
 from ordermesh.messaging.sending import Outcome, claim_due, record
 from ordermesh.messaging.sending import send as send_one
 from tests.feedback_helpers import deliver
@@ -149,7 +149,8 @@ def test_a_sender_that_dies_after_its_claim_is_succeeded_once_its_lease_runs_out
     assert len(lost) == 3
     assert send(container) == 0  # claimed: nobody else sends while the lease runs
     assert {m["status"] for m in messages(client)} == {"sending"}
-    container.clock.advance(policy.lease)
+    assert lost[0].lease_until - container.clock.now() == policy.lease(3)
+    container.clock.advance(policy.lease(3))
     assert send(container) == 3
     assert len(box.mails()) == 3
     # The first sender comes back and reports: its claim no longer decides.
@@ -158,6 +159,20 @@ def test_a_sender_that_dies_after_its_claim_is_succeeded_once_its_lease_runs_out
     with UnitOfWork(container.engine, container.clock) as uow:
         assert record(uow, lost[0], Outcome("late", permanent=True), policy) == "sent"
     assert {m["attempts"] for m in messages(client)} == {2}
+
+
+def test_a_sender_whose_lease_ran_out_sends_no_more_of_its_claim(client, container, box):
+    container = with_smtp(container, box)
+    deliver(client, container)
+    queue(container)
+    policy = policy_of(container.settings)
+    with UnitOfWork(container.engine, container.clock) as uow:
+        claimed = claim_due(uow, 10, policy)
+    container.clock.advance(policy.lease(3))  # a slow server ate the whole lease
+    MessageSender()._send_claimed(container, server_of(container.settings), policy, claimed)
+    assert box.mails() == []
+    assert send(container) == 3  # claimed again, sent once
+    assert len(_ids(box)) == 3 and set(_ids(box).values()) == {1}
 
 
 def test_without_an_smtp_host_nothing_is_queued_until_one_is_configured(

@@ -70,15 +70,21 @@ class MessageSender:
         total = 0
         for _ in range(self.max_batches):
             claimed = self._claim(container, policy)
-            for one in claimed:
-                outcome = send(server, one)
-                with UnitOfWork(container.engine, container.clock,
-                                actor=f"worker:{self.name}") as uow:
-                    record(uow, one, outcome, policy)
+            self._send_claimed(container, server, policy, claimed)
             total += len(claimed)
             if len(claimed) < self.batch:
                 break
         return total
+
+    def _send_claimed(self, container: Container, server: SmtpServer, policy: RetryPolicy,
+                      claimed: list[Claimed]) -> None:
+        for one in claimed:
+            if container.clock.now() >= one.lease_until:
+                return  # too slow: the rest is another sender's once the lease is over
+            outcome = send(server, one)
+            with UnitOfWork(container.engine, container.clock,
+                            actor=f"worker:{self.name}") as uow:
+                record(uow, one, outcome, policy)
 
     def _claim(self, container: Container, policy: RetryPolicy) -> list[Claimed]:
         with UnitOfWork(container.engine, container.clock,

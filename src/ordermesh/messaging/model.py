@@ -40,6 +40,8 @@ def consent_reason(purpose: str) -> str:
     return f"the customer's consent does not allow {purpose} e-mails"
 
 
+# The replies one SMTP conversation waits for: greeting, EHLO, MAIL, RCPT, DATA, the data.
+SMTP_STEPS = 6
 LANGUAGES = ("en", "de")  # the built-in templates
 DEFAULT_LANGUAGE = "en"
 
@@ -58,17 +60,18 @@ def choose_locale(language: str | None, locale: str | None) -> tuple[str, str]:
 @dataclass(frozen=True)
 class RetryPolicy:
     """``max_attempts`` attempts, the n-th retry ``base * 2**(n-1)`` after the failure
-    (at most ``cap``); a claim is a lease of ``lease`` after which another sender may
-    take the message (the first one crashed)."""
+    (at most ``cap``). A claim of ``n`` messages is a lease long enough to send them one
+    after the other, each SMTP step taking up to ``timeout_s``; after it another sender may
+    take them (the first one crashed), and the first sends none of those it has not sent
+    by then."""
 
     max_attempts: int
     base: timedelta
     cap: timedelta
     timeout_s: float
 
-    @property
-    def lease(self) -> timedelta:
-        return timedelta(seconds=self.timeout_s * 2 + 60)
+    def lease(self, n: int) -> timedelta:
+        return timedelta(seconds=self.timeout_s * SMTP_STEPS * n + 60)
 
     def next_attempt(self, now: datetime, attempts_done: int) -> datetime | None:
         """When to try again after ``attempts_done`` failed attempts; None: give up."""

@@ -55,6 +55,7 @@ class Claimed:
     html: str
     language: str
     created_at: datetime
+    lease_until: datetime  # not sent after this: another sender may have claimed it
 
 
 def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]:
@@ -69,17 +70,19 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     claimed = []
-    for row in uow.execute(query).all():
+    rows = uow.execute(query).all()
+    until = now + policy.lease(len(rows))
+    for row in rows:
         if _withdrawn(uow, row):
             continue
         taken = uow.execute(update(messages).where(
             m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE),
         ).values(status=MessageStatus.SENDING.value, attempts=row.attempts + 1,
-                 next_attempt_at=now + policy.lease)).rowcount
+                 next_attempt_at=until)).rowcount
         if taken == 1:
             claimed.append(Claimed(row.id, row.attempts + 1, row.recipient, row.subject,
                                    row.body_text, row.body_html, row.language,
-                                   row.created_at))
+                                   row.created_at, until))
     uow.commit()
     return claimed
 
