@@ -4,6 +4,8 @@ and the record shows what was sent."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.feedback_helpers import deliver
@@ -46,6 +48,8 @@ def test_an_order_placed_shipped_and_delivered_mails_the_customer_once_each_in_e
     assert tracking in shipped.get_body(("html",)).get_content()
     assert shipped["From"] == "Shop <shop@example.com>"
     assert shipped["Content-Language"] == "en"
+    assert shipped["Date"].datetime.utcoffset() == timedelta(0)  # when it was queued, UTC
+    assert shipped["Message-ID"].endswith("@example.com>")
     confirmation = mails[0].get_body(("plain",)).get_content()
     assert "Total: €39.98" in confirmation  # Babel, English: the symbol before the amount
     assert [e for e in box.envelopes if e[1] == ["ada@example.com"]] == \

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from sqlalchemy import insert, select, update
 
 from ordermesh.customers.consent import may_contact
+from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
 from ordermesh.messaging.model import (
@@ -82,7 +83,7 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
         if taken == 1:
             claimed.append(Claimed(row.id, row.attempts + 1, row.recipient, row.subject,
                                    row.body_text, row.body_html, row.language,
-                                   row.created_at, until))
+                                   as_utc(row.created_at), until))
     uow.commit()
     return claimed
 
@@ -96,9 +97,12 @@ def _withdrawn(uow: UnitOfWork, row) -> bool:
         return False
     now = uow.clock.now()
     reason = consent_reason(purpose)
-    uow.execute(update(messages).where(messages.c.id == row.id).values(
-        status=MessageStatus.SUPPRESSED.value, reason=reason, next_attempt_at=None,
-        finished_at=now))
+    m = messages.c
+    if uow.execute(update(messages).where(
+            m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE)).values(
+            status=MessageStatus.SUPPRESSED.value, reason=reason, next_attempt_at=None,
+            finished_at=now)).rowcount != 1:
+        return True  # another sender decided it meanwhile
     uow.execute(insert(message_history).values(
         message_id=row.id, status=MessageStatus.SUPPRESSED.value, attempt=None,
         detail=reason, at=now))
