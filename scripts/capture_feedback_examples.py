@@ -178,7 +178,7 @@ no e-mail address, the customer has not agreed to feedback e-mails (consent purp
 order, or the customer was asked in the last
 `ORDERMESH_FEEDBACK_QUIET_DAYS` (30). None applies, so the request is sent: the event
 `feedback.requested` carries the customer's e-mail and the single-use link, for the
-mailer (a webhook subscription or the NATS stream) to send:
+mailer ([messaging](messaging.md), or any subscriber) to send:
 """)
     sent = rec.call("The event with the link", "GET", "/api/v1/events?type=feedback.")
     link = sent["items"][-1]["payload"]["link"]
@@ -359,8 +359,8 @@ used once.
 
 ## Not built yet
 
-* Sending the e-mail itself: the `feedback.requested` event carries the address and the
-  link for a mailer subscribed to it; ordermesh has no mailer of its own yet.
+* (The e-mail itself is now sent by [messaging](messaging.md): the `feedback.requested`
+  event becomes a `feedback_request` message in the customer's language.)
 * Editing the topic taxonomy through the API (it is code for now), languages other than
   English (VADER and the patterns are English), and a back-office screen for feedback.
 * Alerts are raised, never cleared: a subject that recovers is simply not raised again

@@ -677,6 +677,29 @@ CONTRACT: tuple[UseCase, ...] = (
             "a customer without open orders is erased",
             ("customer.erased",),
             "test_consent_merges_export_and_erasure_write_their_events"),
+    # messaging
+    UseCase("messages.queue", "worker: message queueing",
+            "an order was placed, shipped and delivered: its three e-mails are queued",
+            ("message.queued", "message.queued", "message.queued"),
+            "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.send", "worker: message sender",
+            "the SMTP server accepts the three queued e-mails",
+            ("message.sent", "message.sent", "message.sent"),
+            "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.suppress", "worker: message queueing",
+            "a feedback request is due but the customer withdrew their feedback consent",
+            ("message.suppressed",),
+            "test_a_message_a_rule_refuses_writes_suppressed"),
+    UseCase("messages.suppress.at_send", "worker: message sender",
+            "consent is asked again before each attempt: the customer withdrew it after the "
+            "message was queued",
+            ("message.suppressed",),
+            "test_a_consent_withdrawn_before_the_attempt_writes_suppressed_and_sends_nothing"),
+    UseCase("messages.fail", "worker: message sender",
+            "the last allowed attempt to send an e-mail is refused too, or the server refuses "
+            "it for good (a 5xx answer); a failed attempt that is retried writes nothing",
+            ("message.failed",),
+            "test_a_message_whose_last_attempt_fails_writes_failed"),
 )
 
 

@@ -37,6 +37,7 @@ from ordermesh.inventory.moves_api import router as moves_api_router
 from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
+from ordermesh.messaging.api import router as messaging_router
 from ordermesh.orders.api import router as orders_router
 from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
@@ -112,6 +113,8 @@ def create_app(container: Container) -> FastAPI:
              "reasons, requests, receiving with grade and disposition, refunds"},
             {"name": "feedback", "description": "Feedback requests after delivery, feedback "
              "entered or imported, and insights: sentiment, topics, NPS/CSAT trends"},
+            {"name": "messaging", "description": "Messages to customers: e-mails queued "
+             "from events, rendered in their language, sent over SMTP, and their record"},
         ],
     )
     app.state.container = container
@@ -129,7 +132,7 @@ def create_app(container: Container) -> FastAPI:
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,
-               feedback_router, customer_merges_router)
+               feedback_router, customer_merges_router, messaging_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -81,6 +81,20 @@ class Settings(BaseSettings):
         "days is not asked again")
     feedback_link_days: int = Field(
         30, ge=1, le=365, description="How long a feedback link may be used")
+    smtp_host: str | None = Field(
+        None, min_length=1, max_length=253, description="The SMTP server customer e-mails are "
+        "handed to. Unset: the worker queues no messages and sends none")
+    smtp_port: int = Field(25, ge=1, le=65535, description="Its port")
+    smtp_from: str = Field(
+        "shop@example.com", min_length=3, max_length=254,
+        description="The From address of customer e-mails ('Shop <shop@example.com>' too)")
+    smtp_timeout_s: float = Field(
+        10.0, gt=0, le=120, description="How long one SMTP conversation may take")
+    message_max_attempts: int = Field(
+        6, ge=1, le=50, description="Attempts to send a message before it is failed")
+    message_retry_base_s: float = Field(
+        60.0, gt=0, le=86_400, description="Delay before the first retry; each next one "
+        "waits twice as long (at most a day)")
     secret_keys: SecretStr | None = Field(
         None, description="Fernet keys (comma-separated, newest first) that encrypt stored "
         "secrets (carrier webhook secrets and credentials); `ordermesh secrets new-key` "

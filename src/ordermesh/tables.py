@@ -13,6 +13,7 @@ from ordermesh.invoices import tables as invoices_tables
 from ordermesh.kit import config_cache, idempotency, outbox
 from ordermesh.kit.db import metadata
 from ordermesh.locations import tables as locations_tables
+from ordermesh.messaging import tables as messaging_tables
 from ordermesh.orders import tables as orders_tables
 from ordermesh.packing import tables as packing_tables
 from ordermesh.payments import tables as payments_tables
@@ -39,6 +40,7 @@ __all__ = [
     "inventory_tables",
     "invoices_tables",
     "locations_tables",
+    "messaging_tables",
     "metadata",
     "orders_tables",
     "outbox",

@@ -135,13 +135,15 @@ def default_jobs() -> list[Job]:
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.fulfilment.jobs import PickupExpiry
+    from ordermesh.messaging.jobs import MessageQueueing, MessageSender
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
     from ordermesh.sourcing.jobs import BackorderSourcing
     from ordermesh.webhooks.jobs import WebhookFanOut, WebhookSender
 
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
-            NatsRelay(), FeedbackRequests(), IdempotencyRetention()]
+            NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
+            MessageSender()]
 
 
 @dataclass

@@ -296,6 +296,9 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/customers/{customer_id}/export": ADMIN,
     "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
     "GET /api/v1/customers/{customer_id}/duplicates": VIEWER,
+    # messaging
+    "GET /api/v1/messages": VIEWER,
+    "GET /api/v1/messages/{message_id}": VIEWER,
 }
 
 

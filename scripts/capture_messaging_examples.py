@@ -1,0 +1,329 @@
+"""Write docs/messaging.md: orders placed, shipped, delivered and refunded become e-mails
+to their customers, in their language, handed to a real SMTP server; a server that
+refuses makes the worker retry; the record through the API.
+
+Like the other capture scripts (it uses ``capture_examples.Recorder``): a fresh SQLite
+database, the app as the server builds it, a fixed clock, every exchange printed as
+Markdown with the prose around it. The SMTP server is the test suite's
+(``tests/smtp_server.py``, the standard library's ``socketserver``) on a free local port.
+It checks what it shows and stops with an AssertionError when the app answers otherwise.
+
+    .venv/bin/python scripts/capture_messaging_examples.py > docs/messaging.md
+"""
+
+# ruff: noqa: E501  (the Markdown tables of the page cannot wrap)
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from capture_examples import ADMIN_KEY, Recorder
+from tests.smtp_server import running_smtp_server
+
+from ordermesh.app import create_app
+from ordermesh.bootstrap import build_container
+from ordermesh.kit.clock import FixedClock
+from ordermesh.messaging.jobs import MessageQueueing, MessageSender
+from ordermesh.migrations import upgrade
+from ordermesh.settings import Settings
+
+DELIVERED = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
+CARRIER_SECRET = "whsec-capture-0123456789"
+
+
+def say(text: str) -> None:
+    print()
+    print(text.strip("\n"))
+
+
+def quietly(client: TestClient, method: str, path: str, body: object = None) -> dict:
+    response = client.request(method, path, json=body,
+                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def set_up(client: TestClient) -> None:
+    quietly(client, "POST", "/api/v1/channels", {"code": "web", "name": "Web shop",
+                                                 "kind": "web", "currency": "EUR"})
+    quietly(client, "POST", "/api/v1/locations", {
+        "code": "ber", "name": "Berlin", "kind": "warehouse", "address": {
+            "line1": "Lagerweg 1", "city": "Berlin", "country": "DE", "postal_code": "10117"}})
+    quietly(client, "PUT", "/api/v1/sscc-settings", {"company_prefix": "4012345"})
+    quietly(client, "POST", "/api/v1/carriers", {
+        "code": "sim", "name": "Simulated", "adapter": "simulated",
+        "webhook_secret": CARRIER_SECRET, "settings": {}})
+    for sku, name in (("TEE", "Linen T-shirt"), ("MUG", "Stoneware mug")):
+        quietly(client, "POST", "/api/v1/products", {"sku": sku, "name": name,
+                                                     "weight_grams": 400})
+        quietly(client, "POST", "/api/v1/inventory/adjustments", {
+            "sku": sku, "location": "ber", "quantity_delta": 50, "reason": "received"})
+
+
+def delivered_order(client: TestClient, clock: FixedClock, customer: dict,
+                    language: str | None) -> dict:
+    """Placed, paid, picked, packed, booked, handed over and scanned delivered."""
+    clock.set(DELIVERED - timedelta(days=1))
+    order = quietly(client, "POST", "/api/v1/orders", {
+        "channel": "web", "customer": customer, "shipping_address": {
+            "name": customer["name"], "line1": "Invalidenstr. 1", "city": "Berlin",
+            "postal_code": "10115", "country": "DE"},
+        "lines": [{"sku": "TEE", "quantity": 1, "unit_price": "39.00"},
+                  {"sku": "MUG", "quantity": 2, "unit_price": "12.00"}]})
+    if language:
+        quietly(client, "PATCH", f"/api/v1/customers/{order['customer_id']}",
+                {"language": language})
+    quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
+            {"provider": "test", "source": "4242424242424242"})
+    [fo] = quietly(client, "GET", f"/api/v1/orders/{order['id']}/fulfilment")[
+        "fulfilment_orders"]
+    picks = quietly(client, "POST", "/api/v1/pick-lists", {"location": "ber"})
+    quietly(client, "POST", f"/api/v1/pick-lists/{picks['id']}/confirm", {})
+    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/packages", {"packages": [
+        {"packaging_code": None, "lines": [{"line_no": 1, "quantity": 1},
+                                           {"line_no": 2, "quantity": 2}]}]})
+    shipment = quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/ship")
+    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/handover", {})
+    clock.set(DELIVERED + timedelta(minutes=5))
+    number = shipment["parcels"][0]["tracking_number"]
+    raw = json.dumps({"events": [{
+        "event_id": f"{number}-DLV", "tracking_number": number, "status": "DLV",
+        "occurred_at": DELIVERED.isoformat(), "description": "delivered",
+        "location": "Berlin"}]}).encode()
+    signature = "sha256=" + hmac.new(CARRIER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = client.post("/api/v1/tracking/sim", content=raw, headers={
+        "Content-Type": "application/json", "X-Ordermesh-Signature": signature})
+    assert response.status_code == 200, response.text
+    return order
+
+
+def show_mail(mail) -> None:
+    print("\n```text")
+    for name in ("From", "To", "Subject", "Message-ID", "Content-Language"):
+        print(f"{name}: {mail[name]}")
+    print()
+    print(mail.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip("\n"))
+    print("```")
+
+
+def main() -> int:
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='ordermesh-messaging-')}/ordermesh.db"
+    upgrade(url)
+    clock = FixedClock(DELIVERED)
+    with running_smtp_server() as box:
+        settings = Settings(database_url=url, admin_api_key=ADMIN_KEY,
+                            smtp_host="127.0.0.1", smtp_port=box.port,
+                            smtp_from="Linen & Clay <shop@example.com>")
+        container = build_container(settings, clock)
+        with contextlib.redirect_stderr(io.StringIO()), \
+                TestClient(create_app(container)) as client:
+            set_up(client)
+            body(client, Recorder(client), clock, container, box)
+    return 0
+
+
+def run(container) -> None:
+    MessageQueueing().run_once(container)
+    MessageSender().run_once(container)
+
+
+def body(client, rec, clock, container, box) -> None:
+    print(HEAD)
+    ada = delivered_order(client, clock, {"email": "ada@example.com",
+                                          "name": "Ada Lovelace"}, None)
+    bernd = delivered_order(client, clock, {"email": "bernd@example.de",
+                                            "name": "Bernd Schulz"}, "de")
+    run(container)
+    say(f"""
+## From events to e-mails
+
+Two orders were placed, shipped with the simulated carrier and scanned delivered: Ada's
+`{ada['number']}` (no language in her profile: English) and Bernd's `{bernd['number']}`
+(his profile says `"language": "de"`). On its next pass the worker's `message-queueing`
+job reads these events from the outbox and queues one message each, rendered in the
+customer's language; `message-sender` hands them to the SMTP server. Bernd's
+shipping notice, as the server received it:
+""")
+    mails = box.to("bernd@example.de")
+    assert [m["Content-Language"] for m in mails] == ["de"] * 3
+    show_mail(mails[1])
+    say("""
+Money and dates are formatted by Babel in the customer's locale (`39,00 €`,
+`26. November 2026` in German; `€39.00`, `November 26, 2026` in English). Ada's
+order confirmation:
+""")
+    show_mail(box.to("ada@example.com")[0])
+    say("""
+Every e-mail is plain text with an HTML alternative. Its `Message-ID` is made from the
+message id, so when a crash makes the worker send an e-mail a second time (at least
+once, never lost), the receiving side can tell it is the same one.
+
+## The record
+
+`GET /api/v1/messages` lists every message, newest first, filtered by `customer`,
+`order` (id or number), `status` and `type`, paged with `cursor`:
+""")
+    listed = rec.call("Bernd's messages", "GET", f"/api/v1/messages?order={bernd['number']}")
+    assert {m["status"] for m in listed["items"]} == {"sent"}
+    shipped = next(m for m in listed["items"] if m["type"] == "shipped")
+    say("""
+`GET /api/v1/messages/{id}` adds what was sent (subject, plain text, HTML) and the
+status history:
+""")
+    rec.call("One message", "GET", f"/api/v1/messages/{shipped['id']}")
+    say("""
+## A server that refuses, then accepts
+
+The shop refunds Ada five euros as a goodwill gesture (`refund.issued`), while the SMTP
+server answers every message with a temporary refusal. The attempt is recorded, the
+message stays `queued` and is tried again after `ORDERMESH_MESSAGE_RETRY_BASE_S` (60 s),
+then after twice that, and so on (at most a day), up to
+`ORDERMESH_MESSAGE_MAX_ATTEMPTS` (6) attempts; after the last it is `failed`
+(`message.failed`), never silently dropped. A permanent refusal (a `5xx` answer such as
+`550 no such mailbox`) fails the message at once: asking again would be refused again.
+""")
+    clock.set(DELIVERED + timedelta(hours=2))
+    quietly(client, "POST", f"/api/v1/orders/{ada['id']}/refunds",
+            {"amount": "5.00", "reason": "goodwill: late delivery"})
+    box.refuse = "451 4.3.0 mailbox busy, try again later"
+    run(container)
+    box.refuse = None
+    clock.set(DELIVERED + timedelta(hours=2, minutes=1))
+    run(container)
+    [refund] = quietly(client, "GET", f"/api/v1/messages?order={ada['id']}&type=refund")["items"]
+    message = rec.call("The refund notice: refused once, then sent", "GET",
+                       f"/api/v1/messages/{refund['id']}")
+    assert [h["status"] for h in message["history"]] == ["queued", "retry", "sent"]
+    say("""
+## Rules before sending
+
+Each message is decided when it is queued, by one function
+(`messaging/queueing.py: _reason`), and consent is asked again before every attempt
+(`messaging/sending.py: _withdrawn`), so a customer who withdraws it while a message
+waits (for a retry, or for a worker) gets nothing:
+
+* **Consent**: `customers.consent.may_contact(customer, purpose, "email")`. Order
+  messages (confirmation, shipped, delivered, refund) have the purpose `transactional`:
+  sent unless the customer objected to it; the feedback request has the purpose
+  `feedback`: sent only after an opt-in ([customers.md](customers.md)).
+* **An address**: a customer without an e-mail address cannot be written to.
+
+A refused message is kept with the status `suppressed` and the `reason`
+(`message.suppressed`), and never sent. Bernd objects to order e-mails; the next
+message about his order (a refund) is kept but not sent:
+""")
+    quietly(client, "POST", f"/api/v1/customers/{bernd['customer_id']}/consents", {
+        "purpose": "transactional", "medium": "email", "granted": False,
+        "source_channel": "direct"})
+    quietly(client, "POST", f"/api/v1/orders/{bernd['id']}/refunds",
+            {"amount": "3.00", "reason": "goodwill"})
+    run(container)
+    rec.call("A suppressed message", "GET",
+             f"/api/v1/messages?customer={bernd['customer_id']}&status=suppressed")
+    say("""
+### Bad input
+
+An unknown status or type is `422`, an unknown order or message `404`; both as
+problem+json.
+""")
+    refused = rec.call("An unknown status", "GET", "/api/v1/messages?status=lost")
+    assert refused["status"] == 422
+    print(TAIL)
+
+
+HEAD = """# Messaging customers
+
+ordermesh writes to customers when something happens to their order: it confirms the
+order, says when it ships (with the tracking numbers), when it was delivered, when money
+was refunded, and asks for [feedback](feedback.md) a few days after delivery. Each
+message is caused by an event in the outbox, queued exactly once, rendered from a
+template in the customer's language, checked against their consent, and handed to an
+SMTP server by the worker, at least once and with retries. Every message is recorded
+with what it said and what happened to it.
+
+The examples below were captured by `scripts/capture_messaging_examples.py` against a
+fresh database with a fixed clock and a local SMTP server.
+
+## Which events send what
+
+| event | message `type` | consent purpose | what it says |
+| --- | --- | --- | --- |
+| `order.created` | `order_confirmation` | transactional | the lines, prices and total |
+| `fulfilment.shipped` | `shipped` | transactional | the carrier and the tracking numbers |
+| `fulfilment.delivered` | `delivered` | transactional | the delivery date |
+| `refund.issued` | `refund` | transactional | the amount refunded |
+| `feedback.requested` | `feedback_request` | feedback | the single-use link of the [feedback request](feedback.md#requests) |
+
+Marketplace orders are treated like the others for now: a marketplace that forbids
+sellers to write to its buyers should be kept away from this with consent (see
+"Not built yet").
+
+## Settings
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `ORDERMESH_SMTP_HOST` | unset | the SMTP server e-mails are handed to. Unset: **no messages are queued** and none are sent; the job's cursor stays, so setting it later picks up the events of the last two days (older ones are skipped, so that a shop's history is not mailed at once) |
+| `ORDERMESH_SMTP_PORT` | `25` | its port |
+| `ORDERMESH_SMTP_FROM` | `shop@example.com` | the From address (`Shop <shop@example.com>` too) |
+| `ORDERMESH_SMTP_TIMEOUT_S` | `10` | how long one SMTP conversation may take |
+| `ORDERMESH_MESSAGE_MAX_ATTEMPTS` | `6` | attempts before a message is `failed` |
+| `ORDERMESH_MESSAGE_RETRY_BASE_S` | `60` | the delay before the first retry; each next one waits twice as long, at most a day |
+
+## How it works
+
+* **Exactly one message per cause.** `message-queueing` follows the outbox with its own
+  cursor (like the webhook fan-out), locking, reading and moving it in one transaction.
+  A message is unique by (source event, recipient, type): an event read again (a replay,
+  a second worker) queues nothing more.
+* **Nothing is sent inside a transaction.** `message-sender` claims due messages
+  (`FOR UPDATE SKIP LOCKED` on PostgreSQL; the claim is also conditional on the attempt
+  count), marks them `sending` with a lease and commits; then speaks SMTP with a
+  timeout; then records the outcome in a new transaction. A worker that dies after its
+  claim loses nothing: when the lease runs out, another sends the message. The lease
+  is long enough to send the whole claim one by one with every SMTP step taking the
+  full timeout, and a sender that runs past it anyway sends no more of its claim, so two
+  workers never send one message at the same time.
+* **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry, or
+  `failed` after the last attempt; `suppressed` when a rule said no. Events:
+  `message.queued`, `message.suppressed`, `message.sent`, `message.failed` (a retried
+  attempt writes none; it is in the message's history).
+* **Templates**: `src/ordermesh/messaging/templates/<type>.<language>.jinja`, rendered
+  in Jinja2's sandbox with three blocks: `subject`, `text` and `html` (escaped). English
+  and German are built in; a customer's `locale` or `language` of another language gets
+  English. The filters `money(currency)` and `date` format with Babel in the customer's
+  locale."""
+
+TAIL = """
+## Roles
+
+Reading messages needs any key (viewer, operator, admin).
+
+## Not built yet
+
+* SMS and WhatsApp, marketing campaigns, inbound replies, quiet hours, frequency caps,
+  and coalescing several events into one message.
+* Editing templates through the API or the back office (they are package files), and
+  languages beyond English and German.
+* SMTP authentication and TLS (STARTTLS or implicit TLS): the worker talks to a relay
+  on a trusted network (a local Postfix, a cloud provider's relay endpoint); and bounces
+  that arrive later by e-mail (only the SMTP server's own answer is seen).
+* Marketplace rules: some marketplaces forbid or relay e-mails to their buyers; that is
+  not modelled yet (the channel's kind is not consulted).
+* A back-office screen for messages, and resending a failed message by hand.
+"""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Queueing messages from the outbox: one message per (event, recipient, type).
+
+The job follows the outbox with a cursor of its own (``events.cursors``), locked, read
+and moved in one transaction, and the unique (source event, recipient, type) makes a
+second reading of the same event queue nothing. Each message is rendered here, in the
+customer's language, and stored with its rules decided: ``queued`` to be sent, or
+``suppressed`` with the reason (no consent, no e-mail address). Nothing is sent here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from ordermesh.customers.consent import may_contact
+from ordermesh.customers.model import Customer
+from ordermesh.customers.service import get_customer
+from ordermesh.events.cursors import advance_cursor, lock_cursor
+from ordermesh.fulfilment.queries import get_fulfilment_order
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.errors import NotFound
+from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import Event, read_events, record_event
+from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.messaging.model import (
+    PURPOSE,
+    TRIGGERS,
+    MessageStatus,
+    MessageType,
+    choose_locale,
+    consent_reason,
+)
+from ordermesh.messaging.tables import message_history, messages
+from ordermesh.messaging.templates import render
+from ordermesh.orders.queries import load_order
+from ordermesh.shipping.service import get_shipment
+
+CURSOR = "messaging"
+MEDIUM = "email"
+# An event older than this queues nothing: switching messaging on for a shop with a long
+# history (or after a long outage) must not mail every past customer.
+STALE_AFTER = timedelta(days=2)
+
+
+def _order_facts(order) -> dict:
+    return {"order_id": order.id, "order_number": order.number,
+            "customer_id": order.customer_id}
+
+
+def _confirmation(uow: UnitOfWork, event: Event) -> dict:
+    order = load_order(uow, event.aggregate_id)
+    return {**_order_facts(order), "placed_at": event.occurred_at,
+            "currency": order.currency, "total": str(order.totals.total.amount),
+            "lines": [{"sku": ln.sku, "name": ln.name, "unit_price": str(ln.unit_price.amount),
+                       "quantity": ln.quantity - ln.cancelled_quantity}
+                      for ln in order.lines if ln.quantity > ln.cancelled_quantity]}
+
+
+def _shipped(uow: UnitOfWork, event: Event) -> dict:
+    fo = get_fulfilment_order(uow, event.aggregate_id)
+    try:
+        shipment = get_shipment(uow, fo.id)
+    except NotFound:  # handed over without a booking here: the numbers were given
+        shipment = None
+    details = event.payload.get("details") or {}
+    numbers = ([p.tracking_number for p in shipment.parcels] if shipment
+               else [n for n in details.get("tracking_numbers") or [] if n])
+    return {**_order_facts(load_order(uow, fo.order_id)), "shipped_at": event.occurred_at,
+            "carrier": shipment.carrier if shipment else fo.carrier,
+            "tracking_numbers": numbers}
+
+
+def _delivered(uow: UnitOfWork, event: Event) -> dict:
+    fo = get_fulfilment_order(uow, event.aggregate_id)
+    return {**_order_facts(load_order(uow, fo.order_id)),
+            "delivered_at": fo.delivered_at or event.occurred_at}
+
+
+def _refund(uow: UnitOfWork, event: Event) -> dict:
+    return {**_order_facts(load_order(uow, event.aggregate_id)),
+            "refunded_at": event.occurred_at, "amount": event.payload["amount"],
+            "currency": event.payload["currency"]}
+
+
+def _feedback(uow: UnitOfWork, event: Event) -> dict:
+    p = event.payload
+    return {"order_id": p["order_id"], "order_number": p["order_number"],
+            "customer_id": p["customer_id"], "email": p["email"], "link": p["link"],
+            "expires_at": p["expires_at"]}
+
+
+FACTS = {MessageType.ORDER_CONFIRMATION: _confirmation, MessageType.SHIPPED: _shipped,
+         MessageType.DELIVERED: _delivered, MessageType.REFUND: _refund,
+         MessageType.FEEDBACK_REQUEST: _feedback}
+
+
+def _reason(uow: UnitOfWork, customer: Customer, recipient: str,
+            message_type: MessageType) -> str | None:
+    """Why this message must not be sent, or None. Every rule is here."""
+    if not recipient:
+        return "the customer has no e-mail address"
+    if not may_contact(uow.conn, customer.id, PURPOSE[message_type], MEDIUM):
+        return consent_reason(PURPOSE[message_type])
+    return None
+
+
+def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType) -> str | None:
+    """Render and store the message ``event`` causes; its id, or None when there is
+    nobody to write to or it was queued before."""
+    facts = FACTS[message_type](uow, event)
+    if facts["customer_id"] is None:
+        return None  # a guest order without a customer record: nobody to write to
+    customer = get_customer(uow, facts["customer_id"])
+    recipient = (facts.pop("email", None) or customer.email or "").strip()
+    language, locale = choose_locale(customer.language, customer.locale)
+    rendered = render(message_type, language, locale,
+                      {**facts, "customer_name": customer.name})
+    reason = _reason(uow, customer, recipient, message_type)
+    status = MessageStatus.QUEUED if reason is None else MessageStatus.SUPPRESSED
+    now = uow.clock.now()
+    message_id = new_id("msg")
+    inserted = insert_ignore_returning(
+        uow, messages, ("source_event_id", "recipient", "type"), "id", {
+            "id": message_id, "source_event_id": event.id, "source_event_type": event.type,
+            "type": message_type.value, "medium": MEDIUM, "recipient": recipient,
+            "customer_id": customer.id, "order_id": facts["order_id"],
+            "order_number": facts["order_number"], "language": language, "locale": locale,
+            "subject": rendered.subject, "body_text": rendered.text,
+            "body_html": rendered.html, "status": status.value, "reason": reason,
+            "attempts": 0, "next_attempt_at": now if reason is None else None,
+            "last_error": None, "created_at": now, "sent_at": None,
+            "finished_at": None if reason is None else now})
+    if inserted is None:
+        return None
+    uow.execute(insert(message_history).values(
+        message_id=message_id, status=status.value, attempt=None, detail=reason, at=now))
+    payload = {"id": message_id, "type": message_type.value, "medium": MEDIUM,
+               "customer_id": customer.id, "order_id": facts["order_id"],
+               "source_event_id": event.id, "language": language}
+    if reason is None:
+        record_event(uow, "message.queued", "message", message_id, payload)
+    else:
+        record_event(uow, "message.suppressed", "message", message_id,
+                     {**payload, "reason": reason})
+    return message_id
+
+
+def queue_from_events(uow: UnitOfWork, limit: int) -> int:
+    """Queue the messages of up to ``limit`` events after the cursor; commits. Returns how
+    many events were read."""
+    after = lock_cursor(uow, CURSOR)
+    events = read_events(uow, after=after, limit=limit)
+    oldest = uow.clock.now() - STALE_AFTER
+    for event in events:
+        message_type = TRIGGERS.get(event.type)
+        if message_type is not None and event.occurred_at >= oldest:
+            queue_message(uow, event, message_type)
+    if events:
+        advance_cursor(uow, CURSOR, events[-1].position)
+    uow.commit()
+    return len(events)

@@ -1,0 +1,53 @@
+"""Pydantic models of the messaging API."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ordermesh.messaging.model import MessageStatus, MessageType
+
+
+class MessageSummary(BaseModel):
+    id: str
+    type: MessageType
+    medium: str = Field(description="`email` (the only medium so far)")
+    status: MessageStatus = Field(description="`queued` (waiting for its next attempt), "
+                                  "`sending`, `sent`, `failed` (every attempt failed), "
+                                  "`suppressed` (a rule said no: see `reason`)")
+    recipient: str = Field(description="The address it goes to; empty when the customer "
+                           "has none")
+    customer_id: str | None
+    order_id: str | None
+    order_number: str | None
+    language: str = Field(description="The language of the template used")
+    locale: str = Field(description="The locale money and dates are formatted in")
+    subject: str
+    reason: str | None = Field(description="Why it was suppressed")
+    attempts: int
+    next_attempt_at: AwareDatetime | None
+    last_error: str | None = Field(description="What the SMTP server (or the network) said "
+                                   "at the last failed attempt")
+    source_event_id: str = Field(description="The event that caused it")
+    source_event_type: str
+    created_at: AwareDatetime
+    sent_at: AwareDatetime | None
+    finished_at: AwareDatetime | None
+
+
+class HistoryEntry(BaseModel):
+    status: str = Field(description="`queued`, `suppressed`, `retry` (an attempt failed, "
+                        "another follows), `sent` or `failed`")
+    attempt: int | None
+    detail: str | None
+    at: AwareDatetime
+
+
+class MessageRead(MessageSummary):
+    body_text: str
+    body_html: str
+    history: list[HistoryEntry]
+
+
+class MessageList(BaseModel):
+    items: list[MessageSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next, older page")

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ordermesh.kit.db import metadata
+from ordermesh.kit.types import UtcDateTime
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("source_event_id", String(40), nullable=False),
+    Column("source_event_type", String(80), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("medium", String(12), nullable=False),  # email
+    Column("recipient", String(254), nullable=False),  # "" when the customer has none
+    Column("customer_id", String(40), index=True),
+    Column("order_id", String(40), index=True),
+    Column("order_number", String(40)),
+    Column("language", String(8), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", String(300)),  # why suppressed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_error", String(300)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    # One message per cause, recipient and type: a replayed event queues nothing twice.
+    UniqueConstraint("source_event_id", "recipient", "type"),
+    Index("ix_messages_due", "status", "next_attempt_at"),
+)
+
+message_history = Table(
+    "message_history",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("message_id", String(40), ForeignKey("messages.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("status", String(12), nullable=False),  # queued, suppressed, retry, sent, failed
+    Column("attempt", Integer),
+    Column("detail", String(300)),
+    Column("at", UtcDateTime, nullable=False),
+)
