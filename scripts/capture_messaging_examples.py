@@ -5,7 +5,7 @@ refuses makes the worker retry; the record through the API.
 Like the other capture scripts (it uses ``capture_examples.Recorder``): a fresh SQLite
 database, the app as the server builds it, a fixed clock, every exchange printed as
 Markdown with the prose around it. The SMTP server is the test suite's
-(``tests/smtp_server.py``, the standard library's ``socketserver``) on a free local port.
+(``tests/smtp_server.py``, aiosmtpd) on a free local port.
 It checks what it shows and stops with an AssertionError when the app answers otherwise.
 
     .venv/bin/python scripts/capture_messaging_examples.py > docs/messaging.md
