@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console, ConsoleDimensions
-from rich.table import Table
 
 from ordermesh.apikeys.model import Role, hash_secret
 from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
+from ordermesh.cli_inventory import inventory_app
 from ordermesh.cli_secrets import secrets_app
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
@@ -26,7 +26,6 @@ app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_he
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 user_app = typer.Typer(help="Back-office users (sign in at /app).", no_args_is_help=True)
-inventory_app = typer.Typer(help="Inventory maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(inventory_app, name="inventory")
@@ -264,55 +263,8 @@ def import_file(
         raise typer.Exit(1)
 
 
-@inventory_app.command("verify")
-def inventory_verify(
-    repair: Annotated[bool, typer.Option(
-        "--repair", help="Reset drifting counters to what the ledger says")] = False,
-) -> None:
-    """Check that every stock counter equals the sum of its ledger movements."""
-    from ordermesh.inventory.ledger import ledger_drift, repair_drift
-
-    container = _container()
-    with UnitOfWork(container.engine, container.clock, actor="cli:inventory-verify",
-                    write=repair) as uow:
-        drift = repair_drift(uow) if repair else ledger_drift(uow)
-        names = _drift_names(uow, drift)
-    if not drift:
-        console.print("[green]Stock counters and ledger agree.[/green]")
-        return
-    table = Table("counter", "of", "at / channel", "counters", "ledger")
-    for d in drift:
-        first, second = (d.key[1], d.key[0]) if d.kind == "channel" else d.key
-        table.add_row(d.kind, names.get(first, first), names.get(second, second),
-                      _counts(d.counters), _counts(d.ledger))
-    console.print(table)
-    if repair:
-        console.print(f"[yellow]Repaired {len(drift)} counter row(s) from the ledger.[/yellow]")
-        return
-    raise typer.Exit(1)
-
-
 def _counts(values: dict[str, int]) -> str:
     return ", ".join(f"{name} {value}" for name, value in values.items())
-
-
-def _drift_names(uow, drift) -> dict[str, str]:
-    """SKUs, location codes and channel codes for the ids in a drift report."""
-    from sqlalchemy import select
-
-    from ordermesh.catalog.tables import products
-    from ordermesh.channels.tables import channels
-    from ordermesh.locations.tables import locations
-
-    ids = {i for d in drift for i in d.key}
-    if not ids:
-        return {}
-    names = {}
-    for table, column in ((products, products.c.sku), (locations, locations.c.code),
-                          (channels, channels.c.code)):
-        for row in uow.execute(select(table.c.id, column).where(table.c.id.in_(ids))):
-            names[row[0]] = row[1]
-    return names
 
 
 @app.command()
