@@ -11,15 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from ordermesh.app import create_app
@@ -29,6 +25,7 @@ from ordermesh.kit.db import build_engine
 from ordermesh.settings import Settings
 from tests.backoffice_helpers import PASSWORD, make_user, paid_order
 from tests.conftest import ADMIN_KEY, START
+from tests.e2e.threaded_app import served_in_a_thread
 from tests.helpers import DEFAULT_ADDRESS, ok
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,20 +52,8 @@ def container(sqlite_template: str, tmp_path) -> Iterator[Container]:
 
 @pytest.fixture
 def live(container: Container) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_a_thread(create_app(container)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ CI. With ``ORDERMESH_SCREENSHOTS=1`` the screenshot of docs/feedback.md is writt
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -20,12 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from ordermesh.app import create_app
 from ordermesh.http.deps import Container
 from tests.conftest import ADMIN_KEY
+from tests.e2e.threaded_app import served_in_a_thread
 from tests.feedback_helpers import DELIVERED_AT, deliver, path_of, request_link, run_job
 from tests.feedback_helpers import with_secret as secret_of
 from tests.helpers import ok
@@ -48,20 +45,8 @@ def shop(container: Container) -> Container:
 
 @pytest.fixture
 def live(shop: Container) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(shop), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_in_a_thread(create_app(shop)) as url:
+        yield url
 
 
 @pytest.fixture
