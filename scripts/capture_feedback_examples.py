@@ -15,10 +15,7 @@ AssertionError when the app answers differently.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import io
-import json
 import re
 import sys
 import tempfile
@@ -28,6 +25,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
+from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
 
 from ordermesh.app import create_app
@@ -39,7 +37,6 @@ from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SECRET = "capture-feedback-secret-0123456789abcdef"
-CARRIER_SECRET = "whsec-capture-0123456789"
 ADDRESS = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}
 
@@ -87,27 +84,7 @@ def delivered_order(client: TestClient, clock: FixedClock, email: str,
         "customer": {"email": email, "name": email.split("@")[0].title()},
         "lines": [{"sku": "TEE", "quantity": 1, "unit_price": "39.00"},
                   {"sku": "MUG", "quantity": 2, "unit_price": "12.00"}]})
-    quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
-            {"provider": "test", "source": "4242424242424242"})
-    [fo] = quietly(client, "GET", f"/api/v1/orders/{order['id']}/fulfilment")[
-        "fulfilment_orders"]
-    picks = quietly(client, "POST", "/api/v1/pick-lists", {"location": "ber"})
-    quietly(client, "POST", f"/api/v1/pick-lists/{picks['id']}/confirm", {})
-    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/packages", {"packages": [
-        {"packaging_code": None, "lines": [{"line_no": 1, "quantity": 1},
-                                           {"line_no": 2, "quantity": 2}]}]})
-    shipment = quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/ship")
-    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/handover", {})
-    clock.set(delivered + timedelta(minutes=5))
-    number = shipment["parcels"][0]["tracking_number"]
-    raw = json.dumps({"events": [{
-        "event_id": f"{number}-DLV", "tracking_number": number, "status": "DLV",
-        "occurred_at": delivered.isoformat(), "description": "delivered",
-        "location": "Berlin"}]}).encode()
-    signature = "sha256=" + hmac.new(CARRIER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    response = client.post("/api/v1/tracking/sim", content=raw, headers={
-        "Content-Type": "application/json", "X-Ordermesh-Signature": signature})
-    assert response.status_code == 200, response.text
+    pay_ship_and_deliver(client, clock, order, delivered)
     quietly(client, "POST", f"/api/v1/customers/{order['customer_id']}/consents", {
         "purpose": "feedback", "medium": "email", "granted": True, "level": "single",
         "source_channel": channel})

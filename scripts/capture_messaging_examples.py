@@ -16,10 +16,7 @@ It checks what it shows and stops with an AssertionError when the app answers ot
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import io
-import json
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -29,6 +26,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
 from tests.smtp_server import running_smtp_server
 
@@ -40,7 +38,6 @@ from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 
 DELIVERED = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
-CARRIER_SECRET = "whsec-capture-0123456789"
 
 
 def say(text: str) -> None:
@@ -85,27 +82,7 @@ def delivered_order(client: TestClient, clock: FixedClock, customer: dict,
     if language:
         quietly(client, "PATCH", f"/api/v1/customers/{order['customer_id']}",
                 {"language": language})
-    quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
-            {"provider": "test", "source": "4242424242424242"})
-    [fo] = quietly(client, "GET", f"/api/v1/orders/{order['id']}/fulfilment")[
-        "fulfilment_orders"]
-    picks = quietly(client, "POST", "/api/v1/pick-lists", {"location": "ber"})
-    quietly(client, "POST", f"/api/v1/pick-lists/{picks['id']}/confirm", {})
-    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/packages", {"packages": [
-        {"packaging_code": None, "lines": [{"line_no": 1, "quantity": 1},
-                                           {"line_no": 2, "quantity": 2}]}]})
-    shipment = quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/ship")
-    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo['id']}/handover", {})
-    clock.set(DELIVERED + timedelta(minutes=5))
-    number = shipment["parcels"][0]["tracking_number"]
-    raw = json.dumps({"events": [{
-        "event_id": f"{number}-DLV", "tracking_number": number, "status": "DLV",
-        "occurred_at": DELIVERED.isoformat(), "description": "delivered",
-        "location": "Berlin"}]}).encode()
-    signature = "sha256=" + hmac.new(CARRIER_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    response = client.post("/api/v1/tracking/sim", content=raw, headers={
-        "Content-Type": "application/json", "X-Ordermesh-Signature": signature})
-    assert response.status_code == 200, response.text
+    pay_ship_and_deliver(client, clock, order, DELIVERED)
     return order
 
 
