@@ -138,6 +138,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="Markdown file to (re)write (default: docs/benchmarks.md)")
     parser.add_argument("--no-write", action="store_true",
                         help="print the results only; leave the Markdown file alone")
+    parser.add_argument("--batching", choices=["on", "off"], default="on",
+                        help="natural batching of placements in the API processes "
+                        "(ORDERMESH_PLACEMENT_BATCHING); the setup line records it")
     parser.add_argument("--hold", type=float, default=0.0, metavar="SECONDS",
                         help="after the order levels, keep the last level's load running this "
                         "long, e.g. to attach py-spy to a worker pid (not measured)")
@@ -150,6 +153,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.atp_order_concurrency < 1 or args.atp_order_rate < 0:
         parser.error("--atp-order-concurrency must be >= 1 and --atp-order-rate >= 0")
     return args
+
+
+def _batching(args: argparse.Namespace) -> str:
+    if args.batching == "off":
+        return "natural batching off (each order its own transaction)"
+    limit = os.environ.get("ORDERMESH_PLACEMENT_BATCH_MAX", "256")
+    return f"natural batching on (at most {limit} orders per transaction)"
 
 
 def _opt(value: float | None, unit: str) -> str:
@@ -223,7 +233,7 @@ def run_orders(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     setup = (f"uvicorn --workers {args.workers}, server, database and load generator "
              f"(aiohttp, one keep-alive connection per client task) on this machine; "
              f"{args.duration:g}s measured after {args.warmup:g}s warm-up per level; "
-             f"3-line orders over 1,000 SKUs in 3 locations")
+             f"3-line orders over 1,000 SKUs in 3 locations; {_batching(args)}")
     console.print(rich_table(runs, "Order placement over HTTP (POST /api/v1/orders)"))
     console.print(setup)
     for run, line in zip(runs, verification_lines(runs), strict=True):
@@ -252,7 +262,8 @@ def run_hot_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
         console.print(line, style="green" if run.verified else "bold red")
     setup = (f"uvicorn --workers {args.workers}; {args.duration:g}s measured after "
              f"{args.warmup:g}s warm-up per load; 3-line orders, in the hot load one of the "
-             "3 lines is always the same SKU (stocked at all 3 locations)")
+             "3 lines is always the same SKU (stocked at all 3 locations); "
+             f"{_batching(args)}")
     versions = [f"Python {platform.python_version()}"] + [
         f"{'SQLite' if r.kind == 'sqlite' else 'PostgreSQL'} {r.version}" for r in runs]
     section = "\n".join(["## Hot SKU (flash sale) over HTTP", "",
@@ -344,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = ("python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
                ).strip()
+    # the API servers inherit the environment (bench.server)
+    os.environ["ORDERMESH_PLACEMENT_BATCHING"] = "true" if args.batching == "on" else "false"
     parts = {"orders": run_orders, "hot": run_hot_part, "import": run_import_part,
              "growth": run_growth_part, "atp": run_atp_part}
     chosen = list(parts) if args.part == "all" else [args.part]
