@@ -14,6 +14,7 @@ from rich.console import Console, ConsoleDimensions
 from ordermesh.apikeys.model import Role, hash_secret
 from ordermesh.apikeys.service import create_api_key
 from ordermesh.bootstrap import build_container
+from ordermesh.cli_backup import db_backup, db_restore
 from ordermesh.cli_inventory import inventory_app
 from ordermesh.cli_secrets import secrets_app
 from ordermesh.http.deps import Container
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from ordermesh.quickstart import PortUnavailable
 
 app = typer.Typer(help="ordermesh: omnichannel order management.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, backup and restore.", no_args_is_help=True)
+db_app.command("backup")(db_backup)
+db_app.command("restore")(db_restore)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
 user_app = typer.Typer(help="Back-office users (sign in at /app).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
