@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
-from ordermesh.app import create_app
 from ordermesh.http.deps import Container
 from ordermesh.kit import secrets
 from ordermesh.kit.clock import Clock, SystemClock
@@ -16,6 +15,9 @@ from ordermesh.kit.db import build_engine
 from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
 from ordermesh.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -42,6 +44,8 @@ def build_app(container: Container | None = None) -> FastAPI:
     """Refuses to build on an out-of-date schema, saying what to run."""
     container = container or build_container()
     ensure_up_to_date(container.engine)
+    from ordermesh.app import create_app  # the app's import is most of a process's start
+
     return create_app(container)
 
 

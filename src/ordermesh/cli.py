@@ -114,7 +114,8 @@ def serve(
     container = _migrated_container()
     settings = container.settings
     uvicorn.run("ordermesh.bootstrap:app_from_env", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info")
+                port=port or settings.port, workers=workers, log_level="info",
+                timeout_worker_healthcheck=settings.worker_healthcheck_s)
 
 
 @app.command()

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    worker_healthcheck_s: int = Field(
+        30, ge=1, le=600, description="With several API worker processes: how long a worker "
+        "may take to answer the supervisor's health check (starting one imports the whole "
+        "app) before it is replaced")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(30, ge=0)

@@ -8,25 +8,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from ordermesh.cli import app
+from tests.processes import alive, answers, children, cmdline, free_port, port_free, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _api_keys(db_url: str) -> int:
@@ -78,59 +71,10 @@ def test_make_run_passes_port_and_host_to_quickstart():
     assert plain.stdout.split()[-1] == "quickstart"
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie waiting for a parent that does not reap it counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _wait_until(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds}s: {what}")
-        time.sleep(0.1)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
 @pytest.fixture
 def running_quickstart(db_url: str, tmp_path) -> Iterator[tuple[subprocess.Popen, int, int]]:
     """A real `ordermesh quickstart --no-demo` on a free port: (process, port, worker pid)."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "quickstart.log").open("wb")
     env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url}
     proc = subprocess.Popen(
@@ -139,17 +83,17 @@ def running_quickstart(db_url: str, tmp_path) -> Iterator[tuple[subprocess.Popen
     started: list[int] = [proc.pid]
     try:
         try:
-            _wait_until(lambda: proc.poll() is None and _answers(
+            wait_until(lambda: proc.poll() is None and answers(
                 f"http://127.0.0.1:{port}/health"), 120, "quickstart answers /health")
         except AssertionError:
             raise AssertionError((tmp_path / "quickstart.log").read_text()) from None
-        workers = [pid for pid in _children(proc.pid) if b"worker" in _cmdline(pid)]
+        workers = [pid for pid in children(proc.pid) if b"worker" in cmdline(pid)]
         started += workers
         assert len(workers) == 1
         yield proc, port, workers[0]
     finally:  # whatever the test saw, nothing it started outlives it
-        for pid in [*started, *_children(proc.pid)]:
-            if _alive(pid) and b"ordermesh.cli" in _cmdline(pid):
+        for pid in [*started, *children(proc.pid)]:
+            if alive(pid) and b"ordermesh.cli" in cmdline(pid):
                 os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=10)
         log.close()
@@ -160,12 +104,12 @@ def test_stopping_quickstart_stops_its_worker_and_its_server(running_quickstart,
     proc, port, worker = running_quickstart
     os.kill(proc.pid, sig)
     proc.wait(timeout=30)
-    assert not _alive(worker)
-    assert _port_free(port)
+    assert not alive(worker)
+    assert port_free(port)
 
 
 def test_a_quickstart_killed_outright_leaves_no_worker_behind(running_quickstart):
     proc, _, worker = running_quickstart
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    _wait_until(lambda: not _alive(worker), 30, "the orphaned worker stops")
+    wait_until(lambda: not alive(worker), 30, "the orphaned worker stops")

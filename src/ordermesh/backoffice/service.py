@@ -8,6 +8,7 @@ everywhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -38,9 +39,16 @@ from ordermesh.kit.errors import Conflict, DomainError, InvalidInput, Unauthenti
 from ordermesh.kit.ids import new_id
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as much time as a
-# wrong password and the answer's timing says nothing either.
-_DUMMY_HASH = _hasher.hash("no-such-user-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong e-mail costs as much time
+    as a wrong password and the answer's timing says nothing either. Made at the first
+    sign-in, not at import: hashing takes a worker's start a few hundred milliseconds."""
+    return _hasher.hash("no-such-user-password")
+
+
 SIGN_IN_FAILED = "The e-mail or the password is wrong"
 
 
@@ -100,7 +108,7 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> tuple[Session, str]:
     row = uow.execute(select(backoffice_users)
                       .where(backoffice_users.c.email == email)).first()
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password[:MAX_PASSWORD])
+        _hasher.verify(row.password_hash if row else _dummy_hash(), password[:MAX_PASSWORD])
         ok = row is not None
     except (VerificationError, InvalidHashError):
         ok = False
