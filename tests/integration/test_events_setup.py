@@ -4,6 +4,8 @@ writes none."""
 
 from __future__ import annotations
 
+from ordermesh.app import create_app
+from tests.backoffice_helpers import PASSWORD, post_form, signed_in
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
 from tests.helpers import make_channel, make_location, make_product, ok
 
@@ -18,6 +20,29 @@ def test_creating_and_revoking_an_api_key_each_write_their_event(client):
     assert of_type(written, "apikey.revoked")["aggregate_id"] == key["id"]
     listed = ok(client.get("/api/v1/api-keys"))["items"]
     assert next(k for k in listed if k["id"] == key["id"])["revoked_at"] is not None
+
+
+def test_back_office_people_changes_each_write_their_event(client, container):
+    # its own app: the back office keeps the container it was built with
+    admin = signed_in(create_app(container), container, "admin", "admin@shop.example")
+    answer, written = assert_writes(client, "user.create", lambda: post_form(
+        admin, "/app/users", "/app/users", email="kim@shop.example", password=PASSWORD,
+        role="agent"))
+    assert answer.status_code == 303, answer.text
+    created = of_type(written, "user.created")
+    assert (created["payload"], created["actor"]) == (
+        {"email": "kim@shop.example", "role": "agent"}, "user:admin@shop.example")
+    kim = f"/app/users/{created['aggregate_id']}"
+    _, written = assert_writes(client, "user.role", lambda: post_form(
+        admin, "/app/users", f"{kim}/role", role="warehouse"))
+    assert of_type(written, "user.role_changed")["payload"]["role"] == "warehouse"
+    assert_writes(client, "user.disable", lambda: post_form(admin, "/app/users",
+                                                            f"{kim}/disable"))
+    assert_writes(client, "user.enable", lambda: post_form(admin, "/app/users",
+                                                           f"{kim}/enable"))
+    # a refused change writes nothing
+    assert_writes_nothing(client, lambda: post_form(admin, "/app/users", f"{kim}/role",
+                                                    role="owner"))
 
 
 def test_channel_set_up_writes_created_updated_sources_and_sourcing(client):

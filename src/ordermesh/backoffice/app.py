@@ -22,6 +22,7 @@ from ordermesh.backoffice import (
     order_pages,
     return_pages,
     stock_pages,
+    user_pages,
 )
 from ordermesh.backoffice.web import (
     PageForbidden,
@@ -49,7 +50,8 @@ def create_backoffice(container: Container) -> FastAPI:
     app.state.container = container
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_pages.router, order_pages.router, return_pages.router,
-                   stock_pages.router, customer_pages.router, feedback_pages.router):
+                   stock_pages.router, customer_pages.router, feedback_pages.router,
+                   user_pages.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)

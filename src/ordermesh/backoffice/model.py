@@ -37,11 +37,12 @@ class Permission(enum.StrEnum):
     STOCK_ADJUST = "stock.adjust"  # adjust stock counts
     RETURN_DECIDE = "return.decide"  # authorise or reject a return request
     CUSTOMER_CHANGE = "customer.change"  # record consent, add notes and tags to a customer
+    USER_MANAGE = "user.manage"  # add people, change their role, disable them (admin only)
 
 
 PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.ADMIN: frozenset(Permission),
-    UserRole.OPERATOR: frozenset(Permission),
+    UserRole.OPERATOR: frozenset(Permission) - {Permission.USER_MANAGE},
     UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
                                Permission.ORDER_REFUND, Permission.RETURN_DECIDE,
                                Permission.CUSTOMER_CHANGE}),
@@ -56,6 +57,7 @@ class User:
     email: str
     role: UserRole
     created_at: datetime
+    disabled_at: datetime | None = None
 
     @property
     def actor(self) -> str:

@@ -37,6 +37,7 @@ from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, DomainError, InvalidInput, Unauthenticated
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
 
 _hasher = PasswordHasher()
 
@@ -57,8 +58,9 @@ class TooManyAttempts(DomainError):
     title = "Too many failed sign-ins"
 
 
-def _user(row) -> User:
-    return User(row.id, row.email, UserRole(row.role), as_utc(row.created_at))
+def user_from_row(row) -> User:
+    return User(row.id, row.email, UserRole(row.role), as_utc(row.created_at),
+                as_utc(row.disabled_at) if row.disabled_at else None)
 
 
 def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
@@ -75,6 +77,7 @@ def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> U
     uow.execute(insert(backoffice_users).values(
         id=user.id, email=email, password_hash=_hasher.hash(password), role=role.value,
         created_at=user.created_at))
+    record_event(uow, "user.created", "user", user.id, {"email": email, "role": role.value})
     uow.commit()
     return user
 
@@ -82,7 +85,7 @@ def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> U
 def find_user(uow: UnitOfWork, email: str) -> User | None:
     row = uow.execute(select(backoffice_users)
                       .where(backoffice_users.c.email == normalise_email(email))).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def _token_hash(token: str) -> str:
@@ -109,7 +112,7 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> tuple[Session, str]:
                       .where(backoffice_users.c.email == email)).first()
     try:
         _hasher.verify(row.password_hash if row else _dummy_hash(), password[:MAX_PASSWORD])
-        ok = row is not None
+        ok = row is not None and row.disabled_at is None
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
@@ -121,7 +124,7 @@ def sign_in(uow: UnitOfWork, email: str, password: str) -> tuple[Session, str]:
                 .where(backoffice_login_failures.c.email == email))
     uow.execute(delete(backoffice_sessions).where(backoffice_sessions.c.expires_at <= now))
     token = secrets.token_urlsafe(32)
-    session = Session(_token_hash(token), _user(row), secrets.token_urlsafe(32),
+    session = Session(_token_hash(token), user_from_row(row), secrets.token_urlsafe(32),
                       now + SESSION_LIFETIME)
     uow.execute(insert(backoffice_sessions).values(
         token_hash=session.id, user_id=row.id, csrf_token=session.csrf_token,
@@ -138,7 +141,8 @@ def session_for(uow: UnitOfWork, token: str) -> Session | None:
         select(backoffice_sessions, backoffice_users.c.email, backoffice_users.c.role,
                backoffice_users.c.created_at.label("user_created_at"))
         .join(backoffice_users, backoffice_users.c.id == backoffice_sessions.c.user_id)
-        .where(backoffice_sessions.c.token_hash == _token_hash(token))).first()
+        .where(backoffice_sessions.c.token_hash == _token_hash(token),
+               backoffice_users.c.disabled_at.is_(None))).first()
     if row is None or as_utc(row.expires_at) <= uow.clock.now():
         return None
     user = User(row.user_id, row.email, UserRole(row.role), as_utc(row.user_created_at))

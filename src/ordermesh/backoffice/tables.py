@@ -11,6 +11,7 @@ backoffice_users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("role", String(20), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),  # set: cannot sign in, has no sessions
 )
 
 # Server-side sessions: the cookie carries a random token, the table only its hash.
