@@ -39,6 +39,12 @@ def create_api_key(
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput.for_field("name", "name must be 1 to 100 characters")
+    # the name is the actor (``apikey:<name>``) of every change made with the key: unique
+    # for good, revoked keys included, and never the environment's admin key
+    if name == ENV_ADMIN.name or uow.execute(
+            select(api_keys.c.id).where(api_keys.c.name == name)).first():
+        raise Conflict(f"An API key named '{name}' exists or existed already: names stay "
+                       "with their key, revoked ones too, so choose another")
     secret = generate_secret()
     key_id = new_id("key")
     now = uow.clock.now()

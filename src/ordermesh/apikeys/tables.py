@@ -7,7 +7,7 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column("name", String(100), nullable=False),
+    Column("name", String(100), nullable=False, unique=True),  # the actor it records
     Column("role", String(20), nullable=False),
     Column("prefix", String(12), nullable=False),
     Column("key_hash", String(64), nullable=False, unique=True),
