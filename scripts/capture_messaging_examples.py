@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -186,17 +187,80 @@ then after twice that, and so on (at most a day), up to
     say("""
 ## Rules before sending
 
-Each message is decided when it is queued, by one function
-(`messaging/queueing.py: _reason`), and consent is asked again before every attempt
-(`messaging/sending.py: _withdrawn`), so a customer who withdraws it while a message
-waits (for a retry, or for a worker) gets nothing:
+Each message is checked when it is queued (`messaging/queueing.py: _reason`) and again
+right before every attempt (`messaging/checks.py: held`), so a customer who withdraws
+consent, or whose address bounces, while a message waits (for a retry, for the morning,
+for a worker) gets nothing. The pure decisions are in `messaging/rules.py`.
 
-* **Consent**: `customers.consent.may_contact(customer, purpose, "email")`. Order
+* **Consent**: `customers.consent.may_contact(customer, purpose, medium)`. Order
   messages (confirmation, shipped, delivered, refund) have the purpose `transactional`:
   sent unless the customer objected to it; the feedback request has the purpose
   `feedback`: sent only after an opt-in ([customers.md](customers.md)).
 * **An address**: a customer without an e-mail address cannot be written to.
+* **Hard bounces**: an SMTP server that refuses the recipient with a `5xx` answer to
+  `RCPT TO` (`550 5.1.1 no such user`) makes the message `bounced` (`message.bounced`)
+  and marks the address undeliverable on the customer (`undeliverable_at` and
+  `undeliverable_reason` on the identity in `GET /api/v1/customers/{id}`, a
+  `customer.updated` naming `undeliverable`). From then on every message to it is
+  suppressed. Removing the identity and adding it again (once the customer gave a
+  working address) clears the mark. A `5xx` to `MAIL FROM` or to the data is about the
+  e-mail or our sender, not the address: the message fails, the address stays.
+* **Frequency cap**: at most `ORDERMESH_MESSAGE_CAP` (3) messages to one customer in
+  `ORDERMESH_MESSAGE_CAP_HOURS` (24); a message over the cap that is not transactional
+  (a feedback request) is suppressed, not postponed: a late survey is worse than none.
+  Transactional messages are never capped, and they count.
+* **Quiet hours**: a customer who set contact hours on their profile
+  (`"contact_hours": {"days": ["mon", …], "from": "09:00", "to": "18:00",
+  "time_zone": "Europe/Berlin"}`) is written to only inside them; anyone else not during
+  the seller's quiet hours, `ORDERMESH_MESSAGE_QUIET_HOURS` (`21:00-08:00`), in their
+  time zone. The time zone is that of their contact hours, else that of their locale's
+  country when the country keeps one time (`de_AT`: Europe/Vienna; `en_US`: unknown,
+  several). With no known time zone nothing is deferred: there is no night to respect.
+  A message that must wait stays `queued` with `next_attempt_at` set to the first
+  moment it may go, the `reason` saying why, and a `deferred` entry in its history (no
+  event: nothing happened to the customer yet).
+* **Which messages may override quiet hours**: the order confirmation always goes at
+  once: it answers what the customer has just done. Shipping, delivery and refund
+  notices wait, unless the seller sets `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS`
+  to `true`. Feedback requests always wait.
 
+Clara (locale `de_AT`) ordered; her parcel was shipped and delivered during the day,
+but the worker only gets to her messages at 23:30 in Vienna. Her confirmation goes,
+the two notices wait for 08:00 Vienna time:
+""")
+    clara = delivered_order(client, clock, {"email": "clara@example.at",
+                                            "name": "Clara Huber"}, None)
+    quietly(client, "PATCH", f"/api/v1/customers/{clara['customer_id']}",
+            {"locale": "de_AT"})
+    clock.set(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))
+    run(container)
+    waiting = rec.call("Deferred by quiet hours", "GET",
+                       f"/api/v1/messages?customer={clara['customer_id']}&status=queued")
+    assert [m["next_attempt_at"] for m in waiting["items"]] == ["2026-11-28T07:00:00Z"] * 2
+    clock.set(datetime(2026, 11, 28, 7, 0, tzinfo=UTC))
+    run(container)
+    assert len(box.to("clara@example.at")) == 3
+    say("""
+Dora's address does not exist: the server refuses it at `RCPT TO`. Her messages
+bounce, and her e-mail identity is marked undeliverable:
+""")
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    box.unknown.add("dora@example.com")
+    dora = delivered_order(client, clock, {"email": "dora@example.com",
+                                           "name": "Dora Weiss"}, None)
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    run(container)
+    bounced = rec.call("A hard bounce", "GET",
+                       f"/api/v1/messages?customer={dora['customer_id']}&type=shipped")
+    assert bounced["items"][0]["status"] == "bounced"
+    identities = quietly(client, "GET", f"/api/v1/customers/{dora['customer_id']}")["identities"]
+    [email] = [i for i in identities if i["kind"] == "email"]
+    print("\nIn `GET /api/v1/customers/{id}`, her e-mail identity (abridged):\n")
+    print("```json")
+    print(json.dumps({k: email[k] for k in ("kind", "value", "undeliverable_at",
+                                            "undeliverable_reason")}, indent=2))
+    print("```")
+    say("""
 A refused message is kept with the status `suppressed` and the `reason`
 (`message.suppressed`), and never sent. Bernd objects to order e-mails; the next
 message about his order (a refund) is kept but not sent:
@@ -257,6 +321,10 @@ sellers to write to its buyers should be kept away from this with consent (see
 | `ORDERMESH_SMTP_TIMEOUT_S` | `10` | how long one SMTP conversation may take |
 | `ORDERMESH_MESSAGE_MAX_ATTEMPTS` | `6` | attempts before a message is `failed` |
 | `ORDERMESH_MESSAGE_RETRY_BASE_S` | `60` | the delay before the first retry; each next one waits twice as long, at most a day |
+| `ORDERMESH_MESSAGE_QUIET_HOURS` | `21:00-08:00` | local hours in the customer's time zone when nothing but order confirmations goes out to a customer without contact hours of their own ([rules](#rules-before-sending)); empty: none |
+| `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS` | `false` | shipping, delivery and refund notices go out in quiet hours (and outside contact hours) too |
+| `ORDERMESH_MESSAGE_CAP` | `3` | at most this many messages to one customer per period; further ones that are not transactional are suppressed; `0`: no cap |
+| `ORDERMESH_MESSAGE_CAP_HOURS` | `24` | the cap's period |
 
 ## How it works
 
@@ -272,10 +340,11 @@ sellers to write to its buyers should be kept away from this with consent (see
   is long enough to send the whole claim one by one with every SMTP step taking the
   full timeout, and a sender that runs past it anyway sends no more of its claim, so two
   workers never send one message at the same time.
-* **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry, or
-  `failed` after the last attempt; `suppressed` when a rule said no. Events:
-  `message.queued`, `message.suppressed`, `message.sent`, `message.failed` (a retried
-  attempt writes none; it is in the message's history).
+* **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry or a
+  deferral, or `failed` after the last attempt; `bounced` when the recipient was
+  refused for good; `suppressed` when a rule said no. Events: `message.queued`,
+  `message.suppressed`, `message.sent`, `message.failed`, `message.bounced` (a retried
+  or deferred attempt writes none; it is in the message's history).
 * **Templates**: `src/ordermesh/messaging/templates/<type>.<language>.jinja`, rendered
   in Jinja2's sandbox with three blocks: `subject`, `text` and `html` (escaped). English
   and German are built in; a customer's `locale` or `language` of another language gets
@@ -289,8 +358,10 @@ Reading messages needs any key (viewer, operator, admin).
 
 ## Not built yet
 
-* SMS and WhatsApp, marketing campaigns, inbound replies, quiet hours, frequency caps,
-  and coalescing several events into one message.
+* SMS and WhatsApp, marketing campaigns, inbound replies, and coalescing several
+  events into one message.
+* The rules' settings are the seller's, one for the whole shop (not per channel or
+  message type); the frequency cap is one count over every medium.
 * Editing templates through the API or the back office (they are package files), and
   languages beyond English and German.
 * SMTP authentication and TLS (STARTTLS or implicit TLS): the worker talks to a relay

@@ -700,6 +700,12 @@ CONTRACT: tuple[UseCase, ...] = (
             "it for good (a 5xx answer); a failed attempt that is retried writes nothing",
             ("message.failed",),
             "test_a_message_whose_last_attempt_fails_writes_failed"),
+    UseCase("messages.bounce", "worker: message sender",
+            "the SMTP server refuses the recipient for good (a 5xx answer to RCPT TO): the "
+            "message bounced and the customer's address is marked undeliverable; a message "
+            "deferred by quiet hours or contact hours writes nothing",
+            ("message.bounced", "customer.updated"),
+            "test_a_hard_bounce_writes_bounced_and_marks_the_customers_address"),
 )
 
 

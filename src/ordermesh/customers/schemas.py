@@ -130,6 +130,10 @@ class IdentityRead(BaseModel):
     value: str
     source: str
     created_at: datetime
+    undeliverable_at: datetime | None = Field(
+        None, description="When a message to it bounced for good (a 5xx answer to the "
+        "recipient): nothing is sent to it any more; remove and add it again once fixed")
+    undeliverable_reason: str | None = Field(None, description="What the server answered")
 
 
 class ConsentCreate(BaseModel):

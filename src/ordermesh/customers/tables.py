@@ -54,6 +54,10 @@ customer_identities = Table(
     Column("value", String(254), nullable=False),
     Column("source", String(40), nullable=False),  # the channel code or "api"
     Column("created_at", UtcDateTime, nullable=False),
+    # A hard bounce (a 5xx answer to RCPT, a provider's "unknown number"): nothing is sent
+    # to it again until the identity is removed and added anew (0034).
+    Column("undeliverable_at", UtcDateTime),
+    Column("undeliverable_reason", String(300)),
     UniqueConstraint("kind", "channel", "value"),
 )
 

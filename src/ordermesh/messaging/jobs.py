@@ -11,6 +11,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import assign_positions
 from ordermesh.messaging.model import RetryPolicy
 from ordermesh.messaging.queueing import queue_from_events
+from ordermesh.messaging.rules import SendRules, parse_window
 from ordermesh.messaging.sending import Claimed, SmtpServer, claim_due, record, send
 from ordermesh.settings import Settings
 
@@ -19,6 +20,14 @@ def policy_of(settings: Settings) -> RetryPolicy:
     return RetryPolicy(max_attempts=settings.message_max_attempts,
                        base=timedelta(seconds=settings.message_retry_base_s),
                        cap=timedelta(days=1), timeout_s=settings.smtp_timeout_s)
+
+
+def rules_of(settings: Settings) -> SendRules:
+    quiet = settings.message_quiet_hours
+    return SendRules(quiet_hours=parse_window(quiet) if quiet else None,
+                     transactional_in_quiet_hours=settings.message_transactional_in_quiet_hours,
+                     cap=settings.message_cap,
+                     cap_period=timedelta(hours=settings.message_cap_hours))
 
 
 def server_of(settings: Settings) -> SmtpServer | None:
@@ -66,10 +75,10 @@ class MessageSender:
         server = server_of(container.settings)
         if server is None:
             return 0
-        policy = policy_of(container.settings)
+        policy, rules = policy_of(container.settings), rules_of(container.settings)
         total = 0
         for _ in range(self.max_batches):
-            claimed = self._claim(container, policy)
+            claimed = self._claim(container, policy, rules)
             self._send_claimed(container, server, policy, claimed)
             total += len(claimed)
             if len(claimed) < self.batch:
@@ -86,7 +95,8 @@ class MessageSender:
                             actor=f"worker:{self.name}") as uow:
                 record(uow, one, outcome, policy)
 
-    def _claim(self, container: Container, policy: RetryPolicy) -> list[Claimed]:
+    def _claim(self, container: Container, policy: RetryPolicy, rules: SendRules
+               ) -> list[Claimed]:
         with UnitOfWork(container.engine, container.clock,
                         actor=f"worker:{self.name}") as uow:
-            return claim_due(uow, self.batch, policy)
+            return claim_due(uow, self.batch, policy, rules)

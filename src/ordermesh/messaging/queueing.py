@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from ordermesh.customers.consent import may_contact
+from ordermesh.customers.identities import undeliverable
 from ordermesh.customers.model import Customer
 from ordermesh.customers.service import get_customer
 from ordermesh.events.cursors import advance_cursor, lock_cursor
@@ -23,6 +24,7 @@ from ordermesh.kit.errors import NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import Event, read_events, record_event
 from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.messaging.checks import bounce_reason, recipient_identity
 from ordermesh.messaging.model import (
     PURPOSE,
     TRIGGERS,
@@ -102,7 +104,8 @@ def _reason(uow: UnitOfWork, customer: Customer, recipient: str,
         return "the customer has no e-mail address"
     if not may_contact(uow.conn, customer.id, PURPOSE[message_type], MEDIUM):
         return consent_reason(PURPOSE[message_type])
-    return None
+    bounced = undeliverable(uow, recipient_identity(MEDIUM, recipient))
+    return None if bounced is None else bounce_reason(MEDIUM, *bounced)
 
 
 def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType) -> str | None:

@@ -11,9 +11,11 @@ class MessageSummary(BaseModel):
     id: str
     type: MessageType
     medium: str = Field(description="`email` (the only medium so far)")
-    status: MessageStatus = Field(description="`queued` (waiting for its next attempt), "
-                                  "`sending`, `sent`, `failed` (every attempt failed), "
-                                  "`suppressed` (a rule said no: see `reason`)")
+    status: MessageStatus = Field(description="`queued` (waiting for its next attempt, "
+                                  "or deferred by quiet hours: see `reason`), `sending`, "
+                                  "`sent`, `failed` (every attempt failed), `bounced` (the "
+                                  "recipient was refused for good), `suppressed` (a rule "
+                                  "said no: see `reason`)")
     recipient: str = Field(description="The address it goes to; empty when the customer "
                            "has none")
     customer_id: str | None
@@ -22,7 +24,8 @@ class MessageSummary(BaseModel):
     language: str = Field(description="The language of the template used")
     locale: str = Field(description="The locale money and dates are formatted in")
     subject: str
-    reason: str | None = Field(description="Why it was suppressed")
+    reason: str | None = Field(description="Why it was suppressed, or why it was last "
+                               "deferred (quiet hours, contact hours)")
     attempts: int
     next_attempt_at: AwareDatetime | None
     last_error: str | None = Field(description="What the SMTP server (or the network) said "
@@ -35,8 +38,9 @@ class MessageSummary(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    status: str = Field(description="`queued`, `suppressed`, `retry` (an attempt failed, "
-                        "another follows), `sent` or `failed`")
+    status: str = Field(description="`queued`, `suppressed`, `deferred` (a rule said "
+                        "later), `retry` (an attempt failed, another follows), `sent`, "
+                        "`failed` or `bounced`")
     attempt: int | None
     detail: str | None
     at: AwareDatetime
