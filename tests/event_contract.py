@@ -706,6 +706,15 @@ CONTRACT: tuple[UseCase, ...] = (
             "deferred by quiet hours or contact hours writes nothing",
             ("message.bounced", "customer.updated"),
             "test_a_hard_bounce_writes_bounced_and_marks_the_customers_address"),
+    UseCase("messages.sms.delivered", "POST /api/v1/sms/status",
+            "the SMS provider reports a sent SMS delivered (a repeated report writes "
+            "nothing)",
+            ("message.delivered",),
+            "test_delivery_reports_write_delivered_or_failed_once"),
+    UseCase("messages.sms.failed", "POST /api/v1/sms/status",
+            "the SMS provider reports a sent SMS failed",
+            ("message.failed",),
+            "test_delivery_reports_write_delivered_or_failed_once"),
 )
 
 

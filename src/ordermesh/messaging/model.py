@@ -18,7 +18,8 @@ class MessageType(enum.StrEnum):
 class MessageStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for its (next) attempt
     SENDING = "sending"  # claimed by a sender; a lease, so a crash is picked up again
-    SENT = "sent"
+    SENT = "sent"  # handed over: the SMTP server or the SMS provider accepted it
+    DELIVERED = "delivered"  # the SMS provider reported it delivered to the phone
     FAILED = "failed"  # every attempt failed
     BOUNCED = "bounced"  # the recipient was refused for good: the address is undeliverable
     SUPPRESSED = "suppressed"  # a rule said no; never sent

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Protocol
 
 from sqlalchemy import insert, select, update
 
@@ -55,16 +56,16 @@ class Claimed:
     medium: str = "email"
 
 
-def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules
-              ) -> list[Claimed]:
-    """Up to ``limit`` due messages that every rule lets go now (``checks.held``), each
-    claimed for one attempt; commits."""
+def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules,
+              media: frozenset[str] = frozenset({"email"})) -> list[Claimed]:
+    """Up to ``limit`` due messages on ``media`` (those configured) that every rule lets
+    go now (``checks.held``), each claimed for one attempt; commits."""
     now = uow.clock.now()
     m = messages.c
     query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
                     m.language, m.created_at, m.customer_id, m.order_id, m.type,
                     m.source_event_id, m.medium)
-             .where(m.status.in_(_DUE), m.next_attempt_at <= now)
+             .where(m.status.in_(_DUE), m.next_attempt_at <= now, m.medium.in_(media))
              .order_by(m.next_attempt_at, m.seq).limit(limit))
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -107,10 +108,30 @@ class Outcome:
     error: str | None  # None: the server accepted the e-mail
     permanent: bool = False  # a 5xx answer: trying again would be refused again
     bounced: bool = False  # the recipient itself was refused for good (5xx to RCPT)
+    provider_id: str | None = None  # the provider's id of an accepted message (SMS)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+class Medium(Protocol):
+    """A way to reach a customer: e-mail here, SMS in ``sms.py``. ``send`` makes one
+    attempt, with a timeout, outside any transaction, and never raises for the other
+    side's failure."""
+
+    name: str
+
+    def send(self, claimed: Claimed) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class EmailMedium:
+    server: SmtpServer
+    name: str = "email"
+
+    def send(self, claimed: Claimed) -> Outcome:
+        return send(self.server, claimed)
 
 
 def send(server: SmtpServer, claimed: Claimed) -> Outcome:
@@ -158,8 +179,10 @@ def record(uow: UnitOfWork, claimed: Claimed, outcome: Outcome, policy: RetryPol
                "order_id": row.order_id, "attempts": claimed.attempt}
     if error is None:
         status = MessageStatus.SENT
-        values = {"sent_at": now, "finished_at": now, "next_attempt_at": None,
-                  "last_error": None}
+        # an SMS is not done when the provider took it: its delivery report follows
+        values = {"sent_at": now, "finished_at": None if outcome.provider_id else now,
+                  "next_attempt_at": None, "last_error": None,
+                  "provider_id": outcome.provider_id}
         record_event(uow, "message.sent", "message", claimed.id, payload)
     else:
         retry_at = None if outcome.permanent else policy.next_attempt(now, claimed.attempt)
