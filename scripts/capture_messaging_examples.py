@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
-from tests.smtp_server import running_smtp_server
 from tests.sms_provider import API_KEY as SMS_API_KEY
 from tests.sms_provider import CALLBACK_SECRET, running_sms_provider
+from tests.smtp_server import running_smtp_server
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
