@@ -677,6 +677,10 @@ CONTRACT: tuple[UseCase, ...] = (
             "a customer without open orders is erased",
             ("customer.erased",),
             "test_consent_merges_export_and_erasure_write_their_events"),
+    UseCase("segment.create", "POST /api/v1/segments",
+            "a segment's rules are saved (refused rules and a taken name write nothing)",
+            ("segment.created",),
+            "test_saving_a_segment_writes_created_and_refused_rules_write_nothing"),
     # messaging
     UseCase("messages.queue", "worker: message queueing",
             "an order was placed, shipped and delivered: its three e-mails are queued",

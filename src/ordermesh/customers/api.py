@@ -1,7 +1,8 @@
-"""Customer routes: list, profile, addresses, identities, consent, merges.
+"""Customer routes: list, profile, addresses, identities, consent, merges, saved
+segments.
 
 ``GET /customers/{id}`` (the whole picture with orders), the export and the erasure read
-orders too: they are in ``flows/customers_api.py``."""
+orders too: they are in ``flows/customers_api.py``, and so are a segment's members."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from ordermesh.customers import consent, merging, profile, service
+from ordermesh.customers import consent, merging, profile, segments, service
 from ordermesh.customers.duplicates import duplicate_candidates
 from ordermesh.customers.schemas import (
     AddressCreate,
@@ -27,6 +28,7 @@ from ordermesh.customers.schemas import (
     MergeCreate,
     MergeRead,
 )
+from ordermesh.customers.segment_schemas import SegmentCreate, SegmentRead
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 
@@ -160,3 +162,35 @@ def list_duplicates(customer_id: str, ctx: ReadContext) -> list[DuplicateRead]:
         found = duplicate_candidates(uow, customer_id)
     return [DuplicateRead(customer_id=c.customer_id, name=c.name, email=c.email,
                           score=c.score, reasons=c.reasons) for c in found]
+
+
+segments_router = APIRouter(prefix="/api/v1/segments", tags=["customers"])
+
+
+@segments_router.post("", status_code=201, summary="Save a segment of customers",
+                      responses={409: {"description": "A segment has that name already"},
+                                 422: {"description": "Rules that cannot be evaluated: "
+                                                      "none, an unknown channel, SKU, RFM "
+                                                      "bucket, purpose or medium, an empty "
+                                                      "range"}})
+def create_segment(body: SegmentCreate, ctx: WriteContext) -> SegmentRead:
+    """Rules over the customer profile, every one of which a member meets: RFM bucket,
+    channel, country shipped to, lifetime spend (net), last order before/after, product
+    bought, consent. Saved, not evaluated: `GET /segments/{id}/customers` evaluates them
+    on demand. Writes `segment.created`."""
+    rules = body.rules.to_rules()
+    return SegmentRead(**_committed(ctx, lambda uow: segments.create_segment(
+        uow, body.name, rules)))
+
+
+@segments_router.get("", summary="List saved segments, by name")
+def list_segments(ctx: ReadContext) -> list[SegmentRead]:
+    with ctx.read_uow() as uow:
+        return [SegmentRead(**s) for s in segments.list_segments(uow)]
+
+
+@segments_router.get("/{segment_id}", summary="One saved segment",
+                     responses={404: {"description": "No such segment"}})
+def get_segment(segment_id: str, ctx: ReadContext) -> SegmentRead:
+    with ctx.read_uow() as uow:
+        return SegmentRead(**segments.get_segment(uow, segment_id))

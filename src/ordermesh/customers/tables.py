@@ -116,3 +116,14 @@ customer_audit = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("detail", JsonColumn, nullable=False),
 )
+
+# Saved segments: rules over the customer profile, evaluated on demand (0034).
+customer_segments = Table(
+    "customer_segments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("rules", JsonColumn, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(120), nullable=False),
+)

@@ -298,6 +298,10 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/customers/{customer_id}/export": ADMIN,
     "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
     "GET /api/v1/customers/{customer_id}/duplicates": VIEWER,
+    "POST /api/v1/segments": OPERATOR,
+    "GET /api/v1/segments": VIEWER,
+    "GET /api/v1/segments/{segment_id}": VIEWER,
+    "GET /api/v1/segments/{segment_id}/customers": VIEWER,
     # messaging
     "GET /api/v1/messages": VIEWER,
     "GET /api/v1/messages/{message_id}": VIEWER,
