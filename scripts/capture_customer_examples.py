@@ -212,7 +212,8 @@ marketplace as its source (its buyers are the marketplace's customers), only one
 to us directly or on our own channels.
 """)
     rec.call("A confirmed marketing opt-in on the web shop", "POST",
-             f"/api/v1/customers/{ada}/consents", auth="<operator key>", body={
+             f"/api/v1/customers/{ada}/consents", auth="<operator key>",
+             idem="newsletter-confirmation-7f3a", body={
                  "purpose": "marketing", "medium": "email", "granted": True,
                  "level": "confirmed", "source_channel": "web",
                  "proof": {"form": "checkout newsletter box",

@@ -35,6 +35,10 @@ are saved rules over all of that, evaluated on demand.
 | `GET /api/v1/segments/{id}/customers` | who is in it now, evaluated on demand | viewer |
 
 (The admin role may do everything; see [api-conventions.md](api-conventions.md#roles).)
+Every write above except the deletes, the undo and the privacy requests takes an
+`Idempotency-Key` ([api-conventions.md](api-conventions.md#idempotency)): retried with
+the same key and body it does nothing more and answers what the first request created
+(a consent entry is appended once); the key with another body is `422`.
 Every request below was sent to the API and every response is pasted as it came back
 (by `scripts/capture_customer_examples.py`, on a fixed clock; only the ids differ from
 run to run). The shop has a web shop `web`, a marketplace channel `amazon-de` (kind
@@ -181,8 +185,6 @@ NOT_BUILT = """
   same card); a queue of candidates across all customers (they are asked for per customer).
 * Recording consent given at checkout with the order (`customer.consents` on
   `POST /orders`): consent is recorded through `POST …/consents`.
-* Idempotency-Key on the customer writes (a retried consent appends a second, equal
-  ledger entry).
 * Segments evaluated by the worker (kept up to date, with events when a customer enters
   or leaves one), segments combined with OR, editing or deleting a saved segment, and
   rules over the profile fields themselves (tags, language, preferences).

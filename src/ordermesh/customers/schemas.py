@@ -152,6 +152,7 @@ class ConsentCreate(BaseModel):
 
 
 class ConsentEntryRead(BaseModel):
+    id: str | None = Field(None, description="The ledger entry")
     purpose: str
     medium: str
     granted: bool
@@ -163,7 +164,7 @@ class ConsentEntryRead(BaseModel):
 
     @classmethod
     def of(cls, e: ConsentEntry) -> ConsentEntryRead:
-        return cls(purpose=e.purpose.value, medium=e.medium.value, granted=e.granted,
+        return cls(id=e.id, purpose=e.purpose.value, medium=e.medium.value, granted=e.granted,
                    level=e.level.value if e.level else None, source_channel=e.source_channel,
                    proof=e.proof, recorded_at=e.recorded_at, recorded_by=e.recorded_by)
 
