@@ -446,7 +446,8 @@ sellers to write to its buyers should be kept away from this with consent (see
 TAIL = """
 ## Roles
 
-Reading messages needs any key (viewer, operator, admin).
+Reading messages needs any key (viewer, operator, admin). The SMS provider's delivery
+reports (`POST /api/v1/sms/status`) need no key: the signature is the credential.
 
 ## Not built yet
 
