@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
-from customer_prose import ERASURE, INTRO, MATCHING, NOT_BUILT, PRIVACY, WHOLE
+from customer_prose import ERASURE, INTRO, MATCHING, NOT_BUILT, PRIVACY, SEGMENTS, WHOLE
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -212,7 +212,8 @@ marketplace as its source (its buyers are the marketplace's customers), only one
 to us directly or on our own channels.
 """)
     rec.call("A confirmed marketing opt-in on the web shop", "POST",
-             f"/api/v1/customers/{ada}/consents", auth="<operator key>", body={
+             f"/api/v1/customers/{ada}/consents", auth="<operator key>",
+             idem="newsletter-confirmation-7f3a", body={
                  "purpose": "marketing", "medium": "email", "granted": True,
                  "level": "confirmed", "source_channel": "web",
                  "proof": {"form": "checkout newsletter box",
@@ -247,6 +248,27 @@ def whole(rec: Recorder, clock: FixedClock, ada: str) -> None:
             {"amount": "5.00", "reason": "arrived a week late"})
     clock.advance(timedelta(days=3))
     rec.call("Ada, seen whole", "GET", f"/api/v1/customers/{ada}", auth="<viewer key>")
+
+
+def segments(rec: Recorder, ada: str) -> None:
+    say(SEGMENTS)
+    segment = rec.call("Marketable German customers", "POST", "/api/v1/segments",
+                       auth="<operator key>", body={
+                           "name": "Marketable in Germany", "rules": {
+                               "countries": ["DE"], "channels": ["web", "amazon-de"],
+                               "lifetime_spend": {"currency": "EUR", "min": "30.00"},
+                               "last_order_after": "2026-11-01",
+                               "consent": {"purpose": "marketing", "medium": "email"}}})
+    members = rec.call("Who is in it now", "GET",
+                       f"/api/v1/segments/{segment['id']}/customers?limit=20",
+                       auth="<viewer key>")
+    assert [m["customer_id"] for m in members["items"]] == [ada]
+    refused = rec.call("Rules that cannot be evaluated", "POST", "/api/v1/segments",
+                       auth="<operator key>", body={
+                           "name": "Big mug buyers", "rules": {
+                               "bought": ["MUG-XL"],
+                               "lifetime_spend": {"currency": "EUR", "min": "500"}}})
+    assert refused["status"] == 422
 
 
 def privacy(rec: Recorder, ada: str) -> None:
@@ -302,6 +324,7 @@ def main() -> None:
             profile(rec, ada)
             consents(rec, ada)
             whole(rec, clock, ada)
+            segments(rec, ada)
             privacy(rec, ada)
             say(NOT_BUILT)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -28,12 +29,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
+from tests.sms_provider import API_KEY as SMS_API_KEY
+from tests.sms_provider import CALLBACK_SECRET, running_sms_provider
 from tests.smtp_server import running_smtp_server
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
 from ordermesh.messaging.jobs import MessageQueueing, MessageSender
+from ordermesh.messaging.status_reports import SIGNATURE_HEADER, sign
 from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 
@@ -99,15 +103,20 @@ def main() -> int:
     url = f"sqlite:///{tempfile.mkdtemp(prefix='ordermesh-messaging-')}/ordermesh.db"
     upgrade(url)
     clock = FixedClock(DELIVERED)
-    with running_smtp_server() as box:
+    with running_smtp_server() as box, running_sms_provider() as sms:
         settings = Settings(database_url=url, admin_api_key=ADMIN_KEY,
                             smtp_host="127.0.0.1", smtp_port=box.port,
-                            smtp_from="Linen & Clay <shop@example.com>")
+                            smtp_from="Linen & Clay <shop@example.com>",
+                            sms_provider_url=sms.url, sms_api_key=SMS_API_KEY,
+                            sms_sender="LinenClay", sms_callback_secret=CALLBACK_SECRET,
+                            public_url="https://oms.linen-clay.example")
         container = build_container(settings, clock)
         with contextlib.redirect_stderr(io.StringIO()), \
                 TestClient(create_app(container)) as client:
             set_up(client)
             body(client, Recorder(client), clock, container, box)
+            by_sms(client, Recorder(client), clock, container, sms)
+            print(TAIL)
     return 0
 
 
@@ -186,17 +195,80 @@ then after twice that, and so on (at most a day), up to
     say("""
 ## Rules before sending
 
-Each message is decided when it is queued, by one function
-(`messaging/queueing.py: _reason`), and consent is asked again before every attempt
-(`messaging/sending.py: _withdrawn`), so a customer who withdraws it while a message
-waits (for a retry, or for a worker) gets nothing:
+Each message is checked when it is queued (`messaging/queueing.py: _reason`) and again
+right before every attempt (`messaging/checks.py: held`), so a customer who withdraws
+consent, or whose address bounces, while a message waits (for a retry, for the morning,
+for a worker) gets nothing. The pure decisions are in `messaging/rules.py`.
 
-* **Consent**: `customers.consent.may_contact(customer, purpose, "email")`. Order
+* **Consent**: `customers.consent.may_contact(customer, purpose, medium)`. Order
   messages (confirmation, shipped, delivered, refund) have the purpose `transactional`:
   sent unless the customer objected to it; the feedback request has the purpose
   `feedback`: sent only after an opt-in ([customers.md](customers.md)).
 * **An address**: a customer without an e-mail address cannot be written to.
+* **Hard bounces**: an SMTP server that refuses the recipient with a `5xx` answer to
+  `RCPT TO` (`550 5.1.1 no such user`) makes the message `bounced` (`message.bounced`)
+  and marks the address undeliverable on the customer (`undeliverable_at` and
+  `undeliverable_reason` on the identity in `GET /api/v1/customers/{id}`, a
+  `customer.updated` naming `undeliverable`). From then on every message to it is
+  suppressed. Removing the identity and adding it again (once the customer gave a
+  working address) clears the mark. A `5xx` to `MAIL FROM` or to the data is about the
+  e-mail or our sender, not the address: the message fails, the address stays.
+* **Frequency cap**: at most `ORDERMESH_MESSAGE_CAP` (3) messages to one customer in
+  `ORDERMESH_MESSAGE_CAP_HOURS` (24); a message over the cap that is not transactional
+  (a feedback request) is suppressed, not postponed: a late survey is worse than none.
+  Transactional messages are never capped, and they count.
+* **Quiet hours**: a customer who set contact hours on their profile
+  (`"contact_hours": {"days": ["mon", …], "from": "09:00", "to": "18:00",
+  "time_zone": "Europe/Berlin"}`) is written to only inside them; anyone else not during
+  the seller's quiet hours, `ORDERMESH_MESSAGE_QUIET_HOURS` (`21:00-08:00`), in their
+  time zone. The time zone is that of their contact hours, else that of their locale's
+  country when the country keeps one time (`de_AT`: Europe/Vienna; `en_US`: unknown,
+  several). With no known time zone nothing is deferred: there is no night to respect.
+  A message that must wait stays `queued` with `next_attempt_at` set to the first
+  moment it may go, the `reason` saying why, and a `deferred` entry in its history (no
+  event: nothing happened to the customer yet).
+* **Which messages may override quiet hours**: the order confirmation always goes at
+  once: it answers what the customer has just done. Shipping, delivery and refund
+  notices wait, unless the seller sets `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS`
+  to `true`. Feedback requests always wait.
 
+Clara (locale `de_AT`) ordered; her parcel was shipped and delivered during the day,
+but the worker only gets to her messages at 23:30 in Vienna. Her confirmation goes,
+the two notices wait for 08:00 Vienna time:
+""")
+    clara = delivered_order(client, clock, {"email": "clara@example.at",
+                                            "name": "Clara Huber"}, None)
+    quietly(client, "PATCH", f"/api/v1/customers/{clara['customer_id']}",
+            {"locale": "de_AT"})
+    clock.set(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))
+    run(container)
+    waiting = rec.call("Deferred by quiet hours", "GET",
+                       f"/api/v1/messages?customer={clara['customer_id']}&status=queued")
+    assert [m["next_attempt_at"] for m in waiting["items"]] == ["2026-11-28T07:00:00Z"] * 2
+    clock.set(datetime(2026, 11, 28, 7, 0, tzinfo=UTC))
+    run(container)
+    assert len(box.to("clara@example.at")) == 3
+    say("""
+Dora's address does not exist: the server refuses it at `RCPT TO`. Her messages
+bounce, and her e-mail identity is marked undeliverable:
+""")
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    box.unknown.add("dora@example.com")
+    dora = delivered_order(client, clock, {"email": "dora@example.com",
+                                           "name": "Dora Weiss"}, None)
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    run(container)
+    bounced = rec.call("A hard bounce", "GET",
+                       f"/api/v1/messages?customer={dora['customer_id']}&type=shipped")
+    assert bounced["items"][0]["status"] == "bounced"
+    identities = quietly(client, "GET", f"/api/v1/customers/{dora['customer_id']}")["identities"]
+    [email] = [i for i in identities if i["kind"] == "email"]
+    print("\nIn `GET /api/v1/customers/{id}`, her e-mail identity (abridged):\n")
+    print("```json")
+    print(json.dumps({k: email[k] for k in ("kind", "value", "undeliverable_at",
+                                            "undeliverable_reason")}, indent=2))
+    print("```")
+    say("""
 A refused message is kept with the status `suppressed` and the `reason`
 (`message.suppressed`), and never sent. Bernd objects to order e-mails; the next
 message about his order (a refund) is kept but not sent:
@@ -217,7 +289,84 @@ problem+json.
 """)
     refused = rec.call("An unknown status", "GET", "/api/v1/messages?status=lost")
     assert refused["status"] == 422
-    print(TAIL)
+
+
+def by_sms(client, rec, clock, container, sms) -> None:
+    say("""
+## SMS
+
+A customer whose profile says `"preferred_contact": "sms"` gets their messages by SMS
+when an SMS provider is configured (`ORDERMESH_SMS_PROVIDER_URL`), they have a phone
+number (in E.164, from their profile or their phone identity) and there is an SMS
+template for the message (all five types, in English and German:
+`templates/<type>.<language>.sms.jinja`, one block `text`); otherwise by e-mail. Consent
+is per medium: an SMS needs `may_contact(customer, purpose, "sms")` (transactional: no
+objection on SMS; feedback: an opt-in for SMS), and every rule above holds for SMS too.
+
+The provider is reached through an HTTP adapter (`messaging/sms.py`, httpx) behind the
+same interface as e-mail (`messaging/sending.py: Medium`), with a timeout
+(`ORDERMESH_SMS_TIMEOUT_S`), a refused connection retried twice by the transport, and the
+sender's retries with backoff after that. The interface it speaks:
+
+* `POST {ORDERMESH_SMS_PROVIDER_URL}/messages` with `Authorization: Bearer
+  {ORDERMESH_SMS_API_KEY}`, `Idempotency-Key: <our message id>` (a resend after a crash
+  or a timeout is the same request: the provider sends it once) and the JSON body
+  `{"to", "from", "text", "reference", "status_callback"}`.
+* A `2xx` answer with `{"id": ...}` is `sent`: the provider took it. `408`, `425`,
+  `429`, `5xx`, a timeout or a lost connection are tried again later; any other `4xx` is
+  permanent (`failed`), and one whose `error.code` is `invalid_number`,
+  `unknown_number`, `not_mobile` or `unreachable_number` is a hard bounce: `bounced`,
+  and the phone number is marked undeliverable like a bounced e-mail address.
+* Delivery reports come to `status_callback`, `{public_url}/api/v1/sms/status` (below).
+
+A provider with another interface needs an adapter of its own with the same `send`.
+Emil prefers SMS and German:
+""")
+    clock.set(DELIVERED + timedelta(days=1, hours=3))
+    emil = quietly(client, "POST", "/api/v1/orders", {
+        "channel": "web", "customer": {"email": "emil@example.de", "name": "Emil Brandt",
+                                       "phone": "+49 151 23456789"},
+        "shipping_address": {"name": "Emil Brandt", "line1": "Torstr. 9", "city": "Berlin",
+                             "postal_code": "10119", "country": "DE"},
+        "lines": [{"sku": "MUG", "quantity": 1, "unit_price": "12.00"}]})
+    quietly(client, "PATCH", f"/api/v1/customers/{emil['customer_id']}",
+            {"preferred_contact": "sms", "language": "de"})
+    run(container)
+    [request] = sms.sent()
+    print("\nWhat the provider received (`POST /messages`, "
+          f"`Idempotency-Key: {request['reference']}`):\n")
+    print("```json")
+    print(json.dumps({k: v for k, v in request.items() if k != "id"}, indent=2,
+                     ensure_ascii=False))
+    print("```")
+    listed = rec.call("Emil's confirmation, by SMS", "GET",
+                      f"/api/v1/messages?customer={emil['customer_id']}")
+    assert listed["items"][0]["status"] == "sent"
+    say("""
+### Delivery reports
+
+The provider reports what became of each SMS with `POST /api/v1/sms/status`, without an
+API key but signed with the shared secret `ORDERMESH_SMS_CALLBACK_SECRET`:
+`X-Sms-Signature: sha256=<hex of HMAC-SHA256(secret, raw body)>`. The signature is
+checked before anything is read or written; unsigned, tampered, or with no secret
+configured: `401`. A `sent` SMS becomes `delivered` (`message.delivered`, with
+`delivered_at`) or `failed` (`message.failed`); a report about an SMS we are still
+handing over is a `409` (report again later); a repeated report, or one after the final
+status, changes nothing (`"changed": false`).
+""")
+    report = json.dumps({"id": request["id"], "reference": request["reference"],
+                         "status": "delivered", "error": None}).encode()
+    signed = {"Content-Type": "application/json",
+              SIGNATURE_HEADER: sign(CALLBACK_SECRET, report)}
+    done = rec.call("Delivered", "POST", "/api/v1/sms/status", auth=None, raw=report,
+                    headers=signed)
+    assert done["status"] == "delivered" and done["changed"] is True
+    forged = report.replace(b"delivered", b"failed")
+    refused = rec.call("A tampered report", "POST", "/api/v1/sms/status", auth=None,
+                       raw=forged, headers=signed)
+    assert refused["status"] == 401
+    one = quietly(client, "GET", f"/api/v1/messages/{request['reference']}")
+    assert [h["status"] for h in one["history"]] == ["queued", "sent", "delivered"]
 
 
 HEAD = """# Messaging customers
@@ -227,11 +376,13 @@ order, says when it ships (with the tracking numbers), when it was delivered, wh
 was refunded, and asks for [feedback](feedback.md) a few days after delivery. Each
 message is caused by an event in the outbox, queued exactly once, rendered from a
 template in the customer's language, checked against their consent, and handed to an
-SMTP server by the worker, at least once and with retries. Every message is recorded
+SMTP server (or, for customers who prefer it, as an SMS to an HTTP provider) by the
+worker, at least once and with retries. Every message is recorded
 with what it said and what happened to it.
 
 The examples below were captured by `scripts/capture_messaging_examples.py` against a
-fresh database with a fixed clock and a local SMTP server.
+fresh database with a fixed clock and a local SMTP server and a
+simulated SMS provider (`tests/sms_provider.py`, a real HTTP server).
 
 ## Which events send what
 
@@ -257,6 +408,15 @@ sellers to write to its buyers should be kept away from this with consent (see
 | `ORDERMESH_SMTP_TIMEOUT_S` | `10` | how long one SMTP conversation may take |
 | `ORDERMESH_MESSAGE_MAX_ATTEMPTS` | `6` | attempts before a message is `failed` |
 | `ORDERMESH_MESSAGE_RETRY_BASE_S` | `60` | the delay before the first retry; each next one waits twice as long, at most a day |
+| `ORDERMESH_SMS_PROVIDER_URL` | unset | the HTTP SMS provider ([SMS](#sms)). Unset: no SMS; customers who prefer SMS get e-mail |
+| `ORDERMESH_SMS_API_KEY` | unset | the bearer token the provider expects |
+| `ORDERMESH_SMS_SENDER` | `Shop` | the sender id or number SMS come from |
+| `ORDERMESH_SMS_TIMEOUT_S` | `10` | how long one request to the provider may take |
+| `ORDERMESH_SMS_CALLBACK_SECRET` | unset | the shared secret the provider signs its delivery reports with; unset: every report is refused |
+| `ORDERMESH_MESSAGE_QUIET_HOURS` | `21:00-08:00` | local hours in the customer's time zone when nothing but order confirmations goes out to a customer without contact hours of their own ([rules](#rules-before-sending)); empty: none |
+| `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS` | `false` | shipping, delivery and refund notices go out in quiet hours (and outside contact hours) too |
+| `ORDERMESH_MESSAGE_CAP` | `3` | at most this many messages to one customer per period; further ones that are not transactional are suppressed; `0`: no cap |
+| `ORDERMESH_MESSAGE_CAP_HOURS` | `24` | the cap's period |
 
 ## How it works
 
@@ -272,10 +432,11 @@ sellers to write to its buyers should be kept away from this with consent (see
   is long enough to send the whole claim one by one with every SMTP step taking the
   full timeout, and a sender that runs past it anyway sends no more of its claim, so two
   workers never send one message at the same time.
-* **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry, or
-  `failed` after the last attempt; `suppressed` when a rule said no. Events:
-  `message.queued`, `message.suppressed`, `message.sent`, `message.failed` (a retried
-  attempt writes none; it is in the message's history).
+* **Statuses**: `queued` → `sending` → `sent`, or back to `queued` for a retry or a
+  deferral, or `failed` after the last attempt; `bounced` when the recipient was
+  refused for good; `suppressed` when a rule said no. Events: `message.queued`,
+  `message.suppressed`, `message.sent`, `message.failed`, `message.bounced` (a retried
+  or deferred attempt writes none; it is in the message's history).
 * **Templates**: `src/ordermesh/messaging/templates/<type>.<language>.jinja`, rendered
   in Jinja2's sandbox with three blocks: `subject`, `text` and `html` (escaped). English
   and German are built in; a customer's `locale` or `language` of another language gets
@@ -285,12 +446,16 @@ sellers to write to its buyers should be kept away from this with consent (see
 TAIL = """
 ## Roles
 
-Reading messages needs any key (viewer, operator, admin).
+Reading messages needs any key (viewer, operator, admin). The SMS provider's delivery
+reports (`POST /api/v1/sms/status`) need no key: the signature is the credential.
 
 ## Not built yet
 
-* SMS and WhatsApp, marketing campaigns, inbound replies, quiet hours, frequency caps,
-  and coalescing several events into one message.
+* WhatsApp, marketing campaigns, inbound replies (e-mail and SMS), and coalescing
+  several events into one message; adapters for named SMS providers (one generic HTTP
+  interface is built, see [SMS](#sms)).
+* The rules' settings are the seller's, one for the whole shop (not per channel or
+  message type); the frequency cap is one count over every medium.
 * Editing templates through the API or the back office (they are package files), and
   languages beyond English and German.
 * SMTP authentication and TLS (STARTTLS or implicit TLS): the worker talks to a relay

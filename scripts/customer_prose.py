@@ -1,6 +1,8 @@
 """The prose of docs/customers.md that does not depend on what the app answers
 (scripts/capture_customer_examples.py prints it around the captured examples)."""
 
+# ruff: noqa: E501  (the Markdown tables of the page cannot wrap)
+
 INTRO = """
 # Customers
 
@@ -11,7 +13,8 @@ their profile (address book, language and locale, preferred channel and contact 
 contact hours, notes, tags, how they want to be treated), their consent per purpose and
 medium, merges of duplicates that can be undone, and answers privacy requests (export,
 erasure). `GET /api/v1/customers/{id}` shows the customer whole: orders across channels,
-what they are worth, RFM segment, channel mix, returns rate and one timeline.
+what they are worth, RFM segment, channel mix, returns rate and one timeline. Segments
+are saved rules over all of that, evaluated on demand.
 
 | method and path | what | role |
 | --- | --- | --- |
@@ -27,8 +30,15 @@ what they are worth, RFM segment, channel mix, returns rate and one timeline.
 | `POST /api/v1/customer-merges/{merge_id}/undo` | undo a merge | operator |
 | `POST /api/v1/customers/{id}/export` | everything held about them, as JSON | admin |
 | `POST /api/v1/customers/{id}/erasure` | anonymise them | admin |
+| `POST /api/v1/segments` | save a segment: rules over the profile | operator |
+| `GET /api/v1/segments`, `GET /api/v1/segments/{id}` | saved segments | viewer |
+| `GET /api/v1/segments/{id}/customers` | who is in it now, evaluated on demand | viewer |
 
 (The admin role may do everything; see [api-conventions.md](api-conventions.md#roles).)
+Every write above except the deletes, the undo and the privacy requests takes an
+`Idempotency-Key` ([api-conventions.md](api-conventions.md#idempotency)): retried with
+the same key and body it does nothing more and answers what the first request created
+(a consent entry is appended once); the key with another body is `422`.
 Every request below was sent to the API and every response is pasted as it came back
 (by `scripts/capture_customer_examples.py`, on a fixed clock; only the ids differ from
 run to run). The shop has a web shop `web`, a marketplace channel `amazon-de` (kind
@@ -68,6 +78,12 @@ customer row and takes the first one's. (A PostgreSQL test places eight orders a
 from one new phone number or e-mail through the API, three rounds each, and finds one
 customer per round.) The same person reaching us under identities that have nothing in
 common (a marketplace relay address, a new phone) is a duplicate: merge it.
+
+An e-mail address or phone number that a message bounced from for good (an SMTP `5xx`
+to the recipient, an SMS provider's "invalid number") carries `undeliverable_at` and
+`undeliverable_reason` on its identity, and nothing is sent to it any more (see
+[messaging](messaging.md#rules-before-sending)); removing the identity and adding it
+again once the customer gave a working one clears the mark.
 """
 
 WHOLE = """
@@ -132,6 +148,36 @@ customer is `409` too. An order placed while the erasure runs waits for it (both
 the customer row) and then makes a new customer.
 """
 
+SEGMENTS = """
+## Segments
+
+A segment is a set of saved rules; a customer is in it when they meet **every** rule
+given (a rule that lists values holds when any of them does):
+
+| rule | holds when |
+| --- | --- |
+| `rfm` | their RFM segment (above) is one of these |
+| `channels` | they bought on one of these channels (orders not cancelled) |
+| `countries` | an order of theirs was shipped to one of these countries |
+| `lifetime_spend` | `{"currency", "min", "max"}`: their net lifetime value in that currency is within (orders in other currencies do not count) |
+| `last_order_after` | their last order was on or after that day (UTC) |
+| `last_order_before` | their last order was before that day; customers who never ordered do not match |
+| `bought` | they bought one of these SKUs (units not cancelled) |
+| `consent` | `{"purpose", "medium"}`: `may_contact` says yes now |
+
+Rules are checked when saved: none at all, an unknown RFM bucket, channel, country, SKU,
+currency, purpose or medium, or an empty range (`min` above `max`, `last_order_after`
+not before `last_order_before`) is `422` and nothing is saved; a name already used is
+`409`. Saving writes `segment.created`.
+
+`GET /api/v1/segments/{id}/customers` evaluates the rules **now**, on every customer who
+is a person of their own (records merged into another count with their survivor; erased
+customers never), oldest customer first, with the facts each was judged on. A page looks
+at no more than 500 customers: it may hold fewer than `limit` members and still have a
+`next_cursor` that continues the scan (`scanned` says how many were looked at); the
+last page has none.
+"""
+
 NOT_BUILT = """
 ## Not built yet
 
@@ -139,8 +185,9 @@ NOT_BUILT = """
   same card); a queue of candidates across all customers (they are asked for per customer).
 * Recording consent given at checkout with the order (`customer.consents` on
   `POST /orders`): consent is recorded through `POST …/consents`.
-* Idempotency-Key on the customer writes (a retried consent appends a second, equal
-  ledger entry).
+* Segments evaluated by the worker (kept up to date, with events when a customer enters
+  or leaves one), segments combined with OR, editing or deleting a saved segment, and
+  rules over the profile fields themselves (tags, language, preferences).
 * A back office screen for customers.
 * Erasure after a retention period, automatically; exports as a file delivered later for
   very large histories (the export is answered at once, up to 5,000 orders).

@@ -38,6 +38,9 @@ from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 from ordermesh.tables import metadata
 
+# the simulated SMS provider (a real HTTP server) and the app over HTTP, as fixtures
+pytest_plugins = ["tests.sms_provider"]
+
 ADMIN_KEY = "test-admin-key-0123456789abcdef"
 PG_URL_ENV = "ORDERMESH_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

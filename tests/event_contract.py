@@ -693,6 +693,10 @@ CONTRACT: tuple[UseCase, ...] = (
             "a customer without open orders is erased",
             ("customer.erased",),
             "test_consent_merges_export_and_erasure_write_their_events"),
+    UseCase("segment.create", "POST /api/v1/segments",
+            "a segment's rules are saved (refused rules and a taken name write nothing)",
+            ("segment.created",),
+            "test_saving_a_segment_writes_created_and_refused_rules_write_nothing"),
     # messaging
     UseCase("messages.queue", "worker: message queueing",
             "an order was placed, shipped and delivered: its three e-mails are queued",
@@ -716,6 +720,21 @@ CONTRACT: tuple[UseCase, ...] = (
             "it for good (a 5xx answer); a failed attempt that is retried writes nothing",
             ("message.failed",),
             "test_a_message_whose_last_attempt_fails_writes_failed"),
+    UseCase("messages.bounce", "worker: message sender",
+            "the SMTP server refuses the recipient for good (a 5xx answer to RCPT TO): the "
+            "message bounced and the customer's address is marked undeliverable; a message "
+            "deferred by quiet hours or contact hours writes nothing",
+            ("message.bounced", "customer.updated"),
+            "test_a_hard_bounce_writes_bounced_and_marks_the_customers_address"),
+    UseCase("messages.sms.delivered", "POST /api/v1/sms/status",
+            "the SMS provider reports a sent SMS delivered (a repeated report writes "
+            "nothing)",
+            ("message.delivered",),
+            "test_delivery_reports_write_delivered_or_failed_once"),
+    UseCase("messages.sms.failed", "POST /api/v1/sms/status",
+            "the SMS provider reports a sent SMS failed",
+            ("message.failed",),
+            "test_delivery_reports_write_delivered_or_failed_once"),
 )
 
 

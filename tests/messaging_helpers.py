@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import SecretStr
+
 from ordermesh.http.deps import Container
 from ordermesh.messaging.jobs import MessageQueueing, MessageSender
 from tests.event_checks import events_after
@@ -55,3 +57,22 @@ def tracking_numbers(client) -> list[str]:
 
 def set_language(client, customer_id: str, language: str) -> None:
     ok(client.patch(f"/api/v1/customers/{customer_id}", json={"language": language}))
+
+
+def with_sms(container: Container, provider, public_url: str, box: Mailbox | None = None
+             ) -> Container:
+    """``container`` sending SMS through the simulated ``provider``, its delivery reports
+    going to ``public_url`` (the app served over HTTP); e-mail too when ``box`` is given."""
+    from tests.sms_provider import API_KEY, CALLBACK_SECRET
+
+    base = with_smtp(container, box) if box is not None else with_secret(container)
+    settings = base.settings.model_copy(update={
+        "sms_provider_url": provider.url, "sms_api_key": SecretStr(API_KEY),
+        "sms_sender": "LinenClay", "sms_timeout_s": 1.0, "public_url": public_url,
+        "sms_callback_secret": SecretStr(CALLBACK_SECRET), "message_max_attempts": 3})
+    return Container(settings=settings, engine=container.engine, clock=container.clock)
+
+
+def prefers_sms(client, customer_id: str, language: str = "de") -> None:
+    ok(client.patch(f"/api/v1/customers/{customer_id}",
+                    json={"preferred_contact": "sms", "language": language}))

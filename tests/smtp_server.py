@@ -2,7 +2,8 @@
 what it receives.
 
 ``refuse`` makes it answer every MAIL FROM with that reply (``"451 4.3.0 try later"``),
-so a sender sees a real refusal from a real server."""
+so a sender sees a real refusal from a real server; a recipient in ``unknown`` is refused
+at RCPT TO with a 550 (a hard bounce)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: str | None = None
+    unknown: set[str] = field(default_factory=set)  # recipients refused with a 550 (bounce)
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -42,6 +44,14 @@ class Mailbox:
             return self.refuse
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            with self.lock:
+                self.refused += 1
+            return f"550 5.1.1 <{address}>: no such user"
+        envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):

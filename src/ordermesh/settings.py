@@ -99,6 +99,32 @@ class Settings(BaseSettings):
     message_retry_base_s: float = Field(
         60.0, gt=0, le=86_400, description="Delay before the first retry; each next one "
         "waits twice as long (at most a day)")
+    sms_provider_url: str | None = Field(
+        None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="Base URL of the HTTP SMS provider (docs/messaging.md#sms). Unset: no "
+        "SMS; customers who prefer SMS get e-mail")
+    sms_api_key: SecretStr | None = Field(
+        None, description="Bearer token the SMS provider expects")
+    sms_sender: str = Field("Shop", min_length=1, max_length=15,
+                            description="Sender id or number the SMS come from")
+    sms_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long one request to the SMS provider may take")
+    sms_callback_secret: SecretStr | None = Field(
+        None, description="Shared secret the SMS provider signs its delivery reports with "
+        "(HMAC-SHA256). Unset: every report is refused")
+    message_quiet_hours: str | None = Field(
+        "21:00-08:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Local hours in the customer's time zone when no message goes out to a "
+        "customer who set no contact hours of their own; messages wait for the end. "
+        "Unset: none")
+    message_transactional_in_quiet_hours: bool = Field(
+        False, description="Shipping, delivery and refund notices go out in quiet hours too "
+        "(order confirmations always do; feedback requests never)")
+    message_cap: int = Field(
+        3, ge=0, le=1000, description="At most this many messages to one customer in "
+        "`message_cap_hours`; further ones that are not transactional are suppressed. "
+        "0: no cap")
+    message_cap_hours: int = Field(24, ge=1, le=24 * 31, description="The cap's period")
     secret_keys: SecretStr | None = Field(
         None, description="Fernet keys (comma-separated, newest first) that encrypt stored "
         "secrets (carrier webhook secrets and credentials); `ordermesh secrets new-key` "

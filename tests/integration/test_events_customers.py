@@ -64,3 +64,19 @@ def test_consent_merges_export_and_erasure_write_their_events(client):
         f"/api/v1/customers/{cid}/erasure", json={"reason": "art. 17"})))
     assert of_type(written, "customer.erased")["payload"] == {"customers": [cid],
                                                               "reason": "art. 17"}
+
+
+def test_saving_a_segment_writes_created_and_refused_rules_write_nothing(client):
+    customer_shop(client)
+    body = {"name": "champions", "rules": {"rfm": ["champion"], "channels": ["web"]}}
+    segment, written = assert_writes(client, "segment.create", lambda: ok(client.post(
+        "/api/v1/segments", json=body), 201))
+    created = of_type(written, "segment.created")
+    assert created["aggregate_id"] == segment["id"]
+    assert created["payload"] == {"id": segment["id"], "name": "champions",
+                                  "rules": {"rfm": ["champion"], "channels": ["web"]}}
+    taken = assert_writes_nothing(client, lambda: client.post("/api/v1/segments", json=body))
+    assert taken.status_code == 409
+    bad = assert_writes_nothing(client, lambda: client.post("/api/v1/segments", json={
+        "name": "other", "rules": {"channels": ["nope"]}}))
+    assert bad.status_code == 422

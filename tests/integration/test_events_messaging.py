@@ -4,7 +4,7 @@ a failed attempt that is retried writes nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -88,3 +88,22 @@ def test_a_consent_withdrawn_before_the_attempt_writes_suppressed_and_sends_noth
     send(container)
     assert box.mails() == []
     assert {m["status"] for m in messages(client)} == {"suppressed"}
+
+
+def test_a_hard_bounce_writes_bounced_and_marks_the_customers_address(
+        client, container, box):
+    order = deliver(client, container)
+    ok(client.patch(f"/api/v1/customers/{order['customer_id']}", json={"locale": "de_DE"}))
+    container.clock.set(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))  # night in Berlin
+    queue(container)
+    _, night = written_by(client, lambda: send(container))
+    assert [e["type"] for e in night] == ["message.sent"]  # the two deferred: nothing
+    box.unknown.add("ada@example.com")
+    one_at_a_time = MessageSender(batch=1, max_batches=1)
+    container.clock.set(datetime(2026, 11, 28, 7, tzinfo=UTC))
+    _, written = assert_writes(client, "messages.bounce",
+                               lambda: one_at_a_time.run_once(container))
+    bounced = of_type(written, "message.bounced")["payload"]
+    assert bounced["medium"] == "email" and bounced["error"].startswith("ada@example.com: 550")
+    assert of_type(written, "customer.updated")["payload"] == {
+        "changed": ["identities"], "undeliverable": ["email"]}

@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from ordermesh.events.tables import relay_cursors
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.messaging.jobs import MessageSender, policy_of, server_of
+from ordermesh.messaging.jobs import MessageSender, policy_of, rules_of, server_of
 from ordermesh.messaging.sending import Outcome, claim_due, record
 from ordermesh.messaging.sending import send as send_one
 from tests.feedback_helpers import deliver
@@ -145,7 +145,8 @@ def test_a_sender_that_dies_after_its_claim_is_succeeded_once_its_lease_runs_out
     queue(container)
     policy = policy_of(container.settings)
     with UnitOfWork(container.engine, container.clock) as uow:
-        lost = claim_due(uow, 10, policy)  # ... and the process dies before sending
+        # ... and the process dies before sending
+        lost = claim_due(uow, 10, policy, rules_of(container.settings))
     assert len(lost) == 3
     assert send(container) == 0  # claimed: nobody else sends while the lease runs
     assert {m["status"] for m in messages(client)} == {"sending"}
@@ -167,7 +168,7 @@ def test_a_sender_whose_lease_ran_out_sends_no_more_of_its_claim(client, contain
     queue(container)
     policy = policy_of(container.settings)
     with UnitOfWork(container.engine, container.clock) as uow:
-        claimed = claim_due(uow, 10, policy)
+        claimed = claim_due(uow, 10, policy, rules_of(container.settings))
     container.clock.advance(policy.lease(3))  # a slow server ate the whole lease
     MessageSender()._send_claimed(container, server_of(container.settings), policy, claimed)
     assert box.mails() == []

@@ -1,7 +1,8 @@
-"""Customer routes: list, profile, addresses, identities, consent, merges.
+"""Customer routes: list, profile, addresses, identities, consent, merges, saved
+segments.
 
 ``GET /customers/{id}`` (the whole picture with orders), the export and the erasure read
-orders too: they are in ``flows/customers_api.py``."""
+orders too: they are in ``flows/customers_api.py``, and so are a segment's members."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from ordermesh.customers import consent, merging, profile, service
+from ordermesh.customers import consent, merging, profile, segments, service
 from ordermesh.customers.duplicates import duplicate_candidates
+from ordermesh.customers.identities import identities_of
 from ordermesh.customers.schemas import (
     AddressCreate,
     AddressRead,
@@ -27,7 +29,11 @@ from ordermesh.customers.schemas import (
     MergeCreate,
     MergeRead,
 )
+from ordermesh.customers.segment_schemas import SegmentCreate, SegmentRead
 from ordermesh.http.deps import ReadContext, WriteContext
+from ordermesh.kit import idempotency
+from ordermesh.kit.errors import NotFound
+from ordermesh.kit.idempotency import IdempotencyKey
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -44,6 +50,29 @@ def _committed(ctx, work):
         uow.commit()
         return result
     return ctx.run(run)
+
+
+def _once(ctx, idem: IdempotencyKey | None, kind: str, status: int, work, read):
+    """``work`` committed at most once per ``Idempotency-Key``: a retry with the same key
+    and body answers with what the first one created (``read`` by its id, as it is now);
+    the key with another body is refused (422 idempotency-key-reused)."""
+    def run(uow):
+        if prior := idempotency.claim(uow, idem):
+            found = read(uow, prior.resource_id)
+            if found is None:
+                raise NotFound(f"What the request with Idempotency-Key '{idem.key}' "
+                               "created was removed since")
+            return found
+        result = work(uow)
+        resource_id = result["id"] if isinstance(result, dict) else result.id
+        idempotency.complete(uow, idem, kind, resource_id, status)
+        uow.commit()
+        return result
+    return ctx.run(run)
+
+
+def _by_id(items: list[dict], wanted: str) -> dict | None:
+    return next((i for i in items if i["id"] == wanted), None)
 
 
 @router.get("", summary="List customers, newest first")
@@ -65,18 +94,22 @@ def update_customer(customer_id: str, body: CustomerPatch, ctx: WriteContext) ->
     """Name, language and locale, preferred channel and contact medium, contact hours,
     notes, tags and treatment preferences (gift wrap, no calls, accessibility needs…).
     Writes `customer.updated` naming the fields that changed."""
-    changes = body.changes()
-    return CustomerRead.of(_committed(
-        ctx, lambda uow: profile.update_profile(uow, customer_id, changes)))
+    changes, idem = body.changes(), ctx.idempotency(body)
+    return CustomerRead.of(_once(
+        ctx, idem, "customer", 200,
+        lambda uow: profile.update_profile(uow, customer_id, changes),
+        service.get_customer))
 
 
 @router.post("/{customer_id}/addresses", status_code=201, summary="Add an address",
              responses=_CHANGE)
 def add_address(customer_id: str, body: AddressCreate, ctx: WriteContext) -> AddressRead:
     """`default: true` makes it the default address (the previous one stops being it)."""
-    address = body.address.model_dump(exclude_none=True)
-    return AddressRead(**_committed(ctx, lambda uow: profile.add_address(
-        uow, customer_id, address, body.label, body.default)))
+    address, idem = body.address.model_dump(exclude_none=True), ctx.idempotency(body)
+    return AddressRead(**_once(
+        ctx, idem, "customer_address", 201,
+        lambda uow: profile.add_address(uow, customer_id, address, body.label, body.default),
+        lambda uow, rid: _by_id(profile.addresses_of(uow, [customer_id]), rid)))
 
 
 @router.delete("/{customer_id}/addresses/{address_id}", status_code=204,
@@ -94,8 +127,12 @@ def add_identity(customer_id: str, body: IdentityCreate, ctx: WriteContext) -> I
     """An e-mail, a phone (E.164 after parsing; with `+` and the country code) or a
     channel's account id (`channel` names the channel). Orders bearing it find this
     customer from then on."""
-    return IdentityRead(**_committed(ctx, lambda uow: profile.add_identity(
-        uow, customer_id, body.kind, body.value, body.channel)))
+    idem = ctx.idempotency(body)
+    return IdentityRead(**_once(
+        ctx, idem, "customer_identity", 201,
+        lambda uow: profile.add_identity(uow, customer_id, body.kind, body.value,
+                                         body.channel),
+        lambda uow, rid: _by_id(identities_of(uow, [customer_id]), rid)))
 
 
 @router.delete("/{customer_id}/identities/{identity_id}", status_code=204,
@@ -124,9 +161,14 @@ def record_consent(customer_id: str, body: ConsentCreate, ctx: WriteContext
                    ) -> ConsentEntryRead:
     """Appends to the ledger (nothing is ever changed in it). Writes
     `customer.consent_recorded`."""
-    return ConsentEntryRead.of(_committed(ctx, lambda uow: consent.record_consent(
-        uow, customer_id, purpose=body.purpose, medium=body.medium, granted=body.granted,
-        level=body.level, source_channel=body.source_channel, proof=body.proof)))
+    idem = ctx.idempotency(body)
+    return ConsentEntryRead.of(_once(
+        ctx, idem, "customer_consent", 201,
+        lambda uow: consent.record_consent(
+            uow, customer_id, purpose=body.purpose, medium=body.medium,
+            granted=body.granted, level=body.level, source_channel=body.source_channel,
+            proof=body.proof),
+        consent.consent_entry))
 
 
 @router.post("/{customer_id}/merges", status_code=201,
@@ -137,8 +179,11 @@ def merge_customer(customer_id: str, body: MergeCreate, ctx: WriteContext) -> Me
     """Links `customer_id` of the body to this customer: nothing is copied or overwritten,
     and `POST /customer-merges/{merge_id}/undo` separates them again. Writes
     `customer.merged`."""
-    return MergeRead(**_committed(ctx, lambda uow: merging.merge(
-        uow, customer_id, body.customer_id, body.reason)))
+    idem = ctx.idempotency(body)
+    return MergeRead(**_once(
+        ctx, idem, "customer_merge", 201,
+        lambda uow: merging.merge(uow, customer_id, body.customer_id, body.reason),
+        merging.get_merge))
 
 
 @merges_router.post("/{merge_id}/undo", summary="Undo a merge",
@@ -160,3 +205,36 @@ def list_duplicates(customer_id: str, ctx: ReadContext) -> list[DuplicateRead]:
         found = duplicate_candidates(uow, customer_id)
     return [DuplicateRead(customer_id=c.customer_id, name=c.name, email=c.email,
                           score=c.score, reasons=c.reasons) for c in found]
+
+
+segments_router = APIRouter(prefix="/api/v1/segments", tags=["customers"])
+
+
+@segments_router.post("", status_code=201, summary="Save a segment of customers",
+                      responses={409: {"description": "A segment has that name already"},
+                                 422: {"description": "Rules that cannot be evaluated: "
+                                                      "none, an unknown channel, SKU, RFM "
+                                                      "bucket, purpose or medium, an empty "
+                                                      "range"}})
+def create_segment(body: SegmentCreate, ctx: WriteContext) -> SegmentRead:
+    """Rules over the customer profile, every one of which a member meets: RFM bucket,
+    channel, country shipped to, lifetime spend (net), last order before/after, product
+    bought, consent. Saved, not evaluated: `GET /segments/{id}/customers` evaluates them
+    on demand. Writes `segment.created`."""
+    rules, idem = body.rules.to_rules(), ctx.idempotency(body)
+    return SegmentRead(**_once(ctx, idem, "segment", 201,
+                               lambda uow: segments.create_segment(uow, body.name, rules),
+                               segments.get_segment))
+
+
+@segments_router.get("", summary="List saved segments, by name")
+def list_segments(ctx: ReadContext) -> list[SegmentRead]:
+    with ctx.read_uow() as uow:
+        return [SegmentRead(**s) for s in segments.list_segments(uow)]
+
+
+@segments_router.get("/{segment_id}", summary="One saved segment",
+                     responses={404: {"description": "No such segment"}})
+def get_segment(segment_id: str, ctx: ReadContext) -> SegmentRead:
+    with ctx.read_uow() as uow:
+        return SegmentRead(**segments.get_segment(uow, segment_id))

@@ -37,13 +37,22 @@ from ordermesh.kit.outbox import record_event
 DIRECT = "direct"  # consent given to us, not through a sales channel (a form, the phone)
 
 
-def entries_of(db: Any, customer_ids: list[str]) -> list[ConsentEntry]:
+def _entries(db: Any, where) -> list[ConsentEntry]:
     t = customer_consents
-    rows = db.execute(select(t).where(t.c.customer_id.in_(customer_ids))
-                      .order_by(t.c.seq))
+    rows = db.execute(select(t).where(where).order_by(t.c.seq))
     return [ConsentEntry(Purpose(r.purpose), Medium(r.medium), bool(r.granted),
                          OptInLevel(r.level) if r.level else None, r.source_channel, r.proof,
-                         as_utc(r.recorded_at), r.recorded_by) for r in rows]
+                         as_utc(r.recorded_at), r.recorded_by, r.id) for r in rows]
+
+
+def entries_of(db: Any, customer_ids: list[str]) -> list[ConsentEntry]:
+    return _entries(db, customer_consents.c.customer_id.in_(customer_ids))
+
+
+def consent_entry(db: Any, entry_id: str) -> ConsentEntry | None:
+    """One ledger entry (what a retried ``POST …/consents`` answers)."""
+    found = _entries(db, customer_consents.c.id == entry_id)
+    return found[0] if found else None
 
 
 def may_contact(conn: Connection, customer_id: str, purpose: str, medium: str) -> bool:
@@ -101,11 +110,13 @@ def record_consent(uow: UnitOfWork, customer_id: str, *, purpose: str, medium: s
     elif level is not None:
         raise InvalidInput.for_field("level", "a withdrawal has no opt-in level", "invalid")
     now = uow.clock.now()
+    entry_id = new_id("cns")
     uow.execute(insert(customer_consents).values(
-        id=new_id("cns"), customer_id=customer_id, purpose=p.value, medium=m.value,
+        id=entry_id, customer_id=customer_id, purpose=p.value, medium=m.value,
         granted=int(granted), level=opt_in.value if opt_in else None,
         source_channel=source_channel, proof=proof, recorded_at=now, recorded_by=uow.actor))
     record_event(uow, "customer.consent_recorded", "customer", customer_id, {
         "purpose": p.value, "medium": m.value, "granted": granted,
         "level": opt_in.value if opt_in else None, "source_channel": source_channel})
-    return ConsentEntry(p, m, granted, opt_in, source_channel, proof, now, uow.actor)
+    return ConsentEntry(p, m, granted, opt_in, source_channel, proof, now, uow.actor,
+                        entry_id)

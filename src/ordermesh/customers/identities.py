@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 
 from ordermesh.customers.model import Identity, IdentityKind
 from ordermesh.customers.tables import customer_identities, customers
@@ -15,6 +15,7 @@ from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 
 MAX_CHAIN = 50  # merges chained deeper than this are refused when made
@@ -66,7 +67,33 @@ def identities_of(db: Any, ids: Iterable[str]) -> list[dict]:
                       .order_by(t.c.created_at, t.c.id))
     return [{"id": r.id, "customer_id": r.customer_id, "kind": r.kind,
              "channel": r.channel or None, "value": r.value, "source": r.source,
-             "created_at": as_utc(r.created_at)} for r in rows]
+             "created_at": as_utc(r.created_at),
+             "undeliverable_at": as_utc(r.undeliverable_at) if r.undeliverable_at else None,
+             "undeliverable_reason": r.undeliverable_reason} for r in rows]
+
+
+def undeliverable(db: Any, identity: Identity) -> tuple[Any, str] | None:
+    """(since when, why) nothing can be delivered to this e-mail or phone, or None."""
+    t = customer_identities
+    row = db.execute(select(t.c.undeliverable_at, t.c.undeliverable_reason).where(
+        t.c.kind == identity.kind.value, t.c.channel == identity.channel,
+        t.c.value == identity.value, t.c.undeliverable_at.is_not(None))).first()
+    return None if row is None else (as_utc(row.undeliverable_at), row.undeliverable_reason)
+
+
+def mark_undeliverable(uow: UnitOfWork, customer_id: str, identity: Identity,
+                       reason: str) -> None:
+    """Record a hard bounce on the identity (claimed for the customer when nobody has it:
+    the address came from the customer record alone)."""
+    t = customer_identities
+    if not owners(uow, [identity]):
+        claim(uow, customer_id, identity, "bounce")
+    uow.execute(update(t).where(t.c.kind == identity.kind.value,
+                                t.c.channel == identity.channel,
+                                t.c.value == identity.value)
+                .values(undeliverable_at=uow.clock.now(), undeliverable_reason=reason[:300]))
+    record_event(uow, "customer.updated", "customer", customer_id,
+                 {"changed": ["identities"], "undeliverable": [identity.kind.value]})
 
 
 def root_of(db: Any, customer_id: str) -> str:

@@ -78,6 +78,7 @@ class ConsentEntry:
     proof: dict[str, Any] | None
     recorded_at: datetime
     recorded_by: str
+    id: str | None = None  # the ledger entry's id
 
 
 def normalise_email(email: str | None) -> str | None:

@@ -130,6 +130,10 @@ class IdentityRead(BaseModel):
     value: str
     source: str
     created_at: datetime
+    undeliverable_at: datetime | None = Field(
+        None, description="When a message to it bounced for good (a 5xx answer to the "
+        "recipient): nothing is sent to it any more; remove and add it again once fixed")
+    undeliverable_reason: str | None = Field(None, description="What the server answered")
 
 
 class ConsentCreate(BaseModel):
@@ -148,6 +152,7 @@ class ConsentCreate(BaseModel):
 
 
 class ConsentEntryRead(BaseModel):
+    id: str | None = Field(None, description="The ledger entry")
     purpose: str
     medium: str
     granted: bool
@@ -159,7 +164,7 @@ class ConsentEntryRead(BaseModel):
 
     @classmethod
     def of(cls, e: ConsentEntry) -> ConsentEntryRead:
-        return cls(purpose=e.purpose.value, medium=e.medium.value, granted=e.granted,
+        return cls(id=e.id, purpose=e.purpose.value, medium=e.medium.value, granted=e.granted,
                    level=e.level.value if e.level else None, source_channel=e.source_channel,
                    proof=e.proof, recorded_at=e.recorded_at, recorded_by=e.recorded_by)
 

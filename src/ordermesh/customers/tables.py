@@ -54,6 +54,10 @@ customer_identities = Table(
     Column("value", String(254), nullable=False),
     Column("source", String(40), nullable=False),  # the channel code or "api"
     Column("created_at", UtcDateTime, nullable=False),
+    # A hard bounce (a 5xx answer to RCPT, a provider's "unknown number"): nothing is sent
+    # to it again until the identity is removed and added anew (0034).
+    Column("undeliverable_at", UtcDateTime),
+    Column("undeliverable_reason", String(300)),
     UniqueConstraint("kind", "channel", "value"),
 )
 
@@ -111,4 +115,15 @@ customer_audit = Table(
     Column("actor", String(120), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("detail", JsonColumn, nullable=False),
+)
+
+# Saved segments: rules over the customer profile, evaluated on demand (0034).
+customer_segments = Table(
+    "customer_segments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("rules", JsonColumn, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(120), nullable=False),
 )

@@ -100,7 +100,7 @@ def all_orders(uow: UnitOfWork, group: list[str]) -> list[Order]:
     return found
 
 
-def _worth(kept: list[Order]) -> list[Worth]:
+def worth_of(kept: list[Order]) -> list[Worth]:
     by_currency: dict[str, list[Order]] = defaultdict(list)
     for order in kept:
         by_currency[order.currency].append(order)
@@ -124,7 +124,7 @@ def customer_view(uow: UnitOfWork, customer_id: str, now: datetime) -> CustomerV
     root = get_customer(uow, group[0])
     orders = all_orders(uow, group)
     kept = [o for o in orders if o.status is not OrderStatus.CANCELLED]
-    worth = _worth(kept)
+    worth = worth_of(kept)
     last = max((o.created_at for o in kept), default=None)
     recency = (now - last).days if last else None
     rfm = Rfm(recency, len(kept), worth[0].net if worth else None,

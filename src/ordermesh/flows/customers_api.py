@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ordermesh.customers.schemas import AddressRead, ConsentNow, CustomerRead, IdentityRead
+from ordermesh.customers.segment_schemas import SegmentMember, SegmentMembers
 from ordermesh.flows.customer_privacy import erase_customer, export_customer
+from ordermesh.flows.customer_segments import segment_members
 from ordermesh.flows.customer_view import customer_view
 from ordermesh.http.deps import AdminContext, ReadContext
 from ordermesh.http.schemas import MoneyOut
+from ordermesh.kit.pagination import MAX_PAGE_SIZE
 from ordermesh.orders.schemas import OrderSummary
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -149,3 +152,31 @@ def erase(customer_id: str, body: ErasureIn, ctx: AdminContext) -> ErasureRead:
     `customer.erased`."""
     return ErasureRead(erased_customer_ids=ctx.run(
         lambda uow: erase_customer(uow, customer_id, body.reason)))
+
+
+segments_router = APIRouter(prefix="/api/v1/segments", tags=["customers"])
+
+
+@segments_router.get("/{segment_id}/customers", summary="The customers in a segment, "
+                     "evaluated now", responses={404: {"description": "No such segment"}})
+def segment_customers(
+    segment_id: str, ctx: ReadContext,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> SegmentMembers:
+    """Every customer (a person: records merged into another count as one; erased ones
+    never) who meets all the segment's rules now, oldest customer first, with the facts
+    the rules were judged on. Evaluated on demand: a page looks at up to 500 customers,
+    so it may hold fewer than `limit` members and still have a `next_cursor`."""
+    with ctx.read_uow() as uow:
+        found, next_cursor, scanned = segment_members(
+            uow, segment_id, ctx.container.clock.now(), limit=limit, cursor=cursor)
+    return SegmentMembers(segment_id=segment_id, scanned=scanned, next_cursor=next_cursor,
+                          items=[SegmentMember(
+                              customer_id=m.customer.id, name=m.customer.name,
+                              email=m.customer.email, rfm_segment=m.rfm_segment,
+                              orders=m.orders, last_order_at=m.last_order_at,
+                              channels=m.channels, countries=m.countries,
+                              lifetime_value_net=[MoneyOut.of(v)
+                                                  for v in m.lifetime_value_net])
+                              for m in found])

@@ -33,6 +33,7 @@ class Access(enum.Enum):
 
     PUBLIC = "anyone, no key"
     CARRIER = "a carrier: no key, the body signed with its webhook secret"
+    SMS_PROVIDER = "the SMS provider: no key, the body signed with the shared secret"
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
@@ -44,17 +45,18 @@ class Access(enum.Enum):
 
     @property
     def asks_for_key(self) -> bool:
-        return self not in (Access.PUBLIC, Access.CARRIER)
+        return self not in (Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER)
 
 
 _ROLES = {
     Access.PUBLIC: frozenset(),
     Access.CARRIER: frozenset(),
+    Access.SMS_PROVIDER: frozenset(),
     Access.VIEWER: frozenset(Role),
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
 }
-PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
+PUBLIC, CARRIER, SMS_PROVIDER = Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
 
 ACCESS: dict[str, Access] = {
@@ -296,9 +298,14 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/customers/{customer_id}/export": ADMIN,
     "POST /api/v1/customers/{customer_id}/erasure": ADMIN,
     "GET /api/v1/customers/{customer_id}/duplicates": VIEWER,
+    "POST /api/v1/segments": OPERATOR,
+    "GET /api/v1/segments": VIEWER,
+    "GET /api/v1/segments/{segment_id}": VIEWER,
+    "GET /api/v1/segments/{segment_id}/customers": VIEWER,
     # messaging
     "GET /api/v1/messages": VIEWER,
     "GET /api/v1/messages/{message_id}": VIEWER,
+    "POST /api/v1/sms/status": SMS_PROVIDER,
 }
 
 

@@ -18,8 +18,10 @@ class MessageType(enum.StrEnum):
 class MessageStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for its (next) attempt
     SENDING = "sending"  # claimed by a sender; a lease, so a crash is picked up again
-    SENT = "sent"
+    SENT = "sent"  # handed over: the SMTP server or the SMS provider accepted it
+    DELIVERED = "delivered"  # the SMS provider reported it delivered to the phone
     FAILED = "failed"  # every attempt failed
+    BOUNCED = "bounced"  # the recipient was refused for good: the address is undeliverable
     SUPPRESSED = "suppressed"  # a rule said no; never sent
 
 
@@ -36,8 +38,11 @@ PURPOSE = {t: "feedback" if t == MessageType.FEEDBACK_REQUEST else "transactiona
 
 
 
-def consent_reason(purpose: str) -> str:
-    return f"the customer's consent does not allow {purpose} e-mails"
+_MEDIUM_NOUNS = {"email": "e-mails", "sms": "SMS"}
+
+
+def consent_reason(purpose: str, medium: str = "email") -> str:
+    return f"the customer's consent does not allow {purpose} {_MEDIUM_NOUNS[medium]}"
 
 
 # The replies one SMTP conversation waits for: greeting, EHLO, MAIL, RCPT, DATA, the data.

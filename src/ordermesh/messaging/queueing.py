@@ -2,18 +2,23 @@
 
 The job follows the outbox with a cursor of its own (``events.cursors``), locked, read
 and moved in one transaction, and the unique (source event, recipient, type) makes a
-second reading of the same event queue nothing. Each message is rendered here, in the
-customer's language, and stored with its rules decided: ``queued`` to be sent, or
-``suppressed`` with the reason (no consent, no e-mail address). Nothing is sent here.
+second reading of the same event queue nothing. Each message goes by the medium the
+customer prefers when it is configured and they have an address on it (SMS), else by
+e-mail; it is rendered here, in the customer's language, and stored with its rules
+decided: ``queued`` to be sent, or ``suppressed`` with the reason (no consent for that
+medium, no address, an address that bounced). Nothing is sent here; the rules that
+depend on the moment of sending (quiet hours, the cap) are ``checks.py``'s.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import insert
 
 from ordermesh.customers.consent import may_contact
+from ordermesh.customers.identities import identities_of, undeliverable
 from ordermesh.customers.model import Customer
 from ordermesh.customers.service import get_customer
 from ordermesh.events.cursors import advance_cursor, lock_cursor
@@ -23,6 +28,7 @@ from ordermesh.kit.errors import NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import Event, read_events, record_event
 from ordermesh.kit.upsert import insert_ignore_returning
+from ordermesh.messaging.checks import bounce_reason, recipient_identity
 from ordermesh.messaging.model import (
     PURPOSE,
     TRIGGERS,
@@ -32,12 +38,12 @@ from ordermesh.messaging.model import (
     consent_reason,
 )
 from ordermesh.messaging.tables import message_history, messages
-from ordermesh.messaging.templates import render
+from ordermesh.messaging.templates import has_sms, render, render_sms
 from ordermesh.orders.queries import load_order
 from ordermesh.shipping.service import get_shipment
 
 CURSOR = "messaging"
-MEDIUM = "email"
+EMAIL, SMS = "email", "sms"
 # An event older than this queues nothing: switching messaging on for a shop with a long
 # history (or after a long outage) must not mail every past customer.
 STALE_AFTER = timedelta(days=2)
@@ -95,35 +101,63 @@ FACTS = {MessageType.ORDER_CONFIRMATION: _confirmation, MessageType.SHIPPED: _sh
          MessageType.FEEDBACK_REQUEST: _feedback}
 
 
-def _reason(uow: UnitOfWork, customer: Customer, recipient: str,
+@dataclass(frozen=True)
+class Route:
+    medium: str
+    recipient: str  # "" when the customer has no address on that medium
+
+
+def _phone_of(uow: UnitOfWork, customer: Customer) -> str:
+    if customer.phone:
+        return customer.phone
+    phones = [i["value"] for i in identities_of(uow, [customer.id]) if i["kind"] == "phone"]
+    return phones[0] if phones else ""
+
+
+def route(uow: UnitOfWork, customer: Customer, facts: dict, message_type: MessageType,
+          language: str, media: frozenset[str]) -> Route:
+    """The medium the customer chose (``preferred_contact``) when it is configured, they
+    have an address on it and there is a template for it; else e-mail."""
+    email = (facts.pop("email", None) or customer.email or "").strip()
+    if customer.preferred_contact == SMS and SMS in media and has_sms(message_type, language):
+        phone = _phone_of(uow, customer)
+        if phone:
+            return Route(SMS, phone)
+    return Route(EMAIL, email)
+
+
+def _reason(uow: UnitOfWork, customer: Customer, to: Route,
             message_type: MessageType) -> str | None:
-    """Why this message must not be sent, or None. Every rule is here."""
-    if not recipient:
+    """Why this message must not be sent, or None. Every rule of queueing is here."""
+    if not to.recipient:
         return "the customer has no e-mail address"
-    if not may_contact(uow.conn, customer.id, PURPOSE[message_type], MEDIUM):
-        return consent_reason(PURPOSE[message_type])
-    return None
+    if not may_contact(uow.conn, customer.id, PURPOSE[message_type], to.medium):
+        return consent_reason(PURPOSE[message_type], to.medium)
+    bounced = undeliverable(uow, recipient_identity(to.medium, to.recipient))
+    return None if bounced is None else bounce_reason(to.medium, *bounced)
 
 
-def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType) -> str | None:
+def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType,
+                  media: frozenset[str] = frozenset({EMAIL})) -> str | None:
     """Render and store the message ``event`` causes; its id, or None when there is
     nobody to write to or it was queued before."""
     facts = FACTS[message_type](uow, event)
     if facts["customer_id"] is None:
         return None  # a guest order without a customer record: nobody to write to
     customer = get_customer(uow, facts["customer_id"])
-    recipient = (facts.pop("email", None) or customer.email or "").strip()
     language, locale = choose_locale(customer.language, customer.locale)
-    rendered = render(message_type, language, locale,
-                      {**facts, "customer_name": customer.name})
-    reason = _reason(uow, customer, recipient, message_type)
+    to = route(uow, customer, facts, message_type, language, media)
+    facts = {**facts, "customer_name": customer.name}
+    rendered = (render_sms if to.medium == SMS else render)(message_type, language, locale,
+                                                            facts)
+    reason = _reason(uow, customer, to, message_type)
     status = MessageStatus.QUEUED if reason is None else MessageStatus.SUPPRESSED
     now = uow.clock.now()
     message_id = new_id("msg")
     inserted = insert_ignore_returning(
         uow, messages, ("source_event_id", "recipient", "type"), "id", {
             "id": message_id, "source_event_id": event.id, "source_event_type": event.type,
-            "type": message_type.value, "medium": MEDIUM, "recipient": recipient,
+            "type": message_type.value, "medium": to.medium, "recipient": to.recipient,
             "customer_id": customer.id, "order_id": facts["order_id"],
             "order_number": facts["order_number"], "language": language, "locale": locale,
             "subject": rendered.subject, "body_text": rendered.text,
@@ -135,7 +169,7 @@ def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType) -> s
         return None
     uow.execute(insert(message_history).values(
         message_id=message_id, status=status.value, attempt=None, detail=reason, at=now))
-    payload = {"id": message_id, "type": message_type.value, "medium": MEDIUM,
+    payload = {"id": message_id, "type": message_type.value, "medium": to.medium,
                "customer_id": customer.id, "order_id": facts["order_id"],
                "source_event_id": event.id, "language": language}
     if reason is None:
@@ -146,16 +180,17 @@ def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType) -> s
     return message_id
 
 
-def queue_from_events(uow: UnitOfWork, limit: int) -> int:
-    """Queue the messages of up to ``limit`` events after the cursor; commits. Returns how
-    many events were read."""
+def queue_from_events(uow: UnitOfWork, limit: int,
+                      media: frozenset[str] = frozenset({EMAIL})) -> int:
+    """Queue the messages of up to ``limit`` events after the cursor, on ``media`` (those
+    configured); commits. Returns how many events were read."""
     after = lock_cursor(uow, CURSOR)
     events = read_events(uow, after=after, limit=limit)
     oldest = uow.clock.now() - STALE_AFTER
     for event in events:
         message_type = TRIGGERS.get(event.type)
         if message_type is not None and event.occurred_at >= oldest:
-            queue_message(uow, event, message_type)
+            queue_message(uow, event, message_type, media)
     if events:
         advance_cursor(uow, CURSOR, events[-1].position)
     uow.commit()

@@ -17,24 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Protocol
 
 from sqlalchemy import insert, select, update
 
-from ordermesh.customers.consent import may_contact
+from ordermesh.customers.identities import mark_undeliverable
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
-from ordermesh.messaging.model import (
-    PURPOSE,
-    MessageStatus,
-    MessageType,
-    RetryPolicy,
-    consent_reason,
-)
+from ordermesh.messaging.checks import held, recipient_identity
+from ordermesh.messaging.model import MessageStatus, RetryPolicy
+from ordermesh.messaging.rules import SendRules
 from ordermesh.messaging.tables import message_history, messages
 
 MAX_ERROR = 300
-MEDIUM = "email"
 _DUE = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
 
 
@@ -57,16 +53,19 @@ class Claimed:
     language: str
     created_at: datetime
     lease_until: datetime  # not sent after this: another sender may have claimed it
+    medium: str = "email"
 
 
-def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]:
-    """Up to ``limit`` due messages, each claimed for one attempt; commits."""
+def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules,
+              media: frozenset[str] = frozenset({"email"})) -> list[Claimed]:
+    """Up to ``limit`` due messages on ``media`` (those configured) that every rule lets
+    go now (``checks.held``), each claimed for one attempt; commits."""
     now = uow.clock.now()
     m = messages.c
     query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
                     m.language, m.created_at, m.customer_id, m.order_id, m.type,
-                    m.source_event_id)
-             .where(m.status.in_(_DUE), m.next_attempt_at <= now)
+                    m.source_event_id, m.medium)
+             .where(m.status.in_(_DUE), m.next_attempt_at <= now, m.medium.in_(media))
              .order_by(m.next_attempt_at, m.seq).limit(limit))
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -74,7 +73,7 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
     rows = uow.execute(query).all()
     until = now + policy.lease(len(rows))
     for row in rows:
-        if _withdrawn(uow, row):
+        if held(uow, row, rules):
             continue
         taken = uow.execute(update(messages).where(
             m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE),
@@ -83,34 +82,9 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy) -> list[Claimed]
         if taken == 1:
             claimed.append(Claimed(row.id, row.attempts + 1, row.recipient, row.subject,
                                    row.body_text, row.body_html, row.language,
-                                   as_utc(row.created_at), until))
+                                   as_utc(row.created_at), until, row.medium))
     uow.commit()
     return claimed
-
-
-def _withdrawn(uow: UnitOfWork, row) -> bool:
-    """Consent is asked again before every attempt: a customer who withdrew it since the
-    message was queued (or while it waits for a retry) gets nothing. The message is
-    suppressed instead."""
-    purpose = PURPOSE[MessageType(row.type)]
-    if may_contact(uow.conn, row.customer_id, purpose, MEDIUM):
-        return False
-    now = uow.clock.now()
-    reason = consent_reason(purpose)
-    m = messages.c
-    if uow.execute(update(messages).where(
-            m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE)).values(
-            status=MessageStatus.SUPPRESSED.value, reason=reason, next_attempt_at=None,
-            finished_at=now)).rowcount != 1:
-        return True  # another sender decided it meanwhile
-    uow.execute(insert(message_history).values(
-        message_id=row.id, status=MessageStatus.SUPPRESSED.value, attempt=None,
-        detail=reason, at=now))
-    record_event(uow, "message.suppressed", "message", row.id, {
-        "id": row.id, "type": row.type, "medium": MEDIUM, "customer_id": row.customer_id,
-        "order_id": row.order_id, "source_event_id": row.source_event_id,
-        "language": row.language, "reason": reason})
-    return True
 
 
 def email_of(claimed: Claimed, sender: str) -> EmailMessage:
@@ -133,10 +107,31 @@ def email_of(claimed: Claimed, sender: str) -> EmailMessage:
 class Outcome:
     error: str | None  # None: the server accepted the e-mail
     permanent: bool = False  # a 5xx answer: trying again would be refused again
+    bounced: bool = False  # the recipient itself was refused for good (5xx to RCPT)
+    provider_id: str | None = None  # the provider's id of an accepted message (SMS)
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+class Medium(Protocol):
+    """A way to reach a customer: e-mail here, SMS in ``sms.py``. ``send`` makes one
+    attempt, with a timeout, outside any transaction, and never raises for the other
+    side's failure."""
+
+    name: str
+
+    def send(self, claimed: Claimed) -> Outcome: ...
+
+
+@dataclass(frozen=True)
+class EmailMedium:
+    server: SmtpServer
+    name: str = "email"
+
+    def send(self, claimed: Claimed) -> Outcome:
+        return send(self.server, claimed)
 
 
 def send(server: SmtpServer, claimed: Claimed) -> Outcome:
@@ -145,7 +140,9 @@ def send(server: SmtpServer, claimed: Claimed) -> Outcome:
         with smtplib.SMTP(server.host, server.port, timeout=server.timeout_s) as smtp:
             smtp.send_message(email_of(claimed, server.sender))
     except (smtplib.SMTPException, OSError) as exc:
-        return Outcome(_describe(exc)[:MAX_ERROR], _permanent(exc))
+        permanent = _permanent(exc)
+        return Outcome(_describe(exc)[:MAX_ERROR], permanent,
+                       permanent and isinstance(exc, smtplib.SMTPRecipientsRefused))
     return Outcome(None)
 
 
@@ -167,8 +164,9 @@ def _describe(exc: Exception) -> str:
 
 
 def record(uow: UnitOfWork, claimed: Claimed, outcome: Outcome, policy: RetryPolicy) -> str:
-    """Store the attempt and what follows from it: sent, a retry, or failed after the last
-    attempt or a permanent refusal; commits. Returns the message's status."""
+    """Store the attempt and what follows from it: sent, a retry, failed after the last
+    attempt or a permanent refusal, or bounced (the recipient refused for good: the
+    customer's address is marked undeliverable); commits. Returns the message's status."""
     error = outcome.error
     now = uow.clock.now()
     m = messages.c
@@ -181,13 +179,22 @@ def record(uow: UnitOfWork, claimed: Claimed, outcome: Outcome, policy: RetryPol
                "order_id": row.order_id, "attempts": claimed.attempt}
     if error is None:
         status = MessageStatus.SENT
-        values = {"sent_at": now, "finished_at": now, "next_attempt_at": None,
-                  "last_error": None}
+        # an SMS is not done when the provider took it: its delivery report follows
+        values = {"sent_at": now, "finished_at": None if outcome.provider_id else now,
+                  "next_attempt_at": None, "last_error": None,
+                  "provider_id": outcome.provider_id}
         record_event(uow, "message.sent", "message", claimed.id, payload)
     else:
         retry_at = None if outcome.permanent else policy.next_attempt(now, claimed.attempt)
         values = {"last_error": error, "next_attempt_at": retry_at}
-        if retry_at is None:
+        if outcome.bounced:
+            status = MessageStatus.BOUNCED
+            values["finished_at"] = now
+            record_event(uow, "message.bounced", "message", claimed.id,
+                         {**payload, "medium": claimed.medium, "error": error})
+            mark_undeliverable(uow, row.customer_id,
+                               recipient_identity(claimed.medium, claimed.recipient), error)
+        elif retry_at is None:
             status = MessageStatus.FAILED
             values["finished_at"] = now
             record_event(uow, "message.failed", "message", claimed.id,

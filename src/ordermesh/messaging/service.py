@@ -24,7 +24,8 @@ def _summary(row) -> dict:
             "next_attempt_at": _when(row.next_attempt_at), "last_error": row.last_error,
             "source_event_id": row.source_event_id,
             "source_event_type": row.source_event_type, "created_at": as_utc(row.created_at),
-            "sent_at": _when(row.sent_at), "finished_at": _when(row.finished_at)}
+            "sent_at": _when(row.sent_at), "finished_at": _when(row.finished_at),
+            "provider_id": row.provider_id, "delivered_at": _when(row.delivered_at)}
 
 
 def list_messages(uow: UnitOfWork, *, customer_id: str | None = None,

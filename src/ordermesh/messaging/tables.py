@@ -24,7 +24,7 @@ messages = Table(
     Column("source_event_id", String(40), nullable=False),
     Column("source_event_type", String(80), nullable=False),
     Column("type", String(40), nullable=False),
-    Column("medium", String(12), nullable=False),  # email
+    Column("medium", String(12), nullable=False),  # email, sms
     Column("recipient", String(254), nullable=False),  # "" when the customer has none
     Column("customer_id", String(40), index=True),
     Column("order_id", String(40), index=True),
@@ -42,6 +42,9 @@ messages = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     Column("finished_at", UtcDateTime),
+    # what the provider calls it (SMS), and when it reported it delivered (0034)
+    Column("provider_id", String(100)),
+    Column("delivered_at", UtcDateTime),
     # One message per cause, recipient and type: a replayed event queues nothing twice.
     UniqueConstraint("source_event_id", "recipient", "type"),
     Index("ix_messages_due", "status", "next_attempt_at"),

@@ -2,7 +2,8 @@
 ``templates/<type>.<language>.jinja``), in a sandboxed Jinja2 environment, with money
 and dates formatted by Babel in the customer's locale.
 
-A template defines three blocks, ``subject``, ``text`` and ``html``; the HTML block
+An SMS template (``<type>.<language>.sms.jinja``) defines one block, ``text``. An
+e-mail template defines three blocks, ``subject``, ``text`` and ``html``; the HTML block
 escapes what it inserts (``{% autoescape true %}``), the others are plain text.
 """
 
@@ -55,15 +56,28 @@ def environment() -> SandboxedEnvironment:
     return env
 
 
-def render(message_type: MessageType, language: str, locale: str, facts: dict) -> Rendered:
-    """The message in ``language`` (a language there are templates for), formatted for
-    ``locale``."""
-    template = environment().get_template(f"{message_type.value}.{language}.jinja")
+def _blocks(name: str, facts: dict, locale: str):
+    template = environment().get_template(name)
     context = template.new_context({**facts, "locale": locale})
+    return lambda block: "".join(template.blocks[block](context)).strip()
 
-    def block(name: str) -> str:
-        return "".join(template.blocks[name](context)).strip()
 
+def render(message_type: MessageType, language: str, locale: str, facts: dict) -> Rendered:
+    """The e-mail in ``language`` (a language there are templates for), formatted for
+    ``locale``."""
+    block = _blocks(f"{message_type.value}.{language}.jinja", facts, locale)
     # One line (a header), but Babel's no-break spaces ("5,00\u00a0€") stay.
     subject = re.sub(r"[ \t\r\n]+", " ", block("subject"))[:MAX_SUBJECT]
     return Rendered(subject, block("text") + "\n", block("html") + "\n")
+
+
+def has_sms(message_type: MessageType, language: str) -> bool:
+    return (TEMPLATES / f"{message_type.value}.{language}.sms.jinja").is_file()
+
+
+def render_sms(message_type: MessageType, language: str, locale: str, facts: dict
+               ) -> Rendered:
+    """The SMS (``<type>.<language>.sms.jinja``, one block ``text``): one paragraph, no
+    subject and no HTML."""
+    block = _blocks(f"{message_type.value}.{language}.sms.jinja", facts, locale)
+    return Rendered("", re.sub(r"\s*\n\s*", " ", block("text")), "")

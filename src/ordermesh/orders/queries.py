@@ -290,3 +290,14 @@ def order_for_fulfilment(uow: UnitOfWork, order_id: str) -> OrderForFulfilment:
         pickup_location_id=row.pickup_location_id,
         service_level=ServiceLevel(row.service_level), customer_email=row.email,
         customer_name=row.name, customer_phone=row.phone, lines=lines)
+
+
+def skus_bought(uow: UnitOfWork, order_ids: list[str]) -> set[str]:
+    """The SKUs of these orders' lines with units not cancelled."""
+    if not order_ids:
+        return set()
+    rows = uow.execute(select(order_lines.c.sku).distinct()
+                       .join(orders, orders.c.seq == order_lines.c.order_seq)
+                       .where(orders.c.id.in_(order_ids),
+                              order_lines.c.quantity > order_lines.c.cancelled_quantity))
+    return {r.sku for r in rows}
