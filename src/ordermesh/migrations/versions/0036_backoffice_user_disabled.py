@@ -1,14 +1,14 @@
 """back-office users can be disabled (their sessions end, they cannot sign in)
 
 Revision ID: 0036
-Revises: 0029
+Revises: 0034
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0036'
-down_revision = '0029'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 
