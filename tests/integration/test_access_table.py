@@ -73,7 +73,7 @@ def _judge(operation: str, rule: Access, answers: dict[str, Response]) -> list[s
         return (f"{operation} with {caller}: expected {expected}, got "
                 f"{got.status_code} {got.text[:120]}")
 
-    if rule is Access.CARRIER:  # the signature decides; an API key changes nothing
+    if rule in (Access.CARRIER, Access.PLATFORM):  # the signature decides, not a key
         first = answers["no key"].status_code
         return [wrong(caller, f"{first} as without a key") for caller, answer
                 in answers.items() if answer.status_code != first or first == 403]
