@@ -237,7 +237,7 @@ def running_shopify() -> Iterator[FakeShopify]:
                 else:
                     status, answer, extra = shop.handle(method, parts.path, query, body)
                 shop.seen.append(Seen(method, parts.path, query, dict(self.headers.items()),
-                                      body, status, answer))
+                                      body, status, json.loads(json.dumps(answer))))
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

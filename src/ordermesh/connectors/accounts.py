@@ -151,3 +151,16 @@ def update_account(uow: UnitOfWork, code: str, changes: dict[str, Any]) -> Accou
     view = get_view(uow, code)
     uow.commit()
     return view
+
+
+def reseal_credentials(uow: UnitOfWork) -> int:
+    """Every account's credentials sealed again with the newest key (plain ones, stored
+    before a key was configured, sealed for the first time); commits. Returns how many."""
+    rows = uow.execute(select(connector_accounts.c.id, connector_accounts.c.credentials)
+                       .with_for_update().order_by(connector_accounts.c.id)).all()
+    for row in rows:
+        uow.execute(update(connector_accounts).where(connector_accounts.c.id == row.id)
+                    .values(credentials=seal(uow.engine, open_secret(uow.engine,
+                                                                      row.credentials))))
+    uow.commit()
+    return len(rows)
