@@ -26,13 +26,6 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from capture_examples import ADMIN_KEY, Recorder
-
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
-from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
-from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 from tests.fake_shopify import (
     LOCATION_ID,
     TOKEN,
@@ -42,6 +35,13 @@ from tests.fake_shopify import (
     shopify_order,
     webhook_headers,
 )
+
+from ordermesh.app import create_app
+from ordermesh.bootstrap import build_container
+from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
+from ordermesh.kit.clock import FixedClock
+from ordermesh.migrations import upgrade
+from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SHOP = "https://ordermesh-test.myshopify.com"
