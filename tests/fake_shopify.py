@@ -20,9 +20,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.webhook_receiver import serving
 
 API = "/admin/api/2024-10"
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
@@ -256,16 +258,9 @@ def running_shopify() -> Iterator[FakeShopify]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    shop.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as base_url:
+        shop.base_url = base_url
         yield shop
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def shopify_order(order_id: int, lines: list[tuple[str, int, str]], *,

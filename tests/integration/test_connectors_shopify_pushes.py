@@ -14,6 +14,20 @@ SET_LEVEL = f"{API}/inventory_levels/set.json"
 INTERVAL = timedelta(seconds=61)  # past ORDERMESH_CONNECTOR_STOCK_INTERVAL_S's default
 
 
+def placed_and_paid(client, shop, body: dict, webhook_id: str) -> dict:
+    """A Shopify order that came in by webhook, paid (so that it may ship)."""
+    shop.add_order(body)
+    order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, webhook_id))['order_id']}"))
+    pay(client, order)
+    return order
+
+
+def ship(client, order: dict, line_no: int, quantity: int, carrier: str, number: str) -> None:
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
+        "lines": [{"line_no": line_no, "quantity": quantity}], "carrier": carrier,
+        "tracking_number": number}), 201)
+
+
 def test_each_listed_sku_gets_the_channels_available_to_sell_once_per_change(
         client, container, clock):
     with running_shopify() as shop:
@@ -46,17 +60,11 @@ def test_a_shopify_order_shipped_here_is_fulfilled_in_shopify_with_its_tracking(
         client, container):
     with running_shopify() as shop:
         shopify_shop(client, shop, {"MUG": 5, "TEE": 5})
-        body = shopify_order(5553001, [("MUG", 2, "12.50"), ("TEE", 1, "20.00")])
-        shop.add_order(body)
-        order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, 'w1'))['order_id']}"))
-        pay(client, order)
-        ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
-            "lines": [{"line_no": 1, "quantity": 2}], "carrier": "DHL",
-            "tracking_number": "00340434161094042557"}), 201)
+        order = placed_and_paid(client, shop, shopify_order(
+            5553001, [("MUG", 2, "12.50"), ("TEE", 1, "20.00")]), "w1")
+        ship(client, order, 1, 2, "DHL", "00340434161094042557")
         sync(container)
-        ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
-            "lines": [{"line_no": 2, "quantity": 1}], "carrier": "UPS",
-            "tracking_number": "1Z999AA10123456784"}), 201)
+        ship(client, order, 2, 1, "UPS", "1Z999AA10123456784")
         sync(container)
         sync(container)  # nothing left: nothing sent twice
     posted = shop.on("POST", f"{API}/fulfillments.json")
@@ -113,13 +121,9 @@ def test_a_push_shopify_refuses_for_good_fails_visibly_without_retrying(
     with running_shopify() as shop:
         shopify_shop(client, shop, {"MUG": 5})
         sync(container)
-        body = shopify_order(5554001, [("MUG", 1, "12.50")])
-        shop.add_order(body)
-        order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, 'w1'))['order_id']}"))
-        pay(client, order)
-        ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
-            "lines": [{"line_no": 1, "quantity": 1}], "carrier": "DHL",
-            "tracking_number": "00340434161094042557"}), 201)
+        order = placed_and_paid(client, shop, shopify_order(5554001, [("MUG", 1, "12.50")]),
+                                "w1")
+        ship(client, order, 1, 1, "DHL", "00340434161094042557")
         ok(client.patch(f"/api/v1/connectors/{CODE}", json={"credentials": {
             "access_token": "shpat_revoked", "webhook_secret": "shpss_x_0123456789abcdef"}}))
         clock.advance(INTERVAL)

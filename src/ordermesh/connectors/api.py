@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
 
@@ -28,6 +28,14 @@ router = APIRouter(prefix="/api/v1/connectors", tags=["connectors"])
 NOT_FOUND = {404: {"description": "No connector with that code"}}
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=100)]
+T = TypeVar("T")
+
+
+def _page(rows: list[tuple[int, T]], limit: int) -> tuple[list[T], str | None]:
+    """A page of (position, item) rows read one past ``limit``: the items, and the cursor
+    of the next page (None on the last)."""
+    more = rows[limit - 1][0] if len(rows) > limit else None
+    return [item for _, item in rows[:limit]], encode_cursor(more) if more is not None else None
 
 
 @router.post("", status_code=201, summary="Connect a shop platform (admin)",
@@ -76,9 +84,8 @@ def list_inbox(code: str, ctx: ReadContext,
     with ctx.read_uow() as uow:
         account = accounts.get_view(uow, code)
         rows = inbox.entries(uow, account.id, status, limit + 1, decode_cursor(cursor))
-    more = rows[limit - 1][0] if len(rows) > limit else None
-    return InboxPage(items=[InboxRead.of(e) for _, e in rows[:limit]],
-                     next_cursor=encode_cursor(more) if more is not None else None)
+    items, next_cursor = _page(rows, limit)
+    return InboxPage(items=[InboxRead.of(e) for e in items], next_cursor=next_cursor)
 
 
 @router.get("/{code}/pushes", summary="What was and will be told to the platform",
@@ -91,9 +98,8 @@ def list_pushes(code: str, ctx: ReadContext,
     with ctx.read_uow() as uow:
         account = accounts.get_view(uow, code)
         rows = pushes.pushes_of(uow, account.id, status, limit + 1, decode_cursor(cursor))
-    more = rows[limit - 1][0] if len(rows) > limit else None
-    return PushPage(items=[PushRead.of(p) for _, p in rows[:limit]],
-                    next_cursor=encode_cursor(more) if more is not None else None)
+    items, next_cursor = _page(rows, limit)
+    return PushPage(items=[PushRead.of(p) for p in items], next_cursor=next_cursor)
 
 
 @router.get("/{code}/health", summary="A connector's health", responses=NOT_FOUND)
