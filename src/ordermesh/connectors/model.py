@@ -22,6 +22,14 @@ import httpx
 
 class Platform(enum.StrEnum):
     SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+
+
+class WebhookIntent(enum.StrEnum):
+    """What a platform's delivery asks of us, whatever the platform calls it."""
+
+    CREATE = "create"  # a new order: place it
+    CANCEL = "cancel"  # the platform cancelled the order
 
 
 class InboxStatus(enum.StrEnum):
@@ -115,6 +123,7 @@ class FulfilmentNotice:
     carrier: str | None
     tracking_number: str | None
     tracking_url: str | None
+    complete: bool = False  # nothing of the order is left to ship
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,15 @@ class Connector(Protocol):
         ...
 
     def topic(self, headers: Mapping[str, str]) -> str:
+        ...
+
+    def is_ping(self, headers: Mapping[str, str], raw: bytes) -> bool:
+        """A platform's unsigned test of the address (WooCommerce's, when a webhook is
+        saved): answered 200, nothing read or written."""
+        ...
+
+    def intent(self, topic: str, payload: Any) -> WebhookIntent | None:
+        """What the delivery asks; None for a topic (or an update) we take no action on."""
         ...
 
     def parse_order(self, payload: Any) -> ChannelOrder:

@@ -25,15 +25,17 @@ class ConnectorIn(BaseModel):
     channel: str = Field(min_length=1, max_length=40,
                          description="Our channel (code) its orders are placed in and "
                          "whose available-to-sell it is told")
-    base_url: str = Field(max_length=300, description="The shop's address, "
-                          "https://{shop}.myshopify.com")
+    base_url: str = Field(max_length=300, description="The shop's address: "
+                          "https://{shop}.myshopify.com, or the WordPress site's")
     credentials: Credentials = Field(description="Shopify: access_token (Admin API) and "
                                      "webhook_secret (the app's secret that signs "
-                                     "webhooks). Write-only, encrypted at rest, never "
-                                     "returned")
+                                     "webhooks); WooCommerce: consumer_key, "
+                                     "consumer_secret (REST API) and webhook_secret. "
+                                     "Write-only, encrypted at rest, never returned")
     settings: dict[str, Any] = Field(default_factory=dict,
                                      description="Shopify: location_id (required), "
-                                     "api_version, tracking_url_template")
+                                     "api_version, tracking_url_template; WooCommerce: "
+                                     "tracking_url_template")
 
 
 class ConnectorPatch(BaseModel):

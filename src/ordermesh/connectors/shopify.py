@@ -17,15 +17,13 @@ and carry ``X-Shopify-Webhook-Id`` (the same on every retry of one delivery) and
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from ordermesh.connectors.common import failure, money, result, signature_matches, text
 from ordermesh.connectors.model import (
     Account,
     CallResult,
@@ -35,6 +33,7 @@ from ordermesh.connectors.model import (
     FulfilmentNotice,
     PayloadInvalid,
     StockLevel,
+    WebhookIntent,
     WebhookRefused,
 )
 
@@ -44,7 +43,6 @@ SETTINGS = {"location_id": "the Shopify location whose stock we set",
             "api_version": f"Admin API version (default {API_VERSION})",
             "tracking_url_template": "optional: a tracking link, {number} is replaced"}
 OPEN_FULFILMENT_ORDERS = frozenset({"open", "in_progress"})
-MAX_DETAIL = 300
 
 
 def check(credentials: Mapping[str, str], settings: dict[str, Any]) -> dict[str, Any]:
@@ -66,33 +64,17 @@ def check(credentials: Mapping[str, str], settings: dict[str, Any]) -> dict[str,
     return {"api_version": API_VERSION, **settings}
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _money(value: Any, field: str, errors: list[tuple[str, str]]) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors.append((field, "not a decimal amount"))
-        return Decimal(0)
-    if not amount.is_finite() or amount < 0:
-        errors.append((field, "not a decimal amount of zero or more"))
-        return Decimal(0)
-    return amount
-
-
 def _address(raw: Any) -> ChannelAddress | None:
     if not isinstance(raw, dict):
         return None
-    name = _text(raw.get("name")) or " ".join(
-        p for p in (_text(raw.get("first_name")), _text(raw.get("last_name"))) if p)
-    return ChannelAddress(name=name or "", line1=_text(raw.get("address1")) or "",
-                          city=_text(raw.get("city")) or "",
-                          country=(_text(raw.get("country_code")) or "").upper(),
-                          line2=_text(raw.get("address2")),
-                          region=_text(raw.get("province_code")),
-                          postal_code=_text(raw.get("zip")))
+    name = text(raw.get("name")) or " ".join(
+        p for p in (text(raw.get("first_name")), text(raw.get("last_name"))) if p)
+    return ChannelAddress(name=name or "", line1=text(raw.get("address1")) or "",
+                          city=text(raw.get("city")) or "",
+                          country=(text(raw.get("country_code")) or "").upper(),
+                          line2=text(raw.get("address2")),
+                          region=text(raw.get("province_code")),
+                          postal_code=text(raw.get("zip")))
 
 
 def _line(raw: Any, i: int, errors: list[tuple[str, str]]) -> ChannelLine | None:
@@ -100,14 +82,14 @@ def _line(raw: Any, i: int, errors: list[tuple[str, str]]) -> ChannelLine | None
     if not isinstance(raw, dict):
         errors.append((field, "not a line item"))
         return None
-    sku = _text(raw.get("sku"))
+    sku = text(raw.get("sku"))
     if sku is None:
         errors.append((f"{field}.sku", "the line item has no SKU"))
     quantity = raw.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         errors.append((f"{field}.quantity", "a positive integer"))
-    price = _money(raw.get("price"), f"{field}.price", errors)
-    discount = sum((_money(d.get("amount") if isinstance(d, dict) else None,
+    price = money(raw.get("price"), f"{field}.price", errors)
+    discount = sum((money(d.get("amount") if isinstance(d, dict) else None,
                            f"{field}.discount_allocations.{j}.amount", errors)
                     for j, d in enumerate(raw.get("discount_allocations") or [])), Decimal(0))
     if sku is None or raw.get("id") is None:
@@ -123,7 +105,7 @@ def parse_order(payload: Any) -> ChannelOrder:
     errors: list[tuple[str, str]] = []
     if not isinstance(payload.get("id"), int | str) or isinstance(payload.get("id"), bool):
         errors.append(("id", "the Shopify order id"))
-    currency = _text(payload.get("currency"))
+    currency = text(payload.get("currency"))
     if currency is None or len(currency) != 3:
         errors.append(("currency", "an ISO 4217 code"))
     items = payload.get("line_items")
@@ -131,39 +113,24 @@ def parse_order(payload: Any) -> ChannelOrder:
         errors.append(("line_items", "at least one line item"))
         items = []
     lines = [line for i, raw in enumerate(items) if (line := _line(raw, i, errors))]
-    shipping = sum((_money(s.get("discounted_price", s.get("price")) if isinstance(s, dict)
+    shipping = sum((money(s.get("discounted_price", s.get("price")) if isinstance(s, dict)
                            else None, f"shipping_lines.{j}.price", errors)
                     for j, s in enumerate(payload.get("shipping_lines") or [])), Decimal(0))
     if errors:
         raise PayloadInvalid(errors)
     customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
-    email = _text(payload.get("email")) or _text(payload.get("contact_email")) \
-        or _text(customer.get("email"))
-    name = " ".join(p for p in (_text(customer.get("first_name")),
-                                _text(customer.get("last_name"))) if p) or None
+    email = text(payload.get("email")) or text(payload.get("contact_email")) \
+        or text(customer.get("email"))
+    name = " ".join(p for p in (text(customer.get("first_name")),
+                                text(customer.get("last_name"))) if p) or None
     return ChannelOrder(
-        external_id=str(payload["id"]), name=_text(payload.get("name")) or str(payload["id"]),
+        external_id=str(payload["id"]), name=text(payload.get("name")) or str(payload["id"]),
         currency=currency.upper(), taxes_included=payload.get("taxes_included") is True,
         lines=lines, shipping_price=shipping, email=email, customer_name=name,
-        phone=_text(payload.get("phone")) or _text(customer.get("phone")),
+        phone=text(payload.get("phone")) or text(customer.get("phone")),
         customer_account_id=str(customer["id"]) if customer.get("id") is not None else None,
         address=_address(payload.get("shipping_address")),
         cancelled=payload.get("cancelled_at") is not None)
-
-
-def _result(response: httpx.Response) -> CallResult:
-    detail = None if response.is_success else (response.text[:MAX_DETAIL].strip() or None)
-    retry_after = None
-    if response.status_code == 429:
-        try:
-            retry_after = float(response.headers.get("retry-after", "2"))
-        except ValueError:
-            retry_after = 2.0
-    return CallResult(response.status_code, detail, retry_after)
-
-
-def _failure(exc: httpx.HTTPError) -> CallResult:
-    return CallResult(None, f"{type(exc).__name__}: {exc}"[:MAX_DETAIL])
 
 
 class ShopifyConnector:
@@ -177,17 +144,22 @@ class ShopifyConnector:
                         "Accept": "application/json"}
 
     def verify(self, headers: Mapping[str, str], raw: bytes) -> None:
-        given = (headers.get("x-shopify-hmac-sha256") or "").strip().encode()
-        secret = self.account.credentials["webhook_secret"].encode()
-        expected = base64.b64encode(hmac.new(secret, raw, hashlib.sha256).digest())
-        if not given or not hmac.compare_digest(expected, given):
+        if not signature_matches(headers.get("x-shopify-hmac-sha256"),
+                                 self.account.credentials["webhook_secret"], raw):
             raise WebhookRefused("The X-Shopify-Hmac-Sha256 signature does not match the body")
 
     def webhook_id(self, headers: Mapping[str, str]) -> str | None:
-        return _text(headers.get("x-shopify-webhook-id"))
+        return text(headers.get("x-shopify-webhook-id"))
 
     def topic(self, headers: Mapping[str, str]) -> str:
-        return _text(headers.get("x-shopify-topic")) or ""
+        return text(headers.get("x-shopify-topic")) or ""
+
+    def is_ping(self, headers: Mapping[str, str], raw: bytes) -> bool:
+        return False  # Shopify tests an address with a signed delivery
+
+    def intent(self, topic: str, payload: Any) -> WebhookIntent | None:
+        return {"orders/create": WebhookIntent.CREATE,
+                "orders/cancelled": WebhookIntent.CANCEL}.get(topic)
 
     def parse_order(self, payload: Any) -> ChannelOrder:
         return parse_order(payload)
@@ -201,7 +173,7 @@ class ShopifyConnector:
             response.raise_for_status()
             for product in response.json().get("products", []):
                 for variant in product.get("variants", []):
-                    if sku := _text(variant.get("sku")):
+                    if sku := text(variant.get("sku")):
                         found[sku] = {"inventory_item_id": variant["inventory_item_id"],
                                       "variant_id": variant["id"]}
             url, params = response.links.get("next", {}).get("url"), None
@@ -212,10 +184,10 @@ class ShopifyConnector:
                 "inventory_item_id": level.listing["inventory_item_id"],
                 "available": level.available}
         try:
-            return _result(client.post(f"{self.api}/inventory_levels/set.json", json=body,
+            return result(client.post(f"{self.api}/inventory_levels/set.json", json=body,
                                        headers=self.headers))
         except httpx.HTTPError as exc:
-            return _failure(exc)
+            return failure(exc)
 
     def fulfilment_body(self, notice: FulfilmentNotice, fulfillment_orders: list[dict]
                         ) -> dict | None:
@@ -251,20 +223,20 @@ class ShopifyConnector:
             listed = client.get(f"{self.api}/orders/{notice.external_id}/fulfillment_orders.json",
                                 headers=self.headers)
             if not listed.is_success:
-                return _result(listed)
+                return result(listed)
             body = self.fulfilment_body(notice, listed.json().get("fulfillment_orders", []))
             if body is None:
                 return CallResult(listed.status_code, "nothing left to fulfil in Shopify")
-            return _result(client.post(f"{self.api}/fulfillments.json", json=body,
+            return result(client.post(f"{self.api}/fulfillments.json", json=body,
                                        headers=self.headers))
         except httpx.HTTPError as exc:
-            return _failure(exc)
+            return failure(exc)
 
     def push_cancellation(self, client: httpx.Client, external_id: str,
                           reason: str | None) -> CallResult:
         body = {"reason": "other"}  # Shopify knows customer, fraud, inventory, declined, other
         try:
-            return _result(client.post(f"{self.api}/orders/{external_id}/cancel.json",
+            return result(client.post(f"{self.api}/orders/{external_id}/cancel.json",
                                        json=body, headers=self.headers))
         except httpx.HTTPError as exc:
-            return _failure(exc)
+            return failure(exc)

@@ -105,7 +105,8 @@ def _send(client: httpx.Client, account: Account, push: pushes.Push,
         return connector.push_fulfilment(client, FulfilmentNotice(
             push.subject, [ShippedLine(ln["sku"], ln["quantity"], ln["platform_line_id"])
                            for ln in p["lines"]],
-            p.get("carrier"), p.get("tracking_number"), p.get("tracking_url")))
+            p.get("carrier"), p.get("tracking_number"), p.get("tracking_url"),
+            p.get("complete", False)))
     return connector.push_cancellation(client, push.subject, p.get("reason"))
 
 

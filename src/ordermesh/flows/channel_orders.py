@@ -15,7 +15,8 @@ The steps, in order, for one delivery:
    the same transaction as the order. A refusal (unknown SKU, short stock, a currency or
    tax mode the channel does not use, no address) rolls the order back and is then
    recorded in the inbox with the problem, where the API shows it: never lost.
-5. ``orders/cancelled`` cancels our order of that platform order (unless the platform is
+5. A cancellation (Shopify's ``orders/cancelled``, WooCommerce's ``order.updated`` to
+   ``cancelled``) cancels our order of that platform order (unless the platform is
    told of our own cancellations: the cancellation we make here is not pushed back).
 """
 
@@ -36,6 +37,7 @@ from ordermesh.connectors.model import (
     Connector,
     InboxStatus,
     PayloadInvalid,
+    WebhookIntent,
     WebhookRefused,
 )
 from ordermesh.connectors.platforms import connector_for
@@ -58,8 +60,6 @@ from ordermesh.orders.service import CustomerDetails, PlaceLine, PlaceOrder, ext
 from ordermesh.tax.model import PricingMode
 
 REFUSED = "The webhook signature is missing or does not match the body"
-ORDER_CREATED, ORDER_CANCELLED = "orders/create", "orders/cancelled"
-TOPICS = (ORDER_CREATED, ORDER_CANCELLED)
 MAX_ATTEMPTS = 3
 ACTOR_PREFIX = "connector:"
 
@@ -75,7 +75,8 @@ class Received:
 
 
 def _verified(container: Container, code: str, headers: Mapping[str, str], raw: bytes
-              ) -> tuple[Account, Connector]:
+              ) -> tuple[Account | None, Connector]:
+    """The account and its connector, the signature checked; no account for a ping."""
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
         try:
             account = accounts.account(uow, code)
@@ -84,6 +85,8 @@ def _verified(container: Container, code: str, headers: Mapping[str, str], raw: 
     if account is None:
         raise Unauthenticated(REFUSED)
     connector = connector_for(account)
+    if connector.is_ping(headers, raw):
+        return None, connector
     try:
         connector.verify(headers, raw)
     except WebhookRefused as exc:
@@ -94,21 +97,30 @@ def _verified(container: Container, code: str, headers: Mapping[str, str], raw: 
     return account, connector
 
 
-def _parsed(connector: Connector, headers: Mapping[str, str], raw: bytes
-            ) -> tuple[str, str, Any, ChannelOrder | None]:
+@dataclass(frozen=True)
+class _Delivery:
+    webhook_id: str
+    topic: str
+    payload: Any
+    intent: WebhookIntent | None
+    order: ChannelOrder | None  # None: a topic we take no action on
+
+
+def _parsed(connector: Connector, headers: Mapping[str, str], raw: bytes) -> _Delivery:
     webhook_id = connector.webhook_id(headers)
     if webhook_id is None:
-        raise InvalidInput.for_field("header.x-shopify-webhook-id", "the delivery id is "
+        raise InvalidInput.for_field("header", "the platform's delivery id header is "
                                      "missing", "missing")
     topic = connector.topic(headers)
     try:
         payload = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidInput.for_field("body", "the body is not JSON") from exc
-    if topic not in TOPICS:
-        return webhook_id, topic, payload, None
+    intent = connector.intent(topic, payload)
+    if intent is None:
+        return _Delivery(webhook_id, topic, payload, None, None)
     try:
-        return webhook_id, topic, payload, connector.parse_order(payload)
+        return _Delivery(webhook_id, topic, payload, intent, connector.parse_order(payload))
     except PayloadInvalid as exc:
         raise InvalidInput("The webhook body is not an order of the platform", errors=[
             FieldError(f, m) for f, m in exc.errors]) from exc
@@ -256,13 +268,15 @@ def receive(container: Container, code: str, headers: Mapping[str, str], raw: by
             ) -> Received:
     """One webhook delivery of connector ``code`` (see the module)."""
     account, connector = _verified(container, code, headers, raw)
-    webhook_id, topic, payload, order = _parsed(connector, headers, raw)
+    if account is None:  # the platform's unsigned test of the address
+        return Received(InboxStatus.IGNORED, "ping", None, None,
+                        {"detail": "the platform's test of this address"}, False)
+    d = _parsed(connector, headers, raw)
     actor = f"{ACTOR_PREFIX}{account.code}"
-    if order is None:
-        return _record(container, actor, account, webhook_id, topic, None,
-                       InboxStatus.IGNORED, payload,
-                       reason={"detail": f"topic '{topic}' is not one ordermesh takes "
-                               f"({', '.join(TOPICS)})"})
-    if topic == ORDER_CANCELLED:
-        return _cancel(container, actor, account, webhook_id, topic, payload, order)
-    return _place(container, actor, account, webhook_id, topic, payload, order)
+    if d.order is None:
+        return _record(container, actor, account, d.webhook_id, d.topic, None,
+                       InboxStatus.IGNORED, d.payload,
+                       reason={"detail": f"ordermesh takes no action on '{d.topic}'"})
+    if d.intent is WebhookIntent.CANCEL:
+        return _cancel(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)
+    return _place(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)

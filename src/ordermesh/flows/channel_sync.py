@@ -64,6 +64,7 @@ def _fulfilment(uow: UnitOfWork, event: Event) -> None:
         "order_id": order.id, "shipment_id": p.get("shipment_id"), "lines": lines,
         "carrier": p.get("carrier"), "tracking_number": number,
         "tracking_url": template.replace("{number}", number) if template and number else None,
+        "complete": p.get("status") == "shipped",
     }, source=event.id)
 
 

@@ -1,0 +1,54 @@
+"""What every platform's connector needs: reading its JSON, and answering for its calls."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from ordermesh.connectors.model import CallResult
+
+MAX_DETAIL = 300
+
+
+def text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def money(value: Any, field: str, errors: list[tuple[str, str]]) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors.append((field, "not a decimal amount"))
+        return Decimal(0)
+    if not amount.is_finite() or amount < 0:
+        errors.append((field, "not a decimal amount of zero or more"))
+        return Decimal(0)
+    return amount
+
+
+def result(response: httpx.Response) -> CallResult:
+    detail = None if response.is_success else (response.text[:MAX_DETAIL].strip() or None)
+    retry_after = None
+    if response.status_code == 429:
+        try:
+            retry_after = float(response.headers.get("retry-after", "2"))
+        except ValueError:
+            retry_after = 2.0
+    return CallResult(response.status_code, detail, retry_after)
+
+
+def failure(exc: httpx.HTTPError) -> CallResult:
+    return CallResult(None, f"{type(exc).__name__}: {exc}"[:MAX_DETAIL])
+
+
+def signature_matches(given: str | None, secret: str, raw: bytes) -> bool:
+    """``given`` is base64 of the HMAC-SHA256 of ``raw`` with ``secret`` (Shopify's and
+    WooCommerce's scheme), compared in constant time."""
+    expected = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest())
+    given_bytes = (given or "").strip().encode()
+    return bool(given_bytes) and hmac.compare_digest(expected, given_bytes)
