@@ -4,6 +4,7 @@ order and placed once; refusals kept in the connector's inbox with their reason.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
@@ -120,3 +121,18 @@ def test_prices_with_tax_included_on_a_channel_that_adds_tax_are_refused(client,
                                                taxes_included=False), "wh-10"))
     assert got["status"] == "refused"
     assert got["reason"]["errors"][0]["field"] == "taxes_included"
+
+
+def test_the_same_order_delivered_twice_at_once_is_placed_once(client, container):
+    with running_shopify() as shop:
+        shopify_shop(client, shop, {"MUG": 5})
+        body = shopify_order(5551010, [("MUG", 1, "12.50")])
+        deliveries = ["wh-a", "wh-a", "wh-b", "wh-c"]  # a retry, and two more deliveries
+        with ThreadPoolExecutor(len(deliveries)) as pool:
+            answers = list(pool.map(lambda w: deliver(client, body, w), deliveries))
+    got = [ok(a) for a in answers]
+    assert len({g["order_id"] for g in got}) == 1
+    assert sorted(g["status"] for g in got if not g["replayed"]).count("placed") == 1
+    assert count(container, orders) == 1
+    assert stock_of(client, "MUG")["locations"][0]["reserved"] == 1
+    assert len(inbox(client)) == 3

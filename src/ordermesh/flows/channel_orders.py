@@ -191,8 +191,12 @@ def _record(container: Container, actor: str, account: Account, webhook_id: str,
 def _replayed(uow: UnitOfWork, account: Account, webhook_id: str) -> Received:
     prior = inbox.find(uow, account.id, webhook_id)
     assert prior is not None
-    return Received(prior.status, webhook_id, prior.external_id, prior.order_id,
-                    prior.reason, True)
+    order_id = prior.order_id
+    if order_id is None and prior.status in inbox.PLACING and prior.external_id:
+        # placed and committed, its order id not noted yet (the next transaction does)
+        order_id = our_order(uow, account, prior.external_id)
+    return Received(prior.status, webhook_id, prior.external_id, order_id, prior.reason,
+                    True)
 
 
 def _place(container: Container, actor: str, account: Account, webhook_id: str, topic: str,
