@@ -1,5 +1,6 @@
 """Write docs/connectors.md: a Shopify shop connected, an order in by its signed webhook,
-a refusal, stock levels and a fulfilment with tracking out, captured by running them.
+a refusal, stock levels and a fulfilment with tracking out, and the same with WooCommerce,
+captured by running them.
 
 Like the other capture scripts (``capture_examples.Recorder``): a fresh SQLite database,
 the app as the server builds it, every exchange printed as Markdown with the prose
@@ -35,6 +36,11 @@ from tests.fake_shopify import (
     shopify_order,
     webhook_headers,
 )
+from tests.fake_woocommerce import KEY as WOO_KEY
+from tests.fake_woocommerce import SECRET as WOO_SECRET
+from tests.fake_woocommerce import WEBHOOK_SECRET as WOO_WEBHOOK_SECRET
+from tests.fake_woocommerce import FakeWoo, running_woo, woo_order
+from tests.fake_woocommerce import webhook_headers as woo_headers
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -54,13 +60,14 @@ def quiet(client: TestClient, method: str, path: str, body: dict | None = None) 
     return response.json() if response.content else {}
 
 
-def shown(shop: FakeShopify, since: int) -> int:
-    """Print what the simulated Shopify received since request ``since``, and answered."""
+def shown(shop: FakeShopify | FakeWoo, since: int) -> int:
+    """Print what the simulated shop received since request ``since``, and answered."""
     for seen in shop.seen[since:]:
-        query = "&".join(f"{k}={v[0]}" for k, v in seen.query.items())
+        query = "&".join(f"{k}={v[0]}" for k, v in getattr(seen, "query", {}).items())
         print("```http")
         print(f"{seen.method} {seen.path}{'?' + query if query else ''} HTTP/1.1")
-        print("X-Shopify-Access-Token: <access_token>")
+        print("X-Shopify-Access-Token: <access_token>" if isinstance(shop, FakeShopify)
+              else "Authorization: Basic <consumer_key:consumer_secret>")
         if seen.body is not None:
             print("Content-Type: application/json\n")
             print(json.dumps(seen.body, indent=2))
@@ -82,14 +89,14 @@ def webhook(rec: Recorder, label: str, order: dict, webhook_id: str,
                     show_body=False)
 
 
-INTRO = """# Connectors: Shopify
+INTRO = """# Channel connectors: Shopify and WooCommerce
 
 A connector joins one shop on a platform to one of our channels. Orders come in by the
 platform's signed webhooks and are placed through the same placement as
 `POST /api/v1/orders`; what the platform must hear back (the channel's available-to-sell
 per SKU, each shipment with its tracking, our cancellations) is recorded as an intent in
 the transaction that caused it and sent afterwards by the worker, each call with a
-timeout and retried with backoff. Shopify is the first platform; every platform speaks
+timeout and retried with backoff. Shopify and WooCommerce are connected; every platform speaks
 through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
 `listings`, `push_stock`, `push_fulfilment`, `push_cancellation`).
 
@@ -209,6 +216,52 @@ def page(rec: Recorder, client: TestClient, shop: FakeShopify, clock: FixedClock
     rec.call("The connector's health", "GET", "/api/v1/connectors/shop-eu/health")
 
 
+WOO_INTRO = """
+## WooCommerce
+
+The same interface speaks to WooCommerce (REST API v3 under `/wp-json/wc/v3`, the
+consumer key and secret by HTTP Basic). Its webhooks (`order.created`, and
+`order.updated`, which cancels our order when the status is `cancelled`) are signed
+`X-WC-Webhook-Signature: base64(HMAC-SHA256(secret, raw body))`; every delivery has a
+new `X-WC-Webhook-Delivery-ID`, so a second delivery of an order is recognised by the
+order's id (`already_placed`). The unsigned test WooCommerce sends when a webhook is
+saved (the form body `webhook_id=<n>`) is answered `200` and writes nothing. Prices are
+each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit, its
+`subtotal` less `total` the discount, and `shipping_total` (plus `shipping_tax`) the
+shipping. Stock is set with `PUT products/<id>` on simple products (variations of
+variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
+becomes a note to the customer with carrier, tracking number and link (not added twice
+on a retry), and the order is set `completed` once nothing is left to ship.
+"""
+
+
+def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
+    print(WOO_INTRO)
+    rec.call("Connect a WooCommerce shop (admin)", "POST", "/api/v1/connectors", body={
+        "code": "woo-de", "platform": "woocommerce", "channel": "woo-de",
+        "base_url": woo.base_url,
+        "credentials": {"consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET,
+                        "webhook_secret": WOO_WEBHOOK_SECRET},
+        "settings": {"tracking_url_template": "https://www.dhl.de/track?piececode={number}"}})
+    body = woo_order(7310, [("MUG-WHT", 2, "21.01", "3.99")])
+    woo.orders[7310] = body
+    raw = json.dumps(body).encode()
+    got = rec.call("order.created, signed", "POST", "/api/v1/connectors/woo-de/webhooks",
+                   auth=None, raw=raw, headers=woo_headers(raw, "4a0b8b7e0f2c4c8e"),
+                   show_body=False)
+    assert got["status"] == "placed", got
+    quiet(client, "POST", f"/api/v1/orders/{got['order_id']}/payments",
+          {"provider": "test", "source": "4242424242424242"})
+    quiet(client, "POST", f"/api/v1/orders/{got['order_id']}/shipments",
+          {"lines": [{"line_no": 1, "quantity": 2}], "carrier": "DHL",
+           "tracking_number": "00340434161094042571"})
+    print("\nThe order shipped in ordermesh (`POST /orders/{id}/shipments`, DHL "
+          "00340434161094042571); the next worker passes set the stock and tell the shop:\n")
+    start = len(woo.seen)
+    sync()
+    shown(woo, start)
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="ordermesh-connectors-"))
     url = f"sqlite:///{workdir / 'ordermesh.db'}"
@@ -221,11 +274,15 @@ def main() -> int:
         ConnectorPushes().run_once(container)
 
     out = io.StringIO()
-    with running_shopify() as shop, TestClient(create_app(container)) as client:
+    with running_shopify() as shop, running_woo() as woo, \
+            TestClient(create_app(container)) as client:
         quiet(client, "POST", "/api/v1/channels", {"code": "shopify-eu", "name": "Shopify EU",
                                                    "kind": "shop_platform", "currency": "EUR"})
         quiet(client, "POST", "/api/v1/locations", {"code": "ber", "name": "Berlin",
                                                     "kind": "warehouse"})
+        quiet(client, "POST", "/api/v1/channels", {"code": "woo-de", "name": "WooCommerce DE",
+                                                   "kind": "shop_platform", "currency": "EUR"})
+        woo.add_product("MUG-WHT")
         for sku, units in (("MUG-WHT", 40), ("TSHIRT-BLK-M", 12)):
             quiet(client, "POST", "/api/v1/products", {"sku": sku, "name": sku})
             quiet(client, "POST", "/api/v1/inventory/adjustments", {
@@ -235,9 +292,14 @@ def main() -> int:
         rec.key("<access_token>", TOKEN)
         with contextlib.redirect_stdout(out):
             page(rec, client, shop, clock, sync)
-        text = out.getvalue().replace(shop.base_url, SHOP)
-    print(text.replace(TOKEN, "<access_token>").replace(WEBHOOK_SECRET, "<the app's secret>"),
-          end="")
+            woo_page(rec, client, woo, sync)
+        text = out.getvalue().replace(shop.base_url, SHOP).replace(
+            woo.base_url, "https://shop.example.com")
+    for secret, shown_as in ((TOKEN, "<access_token>"), (WEBHOOK_SECRET, "<the app's secret>"),
+                             (WOO_KEY, "<consumer_key>"), (WOO_SECRET, "<consumer_secret>"),
+                             (WOO_WEBHOOK_SECRET, "<webhook secret>")):
+        text = text.replace(secret, shown_as)
+    print(text, end="")
     return 0
 
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -43,6 +44,8 @@ class Seen:
     path: str
     body: Any
     status: int
+    answer: Any = None
+    query: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -129,7 +132,8 @@ def running_woo() -> Iterator[FakeWoo]:
                 else:
                     status, answer, extra = shop.handle(method, parts.path,
                                                         parse_qs(parts.query), body)
-                shop.seen.append(Seen(method, parts.path, body, status))
+                shop.seen.append(Seen(method, parts.path, body, status,
+                                      json.loads(json.dumps(answer)), parse_qs(parts.query)))
                 data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -172,7 +176,10 @@ def woo_order(order_id: int, lines: list[tuple[str, int, str, str]], *,
             f"wc_order_{order_id}", "created_via": "checkout", "version": "9.4.2",
             "status": status, "currency": "EUR", "date_created": "2026-11-26T13:00:00",
             "discount_total": "0.00", "discount_tax": "0.00", "shipping_total": "4.12",
-            "shipping_tax": "0.78", "cart_tax": "0.00", "total": "0.00", "total_tax": "0.00",
+            "shipping_tax": "0.78", "cart_tax": str(sum(Decimal(t) for *_, t in lines)),
+            "total": str(sum(Decimal(s) + Decimal(t) for _, _, s, t in lines)
+                         + Decimal("4.90")),
+            "total_tax": str(sum(Decimal(t) for *_, t in lines) + Decimal("0.78")),
             "prices_include_tax": prices_include_tax, "customer_id": 7,
             "billing": {**address, "email": "ada@example.com", "phone": "+49 30 1234567"},
             "shipping": address, "payment_method": "stripe", "payment_method_title":
