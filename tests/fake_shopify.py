@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.webhook_receiver import serving
+from tests.webhook_receiver import send_json, serving
 
 API = "/admin/api/2024-10"
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
@@ -240,14 +240,7 @@ def running_shopify() -> Iterator[FakeShopify]:
                     status, answer, extra = shop.handle(method, parts.path, query, body)
                 shop.seen.append(Seen(method, parts.path, query, dict(self.headers.items()),
                                       body, status, json.loads(json.dumps(answer))))
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, answer, extra)
 
         def do_GET(self) -> None:
             self._serve("GET")

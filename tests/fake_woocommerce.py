@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.webhook_receiver import serving
+from tests.webhook_receiver import send_json, serving
 
 API = "/wp-json/wc/v3"
 KEY, SECRET = "ck_0123456789abcdef0123456789abcdef01234567", "cs_fedcba9876543210fedcba98"
@@ -134,14 +134,7 @@ def running_woo() -> Iterator[FakeWoo]:
                                                         parse_qs(parts.query), body)
                 shop.seen.append(Seen(method, parts.path, body, status,
                                       json.loads(json.dumps(answer)), parse_qs(parts.query)))
-                data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, status, answer, extra)
 
         def do_GET(self) -> None:
             self._serve("GET")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
-from ordermesh.connectors.model import CallResult
+from ordermesh.connectors.model import Account, CallResult, WebhookRefused
 
 MAX_DETAIL = 300
 
@@ -52,3 +53,25 @@ def signature_matches(given: str | None, secret: str, raw: bytes) -> bool:
     expected = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest())
     given_bytes = (given or "").strip().encode()
     return bool(given_bytes) and hmac.compare_digest(expected, given_bytes)
+
+
+class SignedWebhooks:
+    """The webhook side of a platform that signs with ``signature_matches``: the
+    platform names its headers, the account holds the ``webhook_secret``."""
+
+    signature_header: str
+    delivery_header: str
+    topic_header: str
+    account: Account
+
+    def verify(self, headers: Mapping[str, str], raw: bytes) -> None:
+        if not signature_matches(headers.get(self.signature_header),
+                                 self.account.credentials["webhook_secret"], raw):
+            raise WebhookRefused(f"The {self.signature_header} signature does not match "
+                                 "the body")
+
+    def webhook_id(self, headers: Mapping[str, str]) -> str | None:
+        return text(headers.get(self.delivery_header))
+
+    def topic(self, headers: Mapping[str, str]) -> str:
+        return text(headers.get(self.topic_header)) or ""

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ordermesh.connectors.common import failure, money, result, signature_matches, text
+from ordermesh.connectors.common import SignedWebhooks, failure, money, result, text
 from ordermesh.connectors.model import (
     Account,
     CallResult,
@@ -34,7 +34,6 @@ from ordermesh.connectors.model import (
     PayloadInvalid,
     StockLevel,
     WebhookIntent,
-    WebhookRefused,
 )
 
 API_VERSION = "2024-10"
@@ -133,8 +132,12 @@ def parse_order(payload: Any) -> ChannelOrder:
         cancelled=payload.get("cancelled_at") is not None)
 
 
-class ShopifyConnector:
+class ShopifyConnector(SignedWebhooks):
     """The ``Connector`` of one Shopify shop."""
+
+    signature_header = "x-shopify-hmac-sha256"
+    delivery_header = "x-shopify-webhook-id"
+    topic_header = "x-shopify-topic"
 
     def __init__(self, account: Account) -> None:
         self.account = account
@@ -142,17 +145,6 @@ class ShopifyConnector:
         self.api = f"{account.base_url}/admin/api/{version}"
         self.headers = {"X-Shopify-Access-Token": account.credentials["access_token"],
                         "Accept": "application/json"}
-
-    def verify(self, headers: Mapping[str, str], raw: bytes) -> None:
-        if not signature_matches(headers.get("x-shopify-hmac-sha256"),
-                                 self.account.credentials["webhook_secret"], raw):
-            raise WebhookRefused("The X-Shopify-Hmac-Sha256 signature does not match the body")
-
-    def webhook_id(self, headers: Mapping[str, str]) -> str | None:
-        return text(headers.get("x-shopify-webhook-id"))
-
-    def topic(self, headers: Mapping[str, str]) -> str:
-        return text(headers.get("x-shopify-topic")) or ""
 
     def is_ping(self, headers: Mapping[str, str], raw: bytes) -> bool:
         return False  # Shopify tests an address with a signed delivery

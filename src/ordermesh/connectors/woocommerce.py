@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ordermesh.connectors.common import failure, money, result, signature_matches, text
+from ordermesh.connectors.common import SignedWebhooks, failure, money, result, text
 from ordermesh.connectors.model import (
     Account,
     CallResult,
@@ -42,7 +42,6 @@ from ordermesh.connectors.model import (
     PayloadInvalid,
     StockLevel,
     WebhookIntent,
-    WebhookRefused,
 )
 
 CREDENTIALS = ("consumer_key", "consumer_secret", "webhook_secret")
@@ -147,25 +146,18 @@ def shipment_note(notice: FulfilmentNotice) -> str:
     return f"Shipped{carrier}{number}{link} ({what})"
 
 
-class WooCommerceConnector:
+class WooCommerceConnector(SignedWebhooks):
     """The ``Connector`` of one WooCommerce shop."""
+
+    signature_header = "x-wc-webhook-signature"
+    delivery_header = "x-wc-webhook-delivery-id"
+    topic_header = "x-wc-webhook-topic"
 
     def __init__(self, account: Account) -> None:
         self.account = account
         self.api = f"{account.base_url}/wp-json/wc/v3"
         self.auth = (account.credentials["consumer_key"],
                      account.credentials["consumer_secret"])
-
-    def verify(self, headers: Mapping[str, str], raw: bytes) -> None:
-        if not signature_matches(headers.get("x-wc-webhook-signature"),
-                                 self.account.credentials["webhook_secret"], raw):
-            raise WebhookRefused("The X-WC-Webhook-Signature does not match the body")
-
-    def webhook_id(self, headers: Mapping[str, str]) -> str | None:
-        return text(headers.get("x-wc-webhook-delivery-id"))
-
-    def topic(self, headers: Mapping[str, str]) -> str:
-        return text(headers.get("x-wc-webhook-topic")) or ""
 
     def is_ping(self, headers: Mapping[str, str], raw: bytes) -> bool:
         return "x-wc-webhook-signature" not in headers and PING.fullmatch(raw) is not None
