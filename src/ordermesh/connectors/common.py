@@ -32,6 +32,24 @@ def money(value: Any, field: str, errors: list[tuple[str, str]]) -> Decimal:
     return amount
 
 
+def line_item(raw: Any, i: int, errors: list[tuple[str, str]]
+              ) -> tuple[str, str | None, int] | None:
+    """A platform's order line: its field name, SKU and quantity (0 when not a positive
+    integer), each fault added to ``errors``; None when it is not an object at all."""
+    field = f"line_items.{i}"
+    if not isinstance(raw, dict):
+        errors.append((field, "not a line item"))
+        return None
+    sku = text(raw.get("sku"))
+    if sku is None:
+        errors.append((f"{field}.sku", "the line item has no SKU"))
+    quantity = raw.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        errors.append((f"{field}.quantity", "a positive integer"))
+        quantity = 0
+    return field, sku, quantity
+
+
 def result(response: httpx.Response) -> CallResult:
     detail = None if response.is_success else (response.text[:MAX_DETAIL].strip() or None)
     retry_after = None

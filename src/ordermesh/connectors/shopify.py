@@ -23,7 +23,14 @@ from typing import Any
 
 import httpx
 
-from ordermesh.connectors.common import SignedWebhooks, failure, money, result, text
+from ordermesh.connectors.common import (
+    SignedWebhooks,
+    failure,
+    line_item,
+    money,
+    result,
+    text,
+)
 from ordermesh.connectors.model import (
     Account,
     CallResult,
@@ -77,24 +84,16 @@ def _address(raw: Any) -> ChannelAddress | None:
 
 
 def _line(raw: Any, i: int, errors: list[tuple[str, str]]) -> ChannelLine | None:
-    field = f"line_items.{i}"
-    if not isinstance(raw, dict):
-        errors.append((field, "not a line item"))
+    if (basics := line_item(raw, i, errors)) is None:
         return None
-    sku = text(raw.get("sku"))
-    if sku is None:
-        errors.append((f"{field}.sku", "the line item has no SKU"))
-    quantity = raw.get("quantity")
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        errors.append((f"{field}.quantity", "a positive integer"))
+    field, sku, quantity = basics
     price = money(raw.get("price"), f"{field}.price", errors)
     discount = sum((money(d.get("amount") if isinstance(d, dict) else None,
                            f"{field}.discount_allocations.{j}.amount", errors)
                     for j, d in enumerate(raw.get("discount_allocations") or [])), Decimal(0))
     if sku is None or raw.get("id") is None:
         return None
-    return ChannelLine(str(raw["id"]), sku, quantity if isinstance(quantity, int) else 0,
-                       price, discount)
+    return ChannelLine(str(raw["id"]), sku, quantity, price, discount)
 
 
 def parse_order(payload: Any) -> ChannelOrder:

@@ -31,7 +31,14 @@ from typing import Any
 
 import httpx
 
-from ordermesh.connectors.common import SignedWebhooks, failure, money, result, text
+from ordermesh.connectors.common import (
+    SignedWebhooks,
+    failure,
+    line_item,
+    money,
+    result,
+    text,
+)
 from ordermesh.connectors.model import (
     Account,
     CallResult,
@@ -73,17 +80,9 @@ def _per_unit(gross: Decimal, quantity: int, field: str, errors: list) -> Decima
 
 
 def _line(raw: Any, i: int, with_tax: bool, errors: list) -> ChannelLine | None:
-    field = f"line_items.{i}"
-    if not isinstance(raw, dict):
-        errors.append((field, "not a line item"))
+    if (basics := line_item(raw, i, errors)) is None:
         return None
-    sku = text(raw.get("sku"))
-    if sku is None:
-        errors.append((f"{field}.sku", "the line item has no SKU"))
-    quantity = raw.get("quantity")
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        errors.append((f"{field}.quantity", "a positive integer"))
-        quantity = 0
+    field, sku, quantity = basics
     subtotal = money(raw.get("subtotal"), f"{field}.subtotal", errors)
     total = money(raw.get("total"), f"{field}.total", errors)
     if with_tax:
