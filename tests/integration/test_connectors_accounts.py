@@ -7,6 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
+from ordermesh.connectors.accounts import reseal_credentials
 from ordermesh.connectors.tables import connector_accounts
 from ordermesh.kit import secrets
 from ordermesh.kit.db import UnitOfWork
@@ -75,3 +76,22 @@ def test_an_inactive_connector_accepts_no_webhook(client, container):
         response = deliver(client, shopify_order(1, [("MUG", 1, "1.00")]), "w1")
     assert response.status_code == 409
     assert ok(client.get(f"/api/v1/connectors/{CODE}/inbox"))["items"] == []
+
+
+def test_rotating_the_key_reseals_the_credentials_so_the_old_key_can_go(client, container):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    make_channel(client, CHANNEL, "EUR", kind="shop_platform")
+    try:
+        secrets.attach(container.engine, Keyring([old]))
+        with running_shopify() as shop:
+            connect(client, shop)
+            before = stored(container)[0].credentials
+            secrets.attach(container.engine, Keyring([new, old]))
+            with UnitOfWork(container.engine, container.clock) as uow:
+                assert reseal_credentials(uow) == 1
+            secrets.attach(container.engine, Keyring([new]))
+            got = ok(deliver(client, shopify_order(1, [("NOPE", 1, "1.00")]), "w1"))
+    finally:
+        secrets.attach(container.engine, None)
+    assert stored(container)[0].credentials != before
+    assert got["status"] == "refused"  # verified with the credentials opened by the new key

@@ -6,6 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
+
+from ordermesh.connectors.accounts import account_by_id
+from ordermesh.connectors.model import FulfilmentNotice, ShippedLine
+from ordermesh.connectors.platforms import connector_for
+from ordermesh.connectors.pushes import claim_due
+from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync, policy_of
+from ordermesh.kit.db import UnitOfWork
 from tests.connector_helpers import CODE, deliver, pushes, shopify_shop, sync
 from tests.fake_shopify import API, running_shopify, shopify_order
 from tests.helpers import ok, pay
@@ -163,3 +171,29 @@ def test_cancellations_go_both_ways_but_never_back_to_where_they_came_from(
     assert [s.path for s in sent] == [f"{API}/orders/5555001/cancel.json"]
     assert shop.orders[5555001]["cancelled_at"] is not None
     assert shop.orders[5555002]["cancelled_at"] is None
+
+
+def test_a_fulfilment_sent_by_a_worker_that_died_before_recording_it_is_not_sent_twice(
+        client, container, clock):
+    with running_shopify() as shop:
+        shopify_shop(client, shop, {"MUG": 5})
+        sync(container)
+        order = placed_and_paid(client, shop, shopify_order(5556001, [("MUG", 1, "12.50")]),
+                                "w1")
+        ship(client, order, 1, 1, "DHL", "00340434161094042557")
+        ConnectorSync().run_once(container)
+        # a worker claims the push, makes the call, and dies before recording the answer
+        policy = policy_of(container.settings)
+        with UnitOfWork(container.engine, container.clock) as uow:
+            (claimed,) = claim_due(uow, 10, policy)
+            account = account_by_id(uow, claimed.account_id)
+        with httpx.Client(timeout=5) as http:
+            assert connector_for(account).push_fulfilment(http, FulfilmentNotice(
+                claimed.subject, [ShippedLine("MUG", 1, "55560011")], "DHL",
+                "00340434161094042557", None)).ok
+        ConnectorPushes().run_once(container)  # leased: nobody else takes it yet
+        clock.advance(policy.lease + timedelta(seconds=1))
+        ConnectorPushes().run_once(container)  # the lease ran out: claimed again
+    assert len(shop.fulfillments) == 1  # Shopify had nothing left to fulfil
+    (push,) = [p for p in pushes(client) if p["kind"] == "fulfilment"]
+    assert push["status"] == "succeeded" and push["attempts"] == 2
