@@ -12,6 +12,7 @@ from ordermesh.apikeys.api import router as apikeys_router
 from ordermesh.backoffice.app import create_backoffice
 from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
+from ordermesh.connectors.api import router as connectors_router
 from ordermesh.customers.api import merges_router as customer_merges_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.customers.api import segments_router
@@ -20,6 +21,7 @@ from ordermesh.feedback.api import router as feedback_router
 from ordermesh.feedback.page import create_feedback_page
 from ordermesh.flows.api import router as flows_router
 from ordermesh.flows.booking_api import router as booking_router
+from ordermesh.flows.channel_orders_api import router as channel_orders_router
 from ordermesh.flows.customers_api import router as customer_orders_router
 from ordermesh.flows.customers_api import segments_router as segment_members_router
 from ordermesh.flows.handoff_api import router as handoff_router
@@ -135,7 +137,7 @@ def create_app(container: Container) -> FastAPI:
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,
                feedback_router, customer_merges_router, messaging_router, segments_router,
-               segment_members_router)
+               segment_members_router, connectors_router, channel_orders_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

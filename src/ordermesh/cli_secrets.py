@@ -21,6 +21,7 @@ def secrets_new_key() -> None:
 def secrets_rotate() -> None:
     """Encrypt every stored secret again with the first key of ORDERMESH_SECRET_KEYS."""
     from ordermesh.cli import _migrated_container, console
+    from ordermesh.connectors.accounts import reseal_credentials
     from ordermesh.shipping.accounts import reseal_secrets
 
     container = _migrated_container()
@@ -29,5 +30,8 @@ def secrets_rotate() -> None:
         raise typer.Exit(2)
     with UnitOfWork(container.engine, container.clock, actor="cli:secrets-rotate") as uow:
         count = reseal_secrets(uow)
-    console.print(f"Secrets of {count} carrier account(s) encrypted with the first key.")
+    with UnitOfWork(container.engine, container.clock, actor="cli:secrets-rotate") as uow:
+        connectors = reseal_credentials(uow)
+    console.print(f"Secrets of {count} carrier account(s) and {connectors} connector(s) "
+                  "encrypted with the first key.")
 

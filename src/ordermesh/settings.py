@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     webhook_disable_after: int = Field(
         20, ge=1, le=100_000, description="Failed webhook attempts in a row after which an "
         "endpoint is disabled")
+    connector_timeout_s: float = Field(
+        10.0, gt=0, le=60, description="How long one call to a shop platform may take")
+    connector_max_attempts: int = Field(
+        8, ge=1, le=50, description="Attempts of one push to a platform before it is failed")
+    connector_retry_base_s: float = Field(
+        30.0, gt=0, le=3600, description="Delay before a push is retried; each next one "
+        "waits up to twice as long (at most an hour), or the platform's Retry-After")
+    connector_stock_interval_s: float = Field(
+        60.0, gt=0, le=86_400, description="How often each connector's available-to-sell "
+        "is compared with what the platform was last told (one push per changed SKU)")
+    connector_listings_refresh_minutes: float = Field(
+        60.0, gt=0, le=10_080, description="How often the platform's SKUs and their ids "
+        "are read again")
     nats_url: str | None = Field(
         None, description="NATS server with JetStream (nats://127.0.0.1:4222) the worker "
         "publishes every event to; unset: no publishing")

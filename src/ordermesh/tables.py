@@ -4,6 +4,7 @@ from ordermesh.apikeys import tables as apikeys_tables
 from ordermesh.backoffice import tables as backoffice_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
+from ordermesh.connectors import tables as connectors_tables
 from ordermesh.customers import tables as customers_tables
 from ordermesh.events import tables as events_tables
 from ordermesh.feedback import tables as feedback_tables
@@ -32,6 +33,7 @@ __all__ = [
     "catalog_tables",
     "channels_tables",
     "config_cache",
+    "connectors_tables",
     "customers_tables",
     "events_tables",
     "feedback_tables",

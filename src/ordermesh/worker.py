@@ -134,6 +134,7 @@ def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
+    from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.messaging.jobs import MessageQueueing, MessageSender
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
@@ -143,7 +144,7 @@ def default_jobs() -> list[Job]:
     return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
-            MessageSender()]
+            MessageSender(), ConnectorSync(), ConnectorPushes()]
 
 
 @dataclass

@@ -73,7 +73,8 @@ def _judge(operation: str, rule: Access, answers: dict[str, Response]) -> list[s
         return (f"{operation} with {caller}: expected {expected}, got "
                 f"{got.status_code} {got.text[:120]}")
 
-    if rule in (Access.CARRIER, Access.SMS_PROVIDER):  # the signature decides, not a key
+    # the signature decides, not a key
+    if rule in (Access.CARRIER, Access.SMS_PROVIDER, Access.PLATFORM):
         first = answers["no key"].status_code
         return [wrong(caller, f"{first} as without a key") for caller, answer
                 in answers.items() if answer.status_code != first or first == 403]

@@ -46,9 +46,10 @@ def test_every_api_operation_requires_the_bearer_api_key_and_health_does_not(cli
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     unsecured = [(m, p) for p, m, op in _operations(doc)
                  if p.startswith("/api/v1") and op.get("security") != [{"apiKey": []}]]
-    # Carriers sign their tracking webhooks, the SMS provider its delivery reports
-    # (HMAC), instead of holding an API key.
-    assert sorted(unsecured) == [("post", "/api/v1/sms/status"),
+    # Carriers and shop platforms sign their webhooks, the SMS provider its delivery
+    # reports (HMAC), instead of holding an API key.
+    assert sorted(unsecured) == [("post", "/api/v1/connectors/{code}/webhooks"),
+                                 ("post", "/api/v1/sms/status"),
                                  ("post", "/api/v1/tracking/{carrier}")]
     assert "security" not in doc["paths"]["/health"]["get"]
 

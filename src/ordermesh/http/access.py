@@ -34,6 +34,7 @@ class Access(enum.Enum):
     PUBLIC = "anyone, no key"
     CARRIER = "a carrier: no key, the body signed with its webhook secret"
     SMS_PROVIDER = "the SMS provider: no key, the body signed with the shared secret"
+    PLATFORM = "a shop platform: no key, the body signed with the connector's secret"
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
@@ -45,18 +46,20 @@ class Access(enum.Enum):
 
     @property
     def asks_for_key(self) -> bool:
-        return self not in (Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER)
+        return self not in (Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER, Access.PLATFORM)
 
 
 _ROLES = {
     Access.PUBLIC: frozenset(),
     Access.CARRIER: frozenset(),
     Access.SMS_PROVIDER: frozenset(),
+    Access.PLATFORM: frozenset(),
     Access.VIEWER: frozenset(Role),
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
 }
-PUBLIC, CARRIER, SMS_PROVIDER = Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER
+PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
+SMS_PROVIDER, PLATFORM = Access.SMS_PROVIDER, Access.PLATFORM
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
 
 ACCESS: dict[str, Access] = {
@@ -260,6 +263,15 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries": ADMIN,
     "POST /api/v1/webhook-deliveries/{delivery_id}/replay": ADMIN,
     "POST /api/v1/webhook-endpoints/{endpoint_id}/replay": ADMIN,
+    # connectors
+    "POST /api/v1/connectors": ADMIN,
+    "GET /api/v1/connectors": VIEWER,
+    "GET /api/v1/connectors/{code}": VIEWER,
+    "PATCH /api/v1/connectors/{code}": ADMIN,
+    "GET /api/v1/connectors/{code}/inbox": VIEWER,
+    "GET /api/v1/connectors/{code}/pushes": VIEWER,
+    "GET /api/v1/connectors/{code}/health": VIEWER,
+    "POST /api/v1/connectors/{code}/webhooks": PLATFORM,
 
     # returns
     "GET /api/v1/return-reasons": VIEWER,

@@ -1,0 +1,1 @@
+"""Channel connectors: shop platforms (Shopify first) sending orders in and hearing back."""

@@ -1,0 +1,221 @@
+"""WooCommerce: orders in by the ``order.created`` and ``order.updated`` webhooks, stock
+levels, shipment notes and cancellations out through the REST API v3.
+
+Webhooks are signed ``X-WC-Webhook-Signature: base64(HMAC-SHA256(secret, raw body))``
+and name the topic in ``X-WC-Webhook-Topic``; each delivery has its own
+``X-WC-Webhook-Delivery-ID`` (WooCommerce does not resend one), so a repeated order is
+recognised by its order id, as placement keys it. When a webhook is saved WooCommerce
+tests the address with an unsigned form body ``webhook_id=<n>``: answered 200, nothing
+read or written. The REST API (``/wp-json/wc/v3``) authenticates with the consumer key
+and secret by HTTP Basic:
+
+* ``GET products?per_page=100&page=n`` (``X-WP-TotalPages``): each simple product's SKU
+  and id (the variations of variable products are not read yet);
+* ``PUT products/<id>`` ``{"manage_stock": true, "stock_quantity": n}``;
+* a shipment: ``GET orders/<id>/notes``, then ``POST orders/<id>/notes`` with the
+  carrier, tracking number and link as a note to the customer (unless the same note is
+  there: a retry adds none), and ``PUT orders/<id>`` ``{"status": "completed"}`` once
+  nothing is left to ship (WooCommerce itself keeps no tracking numbers);
+* ``PUT orders/<id>`` ``{"status": "cancelled"}``.
+
+Line prices are the line's ``subtotal`` (and ``subtotal_tax`` when the shop's prices
+include tax) per unit; ``subtotal`` less ``total`` is the line's discount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from ordermesh.connectors.common import (
+    SignedWebhooks,
+    failure,
+    line_item,
+    money,
+    result,
+    text,
+)
+from ordermesh.connectors.model import (
+    Account,
+    CallResult,
+    ChannelAddress,
+    ChannelLine,
+    ChannelOrder,
+    FulfilmentNotice,
+    PayloadInvalid,
+    StockLevel,
+    WebhookIntent,
+)
+
+CREDENTIALS = ("consumer_key", "consumer_secret", "webhook_secret")
+SETTINGS = {"tracking_url_template": "optional: a tracking link, {number} is replaced"}
+PING = re.compile(rb"webhook_id=\d+")
+CENT = Decimal("0.01")
+
+
+def check(credentials: Mapping[str, str], settings: dict[str, Any]) -> dict[str, Any]:
+    errors = [(f"credentials.{name}", "required") for name in CREDENTIALS
+              if not isinstance(credentials.get(name), str) or not credentials.get(name)]
+    errors += [(f"credentials.{name}", "not a WooCommerce credential")
+               for name in sorted(set(credentials) - set(CREDENTIALS))]
+    errors += [(f"settings.{name}", "unknown setting")
+               for name in sorted(set(settings) - set(SETTINGS))]
+    template = settings.get("tracking_url_template")
+    if template is not None and (not isinstance(template, str) or "{number}" not in template):
+        errors.append(("settings.tracking_url_template", "a URL containing {number}"))
+    if errors:
+        raise PayloadInvalid(errors)
+    return dict(settings)
+
+
+def _per_unit(gross: Decimal, quantity: int, field: str, errors: list) -> Decimal:
+    unit = gross / quantity if quantity > 0 else Decimal(0)
+    if unit != unit.quantize(CENT):
+        errors.append((field, "the line's subtotal is not a whole amount per unit"))
+    return unit.quantize(CENT)
+
+
+def _line(raw: Any, i: int, with_tax: bool, errors: list) -> ChannelLine | None:
+    if (basics := line_item(raw, i, errors)) is None:
+        return None
+    field, sku, quantity = basics
+    subtotal = money(raw.get("subtotal"), f"{field}.subtotal", errors)
+    total = money(raw.get("total"), f"{field}.total", errors)
+    if with_tax:
+        subtotal += money(raw.get("subtotal_tax", "0"), f"{field}.subtotal_tax", errors)
+        total += money(raw.get("total_tax", "0"), f"{field}.total_tax", errors)
+    unit = _per_unit(subtotal, quantity, f"{field}.subtotal", errors)
+    if sku is None or raw.get("id") is None or not quantity:
+        return None
+    return ChannelLine(str(raw["id"]), sku, quantity, unit, max(subtotal - total, Decimal(0)))
+
+
+def parse_order(payload: Any) -> ChannelOrder:
+    """A WooCommerce order (REST API v3, the body of ``order.created``) in our terms."""
+    if not isinstance(payload, dict):
+        raise PayloadInvalid([("body", "a WooCommerce order object")])
+    errors: list[tuple[str, str]] = []
+    if not isinstance(payload.get("id"), int) or isinstance(payload.get("id"), bool):
+        errors.append(("id", "the WooCommerce order id"))
+    currency = text(payload.get("currency"))
+    if currency is None or len(currency) != 3:
+        errors.append(("currency", "an ISO 4217 code"))
+    with_tax = payload.get("prices_include_tax") is True
+    items = payload.get("line_items")
+    if not isinstance(items, list) or not items:
+        errors.append(("line_items", "at least one line item"))
+        items = []
+    lines = [line for i, raw in enumerate(items) if (line := _line(raw, i, with_tax, errors))]
+    shipping = money(payload.get("shipping_total", "0"), "shipping_total", errors)
+    if with_tax:
+        shipping += money(payload.get("shipping_tax", "0"), "shipping_tax", errors)
+    if errors:
+        raise PayloadInvalid(errors)
+    billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
+    ship_to = payload.get("shipping") if isinstance(payload.get("shipping"), dict) else {}
+    name = " ".join(p for p in (text(billing.get("first_name")),
+                                text(billing.get("last_name"))) if p) or None
+    ship_name = " ".join(p for p in (text(ship_to.get("first_name")),
+                                     text(ship_to.get("last_name"))) if p)
+    customer = payload.get("customer_id")
+    return ChannelOrder(
+        external_id=str(payload["id"]), name=f"#{text(payload.get('number')) or payload['id']}",
+        currency=currency.upper(), taxes_included=with_tax, lines=lines,
+        shipping_price=shipping, email=text(billing.get("email")), customer_name=name,
+        phone=text(billing.get("phone")),
+        customer_account_id=str(customer) if isinstance(customer, int) and customer else None,
+        address=ChannelAddress(
+            name=ship_name, line1=text(ship_to.get("address_1")) or "",
+            city=text(ship_to.get("city")) or "",
+            country=(text(ship_to.get("country")) or "").upper(),
+            line2=text(ship_to.get("address_2")), region=text(ship_to.get("state")),
+            postal_code=text(ship_to.get("postcode"))) if ship_to else None,
+        cancelled=payload.get("status") == "cancelled")
+
+
+def shipment_note(notice: FulfilmentNotice) -> str:
+    what = ", ".join(f"{line.quantity} x {line.sku}" for line in notice.lines)
+    carrier = f" with {notice.carrier}" if notice.carrier else ""
+    number = f", tracking number {notice.tracking_number}" if notice.tracking_number else ""
+    link = f": {notice.tracking_url}" if notice.tracking_url else ""
+    return f"Shipped{carrier}{number}{link} ({what})"
+
+
+class WooCommerceConnector(SignedWebhooks):
+    """The ``Connector`` of one WooCommerce shop."""
+
+    signature_header = "x-wc-webhook-signature"
+    delivery_header = "x-wc-webhook-delivery-id"
+    topic_header = "x-wc-webhook-topic"
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.api = f"{account.base_url}/wp-json/wc/v3"
+        self.auth = (account.credentials["consumer_key"],
+                     account.credentials["consumer_secret"])
+
+    def is_ping(self, headers: Mapping[str, str], raw: bytes) -> bool:
+        return "x-wc-webhook-signature" not in headers and PING.fullmatch(raw) is not None
+
+    def intent(self, topic: str, payload: Any) -> WebhookIntent | None:
+        if topic == "order.created":
+            return WebhookIntent.CREATE
+        if topic == "order.updated" and isinstance(payload, dict) \
+                and payload.get("status") == "cancelled":
+            return WebhookIntent.CANCEL
+        return None
+
+    def parse_order(self, payload: Any) -> ChannelOrder:
+        return parse_order(payload)
+
+    def listings(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        page, pages = 1, 1
+        while page <= pages:
+            response = client.get(f"{self.api}/products", auth=self.auth,
+                                  params={"per_page": 100, "page": page})
+            response.raise_for_status()
+            for product in response.json():
+                if (sku := text(product.get("sku"))) and product.get("type") == "simple":
+                    found[sku] = {"product_id": product["id"]}
+            pages = int(response.headers.get("x-wp-totalpages", "1"))
+            page += 1
+        return found
+
+    def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:
+        try:
+            return result(client.put(
+                f"{self.api}/products/{level.listing['product_id']}", auth=self.auth,
+                json={"manage_stock": True, "stock_quantity": level.available}))
+        except httpx.HTTPError as exc:
+            return failure(exc)
+
+    def push_fulfilment(self, client: httpx.Client, notice: FulfilmentNotice) -> CallResult:
+        order = f"{self.api}/orders/{notice.external_id}"
+        note = shipment_note(notice)
+        try:
+            notes = client.get(f"{order}/notes", auth=self.auth)
+            if not notes.is_success:
+                return result(notes)
+            if not any(n.get("note") == note for n in notes.json()):
+                added = client.post(f"{order}/notes", auth=self.auth,
+                                    json={"note": note, "customer_note": True})
+                if not added.is_success:
+                    return result(added)
+            if not notice.complete:
+                return CallResult(201, None)
+            return result(client.put(order, auth=self.auth, json={"status": "completed"}))
+        except httpx.HTTPError as exc:
+            return failure(exc)
+
+    def push_cancellation(self, client: httpx.Client, external_id: str,
+                          reason: str | None) -> CallResult:
+        try:
+            return result(client.put(f"{self.api}/orders/{external_id}", auth=self.auth,
+                                     json={"status": "cancelled"}))
+        except httpx.HTTPError as exc:
+            return failure(exc)
