@@ -27,8 +27,10 @@ from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
+from ordermesh.http.metrics import Observe
 from ordermesh.http.query import reject_unknown_query_parameters
 from ordermesh.http.request_id import RequestId
+from ordermesh.http.shedding import LoadShedding
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.inventory.availability_api import router as availability_router
 from ordermesh.inventory.health_api import router as inventory_health_router
@@ -38,6 +40,7 @@ from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.invoices.api import router as invoices_router
 from ordermesh.locations.api import router as locations_router
 from ordermesh.messaging.api import router as messaging_router
+from ordermesh.monitoring import router as metrics_router
 from ordermesh.orders.api import router as orders_router
 from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
@@ -115,13 +118,18 @@ def create_app(container: Container) -> FastAPI:
              "entered or imported, and insights: sentiment, topics, NPS/CSAT trends"},
             {"name": "messaging", "description": "Messages to customers: e-mails queued "
              "from events, rendered in their language, sent over SMTP, and their record"},
+            {"name": "operations", "description": "Prometheus metrics"},
         ],
     )
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
                        form_prefix=("/app/", "/feedback/"))
-    app.add_middleware(RequestId)  # outermost of ours: even a refused body gets its id
+    # Shed and rate limited before the body is read; observed (metrics, access log) even
+    # when refused; outermost of ours, the request id: every answer gets its id.
+    app.add_middleware(LoadShedding)
+    app.add_middleware(Observe)
+    app.add_middleware(RequestId)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,
@@ -147,6 +155,8 @@ def create_app(container: Container) -> FastAPI:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok", "database": engine.dialect.name}
+
+    app.include_router(metrics_router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from ordermesh.app import create_app
+from ordermesh.http import logs
 from ordermesh.http.deps import Container
 from ordermesh.kit import secrets
 from ordermesh.kit.clock import Clock, SystemClock
@@ -47,7 +48,9 @@ def build_app(container: Container | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory ordermesh.bootstrap:app_from_env``."""
-    app = build_app()
+    container = build_container()
+    logs.configure(container.settings.log_format)
+    app = build_app(container)
     # Everything built so far lives as long as the process: keeping it out of the
     # collector's scans took about a fifth off a large availability batch (measured).
     gc.freeze()

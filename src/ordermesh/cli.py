@@ -126,13 +126,11 @@ def worker(
 ) -> None:
     """Run the background jobs (holds, payments, backorders, pickups, tracking, promises,
     forecasts) until stopped with SIGTERM or Ctrl-C."""
-    import logging
-
+    from ordermesh.http import logs
     from ordermesh.worker import Worker
 
     container = _migrated_container()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(container.settings.log_format)
     running = Worker(container, interval=interval)
     if parent_pid is not None:
         from ordermesh.quickstart import stop_when_parent_changes

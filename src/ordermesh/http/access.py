@@ -33,6 +33,7 @@ class Access(enum.Enum):
 
     PUBLIC = "anyone, no key"
     CARRIER = "a carrier: no key, the body signed with its webhook secret"
+    SCRAPER = "a metrics scraper: no key, the bearer token ORDERMESH_METRICS_TOKEN"
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
@@ -44,17 +45,18 @@ class Access(enum.Enum):
 
     @property
     def asks_for_key(self) -> bool:
-        return self not in (Access.PUBLIC, Access.CARRIER)
+        return self not in (Access.PUBLIC, Access.CARRIER, Access.SCRAPER)
 
 
 _ROLES = {
     Access.PUBLIC: frozenset(),
     Access.CARRIER: frozenset(),
+    Access.SCRAPER: frozenset(),
     Access.VIEWER: frozenset(Role),
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
 }
-PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
+PUBLIC, CARRIER, SCRAPER = Access.PUBLIC, Access.CARRIER, Access.SCRAPER
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
 
 ACCESS: dict[str, Access] = {
@@ -65,6 +67,7 @@ ACCESS: dict[str, Access] = {
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
     "GET /health": PUBLIC,
+    "GET /metrics": SCRAPER,
     "GET /": PUBLIC,
     # the back office (HTML, mounted): it asks for its own sign-in and checks each user's
     # role itself (ordermesh.backoffice.web), not for an API key

@@ -1,0 +1,54 @@
+"""The process's log format: readable lines, or one JSON object per line.
+
+``ORDERMESH_LOG_FORMAT=json`` makes every line an object with ``time``, ``level``,
+``logger`` and ``message``, plus the fields a line carries (the access log's
+``request_id``, ``method``, ``route``, ``status``, ``duration_ms``) and, for an error,
+its ``traceback``. SQL parameters never reach a line: the engine hides them from its
+errors (``kit/db.py``) and SQLAlchemy's own statement logging stays off.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The attributes every LogRecord has; whatever else a record holds came from ``extra``.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
+                                                                                 "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return orjson.dumps(line, default=str).decode()
+
+
+def configure(log_format: str, level: int = logging.INFO) -> None:
+    """Send every logger's lines to stderr in ``log_format`` ("text" or "json"); uvicorn's
+    loggers too, so a JSON deployment has no line that is not JSON."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if log_format == "json"
+                         else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    # Our access log replaces uvicorn's: it knows the route template and the request id.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
