@@ -244,6 +244,34 @@ def client(container: Container) -> Iterator[TestClient]:
         yield test_client
 
 
+Serve = Callable[..., tuple[TestClient, Container]]
+
+
+@pytest.fixture
+def serve(db_url: str, clock: FixedClock) -> Iterator[Serve]:
+    """``serve(**settings)``: a test client (with the admin key) of an app whose settings
+    are these, on the test's database, and its container; closed after the test. For
+    tests of settings the ``client`` fixture leaves at their defaults or switches off."""
+    opened: list[tuple[TestClient, Container]] = []
+
+    def make(**settings: Any) -> tuple[TestClient, Container]:
+        engine = build_engine(db_url, pool_size=4, max_overflow=4, pool_timeout_s=30,
+                              lock_timeout_ms=TEST_LOCK_MS)
+        container = Container(Settings(database_url=db_url, admin_api_key=ADMIN_KEY,
+                                       **settings), engine, clock)
+        # An app of its own (not app_for's): two apps of one test may share settings.
+        client = TestClient(create_app(container),
+                            headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        client.__enter__()
+        opened.append((client, container))
+        return client, container
+
+    yield make
+    for client, container in opened:
+        client.__exit__(None, None, None)
+        container.engine.dispose()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that take the demo data set run on one worker per database kind

@@ -75,6 +75,10 @@ class ConcurrencyGate:
             waiter.cancel()
             self._waiters.remove(waiter)
 
+    @property
+    def waiting(self) -> int:
+        return sum(not waiter.done() for waiter in self._waiters)
+
     def leave(self) -> None:
         """Give the place back, straight to the longest waiter if there is one."""
         if self.limit <= 0:
