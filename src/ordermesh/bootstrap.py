@@ -16,6 +16,7 @@ from ordermesh.kit.clock import Clock, SystemClock
 from ordermesh.kit.db import build_engine
 from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
+from ordermesh.monitoring import join_multiprocess
 from ordermesh.settings import Settings
 
 
@@ -50,6 +51,7 @@ def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory ordermesh.bootstrap:app_from_env``."""
     container = build_container()
     logs.configure(container.settings.log_format)
+    join_multiprocess()
     app = build_app(container)
     # Everything built so far lives as long as the process: keeping it out of the
     # collector's scans took about a fifth off a large availability batch (measured).

@@ -105,11 +105,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API and its docs."""
+    """Serve the API and its docs. With several workers their metrics are summed through
+    files in PROMETHEUS_MULTIPROC_DIR (a temporary directory unless set)."""
     import uvicorn
+
+    from ordermesh.monitoring import prepare_multiprocess
 
     container = _migrated_container()
     settings = container.settings
+    prepare_multiprocess(workers)
     uvicorn.run("ordermesh.bootstrap:app_from_env", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="info")
 

@@ -12,16 +12,19 @@ scraper needs no role in the shop.
 
 from __future__ import annotations
 
+import atexit
 import hmac
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 from ordermesh.events.cursors import relay_lags
@@ -69,6 +72,29 @@ class DatabaseBacklogs(Collector):
         yield GaugeMetricFamily("ordermesh_webhook_delivery_lag_seconds", "How late the most "
                                 "overdue webhook delivery attempt is (worker job lag)",
                                 value=due_late)
+
+
+def prepare_multiprocess(workers: int) -> str | None:
+    """Before uvicorn starts ``workers`` processes: the directory their metrics share.
+    ``PROMETHEUS_MULTIPROC_DIR`` if set (emptied: files of an earlier run would add to the
+    counts), else a new temporary one when there is more than one worker."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return given
+    if workers > 1:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="ordermesh-metrics-")
+        return os.environ[MULTIPROC_ENV]
+    return None
+
+
+def join_multiprocess() -> None:
+    """In each worker: when it exits, its in-progress gauge stops counting (its counters
+    stay in the sums). A worker killed with SIGKILL leaves its gauge until the restart."""
+    if MULTIPROC_ENV in os.environ:
+        pid = os.getpid()
+        atexit.register(mark_process_dead, pid)
 
 
 def _check_token(container: Container, credentials: HTTPAuthorizationCredentials | None) -> None:
