@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -35,10 +35,10 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-def configure(log_format: str, level: int = logging.INFO) -> None:
-    """Send every logger's lines to stderr in ``log_format`` ("text" or "json"); uvicorn's
-    loggers too, so a JSON deployment has no line that is not JSON."""
-    handler = logging.StreamHandler()
+def configure(log_format: str, level: int = logging.INFO, stream: IO[str] | None = None) -> None:
+    """Send every logger's lines to ``stream`` (stderr) in ``log_format`` ("text" or
+    "json"); uvicorn's loggers too, so a JSON deployment has no line that is not JSON."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json"
                          else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()

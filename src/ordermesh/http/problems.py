@@ -203,7 +203,8 @@ def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
 def _try_again(request: Request, detail: str, exc: Exception) -> JSONResponse:
     request_id = request_id_of(request.scope)
     log.warning("answered 503 to %s %s (request %s): %s: %s", request.method,
-                request.url.path, request_id, type(exc).__name__, str(exc).splitlines()[0])
+                request.url.path, request_id, type(exc).__name__, str(exc).splitlines()[0],
+                extra={"request_id": request_id})
     response = problem(503, "database-busy", "Try again", detail, request.url.path,
                        request_id=request_id)
     response.headers["Retry-After"] = RETRY_AFTER_S
@@ -230,7 +231,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # find no exception there ("NoneType: None"), so the exception is passed explicitly.
     request_id = request_id_of(request.scope)
     log.error("unhandled error on %s %s (request %s)", request.method, request.url.path,
-              request_id, exc_info=(type(exc), exc, exc.__traceback__))
+              request_id, exc_info=(type(exc), exc, exc.__traceback__),
+              extra={"request_id": request_id})
     response = problem(500, "internal-error", "Internal server error",
                        f"An unexpected error occurred; it has been logged with request id "
                        f"{request_id}.", request.url.path, request_id=request_id)
