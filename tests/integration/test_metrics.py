@@ -101,6 +101,19 @@ def test_shed_and_rate_limited_requests_are_counted_by_reason(serve):
             - value(before, "ordermesh_http_requests_refused_total", **reason)) == 1
 
 
+def test_a_request_shed_before_routing_is_counted_under_its_route_template(serve):
+    client, _ = serve(metrics_token=TOKEN, rate_limit_per_address="1/minute")
+    before = scrape(client)  # /metrics is exempt from the address limit as well
+
+    assert client.get("/api/v1/channels/web").status_code == 404
+    assert client.get("/api/v1/channels/web").status_code == 429
+    after = scrape(client)
+
+    labels = {"method": "GET", "route": "/api/v1/channels/{channel_id}", "status": "429"}
+    assert (value(after, "ordermesh_http_requests_total", **labels)
+            - value(before, "ordermesh_http_requests_total", **labels)) == 1
+
+
 def test_the_outbox_and_webhook_backlogs_are_read_from_the_database(serve, clock):
     client, container = serve(metrics_token=TOKEN)
     make_channel(client, "web")

@@ -9,10 +9,14 @@ matches is ``unmatched``. The same middleware writes one access log line per req
 from __future__ import annotations
 
 import logging
+import re
 import time
+import weakref
+from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import Counter, Gauge, Histogram
-from starlette.routing import Match, Mount
+from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ordermesh.http.request_id import request_id_of
@@ -40,19 +44,35 @@ UNMATCHED = "unmatched"
 def route_template(scope: Scope) -> str:
     """The template of the route that answered (or would answer) this request."""
     route = scope.get("route")
-    if route is None:  # refused before routing, or no route: find the one that matches
-        app = scope.get("app")
-        for candidate in getattr(getattr(app, "router", None), "routes", ()):
-            match, _ = candidate.matches(scope)
-            if match is not Match.NONE:
-                route = candidate
-                break
-    if route is None:
-        return UNMATCHED
-    path = getattr(route, "path", None)
-    if path is None:
-        return UNMATCHED
-    return f"{path}/{{path}}" if isinstance(route, Mount) else path
+    if route is not None:
+        path = getattr(route, "path", None)
+        if path is None:
+            return UNMATCHED
+        return f"{path}/{{path}}" if isinstance(route, Mount) else path
+    # Refused before routing, or no route took it: the first template whose pattern fits.
+    path = scope.get("path", "")
+    for pattern, template in _templates(scope.get("app")):
+        if pattern.match(path):
+            return template
+    return UNMATCHED
+
+
+_TEMPLATES: weakref.WeakKeyDictionary[Any, list[tuple[re.Pattern[str], str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _templates(app: Any) -> list[tuple[re.Pattern[str], str]]:
+    if app is None:
+        return []
+    found = _TEMPLATES.get(app)
+    if found is None:
+        found = []
+        for context in iter_route_contexts(app.routes):
+            template = context.path_format or ""  # a mount's ends in "/{path}" already
+            found.append((compile_path(template.replace("{path}", "{path:path}"))[0],
+                          template))
+        _TEMPLATES[app] = found
+    return found
 
 
 class Observe:
