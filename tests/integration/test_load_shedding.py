@@ -7,6 +7,11 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from ordermesh.apikeys.service import ENV_ADMIN
+from ordermesh.http.deps import RequestContext
+from ordermesh.http.problems import RequestExpired
 from tests.helpers import ok
 from tests.ops_helpers import table_held, until
 
@@ -89,3 +94,16 @@ def test_a_forged_request_start_in_the_future_or_garbled_changes_nothing(serve):
     assert future.status_code == 201, future.text
     assert garbled.status_code == 200
 
+
+
+def test_a_request_whose_deadline_passed_before_its_unit_of_work_opens_is_not_started(
+        container):
+    late = RequestContext(container, ENV_ADMIN, "POST /api/v1/channels", None,
+                          deadline=time.monotonic() - 1)
+    in_time = RequestContext(container, ENV_ADMIN, "POST /api/v1/channels", None,
+                             deadline=time.monotonic() + 60)
+
+    with pytest.raises(RequestExpired):
+        late.uow()
+    with in_time.uow() as uow:
+        assert uow.dialect in ("sqlite", "postgresql")
