@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,6 +19,8 @@ from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
 from ordermesh.monitoring import join_multiprocess
 from ordermesh.settings import Settings
+
+log = logging.getLogger("ordermesh")
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -52,6 +55,9 @@ def app_from_env() -> FastAPI:
     container = build_container()
     logs.configure(container.settings.log_format)
     join_multiprocess()
+    if not container.fingerprints.keys:
+        log.warning("neither ORDERMESH_IDEMPOTENCY_SECRETS nor ORDERMESH_SECRET_KEYS is set: "
+                    "Idempotency-Key fingerprints are unkeyed SHA-256 (development only)")
     app = build_app(container)
     # Everything built so far lives as long as the process: keeping it out of the
     # collector's scans took about a fifth off a large availability batch (measured).

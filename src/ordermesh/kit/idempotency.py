@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,8 +52,6 @@ idempotency_keys = Table(
 )
 
 
-log = logging.getLogger("ordermesh.idempotency")
-
 HMAC_PREFIX = "h1:"  # 3 + 43 characters of base64: fits the 64 of the fingerprint column
 _DERIVATION = b"ordermesh idempotency fingerprint v1"
 
@@ -87,15 +84,13 @@ class Fingerprints:
     def from_secrets(cls, secrets: str | None, fernet_keys: str | None) -> Fingerprints:
         """From ``ORDERMESH_IDEMPOTENCY_SECRETS``; failing that, one HMAC key derived from
         each of ``ORDERMESH_SECRET_KEYS`` (so rotating those rotates these alike);
-        failing both, unkeyed, with a warning."""
+        failing both, unkeyed."""
         if secrets:
             return cls([part.strip().encode() for part in secrets.split(",") if part.strip()])
         if fernet_keys:
             return cls([hmac.new(part.strip().encode(), _DERIVATION, hashlib.sha256).digest()
                         for part in fernet_keys.split(",") if part.strip()])
-        log.warning("neither ORDERMESH_IDEMPOTENCY_SECRETS nor ORDERMESH_SECRET_KEYS is set: "
-                    "Idempotency-Key fingerprints are unkeyed SHA-256 (development only)")
-        return cls([])
+        return cls([])  # the server warns of it when it starts (bootstrap.app_from_env)
 
     def _made(self, key: bytes, canonical: bytes) -> str:
         digest = hmac.new(key, canonical, hashlib.sha256).digest()
