@@ -12,7 +12,6 @@ one is taken by a write waiting for SQLite's write lock, held by another connect
 from __future__ import annotations
 
 import io
-import json
 import logging
 import sqlite3
 import tempfile
@@ -20,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import capture_operations_examples as operations_examples  # beside this script
 from fastapi.testclient import TestClient
 
 from ordermesh.app import create_app
@@ -38,17 +38,7 @@ JSON = {"Content-Type": "application/json"}
 
 def show(label: str, method: str, path: str, answer, headers: dict[str, str] | None = None,
          body: str | None = None) -> None:
-    print(f"#### {label}\n\n```http\n{method} {path}")
-    for name, value in (headers or {}).items():
-        print(f"{name}: {value}")
-    if body is not None:
-        print(f"\n{body}")
-    print("```\n\n```http")
-    print(f"HTTP/1.1 {answer.status_code}")
-    for name in SHOWN:
-        if name in answer.headers:
-            print(f"{name}: {answer.headers[name]}")
-    print(f"\n{json.dumps(answer.json(), indent=2, ensure_ascii=False)}\n```\n")
+    operations_examples.show(label, method, path, answer, body, headers, SHOWN)
 
 
 def client_of(url: str, **settings: object) -> TestClient:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 24
 MIN_FEEDBACK_SECRET_LENGTH = 32
+_MIN_LENGTHS = {"admin_api_key": MIN_ADMIN_KEY_LENGTH, "metrics_token": MIN_ADMIN_KEY_LENGTH,
+                "feedback_secret": MIN_FEEDBACK_SECRET_LENGTH}
 
 
 class Settings(BaseSettings):
@@ -151,14 +153,6 @@ class Settings(BaseSettings):
         parse_limits(value)  # raises ValueError if malformed
         return value
 
-    @field_validator("metrics_token")
-    @classmethod
-    def _refuse_weak_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_LENGTH:
-            raise ValueError(
-                f"ORDERMESH_METRICS_TOKEN must be at least {MIN_ADMIN_KEY_LENGTH} characters")
-        return value
-
     @field_validator("idempotency_secrets")
     @classmethod
     def _refuse_weak_idempotency_secrets(cls, value: SecretStr | None) -> SecretStr | None:
@@ -169,19 +163,12 @@ class Settings(BaseSettings):
                              f"{MIN_FEEDBACK_SECRET_LENGTH} characters")
         return value
 
-    @field_validator("admin_api_key")
+    @field_validator("admin_api_key", "metrics_token", "feedback_secret")
     @classmethod
-    def _refuse_weak_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_LENGTH:
+    def _refuse_short_secrets(cls, value: SecretStr | None,
+                              info: ValidationInfo) -> SecretStr | None:
+        least = _MIN_LENGTHS[info.field_name]
+        if value is not None and len(value.get_secret_value()) < least:
             raise ValueError(
-                f"ORDERMESH_ADMIN_API_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters"
-            )
-        return value
-
-    @field_validator("feedback_secret")
-    @classmethod
-    def _refuse_weak_feedback_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_FEEDBACK_SECRET_LENGTH:
-            raise ValueError("ORDERMESH_FEEDBACK_SECRET must be at least "
-                             f"{MIN_FEEDBACK_SECRET_LENGTH} characters")
+                f"ORDERMESH_{info.field_name.upper()} must be at least {least} characters")
         return value

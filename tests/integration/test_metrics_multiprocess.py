@@ -9,12 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ADMIN_KEY
+from tests.ops_helpers import until
 
 TOKEN = "metrics-token-0123456789abcdef"
 REQUESTS = 24
@@ -24,6 +24,14 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _serving(base: str, server: subprocess.Popen) -> bool:
+    assert server.poll() is None, "the server exited"
+    try:
+        return httpx.get(f"{base}/health", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def _counted(text: str) -> float:
@@ -48,15 +56,7 @@ def test_two_workers_report_the_requests_of_both_in_every_scrape(sqlite_template
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        give_up = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < give_up and server.poll() is None, "never served"
-            time.sleep(0.2)
+        until(lambda: _serving(base, server), within_s=90)
         auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
         for _ in range(REQUESTS):  # a new connection each: either worker may take it
             assert httpx.get(f"{base}/api/v1/channels", headers=auth).status_code == 200

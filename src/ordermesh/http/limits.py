@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ordermesh.http.asgi import HttpMiddleware
 from ordermesh.http.problems import problem_body, send_problem
 
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
@@ -78,7 +79,7 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
-class RequestGuard:
+class RequestGuard(HttpMiddleware):
     """Reads the whole body (JSON APIs have small ones) and refuses, before any handler:
 
     * a body above ``max_bytes`` (413), whether declared in Content-Length or streamed;
@@ -93,14 +94,11 @@ class RequestGuard:
 
     def __init__(self, app: ASGIApp, max_bytes: int,
                  form_prefix: str | tuple[str, ...] | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.form_prefix = form_prefix
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length", b"")

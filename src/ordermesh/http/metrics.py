@@ -17,8 +17,9 @@ from typing import Any
 from fastapi.routing import iter_route_contexts
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.routing import Mount, compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from ordermesh.http.asgi import HttpMiddleware
 from ordermesh.http.request_id import request_id_of
 
 access_log = logging.getLogger("ordermesh.access")
@@ -75,16 +76,10 @@ def _templates(app: Any) -> list[tuple[re.Pattern[str], str]]:
     return found
 
 
-class Observe:
+class Observe(HttpMiddleware):
     """ASGI middleware: metrics and the access log line of every HTTP request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # unless an answer starts: an exception escaping becomes a 500
 

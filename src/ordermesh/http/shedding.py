@@ -19,9 +19,10 @@ import asyncio
 import time
 from collections import deque
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from ordermesh.http import metrics
+from ordermesh.http.asgi import HttpMiddleware
 from ordermesh.http.problems import (
     RETRY_AFTER_S,
     expired_answer,
@@ -116,15 +117,12 @@ def _epoch_seconds(text: str) -> float | None:
     return None
 
 
-class LoadShedding:
+class LoadShedding(HttpMiddleware):
     """ASGI middleware: address rate limit, then a place in the gate, then the deadline.
     Its state is the container's (``Container.gate``, ``Container.rate_limits``)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in EXEMPT_PATHS:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("path") in EXEMPT_PATHS:
             await self.app(scope, receive, send)
             return
         container = scope["app"].state.container
