@@ -53,7 +53,7 @@ def build_app(container: Container | None = None) -> FastAPI:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory ordermesh.bootstrap:app_from_env``."""
     container = build_container()
-    logs.configure(container.settings.log_format)
+    logs.configure_under_uvicorn(container.settings.log_format)
     join_multiprocess()
     if not container.fingerprints.keys:
         log.warning("neither ORDERMESH_IDEMPOTENCY_SECRETS nor ORDERMESH_SECRET_KEYS is set: "

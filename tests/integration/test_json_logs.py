@@ -70,3 +70,26 @@ def test_a_failed_statement_logs_its_sql_but_never_its_parameters(container, jso
     line = json_logs()[-1]
     assert "no_such_table" in line["traceback"]
     assert CARD not in line["traceback"] and CARD not in str(failed.value)
+
+
+def test_the_server_logs_as_uvicorn_was_told_its_level_and_whether_to_log_access(json_logs):
+    uvicorn_error, uvicorn_access = (logging.getLogger("uvicorn.error"),
+                                     logging.getLogger("uvicorn.access"))
+    saved = uvicorn_error.level, uvicorn_access.handlers[:]
+    try:
+        uvicorn_error.setLevel(logging.WARNING)  # as --log-level warning --no-access-log
+        uvicorn_access.handlers[:] = []
+        logs.configure_under_uvicorn("json")
+        quiet = (logging.getLogger().level, logging.getLogger("ordermesh.access").disabled)
+
+        uvicorn_error.setLevel(logging.INFO)  # as uvicorn's defaults
+        uvicorn_access.handlers[:] = [logging.NullHandler()]
+        logs.configure_under_uvicorn("json")
+        told = (logging.getLogger().level, logging.getLogger("ordermesh.access").disabled)
+    finally:
+        uvicorn_error.setLevel(saved[0])
+        uvicorn_access.handlers[:] = saved[1]
+        logging.getLogger("ordermesh.access").disabled = False
+
+    assert quiet == (logging.WARNING, True)
+    assert told == (logging.INFO, False)

@@ -17,8 +17,9 @@ import orjson
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The attributes every LogRecord has; whatever else a record holds came from ``extra``.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message",
-                                                                                 "asctime"}
+# uvicorn adds "color_message" (its message with terminal colours) to its own lines.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,9 +36,11 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-def configure(log_format: str, level: int = logging.INFO, stream: IO[str] | None = None) -> None:
+def configure(log_format: str, level: int = logging.INFO, stream: IO[str] | None = None,
+              *, access_log: bool = True) -> None:
     """Send every logger's lines to ``stream`` (stderr) in ``log_format`` ("text" or
-    "json"); uvicorn's loggers too, so a JSON deployment has no line that is not JSON."""
+    "json"); uvicorn's loggers too, so a JSON deployment has no line that is not JSON.
+    ``access_log``: whether each request is logged (``ordermesh.access``)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json"
                          else logging.Formatter(TEXT_FORMAT))
@@ -50,5 +53,13 @@ def configure(log_format: str, level: int = logging.INFO, stream: IO[str] | None
         logger.propagate = True
     # Our access log replaces uvicorn's: it knows the route template and the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("ordermesh.access").disabled = not access_log
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
+
+def configure_under_uvicorn(log_format: str) -> None:
+    """``configure`` as uvicorn was told: its ``--log-level`` and ``--no-access-log``
+    (uvicorn has set up its loggers in this process before it builds the app)."""
+    configure(log_format, logging.getLogger("uvicorn.error").level or logging.INFO,
+              access_log=bool(logging.getLogger("uvicorn.access").handlers))
 
