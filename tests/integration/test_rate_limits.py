@@ -111,3 +111,17 @@ def test_the_default_limits_admit_a_normal_client(serve):
     answers = [client.get("/api/v1/channels") for _ in range(20)]
 
     assert all(a.status_code == 200 for a in answers)
+
+
+def test_every_api_operation_documents_its_429_and_503_with_retry_after(client):
+    schema = client.get("/openapi.json").json()
+
+    operations = [(path, method, operation) for path, item in schema["paths"].items()
+                  if path.startswith("/api/v1/") for method, operation in item.items()]
+
+    assert len(operations) > 100
+    for path, method, operation in operations:
+        for status in ("429", "503"):
+            answer = operation["responses"].get(status)
+            assert answer is not None, f"{method.upper()} {path} lacks {status}"
+            assert "Retry-After" in answer["headers"]
