@@ -163,7 +163,10 @@ def running_server(database_url: str, workers: int) -> Iterator[Server]:
     only the benchmark, which then stops the server here on the way out.
     """
     port = free_port()
-    env = dict(os.environ, ORDERMESH_DATABASE_URL=database_url)
+    # The benchmark's clients share one key and one address and measure throughput: the
+    # rate limits (per process, docs/operations.md) would measure themselves instead.
+    env = dict(os.environ, ORDERMESH_DATABASE_URL=database_url,
+               ORDERMESH_RATE_LIMIT_PER_KEY="", ORDERMESH_RATE_LIMIT_PER_ADDRESS="")
     env.pop("ORDERMESH_ADMIN_API_KEY", None)
     with tempfile.NamedTemporaryFile(prefix="ordermesh-bench-server-", suffix=".log",
                                      delete=False) as log:

@@ -32,7 +32,7 @@ SHOWN = ("content-type", "retry-after", "x-request-id")
 
 
 def show(label: str, method: str, path: str, answer, body: str | None = None,
-         headers: dict[str, str] | None = None) -> None:
+         headers: dict[str, str] | None = None, shown: tuple[str, ...] = SHOWN) -> None:
     print(f"#### {label}\n\n```http\n{method} {path}")
     for name, value in (headers or {}).items():
         print(f"{name}: {value}")
@@ -40,7 +40,7 @@ def show(label: str, method: str, path: str, answer, body: str | None = None,
         print(f"\n{body}")
     print("```\n\n```http")
     print(f"HTTP/1.1 {answer.status_code}")
-    for name in SHOWN:
+    for name in shown:
         if name in answer.headers:
             print(f"{name}: {answer.headers[name]}")
     print(f"\n{json.dumps(answer.json(), indent=2, ensure_ascii=False)}\n```\n")

@@ -204,7 +204,11 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
-    settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY)
+    # Every request of a test comes from one address ("testclient") with one key, faster
+    # than any client: the rate limits would refuse suites such as the access-table walk.
+    # The tests of the limits set theirs (tests/integration/test_rate_limits.py).
+    settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY, rate_limit_per_key="",
+                        rate_limit_per_address="")
     most, _ = connection_share()
     engine = build_engine(db_url, pool_size=min(5, most), max_overflow=most - min(5, most),
                           pool_timeout_s=30, lock_timeout_ms=TEST_LOCK_MS)
@@ -241,6 +245,34 @@ def client(container: Container) -> Iterator[TestClient]:
     app = app_for(container)
     with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as test_client:
         yield test_client
+
+
+Serve = Callable[..., tuple[TestClient, Container]]
+
+
+@pytest.fixture
+def serve(db_url: str, clock: FixedClock) -> Iterator[Serve]:
+    """``serve(**settings)``: a test client (with the admin key) of an app whose settings
+    are these, on the test's database, and its container; closed after the test. For
+    tests of settings the ``client`` fixture leaves at their defaults or switches off."""
+    opened: list[tuple[TestClient, Container]] = []
+
+    def make(**settings: Any) -> tuple[TestClient, Container]:
+        engine = build_engine(db_url, pool_size=4, max_overflow=4, pool_timeout_s=30,
+                              lock_timeout_ms=TEST_LOCK_MS)
+        container = Container(Settings(database_url=db_url, admin_api_key=ADMIN_KEY,
+                                       **settings), engine, clock)
+        # An app of its own (not app_for's): two apps of one test may share settings.
+        client = TestClient(create_app(container),
+                            headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        client.__enter__()
+        opened.append((client, container))
+        return client, container
+
+    yield make
+    for client, container in opened:
+        client.__exit__(None, None, None)
+        container.engine.dispose()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import text
 
 from ordermesh import __version__
 from ordermesh.apikeys.api import router as apikeys_router
@@ -31,8 +32,10 @@ from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
 from ordermesh.http.limits import RequestGuard
+from ordermesh.http.metrics import Observe
 from ordermesh.http.query import reject_unknown_query_parameters
 from ordermesh.http.request_id import RequestId
+from ordermesh.http.shedding import LoadShedding
 from ordermesh.inventory.api import router as inventory_router
 from ordermesh.inventory.availability_api import router as availability_router
 from ordermesh.inventory.health_api import router as inventory_health_router
@@ -40,8 +43,10 @@ from ordermesh.inventory.holds_api import router as reservations_router
 from ordermesh.inventory.moves_api import router as moves_api_router
 from ordermesh.inventory.rules_api import router as allocation_router
 from ordermesh.invoices.api import router as invoices_router
+from ordermesh.kit.db import UnitOfWork
 from ordermesh.locations.api import router as locations_router
 from ordermesh.messaging.api import router as messaging_router
+from ordermesh.monitoring import router as metrics_router
 from ordermesh.orders.api import router as orders_router
 from ordermesh.orders.money_api import router as order_money_router
 from ordermesh.packing.api import router as packing_router
@@ -119,13 +124,18 @@ def create_app(container: Container) -> FastAPI:
              "entered or imported, and insights: sentiment, topics, NPS/CSAT trends"},
             {"name": "messaging", "description": "Messages to customers: e-mails queued "
              "from events, rendered in their language, sent over SMTP, and their record"},
+            {"name": "operations", "description": "Prometheus metrics"},
         ],
     )
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
                        form_prefix=("/app/", "/feedback/"))
-    app.add_middleware(RequestId)  # outermost of ours: even a refused body gets its id
+    # Shed and rate limited before the body is read; observed (metrics, access log) even
+    # when refused; outermost of ours, the request id: every answer gets its id.
+    app.add_middleware(LoadShedding)
+    app.add_middleware(Observe)
+    app.add_middleware(RequestId)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
                inventory_router, customers_router, orders_router, order_money_router, flows_router,
@@ -148,10 +158,14 @@ def create_app(container: Container) -> FastAPI:
 
     @app.get("/health", tags=["health"], summary="Liveness and database check")
     def health(request: Request) -> dict[str, str]:
-        engine = request.app.state.container.engine  # the app's container, as every route
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "database": engine.dialect.name}
+        container = request.app.state.container  # the app's container, as every route
+        # A reading unit: on SQLite a plain connection would begin with the write lock and
+        # wait behind every writer; a liveness check must not.
+        with UnitOfWork(container.engine, container.clock, write=False) as uow:
+            uow.execute(text("SELECT 1"))
+        return {"status": "ok", "database": uow.dialect}
+
+    app.include_router(metrics_router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import gc
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
+from ordermesh.http import logs
 from ordermesh.http.deps import Container
 from ordermesh.kit import secrets
 from ordermesh.kit.clock import Clock, SystemClock
 from ordermesh.kit.db import build_engine
 from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
+from ordermesh.monitoring import join_multiprocess
 from ordermesh.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+log = logging.getLogger("ordermesh")
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -51,7 +55,13 @@ def build_app(container: Container | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory ordermesh.bootstrap:app_from_env``."""
-    app = build_app()
+    container = build_container()
+    logs.configure_under_uvicorn(container.settings.log_format)
+    join_multiprocess()
+    if not container.fingerprints.keys:
+        log.warning("neither ORDERMESH_IDEMPOTENCY_SECRETS nor ORDERMESH_SECRET_KEYS is set: "
+                    "Idempotency-Key fingerprints are unkeyed SHA-256 (development only)")
+    app = build_app(container)
     # Everything built so far lives as long as the process: keeping it out of the
     # collector's scans took about a fifth off a large availability batch (measured).
     gc.freeze()

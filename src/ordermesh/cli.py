@@ -108,11 +108,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the API and its docs."""
+    """Serve the API and its docs. With several workers their metrics are summed through
+    files in PROMETHEUS_MULTIPROC_DIR (a temporary directory unless set)."""
     import uvicorn
+
+    from ordermesh.monitoring import prepare_multiprocess
 
     container = _migrated_container()
     settings = container.settings
+    prepare_multiprocess(workers)
     uvicorn.run("ordermesh.bootstrap:app_from_env", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="info",
                 timeout_worker_healthcheck=settings.worker_healthcheck_s)
@@ -130,13 +134,11 @@ def worker(
 ) -> None:
     """Run the background jobs (holds, payments, backorders, pickups, tracking, promises,
     forecasts) until stopped with SIGTERM or Ctrl-C."""
-    import logging
-
+    from ordermesh.http import logs
     from ordermesh.worker import Worker
 
     container = _migrated_container()
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(container.settings.log_format)
     running = Worker(container, interval=interval)
     if parent_pid is not None:
         from ordermesh.quickstart import stop_when_parent_changes

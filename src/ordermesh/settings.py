@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 24
 MIN_FEEDBACK_SECRET_LENGTH = 32
+_MIN_LENGTHS = {"admin_api_key": MIN_ADMIN_KEY_LENGTH, "metrics_token": MIN_ADMIN_KEY_LENGTH,
+                "feedback_secret": MIN_FEEDBACK_SECRET_LENGTH}
 
 
 class Settings(BaseSettings):
@@ -41,6 +45,38 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         60_000, ge=0, le=86_400_000, description="PostgreSQL: how long one statement may run "
         "before it is cancelled and the request answered 503 (0: no limit)")
+    max_concurrent_requests: int = Field(
+        32, ge=0, le=10_000, description="Requests one API process works on at once (keep it "
+        "at most the thread pool's 40 and the connection pool's size plus overflow); one "
+        "more waits up to ORDERMESH_MAX_QUEUE_WAIT_MS for a free place, then is answered "
+        "503 with Retry-After before any database work (0: no limit)")
+    max_queue_wait_ms: int = Field(
+        250, ge=0, le=60_000, description="How long a request waits for a free place among "
+        "ORDERMESH_MAX_CONCURRENT_REQUESTS before it is shed with 503")
+    request_deadline_ms: int = Field(
+        10_000, ge=0, le=600_000, description="A request that has waited this long since it "
+        "arrived (at this process, or at the load balancer when it sends X-Request-Start) "
+        "is answered 503 instead of being started (0: no deadline)")
+    rate_limit_per_key: str = Field(
+        "100/second;3000/minute", description="Requests one API key may make per API "
+        "process ('N/second', 'N/minute', ... joined by ';'; empty: no limit); beyond, 429 "
+        "with Retry-After")
+    rate_limit_per_address: str = Field(
+        "200/second", description="Requests one client address may make per API process "
+        "(the same syntax; empty: no limit); beyond, 429 with Retry-After")
+    auth_failures_per_address: str = Field(
+        "30/minute", description="Unknown API keys one client address may try per API "
+        "process before its keys stop being looked up (429) until the window passes")
+    metrics_token: SecretStr | None = Field(
+        None, description="The bearer token Prometheus sends to GET /metrics (24+ "
+        "characters). Unset: /metrics answers 404")
+    idempotency_secrets: SecretStr | None = Field(
+        None, description="Keys (comma-separated, newest first, 32+ characters each) of the "
+        "HMAC that fingerprints the bodies of Idempotency-Key requests. Unset: derived from "
+        "ORDERMESH_SECRET_KEYS; both unset: an unkeyed SHA-256 (development only)")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="'json': one JSON object per log line, with the request id, "
+        "route, status and duration of each request")
     webhook_timeout_s: float = Field(
         10.0, gt=0, le=60, description="How long one webhook delivery may take")
     webhook_retry_hours: float = Field(
@@ -152,19 +188,30 @@ class Settings(BaseSettings):
             Keyring.from_setting(value.get_secret_value())  # raises ValueError if malformed
         return value
 
-    @field_validator("admin_api_key")
+    @field_validator("rate_limit_per_key", "rate_limit_per_address", "auth_failures_per_address")
     @classmethod
-    def _refuse_weak_admin_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_KEY_LENGTH:
-            raise ValueError(
-                f"ORDERMESH_ADMIN_API_KEY must be at least {MIN_ADMIN_KEY_LENGTH} characters"
-            )
+    def _refuse_bad_rate_limits(cls, value: str) -> str:
+        from ordermesh.http.rate_limits import parse_limits
+
+        parse_limits(value)  # raises ValueError if malformed
         return value
 
-    @field_validator("feedback_secret")
+    @field_validator("idempotency_secrets")
     @classmethod
-    def _refuse_weak_feedback_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_FEEDBACK_SECRET_LENGTH:
-            raise ValueError("ORDERMESH_FEEDBACK_SECRET must be at least "
+    def _refuse_weak_idempotency_secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(
+                len(part.strip()) < MIN_FEEDBACK_SECRET_LENGTH
+                for part in value.get_secret_value().split(",")):
+            raise ValueError("each of ORDERMESH_IDEMPOTENCY_SECRETS must be at least "
                              f"{MIN_FEEDBACK_SECRET_LENGTH} characters")
+        return value
+
+    @field_validator("admin_api_key", "metrics_token", "feedback_secret")
+    @classmethod
+    def _refuse_short_secrets(cls, value: SecretStr | None,
+                              info: ValidationInfo) -> SecretStr | None:
+        least = _MIN_LENGTHS[info.field_name]
+        if value is not None and len(value.get_secret_value()) < least:
+            raise ValueError(
+                f"ORDERMESH_{info.field_name.upper()} must be at least {least} characters")
         return value

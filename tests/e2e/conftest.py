@@ -38,7 +38,13 @@ def live_server(db_url: str, tmp_path) -> Iterator[LiveServer]:
     env = {**os.environ, "ORDERMESH_DATABASE_URL": db_url, "ORDERMESH_ADMIN_API_KEY": ADMIN_KEY,
            "ORDERMESH_DB_POOL_SIZE": str(max(1, per_process // 2)),
            "ORDERMESH_DB_MAX_OVERFLOW": str(per_process - max(1, per_process // 2)),
-           "ORDERMESH_DB_POOL_TIMEOUT_S": "30", "ORDERMESH_DB_LOCK_TIMEOUT_MS": str(TEST_LOCK_MS)}
+           "ORDERMESH_DB_POOL_TIMEOUT_S": "30", "ORDERMESH_DB_LOCK_TIMEOUT_MS": str(TEST_LOCK_MS),
+           # The storms prove correctness under contention, one key from one address: their
+           # buyers wait for a place (as long as their own timeout) instead of being shed,
+           # and are not rate limited (tests/integration/test_load_shedding.py and
+           # test_rate_limits.py prove those).
+           "ORDERMESH_MAX_QUEUE_WAIT_MS": "60000", "ORDERMESH_REQUEST_DEADLINE_MS": "0",
+           "ORDERMESH_RATE_LIMIT_PER_KEY": "", "ORDERMESH_RATE_LIMIT_PER_ADDRESS": ""}
     log = (tmp_path / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "ordermesh.bootstrap:app_from_env",

@@ -35,6 +35,7 @@ class Access(enum.Enum):
     CARRIER = "a carrier: no key, the body signed with its webhook secret"
     SMS_PROVIDER = "the SMS provider: no key, the body signed with the shared secret"
     PLATFORM = "a shop platform: no key, the body signed with the connector's secret"
+    SCRAPER = "a metrics scraper: no key, the bearer token ORDERMESH_METRICS_TOKEN"
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
@@ -46,7 +47,8 @@ class Access(enum.Enum):
 
     @property
     def asks_for_key(self) -> bool:
-        return self not in (Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER, Access.PLATFORM)
+        return self not in (Access.PUBLIC, Access.CARRIER, Access.SMS_PROVIDER,
+                            Access.PLATFORM, Access.SCRAPER)
 
 
 _ROLES = {
@@ -54,11 +56,12 @@ _ROLES = {
     Access.CARRIER: frozenset(),
     Access.SMS_PROVIDER: frozenset(),
     Access.PLATFORM: frozenset(),
+    Access.SCRAPER: frozenset(),
     Access.VIEWER: frozenset(Role),
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
 }
-PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
+PUBLIC, CARRIER, SCRAPER = Access.PUBLIC, Access.CARRIER, Access.SCRAPER
 SMS_PROVIDER, PLATFORM = Access.SMS_PROVIDER, Access.PLATFORM
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
 
@@ -70,6 +73,7 @@ ACCESS: dict[str, Access] = {
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
     "GET /health": PUBLIC,
+    "GET /metrics": SCRAPER,
     "GET /": PUBLIC,
     # the back office (HTML, mounted): it asks for its own sign-in and checks each user's
     # role itself (ordermesh.backoffice.web), not for an API key

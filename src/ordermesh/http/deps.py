@@ -18,10 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ordermesh.apikeys.model import Principal, Role
 from ordermesh.apikeys.service import authenticate
+from ordermesh.http.problems import RateLimited, RequestExpired
+from ordermesh.http.rate_limits import RateLimits
+from ordermesh.http.shedding import DEADLINE_KEY, ConcurrencyGate
 from ordermesh.kit.clock import Clock
 from ordermesh.kit.db import UnitOfWork, is_retryable, is_unique_violation
 from ordermesh.kit.errors import Forbidden, InvalidInput, Unauthenticated
-from ordermesh.kit.idempotency import IdempotencyKey, fingerprint
+from ordermesh.kit.idempotency import Fingerprints, IdempotencyKey
 from ordermesh.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -36,33 +39,46 @@ class PrincipalCache:
 
     Saves a database round trip on almost every request; the price is that a revoked key
     keeps working in a process for at most ``ttl`` seconds.
+
+    An unknown key is remembered too (as ``UNKNOWN``), so a client repeating a bad key
+    costs no database trip each time; a client trying ever new keys is stopped by the
+    limit of unknown keys per address (``http/rate_limits.py``).
     """
 
     def __init__(self, ttl: float = 10.0, max_entries: int = 10_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._entries: dict[str, tuple[Principal | None, float]] = {}
         self._lock = threading.Lock()
         self.generation = 0  # bumped by clear(): a lookup that began before is not kept
 
-    def get(self, secret: str) -> Principal | None:
+    def get(self, secret: str) -> Principal | Unknown | None:
+        """The key's principal, ``UNKNOWN`` for a key known to be bad, None if not cached."""
         entry = self._entries.get(secret)
         if entry is None or entry[1] < time.monotonic():
             return None
-        return entry[0]
+        return entry[0] if entry[0] is not None else UNKNOWN
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self.generation += 1
 
-    def put(self, secret: str, principal: Principal, generation: int) -> None:
+    def put(self, secret: str, principal: Principal | None, generation: int) -> None:
+        """Remember ``principal`` for ``secret`` (None: the key is unknown or revoked)."""
         with self._lock:
             if generation != self.generation:
                 return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[secret] = (principal, time.monotonic() + self.ttl)
+
+
+class Unknown:
+    """What the cache holds for a key that is not valid."""
+
+
+UNKNOWN = Unknown()
 
 
 @dataclass
@@ -73,6 +89,26 @@ class Container:
     engine: Engine
     clock: Clock
     principals: PrincipalCache = field(default_factory=PrincipalCache)
+    # Built from the settings unless given: the process's load shedding and rate limits,
+    # and the keys of idempotency fingerprints.
+    gate: ConcurrencyGate = None  # type: ignore[assignment]
+    rate_limits: RateLimits = None  # type: ignore[assignment]
+    fingerprints: Fingerprints = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        if self.gate is None:
+            self.gate = ConcurrencyGate(settings.max_concurrent_requests,
+                                        settings.max_queue_wait_ms / 1000)
+        if self.rate_limits is None:
+            self.rate_limits = RateLimits(settings.rate_limit_per_key,
+                                          settings.rate_limit_per_address,
+                                          settings.auth_failures_per_address)
+        if self.fingerprints is None:
+            self.fingerprints = Fingerprints.from_secrets(
+                settings.idempotency_secrets.get_secret_value()
+                if settings.idempotency_secrets else None,
+                settings.secret_keys.get_secret_value() if settings.secret_keys else None)
 
 
 @dataclass
@@ -81,8 +117,11 @@ class RequestContext:
     principal: Principal
     endpoint: str
     idempotency_key: str | None
+    deadline: float | None = None  # time.monotonic() after which no work starts
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise RequestExpired()  # e.g. it waited for a thread of the pool too long
         return UnitOfWork(
             self.container.engine, self.container.clock, actor=self.principal.actor, write=write
         )
@@ -111,12 +150,8 @@ class RequestContext:
         if self.idempotency_key is None:
             return None
         data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-        return IdempotencyKey(
-            principal=self.principal.id,
-            key=self.idempotency_key,
-            endpoint=self.endpoint,
-            fingerprint=fingerprint(data),
-        )
+        return self.container.fingerprints.key(
+            self.principal.id, self.idempotency_key, self.endpoint, data)
 
 
 async def get_container(request: Request) -> Container:
@@ -124,11 +159,17 @@ async def get_container(request: Request) -> Container:
     return request.app.state.container
 
 
-def _look_up(container: Container, secret: str) -> Principal:
+def _look_up(container: Container, secret: str, address: str) -> Principal:
     generation = container.principals.generation
     env_key = container.settings.admin_api_key
-    with UnitOfWork(container.engine, container.clock, write=False) as uow:
-        principal = authenticate(uow, secret, env_key.get_secret_value() if env_key else None)
+    try:
+        with UnitOfWork(container.engine, container.clock, write=False) as uow:
+            principal = authenticate(uow, secret,
+                                     env_key.get_secret_value() if env_key else None)
+    except Unauthenticated:
+        container.principals.put(secret, None, generation)
+        container.rate_limits.count_unknown_key(address)
+        raise
     container.principals.put(secret, principal, generation)
     return principal
 
@@ -141,18 +182,26 @@ bearer_api_key = HTTPBearer(
                 "viewer`), sent as `Authorization: Bearer <api key>`.",
 )
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+UNKNOWN_KEY = "The API key is not valid (unknown or revoked)"
 
 
 async def _principal(
-    credentials: HTTPAuthorizationCredentials | None, container: Container
+    credentials: HTTPAuthorizationCredentials | None, container: Container, address: str
 ) -> Principal:
     secret = credentials.credentials.strip() if credentials else ""
     if not secret:
         raise Unauthenticated("Send the header 'Authorization: Bearer <api key>'")
     cached = container.principals.get(secret)
+    if isinstance(cached, Unknown):
+        raise Unauthenticated(UNKNOWN_KEY)
     if cached is not None:
         return cached
-    return await run_in_threadpool(_look_up, container, secret)
+    # A key not seen lately costs a database trip: an address that has tried too many
+    # unknown ones gets no more until its window passes.
+    refusal = container.rate_limits.may_look_up_key(address)
+    if refusal is not None:
+        raise RateLimited(refusal)
+    return await run_in_threadpool(_look_up, container, secret, address)
 
 
 async def request_context(
@@ -160,7 +209,8 @@ async def request_context(
     container: Annotated[Container, Depends(get_container)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
 ) -> RequestContext:
-    principal = await _principal(credentials, container)
+    address = request.client.host if request.client else "unknown"
+    principal = await _principal(credentials, container, address)
     # Which roles may call this route was put on it from the table in http/access.py when
     # the app was created; a route without that entry never gets this far.
     allowed: frozenset[Role] = request.scope["route"].__dict__[ALLOWED_ROLES]
@@ -182,7 +232,11 @@ async def request_context(
     endpoint = f"{request.method} {request.url.path}"
     if len(endpoint) > MAX_ENDPOINT:  # fits the column; still one value per path
         endpoint = f"{request.method} sha256:{hashlib.sha256(endpoint.encode()).hexdigest()}"
-    return RequestContext(container, principal, endpoint, idempotency_key)
+    refusal = container.rate_limits.admit_key(principal.id)
+    if refusal is not None:
+        raise RateLimited(refusal)
+    return RequestContext(container, principal, endpoint, idempotency_key,
+                          request.scope.get(DEADLINE_KEY))
 
 
 # The caller of a route that needs an API key; which roles may call it is the route's

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ordermesh.http.problems import PROBLEM_JSON, problem_body
+from ordermesh.http.asgi import HttpMiddleware
+from ordermesh.http.problems import problem_body, send_problem
 
 # A JSON "\u0000" escape that is not itself escaped (an even number of backslashes before).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -39,8 +40,9 @@ def _absurd_exponents(body: bytes) -> list[str]:
     return found
 
 
-def _problem(status: int, code: str, title: str, detail: str, path: str, **extra: Any) -> bytes:
-    return json.dumps(problem_body(status, code, title, detail, path, **extra)).encode()
+def _problem(status: int, code: str, title: str, detail: str, path: str,
+             **extra: Any) -> dict[str, Any]:
+    return problem_body(status, code, title, detail, path, **extra)
 
 
 def _nul_fields(value: Any, path: str = "") -> list[str]:
@@ -80,7 +82,7 @@ def _is_json(content_type: bytes) -> bool:
     return media == b"application/json" or media.endswith(b"+json")
 
 
-class RequestGuard:
+class RequestGuard(HttpMiddleware):
     """Reads the whole body (JSON APIs have small ones) and refuses, before any handler:
 
     * a body above ``max_bytes`` (413), whether declared in Content-Length or streamed;
@@ -95,14 +97,11 @@ class RequestGuard:
 
     def __init__(self, app: ASGIApp, max_bytes: int,
                  form_prefix: str | tuple[str, ...] | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
         self.form_prefix = form_prefix
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         headers = dict(scope.get("headers", []))
         declared = headers.get(b"content-length", b"")
@@ -144,14 +143,14 @@ class RequestGuard:
         return (self.form_prefix is not None and path.startswith(self.form_prefix)
                 and media == b"application/x-www-form-urlencoded")
 
-    def _check_form(self, scope: Scope, body: bytes) -> tuple[int, bytes] | None:
+    def _check_form(self, scope: Scope, body: bytes) -> tuple[int, dict[str, Any]] | None:
         fields = self._nul_fields(scope, b"") + [
             f"form.{k}" for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True)
             if "\x00" in k or "\x00" in v]
         return self._nul_refusal(scope, fields) if fields else None
 
     def _check_json(self, scope: Scope, headers: dict[bytes, bytes],
-                    body: bytes) -> tuple[int, bytes] | None:
+                    body: bytes) -> tuple[int, dict[str, Any]] | None:
         path = scope.get("path", "")
         content_type = headers.get(b"content-type", b"")
         if _PLATFORM_PING.fullmatch(body) and _CONNECTOR_HOOK.fullmatch(path):
@@ -183,7 +182,7 @@ class RequestGuard:
         return None
 
     @staticmethod
-    def _nul_refusal(scope: Scope, fields: list[str]) -> tuple[int, bytes]:
+    def _nul_refusal(scope: Scope, fields: list[str]) -> tuple[int, dict[str, Any]]:
         return 422, _problem(
             422, "nul-character", "Invalid input",
             f"{', '.join(fields)}: {_NUL_MESSAGE}", scope.get("path", ""),
@@ -210,9 +209,5 @@ class RequestGuard:
             f"The request body exceeds {self.max_bytes} bytes", path))
 
     @staticmethod
-    async def _reply(send: Send, status: int, body: bytes) -> None:
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-        ]})
-        await send({"type": "http.response.body", "body": body})
+    async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+        await send_problem(send, status, body)

@@ -1,4 +1,5 @@
-"""The OpenAPI document: which operations honour an ``Idempotency-Key``.
+"""The OpenAPI document: which operations honour an ``Idempotency-Key``, and the answers
+every operation may get from the middleware in front of it (``429``, ``503``).
 
 The security scheme comes with the request contexts (``http/deps.py``); this adds what
 FastAPI cannot see from the signatures.
@@ -26,6 +27,21 @@ IDEMPOTENCY_PARAMETER: dict[str, Any] = {
 }
 
 
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                "schema": {"type": "integer", "minimum": 1}}}
+REFUSALS: dict[str, dict[str, Any]] = {
+    "429": {"description": "Too many requests of this API key or client address "
+                           "(`rate-limited`; docs/operations.md#rate-limits); nothing changed",
+            "headers": _RETRY_AFTER,
+            "content": {"application/problem+json": {"schema": {"type": "object"}}}},
+    "503": {"description": "Try again: the server process is at its limit of requests "
+                           "(`overloaded`), the request waited past its deadline "
+                           "(`request-expired`) or the database is busy (`database-busy`); "
+                           "nothing was changed", "headers": _RETRY_AFTER,
+            "content": {"application/problem+json": {"schema": {"type": "object"}}}},
+}
+
+
 def _calls(code: CodeType, name: str) -> bool:
     return name in code.co_names or any(
         _calls(const, name) for const in code.co_consts if isinstance(const, CodeType))
@@ -43,7 +59,8 @@ def honours_idempotency(route: APIRoute) -> bool:
 
 
 def install(app: FastAPI, routes: list[APIRoute]) -> None:
-    """Document ``Idempotency-Key`` on the operations among ``routes`` that honour it."""
+    """Document ``Idempotency-Key`` on the operations among ``routes`` that honour it, and
+    the refusals of load shedding and rate limits on all of them."""
     generate = app.openapi
     documented: list[dict[str, Any]] = []  # the schema already amended (FastAPI caches it)
 
@@ -52,11 +69,15 @@ def install(app: FastAPI, routes: list[APIRoute]) -> None:
         if documented and documented[0] is schema:
             return schema
         for route in routes:
-            if not (route.include_in_schema and honours_idempotency(route)):
+            if not route.include_in_schema:
                 continue
             for method in route.methods:
                 operation = schema["paths"].get(route.path_format, {}).get(method.lower())
-                if operation is not None:
+                if operation is None:
+                    continue
+                for status, refusal in REFUSALS.items():
+                    operation.setdefault("responses", {}).setdefault(status, refusal)
+                if honours_idempotency(route):
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
         documented[:] = [schema]
         return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -11,7 +12,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
+from ordermesh.http import metrics
+from ordermesh.http.rate_limits import Refusal
 from ordermesh.http.request_id import HEADER as REQUEST_ID_HEADER
 from ordermesh.http.request_id import request_id_of
 from ordermesh.kit.db import is_busy, is_unique_violation, unique_columns
@@ -49,6 +53,7 @@ _TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal server error",
 }
 RETRY_AFTER_S = "1"
@@ -60,6 +65,50 @@ def problem_body(
     """The one shape of every error this API answers with."""
     return {"type": f"urn:ordermesh:problem:{code}", "title": title, "status": status,
             "detail": detail, "instance": instance, "code": code, **extra}
+
+
+async def send_problem(send: Send, status: int, body: dict[str, Any],
+                       headers: dict[str, str] | None = None) -> None:
+    """Answer with a problem straight from ASGI middleware, before any route runs."""
+    data = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(data)).encode()),
+        *((name.lower().encode(), value.encode()) for name, value in (headers or {}).items()),
+    ]})
+    await send({"type": "http.response.body", "body": data})
+
+
+class RequestExpired(Exception):
+    """The request waited past its deadline (``ORDERMESH_REQUEST_DEADLINE_MS``) before its
+    work began: whoever sent it has likely given up, so it is not started."""
+
+
+class RateLimited(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.scope)
+        self.refusal = refusal
+
+
+def rate_limited_answer(refusal: Refusal, instance: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body and headers of a 429 for ``refusal``."""
+    whose = {"key": "this API key", "address": "this client address",
+             "auth-failures": "unknown API keys from this client address"}[refusal.scope]
+    body = problem_body(429, "rate-limited", "Too many requests",
+                        f"Too many requests of {whose}: at most {refusal.described} per "
+                        f"server process. Retry after {refusal.retry_after_s} s.", instance,
+                        limit=refusal.scope)
+    headers = {"Retry-After": str(refusal.retry_after_s),
+               "RateLimit-Limit": str(refusal.limit.amount), "RateLimit-Remaining": "0",
+               "RateLimit-Reset": str(refusal.retry_after_s)}
+    return body, headers
+
+
+def expired_answer(request_id: str, instance: str) -> dict[str, Any]:
+    return problem_body(503, "request-expired", "Try again",
+                        "The request waited longer than this server's deadline before it "
+                        "could start; it was not started and nothing was changed. Retry it.",
+                        instance, request_id=request_id)
 
 
 def problem(
@@ -83,6 +132,7 @@ def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
             {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
         ]
     if isinstance(exc, InsufficientStock):
+        metrics.STOCK_REFUSED.inc()
         extra["shortages"] = [
             {"sku": s.sku, "requested": s.requested, "available": s.available}
             for s in exc.shortages
@@ -153,7 +203,8 @@ def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
 def _try_again(request: Request, detail: str, exc: Exception) -> JSONResponse:
     request_id = request_id_of(request.scope)
     log.warning("answered 503 to %s %s (request %s): %s: %s", request.method,
-                request.url.path, request_id, type(exc).__name__, str(exc).splitlines()[0])
+                request.url.path, request_id, type(exc).__name__, str(exc).splitlines()[0],
+                extra={"request_id": request_id})
     response = problem(503, "database-busy", "Try again", detail, request.url.path,
                        request_id=request_id)
     response.headers["Retry-After"] = RETRY_AFTER_S
@@ -180,7 +231,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # find no exception there ("NoneType: None"), so the exception is passed explicitly.
     request_id = request_id_of(request.scope)
     log.error("unhandled error on %s %s (request %s)", request.method, request.url.path,
-              request_id, exc_info=(type(exc), exc, exc.__traceback__))
+              request_id, exc_info=(type(exc), exc, exc.__traceback__),
+              extra={"request_id": request_id})
     response = problem(500, "internal-error", "Internal server error",
                        f"An unexpected error occurred; it has been logged with request id "
                        f"{request_id}.", request.url.path, request_id=request_id)
@@ -188,7 +240,22 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    metrics.REFUSED.labels(reason=f"rate-limited-{exc.refusal.scope}").inc()
+    body, headers = rate_limited_answer(exc.refusal, request.url.path)
+    return JSONResponse(body, status_code=429, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _expired(request: Request, exc: RequestExpired) -> JSONResponse:
+    request_id = request_id_of(request.scope)
+    return JSONResponse(expired_answer(request_id, request.url.path), status_code=503,
+                        media_type=PROBLEM_JSON,
+                        headers={"Retry-After": RETRY_AFTER_S, REQUEST_ID_HEADER: request_id})
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(RateLimited, _rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestExpired, _expired)  # type: ignore[arg-type]
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from ordermesh.http.asgi import HttpMiddleware
 
 HEADER = "X-Request-Id"
 SCOPE_KEY = "ordermesh.request_id"
@@ -21,14 +23,8 @@ def request_id_of(scope: Scope) -> str:
     return scope.setdefault(SCOPE_KEY, uuid.uuid4().hex)
 
 
-class RequestId:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class RequestId(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope.get("headers", [])).get(HEADER.lower().encode(), b"")
         given_text = given.decode("latin-1")
         scope[SCOPE_KEY] = given_text if _ACCEPTED.fullmatch(given_text) else uuid.uuid4().hex

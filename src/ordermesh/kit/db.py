@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ordermesh.kit.clock import Clock
+from ordermesh.kit.metrics import count_committed
 
 metadata = MetaData(
     naming_convention={
@@ -61,7 +62,7 @@ def build_engine(
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout_s,
-            pool_pre_ping=False,
+            pool_pre_ping=False, hide_parameters=True,
             json_serializer=_json_dumps, json_deserializer=orjson.loads,
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
@@ -74,6 +75,9 @@ def build_engine(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
+        # Parameters hold customers' data and secrets: never in an error's text, so never
+        # in a log line (a logged traceback prints the error).
+        hide_parameters=True,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
     )
@@ -173,8 +177,10 @@ class UnitOfWork:
                 if self.write:
                     conn.rollback()
                 else:
-                    self._flush_events(conn)  # as before deferring: a read-only unit commits
-                    conn.commit()
+                    written = self._flush_events(conn)  # as before deferring: a read-only
+                    conn.commit()  # unit commits
+                    if written:
+                        count_committed(written)
             self._events = []
         finally:
             conn.info.pop(_WRITE_FLAG, None)
@@ -209,13 +215,15 @@ class UnitOfWork:
         self._events_insert = insert_statement
         self._events.append(row)
 
-    def _flush_events(self, conn: Connection) -> None:
+    def _flush_events(self, conn: Connection) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
         if self._events:
             rows, self._events = self._events, []
             conn.execute(self._events_insert, rows)
+        return rows
 
     def commit(self) -> None:
-        self._flush_events(self.conn)
+        written = self._flush_events(self.conn)
         if self.config_changed:
             from ordermesh.kit.config_cache import BUMP  # it imports this module
 
@@ -224,6 +232,8 @@ class UnitOfWork:
         self.conn.commit()
         self.committed = True
         self.config_generation = None
+        if written:
+            count_committed(written)
 
     def savepoint(self) -> Savepoint:
         """Begin a SAVEPOINT: ``rollback()`` undoes what was done since, outbox events

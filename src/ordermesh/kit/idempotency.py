@@ -10,7 +10,9 @@ retried with the same key.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,9 +52,55 @@ idempotency_keys = Table(
 )
 
 
+HMAC_PREFIX = "h1:"  # 3 + 43 characters of base64: fits the 64 of the fingerprint column
+_DERIVATION = b"ordermesh idempotency fingerprint v1"
+
+
+def _canonical(body: Any) -> bytes:
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
+
+
 def fingerprint(body: Any) -> str:
-    """A stable hash of a request body (already parsed), independent of key order."""
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+    """A stable, unkeyed hash of a request body (already parsed), independent of key
+    order: how Idempotency-Key fingerprints were stored before they were keyed (and still
+    are without any secret), and what order content is compared by."""
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+class Fingerprints:
+    """Fingerprints of Idempotency-Key request bodies, keyed: an HMAC-SHA256 under a server
+    secret, so a stored fingerprint of a body that held a card number cannot be checked
+    against guesses by whoever reads the table.
+
+    Stored as ``h1:`` + the HMAC in unpadded base64url. The first key makes new ones; each
+    key, and the unkeyed SHA-256 of rows stored before, is accepted when a key is replayed,
+    so rotating keys (new first, old kept for the retention period) breaks no retry.
+    """
+
+    def __init__(self, keys: list[bytes]) -> None:
+        self.keys = keys
+
+    @classmethod
+    def from_secrets(cls, secrets: str | None, fernet_keys: str | None) -> Fingerprints:
+        """From ``ORDERMESH_IDEMPOTENCY_SECRETS``; failing that, one HMAC key derived from
+        each of ``ORDERMESH_SECRET_KEYS`` (so rotating those rotates these alike);
+        failing both, unkeyed."""
+        if secrets:
+            return cls([part.strip().encode() for part in secrets.split(",") if part.strip()])
+        if fernet_keys:
+            return cls([hmac.new(part.strip().encode(), _DERIVATION, hashlib.sha256).digest()
+                        for part in fernet_keys.split(",") if part.strip()])
+        return cls([])  # the server warns of it when it starts (bootstrap.app_from_env)
+
+    def _made(self, key: bytes, canonical: bytes) -> str:
+        digest = hmac.new(key, canonical, hashlib.sha256).digest()
+        return HMAC_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def key(self, principal: str, key: str, endpoint: str, body: Any) -> IdempotencyKey:
+        canonical = _canonical(body)
+        accepted = [self._made(k, canonical) for k in self.keys]
+        accepted.append(hashlib.sha256(canonical).hexdigest())
+        return IdempotencyKey(principal, key, endpoint, accepted[0], tuple(accepted[1:]))
 
 
 @dataclass(frozen=True)
@@ -60,7 +108,12 @@ class IdempotencyKey:
     principal: str
     key: str
     endpoint: str
-    fingerprint: str
+    fingerprint: str  # stored with a new claim
+    also_accepted: tuple[str, ...] = ()  # under older keys, and as stored before keying
+
+    def matches(self, stored: str) -> bool:
+        return any(hmac.compare_digest(stored, mine)
+                   for mine in (self.fingerprint, *self.also_accepted))
 
 
 @dataclass(frozen=True)
@@ -95,7 +148,7 @@ def claim(
             idempotency_keys.c.principal == idem.principal, idempotency_keys.c.key == idem.key
         )
     ).one()
-    if row.endpoint != idem.endpoint or row.fingerprint != idem.fingerprint:
+    if row.endpoint != idem.endpoint or not idem.matches(row.fingerprint):
         raise IdempotencyKeyReused(
             f"Idempotency-Key '{idem.key}' was first used for a different request "
             f"({row.endpoint}); use a new key for a new request"

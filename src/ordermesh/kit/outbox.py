@@ -160,3 +160,12 @@ def redact_payloads(uow: UnitOfWork, aggregate_type: str, aggregate_ids: list[st
         uow.execute(update(outbox).where(outbox.c.seq == bindparam("s"))
                     .values(payload=bindparam("p")), changed)
     return len(changed)
+
+
+def unpositioned(uow: UnitOfWork) -> tuple[int, float]:
+    """Committed events still waiting for a position (``assign_positions``), and the age in
+    seconds of the oldest of them: no relay sees them until then."""
+    count, oldest = uow.execute(select(func.count(), func.min(outbox.c.occurred_at))
+                                .where(outbox.c.position.is_(None))).one()
+    age = (uow.clock.now() - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return count, max(age, 0.0)

@@ -126,3 +126,14 @@ def replay_range(uow: UnitOfWork, endpoint_id: str, start: datetime, end: dateti
     insert_deliveries(uow, [delivery_row(uow, endpoint_id, event) for event in missing])
     uow.commit()
     return requeued, len(missing)
+
+
+def due_deliveries(uow: UnitOfWork) -> tuple[int, float]:
+    """Pending deliveries whose attempt is due, and how late the most overdue one is in
+    seconds: the webhook sender's backlog (read through the index on status and time)."""
+    now = uow.clock.now()
+    count, oldest = uow.execute(
+        select(func.count(), func.min(webhook_deliveries.c.next_attempt_at)).where(
+            webhook_deliveries.c.status == DeliveryStatus.PENDING,
+            webhook_deliveries.c.next_attempt_at <= now)).one()
+    return count, max((now - as_utc(oldest)).total_seconds(), 0.0) if oldest else 0.0
