@@ -12,7 +12,7 @@ from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.problems import problem
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
-from ordermesh.orders.queries import order_ref
+from ordermesh.orders.queries import OrderRef
 from ordermesh.payments import gate, service
 from ordermesh.payments.model import (
     DEFERRED_METHODS,
@@ -96,8 +96,7 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
     `Idempotency-Key` (the same payment comes back, with `Idempotent-Replayed: true`)."""
     idem = ctx.idempotency(body)
 
-    def work(uow: UnitOfWork) -> Done:
-        order = order_ref(uow, order_id)
+    def asked(uow: UnitOfWork, order: OrderRef) -> AuthoriseRequest:
         amount = (Money.exact(body.amount, body.currency or order.currency, "amount")
                   if body.amount is not None else None)
         if body.currency:
@@ -110,11 +109,11 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
                if body.due_in_days is not None else None)
         if body.method is PaymentMethod.INVOICE_TERMS and due is None:
             due = uow.clock.now().date() + timedelta(days=DEFAULT_TERMS_DAYS)
-        cmd = AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
-                               source=body.source, capture=capture, due_date=due)
-        return service.authorise_payment(uow, order, cmd, idem)
+        return AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
+                                source=body.source, capture=capture, due_date=due)
 
-    return _answer(request, response, ctx.run(work), 201)
+    done = service.authorise_payment(ctx.transactions(), order_id, asked, idem)
+    return _answer(request, response, done, 201)
 
 
 @router.get("/orders/{order_id}/payments", summary="An order's payments and their summary",
@@ -155,7 +154,7 @@ def capture_payment(payment_id: str, ctx: WriteContext, request: Request,
     the caller. The body is optional."""
     body = body or CaptureIn()
     idem = ctx.idempotency(body)
-    done = ctx.run(lambda uow: service.capture(uow, payment_id, _amount(body), idem))
+    done = service.capture(ctx.transactions(), payment_id, _amount(body), idem)
     return _answer(request, response, done)
 
 
@@ -169,7 +168,7 @@ def void_payment(payment_id: str, ctx: WriteContext, request: Request, response:
     not voided (`409`). The body is optional."""
     body = body or VoidIn()
     idem = ctx.idempotency(body)
-    done = ctx.run(lambda uow: service.void(uow, payment_id, _amount(body), body.reason, idem))
+    done = service.void(ctx.transactions(), payment_id, _amount(body), body.reason, idem)
     return _answer(request, response, done)
 
 
@@ -183,7 +182,7 @@ def refund_payment(payment_id: str, body: RefundIn, ctx: WriteContext, request: 
     credit notes and `refund.issued`, are made on the order."""
     idem = ctx.idempotency(body)
     amount = AmountIn(body.amount, body.currency)
-    done = ctx.run(lambda uow: service.refund(uow, payment_id, amount, body.reason, idem))
+    done = service.refund(ctx.transactions(), payment_id, amount, body.reason, idem)
     return _answer(request, response, done)
 
 

@@ -146,6 +146,7 @@ def _card_of_charge(row) -> Card:
 
 class TestGateway:
     name = "test"
+    remote = False
     methods = frozenset({PaymentMethod.CARD})
     default_method = PaymentMethod.CARD
     __test__ = False  # not a pytest test class
