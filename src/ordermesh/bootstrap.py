@@ -15,6 +15,7 @@ from ordermesh.kit.clock import Clock, SystemClock
 from ordermesh.kit.db import build_engine
 from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
+from ordermesh.payments.providers import use_http_gateway
 from ordermesh.settings import Settings
 
 
@@ -35,6 +36,9 @@ def build_container(settings: Settings | None = None, clock: Clock | None = None
                           statement_timeout_ms=settings.db_statement_timeout_ms)
     keys = settings.secret_keys.get_secret_value() if settings.secret_keys else None
     secrets.attach(engine, Keyring.from_setting(keys))
+    gateway_key = settings.payment_gateway_api_key
+    use_http_gateway(settings.payment_gateway_url, settings.payment_gateway_timeout_s,
+                     gateway_key.get_secret_value() if gateway_key else None)
     return Container(settings=settings, engine=engine, clock=clock or SystemClock())
 
 
