@@ -44,9 +44,17 @@ _DECLINED = {402: {"description": "The provider declined (or failed to process) 
                    "the attempt is recorded. `decline_code` says why",
                    "content": {"application/problem+json": {}}}}
 _NOT_FOUND = {404: {"description": "No such payment"}}
+_UNANSWERED = {503: {"description": "The provider did not answer in time (`payment-"
+                     "outcome-unknown`, with `intent_id`, `intent_status` and "
+                     "`Retry-After`): whether money moved is not known yet. Retry with the "
+                     "same `Idempotency-Key`; the call is sent again with the same provider "
+                     "key and never moves money twice (the worker finishes it otherwise)",
+                     "content": {"application/problem+json": {}}}}
 _CONFLICT = {409: {"description": "The payment does not have the amount (`amount-not-"
-                   "available`, with `available`) or is in a status that cannot do this "
-                   "(`illegal-transition`); nothing changed"}}
+                   "available`, with `available`; calls still waiting for the provider "
+                   "count as taken), is in a status that cannot do this "
+                   "(`illegal-transition`), or the same request is calling the provider "
+                   "right now (`payment-in-progress`); nothing changed"}}
 _INVALID = {422: {"description": "Invalid input (a negative or zero amount, too many "
                   "decimals, another currency than the payment's); nothing changed"}}
 
@@ -79,7 +87,9 @@ def _answer(request: Request, response: Response, done: Done,
                      "again with `POST /api/v1/payments/{id}/sync`", "model": PaymentRead},
                **_DECLINED, 404: {"description": "No such order"},
                409: {"description": "More than the order total not yet covered by its "
-                     "payments (`amount-not-available`), or a cancelled order"},
+                     "payments (`amount-not-available`), a cancelled order, or the same "
+                     "request calling the provider right now (`payment-in-progress`)"},
+               **_UNANSWERED,
                422: {"description": "Invalid input: unknown provider, a method the provider "
                      "does not take, a bad card number, a negative amount, another currency "
                      "than the order's; nothing changed"}},
@@ -144,7 +154,8 @@ def _amount(body: CaptureIn | VoidIn | RefundIn | None) -> AmountIn | None:
 
 @router.post("/payments/{payment_id}/capture", response_model=PaymentRead,
              summary="Capture authorised money",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def capture_payment(payment_id: str, ctx: WriteContext, request: Request,
                     response: Response, body: CaptureIn | None = None
                     ) -> PaymentRead | JSONResponse:
@@ -160,7 +171,8 @@ def capture_payment(payment_id: str, ctx: WriteContext, request: Request,
 
 @router.post("/payments/{payment_id}/void", response_model=PaymentRead,
              summary="Release authorised money that was not captured",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def void_payment(payment_id: str, ctx: WriteContext, request: Request, response: Response,
                  body: VoidIn | None = None) -> PaymentRead | JSONResponse:
     """Releases `amount` (by default everything not captured) of the authorisation back
@@ -174,7 +186,8 @@ def void_payment(payment_id: str, ctx: WriteContext, request: Request, response:
 
 @router.post("/payments/{payment_id}/refund", response_model=PaymentRead,
              summary="Give captured money back",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def refund_payment(payment_id: str, body: RefundIn, ctx: WriteContext, request: Request,
                    response: Response) -> PaymentRead | JSONResponse:
     """Refunds `amount` of the captured money, with a reason; refunds together never
