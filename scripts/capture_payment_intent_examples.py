@@ -10,6 +10,7 @@ time:
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from tests.e2e.threaded_app import served_in_a_thread
 from tests.helpers import capture_later, ok, order_body, shop
 from tests.payment_gateway import APPROVED_CARD, CLIENT_TIMEOUT_S, FakeGateway
 
+sys.path.insert(0, str(Path(__file__).parent))
+from capture_operations_examples import show
+
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
 from ordermesh.kit.db import UnitOfWork
@@ -27,16 +31,11 @@ from ordermesh.payments.tables import payment_intents
 from ordermesh.settings import Settings
 
 ADMIN_KEY = "docs-admin-key-0123456789abcdef"
-SHOWN = ("content-type", "retry-after", "idempotent-replayed")
 
 
-def show(label: str, path: str, answer, body: dict, key: str) -> None:
-    print(f"#### {label}\n\n```http\nPOST {path}\nIdempotency-Key: {key}\n")
-    print(f"{json.dumps(body)}\n```\n\n```http\nHTTP/1.1 {answer.status_code}")
-    for name in SHOWN:
-        if name in answer.headers:
-            print(f"{name}: {answer.headers[name]}")
-    print(f"\n{json.dumps(answer.json(), indent=2, ensure_ascii=False)}\n```\n")
+def post(client: TestClient, label: str, path: str, body: dict, key: str) -> None:
+    show(label, "POST", path, client.post(path, json=body, headers={"Idempotency-Key": key}),
+         json.dumps(body), {"Idempotency-Key": key})
 
 
 def main() -> None:
@@ -55,9 +54,8 @@ def main() -> None:
         path = f"/api/v1/orders/{order['id']}/payments"
         body = {"provider": "gateway", "source": APPROVED_CARD}
         gateway.faults.append("charge_then_hang")
-        show("The gateway charges, then does not answer in time", path,
-             client.post(path, json=body, headers={"Idempotency-Key": "checkout-7731"}),
-             body, "checkout-7731")
+        post(client, "The gateway charges, then does not answer in time", path, body,
+             "checkout-7731")
         with UnitOfWork(container.engine, container.clock, write=False) as uow:
             row = uow.execute(select(payment_intents)).one()
         print("#### The intent, meanwhile\n\n```json")
@@ -65,9 +63,7 @@ def main() -> None:
             "id", "operation", "provider_key", "amount", "currency", "status", "attempts",
             "last_error")}, indent=2, default=str))
         print("```\n")
-        show("The same request again", path,
-             client.post(path, json=body, headers={"Idempotency-Key": "checkout-7731"}),
-             body, "checkout-7731")
+        post(client, "The same request again", path, body, "checkout-7731")
         print(f"The gateway holds {len(gateway.charges)} charge; it was sent "
               f"{len(gateway.requests)} requests, with the keys "
               f"{sorted(set(k for _, k in gateway.requests))}.")

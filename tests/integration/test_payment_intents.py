@@ -250,3 +250,46 @@ def test_an_intent_the_gateway_never_answers_is_failed_after_the_last_attempt(
     assert "503" in intent.last_error
     retried = _authorise(client, order_id, "auth-1")
     assert retried.status_code == 409 and gateway.charges == {}
+
+
+def test_a_refund_waiting_for_the_gateway_keeps_its_amount_from_other_refunds(
+        client, gateway):
+    payment = ok(_authorise(client, _order(client), capture=True), 201)
+    url = f"/api/v1/payments/{payment['id']}/refund"
+    gateway.faults.append("hang")
+    waiting = client.post(url, json={"amount": "70.00", "reason": "late"},
+                          headers={"Idempotency-Key": "refund-1"})
+    assert waiting.status_code == 503
+    other = client.post(url, json={"amount": "40.00", "reason": "damaged"})
+    assert other.status_code == 409
+    assert other.json()["code"] == "amount-not-available"
+    assert other.json()["available"] == "30.00"
+    assert ok(client.post(url, json={"amount": "30.00", "reason": "damaged"}))[
+        "refunded"]["amount"] == "30.00"
+    done = ok(client.post(url, json={"amount": "70.00", "reason": "late"},
+                          headers={"Idempotency-Key": "refund-1"}))
+    assert done["status"] == "refunded"
+    assert gateway.charges[payment["provider_reference"]].refunded == Decimal("100.00")
+
+
+def test_captures_and_voids_through_the_http_gateway_survive_its_failures(
+        client, gateway):
+    payment = ok(_authorise(client, _order(client)), 201)
+    base = f"/api/v1/payments/{payment['id']}"
+    gateway.faults.append("error")
+    capture = {"amount": "60.00"}
+    assert client.post(f"{base}/capture", json=capture,
+                       headers={"Idempotency-Key": "cap-1"}).status_code == 503
+    gateway.faults.append("charge_then_hang")
+    assert client.post(f"{base}/void", json={}, headers={"Idempotency-Key": "void-1"}
+                       ).json()["code"] == "payment-outcome-unknown"
+    voided = ok(client.post(f"{base}/void", json={}, headers={"Idempotency-Key": "void-1"}))
+    # the void under way took everything but the capture waiting for an answer
+    assert voided["voided"]["amount"] == "40.00"
+    captured = ok(client.post(f"{base}/capture", json=capture,
+                              headers={"Idempotency-Key": "cap-1"}))
+    assert captured["status"] == "captured"
+    charge = gateway.charges[payment["provider_reference"]]
+    assert (charge.captured, charge.voided) == (Decimal("60.00"), Decimal("40.00"))
+    assert len(_events(client, "payment.voided")) == len(_events(client, "payment.captured")) \
+        == 1
