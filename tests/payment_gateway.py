@@ -9,7 +9,9 @@ used by one request, in order:
 * ``hang``: wait past the client's timeout, having done nothing;
 * ``charge_then_hang``: do the work and remember the answer, then wait past the timeout
   (the client never hears that money moved);
-* ``error``: answer 503 without doing anything.
+* ``error``: answer 503 without doing anything;
+* ``busy``: answer 409, as for a request with the same key still under way;
+* ``garbage``: do the work, then answer 200 with a body that is not JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from itertools import count
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ordermesh.payments import providers
 from ordermesh.payments.providers.http_gateway import HttpGateway
@@ -114,6 +116,9 @@ class FakeGateway:
             fault = self._next_fault()
             if fault == "error":
                 return JSONResponse({"message": "unavailable"}, status_code=503)
+            if fault == "busy":
+                return JSONResponse({"message": "a request with this key is under way"},
+                                    status_code=409)
             if fault == "hang":
                 await asyncio.sleep(self.hang_s)
             if fault == "slow":
@@ -122,6 +127,8 @@ class FakeGateway:
                 "Idempotency-Key"), await request.json())
             if fault == "charge_then_hang":
                 await asyncio.sleep(self.hang_s)
+            if fault == "garbage":
+                return PlainTextResponse("<html>proxy error</html>")
             return JSONResponse(answer, status_code=status)
 
         return app

@@ -293,3 +293,15 @@ def test_captures_and_voids_through_the_http_gateway_survive_its_failures(
     assert (charge.captured, charge.voided) == (Decimal("60.00"), Decimal("40.00"))
     assert len(_events(client, "payment.voided")) == len(_events(client, "payment.captured")) \
         == 1
+
+
+@pytest.mark.parametrize("fault", ["busy", "garbage", "hang", "error"])
+def test_every_gateway_answer_that_is_not_an_answer_leaves_the_outcome_unknown(
+        client, uow, gateway, fault):
+    order_id = _order(client)
+    gateway.faults.append(fault)
+    first = _authorise(client, order_id, "auth-1")
+    assert (first.status_code, first.json()["code"]) == (503, "payment-outcome-unknown")
+    assert _payment_count(uow, order_id) == 0
+    assert ok(_authorise(client, order_id, "auth-1"), 201)["status"] == "authorised"
+    assert len(gateway.charges) == 1

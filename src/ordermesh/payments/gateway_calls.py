@@ -53,10 +53,10 @@ def _ask(provider: PaymentProvider, uow: UnitOfWork | None, intent: Intent) -> P
     if intent.operation is K.AUTHORISE:
         call = AuthoriseCall(intent.amount, PaymentMethod(d["method"]), intent.provider_key,
                              d.get("source"), d.get("description") or "")
-        return provider.authorise(uow, call)  # type: ignore[arg-type]
+        return provider.authorise(uow, call)
     method = {K.CAPTURE: provider.capture, K.VOID: provider.void,
               K.REFUND: provider.refund}[intent.operation]
-    return method(uow, d["reference"], intent.amount, intent.provider_key)  # type: ignore[arg-type]
+    return method(uow, d["reference"], intent.amount, intent.provider_key)
 
 
 def send(runner: Runner, intent: Intent) -> ProviderResult:

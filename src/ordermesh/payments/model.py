@@ -137,18 +137,18 @@ class PaymentProvider(Protocol):
     methods: frozenset[PaymentMethod]
     default_method: PaymentMethod
 
-    def authorise(self, uow: UnitOfWork, call: AuthoriseCall) -> ProviderResult: ...
+    def authorise(self, uow: UnitOfWork | None, call: AuthoriseCall) -> ProviderResult: ...
 
-    def capture(self, uow: UnitOfWork, reference: str, amount: Money,
+    def capture(self, uow: UnitOfWork | None, reference: str, amount: Money,
                 key: str) -> ProviderResult: ...
 
-    def void(self, uow: UnitOfWork, reference: str, amount: Money,
+    def void(self, uow: UnitOfWork | None, reference: str, amount: Money,
              key: str) -> ProviderResult: ...
 
-    def refund(self, uow: UnitOfWork, reference: str, amount: Money,
+    def refund(self, uow: UnitOfWork | None, reference: str, amount: Money,
                key: str) -> ProviderResult: ...
 
-    def status(self, uow: UnitOfWork, reference: str) -> ProviderResult:
+    def status(self, uow: UnitOfWork | None, reference: str) -> ProviderResult:
         """The outcome of an authorisation now (settles a pending one when it is due)."""
         ...
 
