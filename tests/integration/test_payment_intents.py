@@ -305,3 +305,22 @@ def test_every_gateway_answer_that_is_not_an_answer_leaves_the_outcome_unknown(
     assert _payment_count(uow, order_id) == 0
     assert ok(_authorise(client, order_id, "auth-1"), 201)["status"] == "authorised"
     assert len(gateway.charges) == 1
+
+
+def test_an_order_cancelled_while_the_gateway_authorises_gets_its_money_released(
+        client, uow, gateway, monkeypatch):
+    order_id = _order(client)
+    send = gateway_calls.send
+
+    def send_after_a_cancellation(runner_, intent):
+        if intent.operation.value == "authorise":  # outside any transaction: not locked
+            ok(client.post(f"/api/v1/orders/{order_id}/cancel", json={}))
+        return send(runner_, intent)
+
+    monkeypatch.setattr(gateway_calls, "send", send_after_a_cancellation)
+    payment = ok(_authorise(client, order_id, capture=True), 201)
+    assert payment["status"] == "voided"
+    charge = gateway.charges[payment["provider_reference"]]
+    assert (charge.captured, charge.voided) == (Decimal(0), Decimal("100.00"))
+    assert [e["type"] for e in _events(client, "payment.")] == [
+        "payment.authorised", "payment.voided"]

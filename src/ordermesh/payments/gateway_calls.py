@@ -125,20 +125,20 @@ def _recorded(uow: UnitOfWork, intent: Intent, result: ProviderResult) -> Done:
 
 
 def finish(runner: Runner, intent: Intent) -> Done:
-    """Carry out ``intent``, then the capture an approved authorisation asked for. A
-    capture that gets no answer is left to the worker: the payment comes back
-    authorised, its capture intent open."""
+    """Carry out ``intent``, then what an approved authorisation asked for next: its
+    capture, or the release of an order cancelled meanwhile. One of those that gets no
+    answer is left to the worker: the payment comes back as it is, the intent open."""
     done = carry_out(runner, intent)
-    capture = runner.run(lambda uow: follow_up(uow, done))
-    if capture is None:
+    if intent.operation is not K.AUTHORISE or not done.approved:
         return done
-    try:
-        captured = carry_out(runner, capture)
-    except PaymentOutcomeUnknown:
-        log.warning("capture intent %s of payment %s got no answer; the worker resumes it",
-                    capture.id, done.payment.id)
-        return done
-    return Done(captured.payment, done.transaction, done.replayed)
+    payment = done.payment
+    for follow in runner.run(lambda uow: follow_up(uow, done)):
+        try:
+            payment = carry_out(runner, follow).payment
+        except PaymentOutcomeUnknown:
+            log.warning("%s intent %s of payment %s got no answer; the worker resumes it",
+                        follow.operation, follow.id, payment.id)
+    return Done(payment, done.transaction, done.replayed)
 
 
 def resume_due(new_uow: Callable[[str], UnitOfWork], limit: int) -> int:

@@ -16,6 +16,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, IdempotencyKeyReused, IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
+from ordermesh.orders.model import OrderStatus
 from ordermesh.orders.queries import order_ref
 from ordermesh.payments import intents, ledger
 from ordermesh.payments.intents import Intent, IntentStatus
@@ -102,8 +103,9 @@ def begin_authorise(uow: UnitOfWork, order_id: str, request: AuthoriseRequest,
 
 def record_authorisation(uow: UnitOfWork, intent: Intent, result: ProviderResult) -> Done:
     """Record the answer to an authorisation intent. An approved one that was asked to be
-    captured gets its capture intent in the same transaction: the capture is made even if
-    this process stops right after."""
+    captured gets its capture intent in the same transaction (the capture is made even if
+    this process stops right after); one whose order was cancelled meanwhile gets a void
+    intent instead."""
     order = order_ref(uow, intent.order_id, for_update=True)
     payment_id = new_id("pay")
     if not intents.answered(uow, intent, result, payment_id):
@@ -113,7 +115,10 @@ def record_authorisation(uow: UnitOfWork, intent: Intent, result: ProviderResult
     done = insert_authorisation(uow, Authorised(
         order.id, payment_id, intent.provider, PaymentMethod(d["method"]), intent.amount,
         intent.request_key, bool(d.get("capture")), due), result)
-    if d.get("capture") and result.approved:
+    if result.approved and order.status is OrderStatus.CANCELLED:
+        # cancelled while the gateway decided: nothing is owed, the money is released
+        begin_move(uow, payment_id, K.VOID, None, f"{intent.request_key}:cancelled")
+    elif d.get("capture") and result.approved:
         begin_move(uow, payment_id, K.CAPTURE, None, intent.request_key)
     return done
 
@@ -159,11 +164,10 @@ def record_move(uow: UnitOfWork, intent: Intent, result: ProviderResult) -> Done
                        result, intent.details.get("reason"))
 
 
-def follow_up(uow: UnitOfWork, done: Done) -> Intent | None:
-    """The capture an approved authorisation asked for, if it still waits to be sent."""
+def follow_up(uow: UnitOfWork, done: Done) -> list[Intent]:
+    """What an authorisation this caller recorded asked for next (a capture, or the
+    release of an order cancelled meanwhile), if it still waits to be sent."""
     if done.replayed or done.transaction.kind is not K.AUTHORISE:
-        return None
-    pkey = provider_key(done.payment.id, K.CAPTURE, done.transaction.idempotency_key)
-    intent = intents.by_provider_key(uow, pkey)
-    return intent if intent is not None and intent.open else None
-
+        return []
+    return [i for i in intents.open_intents(uow, done.payment.order_id)
+            if i.payment_id == done.payment.id]
