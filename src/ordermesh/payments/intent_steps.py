@@ -16,7 +16,6 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, IdempotencyKeyReused, IllegalTransition
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
-from ordermesh.orders.model import OrderStatus
 from ordermesh.orders.queries import order_ref
 from ordermesh.payments import intents, ledger
 from ordermesh.payments.intents import Intent, IntentStatus
@@ -27,6 +26,7 @@ from ordermesh.payments.operations import (
     Done,
     check_authorisation,
     check_move,
+    excess_of,
     insert_authorisation,
     insert_move,
     provider_key,
@@ -104,8 +104,8 @@ def begin_authorise(uow: UnitOfWork, order_id: str, request: AuthoriseRequest,
 def record_authorisation(uow: UnitOfWork, intent: Intent, result: ProviderResult) -> Done:
     """Record the answer to an authorisation intent. An approved one that was asked to be
     captured gets its capture intent in the same transaction (the capture is made even if
-    this process stops right after); one whose order was cancelled meanwhile gets a void
-    intent instead."""
+    this process stops right after); what the order no longer owes (it was cancelled or
+    shrunk meanwhile) gets a void intent first, as a late approval does."""
     order = order_ref(uow, intent.order_id, for_update=True)
     payment_id = new_id("pay")
     if not intents.answered(uow, intent, result, payment_id):
@@ -115,10 +115,14 @@ def record_authorisation(uow: UnitOfWork, intent: Intent, result: ProviderResult
     done = insert_authorisation(uow, Authorised(
         order.id, payment_id, intent.provider, PaymentMethod(d["method"]), intent.amount,
         intent.request_key, bool(d.get("capture")), due), result)
-    if result.approved and order.status is OrderStatus.CANCELLED:
-        # cancelled while the gateway decided: nothing is owed, the money is released
-        begin_move(uow, payment_id, K.VOID, None, f"{intent.request_key}:cancelled")
-    elif d.get("capture") and result.approved:
+    if not result.approved:
+        return done
+    # cancelled or shrunk while the gateway decided: what is not owed is released
+    excess = excess_of(uow, order.id)
+    if excess.amount > 0:
+        begin_move(uow, payment_id, K.VOID, min(excess, intent.amount),
+                   f"{intent.request_key}:excess")
+    if d.get("capture") and excess < intent.amount:
         begin_move(uow, payment_id, K.CAPTURE, None, intent.request_key)
     return done
 

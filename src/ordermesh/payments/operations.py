@@ -236,16 +236,22 @@ def settle_in(uow: UnitOfWork, payment: Payment) -> Done | None:
 def _after_late_approval(uow: UnitOfWork, payment: Payment) -> None:
     """The order may have shrunk or been cancelled while the bank decided: what exceeds
     what is owed is released at once; then the capture asked for is made."""
-    order = order_ref(uow, payment.order_id)  # read only: the payment row is locked
-    others = ledger.order_payments(uow, order.id, transactions=False)
-    owed = Money.zero(order.currency) if order.status is OrderStatus.CANCELLED \
-        else order.payable
-    excess = sum((p.committed for p in others), Money.zero(order.currency)) - owed
+    excess = excess_of(uow, payment.order_id)
     if excess.amount > 0:
         move(uow, payment, K.VOID, min(excess, payment.open), f"{SETTLEMENT_KEY}:void")
         payment = ledger.get_payment(uow, payment.id)
     if payment.capture_on_approval and payment.open.amount > 0:
         move(uow, payment, K.CAPTURE, None, f"{SETTLEMENT_KEY}:capture")
+
+
+def excess_of(uow: UnitOfWork, order_id: str) -> Money:
+    """What the order's payments hold beyond what the order owes now (all of it when the
+    order is cancelled): what an approval that came late must release."""
+    order = order_ref(uow, order_id)
+    others = ledger.order_payments(uow, order.id, transactions=False)
+    owed = Money.zero(order.currency) if order.status is OrderStatus.CANCELLED \
+        else order.payable
+    return sum((p.committed for p in others), Money.zero(order.currency)) - owed
 
 
 # ---------------------------------------------------------- capture, void, refund
