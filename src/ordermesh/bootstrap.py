@@ -17,6 +17,7 @@ from ordermesh.kit.db import build_engine
 from ordermesh.kit.secrets import Keyring
 from ordermesh.migrations import ensure_up_to_date
 from ordermesh.monitoring import join_multiprocess
+from ordermesh.payments.providers import use_http_gateway
 from ordermesh.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ def build_container(settings: Settings | None = None, clock: Clock | None = None
                           statement_timeout_ms=settings.db_statement_timeout_ms)
     keys = settings.secret_keys.get_secret_value() if settings.secret_keys else None
     secrets.attach(engine, Keyring.from_setting(keys))
+    gateway_key = settings.payment_gateway_api_key
+    use_http_gateway(settings.payment_gateway_url, settings.payment_gateway_timeout_s,
+                     gateway_key.get_secret_value() if gateway_key else None)
     return Container(settings=settings, engine=engine, clock=clock or SystemClock())
 
 

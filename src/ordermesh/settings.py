@@ -108,6 +108,15 @@ class Settings(BaseSettings):
         description="Each event goes to '<prefix>.<event type>'")
     nats_timeout_s: float = Field(5.0, gt=0, le=60,
                                   description="Limit of each wait on the NATS server")
+    payment_gateway_url: str | None = Field(
+        None, description="Base URL of the card gateway reached over HTTP (provider "
+        "'gateway', docs/payments.md); unset: no such provider")
+    payment_gateway_api_key: SecretStr | None = Field(
+        None, description="Sent to the gateway as 'Authorization: Bearer <key>'")
+    payment_gateway_timeout_s: float = Field(
+        10.0, gt=0, le=50, description="How long one call to the gateway may take; past "
+        "it the outcome is unknown and the call is sent again later with the same key "
+        "(below the 60 s a call holds its payment intent)")
     idempotency_retention_hours: float = Field(
         24 * 30, gt=0, le=24 * 3650, description="How long an Idempotency-Key is remembered; "
         "the worker forgets older ones, and a request repeated with a forgotten key runs again")

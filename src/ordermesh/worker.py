@@ -30,7 +30,7 @@ from ordermesh.inventory.forecasting import refresh_forecasts
 from ordermesh.inventory.holds import expire_due_holds
 from ordermesh.kit.db import UnitOfWork, is_busy
 from ordermesh.kit.idempotency import forget_older_than
-from ordermesh.payments.service import sync_pending_payments
+from ordermesh.payments.service import resume_intents, sync_pending_payments
 
 log = logging.getLogger("ordermesh.worker")
 
@@ -108,6 +108,30 @@ class PaymentSync(_BatchedJob):
 
 
 @dataclass(frozen=True)
+class PaymentIntentResume:
+    """Sends again payment intents nobody finished: the provider gave no answer, or the
+    process stopped between the call and the record. Each intent is retried with the
+    same provider key after a backoff that doubles (30 s up to an hour) and is failed
+    after ``intents.MAX_ATTEMPTS`` calls, for a person to check."""
+
+    name: str = "payment-intents"
+    batch: int = 20
+    max_batches: int = 5
+
+    def run_once(self, container: Container) -> int:
+        def new_uow(actor: str) -> UnitOfWork:
+            return UnitOfWork(container.engine, container.clock, actor=actor)
+
+        total = 0
+        for _ in range(self.max_batches):
+            done = resume_intents(new_uow, self.batch)
+            total += done
+            if done < self.batch:
+                break
+        return total
+
+
+@dataclass(frozen=True)
 class IdempotencyRetention:
     """Forgets Idempotency-Keys older than ``idempotency_retention_hours``, a batch per
     transaction, so the table does not grow with every request for ever."""
@@ -141,7 +165,7 @@ def default_jobs() -> list[Job]:
     from ordermesh.sourcing.jobs import BackorderSourcing
     from ordermesh.webhooks.jobs import WebhookFanOut, WebhookSender
 
-    return [HoldExpiry(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
+    return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
             MessageSender(), ConnectorSync(), ConnectorPushes()]

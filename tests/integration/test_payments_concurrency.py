@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ordermesh.kit.db import Transactions
 from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.money import Money
-from ordermesh.orders.queries import order_ref
 from ordermesh.payments import service
 from ordermesh.payments.service import AmountIn, AuthoriseRequest
 from ordermesh.payments.tables import payment_transactions, payments, test_gateway_charges
@@ -25,7 +25,9 @@ THREADS = 30
 
 
 def _at_once(uow, jobs: list[Callable], threads: int = THREADS) -> Counter:
-    """Run each job in its own unit of work, ``threads`` of them starting together."""
+    """Run each job with its own caller's transactions (``service`` use cases commit an
+    intent, call the gateway and record its answer), ``threads`` of them starting
+    together."""
     barrier = threading.Barrier(min(threads, len(jobs)))
     outcome: Counter = Counter()
     lock = threading.Lock()
@@ -34,8 +36,7 @@ def _at_once(uow, jobs: list[Callable], threads: int = THREADS) -> Counter:
         if i < threads:
             barrier.wait()
         try:
-            with uow(actor=f"caller-{i}") as u:
-                done = jobs[i](u)
+            done = jobs[i](Transactions(lambda: uow(actor=f"caller-{i}")))
             result = "declined" if done is not None and not done.approved else "done"
         except (Conflict, InvalidInput):
             result = "refused"
@@ -123,13 +124,13 @@ def test_order_level_captures_and_refunds_racing_over_several_payments(client, u
         def job(u):
             service.capture_for_order(u, order_id, eur, f"ship-{i}")
             u.commit()
-        return job
+        return lambda t: t.run(job)
 
     def refund(i: int) -> Callable:
         def job(u):
             service.refund_for_order(u, order_id, eur, "race", f"refund-{i}")
             u.commit()
-        return job
+        return lambda t: t.run(job)
 
     _at_once(uow, [capture(i) if i % 3 else refund(i) for i in range(60)])
     totals = Counter()
@@ -144,9 +145,9 @@ def test_concurrent_authorisations_never_exceed_the_order_total(client, uow):
     order_id = _order(client)
 
     def authorise(i: int) -> Callable:
-        def job(u):
+        def job(t):
             cmd = AuthoriseRequest(provider="manual", amount=Money.of(Decimal("10.00"), "EUR"))
-            return service.authorise_payment(u, order_ref(u, order_id), cmd)
+            return service.authorise_payment(t, order_id, cmd)
         return job
 
     outcome = _at_once(uow, [authorise(i) for i in range(40)])
@@ -164,6 +165,6 @@ def test_the_same_key_retried_at_once_captures_once(client, uow):
         assert service.capture_for_order(u, order_id, eur, "ship-1") == eur
         u.commit()
 
-    assert _at_once(uow, [job] * 20, threads=20) == Counter(done=20)
+    assert _at_once(uow, [lambda t: t.run(job)] * 20, threads=20) == Counter(done=20)
     with uow(write=False) as u:
         assert service.payment_summary(u, order_id).captured == eur

@@ -19,11 +19,10 @@ from ordermesh.demo.money_plan import Amend, MarkPaid, MoneyStep, Pay, Refund, S
 from ordermesh.demo.timeline import LOCAL, charm, local_time
 from ordermesh.invoices.entities import CreateLegalEntity, create_legal_entity
 from ordermesh.invoices.model import Address
-from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db import Transactions, UnitOfWork
 from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.changes import release_hold
 from ordermesh.orders.edits import edit_order
-from ordermesh.orders.queries import order_ref
 from ordermesh.orders.refunds import refund_order
 from ordermesh.payments.model import PaymentStatus
 from ordermesh.payments.service import (
@@ -120,12 +119,14 @@ class MoneyLoader:
         handler(step, order_id)
 
     def _pay(self, step: Pay, order_id: str) -> None:
-        with self.uow_at(step.at) as uow:
-            done = authorise_payment(uow, order_ref(uow, order_id), AuthoriseRequest(
-                step.provider, method=step.method, source=step.source, capture=step.capture))
+        done = authorise_payment(self._at(step.at), order_id, AuthoriseRequest(
+            step.provider, method=step.method, source=step.source, capture=step.capture))
         key = {PaymentStatus.DECLINED: "declined", PaymentStatus.PENDING: "pending"}.get(
             done.payment.status, "payments")
         self.counts[key] += 1
+
+    def _at(self, at: datetime) -> Transactions:
+        return Transactions(lambda: self.uow_at(at))
 
     def _payments(self, at: datetime, order_id: str, status: PaymentStatus) -> list[str]:
         with self.uow_at(at) as uow:
@@ -137,15 +138,13 @@ class MoneyLoader:
                 settled = sync_payment(uow, payment_id)
             self.counts["pending"] -= 1
             if settled.status is PaymentStatus.AUTHORISED:  # the shop captures at checkout
-                with self.uow_at(step.at) as uow:
-                    capture(uow, payment_id)
+                capture(self._at(step.at), payment_id)
             approved = settled.status in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED)
             self.counts["payments" if approved else "declined"] += 1
 
     def _mark_paid(self, step: MarkPaid, order_id: str) -> None:
         for payment_id in self._payments(step.at, order_id, PaymentStatus.AUTHORISED):
-            with self.uow_at(step.at) as uow:
-                capture(uow, payment_id)
+            capture(self._at(step.at), payment_id)
 
     def _refund(self, step: Refund, order_id: str) -> None:
         with self.uow_at(step.at) as uow:

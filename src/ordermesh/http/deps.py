@@ -13,7 +13,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from ordermesh.apikeys.model import Principal, Role
@@ -22,14 +21,14 @@ from ordermesh.http.problems import RateLimited, RequestExpired
 from ordermesh.http.rate_limits import RateLimits
 from ordermesh.http.shedding import DEADLINE_KEY, ConcurrencyGate
 from ordermesh.kit.clock import Clock
-from ordermesh.kit.db import UnitOfWork, is_retryable, is_unique_violation
+from ordermesh.kit.db import MAX_RUNS as MAX_ATTEMPTS  # noqa: F401  (the back office reruns as often)
+from ordermesh.kit.db import Transactions, UnitOfWork
 from ordermesh.kit.errors import Forbidden, InvalidInput, Unauthenticated
 from ordermesh.kit.idempotency import Fingerprints, IdempotencyKey
 from ordermesh.settings import Settings
 
 MAX_IDEMPOTENCY_KEY = 255
 MAX_ENDPOINT = 200
-MAX_ATTEMPTS = 3
 ALLOWED_ROLES = "_allowed_roles"  # where http/access.py puts each route's roles
 T = TypeVar("T")
 
@@ -130,21 +129,15 @@ class RequestContext:
         return self.uow(write=False)
 
     def run(self, work: Callable[[UnitOfWork], T]) -> T:
-        """Run a use case in a writing unit of work, again if PostgreSQL aborted it for a
-        concurrency reason (deadlock, serialization failure) or it met a unique value
-        another transaction committed meanwhile (two creates of one code): every use case
-        is one transaction, so a rerun starts from a clean slate and sees the other's row,
-        answering as it would have one moment later (its own 409, or the first answer of
-        an Idempotency-Key)."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                with self.uow() as uow:
-                    return work(uow)
-            except DBAPIError as exc:
-                if attempt == MAX_ATTEMPTS or not (is_retryable(exc)
-                                                   or is_unique_violation(exc)):
-                    raise
-        raise AssertionError("unreachable")
+        """Run a use case in a writing unit of work, rerun on a deadlock or a unique value
+        committed meanwhile (``kit.db.Transactions.run``): it answers as it would have
+        one moment later (its own 409, or the first answer of an Idempotency-Key)."""
+        return self.transactions().run(work)
+
+    def transactions(self) -> Transactions:
+        """Writing units of work as this caller, for use cases that commit more than once
+        (a payment: the intent, the call outside any transaction, the result)."""
+        return Transactions(self.uow)
 
     def idempotency(self, body: BaseModel | dict[str, Any] | None) -> IdempotencyKey | None:
         if self.idempotency_key is None:

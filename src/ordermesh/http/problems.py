@@ -27,6 +27,7 @@ from ordermesh.kit.errors import (
     InsufficientStock,
     InvalidInput,
     NotFound,
+    TryLater,
     Unauthenticated,
 )
 
@@ -42,6 +43,7 @@ _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (IdempotencyKeyReused, 422),
     (InvalidInput, 422),
+    (TryLater, 503),
 ]
 
 _TITLES = {
@@ -137,7 +139,10 @@ def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
             {"sku": s.sku, "requested": s.requested, "available": s.available}
             for s in exc.shortages
         ]
-    return problem(status, exc.code, exc.title, exc.detail, request.url.path, **extra)
+    response = problem(status, exc.code, exc.title, exc.detail, request.url.path, **extra)
+    if isinstance(exc, TryLater):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
@@ -37,6 +37,7 @@ metadata = MetaData(
     }
 )
 
+T = TypeVar("T")
 _WRITE_FLAG = "ordermesh_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOCK_TIMEOUT_MS = 5_000
@@ -267,6 +268,33 @@ class Savepoint:
 
 
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+MAX_RUNS = 3
+
+
+class Transactions:
+    """Opens writing units of work (``new_uow``) and runs use cases in them.
+
+    ``run`` runs a use case again if PostgreSQL aborted it for a concurrency reason
+    (deadlock, serialization failure) or it met a unique value another transaction
+    committed meanwhile (two creates of one code): every use case is one transaction, so
+    a rerun starts from a clean slate and sees the other's row. A use case run here must
+    therefore never call anything outside the database: a rerun would call it again."""
+
+    def __init__(self, new_uow: Callable[[], UnitOfWork]) -> None:
+        self.new_uow = new_uow
+
+    def uow(self) -> UnitOfWork:
+        return self.new_uow()
+
+    def run(self, work: Callable[[UnitOfWork], T]) -> T:
+        for attempt in range(1, MAX_RUNS + 1):
+            try:
+                with self.new_uow() as uow:
+                    return work(uow)
+            except DBAPIError as exc:
+                if attempt == MAX_RUNS or not (is_retryable(exc) or is_unique_violation(exc)):
+                    raise
+        raise AssertionError("unreachable")
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -62,6 +62,15 @@ class IdempotencyKeyReused(DomainError):
     title = "Idempotency-Key reused with a different request"
 
 
+class TryLater(DomainError):
+    """The request could not finish now but may later (an outside service did not answer
+    in time); answered 503 with ``Retry-After``."""
+
+    code = "try-later"
+    title = "Try again later"
+    retry_after_s = 5
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Authentication required"

@@ -12,7 +12,7 @@ from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.problems import problem
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
-from ordermesh.orders.queries import order_ref
+from ordermesh.orders.queries import OrderRef
 from ordermesh.payments import gate, service
 from ordermesh.payments.model import (
     DEFERRED_METHODS,
@@ -44,9 +44,17 @@ _DECLINED = {402: {"description": "The provider declined (or failed to process) 
                    "the attempt is recorded. `decline_code` says why",
                    "content": {"application/problem+json": {}}}}
 _NOT_FOUND = {404: {"description": "No such payment"}}
+_UNANSWERED = {503: {"description": "The provider did not answer in time (`payment-"
+                     "outcome-unknown`, with `intent_id`, `intent_status` and "
+                     "`Retry-After`): whether money moved is not known yet. Retry with the "
+                     "same `Idempotency-Key`; the call is sent again with the same provider "
+                     "key and never moves money twice (the worker finishes it otherwise)",
+                     "content": {"application/problem+json": {}}}}
 _CONFLICT = {409: {"description": "The payment does not have the amount (`amount-not-"
-                   "available`, with `available`) or is in a status that cannot do this "
-                   "(`illegal-transition`); nothing changed"}}
+                   "available`, with `available`; calls still waiting for the provider "
+                   "count as taken), is in a status that cannot do this "
+                   "(`illegal-transition`), or the same request is calling the provider "
+                   "right now (`payment-in-progress`); nothing changed"}}
 _INVALID = {422: {"description": "Invalid input (a negative or zero amount, too many "
                   "decimals, another currency than the payment's); nothing changed"}}
 
@@ -79,7 +87,9 @@ def _answer(request: Request, response: Response, done: Done,
                      "again with `POST /api/v1/payments/{id}/sync`", "model": PaymentRead},
                **_DECLINED, 404: {"description": "No such order"},
                409: {"description": "More than the order total not yet covered by its "
-                     "payments (`amount-not-available`), or a cancelled order"},
+                     "payments (`amount-not-available`), a cancelled order, or the same "
+                     "request calling the provider right now (`payment-in-progress`)"},
+               **_UNANSWERED,
                422: {"description": "Invalid input: unknown provider, a method the provider "
                      "does not take, a bad card number, a negative amount, another currency "
                      "than the order's; nothing changed"}},
@@ -96,8 +106,7 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
     `Idempotency-Key` (the same payment comes back, with `Idempotent-Replayed: true`)."""
     idem = ctx.idempotency(body)
 
-    def work(uow: UnitOfWork) -> Done:
-        order = order_ref(uow, order_id)
+    def asked(uow: UnitOfWork, order: OrderRef) -> AuthoriseRequest:
         amount = (Money.exact(body.amount, body.currency or order.currency, "amount")
                   if body.amount is not None else None)
         if body.currency:
@@ -110,11 +119,11 @@ def authorise_payment(order_id: str, body: PaymentCreate, ctx: WriteContext,
                if body.due_in_days is not None else None)
         if body.method is PaymentMethod.INVOICE_TERMS and due is None:
             due = uow.clock.now().date() + timedelta(days=DEFAULT_TERMS_DAYS)
-        cmd = AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
-                               source=body.source, capture=capture, due_date=due)
-        return service.authorise_payment(uow, order, cmd, idem)
+        return AuthoriseRequest(provider=body.provider, amount=amount, method=body.method,
+                                source=body.source, capture=capture, due_date=due)
 
-    return _answer(request, response, ctx.run(work), 201)
+    done = service.authorise_payment(ctx.transactions(), order_id, asked, idem)
+    return _answer(request, response, done, 201)
 
 
 @router.get("/orders/{order_id}/payments", summary="An order's payments and their summary",
@@ -145,7 +154,8 @@ def _amount(body: CaptureIn | VoidIn | RefundIn | None) -> AmountIn | None:
 
 @router.post("/payments/{payment_id}/capture", response_model=PaymentRead,
              summary="Capture authorised money",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def capture_payment(payment_id: str, ctx: WriteContext, request: Request,
                     response: Response, body: CaptureIn | None = None
                     ) -> PaymentRead | JSONResponse:
@@ -155,13 +165,14 @@ def capture_payment(payment_id: str, ctx: WriteContext, request: Request,
     the caller. The body is optional."""
     body = body or CaptureIn()
     idem = ctx.idempotency(body)
-    done = ctx.run(lambda uow: service.capture(uow, payment_id, _amount(body), idem))
+    done = service.capture(ctx.transactions(), payment_id, _amount(body), idem)
     return _answer(request, response, done)
 
 
 @router.post("/payments/{payment_id}/void", response_model=PaymentRead,
              summary="Release authorised money that was not captured",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def void_payment(payment_id: str, ctx: WriteContext, request: Request, response: Response,
                  body: VoidIn | None = None) -> PaymentRead | JSONResponse:
     """Releases `amount` (by default everything not captured) of the authorisation back
@@ -169,13 +180,14 @@ def void_payment(payment_id: str, ctx: WriteContext, request: Request, response:
     not voided (`409`). The body is optional."""
     body = body or VoidIn()
     idem = ctx.idempotency(body)
-    done = ctx.run(lambda uow: service.void(uow, payment_id, _amount(body), body.reason, idem))
+    done = service.void(ctx.transactions(), payment_id, _amount(body), body.reason, idem)
     return _answer(request, response, done)
 
 
 @router.post("/payments/{payment_id}/refund", response_model=PaymentRead,
              summary="Give captured money back",
-             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID})
+             responses={**_DECLINED, **_NOT_FOUND, **_CONFLICT, **_INVALID,
+                        **_UNANSWERED})
 def refund_payment(payment_id: str, body: RefundIn, ctx: WriteContext, request: Request,
                    response: Response) -> PaymentRead | JSONResponse:
     """Refunds `amount` of the captured money, with a reason; refunds together never
@@ -183,7 +195,7 @@ def refund_payment(payment_id: str, body: RefundIn, ctx: WriteContext, request: 
     credit notes and `refund.issued`, are made on the order."""
     idem = ctx.idempotency(body)
     amount = AmountIn(body.amount, body.currency)
-    done = ctx.run(lambda uow: service.refund(uow, payment_id, amount, body.reason, idem))
+    done = service.refund(ctx.transactions(), payment_id, amount, body.reason, idem)
     return _answer(request, response, done)
 
 

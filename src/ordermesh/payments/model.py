@@ -113,31 +113,42 @@ class ProviderResult:
         return self.outcome is Outcome.APPROVED
 
 
+class ProviderUnavailable(Exception):
+    """The provider gave no answer (a timeout, a lost connection, a 5xx): whether money
+    moved is unknown. Asking again with the same idempotency key finds out."""
+
+
 class PaymentProvider(Protocol):
     """One payment service. A real gateway is one more class with these methods.
 
     Every call takes an idempotency ``key``: calling again with the same key must return
-    the first answer and move no money twice. ``uow`` is the caller's transaction; a
-    provider that keeps state in our database (the test gateway) writes through it, a
-    remote gateway ignores it.
+    the first answer and move no money twice. A call that gets no answer raises
+    ``ProviderUnavailable``; one that must give up on time does so within its timeout.
+
+    ``remote`` providers are reached over the network: they get ``uow=None`` from the
+    intent path (payments/intents.py), which calls them outside any transaction. The
+    others (the test gateway, manual payments) live in this process and get a short
+    transaction of their own, committed right after the call, as a remote gateway
+    commits its own database; the test gateway keeps its state through it.
     """
 
     name: str
+    remote: bool
     methods: frozenset[PaymentMethod]
     default_method: PaymentMethod
 
-    def authorise(self, uow: UnitOfWork, call: AuthoriseCall) -> ProviderResult: ...
+    def authorise(self, uow: UnitOfWork | None, call: AuthoriseCall) -> ProviderResult: ...
 
-    def capture(self, uow: UnitOfWork, reference: str, amount: Money,
+    def capture(self, uow: UnitOfWork | None, reference: str, amount: Money,
                 key: str) -> ProviderResult: ...
 
-    def void(self, uow: UnitOfWork, reference: str, amount: Money,
+    def void(self, uow: UnitOfWork | None, reference: str, amount: Money,
              key: str) -> ProviderResult: ...
 
-    def refund(self, uow: UnitOfWork, reference: str, amount: Money,
+    def refund(self, uow: UnitOfWork | None, reference: str, amount: Money,
                key: str) -> ProviderResult: ...
 
-    def status(self, uow: UnitOfWork, reference: str) -> ProviderResult:
+    def status(self, uow: UnitOfWork | None, reference: str) -> ProviderResult:
         """The outcome of an authorisation now (settles a pending one when it is due)."""
         ...
 

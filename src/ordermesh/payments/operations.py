@@ -1,20 +1,21 @@
 """Authorising, capturing, voiding and refunding inside the caller's transaction.
 
-Nothing here commits: the API use cases in ``service.py`` and the order-level functions
-in ``order_payments.py`` compose these steps into one transaction each.
+Nothing here commits. The checks and the recording of an answer are shared by both
+ways of calling a provider:
 
-The provider is called inside that transaction, while the payment row (or, to
-authorise, the order row) is locked. That is what makes a retry or a concurrent call
-safe: the second call waits, then finds the first one's transaction row by its key. The
-price for a remote gateway is a network call while a row is locked, and a charge the
-gateway made but our rollback forgot (see docs/payments.md, "Providers inside the
-transaction").
+* the API's use cases (``service.py``) record an intent, call the provider outside any
+  transaction and record the answer in a new one (``intent_steps.py``);
+* the order-level functions other features call inside their own transaction
+  (``order_payments.py``: a shipment's capture, an order refund or edit) and the
+  settlement of a pending payment still call the provider here, inside the caller's
+  transaction, with the payment row locked (see docs/payments.md, "Calls to the
+  gateway: intents", for what that still risks with a remote gateway).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ordermesh.kit.db import UnitOfWork
@@ -23,15 +24,17 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.model import OrderStatus
-from ordermesh.orders.queries import order_ref
-from ordermesh.payments import ledger
+from ordermesh.orders.queries import OrderRef, order_ref
+from ordermesh.payments import intents, ledger
 from ordermesh.payments.model import (
     AmountNotAvailable,
     AuthoriseCall,
     Outcome,
     Payment,
     PaymentMethod,
+    PaymentProvider,
     PaymentStatus,
+    ProviderResult,
     Transaction,
     TransactionKind,
     check_capture,
@@ -118,11 +121,30 @@ def _record(uow: UnitOfWork, payment: Payment, tx: Transaction) -> None:
 
 
 def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> Done:
-    """Authorise a new payment for the order; a declined one is recorded too."""
+    """Authorise a new payment for the order inside the caller's transaction (an order
+    edit that raises the total); a declined one is recorded too. The API authorises
+    through an intent instead (``intent_steps``), calling the provider outside it."""
     order = order_ref(uow, order_id, for_update=True)  # one authorisation at a time
     key = request.key or new_id("key")
     if (prior := ledger.payment_by_key(uow, order.id, key)) is not None:
-        return _replay_authorisation(prior, request)
+        return replay_authorisation(prior, request)
+    provider, method, amount = check_authorisation(uow, order, request)
+    call = AuthoriseCall(amount, method, provider_key(order.id, K.AUTHORISE, key),
+                         request.source, order.number)
+    result = provider.authorise(uow, call)
+    done = insert_authorisation(uow, Authorised(
+        order.id, new_id("pay"), provider.name, method, amount, key, request.capture,
+        request.due_date), result)
+    if request.capture and result.approved:
+        move(uow, done.payment, K.CAPTURE, None, key)
+    return Done(ledger.get_payment(uow, done.payment.id), done.transaction)
+
+
+def check_authorisation(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest
+                        ) -> tuple[PaymentProvider, PaymentMethod, Money]:
+    """The provider, method and amount of a new authorisation of a **locked** order, or why
+    it cannot have one (cancelled, a method the provider does not take, over the total:
+    authorisations still waiting for the provider count as taken)."""
     if order.status is OrderStatus.CANCELLED:
         raise IllegalTransition(f"Order {order.number} is cancelled: it takes no payment",
                                 extra={"order_id": order.id, "current_status": "cancelled"})
@@ -138,7 +160,8 @@ def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> D
             "due_in_days", "invoice_terms needs a due date, and only invoice_terms has one",
             "due_date_mismatch")
     existing = ledger.order_payments(uow, order.id, transactions=False)
-    committed = sum((p.committed for p in existing), Money.zero(order.currency))
+    committed = sum((p.committed for p in existing),
+                    intents.reserved_for_authorisation(uow, order.id, order.currency))
     if request.amount is None:
         amount = order.payable - committed
         if amount.amount <= 0:
@@ -150,24 +173,38 @@ def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> D
         check_currency(amount, order.currency)
         check_positive(amount)
     check_order_capacity(order.payable, committed, amount)
+    return provider, method, amount
 
-    call = AuthoriseCall(amount, method, provider_key(order.id, K.AUTHORISE, key),
-                         request.source, order.number)
-    result = provider.authorise(uow, call)
-    payment_id = new_id("pay")
-    ledger.insert_payment(uow, payment_id=payment_id, order_id=order.id,
-                          provider=provider.name, method=method, key=key, requested=amount,
-                          result=result, status=status_after_authorisation(result.outcome),
-                          capture_on_approval=request.capture, due_date=request.due_date)
-    payment = ledger.get_payment(uow, payment_id)
-    tx = ledger.insert_transaction(uow, payment, K.AUTHORISE, amount, key, result)
+
+@dataclass(frozen=True)
+class Authorised:
+    """What a new payment is, besides the provider's answer."""
+
+    order_id: str
+    payment_id: str
+    provider: str
+    method: PaymentMethod
+    amount: Money
+    key: str
+    capture: bool
+    due_date: date | None
+
+
+def insert_authorisation(uow: UnitOfWork, what: Authorised, result: ProviderResult) -> Done:
+    """Record a provider's answer to an authorisation: the payment, its first transaction
+    and the event."""
+    ledger.insert_payment(uow, payment_id=what.payment_id, order_id=what.order_id,
+                          provider=what.provider, method=what.method, key=what.key,
+                          requested=what.amount, result=result,
+                          status=status_after_authorisation(result.outcome),
+                          capture_on_approval=what.capture, due_date=what.due_date)
+    payment = ledger.get_payment(uow, what.payment_id)
+    tx = ledger.insert_transaction(uow, payment, K.AUTHORISE, what.amount, what.key, result)
     _record(uow, payment, tx)
-    if request.capture and result.approved:
-        move(uow, payment, K.CAPTURE, None, key)
-    return Done(ledger.get_payment(uow, payment_id), tx)
+    return Done(ledger.get_payment(uow, what.payment_id), tx)
 
 
-def _replay_authorisation(payment: Payment, request: AuthoriseRequest) -> Done:
+def replay_authorisation(payment: Payment, request: AuthoriseRequest) -> Done:
     if payment.provider != request.provider or (
             request.amount is not None and request.amount != payment.requested):
         raise IdempotencyKeyReused(
@@ -199,16 +236,22 @@ def settle_in(uow: UnitOfWork, payment: Payment) -> Done | None:
 def _after_late_approval(uow: UnitOfWork, payment: Payment) -> None:
     """The order may have shrunk or been cancelled while the bank decided: what exceeds
     what is owed is released at once; then the capture asked for is made."""
-    order = order_ref(uow, payment.order_id)  # read only: the payment row is locked
-    others = ledger.order_payments(uow, order.id, transactions=False)
-    owed = Money.zero(order.currency) if order.status is OrderStatus.CANCELLED \
-        else order.payable
-    excess = sum((p.committed for p in others), Money.zero(order.currency)) - owed
+    excess = excess_of(uow, payment.order_id)
     if excess.amount > 0:
         move(uow, payment, K.VOID, min(excess, payment.open), f"{SETTLEMENT_KEY}:void")
         payment = ledger.get_payment(uow, payment.id)
     if payment.capture_on_approval and payment.open.amount > 0:
         move(uow, payment, K.CAPTURE, None, f"{SETTLEMENT_KEY}:capture")
+
+
+def excess_of(uow: UnitOfWork, order_id: str) -> Money:
+    """What the order's payments hold beyond what the order owes now (all of it when the
+    order is cancelled): what an approval that came late must release."""
+    order = order_ref(uow, order_id)
+    others = ledger.order_payments(uow, order.id, transactions=False)
+    owed = Money.zero(order.currency) if order.status is OrderStatus.CANCELLED \
+        else order.payable
+    return sum((p.committed for p in others), Money.zero(order.currency)) - owed
 
 
 # ---------------------------------------------------------- capture, void, refund
@@ -225,13 +268,36 @@ def move(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount: Money
                 f"Key '{key}' was used to {kind} {prior.amount} of payment {payment.id}, "
                 f"not {amount}; use a new key for another {kind}")
         return Done(ledger.get_payment(uow, payment.id), prior, replayed=True)
-    if amount is None:
-        amount = payment.open
-    _CHECK[kind](payment, amount)
+    amount = check_move(uow, payment, kind, amount)
     provider = get_provider(payment.provider)
     call = {K.CAPTURE: provider.capture, K.VOID: provider.void, K.REFUND: provider.refund}[kind]
     result = call(uow, payment.provider_reference or "", amount,
                   provider_key(payment.id, kind, key))
+    return insert_move(uow, payment, kind, amount, key, result, reason)
+
+
+def check_move(uow: UnitOfWork, payment: Payment, kind: TransactionKind,
+               amount: Money | None) -> Money:
+    """The amount to capture, void or refund (capture and void: all that is open when
+    None), or why the payment does not have it. What open intents are about to move is
+    taken already: their answers must fit the ledger when they come."""
+    taken = intents.reserved(uow, payment.id)
+    cur = payment.currency
+    capturing = Money.of(taken.get(K.CAPTURE, 0), cur)
+    available = replace(
+        payment, captured=payment.captured + capturing,
+        voided=payment.voided + Money.of(taken.get(K.VOID, 0), cur),
+        # a capture under way is not refundable yet: refundable = captured - refunded
+        refunded=payment.refunded + capturing + Money.of(taken.get(K.REFUND, 0), cur))
+    if amount is None:
+        amount = available.open
+    _CHECK[kind](available, amount)
+    return amount
+
+
+def insert_move(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount: Money,
+                key: str, result: ProviderResult, reason: str | None) -> Done:
+    """Record a provider's answer to a capture, void or refund of a **locked** payment."""
     if result.approved:
         payment = ledger.add_amount(uow, payment, kind, amount)
     tx = ledger.insert_transaction(uow, payment, kind, amount, key, result, reason)

@@ -1,9 +1,12 @@
-"""Payment use cases: one transaction each, committed here.
+"""Payment use cases, committed here.
 
 The API's use cases work on one payment (``authorise``, ``capture``, ``void``,
-``refund``, ``sync_payment``). The order-level functions other features call
-(``capture_for_order``, ``refund_for_order``, ``void_for_order``, ``authorise_more``)
-live in ``order_payments`` and are re-exported here; they join the caller's transaction.
+``refund``, ``sync_payment``). The money-moving ones take a ``Runner`` (writing units of
+work) instead of one unit of work: they commit an intent, call the provider outside any
+transaction and record its answer in a new one (see ``intents.py``). The order-level
+functions other features call (``capture_for_order``, ``refund_for_order``,
+``void_for_order``, ``authorise_more``) live in ``order_payments`` and are re-exported
+here; they join the caller's transaction and still call the provider inside it.
 
 A declined call is not an error here: it is recorded (transaction row, event), committed,
 and returned; the API answers it with a 402.
@@ -11,6 +14,7 @@ and returned; the API answers it with a 402.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -22,7 +26,10 @@ from ordermesh.kit.errors import Conflict
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.orders.queries import OrderRef, order_ref
-from ordermesh.payments import ledger
+from ordermesh.payments import intents, ledger
+from ordermesh.payments.gateway_calls import Runner, finish, resume_due
+from ordermesh.payments.intent_steps import answered_step, begin_authorise, begin_move
+from ordermesh.payments.intents import INTENT_RESOURCE, Intent
 from ordermesh.payments.model import (
     Payment,
     PaymentStatus,
@@ -31,7 +38,7 @@ from ordermesh.payments.model import (
     check_currency,
     summarise,
 )
-from ordermesh.payments.operations import AuthoriseRequest, Done, authorise_in, move, settle_in
+from ordermesh.payments.operations import AuthoriseRequest, Done, settle_in
 from ordermesh.payments.order_payments import (
     authorise_more,
     capture_for_order,
@@ -43,7 +50,8 @@ from ordermesh.payments.tables import payments
 __all__ = [
     "AmountIn", "AuthoriseRequest", "Done", "OrderPayments", "authorise", "authorise_more",
     "authorise_payment", "capture", "capture_for_order", "get_payment", "order_payments",
-    "payment_summary", "refund", "refund_for_order", "sync_payment", "sync_pending_payments",
+    "payment_summary", "refund", "refund_for_order", "resume_intents", "sync_payment",
+    "sync_pending_payments",
     "void", "void_for_order",
 ]
 
@@ -72,7 +80,8 @@ class OrderPayments:
 
 def request_key(idem: IdemKey) -> str:
     """The ledger's key for an API call: the caller's Idempotency-Key, scoped to the API
-    key that sent it, or a fresh one (no retry protection without a header)."""
+    key that sent it, or a fresh one (no retry protection without a header). Made once
+    per request, before its first transaction: a rerun of it keeps the key."""
     return f"api:{idem.principal}:{idem.key}" if idem else new_id("key")
 
 
@@ -87,63 +96,96 @@ def _replayed(uow: UnitOfWork, payment_id: str, kind: TransactionKind, key: str)
     return Done(payment, tx, replayed=True)
 
 
+def _prior(uow: UnitOfWork, prior: idempotency.PriorResult, kind: TransactionKind,
+           key: str) -> Done | Intent:
+    """What a request repeated with its Idempotency-Key gets: the first answer, or its
+    intent to send again when the provider never answered it."""
+    if prior.resource_type == INTENT_RESOURCE:
+        return answered_step(uow, intents.get(uow, prior.resource_id))
+    return _replayed(uow, prior.resource_id, kind, key)  # answered before intents existed
+
+
+def _committed(uow: UnitOfWork, step: Done | Intent) -> Done | Intent:
+    uow.commit()
+    return step
+
+
 # --------------------------------------------------------------------- authorise
 
+RequestOf = Callable[[UnitOfWork, OrderRef], AuthoriseRequest]
 
-def authorise_payment(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest,
+
+def authorise_payment(runner: Runner, order_id: str, request: AuthoriseRequest | RequestOf,
                       idem: IdemKey = None) -> Done:
     """Authorise a payment for the order (and capture it at once when asked); declined
-    ones are recorded and returned too. Commits."""
-    if prior := idempotency.claim(uow, idem):
-        return _replayed(uow, prior.resource_id, K.AUTHORISE, request_key(idem))
-    if request.key is None:
-        request = replace(request, key=request_key(idem))
-    done = authorise_in(uow, order.id, request)
-    if idem is not None:
-        idempotency.complete(uow, idem, "payment", done.payment.id, 201)
-    uow.commit()
-    return done
+    ones are recorded and returned too. The intent is recorded and committed first, the
+    provider called outside any transaction, the answer recorded in a new one.
+    ``request`` may be built from the order, in the first transaction.
+    ``PaymentOutcomeUnknown`` (503) when the provider did not answer."""
+    key = request_key(idem)
+    intent_id = new_id("pint")
+
+    def begin(uow: UnitOfWork) -> Done | Intent:
+        if prior := idempotency.claim(uow, idem, idempotency.PriorResult(
+                INTENT_RESOURCE, intent_id, 201)):
+            return _committed(uow, _prior(uow, prior, K.AUTHORISE, key))
+        asked = request(uow, order_ref(uow, order_id)) if callable(request) else request
+        asked = replace(asked, key=asked.key or key)
+        return _committed(uow, begin_authorise(uow, order_id, asked, intent_id))
+
+    step = runner.run(begin)
+    return step if isinstance(step, Done) else finish(runner, step)
 
 
-def authorise(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest,
+def authorise(runner: Runner, order_id: str, request: AuthoriseRequest,
               idem: IdemKey = None) -> Payment:
     """``authorise_payment`` for callers that only need the payment (check its status:
-    ``declined``, ``failed`` and ``pending`` took no money). Commits."""
-    return authorise_payment(uow, order, request, idem).payment
+    ``declined``, ``failed`` and ``pending`` took no money)."""
+    return authorise_payment(runner, order_id, request, idem).payment
 
 
 # -------------------------------------------------------- capture, void, refund
 
 
-def _operate(uow: UnitOfWork, payment_id: str, kind: TransactionKind,
+def _operate(runner: Runner, payment_id: str, kind: TransactionKind,
              amount: AmountIn | None, idem: IdemKey, reason: str | None = None) -> Done:
     key = request_key(idem)
-    if prior := idempotency.claim(uow, idem, idempotency.PriorResult("payment", payment_id,
-                                                                      200)):
-        return _replayed(uow, prior.resource_id, kind, key)
-    payment = ledger.get_payment(uow, payment_id, for_update=True)
-    money = amount.to_money(payment.currency) if amount is not None else None
-    done = move(uow, payment, kind, money, key, reason)
-    uow.commit()
-    return done
+    intent_id = new_id("pint")
+
+    def begin(uow: UnitOfWork) -> Done | Intent:
+        if prior := idempotency.claim(uow, idem, idempotency.PriorResult(
+                INTENT_RESOURCE, intent_id, 200)):
+            return _committed(uow, _prior(uow, prior, kind, key))
+        payment = ledger.get_payment(uow, payment_id)
+        money = amount.to_money(payment.currency) if amount is not None else None
+        return _committed(uow, begin_move(uow, payment_id, kind, money, key, reason,
+                                          intent_id))
+
+    step = runner.run(begin)
+    return step if isinstance(step, Done) else finish(runner, step)
 
 
-def capture(uow: UnitOfWork, payment_id: str, amount: AmountIn | None = None,
+def capture(runner: Runner, payment_id: str, amount: AmountIn | None = None,
             idem: IdemKey = None) -> Done:
-    """Capture ``amount`` (everything open when None). Commits, declined or not."""
-    return _operate(uow, payment_id, K.CAPTURE, amount, idem)
+    """Capture ``amount`` (everything open when None); declined or not, it is recorded."""
+    return _operate(runner, payment_id, K.CAPTURE, amount, idem)
 
 
-def void(uow: UnitOfWork, payment_id: str, amount: AmountIn | None = None,
+def void(runner: Runner, payment_id: str, amount: AmountIn | None = None,
          reason: str | None = None, idem: IdemKey = None) -> Done:
     """Release ``amount`` of what is authorised and not captured (all when None)."""
-    return _operate(uow, payment_id, K.VOID, amount, idem, reason)
+    return _operate(runner, payment_id, K.VOID, amount, idem, reason)
 
 
-def refund(uow: UnitOfWork, payment_id: str, amount: AmountIn, reason: str,
+def refund(runner: Runner, payment_id: str, amount: AmountIn, reason: str,
            idem: IdemKey = None) -> Done:
     """Give back ``amount`` of the captured money."""
-    return _operate(uow, payment_id, K.REFUND, amount, idem, reason)
+    return _operate(runner, payment_id, K.REFUND, amount, idem, reason)
+
+
+def resume_intents(container_uow: Callable[[str], UnitOfWork], limit: int = 20) -> int:
+    """For the worker: send again intents nobody finished (``gateway_calls.resume_due``)."""
+    return resume_due(container_uow, limit)
 
 
 def sync_payment(uow: UnitOfWork, payment_id: str) -> Payment:

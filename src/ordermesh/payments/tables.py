@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from ordermesh.kit.db import metadata
-from ordermesh.kit.types import MoneyAmount, UtcDateTime
+from ordermesh.kit.types import JsonColumn, MoneyAmount, UtcDateTime
 
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 KEY_LENGTH = 300  # an API principal's id, a colon and an Idempotency-Key of up to 255
@@ -145,4 +145,41 @@ test_gateway_requests = Table(
     Column("code", String(60)),
     Column("message", String(300), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row per money-moving call we mean to make to a provider, written (and committed)
+# before the call, so the call happens outside any transaction and a rerun, a retry or
+# the worker sends it again with the same ``provider_key`` (see payments/intents.py).
+payment_intents = Table(
+    "payment_intents",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("operation", String(20), nullable=False),  # authorise, capture, void, refund
+    Column("provider", String(40), nullable=False),
+    Column("order_id", String(40), ForeignKey("orders.id"), nullable=False),
+    Column("payment_id", String(40)),  # authorise: set when the answer is recorded
+    Column("request_key", String(KEY_LENGTH), nullable=False),  # the ledger's key
+    Column("provider_key", String(255), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount", MoneyAmount, nullable=False),
+    # what the call needs besides the amount (method, source, reason, ...); the payment
+    # source is erased once the answer is recorded
+    Column("details", JsonColumn, nullable=False),
+    Column("status", String(20), nullable=False),  # pending, succeeded, failed, unknown
+    Column("outcome", String(20)),  # the provider's answer once recorded
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(300)),
+    Column("leased_until", UtcDateTime),  # a call is under way until then
+    Column("next_attempt_at", UtcDateTime, nullable=False),  # the worker's schedule
+    Column("actor", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_payment_intents_open", "next_attempt_at", "seq",
+          postgresql_where=text("status IN ('pending', 'unknown')"),
+          sqlite_where=text("status IN ('pending', 'unknown')")),
+    Index("ix_payment_intents_payment", "payment_id"),
+    Index("ix_payment_intents_order", "order_id"),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
 )

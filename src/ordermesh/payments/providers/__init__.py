@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.payments.model import PaymentProvider
+from ordermesh.payments.providers.http_gateway import HttpGateway
 from ordermesh.payments.providers.manual import ManualProvider
 from ordermesh.payments.providers.test import TestGateway
 
@@ -16,6 +17,14 @@ def register(provider: PaymentProvider) -> None:
     Providers hold no state between calls (the test gateway keeps its state in the
     database), so one instance per process serves every request."""
     _REGISTRY[provider.name] = provider
+
+
+def use_http_gateway(base_url: str | None, timeout_s: float, api_key: str | None) -> None:
+    """Register the HTTP gateway (provider ``gateway``) at ``base_url``; None: none."""
+    if base_url is None:
+        _REGISTRY.pop(HttpGateway.name, None)
+        return
+    register(HttpGateway(base_url, timeout_s, api_key))
 
 
 def get_provider(name: str, field_name: str = "provider") -> PaymentProvider:

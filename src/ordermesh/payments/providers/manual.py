@@ -25,6 +25,7 @@ def _reference(prefix: str, key: str) -> str:
 
 class ManualProvider:
     name = "manual"
+    remote = False
     methods = frozenset({PaymentMethod.CASH_ON_DELIVERY, PaymentMethod.BANK_TRANSFER,
                          PaymentMethod.CASH, PaymentMethod.OTHER,
                          PaymentMethod.INVOICE_TERMS})

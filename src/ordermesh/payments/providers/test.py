@@ -14,8 +14,11 @@ gateway it
 * answers a repeated idempotency key with its first answer, without moving money again.
 
 Its state lives in its own tables (``test_gateway_charges``, ``test_gateway_requests``),
-written through the caller's transaction: any number of processes share it, and a
-rolled-back use case leaves no charge behind (unlike a remote gateway, see the docs).
+written through the transaction it is given: any number of processes share it. The
+intent path (``payments/gateway_calls.py``) gives it a short transaction of its own,
+committed right after the call, as a remote gateway commits its own database; the
+order-level functions still call it inside the caller's transaction, which then rolls
+its charges back with everything else.
 Only the last four digits of a card are kept.
 """
 
@@ -146,6 +149,7 @@ def _card_of_charge(row) -> Card:
 
 class TestGateway:
     name = "test"
+    remote = False
     methods = frozenset({PaymentMethod.CARD})
     default_method = PaymentMethod.CARD
     __test__ = False  # not a pytest test class
