@@ -5,6 +5,7 @@ from ordermesh.backoffice import tables as backoffice_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.customers import tables as customers_tables
+from ordermesh.dropship import tables as dropship_tables
 from ordermesh.events import tables as events_tables
 from ordermesh.feedback import tables as feedback_tables
 from ordermesh.fulfilment import tables as fulfilment_tables
@@ -33,6 +34,7 @@ __all__ = [
     "channels_tables",
     "config_cache",
     "customers_tables",
+    "dropship_tables",
     "events_tables",
     "feedback_tables",
     "fulfilment_tables",

@@ -22,7 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Mount
 
-from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Role
+from ordermesh.apikeys.model import ADMIN_ROLES, STAFF_ROLES, WRITE_ROLES, Role
 from ordermesh.http.deps import ALLOWED_ROLES, request_context
 
 TABLE_FILE = "src/ordermesh/http/access.py"
@@ -36,6 +36,7 @@ class Access(enum.Enum):
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
+    SUPPLIER = "a supplier's partner key (role supplier): its own drop-ship orders only"
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -50,12 +51,14 @@ class Access(enum.Enum):
 _ROLES = {
     Access.PUBLIC: frozenset(),
     Access.CARRIER: frozenset(),
-    Access.VIEWER: frozenset(Role),
+    Access.VIEWER: STAFF_ROLES,
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
+    Access.SUPPLIER: frozenset({Role.SUPPLIER}),
 }
 PUBLIC, CARRIER = Access.PUBLIC, Access.CARRIER
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
+SUPPLIER = Access.SUPPLIER
 
 ACCESS: dict[str, Access] = {
     # no key: health and the documentation
@@ -299,6 +302,18 @@ ACCESS: dict[str, Access] = {
     # messaging
     "GET /api/v1/messages": VIEWER,
     "GET /api/v1/messages/{message_id}": VIEWER,
+    # drop-ship: the merchant's rules and purchase orders; the supplier's partner API
+    "POST /api/v1/dropship-rules": OPERATOR,
+    "GET /api/v1/dropship-rules": VIEWER,
+    "DELETE /api/v1/dropship-rules/{rule_id}": OPERATOR,
+    "GET /api/v1/dropship-orders": VIEWER,
+    "GET /api/v1/dropship-orders/{ds_id}": VIEWER,
+    "GET /api/v1/partner/dropship-orders": SUPPLIER,
+    "GET /api/v1/partner/dropship-orders/{ds_id}": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/accept": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/reject": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/ship": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/short": SUPPLIER,
 }
 
 
