@@ -20,8 +20,8 @@ from ordermesh.feedback.api import router as feedback_router
 from ordermesh.feedback.page import create_feedback_page
 from ordermesh.flows.api import router as flows_router
 from ordermesh.flows.booking_api import router as booking_router
-from ordermesh.flows.dropship_api import router as partner_dropship_router
 from ordermesh.flows.customers_api import router as customer_orders_router
+from ordermesh.flows.dropship_api import router as partner_dropship_router
 from ordermesh.flows.handoff_api import router as handoff_router
 from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router

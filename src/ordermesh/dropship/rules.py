@@ -24,7 +24,13 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
-from ordermesh.locations.model import Address, Capability, FulfilmentSettings, Location, LocationKind
+from ordermesh.locations.model import (
+    Address,
+    Capability,
+    FulfilmentSettings,
+    Location,
+    LocationKind,
+)
 from ordermesh.locations.service import create_location
 from ordermesh.suppliers.model import Supplier, SupplierStatus
 from ordermesh.suppliers.service import find_supplier, supplier_product_or_none, suppliers_by_ids

@@ -10,7 +10,8 @@ drop-ship orders (another's is 404).
 * **accept**: the fulfilment order is ``accepted``.
 * **reject** (whole, before anything shipped): its units go back to sourcing — our own
   stock, else backordered; never to this supplier again for these lines — and the units
-  booked in at the supplier's location for them are written off. We chose sourcing over
+  booked in at the supplier's location for them are booked out
+  (``inventory.reserving.book_out_reserved``). We chose sourcing over
   "the merchant decides": the order keeps moving without anybody looking, and the
   merchant still sees the rejection (``dropship.rejected``) and the new sourcing
   decision.
@@ -22,18 +23,18 @@ drop-ship orders (another's is 404).
   order. (Parcels of a partial shipment are followed from then on; tracking events for
   them before that are not stored.)
 * **short**: units the supplier does not have come off as a short pick does and are
-  sourced again; the booked-in units are written off.
+  sourced again; the booked-in units are booked out.
 """
 
 from __future__ import annotations
 
 from ordermesh.dropship import service as dropship
 from ordermesh.dropship.model import DropshipOrder, DropshipStatus, check_answerable, check_open
-from ordermesh.fulfilment.model import FulfilmentOrder, FulfilmentStatus
-from ordermesh.fulfilment.picking import write_off
+from ordermesh.fulfilment.model import FulfilmentStatus
 from ordermesh.fulfilment.queries import get_fulfilment_order, lock_fulfilment_order
 from ordermesh.fulfilment.service import apply_status, send_by_hand
 from ordermesh.fulfilment.working import remove_units
+from ordermesh.inventory.reserving import book_out_reserved
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition, InvalidInput
@@ -66,8 +67,7 @@ def reject(uow: UnitOfWork, ref: str, supplier_id: str, reason: str | None) -> D
     fo = lock_fulfilment_order(uow, ds.fo_id)
     units = {ln.line_no: ln.open for ln in ds.lines if ln.open}
     why = reason or f"rejected by {BY_SUPPLIER}"
-    remove_units(uow, fo, units, "rejected", why)
-    _write_off(uow, fo, units, "drop-ship rejected")
+    remove_units(uow, fo, units, "rejected", why, give_back=book_out_reserved)
     updated = dropship.mark_rejected(uow, ds, reason)
     uow.commit()
     return updated
@@ -106,20 +106,12 @@ def short(uow: UnitOfWork, ref: str, supplier_id: str, units: dict[int, int],
         # what shipped is in the carrier's hands: the fulfilment order is shipped, not
         # cancelled, when its last open units turn out short
         fo = apply_status(uow, fo, S.SHIPPED, f"the rest reported short by {BY_SUPPLIER}")
-    remove_units(uow, fo, units, "short_pick", reason or f"reported short by {BY_SUPPLIER}")
-    _write_off(uow, fo, units, "drop-ship short")
+    remove_units(uow, fo, units, "short_pick", reason or f"reported short by {BY_SUPPLIER}",
+                 give_back=book_out_reserved)
     updated = dropship.book_short(uow, ds, units, reason)
     _follow_when_shipped(uow, updated)
     uow.commit()
     return updated
-
-
-def _write_off(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int], source: str
-               ) -> None:
-    """The units booked in at the supplier's location for these lines leave its books:
-    the supplier's stock was never ours."""
-    for no, quantity in sorted(units.items()):
-        write_off(uow, fo, no, quantity, source)
 
 
 def _follow_when_shipped(uow: UnitOfWork, ds: DropshipOrder) -> None:

@@ -9,8 +9,9 @@ rule matches one of the order's lines (a seller without rules pays one cached re
    stock row of the order's products is locked first, in the global order.
 2. ``reserve_dropship``: after our own reservation, the units that go to a supplier —
    the ``always`` lines, and the ``when_short`` units sourcing left unsourced — are
-   booked in at the supplier's drop-ship location (an adjustment ``received``) and
-   reserved there for the order at once. So the order's lines hold them like any
+   booked in at the supplier's drop-ship location and reserved there for the order at
+   once (``inventory.reserving.book_in_reserved``: a receipt and a reservation, the
+   product's free stock unchanged). So the order's lines hold them like any
    reserved units: the supplier's shipment later leaves through the same
    ``record_shipment`` (order status, capture, invoice), stock and ledger agree, and
    the location never has a free unit for anybody else. Sourcing's decision is told
@@ -29,12 +30,10 @@ from ordermesh.dropship.model import DropshipRule, RoutingMode, rule_for
 from ordermesh.dropship.rules import active_suppliers, routing_rules
 from ordermesh.dropship.service import NewDropship, NewDropshipLine, request_dropship
 from ordermesh.fulfilment.queries import fulfilment_for_order
-from ordermesh.inventory.model import AdjustmentReason, Allocation, ReservationRequest
-from ordermesh.inventory.reserving import reserve
-from ordermesh.inventory.service import AdjustStock, adjust_stock
+from ordermesh.inventory.model import Allocation, ReservationRequest
+from ordermesh.inventory.reserving import book_in_reserved
 from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.locations.service import location_codes
 from ordermesh.suppliers.service import supplier_product_or_none
 
 
@@ -101,19 +100,10 @@ def reserve_dropship(uow: UnitOfWork, routing: DropshipPlan, order_id: str,
     if not routing.units:
         return allocations, unsourced
     at = {n: routing.locations[routing.rules[n].supplier_id] for n in routing.units}
-    codes = location_codes(uow, set(at.values()))
-    wanted = [ReservationRequest(r.line_no, r.product_id, r.sku, routing.units[r.line_no])
-              for r in requests if r.line_no in routing.units]
-    for w in wanted:
-        adjust_stock(uow, AdjustStock(w.sku, codes[at[w.line_no]], w.quantity,
-                                      AdjustmentReason.RECEIVED, f"drop-ship for order {order_id} "
-                                      f"line {w.line_no}"))
-
-    def at_supplier(_views) -> list[Allocation]:
-        return [Allocation(w.line_no, w.product_id, at[w.line_no], w.quantity)
-                for w in wanted]
-
-    taken = reserve(uow, wanted, ("order", order_id), channel_id, at_supplier)
+    taken = [Allocation(r.line_no, r.product_id, at[r.line_no], routing.units[r.line_no])
+             for r in requests if r.line_no in routing.units]
+    book_in_reserved(uow, taken, ("order", order_id), channel_id,
+                     f"drop-ship for order {order_id}")
     if result is not None:
         note = " ".join(
             f"Line {n}: {q} unit(s) drop-shipped by {routing.rules[n].supplier_code} "
