@@ -98,6 +98,9 @@ def test_a_rejected_drop_ship_goes_back_to_our_own_stock(client, uow):
     assert stock_at(client, "VASE", "DS-ACME") == {"on_hand": 0, "reserved": 0}
     assert stock_at(client, "VASE", "ber") == {"on_hand": 5, "reserved": 2}
     assert_no_drift(uow)
+    card = ok(client.get("/api/v1/suppliers/ACME/scorecard",
+                         params={"from": "2026-11-26", "to": "2026-11-26"}))["dropship"]
+    assert (card["requested"], card["rejected"], card["acceptance_rate"]) == (1, 1, 0.0)
 
 
 def test_units_reported_short_after_a_partial_shipment_are_sourced_again(client, uow):

@@ -43,6 +43,7 @@ def test_a_drop_ship_order_goes_from_placement_to_delivery_through_the_api(clien
     assert "unit_price" not in seen[0]["lines"][0]  # the supplier never sees our price
 
     answer(client, key, ds["id"], "accept", {"reference": "ACME-7781"})
+    container.clock.set(datetime(2026, 11, 26, 15, 30, tzinfo=UTC))  # 3.5 hours later
     first = answer(client, key, ds["id"], "ship", ship_body([(1, 1)], "1Z001"))
     assert (first["status"], first["lines"][0]["open"]) == ("partly_shipped", 1)
     assert order_of(client, order["id"])["status"] == "partially_shipped"
@@ -60,6 +61,10 @@ def test_a_drop_ship_order_goes_from_placement_to_delivery_through_the_api(clien
         "status"] == "delivered"
     assert order_of(client, order["id"])["status"] == "completed"
     assert stock_at(client, "VASE", "DS-ACME") == {"on_hand": 0, "reserved": 0}
+    card = ok(client.get("/api/v1/suppliers/ACME/scorecard",
+                         params={"from": "2026-11-01", "to": "2026-11-30"}))
+    assert card["dropship"] == {"requested": 1, "accepted": 1, "rejected": 0,
+                                "acceptance_rate": 1.0, "median_hours_to_ship": 3.5}
 
 
 def test_only_the_lines_a_rule_names_go_to_the_supplier(client):

@@ -13,7 +13,9 @@ open quantity, backed by the ``dropship_units`` CHECK constraint.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, update
 
@@ -279,3 +281,32 @@ def book_short(uow: UnitOfWork, ds: DropshipOrder, units: dict[int, int],
            lines=[{"line_no": n, "quantity": q} for n, q in sorted(units.items())],
            open_units=updated.open_units)
     return updated
+
+
+@dataclass(frozen=True)
+class DropshipPerformance:
+    """A supplier's drop-ship record over the orders requested in a period."""
+
+    requested: int
+    accepted: int  # accepted, or shipped without an explicit acceptance
+    rejected: int
+    acceptance_rate: float | None  # accepted over answered (accepted + rejected)
+    median_hours_to_ship: float | None  # requested -> first parcel
+
+
+def dropship_performance(uow: UnitOfWork, supplier_id: str, start: date, end: date
+                         ) -> DropshipPerformance:
+    """Over the drop-ship orders requested from ``start`` to ``end`` inclusive (UTC)."""
+    rows = uow.execute(select(DS.status, DS.created_at, DS.accepted_at, DS.first_shipped_at)
+                       .where(DS.supplier_id == supplier_id,
+                              DS.created_at >= datetime.combine(start, time(), UTC),
+                              DS.created_at < datetime.combine(end + timedelta(days=1),
+                                                               time(), UTC))).all()
+    accepted = sum(1 for r in rows if r.accepted_at or r.first_shipped_at)
+    rejected = sum(1 for r in rows if r.status == DropshipStatus.REJECTED.value)
+    hours = [(as_utc(r.first_shipped_at) - as_utc(r.created_at)).total_seconds() / 3600
+             for r in rows if r.first_shipped_at]
+    return DropshipPerformance(
+        len(rows), accepted, rejected,
+        round(accepted / (accepted + rejected), 4) if accepted + rejected else None,
+        round(statistics.median(hours), 2) if hours else None)
