@@ -235,3 +235,24 @@ def test_two_shipments_racing_for_the_last_open_units_book_them_once(client, uow
     assert order_of(client, order["id"])["lines"][0]["shipped_quantity"] == 3
     assert stock_at(client, "VASE", "DS-ACME") == {"on_hand": 0, "reserved": 0}
     assert_no_drift(uow)
+
+
+def test_a_cancelled_order_takes_its_units_off_the_drop_ship_order_and_frees_nothing(
+        client, uow):
+    dropship_shop(client)
+    rule(client, sku="VASE")
+    key = partner_key(client)
+    order = place(client, [("VASE", 2, "30.00")], paid=False)
+    [ds] = dropships_of(client, order["id"])
+
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "changed mind"}))
+
+    after = ok(client.get(f"{DS}/{ds['id']}"))
+    assert (after["status"], after["lines"][0]["cancelled"], after["lines"][0]["open"]) == (
+        "cancelled", 2, 0)
+    assert ok(client.get(PARTNER, headers=key))["items"] == []
+    assert stock_at(client, "VASE", "DS-ACME") == {"on_hand": 0, "reserved": 0}
+    problem = unchanged(uow, lambda: client.post(f"{PARTNER}/{ds['id']}/ship",
+                                                 json=ship_body([(1, 1)]), headers=key))
+    assert (problem["status"], problem["current_status"]) == (409, "cancelled")
+    assert_no_drift(uow)

@@ -36,6 +36,7 @@ class DropshipStatus(enum.StrEnum):
     SHIPPED = "shipped"  # nothing open: every unit shipped (some may have been short)
     SHORT = "short"  # nothing open and nothing shipped: the supplier had none
     REJECTED = "rejected"  # refused whole: its units went back to sourcing
+    CANCELLED = "cancelled"  # the customer's order gave up its units before they shipped
 
 
 OPEN = frozenset({DropshipStatus.REQUESTED, DropshipStatus.ACCEPTED,
@@ -84,10 +85,19 @@ class DropshipLine:
     rejected: int
     unit_cost: Money | None  # the supplier's, None when its price list has no price
     unit_price: Money  # ours to the customer
+    # taken off by the merchant (order cancelled or edited): read from the fulfilment
+    # order, which is where a cancellation lands
+    cancelled: int = 0
 
     @property
     def open(self) -> int:
-        return self.quantity - self.shipped - self.short - self.rejected
+        return max(self.quantity - self.shipped - self.short - self.rejected
+                   - self.cancelled, 0)
+
+    @property
+    def wanted(self) -> int:
+        """Units the supplier ships or has shipped: what it charges us for."""
+        return self.quantity - self.short - self.rejected - self.cancelled
 
 
 @dataclass(frozen=True)
@@ -138,20 +148,31 @@ class DropshipOrder:
             return None
         total = Money.zero(self.cost_currency)
         for ln in self.lines:
-            total = total + ln.unit_cost.times(ln.quantity - ln.short - ln.rejected)
+            total = total + ln.unit_cost.times(ln.wanted)
         return total
 
     @property
     def price_total(self) -> Money:
         total = Money.zero(self.price_currency)
         for ln in self.lines:
-            total = total + ln.unit_price.times(ln.quantity - ln.short - ln.rejected)
+            total = total + ln.unit_price.times(ln.wanted)
         return total
 
 
 def dropship_number(order_seq: int, index: int) -> str:
     """``DS-000042-1``: the customer order's sequence and the PO's place among its POs."""
     return f"{NUMBER_PREFIX}{order_seq:06d}-{index}"
+
+
+def effective_status(stored: DropshipStatus, lines: tuple[DropshipLine, ...]
+                     ) -> DropshipStatus:
+    """An open drop-ship order whose last open units the merchant cancelled is closed:
+    ``shipped`` when something shipped, else ``cancelled``."""
+    if stored not in OPEN or any(ln.open for ln in lines):
+        return stored
+    if any(ln.shipped for ln in lines):
+        return DropshipStatus.SHIPPED
+    return DropshipStatus.CANCELLED if any(ln.cancelled for ln in lines) else stored
 
 
 def status_after(ds: DropshipOrder, shipped: dict[int, int], short: dict[int, int]

@@ -64,6 +64,8 @@ class PartnerLineRead(BaseModel):
     shipped: int
     short: int
     rejected: int
+    cancelled: int = Field(description="Taken off by the merchant (the customer's order "
+                           "was cancelled or edited): not to be shipped")
     open: int = Field(description="Units still to ship")
     unit_cost: str | None = Field(description="What you charge us per unit, in "
                                   "cost_currency; none when your price list has no price")
@@ -77,7 +79,8 @@ class LineRead(PartnerLineRead):
 def _line(ln: DropshipLine) -> dict:
     return {"line_no": ln.line_no, "sku": ln.sku, "supplier_sku": ln.supplier_sku,
             "name": ln.name, "quantity": ln.quantity, "shipped": ln.shipped,
-            "short": ln.short, "rejected": ln.rejected, "open": ln.open,
+            "short": ln.short, "rejected": ln.rejected, "cancelled": ln.cancelled,
+            "open": ln.open,
             "unit_cost": str(ln.unit_cost.amount) if ln.unit_cost else None}
 
 

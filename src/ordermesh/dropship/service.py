@@ -26,6 +26,7 @@ from ordermesh.dropship.model import (
     DropshipShipment,
     DropshipStatus,
     dropship_number,
+    effective_status,
     status_after,
 )
 from ordermesh.dropship.tables import dropship_lines, dropship_orders, dropship_shipments
@@ -111,16 +112,18 @@ def _orders(uow: UnitOfWork, rows) -> list[DropshipOrder]:
     if not rows:
         return []
     ids = [r.id for r in rows]
+    by_id = {r.id: r for r in rows}
+    cancelled = {r.id: _cancelled_on(uow, r.fo_id) for r in rows}
     lines: dict[str, list[DropshipLine]] = {i: [] for i in ids}
     for r in uow.execute(select(dropship_lines).where(DL.ds_id.in_(ids))
                          .order_by(DL.ds_id, DL.line_no)):
-        cost_currency = next(o.cost_currency for o in rows if o.id == r.ds_id)
-        price_currency = next(o.price_currency for o in rows if o.id == r.ds_id)
+        order = by_id[r.ds_id]
         lines[r.ds_id].append(DropshipLine(
             r.line_no, r.product_id, r.sku, r.supplier_sku, r.name, r.quantity, r.shipped,
             r.short, r.rejected,
-            Money.of(r.unit_cost, cost_currency) if r.unit_cost is not None else None,
-            Money.of(r.unit_price, price_currency)))
+            Money.of(r.unit_cost, order.cost_currency) if r.unit_cost is not None else None,
+            Money.of(r.unit_price, order.price_currency),
+            cancelled[r.ds_id].get(r.line_no, 0)))
     shipments: dict[str, list[DropshipShipment]] = {i: [] for i in ids}
     for r in uow.execute(select(dropship_shipments).where(dropship_shipments.c.ds_id.in_(ids))
                          .order_by(dropship_shipments.c.shipped_at, dropship_shipments.c.id)):
@@ -136,10 +139,20 @@ def _orders(uow: UnitOfWork, rows) -> list[DropshipOrder]:
 
     return [DropshipOrder(
         r.id, r.number, r.supplier_id, codes[r.supplier_id], r.order_id, r.order_number,
-        r.fo_id, DropshipStatus(r.status), dict(r.ship_to), r.service_level, r.cost_currency,
+        r.fo_id, effective_status(DropshipStatus(r.status), tuple(lines[r.id])),
+        dict(r.ship_to), r.service_level, r.cost_currency,
         r.price_currency, r.supplier_reference, r.reason, tuple(lines[r.id]),
         tuple(shipments[r.id]), as_utc(r.created_at), when(r.accepted_at),
         when(r.first_shipped_at), when(r.closed_at), as_utc(r.updated_at)) for r in rows]
+
+
+def _cancelled_on(uow: UnitOfWork, fo_id: str) -> dict[int, int]:
+    """Units per line the merchant took off the drop-ship's fulfilment order (the
+    customer's order cancelled or edited): the supplier must no longer ship them."""
+    from ordermesh.fulfilment.queries import get_fulfilment_order
+
+    return {ln.line_no: ln.cancelled_quantity
+            for ln in get_fulfilment_order(uow, fo_id).lines if ln.cancelled_quantity}
 
 
 def get_dropship(uow: UnitOfWork, ref: str) -> DropshipOrder:
@@ -175,7 +188,9 @@ def list_dropships(uow: UnitOfWork, *, supplier_id: str | None = None,
         query = query.where(DS.status.in_(sorted(s.value for s in OPEN)))
     if order_id is not None:
         query = query.where(DS.order_id == order_id)
-    return _orders(uow, uow.execute(query))
+    found = _orders(uow, uow.execute(query))
+    # one the merchant cancelled whole is stored open but is not any more
+    return [ds for ds in found if not open_only or ds.status in OPEN]
 
 
 def check_units(ds: DropshipOrder, units: dict[int, int], what: str) -> None:

@@ -10,8 +10,8 @@ drop-ship orders (another's is 404).
 * **accept**: the fulfilment order is ``accepted``.
 * **reject** (whole, before anything shipped): its units go back to sourcing — our own
   stock, else backordered; never to this supplier again for these lines — and the units
-  booked in at the supplier's location for them are booked out
-  (``inventory.reserving.book_out_reserved``). We chose sourcing over
+  booked in at the supplier's location for them are booked out (``inventory.reserving.
+  release`` does that for any units given back at a supplier's location). We chose sourcing over
   "the merchant decides": the order keeps moving without anybody looking, and the
   merchant still sees the rejection (``dropship.rejected``) and the new sourcing
   decision.
@@ -34,7 +34,6 @@ from ordermesh.fulfilment.model import FulfilmentStatus
 from ordermesh.fulfilment.queries import get_fulfilment_order, lock_fulfilment_order
 from ordermesh.fulfilment.service import apply_status, send_by_hand
 from ordermesh.fulfilment.working import remove_units
-from ordermesh.inventory.reserving import book_out_reserved
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition, InvalidInput
@@ -67,7 +66,7 @@ def reject(uow: UnitOfWork, ref: str, supplier_id: str, reason: str | None) -> D
     fo = lock_fulfilment_order(uow, ds.fo_id)
     units = {ln.line_no: ln.open for ln in ds.lines if ln.open}
     why = reason or f"rejected by {BY_SUPPLIER}"
-    remove_units(uow, fo, units, "rejected", why, give_back=book_out_reserved)
+    remove_units(uow, fo, units, "rejected", why)
     updated = dropship.mark_rejected(uow, ds, reason)
     uow.commit()
     return updated
@@ -106,8 +105,7 @@ def short(uow: UnitOfWork, ref: str, supplier_id: str, units: dict[int, int],
         # what shipped is in the carrier's hands: the fulfilment order is shipped, not
         # cancelled, when its last open units turn out short
         fo = apply_status(uow, fo, S.SHIPPED, f"the rest reported short by {BY_SUPPLIER}")
-    remove_units(uow, fo, units, "short_pick", reason or f"reported short by {BY_SUPPLIER}",
-                 give_back=book_out_reserved)
+    remove_units(uow, fo, units, "short_pick", reason or f"reported short by {BY_SUPPLIER}")
     updated = dropship.book_short(uow, ds, units, reason)
     _follow_when_shipped(uow, updated)
     uow.commit()

@@ -47,12 +47,12 @@ def plan_units(fo: FulfilmentOrder, lines: dict[int, int] | None, available, wha
 
 
 def remove_units(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
-                 trigger: str, reason: str | None, **resourcing) -> FulfilmentOrder:
+                 trigger: str, reason: str | None) -> FulfilmentOrder:
     """Units the location will not supply (``rejected``: refused; ``short_pick``: not
     found; ``3pl_short``: reported short by the 3PL) come off the fulfilment order and are
     sourced again elsewhere by sourcing (what cannot be sourced becomes backordered). A
     fulfilment order left with nothing becomes ``rejected`` when it was refused.
-    ``resourcing``: passed on to ``sourcing.service.resource_units``. Does not commit."""
+    Does not commit."""
     from ordermesh.sourcing.service import resource_units
 
     column = "short_quantity" if trigger == "short_pick" else "rejected_quantity"
@@ -63,7 +63,7 @@ def remove_units(uow: UnitOfWork, fo: FulfilmentOrder, units: dict[int, int],
     decisions = {}
     for no, quantity in sorted(units.items()):
         decisions[no] = resource_units(uow, fo.order_id, no, fo.location_id, quantity,
-                                       trigger, reason, **resourcing)
+                                       trigger, reason)
     lines_changed_event(uow, fo, what, units, reason, trigger=trigger,
                         decisions={str(n): d for n, d in decisions.items()})
     updated = get_fulfilment_order(uow, fo.id)

@@ -24,11 +24,13 @@ from ordermesh.inventory.model import (
     plan_reservation,
 )
 from ordermesh.inventory.policy import load_policies
-from ordermesh.inventory.stock_rows import ensure_stock_rows
+from ordermesh.inventory.stock_rows import ensure_stock_rows, lock_products
 from ordermesh.inventory.tables import channel_reserved, stock, stock_policies
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock, Shortage
 from ordermesh.kit.upsert import insert_or_add_many
+from ordermesh.locations.model import LocationKind
+from ordermesh.locations.service import locations_by_ids
 
 # Hot-path statements are built once: building and cache-keying a statement costs more
 # Python time than executing it.
@@ -202,8 +204,19 @@ def release(
     uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str], channel_id: str
 ) -> None:
     """Give back exactly what was reserved for ``channel_id``, in the same lock order as
-    ``reserve``, with one conditional statement per row."""
-    _unreserve(uow, allocations, reference, channel_id, shipped=False)
+    ``reserve``, with one conditional statement per row. Units reserved at a location of
+    kind ``supplier`` passed through it (``book_in_reserved``): they are booked out, not
+    freed, so nobody can ever be sold a drop-ship supplier's stock."""
+    at_suppliers = {loc.id for loc in locations_by_ids(
+        uow, {a.location_id for a in allocations}) if loc.kind is LocationKind.SUPPLIER}
+    if not at_suppliers:
+        _unreserve(uow, allocations, reference, channel_id, shipped=False)
+        return
+    lock_products(uow, {a.product_id for a in allocations})  # the global order, once
+    _unreserve(uow, [a for a in allocations if a.location_id in at_suppliers], reference,
+               channel_id, shipped=True, booked_out=True)
+    _unreserve(uow, [a for a in allocations if a.location_id not in at_suppliers],
+               reference, channel_id, shipped=False)
 
 
 def ship(
@@ -237,14 +250,6 @@ def book_in_reserved(uow: UnitOfWork, allocations: list[Allocation],
                 "reference_type": reference[0], "reference_id": reference[1]}
                for a in ordered]
          + allocation_movements(ordered, MovementKind.RESERVATION, 1, reference, channel_id))
-
-
-def book_out_reserved(uow: UnitOfWork, allocations: list[Allocation],
-                      reference: tuple[str, str], channel_id: str) -> None:
-    """The reverse of ``book_in_reserved`` for units that will not come (the supplier
-    rejected or does not have them): off reserved and on hand at once, booked as a
-    release and an adjustment; the level does not move."""
-    _unreserve(uow, allocations, reference, channel_id, shipped=True, booked_out=True)
 
 
 def _unreserve(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str],

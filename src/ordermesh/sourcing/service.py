@@ -293,13 +293,11 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
 
 
 def resource_units(uow: UnitOfWork, order_id: str, line_no: int, location_id: str,
-                   quantity: int, trigger: str, reason: str | None,
-                   give_back: Callable = release) -> str:
+                   quantity: int, trigger: str, reason: str | None) -> str:
     """Units of a line that ``location_id`` will not supply (rejected, short-picked): the
-    reservation there is given back (``give_back``: ``inventory.reserving.release``, or
-    ``book_out_reserved`` for units that were never ours), they are sourced again
-    elsewhere (never from that location for this line), and what cannot be sourced is
-    backordered. Returns the new decision's id. Does not commit."""
+    reservation there is given back, they are sourced again elsewhere (never from that
+    location for this line), and what cannot be sourced is backordered. Returns the new
+    decision's id. Does not commit."""
     ref = order_ref(uow, order_id, for_update=True)
     order = order_for_fulfilment(uow, ref.id)
     line = next((ln for ln in order.lines if ln.line_no == line_no), None)
@@ -310,8 +308,8 @@ def resource_units(uow: UnitOfWork, order_id: str, line_no: int, location_id: st
             "quantity", f"Line {line_no} does not hold {quantity} units at that location",
             "exceeds_allocation")
     lock_products(uow, {line.product_id})  # every row of it, in the global lock order
-    give_back(uow, [Allocation(line_no, line.product_id, location_id, quantity)],
-              ("order", ref.id), ref.channel_id)
+    release(uow, [Allocation(line_no, line.product_id, location_id, quantity)],
+            ("order", ref.id), ref.channel_id)
     take_allocation(uow, ref.seq, line_no, location_id, quantity)
     outcome = source_units(uow, ref.id, {line_no: quantity}, trigger,
                            exclude={line_no: {location_id}}, reason=reason)
