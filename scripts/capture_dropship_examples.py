@@ -111,7 +111,7 @@ The customer's order follows the supplier's parcels to delivery exactly as it fo
 ours.
 
 The examples below were produced by running the code
-(`scripts/capture_drop-ship_examples.py`) on a fresh database, clock fixed at Thursday
+(`scripts/capture_dropship_examples.py`) on a fresh database, clock fixed at Thursday
 2026-11-26 09:00 UTC. The shop sells in GBP from one warehouse, `lon` (5 `VASE-TALL`,
 10 `LAMP-OAK`); Leeds Pottery Works (`POTTERY-LEEDS`) sells us the vase (supplier SKU
 `LPW-V-310`, £11.50) and the lamp (£24.00); Oakcraft sells the lamp (£22.00). The carrier
@@ -124,7 +124,8 @@ The examples below were produced by running the code
   line routes to the supplier are booked in there and reserved for the order in the same
   transaction (a receipt and a reservation in the ledger; the product's free stock does
   not move, so no stock-level event and no channel ever sees them). From then on
-  everything is the machinery our own locations use: a fulfilment order at `DS-…`, the
+  everything is the machinery our own locations use: a fulfilment order at `DS-…` (its
+  promise date counts the supplier's lead time as handling time), the
   order's `reserved` units, and a shipment that leaves through `record_shipment` (order
   status, capture per shipment, invoice per shipment) and through the carrier's tracking
   to `delivered`. Stock and ledger always agree (`ordermesh inventory verify`).

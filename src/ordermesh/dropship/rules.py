@@ -38,6 +38,7 @@ from ordermesh.suppliers.service import find_supplier, supplier_product_or_none,
 LOCATION_PREFIX = "DS-"
 # Behind every location of our own when sourcing ranks by priority (lower first).
 LOCATION_PRIORITY = 10_000
+MAX_PROCESSING_DAYS = 10_000  # what a location's settings allow
 
 
 def check_can_dropship(supplier: Supplier, field: str = "supplier") -> None:
@@ -97,7 +98,10 @@ def _source_location(uow: UnitOfWork, supplier: Supplier) -> str:
         name=f"{supplier.name} (drop-ship)"[:200], kind=LocationKind.SUPPLIER,
         address=address, latitude=None, longitude=None,
         capabilities=frozenset({Capability.SHIP}),
-        fulfilment=FulfilmentSettings(priority=LOCATION_PRIORITY)))
+        # the supplier's lead time is its handling time in the customer's promise date
+        fulfilment=FulfilmentSettings(priority=LOCATION_PRIORITY,
+                                      processing_days=min(supplier.lead_time_days or 0,
+                                                          MAX_PROCESSING_DAYS))))
     uow.execute(insert(dropship_sources).values(supplier_id=supplier.id,
                                                 location_id=location.id))
     return location.id

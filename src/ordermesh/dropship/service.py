@@ -209,7 +209,7 @@ def check_units(ds: DropshipOrder, units: dict[int, int], what: str) -> None:
                 f"lines.{no}", f"{ds.number} has {line.open} open unit(s) of line {no}, "
                 f"cannot {what} {quantity}", "exceeds_open_quantity"))
     if errors:
-        raise InvalidInput(f"{ds.number}: these units cannot be {what}", errors=errors)
+        raise InvalidInput(f"{ds.number}: cannot {what} these units", errors=errors)
     if not units:
         raise InvalidInput.for_field("lines", f"name at least one line to {what}", "missing")
 
