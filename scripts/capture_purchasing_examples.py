@@ -379,8 +379,9 @@ Here the shop sold 6 mugs a day for the last two weeks, with nothing left.
 
 ## Not there yet
 
-E-mailing the PDF, supplier invoices and three-way matching, landed costs, purchase orders in another currency than the
-supplier's, and editing a draft's lines (cancel it and draft again) are not built.
+E-mailing the PDF, supplier invoices and three-way matching, landed costs, purchase
+orders in another currency than the supplier's, and editing a draft's lines (cancel it
+and draft again) are not built.
 Replenishment suggests only for SKUs that have a stock row at the location.
 """)
 
