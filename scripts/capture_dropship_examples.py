@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_purchasing_examples import quietly, say
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -42,24 +43,13 @@ CUSTOMER = {"name": "Ada Lovelace", "line1": "12 St James's Square", "city": "Lo
             "postal_code": "SW1Y 4JH", "country": "GB"}
 
 
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None,
-            key: str = ADMIN_KEY) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {key}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
-
-
 def shop(client: TestClient) -> None:
-    quietly(client, "POST", "/api/v1/channels", {"code": "web", "name": "Web shop",
-                                                 "kind": "web", "currency": "GBP"})
-    quietly(client, "POST", "/api/v1/locations", {"code": "lon", "name": "London warehouse",
-                                                  "kind": "warehouse"})
+    for path, body in (
+            ("/api/v1/channels", {"code": "web", "name": "Web shop", "kind": "web",
+                                  "currency": "GBP"}),
+            ("/api/v1/locations", {"code": "lon", "name": "London warehouse",
+                                   "kind": "warehouse"})):
+        quietly(client, "POST", path, body)
     for sku, name, units in (("VASE-TALL", "Tall stoneware vase", 5),
                              ("LAMP-OAK", "Oak table lamp", 10)):
         quietly(client, "POST", "/api/v1/products", {"sku": sku, "name": name,

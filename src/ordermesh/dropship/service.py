@@ -43,18 +43,6 @@ DL = dropship_lines.c
 
 
 @dataclass(frozen=True)
-class NewDropshipLine:
-    line_no: int
-    product_id: str
-    sku: str
-    supplier_sku: str | None
-    name: str
-    quantity: int
-    unit_cost: Money | None
-    unit_price: Money
-
-
-@dataclass(frozen=True)
 class NewDropship:
     supplier_id: str
     cost_currency: str
@@ -65,7 +53,7 @@ class NewDropship:
     ship_to: dict
     service_level: str
     price_currency: str
-    lines: tuple[NewDropshipLine, ...]
+    lines: tuple[DropshipLine, ...]  # nothing shipped, short or rejected yet
 
 
 def request_dropship(uow: UnitOfWork, new: NewDropship) -> DropshipOrder:

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from ordermesh.dropship.model import DropshipRule, RoutingMode, rule_for
+from ordermesh.dropship.model import DropshipLine, DropshipRule, RoutingMode, rule_for
 from ordermesh.dropship.rules import active_suppliers, routing_rules
-from ordermesh.dropship.service import NewDropship, NewDropshipLine, request_dropship
+from ordermesh.dropship.service import NewDropship, request_dropship
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.inventory.model import Allocation, ReservationRequest
 from ordermesh.inventory.reserving import book_in_reserved
@@ -133,11 +133,11 @@ def request_dropships(uow: UnitOfWork, routing: DropshipPlan, order, address: di
         for line_no, quantity in sorted(units.items()):
             ln = lines[line_no]
             offer = supplier_product_or_none(uow, supplier_id, ln.product_id)
-            new_lines.append(NewDropshipLine(
+            new_lines.append(DropshipLine(
                 line_no, ln.product_id, ln.sku, offer.supplier_sku if offer else None,
-                ln.name, quantity,
-                offer.cost(supplier.currency, quantity, today) if offer else None,
-                ln.unit_price))
+                ln.name, quantity, shipped=0, short=0, rejected=0,
+                unit_cost=offer.cost(supplier.currency, quantity, today) if offer else None,
+                unit_price=ln.unit_price))
         ds = request_dropship(uow, NewDropship(
             supplier_id, supplier.currency, order.id, order.seq, order.number,
             fos[routing.locations[supplier_id]].id, address, str(order.service_level),
