@@ -256,3 +256,25 @@ def test_a_cancelled_order_takes_its_units_off_the_drop_ship_order_and_frees_not
                                                  json=ship_body([(1, 1)]), headers=key))
     assert (problem["status"], problem["current_status"]) == (409, "cancelled")
     assert_no_drift(uow)
+
+
+def test_a_retried_shipment_is_answered_once_and_a_reused_tracking_number_is_refused(
+        client, uow):
+    dropship_shop(client)
+    rule(client, sku="VASE")
+    key = partner_key(client)
+    order = place(client, [("VASE", 3, "30.00")])
+    [ds] = dropships_of(client, order["id"])
+    retry = {**key, "Idempotency-Key": "parcel-1"}
+    first = ok(client.post(f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 1)], "1Z1"),
+                           headers=retry))
+
+    again = ok(client.post(f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 1)], "1Z1"),
+                           headers=retry))
+
+    assert again == first and again["lines"][0]["shipped"] == 1
+    problem = unchanged(uow, lambda: client.post(
+        f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 1)], "1Z1"), headers=key))
+    assert (problem["status"], problem["tracking_number"]) == (409, "1Z1")
+    assert [d["number"] for d in ok(client.get(PARTNER, params={"open": "false"},
+                                               headers=key))["items"]] == [ds["number"]]

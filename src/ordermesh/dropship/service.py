@@ -248,6 +248,10 @@ def book_shipment(uow: UnitOfWork, ds: DropshipOrder, carrier: str, tracking_num
                   units: dict[int, int], order_shipment_id: str) -> DropshipOrder:
     """The supplier shipped ``units`` in one parcel; the rest stays open."""
     check_units(ds, units, "ship")
+    if any((s.carrier, s.tracking_number) == (carrier, tracking_number) for s in ds.shipments):
+        raise Conflict(f"{ds.number} already has a parcel {tracking_number} with {carrier}: "
+                       "each parcel has its own tracking number",
+                       extra={"tracking_number": tracking_number})
     for no, quantity in sorted(units.items()):
         _book(uow, ds, "shipped", no, quantity)
     now = uow.clock.now()
