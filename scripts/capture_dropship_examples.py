@@ -132,6 +132,10 @@ The examples below were produced by running the code
   "the merchant decides" so that the order keeps moving without anybody looking; the
   merchant sees `dropship.rejected` / `dropship.shorted` and the new sourcing decision
   (`order.sourced`). The units booked in at `DS-…` for them are booked out.
+- **A document of its own.** A drop-ship purchase order is not a row of
+  `/api/v1/purchase-orders`: nothing arrives at our locations, so it has no expected
+  supply, receipt, tolerance or landed cost. It is one per supplier and customer order,
+  numbered after the order (`DS-000001-1`).
 - **Money kept apart.** Our price to the customer is the order's (its lines, payments,
   invoices). The drop-ship order carries the supplier's `unit_cost` (from its price list
   on the day, quantity breaks applied; `null` when it has no price) and, for the merchant
