@@ -132,6 +132,12 @@ The examples below were produced by running the code
   "the merchant decides" so that the order keeps moving without anybody looking; the
   merchant sees `dropship.rejected` / `dropship.shorted` and the new sourcing decision
   (`order.sourced`). The units booked in at `DS-…` for them are booked out.
+- **Cancelled by the merchant.** Units the customer's order gives up (cancelled or
+  edited) leave its fulfilment order at `DS-…` as at any location, and the drop-ship
+  order shows them as `cancelled` (read from that fulfilment order): the supplier's open
+  list no longer has what is not wanted, a ship call for them is refused, and a
+  drop-ship order with nothing left is `cancelled`. Units given back at a supplier's
+  location are booked out, never freed.
 - **A document of its own.** A drop-ship purchase order is not a row of
   `/api/v1/purchase-orders`: nothing arrives at our locations, so it has no expected
   supply, receipt, tolerance or landed cost. It is one per supplier and customer order,
@@ -318,10 +324,11 @@ sourced from our own locations as if it did not exist.
   a drop-ship supplier.
 - Drop-shipped units count towards the channel's reserved units, so a channel with a
   quota of our stock sees them in its `reserved` while they wait for the supplier.
-- No supplier invoice matching for drop-ship orders, no cancellation of a drop-ship
-  order from the merchant's side (cancelling the customer's order does not tell the
-  supplier), and no per-line unit price after discounts (`unit_price` is the line's unit
-  price before discounts and tax).
+- A cancellation by the merchant writes no `dropship.*` event (the fulfilment order's
+  `fulfilment.lines_cancelled` / `fulfilment.cancelled` tell it); the supplier sees it in
+  the partner API. No supplier invoice matching for drop-ship orders, no per-line unit
+  price after discounts (`unit_price` is the line's unit price before discounts and
+  tax), and no back-office screen for drop-ship yet (the API only).
 """)
 
 
