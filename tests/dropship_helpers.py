@@ -70,3 +70,15 @@ def ship_body(lines: list[tuple[int, int]], tracking: str = "1Z001",
               carrier: str = "ups") -> dict:
     return {"carrier": carrier, "tracking_number": tracking,
             "lines": [{"line_no": n, "quantity": q} for n, q in lines]}
+
+
+def vases_routed(client: TestClient, quantity: int, own_vase: int = 0, paid: bool = True
+                 ) -> tuple[dict[str, str], dict, dict]:
+    """The drop-ship shop with VASE routed to ACME always, and an order of ``quantity``
+    vases: ACME's partner key headers, the order, and its drop-ship order."""
+    dropship_shop(client, own_vase)
+    rule(client, sku="VASE")
+    key = partner_key(client)
+    order = place(client, [("VASE", quantity, "30.00")], paid=paid)
+    [ds] = dropships_of(client, order["id"])
+    return key, order, ds

@@ -32,6 +32,7 @@ from tests.dropship_helpers import (
     place,
     rule,
     ship_body,
+    vases_routed,
 )
 from tests.fulfilment_helpers import fos_of, order_of, stock_at
 from tests.helpers import ok
@@ -84,11 +85,7 @@ def test_a_when_short_rule_leaves_an_order_our_stock_covers_alone(client):
 
 
 def test_a_rejected_drop_ship_goes_back_to_our_own_stock(client, uow):
-    dropship_shop(client, own_vase=5)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 2, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, order, ds = vases_routed(client, 2, own_vase=5)
 
     rejected = answer(client, key, ds["id"], "reject", {"reason": "discontinued"})
 
@@ -104,11 +101,7 @@ def test_a_rejected_drop_ship_goes_back_to_our_own_stock(client, uow):
 
 
 def test_units_reported_short_after_a_partial_shipment_are_sourced_again(client, uow):
-    dropship_shop(client, own_vase=5)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 3, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, order, ds = vases_routed(client, 3, own_vase=5)
     answer(client, key, ds["id"], "ship", ship_body([(1, 1)]))
 
     after = answer(client, key, ds["id"], "short", {"lines": [{"line_no": 1, "quantity": 2}]})
@@ -145,11 +138,7 @@ def test_a_rule_for_a_blocked_supplier_is_refused_and_a_blocked_one_gets_no_line
 
 
 def test_shipping_more_than_ordered_is_refused_and_changes_nothing(client, uow):
-    dropship_shop(client)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 2, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, _order, ds = vases_routed(client, 2)
 
     problem = unchanged(uow, lambda: client.post(
         f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 3)]), headers=key))
@@ -160,11 +149,7 @@ def test_shipping_more_than_ordered_is_refused_and_changes_nothing(client, uow):
 
 
 def test_shipping_a_rejected_drop_ship_order_is_refused_and_changes_nothing(client, uow):
-    dropship_shop(client, own_vase=5)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 2, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, _order, ds = vases_routed(client, 2, own_vase=5)
     answer(client, key, ds["id"], "reject")
 
     problem = unchanged(uow, lambda: client.post(
@@ -202,11 +187,7 @@ def test_a_supplier_key_must_name_an_existing_supplier_and_other_keys_none(clien
 
 
 def test_two_shipments_racing_for_the_last_open_units_book_them_once(client, uow):
-    dropship_shop(client)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 3, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, order, ds = vases_routed(client, 3)
     answer(client, key, ds["id"], "ship", ship_body([(1, 1)], "1Z000"))
     threads = 4
     barrier = threading.Barrier(threads)
@@ -239,11 +220,7 @@ def test_two_shipments_racing_for_the_last_open_units_book_them_once(client, uow
 
 def test_a_cancelled_order_takes_its_units_off_the_drop_ship_order_and_frees_nothing(
         client, uow):
-    dropship_shop(client)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 2, "30.00")], paid=False)
-    [ds] = dropships_of(client, order["id"])
+    key, order, ds = vases_routed(client, 2, paid=False)
 
     ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "changed mind"}))
 
@@ -260,11 +237,7 @@ def test_a_cancelled_order_takes_its_units_off_the_drop_ship_order_and_frees_not
 
 def test_a_retried_shipment_is_answered_once_and_a_reused_tracking_number_is_refused(
         client, uow):
-    dropship_shop(client)
-    rule(client, sku="VASE")
-    key = partner_key(client)
-    order = place(client, [("VASE", 3, "30.00")])
-    [ds] = dropships_of(client, order["id"])
+    key, _order, ds = vases_routed(client, 3)
     retry = {**key, "Idempotency-Key": "parcel-1"}
     first = ok(client.post(f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 1)], "1Z1"),
                            headers=retry))
