@@ -332,6 +332,7 @@ due date (confirmed, else expected) is in the period, with the receipts booked s
 | `lead_time_actual_days`, `lead_time_promised_days` | mean days from sending to the line being complete, and to its due date |
 | `units_rejected` | damaged or refused on arrival |
 | `price_variance`, `price_variance_percent` | what we paid minus the supplier's list price on the day sent (for lines that have one); positive means we paid more |
+| `dropship` | the drop-ship orders requested from the supplier in the period: `requested`, `accepted` (or shipped without an acceptance), `rejected`, `acceptance_rate` (accepted over accepted + rejected) and `median_hours_to_ship` (requested to the first parcel) — [dropship.md](dropship.md) |
 """)
     card = rec.call("The supplier's December", "GET",
                     f"{SUPPLIERS}/LINEN-PT/scorecard?from=2026-12-01&to=2026-12-31")
@@ -356,7 +357,9 @@ Here the shop sold 6 mugs a day for the last two weeks, with nothing left.
     for back in range(14, 0, -1):
         clock.set(today - timedelta(days=back))
         quietly(client, "POST", "/api/v1/orders", {"channel": "web", "lines": [
-            {"sku": "MUG-BLK", "quantity": 6, "unit_price": "9.90"}]})
+            {"sku": "MUG-BLK", "quantity": 6, "unit_price": "9.90"}],
+            "shipping_address": {"name": "Kim Weber", "line1": "Torstr. 1", "city": "Berlin",
+                                 "postal_code": "10119", "country": "DE"}})
     clock.set(today)
     found = rec.call("What to buy", "GET", "/api/v1/replenishment/suggestions?location=ber")
     assert any(s["sku"] == "MUG-BLK" for s in found["items"])
@@ -376,9 +379,9 @@ Here the shop sold 6 mugs a day for the last two weeks, with nothing left.
 
 ## Not there yet
 
-Drop-shipping (a supplier as a fulfilment source), e-mailing the PDF, supplier invoices
-and three-way matching, landed costs, purchase orders in another currency than the
-supplier's, and editing a draft's lines (cancel it and draft again) are not built.
+E-mailing the PDF, supplier invoices and three-way matching, landed costs, purchase
+orders in another currency than the supplier's, and editing a draft's lines (cancel it
+and draft again) are not built.
 Replenishment suggests only for SKUs that have a stock row at the location.
 """)
 

@@ -17,6 +17,7 @@ from ordermesh.connectors.api import router as connectors_router
 from ordermesh.customers.api import merges_router as customer_merges_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.customers.api import segments_router
+from ordermesh.dropship.api import router as dropship_router
 from ordermesh.events.api import router as events_router
 from ordermesh.feedback.api import router as feedback_router
 from ordermesh.feedback.page import create_feedback_page
@@ -25,6 +26,7 @@ from ordermesh.flows.booking_api import router as booking_router
 from ordermesh.flows.channel_orders_api import router as channel_orders_router
 from ordermesh.flows.customers_api import router as customer_orders_router
 from ordermesh.flows.customers_api import segments_router as segment_members_router
+from ordermesh.flows.dropship_api import router as partner_dropship_router
 from ordermesh.flows.handoff_api import router as handoff_router
 from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router
@@ -116,6 +118,9 @@ def create_app(container: Container) -> FastAPI:
              "certifications, and what each supplier sells us at what cost"},
             {"name": "purchasing", "description": "Purchase orders, receipts against them, "
              "supplier scorecards and replenishment suggestions"},
+            {"name": "dropship", "description": "Drop-ship: routing rules that send lines "
+             "to a supplier, the drop-ship purchase orders, and the supplier's partner API "
+             "(accept, reject, ship, short) with a key of role supplier"},
             {"name": "webhooks", "description": "Outgoing webhooks: subscriptions to event "
              "types, signed deliveries, their log and replays"},
             {"name": "returns", "description": "Returns (RMA): policies per channel, "
@@ -147,7 +152,8 @@ def create_app(container: Container) -> FastAPI:
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,
                feedback_router, customer_merges_router, messaging_router, segments_router,
-               segment_members_router, connectors_router, channel_orders_router)
+               segment_members_router, connectors_router, channel_orders_router,
+               dropship_router, partner_dropship_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -163,12 +163,15 @@ def worker(
 @apikey_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="Who or what uses the key")],
-    role: Annotated[Role, typer.Option(help="admin, operator or viewer")] = Role.OPERATOR,
+    role: Annotated[Role, typer.Option(help="admin, operator, viewer or supplier")
+                    ] = Role.OPERATOR,
+    supplier: Annotated[str | None, typer.Option(
+        help="Role supplier: the supplier (id or code) the key speaks for")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     container = _container()
     with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
-        key, secret = create_api_key(uow, name, role)
+        key, secret = create_api_key(uow, name, role, supplier=supplier)
     console.print(f"Created {key.role} key '{key.name}' ({key.id}). Store it now; "
                   "it is not shown again:")
     typer.echo(secret)

@@ -6,6 +6,7 @@ from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.connectors import tables as connectors_tables
 from ordermesh.customers import tables as customers_tables
+from ordermesh.dropship import tables as dropship_tables
 from ordermesh.events import tables as events_tables
 from ordermesh.feedback import tables as feedback_tables
 from ordermesh.fulfilment import tables as fulfilment_tables
@@ -35,6 +36,7 @@ __all__ = [
     "config_cache",
     "connectors_tables",
     "customers_tables",
+    "dropship_tables",
     "events_tables",
     "feedback_tables",
     "fulfilment_tables",

@@ -100,9 +100,14 @@ def test_every_operation_admits_exactly_the_roles_the_access_table_names(
 ) -> None:
     with TestClient(create_app(container)) as client:
         keys = {}
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        assert client.post("/api/v1/suppliers", headers=admin, json={
+            "code": "ACME", "name": "Acme", "currency": "EUR"}).status_code == 201
         for role in Role:
-            created = client.post("/api/v1/api-keys", json={"name": f"{role}-key", "role": role},
-                                  headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+            body = {"name": f"{role}-key", "role": role}
+            if role is Role.SUPPLIER:  # a partner key speaks for one supplier
+                body["supplier"] = "ACME"
+            created = client.post("/api/v1/api-keys", json=body, headers=admin)
             assert created.status_code == 201, created.text
             keys[f"the {role} key"] = created.json()["key"]
         callers = {"no key": None, "a bad key": "om_not-a-key-anyone-was-given", **keys}

@@ -16,6 +16,9 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     role: Role
+    supplier: str | None = Field(
+        None, max_length=40, description="Role supplier only: the supplier (id or code) "
+        "whose drop-ship orders the key may see and answer (docs/dropship.md)")
 
 
 class ApiKeyRead(BaseModel):
@@ -25,11 +28,13 @@ class ApiKeyRead(BaseModel):
     prefix: str = Field(description="First characters of the key, to recognise it")
     created_at: datetime
     revoked_at: datetime | None
+    supplier_id: str | None = Field(None, description="Role supplier: the key's supplier")
 
     @classmethod
     def of(cls, k: ApiKey) -> ApiKeyRead:
         return cls(id=k.id, name=k.name, role=k.role, prefix=k.prefix,
-                   created_at=k.created_at, revoked_at=k.revoked_at)
+                   created_at=k.created_at, revoked_at=k.revoked_at,
+                   supplier_id=k.supplier_id)
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -43,7 +48,8 @@ class ApiKeyList(BaseModel):
 @router.post("", status_code=201, summary="Create an API key (admin)")
 def create_api_key(body: ApiKeyCreate, ctx: AdminContext) -> ApiKeyCreated:
     idem = ctx.idempotency(body)
-    key, secret = ctx.run(lambda uow: service.create_api_key(uow, body.name, body.role, idem))
+    key, secret = ctx.run(lambda uow: service.create_api_key(uow, body.name, body.role, idem,
+                                                                   body.supplier))
     return ApiKeyCreated(**ApiKeyRead.of(key).model_dump(), key=secret)
 
 

@@ -15,9 +15,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # everything, including API keys
     OPERATOR = "operator"  # reads and writes business data
     VIEWER = "viewer"  # reads only
+    SUPPLIER = "supplier"  # a supplier's partner key: its own drop-ship orders, nothing else
 
 
 WRITE_ROLES = frozenset({Role.ADMIN, Role.OPERATOR})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.OPERATOR, Role.VIEWER})  # the seller's own people
 ADMIN_ROLES = frozenset({Role.ADMIN})
 
 
@@ -26,6 +28,7 @@ class Principal:
     id: str
     name: str
     role: Role
+    supplier_id: str | None = None  # role supplier: the supplier the key speaks for
 
     @property
     def actor(self) -> str:
@@ -40,6 +43,7 @@ class ApiKey:
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    supplier_id: str | None = None
 
 
 def generate_secret() -> str:

@@ -23,14 +23,17 @@ def _to_key(row) -> ApiKey:
         id=row.id, name=row.name, role=Role(row.role), prefix=row.prefix,
         created_at=as_utc(row.created_at),
         revoked_at=as_utc(row.revoked_at) if row.revoked_at else None,
+        supplier_id=row.supplier_id,
     )
 
 
 def create_api_key(
-    uow: UnitOfWork, name: str, role: Role, idem: idempotency.IdempotencyKey | None = None
+    uow: UnitOfWork, name: str, role: Role, idem: idempotency.IdempotencyKey | None = None,
+    supplier: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Returns the key record and its secret; the secret is never retrievable again, so a
-    retry with the same Idempotency-Key is a conflict naming the key already created."""
+    retry with the same Idempotency-Key is a conflict naming the key already created.
+    A key of role ``supplier`` names its supplier (id or code), no other key does."""
     if prior := idempotency.claim(uow, idem):
         raise Conflict(
             f"This Idempotency-Key already created API key {prior.resource_id}; its secret "
@@ -45,17 +48,38 @@ def create_api_key(
             select(api_keys.c.id).where(api_keys.c.name == name)).first():
         raise Conflict(f"An API key named '{name}' exists or existed already: names stay "
                        "with their key, revoked ones too, so choose another")
+    supplier_id = _supplier_of_key(uow, role, supplier)
     secret = generate_secret()
     key_id = new_id("key")
     now = uow.clock.now()
     uow.execute(insert(api_keys).values(
         id=key_id, name=name, role=role.value, prefix=secret[:10],
-        key_hash=hash_secret(secret), created_at=now,
+        key_hash=hash_secret(secret), created_at=now, supplier_id=supplier_id,
     ))
-    record_event(uow, "apikey.created", "apikey", key_id, {"name": name, "role": role.value})
+    payload = {"name": name, "role": role.value}
+    if supplier_id:
+        payload["supplier_id"] = supplier_id
+    record_event(uow, "apikey.created", "apikey", key_id, payload)
     idempotency.complete(uow, idem, "apikey", key_id, 201)
     uow.commit()
-    return ApiKey(key_id, name, role, secret[:10], now, None), secret
+    return ApiKey(key_id, name, role, secret[:10], now, None, supplier_id), secret
+
+
+def _supplier_of_key(uow: UnitOfWork, role: Role, supplier: str | None) -> str | None:
+    if role is not Role.SUPPLIER:
+        if supplier is not None:
+            raise InvalidInput.for_field("supplier", "only a key of role supplier names a "
+                                         "supplier", "not_a_supplier_key")
+        return None
+    if not supplier:
+        raise InvalidInput.for_field("supplier", "a key of role supplier names its supplier "
+                                     "(id or code)", "missing")
+    from ordermesh.suppliers.service import find_supplier
+
+    try:
+        return find_supplier(uow, supplier).id
+    except NotFound as exc:
+        raise InvalidInput.for_field("supplier", str(exc), "unknown_supplier") from exc
 
 
 def list_api_keys(uow: UnitOfWork) -> list[ApiKey]:
@@ -78,9 +102,10 @@ def authenticate(uow: UnitOfWork, secret: str, env_admin_key: str | None) -> Pri
     if env_admin_key and hmac.compare_digest(secret.encode(), env_admin_key.encode()):
         return ENV_ADMIN
     row = uow.execute(
-        select(api_keys.c.id, api_keys.c.name, api_keys.c.role, api_keys.c.revoked_at)
+        select(api_keys.c.id, api_keys.c.name, api_keys.c.role, api_keys.c.revoked_at,
+               api_keys.c.supplier_id)
         .where(api_keys.c.key_hash == hash_secret(secret))
     ).first()
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("The API key is not valid (unknown or revoked)")
-    return Principal(id=row.id, name=row.name, role=Role(row.role))
+    return Principal(id=row.id, name=row.name, role=Role(row.role), supplier_id=row.supplier_id)

@@ -1,4 +1,4 @@
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 
 from ordermesh.kit.db import metadata
 from ordermesh.kit.types import UtcDateTime
@@ -13,4 +13,6 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    # role supplier only: the supplier whose drop-ship orders the key may see and answer
+    Column("supplier_id", String(40), ForeignKey("suppliers.id")),
 )

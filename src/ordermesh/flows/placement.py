@@ -65,6 +65,7 @@ from ordermesh.catalog.service import find_skus
 from ordermesh.channels.model import TaxPoint
 from ordermesh.channels.service import channel_by_code
 from ordermesh.customers.service import match_or_create
+from ordermesh.flows import dropship_routing
 from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
@@ -245,20 +246,29 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
 
     requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
                 for line in draft.lines]
-    planner = None
+    planner = routing = None
     if cmd.reservation_id:
         allocations = convert_hold(uow, cmd.reservation_id, draft.channel.id, requests,
                                    ("order", order_id))
     else:
-        planner = sourcing.placement_planner(uow, draft.channel.id, requests, draft.address,
-                                             choice)
-        allocations = reserve(uow, requests, ("order", order_id), draft.channel.id, planner)
+        routing = (dropship_routing.plan(uow, draft.channel.id, requests)
+                   if choice.method is FulfilmentMethod.SHIP else None)
+        own = routing.own(requests) if routing else requests
+        planner = sourcing.placement_planner(
+            uow, draft.channel.id, own, draft.address, choice,
+            frozenset(routing.when_short_products) if routing else frozenset())
+        allocations = reserve(uow, own, ("order", order_id), draft.channel.id, planner)
     unsourced = dict(planner.result.unsourced) if planner and planner.result else {}
+    if routing is not None:
+        allocations, unsourced = dropship_routing.reserve_dropship(
+            uow, routing, order_id, draft.channel.id, requests, planner, allocations)
     order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
                                  choice.method, choice.pickup_location_id,
                                  choice.service_level)
     sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
                               for_fulfilment(order, draft.address))
+    if routing is not None:
+        dropship_routing.request_dropships(uow, routing, order, draft.address)
     if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
         order = with_promises(uow, order)
     if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:

@@ -22,7 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute, Mount
 
-from ordermesh.apikeys.model import ADMIN_ROLES, WRITE_ROLES, Role
+from ordermesh.apikeys.model import ADMIN_ROLES, STAFF_ROLES, WRITE_ROLES, Role
 from ordermesh.http.deps import ALLOWED_ROLES, request_context
 
 TABLE_FILE = "src/ordermesh/http/access.py"
@@ -39,6 +39,7 @@ class Access(enum.Enum):
     VIEWER = "viewer, operator, admin"
     OPERATOR = "operator, admin"
     ADMIN = "admin"
+    SUPPLIER = "a supplier's partner key (role supplier): its own drop-ship orders only"
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -57,13 +58,15 @@ _ROLES = {
     Access.SMS_PROVIDER: frozenset(),
     Access.PLATFORM: frozenset(),
     Access.SCRAPER: frozenset(),
-    Access.VIEWER: frozenset(Role),
+    Access.VIEWER: STAFF_ROLES,
     Access.OPERATOR: WRITE_ROLES,
     Access.ADMIN: ADMIN_ROLES,
+    Access.SUPPLIER: frozenset({Role.SUPPLIER}),
 }
 PUBLIC, CARRIER, SCRAPER = Access.PUBLIC, Access.CARRIER, Access.SCRAPER
 SMS_PROVIDER, PLATFORM = Access.SMS_PROVIDER, Access.PLATFORM
 VIEWER, OPERATOR, ADMIN = Access.VIEWER, Access.OPERATOR, Access.ADMIN
+SUPPLIER = Access.SUPPLIER
 
 ACCESS: dict[str, Access] = {
     # no key: health and the documentation
@@ -322,6 +325,18 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/messages": VIEWER,
     "GET /api/v1/messages/{message_id}": VIEWER,
     "POST /api/v1/sms/status": SMS_PROVIDER,
+    # drop-ship: the merchant's rules and purchase orders; the supplier's partner API
+    "POST /api/v1/dropship-rules": OPERATOR,
+    "GET /api/v1/dropship-rules": VIEWER,
+    "DELETE /api/v1/dropship-rules/{rule_id}": OPERATOR,
+    "GET /api/v1/dropship-orders": VIEWER,
+    "GET /api/v1/dropship-orders/{ds_id}": VIEWER,
+    "GET /api/v1/partner/dropship-orders": SUPPLIER,
+    "GET /api/v1/partner/dropship-orders/{ds_id}": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/accept": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/reject": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/ship": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/short": SUPPLIER,
 }
 
 

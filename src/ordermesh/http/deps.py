@@ -172,7 +172,8 @@ def _look_up(container: Container, secret: str, address: str) -> Principal:
 bearer_api_key = HTTPBearer(
     scheme_name="apiKey", bearerFormat="API key", auto_error=False,
     description="An API key (`ordermesh apikey create --name NAME --role admin|operator|"
-                "viewer`), sent as `Authorization: Bearer <api key>`.",
+                "viewer`, or `--role supplier --supplier CODE` for a drop-ship supplier's "
+                "partner key), sent as `Authorization: Bearer <api key>`.",
 )
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 UNKNOWN_KEY = "The API key is not valid (unknown or revoked)"

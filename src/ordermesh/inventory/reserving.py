@@ -17,16 +17,20 @@ from ordermesh.inventory.allocation import StockRow, channel_availability
 from ordermesh.inventory.ledger import book
 from ordermesh.inventory.levels import levels, record_level_events
 from ordermesh.inventory.model import (
+    AdjustmentReason,
     Allocation,
     MovementKind,
     ReservationRequest,
     plan_reservation,
 )
 from ordermesh.inventory.policy import load_policies
+from ordermesh.inventory.stock_rows import ensure_stock_rows, lock_products
 from ordermesh.inventory.tables import channel_reserved, stock, stock_policies
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock, Shortage
 from ordermesh.kit.upsert import insert_or_add_many
+from ordermesh.locations.model import LocationKind
+from ordermesh.locations.service import locations_by_ids
 
 # Hot-path statements are built once: building and cache-keying a statement costs more
 # Python time than executing it.
@@ -35,6 +39,9 @@ _TAKE = (update(stock).where(_ROW, stock.c.on_hand - stock.c.reserved >= bindpar
          .values(reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
 _GIVE_BACK = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"))
               .values(reserved=stock.c.reserved - bindparam("q"), updated_at=bindparam("now")))
+_BOOK_IN = (update(stock).where(_ROW)
+            .values(on_hand=stock.c.on_hand + bindparam("q"),
+                    reserved=stock.c.reserved + bindparam("q"), updated_at=bindparam("now")))
 _SHIP = (update(stock).where(_ROW, stock.c.reserved >= bindparam("q"),
                             stock.c.on_hand >= bindparam("q"))
          .values(on_hand=stock.c.on_hand - bindparam("q"),
@@ -197,8 +204,19 @@ def release(
     uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str], channel_id: str
 ) -> None:
     """Give back exactly what was reserved for ``channel_id``, in the same lock order as
-    ``reserve``, with one conditional statement per row."""
-    _unreserve(uow, allocations, reference, channel_id, shipped=False)
+    ``reserve``, with one conditional statement per row. Units reserved at a location of
+    kind ``supplier`` passed through it (``book_in_reserved``): they are booked out, not
+    freed, so nobody can ever be sold a drop-ship supplier's stock."""
+    at_suppliers = {loc.id for loc in locations_by_ids(
+        uow, {a.location_id for a in allocations}) if loc.kind is LocationKind.SUPPLIER}
+    if not at_suppliers:
+        _unreserve(uow, allocations, reference, channel_id, shipped=False)
+        return
+    lock_products(uow, {a.product_id for a in allocations})  # the global order, once
+    _unreserve(uow, [a for a in allocations if a.location_id in at_suppliers], reference,
+               channel_id, shipped=True, booked_out=True)
+    _unreserve(uow, [a for a in allocations if a.location_id not in at_suppliers],
+               reference, channel_id, shipped=False)
 
 
 def ship(
@@ -208,8 +226,34 @@ def ship(
     _unreserve(uow, allocations, reference, channel_id, shipped=True)
 
 
+def book_in_reserved(uow: UnitOfWork, allocations: list[Allocation],
+                     reference: tuple[str, str], channel_id: str, note: str) -> None:
+    """Units that pass through a location without ever being ours to sell (a drop-ship
+    supplier's, ``flows/dropship_routing``): on hand and reserved for ``reference`` at
+    once, booked as a receipt and a reservation. Nobody else can ever take them, and the
+    product's level (free units) does not move, so no level event is written. The rows
+    are locked already (the caller locked the products)."""
+    if not allocations:
+        return
+    ensure_stock_rows(uow, {(a.product_id, a.location_id) for a in allocations})
+    ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
+    now = uow.clock.now()
+    uow.execute(_BOOK_IN, [{"p": a.product_id, "l": a.location_id, "q": a.quantity,
+                            "now": now} for a in ordered])
+    units: dict[str, int] = defaultdict(int)
+    for a in ordered:
+        units[a.product_id] += a.quantity
+    _add_channel_reserved(uow, channel_id, units)
+    book(uow, [{"product_id": a.product_id, "location_id": a.location_id,
+                "kind": MovementKind.RECEIPT.value, "on_hand_delta": a.quantity,
+                "reason": AdjustmentReason.RECEIVED.value, "note": note,
+                "reference_type": reference[0], "reference_id": reference[1]}
+               for a in ordered]
+         + allocation_movements(ordered, MovementKind.RESERVATION, 1, reference, channel_id))
+
+
 def _unreserve(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[str, str],
-               channel_id: str, *, shipped: bool) -> None:
+               channel_id: str, *, shipped: bool, booked_out: bool = False) -> None:
     if not allocations:
         return
     ordered = sorted(allocations, key=lambda a: (a.product_id, a.location_id))
@@ -226,9 +270,16 @@ def _unreserve(uow: UnitOfWork, allocations: list[Allocation], reference: tuple[
     given = [{"c": channel_id, "p": p, "q": q} for p, q in sorted(units.items())]
     if uow.execute(_CHANNEL_GIVE_BACK, given).rowcount != len(given):
         raise RuntimeError("a channel gave back more than it held reserved")
-    kind = MovementKind.SHIPMENT if shipped else MovementKind.RELEASE
+    kind = MovementKind.SHIPMENT if shipped and not booked_out else MovementKind.RELEASE
     movements = allocation_movements(ordered, kind, -1, reference, channel_id)
-    if shipped:
+    if booked_out:
+        movements += [{"product_id": a.product_id, "location_id": a.location_id,
+                       "kind": MovementKind.ADJUSTMENT.value, "on_hand_delta": -a.quantity,
+                       "reason": AdjustmentReason.CORRECTION.value,
+                       "note": "passed through: will not come",
+                       "reference_type": reference[0], "reference_id": reference[1]}
+                      for a in ordered]
+    elif shipped:
         for row, a in zip(movements, ordered, strict=True):
             row["on_hand_delta"] = -a.quantity
     book(uow, movements)

@@ -3,6 +3,7 @@ side, supplier scorecards and replenishment suggestions (one call makes a draft 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
@@ -74,6 +75,15 @@ def product_suppliers(
                                 suppliers=[SupplierOptionRead.of(o) for o in options])
 
 
+class DropshipRecordRead(BaseModel):
+    requested: int
+    accepted: int = Field(description="Accepted, or shipped without an acceptance")
+    rejected: int
+    acceptance_rate: float | None = Field(description="Accepted over accepted + rejected")
+    median_hours_to_ship: float | None = Field(description="From requested to the first "
+                                               "parcel")
+
+
 class ScorecardRead(BaseModel):
     supplier_id: str
     supplier: str
@@ -93,6 +103,8 @@ class ScorecardRead(BaseModel):
     price_variance: MoneyOut | None = Field(description="Paid minus list price on the day "
                                             "sent; positive: paid more")
     price_variance_percent: float | None
+    dropship: DropshipRecordRead = Field(description="Drop-ship orders requested in the "
+                                         "period (docs/dropship.md)")
 
     model_config = {"populate_by_name": True}
 
@@ -108,7 +120,8 @@ def scorecard(
 ) -> ScorecardRead:
     """On time in full, on time against confirmed dates, fill rate, lead time actual vs
     promised, units rejected on arrival and price variance, over the lines due in the
-    period, from the receipts booked so far."""
+    period, from the receipts booked so far; drop-ship acceptance and time to ship over
+    the drop-ship orders requested in the period."""
     with ctx.read_uow() as uow:
         sc = scorecards.scorecard(uow, supplier_id, start, end)
     return ScorecardRead(
@@ -119,7 +132,8 @@ def scorecard(
         lead_time_promised_days=sc.lead_time_promised_days, units_due=sc.units_due,
         units_received=sc.units_received, units_rejected=sc.units_rejected,
         price_variance=MoneyOut.of(sc.price_variance) if sc.price_variance else None,
-        price_variance_percent=sc.price_variance_percent)
+        price_variance_percent=sc.price_variance_percent,
+        dropship=DropshipRecordRead(**asdict(sc.dropship)))
 
 
 class SuggestionRead(BaseModel):

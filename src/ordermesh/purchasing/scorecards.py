@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ordermesh.catalog.service import find_product
+from ordermesh.dropship.service import DropshipPerformance, dropship_performance
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.money import Money
@@ -78,6 +79,8 @@ class Scorecard:
     units_rejected: int
     price_variance: Money | None
     price_variance_percent: float | None
+    dropship: DropshipPerformance
+
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -94,7 +97,8 @@ def scorecard(uow: UnitOfWork, supplier_ref: str, start: date, end: date) -> Sco
     against confirmed dates (first units by the confirmed date), fill rate (accepted
     over due, counted now), lead times (sent to complete vs sent to due), units rejected
     on arrival and price variance (paid minus the supplier's list price on the day sent,
-    for lines that have one)."""
+    for lines that have one); and its drop-ship record over the drop-ship orders
+    requested in the period (acceptance, time to the first parcel)."""
     if end < start:
         raise InvalidInput.for_field("to", "'to' is before 'from'", "invalid_period")
     supplier = find_supplier(uow, supplier_ref)
@@ -123,7 +127,8 @@ def scorecard(uow: UnitOfWork, supplier_ref: str, start: date, end: date) -> Sco
         units_due=sum(r.line.due for r in due), units_received=sum(r.line.received for r in due),
         units_rejected=sum(r.line.rejected for r in due),
         price_variance=Money.of(paid - listed, supplier.currency) if listed else None,
-        price_variance_percent=round(float((paid - listed) / listed), 4) if listed else None)
+        price_variance_percent=round(float((paid - listed) / listed), 4) if listed else None,
+        dropship=dropship_performance(uow, supplier.id, start, end))
 
 
 def _offers_of(uow: UnitOfWork, supplier: Supplier, records: list[LineRecord]

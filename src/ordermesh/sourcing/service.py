@@ -153,14 +153,18 @@ def _sites(uow: UnitOfWork, locations: list[Location], settings: SourcingSetting
 
 
 def placement_planner(uow: UnitOfWork, channel_id: str, requests: list[ReservationRequest],
-                      address: dict | None, choice: FulfilmentChoice) -> Planner:
+                      address: dict | None, choice: FulfilmentChoice,
+                      elsewhere: frozenset[str] = frozenset()) -> Planner:
     """The planner ``place_order`` hands to ``reserve``: short products become backorders
-    where the channel and the product allow it (``sourcing.backorders.backorderable``)."""
+    where the channel and the product allow it (``sourcing.backorders.backorderable``);
+    ``elsewhere``: products whose shortfall another source covers (a drop-ship supplier,
+    ``flows/dropship_routing``), so they may come up short too."""
     from ordermesh.sourcing.backorders import backorderable
 
     return Planner(uow, channel_id, requests, destination(address, choice.pickup_location_id),
                    channel_settings(uow, channel_id),
-                   accept_short=lambda products: backorderable(uow, channel_id, products))
+                   accept_short=lambda products: (backorderable(uow, channel_id, products)
+                                                  | (products & elsewhere)))
 
 
 def finish_placement(uow: UnitOfWork, order_id: str, order_seq: int, planner: Planner | None,
