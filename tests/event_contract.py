@@ -601,6 +601,12 @@ CONTRACT: tuple[UseCase, ...] = (
             "a return is cancelled before any unit arrived",
             ("return.cancelled",),
             "test_a_reviewed_return_writes_authorised_rejected_and_cancelled"),
+    UseCase("return.refund.fees", "POST /api/v1/returns/{return_id}/refund",
+            "a received return is refunded less the policy's restocking and return "
+            "shipping fees, shown on its credit note",
+            ("return.resolved", "refund.issued", "payment.refunded", "tax.booked",
+             "credit_note.issued"),
+            "test_the_policy_fees_are_kept_back_from_the_refund_and_shown_on_the_credit_note"),
     UseCase("return.refund.returnless", "POST /api/v1/returns/{return_id}/refund",
             "a returnless return (worth less than the policy's threshold) is refunded",
             ("return.resolved", "refund.issued", "payment.refunded", "tax.booked"),

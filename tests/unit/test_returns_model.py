@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -69,3 +70,16 @@ def test_only_the_allowed_transitions_happen():
 
 def test_a_return_number_counts_the_returns_of_its_order():
     assert return_number("OM-000123", 2) == "R-000123-2"
+
+
+def test_fees_are_capped_at_the_refund_and_spare_the_sellers_fault():
+    from ordermesh.kit.money import Money
+    from ordermesh.returns.model import ReturnFees, deductions
+
+    fees = ReturnFees(return_shipping=Decimal("6.00"), restocking_percent=Decimal("50"))
+    eur = lambda v: Money.of(v, "EUR")  # noqa: E731
+    kept = deductions(fees, [("changed_mind", eur("8.00"))], True, "EUR")
+    assert [(d.kind, d.amount.amount) for d in kept] == [
+        ("restocking_fee", Decimal("4.00")), ("return_shipping_fee", Decimal("4.00"))]
+    assert deductions(fees, [("defective", eur("8.00"))], True, "EUR") == []
+    assert deductions(fees, [("changed_mind", eur("8.00"))], False, "EUR") == []

@@ -4,14 +4,15 @@ The units refunded are those received (a returnless return: every unit asked for
 refund is the order's own refund use case (``orders.refunds.refund_order``): each unit
 gives back its share of what was paid for its line (line and order discounts and tax
 included), the payments ledger refunds no more than was captured, and a credit note is
-issued when the order was invoiced. The return is marked resolved with that refund's id
-first; ``refund_order`` commits both together, as its last step.
-
-Not yet: a return shipping fee or restocking fee deducted from the refund, store credit
-and exchanges (docs/returns.md).
+issued when the order was invoiced. The fees the return's policy set when it was
+requested (a restocking fee, a return shipping fee) are kept back from that refund and
+shown on its credit note. The return is marked resolved with that refund's id first;
+``refund_order`` commits both together, as its last step.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -19,8 +20,8 @@ from ordermesh.kit.errors import Conflict
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.queries import load_order
-from ordermesh.orders.refunds import RefundLine, RefundRequest, refund_order
-from ordermesh.returns.model import ReturnStatus
+from ordermesh.orders.refunds import Deduction, RefundLine, RefundRequest, refund_order
+from ordermesh.returns.model import ReturnFees, ReturnStatus
 from ordermesh.returns.queries import get_return
 from ordermesh.returns.service import lock_return, mark_resolved, refund_money
 
@@ -40,14 +41,22 @@ def _units(ret: dict) -> dict[int, int]:
                    extra={"current_status": ret["status"]})
 
 
+def _money(uow: UnitOfWork, ret: dict) -> dict:
+    """The refund of the units to refund now, less the fees of the return's policy."""
+    units = _units(ret)
+    reasons = {ln["order_line_no"]: ln["reason"] for ln in ret["lines"]}
+    return refund_money(load_order(uow, ret["order_id"]),
+                        [(no, q, reasons[no]) for no, q in sorted(units.items())],
+                        ReturnFees.from_json(ret["fees"]), not ret["returnless"])
+
+
 def refund_preview(uow: UnitOfWork, return_id: str) -> dict | None:
     """What ``refund_return`` would give back now, or None while it cannot refund."""
     ret = get_return(uow, return_id)
     try:
-        units = _units(ret)
+        return _money(uow, ret)
     except Conflict:
         return None
-    return refund_money(load_order(uow, ret["order_id"]), sorted(units.items()))
 
 
 def refund_return(uow: UnitOfWork, return_id: str,
@@ -56,7 +65,7 @@ def refund_return(uow: UnitOfWork, return_id: str,
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("return", return_id, 201)):
         return get_return(uow, prior.resource_id)
     ret = lock_return(uow, return_id)
-    units = _units(ret)
+    money = _money(uow, ret)
     refund_id = new_id("rfd")
     reason = f"return {ret['number']}"
     mark_resolved(uow, ret, refund_id, "refunded" + (" without a return shipment"
@@ -64,8 +73,14 @@ def refund_return(uow: UnitOfWork, return_id: str,
     record_event(uow, "return.resolved", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"], "resolution": "refund",
         "refund_id": refund_id, "returnless": ret["returnless"],
-        "lines": [{"order_line_no": no, "quantity": q} for no, q in sorted(units.items())]})
+        "lines": [{"order_line_no": ln["order_line_no"], "quantity": ln["quantity"]}
+                  for ln in money["lines"]],
+        "value": money["value"], "deductions": money["deductions"],
+        "refund": money["refund"]})
     refund_order(uow, ret["order_id"], RefundRequest(
-        reason=reason, lines=tuple(RefundLine(no, q) for no, q in sorted(units.items()))),
+        reason=reason, lines=tuple(RefundLine(ln["order_line_no"], ln["quantity"])
+                                   for ln in money["lines"]),
+        deductions=tuple(Deduction(d["kind"], d["description"], Decimal(d["amount"]))
+                         for d in money["deductions"])),
         refund_id=refund_id)  # commits the whole unit of work
     return get_return(uow, ret["id"])

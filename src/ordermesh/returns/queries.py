@@ -13,6 +13,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.refunds import get_refund
+from ordermesh.returns.model import ReturnFees
 from ordermesh.returns.tables import return_history, return_lines, return_receipts, returns
 
 
@@ -33,7 +34,9 @@ def _summary(row, lines: list[dict], channel: str) -> dict:
             "order_number": row.order_number, "channel": channel, "status": row.status,
             "currency": row.currency, "returnless": row.returnless,
             "override_reason": row.override_reason, "overridden": row.overridden or [],
-            "status_reason": row.status_reason, "refund_id": row.refund_id, "lines": lines,
+            "status_reason": row.status_reason, "refund_id": row.refund_id,
+            "fees": ReturnFees.from_json(row.fees).as_json(),
+            "refund_release": row.refund_release, "lines": lines,
             "created_at": as_utc(row.created_at), "updated_at": as_utc(row.updated_at)}
 
 

@@ -9,10 +9,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.returns.model import (
+    SELLER_FAULT_REASONS,
     AskedLine,
     Disposition,
     Grade,
+    RefundRelease,
     Resolution,
+    ReturnFees,
     ReturnPolicy,
     ReturnStatus,
 )
@@ -81,11 +84,28 @@ class PolicyIn(Strict):
     auto_authorise: bool = Field(True, description="Else every return waits for review")
     returnless_below: Decimal | None = Field(
         None, description="Refund without a return shipment when the return is worth less")
+    return_shipping_fee: Decimal | None = Field(
+        None, description="Kept back from the refund of a return whose units ship back "
+                          "(once per return)")
+    restocking_fee_percent: Decimal | None = Field(
+        None, description="Percent of the value of the units refunded, kept back")
+    fee_free_reasons: list[str] = Field(
+        default_factory=lambda: list(SELLER_FAULT_REASONS), max_length=100,
+        description="Units returned for these reasons bear no fee (the seller's fault)")
+    refund_release: RefundRelease = Field(
+        RefundRelease.MANUAL, description="manual: an operator refunds once units arrived; "
+        "receipt: the receipt of the last unit refunds; inspection: the inspection refunds, "
+        "and nothing is refunded before it")
 
     def policy(self) -> ReturnPolicy:
-        return ReturnPolicy(self.window_days, tuple(self.final_sale_categories),
-                            tuple(dict.fromkeys(self.resolutions)), self.auto_authorise,
-                            self.returnless_below)
+        return ReturnPolicy(
+            window_days=self.window_days,
+            final_sale_categories=tuple(self.final_sale_categories),
+            resolutions=tuple(dict.fromkeys(self.resolutions)),
+            auto_authorise=self.auto_authorise, returnless_below=self.returnless_below,
+            fees=ReturnFees(self.return_shipping_fee, self.restocking_fee_percent,
+                            tuple(self.fee_free_reasons)),
+            refund_release=self.refund_release)
 
 
 class PolicyOut(BaseModel):
@@ -96,6 +116,10 @@ class PolicyOut(BaseModel):
     resolutions: list[Resolution]
     auto_authorise: bool
     returnless_below: str | None
+    return_shipping_fee: str | None
+    restocking_fee_percent: str | None
+    fee_free_reasons: list[str]
+    refund_release: RefundRelease
     currency: str
 
 
@@ -138,6 +162,9 @@ class ReturnSummary(BaseModel):
     overridden: list[dict[str, Any]] = Field(description="Rules an operator waived")
     status_reason: str | None = Field(description="Why it was rejected or cancelled")
     refund_id: str | None
+    fees: dict[str, Any] = Field(description="The policy's fees when it was requested: "
+                                 "return_shipping, restocking_percent, free_reasons")
+    refund_release: RefundRelease
     lines: list[ReturnLineOut]
     created_at: datetime
     updated_at: datetime
@@ -162,7 +189,9 @@ class PreviewOut(BaseModel):
     overridden: list[dict[str, Any]]
     would_be: ReturnStatus | None
     returnless: bool
-    money: dict[str, Any] | None = Field(description="The refund the units would give")
+    money: dict[str, Any] | None = Field(
+        description="The refund the units would give: their value, the fees kept back "
+        "(deductions) and the refund, per line and in all")
 
 
 class ReturnableOut(BaseModel):

@@ -29,8 +29,11 @@ from ordermesh.returns.model import (
     AskedLine,
     Judgement,
     LineFacts,
+    ReturnFees,
+    ReturnPolicy,
     ReturnStatus,
     check_transition,
+    deductions,
     judge,
     return_number,
     window_ends,
@@ -90,13 +93,31 @@ def _refund_value(order: Order, line_no: int, quantity: int) -> Money:
                - (line.refunded or zero), zero)
 
 
-def refund_money(order: Order, lines: list[tuple[int, int]]) -> dict:
-    """What refunding these (order line, units) gives back now, per line and in all."""
-    values = [(no, q, _refund_value(order, no, q)) for no, q in lines]
-    total = sum((v for _, _, v in values), Money.zero(order.currency))
-    return {"currency": order.currency, "refund": str(total.amount),
+def refund_money(order: Order, lines: list[tuple[int, int, str]], fees: ReturnFees,
+                 ships_back: bool) -> dict:
+    """What refunding these (order line, units, reason) gives back now: their value per
+    line and in all, the fees the policy keeps back (``deductions``) and the refund."""
+    values = [(no, q, _refund_value(order, no, q)) for no, q, _ in lines]
+    value = sum((v for _, _, v in values), Money.zero(order.currency))
+    kept = deductions(fees, [(r, v) for (_, _, r), (_, _, v) in zip(lines, values, strict=True)],
+                      ships_back, order.currency)
+    refund = value - sum((d.amount for d in kept), Money.zero(order.currency))
+    return {"currency": order.currency, "value": str(value.amount),
+            "deductions": [{"kind": d.kind, "description": d.description,
+                            "amount": str(d.amount.amount)} for d in kept],
+            "refund": str(refund.amount),
             "lines": [{"order_line_no": no, "quantity": q, "refund": str(v.amount)}
                       for no, q, v in values]}
+
+
+def _asked_money(order: Order, policy: ReturnPolicy, asked: list[AskedLine]) -> dict:
+    """The money of a request: returnless when its value is below the policy's threshold
+    (then no fee is kept back)."""
+    lines = [(a.order_line_no, a.quantity, a.reason) for a in asked]
+    value = sum((_refund_value(order, no, q) for no, q, _ in lines), Money.zero(order.currency))
+    returnless = (policy.returnless_below is not None
+                  and value.amount < policy.returnless_below)
+    return {**refund_money(order, lines, policy.fees, not returnless), "returnless": returnless}
 
 
 def _refused(judgement: Judgement) -> InvalidInput:
@@ -123,11 +144,8 @@ def preview_return(uow: UnitOfWork, cmd: RequestReturn) -> dict:
     _check_override(cmd)
     order = load_order(uow, cmd.order)
     policy, judgement = _judge(uow, order, cmd)
-    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines]) \
-        if not judgement.refusals else None
-    returnless = bool(money and policy.returnless_below is not None
-                      and Money.of(money["refund"], order.currency).amount
-                      < policy.returnless_below)
+    money = _asked_money(order, policy, cmd.lines) if not judgement.refusals else None
+    returnless = bool(money and money.pop("returnless"))
     return {"order_id": order.id, "order_number": order.number,
             "accepted": not judgement.refusals,
             "refusals": [{"line": r.index, "rule": r.rule, "message": r.message}
@@ -164,9 +182,8 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
     policy, judgement = _judge(uow, order, cmd)
     if judgement.refusals:
         raise _refused(judgement)
-    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines])
-    returnless = (policy.returnless_below is not None
-                  and Money.of(money["refund"], order.currency).amount < policy.returnless_below)
+    money = _asked_money(order, policy, cmd.lines)
+    returnless = money.pop("returnless")
     nth = uow.execute(select(func.count()).select_from(returns)
                       .where(returns.c.order_id == order.id)).scalar_one() + 1
     now = uow.clock.now()
@@ -176,6 +193,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         id=return_id, number=number, order_id=order.id, order_number=order.number,
         channel_id=order.channel_id, status=S.REQUESTED.value, currency=order.currency,
         returnless=returnless, override_reason=cmd.override_reason,
+        fees=policy.fees.as_json(), refund_release=policy.refund_release.value,
         overridden=[{"line": r.index, "rule": r.rule, "message": r.message}
                     for r in judgement.overridden] or None,
         created_at=now, updated_at=now))

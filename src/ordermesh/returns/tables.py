@@ -1,5 +1,5 @@
-"""Tables of returns: reasons, policies per channel, returns, their lines, receipts and
-history."""
+"""Tables of returns: reasons, policies per channel, returns, their lines, receipts,
+inspections and history."""
 
 from __future__ import annotations
 
@@ -36,7 +36,13 @@ return_policies = Table(
     Column("resolutions", JsonColumn, nullable=False),
     Column("auto_authorise", Boolean, nullable=False),
     Column("returnless_below", MoneyAmount),
+    Column("return_shipping_fee", MoneyAmount),
+    Column("restocking_fee_percent", MoneyAmount),
+    Column("fee_free_reasons", JsonColumn),  # null: the seller's-fault reasons
+    Column("refund_release", String(20), nullable=False, server_default="manual"),
     Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("restocking_fee_percent > 0",
+                    name="restocking_fee_positive"),
 )
 
 returns = Table(
@@ -54,6 +60,8 @@ returns = Table(
     Column("overridden", JsonColumn),  # [{line_no, rule, message}] an operator waived
     Column("status_reason", String(500)),  # why it was rejected or cancelled
     Column("refund_id", String(40)),
+    Column("fees", JsonColumn),  # the policy's fees when it was requested (ReturnFees)
+    Column("refund_release", String(20), nullable=False, server_default="manual"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_returns_order_id", "order_id"),
@@ -91,6 +99,18 @@ return_receipts = Table(
     Column("actor", String(100), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Index("ix_return_receipts_return_id", "return_id"),
+)
+
+# One row per inspection of a received return: [{line_no, sku, quantity, grade}]
+return_inspections = Table(
+    "return_inspections",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("return_id", String(40), ForeignKey("returns.id"), nullable=False, unique=True),
+    Column("lines", JsonColumn, nullable=False),
+    Column("note", String(500)),
+    Column("actor", String(100), nullable=False),
+    Column("inspected_at", UtcDateTime, nullable=False),
 )
 
 return_history = Table(
