@@ -1,11 +1,12 @@
-"""Resolving returns writes exactly its declared events (tests/event_contract.py): a
-refund less the policy's fees, ..."""
+"""Inspecting and resolving returns write exactly their declared events
+(tests/event_contract.py): a refund less the policy's fees, an inspection, a refund the
+policy releases at receipt or after inspection; refused steps write none."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.event_checks import assert_writes, of_type
+from tests.event_checks import assert_writes, assert_writes_nothing, of_type
 from tests.helpers import ok
 from tests.returns_helpers import FEES, RETURNS, ask, receive_all, shipped_order
 
@@ -42,3 +43,54 @@ def test_the_policy_fees_are_kept_back_from_the_refund_and_shown_on_the_credit_n
     assert line["description"].endswith(
         ", less restocking fee (12.5%) 5.00, return shipping fee 4.95")
     assert (line["quantity"], line["gross"]) == (2, "30.03")
+
+
+def _inspect(client, ret: dict, *lines):
+    return client.post(f"{RETURNS}/{ret['id']}/inspection", json={"lines": [
+        {"line_no": no, "quantity": q, "grade": g} for no, q, g in lines]})
+
+
+def test_an_inspection_writes_inspected_and_counts_the_defects(client):
+    order = shipped_order(client)
+    ret = ok(ask(client, order, [(1, 3, "defective")]), 201)
+    receive_all(client, ret)
+    inspected, written = assert_writes(client, "return.inspect", lambda: ok(_inspect(
+        client, ret, (1, 2, "defective"), (1, 1, "as_new")), 201))
+    assert inspected["status"] == "inspected"
+    assert of_type(written, "return.inspected")["payload"]["defective"] == [
+        {"sku": "TEE", "quantity": 2}]
+    twice = assert_writes_nothing(client, lambda: _inspect(client, ret, (1, 3, "as_new")))
+    assert twice.status_code == 409
+    resolved = ok(client.post(f"{RETURNS}/{ret['id']}/refund"), 201)  # released by hand
+    assert (resolved["status"], resolved["refund"]["amount"]) == ("resolved", "60.00")
+
+
+def test_a_policy_that_releases_refunds_after_inspection_refunds_with_the_inspection(client):
+    order = shipped_order(client)
+    ok(client.put("/api/v1/return-policies/web", json={"refund_release": "inspection"}))
+    ret = ok(ask(client, order, [(1, 2, "size_or_fit")]), 201)
+    assert ret["refund_release"] == "inspection"
+    receive_all(client, ret)
+    early = assert_writes_nothing(client, lambda: client.post(f"{RETURNS}/{ret['id']}/refund"))
+    assert early.status_code == 409
+    assert "inspected" in early.json()["detail"]
+    resolved, written = assert_writes(client, "return.inspect.released", lambda: ok(
+        _inspect(client, ret, (1, 2, "open_box")), 201))
+    assert (resolved["status"], resolved["refund"]["amount"]) == ("resolved", "40.00")
+    assert [s["status"] for s in resolved["timeline"]][-2:] == ["inspected", "resolved"]
+    assert of_type(written, "payment.refunded")["payload"]["amount"] == "40.00"
+
+
+def test_a_policy_that_releases_refunds_at_receipt_refunds_with_the_last_unit(client):
+    order = shipped_order(client)
+    ok(client.put("/api/v1/return-policies/web", json={"refund_release": "receipt"}))
+    ret = ok(ask(client, order, [(1, 2, "size_or_fit")]), 201)
+    one = {"location": "ber", "lines": [
+        {"line_no": 1, "quantity": 1, "grade": "as_new", "disposition": "restock"}]}
+    partly, _ = assert_writes(client, "return.receive", lambda: ok(client.post(
+        f"{RETURNS}/{ret['id']}/receipts", json=one), 201))
+    assert (partly["status"], partly["refund"]) == ("partially_received", None)
+    resolved, written = assert_writes(client, "return.receive.released", lambda: ok(
+        client.post(f"{RETURNS}/{ret['id']}/receipts", json=one), 201))
+    assert (resolved["status"], resolved["refund"]["amount"]) == ("resolved", "40.00")
+    assert of_type(written, "return.resolved")["payload"]["refund"] == "40.00"

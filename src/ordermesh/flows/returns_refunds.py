@@ -1,6 +1,9 @@
 """Resolving a return with a refund to the original payment, one unit of work.
 
 The units refunded are those received (a returnless return: every unit asked for). The
+policy's ``refund_release`` says when: ``manual`` (an operator refunds once units
+arrived), ``receipt`` (the receipt of the last unit refunds), ``inspection`` (the
+inspection refunds; nothing is refunded before it). The
 refund is the order's own refund use case (``orders.refunds.refund_order``): each unit
 gives back its share of what was paid for its line (line and order discounts and tax
 included), the payments ledger refunds no more than was captured, and a credit note is
@@ -21,7 +24,7 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.refunds import Deduction, RefundLine, RefundRequest, refund_order
-from ordermesh.returns.model import ReturnFees, ReturnStatus
+from ordermesh.returns.model import RefundRelease, ReturnFees, ReturnStatus
 from ordermesh.returns.queries import get_return
 from ordermesh.returns.service import lock_return, mark_resolved, refund_money
 
@@ -32,7 +35,11 @@ def _units(ret: dict) -> dict[int, int]:
     """Order line -> units to refund now."""
     if ret["returnless"] and ret["status"] == S.AUTHORISED:
         return {ln["order_line_no"]: ln["quantity"] for ln in ret["lines"]}
-    if ret["status"] in (S.RECEIVED, S.PARTIALLY_RECEIVED):
+    if ret["status"] in (S.RECEIVED, S.PARTIALLY_RECEIVED, S.INSPECTED):
+        if ret["refund_release"] == RefundRelease.INSPECTION and ret["status"] != S.INSPECTED:
+            raise Conflict(f"Return {ret['number']} cannot be refunded before it is inspected "
+                           "(its policy releases refunds after inspection)",
+                           extra={"current_status": ret["status"]})
         return {ln["order_line_no"]: ln["received_quantity"] for ln in ret["lines"]
                 if ln["received_quantity"]}
     what = ("it waits for its units" if ret["status"] == S.AUTHORISED
@@ -64,12 +71,17 @@ def refund_return(uow: UnitOfWork, return_id: str,
     """Refund a received (or returnless) return and resolve it. Commits."""
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("return", return_id, 201)):
         return get_return(uow, prior.resource_id)
-    ret = lock_return(uow, return_id)
+    return resolve_with_refund(uow, lock_return(uow, return_id), "refunded")
+
+
+def resolve_with_refund(uow: UnitOfWork, ret: dict, why: str) -> dict:
+    """Refund the return (locked by the caller, as it stands in this transaction) and
+    resolve it. Commits the caller's unit of work with it."""
     money = _money(uow, ret)
     refund_id = new_id("rfd")
     reason = f"return {ret['number']}"
-    mark_resolved(uow, ret, refund_id, "refunded" + (" without a return shipment"
-                                                     if ret["returnless"] else ""))
+    mark_resolved(uow, ret, refund_id, why + (" without a return shipment"
+                                              if ret["returnless"] else ""))
     record_event(uow, "return.resolved", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"], "resolution": "refund",
         "refund_id": refund_id, "returnless": ret["returnless"],

@@ -23,6 +23,7 @@ class ReturnStatus(enum.StrEnum):
     REJECTED = "rejected"
     PARTIALLY_RECEIVED = "partially_received"
     RECEIVED = "received"  # every unit asked for arrived and was graded
+    INSPECTED = "inspected"  # every unit received was inspected and graded again
     RESOLVED = "resolved"  # refunded
     CANCELLED = "cancelled"
 
@@ -32,7 +33,8 @@ _TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REQUESTED: frozenset({S.AUTHORISED, S.REJECTED, S.CANCELLED}),
     S.AUTHORISED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.RESOLVED, S.CANCELLED}),
     S.PARTIALLY_RECEIVED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.RESOLVED}),
-    S.RECEIVED: frozenset({S.RESOLVED}),
+    S.RECEIVED: frozenset({S.INSPECTED, S.RESOLVED}),
+    S.INSPECTED: frozenset({S.RESOLVED}),
     S.REJECTED: frozenset(),
     S.RESOLVED: frozenset(),
     S.CANCELLED: frozenset(),

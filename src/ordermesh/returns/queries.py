@@ -14,7 +14,13 @@ from ordermesh.kit.errors import InvalidInput, NotFound
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.refunds import get_refund
 from ordermesh.returns.model import ReturnFees
-from ordermesh.returns.tables import return_history, return_lines, return_receipts, returns
+from ordermesh.returns.tables import (
+    return_history,
+    return_inspections,
+    return_lines,
+    return_receipts,
+    returns,
+)
 
 
 def _lines(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict]]:
@@ -42,13 +48,16 @@ def _summary(row, lines: list[dict], channel: str) -> dict:
 
 def _timeline(uow: UnitOfWork, return_id: str) -> list[dict]:
     """Status changes in order; a receipt is told with the change it caused (every
-    receipt makes exactly one, to ``partially_received`` or ``received``)."""
+    receipt makes exactly one, to ``partially_received`` or ``received``), the
+    inspection with ``inspected``."""
     receipts = list(uow.execute(select(return_receipts)
                                 .where(return_receipts.c.return_id == return_id)
                                 .order_by(return_receipts.c.received_at,
                                           return_receipts.c.id)))
     codes = location_codes(uow, {r.location_id for r in receipts})
     left = iter(receipts)
+    inspection = uow.execute(select(return_inspections).where(
+        return_inspections.c.return_id == return_id)).first()
     steps = []
     for r in uow.execute(select(return_history).where(return_history.c.return_id == return_id)
                          .order_by(return_history.c.seq)):
@@ -59,6 +68,9 @@ def _timeline(uow: UnitOfWork, return_id: str) -> list[dict]:
                 receipt := next(left, None)) is not None:
             step["receipt"] = {"id": receipt.id, "location": codes[receipt.location_id],
                                "lines": receipt.lines, "note": receipt.note}
+        if r.to_status == "inspected" and inspection is not None:
+            step["inspection"] = {"id": inspection.id, "lines": inspection.lines,
+                                  "note": inspection.note}
         steps.append(step)
     return steps
 

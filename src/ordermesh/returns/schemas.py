@@ -74,6 +74,19 @@ class ReceiptCreate(Strict):
     note: str | None = Field(None, max_length=500)
 
 
+class InspectedLineIn(Strict):
+    line_no: int = Field(ge=1, strict=True, description="The return's line")
+    quantity: int = Field(gt=0, le=100_000, strict=True, description="Units of this grade")
+    grade: Grade
+
+
+class InspectionCreate(Strict):
+    lines: list[InspectedLineIn] = Field(
+        min_length=1, max_length=MAX_LINES,
+        description="Every unit received, graded once: a line may come in several grades")
+    note: str | None = Field(None, max_length=500)
+
+
 class PolicyIn(Strict):
     window_days: int = Field(30, ge=0, le=3650, strict=True,
                              description="Days after delivery (or after shipment when no "

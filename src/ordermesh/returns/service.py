@@ -157,7 +157,8 @@ def preview_return(uow: UnitOfWork, cmd: RequestReturn) -> dict:
             "returnless": returnless, "money": money}
 
 
-def _transition(uow: UnitOfWork, ret: dict, target: ReturnStatus, reason: str | None) -> None:
+def transition(uow: UnitOfWork, ret: dict, target: ReturnStatus, reason: str | None) -> None:
+    """Record a status change the caller has checked is allowed. Never commits."""
     now = uow.clock.now()
     seq = uow.execute(select(func.coalesce(func.max(return_history.c.seq), 0)).where(
         return_history.c.return_id == ret["id"])).scalar_one() + 1
@@ -204,7 +205,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         "comment": a.comment, "resolution": a.resolution.value}
         for i, a in enumerate(cmd.lines)])
     ret = {"id": return_id, "status": None}
-    _transition(uow, ret, S.REQUESTED, cmd.override_reason)
+    transition(uow, ret, S.REQUESTED, cmd.override_reason)
     record_event(uow, "return.requested", "return", return_id, {
         "number": number, "order_id": order.id, "order_number": order.number,
         "returnless": returnless, "override_reason": cmd.override_reason,
@@ -219,7 +220,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
 
 
 def _authorise(uow: UnitOfWork, ret: dict, reason: str | None) -> None:
-    _transition(uow, ret, S.AUTHORISED, reason)
+    transition(uow, ret, S.AUTHORISED, reason)
     record_event(uow, "return.authorised", "return", ret["id"],
                  {"number": ret["number"], "reason": reason})
 
@@ -243,7 +244,7 @@ def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | 
     if target is S.AUTHORISED:
         _authorise(uow, ret, reason)
     else:
-        _transition(uow, ret, target, reason)
+        transition(uow, ret, target, reason)
         record_event(uow, _DECIDED[target], "return", ret["id"],
                      {"number": ret["number"], "reason": reason})
     uow.commit()
@@ -262,14 +263,14 @@ def record_receipt_lines(uow: UnitOfWork, ret: dict, received: dict[int, int],
                for ln in ret["lines"])
     target = S.RECEIVED if left == 0 else S.PARTIALLY_RECEIVED
     check_transition(S(ret["status"]), target, ret["number"])
-    _transition(uow, ret, target, reason)
+    transition(uow, ret, target, reason)
     return target
 
 
 def mark_resolved(uow: UnitOfWork, ret: dict, refund_id: str, reason: str) -> None:
     """The return is resolved by the refund ``refund_id``. Never commits."""
     check_transition(S(ret["status"]), S.RESOLVED, ret["number"])
-    _transition(uow, ret, S.RESOLVED, reason)
+    transition(uow, ret, S.RESOLVED, reason)
     uow.execute(update(returns).where(returns.c.id == ret["id"]).values(refund_id=refund_id))
 
 
