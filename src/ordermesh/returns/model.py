@@ -92,7 +92,7 @@ class ReturnFees:
         return {"return_shipping": None if self.return_shipping is None
                 else str(self.return_shipping),
                 "restocking_percent": None if self.restocking_percent is None
-                else str(self.restocking_percent),
+                else f"{self.restocking_percent.normalize():f}",
                 "free_reasons": list(self.free_reasons)}
 
     @classmethod

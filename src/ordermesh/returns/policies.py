@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from ordermesh.channels.service import find_channel
+from ordermesh.channels.service import find_channel, get_channel
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.money import Money
@@ -39,7 +39,8 @@ def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
         returnless_below=Decimal(row.returnless_below) if row.returnless_below is not None
         else None,
         fees=ReturnFees(
-            return_shipping=row.return_shipping_fee,
+            return_shipping=None if row.return_shipping_fee is None
+            else Money.of(row.return_shipping_fee, get_channel(uow, channel_id).currency).amount,
             restocking_percent=None if row.restocking_fee_percent is None
             else row.restocking_fee_percent.normalize(),
             free_reasons=tuple(row.fee_free_reasons) if row.fee_free_reasons is not None
