@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
-from capture_returns_resolution import fees, inspection
+from capture_returns_resolution import exchange, fees, inspection
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -90,13 +90,14 @@ no final-sale categories, no returnless refunds.
 | --- | --- |
 | `window_days` | days after the last delivery (or shipment, when none is known) |
 | `final_sale_categories` | product categories that cannot be returned (an operator may override) |
-| `resolutions` | what a line may ask for; `refund` is the one built so far |
+| `resolutions` | what a line may ask for: `refund`, `exchange` (store credit is not built) |
 | `auto_authorise` | `true`: authorised at once; `false`: waits in `requested` |
 | `returnless_below` | a return worth less than this is refunded without the units coming back |
 | `return_shipping_fee` | kept back from the refund, once per return whose units ship back |
 | `restocking_fee_percent` | percent of the value refunded, kept back |
 | `fee_free_reasons` | units returned for these reasons bear no fee (default: the seller's fault) |
 | `refund_release` | `manual`, `receipt` or `inspection`: [when it is refunded](#inspection) |
+| `exchange_reserve` | `at_once` or `at_receipt`: [when a replacement is placed](#an-exchange) |
 """)
     rec.call("The default policy", "GET", "/api/v1/return-policies/web")
     stored = rec.call("Set the policy (admin)", "PUT", "/api/v1/return-policies/web", body={
@@ -314,6 +315,7 @@ judged.
             request_to_refund(client, rec)
             fees(client, rec, shipped_order, say)
             inspection(client, rec, shipped_order, say, quietly)
+            exchange(client, rec, shipped_order, say, quietly)
             returnless(client, rec)
             late(client, rec, clock)
             analytics(rec)
@@ -327,7 +329,9 @@ status change, with the receipt or the inspection that made it.
 
 ## Not built yet
 
-* Store credit and exchanges (the policy offers `refund` only).
+* Store credit (the policy offers `refund` and `exchange`); an exchange's replacement
+  placed automatically at authorisation (`at_once` allows it then, an operator or the
+  shop places it with `POST /returns/{id}/exchange`).
 * Return labels booked with the carrier (the simulated carrier, a Code 128 label PDF)
   and tracking the return parcel; the states `label_created` and `in_transit`.
 * Authorised returns as "returns expected" in available-to-promise (the availability

@@ -91,3 +91,68 @@ quarantined. Refunding before the inspection is refused:
                              {"line_no": 1, "quantity": 1, "grade": "as_new"}]})
     assert (inspected["status"], inspected["refund"]["amount"]) == ("resolved", "50.00")
 
+
+
+def exchange(client: TestClient, rec: Recorder, shipped_order: Callable, say: Callable,
+             quietly: Callable) -> None:
+    quietly(client, "POST", "/api/v1/products", {
+        "sku": "HOODIE", "name": "Hoodie", "category": "shirts",
+        "price": {"amount": "35.00", "currency": "EUR"}})
+    quietly(client, "POST", "/api/v1/inventory/adjustments", {
+        "sku": "HOODIE", "location": "ber", "quantity_delta": 5, "reason": "received"})
+    say("""
+## An exchange
+
+A line may ask for `exchange` with the SKU wanted instead (`exchange_for`), when the
+policy offers it. `POST /api/v1/returns/{id}/exchange` places the replacement: a new
+order on the same channel, for the same customer and address, at today's price,
+reserved and released for fulfilment through the same placement as every order. The
+returned units' value is taken off it as an order discount, up to its total
+(`exchange_credit`): when the replacement costs more, the customer owes the difference
+on it (paid as any order); when it costs less, it costs nothing and the return's refund
+gives the difference back; an even exchange moves no money. The refund of the return
+keeps `exchange_credit` back (the deduction `exchange`). The policy's `exchange_reserve`
+says when the replacement may be placed: `at_once` (once authorised, as here) or
+`at_receipt` (once every unit came back).
+
+This shop now offers exchanges and refunds by hand again:
+""")
+    rec.call("Offer exchanges", "PUT", "/api/v1/return-policies/web", body={
+        "window_days": 30, "final_sale_categories": ["underwear"],
+        "resolutions": ["refund", "exchange"], "auto_authorise": True,
+        "returnless_below": "5.00", "return_shipping_fee": "4.95",
+        "restocking_fee_percent": "10", "refund_release": "manual",
+        "exchange_reserve": "at_once"})
+    order = shipped_order(client, [("TEE", 1, "25.00")])
+    say(f"""
+Order `{order['number']}`: one T-shirt at 25.00, shipped. The customer would rather have
+the hoodie (35.00 today):
+""")
+    ret = rec.call("Request the exchange", "POST", "/api/v1/returns", body={
+        "order": order["number"], "lines": [
+            {"line_no": 1, "quantity": 1, "reason": "changed_mind",
+             "resolution": "exchange", "exchange_for": "HOODIE"}]})
+    exchanged = rec.call("Place the replacement", "POST",
+                         f"/api/v1/returns/{ret['id']}/exchange")
+    assert exchanged["exchange_credit"] == "25.00"
+    say("""
+The replacement takes the T-shirt's 25.00 off its 35.00: 10.00 is left to pay, and the
+customer pays it like any order.
+""")
+    replacement = rec.call("The replacement order", "GET",
+                           f"/api/v1/orders/{exchanged['exchange_order_id']}")
+    assert replacement["totals"]["total"]["amount"] == "10.00"
+    paid = rec.call("The difference is paid", "POST",
+                    f"/api/v1/orders/{replacement['id']}/payments",
+                    body={"provider": "test", "source": "4242424242424242"})
+    assert (paid["status"], paid["requested"]["amount"]) == ("captured", "10.00")
+    quietly(client, "POST", f"/api/v1/returns/{ret['id']}/receipts", {
+        "location": "ber", "lines": [
+            {"line_no": 1, "quantity": 1, "grade": "as_new", "disposition": "restock"}]})
+    say("""
+The T-shirt comes back (received and restocked at `ber`). Resolving the return refunds
+its unit less what the replacement took: nothing, and no money moves. An exchanged line
+bears no fee.
+""")
+    resolved = rec.call("Resolve it", "POST", f"/api/v1/returns/{ret['id']}/refund")
+    assert (resolved["status"], resolved["refund"]["amount"]) == ("resolved", "0.00")

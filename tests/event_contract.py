@@ -623,6 +623,18 @@ CONTRACT: tuple[UseCase, ...] = (
             ("return.received", "return.resolved", "refund.issued", "payment.refunded",
              "tax.booked"),
             "test_a_policy_that_releases_refunds_at_receipt_refunds_with_the_last_unit"),
+    UseCase("return.exchange", "POST /api/v1/returns/{return_id}/exchange",
+            "the replacement order of an even exchange is placed (the returned units' value "
+            "off it: it costs nothing, so no tax is booked), on a channel that invoices at "
+            "the order",
+            ("return.exchanged", "order.created", "order.sourced", "fulfilment.released",
+             "invoice.issued"),
+            "test_an_exchange_places_its_replacement_and_an_even_one_refunds_nothing"),
+    UseCase("return.refund.exchange.even", "POST /api/v1/returns/{return_id}/refund",
+            "an even exchange is resolved: its units are refunded with nothing (the "
+            "replacement took their value), no money moves and nothing is credited",
+            ("return.resolved", "refund.issued"),
+            "test_an_exchange_places_its_replacement_and_an_even_one_refunds_nothing"),
     UseCase("return.refund.returnless", "POST /api/v1/returns/{return_id}/refund",
             "a returnless return (worth less than the policy's threshold) is refunded",
             ("return.resolved", "refund.issued", "payment.refunded", "tax.booked"),

@@ -1,13 +1,14 @@
 """Inspecting and resolving returns write exactly their declared events
 (tests/event_contract.py): a refund less the policy's fees, an inspection, a refund the
-policy releases at receipt or after inspection; refused steps write none."""
+policy releases at receipt or after inspection, an exchange and its refund of nothing;
+refused steps write none."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
-from tests.helpers import ok
+from tests.helpers import add_stock, make_product, ok
 from tests.returns_helpers import FEES, RETURNS, ask, receive_all, shipped_order
 
 
@@ -94,3 +95,26 @@ def test_a_policy_that_releases_refunds_at_receipt_refunds_with_the_last_unit(cl
         client.post(f"{RETURNS}/{ret['id']}/receipts", json=one), 201))
     assert (resolved["status"], resolved["refund"]["amount"]) == ("resolved", "40.00")
     assert of_type(written, "return.resolved")["payload"]["refund"] == "40.00"
+
+
+def test_an_exchange_places_its_replacement_and_an_even_one_refunds_nothing(client):
+    order = shipped_order(client, lines=(("TEE", 2, "20.00"),), invoiced=True)
+    make_product(client, "TEE-L", price={"amount": "20.00", "currency": "EUR"})
+    add_stock(client, "TEE-L", "ber", 5)
+    ok(client.put("/api/v1/return-policies/web", json={"resolutions": ["refund", "exchange"]}))
+    ret = ok(client.post(RETURNS, json={"order": order["number"], "lines": [
+        {"line_no": 1, "quantity": 1, "reason": "size_or_fit", "resolution": "exchange",
+         "exchange_for": "TEE-L"}]}), 201)
+    exchanged, written = assert_writes(client, "return.exchange", lambda: ok(
+        client.post(f"{RETURNS}/{ret['id']}/exchange"), 201))
+    payload = of_type(written, "return.exchanged")["payload"]
+    assert (payload["value"], payload["exchange_credit"]) == ("20.00", "20.00")
+    assert of_type(written, "order.created")["aggregate_id"] == exchanged["exchange_order_id"]
+    again = assert_writes_nothing(client, lambda: client.post(
+        f"{RETURNS}/{ret['id']}/exchange"))
+    assert again.status_code == 409
+    receive_all(client, exchanged)
+    resolved, written = assert_writes(client, "return.refund.exchange.even", lambda: ok(
+        client.post(f"{RETURNS}/{ret['id']}/refund"), 201))
+    assert of_type(written, "return.resolved")["payload"]["resolution"] == "exchange"
+    assert resolved["refund"]["amount"] == "0.00"

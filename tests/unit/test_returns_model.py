@@ -55,7 +55,9 @@ def test_a_line_twice_an_unknown_line_reason_or_resolution_each_name_their_rule(
              AskedLine(7, 1, "defective", Resolution.REFUND),
              AskedLine(2, 1, "bored", Resolution.EXCHANGE)]
     assert _rules(lines=lines)[0] == ["line_twice", "unknown_line", "unknown_reason",
-                                      "resolution_not_offered"]
+                                      "exchange_sku", "resolution_not_offered"]
+    refund_for = [AskedLine(1, 1, "defective", Resolution.REFUND, exchange_for="TEE-L")]
+    assert _rules(lines=refund_for)[0] == ["exchange_sku"]
 
 
 def test_only_the_allowed_transitions_happen():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ordermesh.flows.returns_exchange import place_exchange
 from ordermesh.flows.returns_inspection import inspect_return
 from ordermesh.flows.returns_receiving import ReceivedLine, receive_return
 from ordermesh.flows.returns_refunds import refund_return
@@ -43,6 +44,23 @@ def inspect(return_id: str, body: InspectionCreate, ctx: WriteContext) -> Return
     lines = [InspectedLine(ln.line_no, ln.quantity, ln.grade) for ln in body.lines]
     return ReturnRead(**ctx.run(lambda uow: inspect_return(
         uow, return_id, lines, body.note, idem)))
+
+
+@router.post("/{return_id}/exchange", status_code=201,
+             summary="Place the replacement order of a return's exchange lines")
+def exchange(return_id: str, ctx: WriteContext) -> ReturnRead:
+    """A new order on the same channel, for the same customer and address, of each
+    exchange line's `exchange_for` SKU at today's price, reserved and released for
+    fulfilment like any order. The returned units' value is taken off it as an order
+    discount, up to its total: the customer pays the difference on the replacement when
+    it costs more (`exchange_credit` is what the units took off), and the return's
+    refund keeps `exchange_credit` back, so the difference comes back when it costs
+    less; an even exchange moves no money. Allowed once the return is authorised, or
+    only once every unit came back when the policy says `exchange_reserve: at_receipt`.
+    Exchanged already, or not at the allowed step: `409`; a replacement that cannot be
+    reserved: `409` naming the SKU; nothing changed."""
+    idem = ctx.idempotency(None)
+    return ReturnRead(**ctx.run(lambda uow: place_exchange(uow, return_id, idem)))
 
 
 @router.post("/{return_id}/refund", status_code=201,

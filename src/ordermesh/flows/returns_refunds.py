@@ -21,10 +21,12 @@ from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
 from ordermesh.kit.ids import new_id
+from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
-from ordermesh.orders.queries import load_order
+from ordermesh.orders.queries import load_order, order_ref
 from ordermesh.orders.refunds import Deduction, RefundLine, RefundRequest, refund_order
-from ordermesh.returns.model import RefundRelease, ReturnFees, ReturnStatus
+from ordermesh.returns.model import Deduction as Kept
+from ordermesh.returns.model import RefundRelease, Resolution, ReturnFees, ReturnStatus
 from ordermesh.returns.queries import get_return
 from ordermesh.returns.service import lock_return, mark_resolved, refund_money
 
@@ -48,13 +50,37 @@ def _units(ret: dict) -> dict[int, int]:
                    extra={"current_status": ret["status"]})
 
 
+def exchange_lines(ret: dict) -> list[dict]:
+    return [ln for ln in ret["lines"] if ln["resolution"] == Resolution.EXCHANGE]
+
+
+def _exchanged(uow: UnitOfWork, ret: dict) -> Kept | None:
+    """What the exchange's replacement took off the refund; refused while the
+    replacement is not placed or units exchanged are still to come."""
+    lines = exchange_lines(ret)
+    if not lines:
+        return None
+    if not ret["exchange_order_id"]:
+        raise Conflict(f"Return {ret['number']} exchanges units: place its replacement "
+                       "order first (POST /api/v1/returns/{id}/exchange)")
+    if not ret["returnless"] and any(ln["received_quantity"] < ln["quantity"] for ln in lines):
+        raise Conflict(f"Return {ret['number']} cannot be resolved before every unit it "
+                       "exchanges came back", extra={"current_status": ret["status"]})
+    number = order_ref(uow, ret["exchange_order_id"]).number
+    return Kept("exchange", f"Exchanged for order {number}",
+                     Money.of(ret["exchange_credit"], ret["currency"]))
+
+
 def _money(uow: UnitOfWork, ret: dict) -> dict:
-    """The refund of the units to refund now, less the fees of the return's policy."""
+    """The refund of the units to refund now, less what an exchange took and the fees of
+    the return's policy."""
     units = _units(ret)
     reasons = {ln["order_line_no"]: ln["reason"] for ln in ret["lines"]}
     return refund_money(load_order(uow, ret["order_id"]),
                         [(no, q, reasons[no]) for no, q in sorted(units.items())],
-                        ReturnFees.from_json(ret["fees"]), not ret["returnless"])
+                        ReturnFees.from_json(ret["fees"]), not ret["returnless"],
+                        _exchanged(uow, ret),
+                        frozenset(ln["order_line_no"] for ln in exchange_lines(ret)))
 
 
 def refund_preview(uow: UnitOfWork, return_id: str) -> dict | None:
@@ -83,7 +109,9 @@ def resolve_with_refund(uow: UnitOfWork, ret: dict, why: str) -> dict:
     mark_resolved(uow, ret, refund_id, why + (" without a return shipment"
                                               if ret["returnless"] else ""))
     record_event(uow, "return.resolved", "return", ret["id"], {
-        "number": ret["number"], "order_id": ret["order_id"], "resolution": "refund",
+        "number": ret["number"], "order_id": ret["order_id"],
+        "resolution": "exchange" if exchange_lines(ret) else "refund",
+        "exchange_order_id": ret["exchange_order_id"],
         "refund_id": refund_id, "returnless": ret["returnless"],
         "lines": [{"order_line_no": ln["order_line_no"], "quantity": ln["quantity"]}
                   for ln in money["lines"]],

@@ -319,7 +319,9 @@ def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list
     if not any(i.kind == InvoiceKind.INVOICE for i in invoices_for_order(uow, order.id)):
         raise Conflict(f"Nothing of order {order.number} has been invoiced yet (it is invoiced "
                        "per shipment): cancel units instead, or refund once they have shipped")
-    _credit(uow, order, _refund_pieces(order, parts), refund_id, reason)
+    # a line an exchange took whole is paid by the replacement order: nothing to credit
+    _credit(uow, order, [p for p in _refund_pieces(order, parts) if p[0].gross.amount],
+            refund_id, reason)
 
 
 def _billed(order: Order, line: OrderLine) -> Piece | None:

@@ -189,6 +189,9 @@ def refund_order(
     cur = order.currency
     amount = sum((p.amount for p in parts), Money.zero(cur))
     tax = sum((p.tax for p in parts), Money.zero(cur))
+    if not amount.amount and not req.deductions:  # only fees kept back may leave nothing
+        raise InvalidInput.for_field("amount", "amount must be greater than zero",
+                                     "not_positive")
     left = order.totals.total - order.totals.refunded
     if amount > left:
         raise InvalidInput.for_field(
@@ -220,7 +223,8 @@ def refund_order(
         refunded_amount=orders.c.refunded_amount + amount.amount,
         shipping_refunded_amount=orders.c.shipping_refunded_amount + shipping,
         updated_at=uow.clock.now()))
-    refund_for_order(uow, order.id, amount, req.reason, refund_id)
+    if amount.amount:  # an even exchange gives nothing back: no money moves
+        refund_for_order(uow, order.id, amount, req.reason, refund_id)
     lines = [{**p.label, "amount": str(p.amount.amount), "tax": str(p.tax.amount)}
              for p in parts]
     refund_id = record_refund(uow, order.seq, order.id, "refund", amount, tax, req.reason, lines,

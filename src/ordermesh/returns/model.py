@@ -69,6 +69,11 @@ class Disposition(enum.StrEnum):
     SCRAP = "scrap"  # booked in and written off at once
 
 
+class ExchangeReserve(enum.StrEnum):
+    AT_ONCE = "at_once"  # the replacement order may be placed once the return is authorised
+    AT_RECEIPT = "at_receipt"  # only once every unit came back
+
+
 class RefundRelease(enum.StrEnum):
     MANUAL = "manual"  # an operator refunds (POST /returns/{id}/refund) once units arrived
     RECEIPT = "receipt"  # refunded by the receipt that brings the last unit
@@ -148,6 +153,7 @@ class ReturnPolicy:
     returnless_below: Decimal | None = None  # refund without a shipment below this value
     fees: ReturnFees = ReturnFees()
     refund_release: RefundRelease = RefundRelease.MANUAL
+    exchange_reserve: ExchangeReserve = ExchangeReserve.AT_ONCE
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class AskedLine:
     reason: str
     resolution: Resolution
     comment: str | None = None
+    exchange_for: str | None = None  # the SKU wanted instead (resolution exchange)
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,9 @@ def judge(policy: ReturnPolicy, asked: list[AskedLine], facts: dict[int, LineFac
         if line.reason not in reasons:
             refuse("unknown_reason", f"{line.reason!r} is not a return reason "
                    "(GET /api/v1/return-reasons)")
+        if (line.resolution is Resolution.EXCHANGE) != (line.exchange_for is not None):
+            refuse("exchange_sku", "an exchange names the SKU wanted (exchange_for), and "
+                   "only an exchange does")
         if line.resolution not in policy.resolutions:
             refuse("resolution_not_offered", f"the channel does not offer {line.resolution} "
                    f"(offered: {', '.join(policy.resolutions)})")

@@ -14,6 +14,7 @@ from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import upsert
 from ordermesh.returns.model import (
     SELLER_FAULT_REASONS,
+    ExchangeReserve,
     RefundRelease,
     Resolution,
     ReturnFees,
@@ -21,8 +22,8 @@ from ordermesh.returns.model import (
 )
 from ordermesh.returns.tables import return_policies, return_reasons
 
-# what the refund flow can resolve; store credit and exchanges are not built yet
-BUILT_RESOLUTIONS = frozenset({Resolution.REFUND})
+# what the flows can resolve; store credit is not built yet
+BUILT_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.EXCHANGE})
 
 
 def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
@@ -45,7 +46,8 @@ def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
             else row.restocking_fee_percent.normalize(),
             free_reasons=tuple(row.fee_free_reasons) if row.fee_free_reasons is not None
             else SELLER_FAULT_REASONS),
-        refund_release=RefundRelease(row.refund_release))
+        refund_release=RefundRelease(row.refund_release),
+        exchange_reserve=ExchangeReserve(row.exchange_reserve))
 
 
 def _amount(value: Decimal | None, currency: str) -> str | None:
@@ -64,6 +66,7 @@ def policy_json(channel_code: str, currency: str, policy: ReturnPolicy, stored: 
             else f"{fees.restocking_percent:f}",
             "fee_free_reasons": list(fees.free_reasons),
             "refund_release": policy.refund_release.value,
+            "exchange_reserve": policy.exchange_reserve.value,
             "currency": currency}
 
 
@@ -93,8 +96,8 @@ def set_policy(uow: UnitOfWork, channel_ref: str, policy: ReturnPolicy) -> dict:
     channel = find_channel(uow, channel_ref)
     if not_built := [r.value for r in policy.resolutions if r not in BUILT_RESOLUTIONS]:
         raise InvalidInput.for_field(
-            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund is "
-            "built", "resolution_not_built")
+            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund and "
+            "exchange are built", "resolution_not_built")
     if policy.returnless_below is not None:
         Money.exact(policy.returnless_below, channel.currency, "returnless_below")
         if policy.returnless_below <= 0:
@@ -110,10 +113,11 @@ def set_policy(uow: UnitOfWork, channel_ref: str, policy: ReturnPolicy) -> dict:
         "restocking_fee_percent": fees.restocking_percent,
         "fee_free_reasons": list(dict.fromkeys(fees.free_reasons)),
         "refund_release": policy.refund_release.value,
+        "exchange_reserve": policy.exchange_reserve.value,
         "updated_at": uow.clock.now()},
         ["window_days", "final_sale_categories", "resolutions", "auto_authorise",
          "returnless_below", "return_shipping_fee", "restocking_fee_percent",
-         "fee_free_reasons", "refund_release", "updated_at"]))
+         "fee_free_reasons", "refund_release", "exchange_reserve", "updated_at"]))
     result = policy_json(channel.code, channel.currency, policy_for(uow, channel.id), True)
     record_event(uow, "return.policy_set", "channel", channel.id, result)
     uow.commit()

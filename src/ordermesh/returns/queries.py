@@ -11,6 +11,7 @@ from ordermesh.channels.service import get_channel
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput, NotFound
+from ordermesh.kit.money import Money
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.refunds import get_refund
 from ordermesh.returns.model import ReturnFees
@@ -31,7 +32,7 @@ def _lines(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict]]:
             "line_no": r.line_no, "order_line_no": r.order_line_no, "sku": r.sku,
             "product_id": r.product_id, "quantity": r.quantity,
             "received_quantity": r.received_quantity, "reason": r.reason,
-            "comment": r.comment, "resolution": r.resolution})
+            "comment": r.comment, "resolution": r.resolution, "exchange_sku": r.exchange_sku})
     return found
 
 
@@ -42,7 +43,10 @@ def _summary(row, lines: list[dict], channel: str) -> dict:
             "override_reason": row.override_reason, "overridden": row.overridden or [],
             "status_reason": row.status_reason, "refund_id": row.refund_id,
             "fees": ReturnFees.from_json(row.fees).as_json(),
-            "refund_release": row.refund_release, "lines": lines,
+            "refund_release": row.refund_release, "exchange_reserve": row.exchange_reserve,
+            "exchange_order_id": row.exchange_order_id,
+            "exchange_credit": None if row.exchange_credit is None
+            else str(Money.of(row.exchange_credit, row.currency).amount), "lines": lines,
             "created_at": as_utc(row.created_at), "updated_at": as_utc(row.updated_at)}
 
 

@@ -12,6 +12,7 @@ from ordermesh.returns.model import (
     SELLER_FAULT_REASONS,
     AskedLine,
     Disposition,
+    ExchangeReserve,
     Grade,
     RefundRelease,
     Resolution,
@@ -36,6 +37,9 @@ class ReturnLineIn(Strict):
                         description="A return reason code (GET /api/v1/return-reasons)")
     comment: str | None = Field(None, max_length=1000, description="The customer's words")
     resolution: Resolution = Resolution.REFUND
+    exchange_for: str | None = Field(
+        None, min_length=1, max_length=100,
+        description="The SKU wanted instead, for resolution exchange (and only then)")
 
 
 class ReturnCreate(Strict):
@@ -47,7 +51,8 @@ class ReturnCreate(Strict):
 
     def command(self) -> RequestReturn:
         return RequestReturn(self.order, [
-            AskedLine(ln.line_no, ln.quantity, ln.reason, ln.resolution, ln.comment)
+            AskedLine(ln.line_no, ln.quantity, ln.reason, ln.resolution, ln.comment,
+                      ln.exchange_for)
             for ln in self.lines], self.override_reason)
 
 
@@ -109,6 +114,10 @@ class PolicyIn(Strict):
         RefundRelease.MANUAL, description="manual: an operator refunds once units arrived; "
         "receipt: the receipt of the last unit refunds; inspection: the inspection refunds, "
         "and nothing is refunded before it")
+    exchange_reserve: ExchangeReserve = Field(
+        ExchangeReserve.AT_ONCE, description="at_once: an exchange's replacement order may "
+        "be placed (its stock reserved) once the return is authorised; at_receipt: only once "
+        "every unit came back")
 
     def policy(self) -> ReturnPolicy:
         return ReturnPolicy(
@@ -118,7 +127,7 @@ class PolicyIn(Strict):
             auto_authorise=self.auto_authorise, returnless_below=self.returnless_below,
             fees=ReturnFees(self.return_shipping_fee, self.restocking_fee_percent,
                             tuple(self.fee_free_reasons)),
-            refund_release=self.refund_release)
+            refund_release=self.refund_release, exchange_reserve=self.exchange_reserve)
 
 
 class PolicyOut(BaseModel):
@@ -133,6 +142,7 @@ class PolicyOut(BaseModel):
     restocking_fee_percent: str | None
     fee_free_reasons: list[str]
     refund_release: RefundRelease
+    exchange_reserve: ExchangeReserve
     currency: str
 
 
@@ -160,6 +170,7 @@ class ReturnLineOut(BaseModel):
     reason: str
     comment: str | None
     resolution: Resolution
+    exchange_sku: str | None = Field(description="The SKU wanted instead (exchange)")
 
 
 class ReturnSummary(BaseModel):
@@ -178,6 +189,11 @@ class ReturnSummary(BaseModel):
     fees: dict[str, Any] = Field(description="The policy's fees when it was requested: "
                                  "return_shipping, restocking_percent, free_reasons")
     refund_release: RefundRelease
+    exchange_reserve: ExchangeReserve
+    exchange_order_id: str | None = Field(description="The replacement order (exchange)")
+    exchange_credit: str | None = Field(
+        description="What the returned units took off the replacement order; the refund "
+        "keeps it back")
     lines: list[ReturnLineOut]
     created_at: datetime
     updated_at: datetime

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
-from ordermesh.catalog.service import get_product
+from ordermesh.catalog.service import find_skus, get_product
 from ordermesh.channels.service import get_channel
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.kit import idempotency
@@ -27,8 +27,10 @@ from ordermesh.orders.shipments import list_shipments
 from ordermesh.returns.model import (
     CLOSED_WITHOUT_UNITS,
     AskedLine,
+    Deduction,
     Judgement,
     LineFacts,
+    Refusal,
     ReturnFees,
     ReturnPolicy,
     ReturnStatus,
@@ -94,13 +96,17 @@ def _refund_value(order: Order, line_no: int, quantity: int) -> Money:
 
 
 def refund_money(order: Order, lines: list[tuple[int, int, str]], fees: ReturnFees,
-                 ships_back: bool) -> dict:
+                 ships_back: bool, exchanged: Deduction | None = None,
+                 exchanged_lines: frozenset[int] = frozenset()) -> dict:
     """What refunding these (order line, units, reason) gives back now: their value per
-    line and in all, the fees the policy keeps back (``deductions``) and the refund."""
+    line and in all, what is kept back (``deductions``: what an exchange's replacement
+    took, the policy's fees on the other lines) and the refund."""
     values = [(no, q, _refund_value(order, no, q)) for no, q, _ in lines]
     value = sum((v for _, _, v in values), Money.zero(order.currency))
-    kept = deductions(fees, [(r, v) for (_, _, r), (_, _, v) in zip(lines, values, strict=True)],
-                      ships_back, order.currency)
+    kept = deductions(fees, [(r, v) for (no, _, r), (_, _, v) in zip(lines, values, strict=True)
+                             if no not in exchanged_lines], ships_back, order.currency)
+    if exchanged is not None and exchanged.amount.amount:
+        kept.insert(0, exchanged)
     refund = value - sum((d.amount for d in kept), Money.zero(order.currency))
     return {"currency": order.currency, "value": str(value.amount),
             "deductions": [{"kind": d.kind, "description": d.description,
@@ -136,6 +142,11 @@ def _judge(uow: UnitOfWork, order: Order, cmd: RequestReturn):
     start = _window_start(uow, order)
     judgement = judge(policy, cmd.lines, _facts(uow, order), reason_codes(uow), start,
                       uow.clock.now(), cmd.override_reason is not None)
+    wanted = {a.exchange_for for a in cmd.lines if a.exchange_for}
+    if unknown := wanted - set(find_skus(uow, wanted)):
+        judgement.refusals += [Refusal(i, "unknown_sku", f"no product has the SKU "
+                                       f"{a.exchange_for!r}")
+                               for i, a in enumerate(cmd.lines) if a.exchange_for in unknown]
     return policy, judgement
 
 
@@ -195,6 +206,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         channel_id=order.channel_id, status=S.REQUESTED.value, currency=order.currency,
         returnless=returnless, override_reason=cmd.override_reason,
         fees=policy.fees.as_json(), refund_release=policy.refund_release.value,
+        exchange_reserve=policy.exchange_reserve.value,
         overridden=[{"line": r.index, "rule": r.rule, "message": r.message}
                     for r in judgement.overridden] or None,
         created_at=now, updated_at=now))
@@ -202,7 +214,8 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         "return_id": return_id, "line_no": i + 1, "order_line_no": a.order_line_no,
         "product_id": by_no[a.order_line_no].product_id, "sku": by_no[a.order_line_no].sku,
         "quantity": a.quantity, "received_quantity": 0, "reason": a.reason,
-        "comment": a.comment, "resolution": a.resolution.value}
+        "comment": a.comment, "resolution": a.resolution.value,
+        "exchange_sku": a.exchange_for}
         for i, a in enumerate(cmd.lines)])
     ret = {"id": return_id, "status": None}
     transition(uow, ret, S.REQUESTED, cmd.override_reason)
@@ -210,7 +223,8 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         "number": number, "order_id": order.id, "order_number": order.number,
         "returnless": returnless, "override_reason": cmd.override_reason,
         "lines": [{"order_line_no": a.order_line_no, "quantity": a.quantity,
-                   "reason": a.reason, "resolution": a.resolution.value}
+                   "reason": a.reason, "resolution": a.resolution.value,
+                   "exchange_for": a.exchange_for}
                   for a in cmd.lines], "money": money})
     if policy.auto_authorise:
         _authorise(uow, {"id": return_id, "status": S.REQUESTED.value, "number": number},

@@ -40,6 +40,7 @@ return_policies = Table(
     Column("restocking_fee_percent", MoneyAmount),
     Column("fee_free_reasons", JsonColumn),  # null: the seller's-fault reasons
     Column("refund_release", String(20), nullable=False, server_default="manual"),
+    Column("exchange_reserve", String(20), nullable=False, server_default="at_once"),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("restocking_fee_percent > 0",
                     name="restocking_fee_positive"),
@@ -62,6 +63,9 @@ returns = Table(
     Column("refund_id", String(40)),
     Column("fees", JsonColumn),  # the policy's fees when it was requested (ReturnFees)
     Column("refund_release", String(20), nullable=False, server_default="manual"),
+    Column("exchange_reserve", String(20), nullable=False, server_default="at_once"),
+    Column("exchange_order_id", String(40)),  # the replacement order
+    Column("exchange_credit", MoneyAmount),  # what the returned units took off it
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_returns_order_id", "order_id"),
@@ -81,6 +85,7 @@ return_lines = Table(
     Column("reason", String(40), ForeignKey("return_reasons.code"), nullable=False),
     Column("comment", String(1000)),
     Column("resolution", String(20), nullable=False),
+    Column("exchange_sku", String(100)),  # the SKU wanted instead (resolution exchange)
     PrimaryKeyConstraint("return_id", "line_no"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("received_quantity >= 0 AND received_quantity <= quantity",
