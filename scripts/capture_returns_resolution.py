@@ -113,7 +113,8 @@ on it (paid as any order); when it costs less, it costs nothing and the return's
 gives the difference back; an even exchange moves no money. The refund of the return
 keeps `exchange_credit` back (the deduction `exchange`). The policy's `exchange_reserve`
 says when the replacement may be placed: `at_once` (once authorised, as here) or
-`at_receipt` (once every unit came back).
+`at_receipt` (once every unit came back). A return whose replacement was placed cannot
+be cancelled, and is resolved only once every unit it exchanges came back.
 
 This shop now offers exchanges and refunds by hand again:
 """)

@@ -108,3 +108,15 @@ def test_exchanges_that_cannot_be_made_are_refused_and_change_nothing(client):
     ok(client.post(f"{RETURNS}/{fine['id']}/exchange"), 201)
     assert client.post(f"{RETURNS}/{fine['id']}/exchange").status_code == 409
     assert len(_orders(client)) == orders_before + 1
+
+
+def test_a_return_exchanged_before_its_units_came_back_cannot_be_cancelled(client):
+    order = shipped_order(client, lines=(("TEE", 1, "20.00"),))
+    _product(client, "TEE-L", "20.00")
+    ok(client.put("/api/v1/return-policies/web", json=EXCHANGES))
+    ret = ok(_ask(client, order, "TEE-L"), 201)
+    exchanged = ok(client.post(f"{RETURNS}/{ret['id']}/exchange"), 201)
+    assert exchanged["status"] == "authorised"  # at once: the unit is still on its way
+    refused = client.post(f"{RETURNS}/{ret['id']}/cancel", json={"reason": "kept it"})
+    assert refused.status_code == 409, refused.text
+    assert ok(client.get(f"{RETURNS}/{ret['id']}"))["status"] == "authorised"

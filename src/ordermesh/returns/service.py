@@ -17,7 +17,7 @@ from ordermesh.channels.service import get_channel
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, InvalidInput, NotFound
+from ordermesh.kit.errors import Conflict, FieldError, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money, prorate
 from ordermesh.kit.outbox import record_event
@@ -255,6 +255,11 @@ def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | 
     """Authorise, reject or cancel a return. Commits."""
     ret = lock_return(uow, return_id)
     check_transition(S(ret["status"]), target, ret["number"])
+    if target is S.CANCELLED and ret["exchange_order_id"]:
+        # the replacement was placed with the returned units' value off it
+        raise Conflict(f"Return {ret['number']} was exchanged: its replacement order "
+                       "counts on the units coming back, so it cannot be cancelled",
+                       extra={"exchange_order_id": ret["exchange_order_id"]})
     if target is S.AUTHORISED:
         _authorise(uow, ret, reason)
     else:
