@@ -77,7 +77,7 @@ def downgrade() -> None:
         batch.drop_column('refund_release')
         batch.drop_column('fees')
     with op.batch_alter_table('return_policies') as batch:
-        batch.drop_constraint('ck_return_policies_restocking_fee_positive',
+        batch.drop_constraint(op.f('ck_return_policies_restocking_fee_positive'),
                               type_='check')
         batch.drop_column('exchange_reserve')
         batch.drop_column('refund_release')
