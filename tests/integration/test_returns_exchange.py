@@ -22,6 +22,16 @@ def _ask(client, order: dict, exchange_for: str | None, quantity: int = 1, **ext
          "resolution": "exchange", "exchange_for": exchange_for}], **extra})
 
 
+def _one_tee_exchanged_for_another_size(client) -> tuple[dict, dict, dict]:
+    """A shipped T-shirt at 20.00, its return for TEE-L (also 20.00) and the return as
+    answered once the replacement was placed."""
+    order = shipped_order(client, lines=(("TEE", 1, "20.00"),))
+    _product(client, "TEE-L", "20.00")
+    ok(client.put("/api/v1/return-policies/web", json=EXCHANGES))
+    ret = ok(_ask(client, order, "TEE-L"), 201)
+    return order, ret, ok(client.post(f"{RETURNS}/{ret['id']}/exchange"), 201)
+
+
 def _orders(client) -> list[dict]:
     return ok(client.get("/api/v1/orders"))["items"]
 
@@ -65,11 +75,7 @@ def test_a_cheaper_replacement_costs_nothing_and_the_difference_is_refunded(clie
 
 
 def test_an_even_exchange_moves_no_money(client):
-    order = shipped_order(client, lines=(("TEE", 1, "20.00"),))
-    _product(client, "TEE-L", "20.00")
-    ok(client.put("/api/v1/return-policies/web", json=EXCHANGES))
-    ret = ok(_ask(client, order, "TEE-L"), 201)
-    exchanged = ok(client.post(f"{RETURNS}/{ret['id']}/exchange"), 201)
+    order, ret, exchanged = _one_tee_exchanged_for_another_size(client)
     replacement = ok(client.get(f"/api/v1/orders/{exchanged['exchange_order_id']}"))
     assert replacement["totals"]["total"]["amount"] == "0.00"
     receive_all(client, exchanged)
@@ -111,11 +117,7 @@ def test_exchanges_that_cannot_be_made_are_refused_and_change_nothing(client):
 
 
 def test_a_return_exchanged_before_its_units_came_back_cannot_be_cancelled(client):
-    order = shipped_order(client, lines=(("TEE", 1, "20.00"),))
-    _product(client, "TEE-L", "20.00")
-    ok(client.put("/api/v1/return-policies/web", json=EXCHANGES))
-    ret = ok(_ask(client, order, "TEE-L"), 201)
-    exchanged = ok(client.post(f"{RETURNS}/{ret['id']}/exchange"), 201)
+    _, ret, exchanged = _one_tee_exchanged_for_another_size(client)
     assert exchanged["status"] == "authorised"  # at once: the unit is still on its way
     refused = client.post(f"{RETURNS}/{ret['id']}/cancel", json={"reason": "kept it"})
     assert refused.status_code == 409, refused.text
