@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_returns_resolution import exchange, fees, inspection
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -89,14 +90,20 @@ no final-sale categories, no returnless refunds.
 | --- | --- |
 | `window_days` | days after the last delivery (or shipment, when none is known) |
 | `final_sale_categories` | product categories that cannot be returned (an operator may override) |
-| `resolutions` | what a line may ask for; `refund` is the one built so far |
+| `resolutions` | what a line may ask for: `refund`, `exchange` (store credit is not built) |
 | `auto_authorise` | `true`: authorised at once; `false`: waits in `requested` |
 | `returnless_below` | a return worth less than this is refunded without the units coming back |
+| `return_shipping_fee` | kept back from the refund, once per return whose units ship back |
+| `restocking_fee_percent` | percent of the value refunded, kept back |
+| `fee_free_reasons` | units returned for these reasons bear no fee (default: the seller's fault) |
+| `refund_release` | `manual`, `receipt` or `inspection`: [when it is refunded](#inspection) |
+| `exchange_reserve` | `at_once` or `at_receipt`: [when a replacement is placed](#an-exchange) |
 """)
     rec.call("The default policy", "GET", "/api/v1/return-policies/web")
     stored = rec.call("Set the policy (admin)", "PUT", "/api/v1/return-policies/web", body={
         "window_days": 30, "final_sale_categories": ["underwear"], "resolutions": ["refund"],
-        "auto_authorise": True, "returnless_below": "5.00"})
+        "auto_authorise": True, "returnless_below": "5.00", "return_shipping_fee": "4.95",
+        "restocking_fee_percent": "10"})
     assert stored["stored"] is True
     say("""
 ## Reasons
@@ -167,8 +174,9 @@ the receiving location with reason `returned` and the return as reference:
 | `scrap` | booked in as `damaged` and written off at once: two movements, counters unchanged |
 
 A return may arrive in several parcels (`partially_received`); more units than still
-expected on a line (receiving twice) is `422` and changes nothing. Receiving never
-refunds.
+expected on a line (receiving twice) is `422` and changes nothing. Receiving refunds
+only when the policy releases refunds at receipt (`refund_release: receipt`); this one
+releases them by hand.
 """)
     first = rec.call("Receive the first T-shirt (as new, back to stock)", "POST",
                      f"/api/v1/returns/{ret['id']}/receipts", body={
@@ -196,7 +204,8 @@ Asking for more than is still expected is refused:
 The refund is the order's own refund (see [an order's money](order-money.md#refunding)):
 the units received, at their share of what was paid, to the original payment; the
 payments ledger refuses more than was captured, and the order being invoiced, a credit
-note is issued. The return is `resolved` in the same transaction.
+note is issued. The return is `resolved` in the same transaction. Defective units bear
+no fee ([fees](#fees-kept-back-from-a-refund)).
 """)
     resolved = rec.call("Refund the return", "POST", f"/api/v1/returns/{ret['id']}/refund")
     assert resolved["refund"]["amount"] == "45.06"
@@ -277,9 +286,10 @@ def main() -> None:
 
 A return asks for shipped units of an order back. It is judged by the channel's return
 policy, authorised (at once, or by an operator) or rejected, received at a location
-with a grade and a disposition per line, and resolved with a refund. Every step writes
-its event (`return.requested`, `return.authorised`, `return.rejected`,
-`return.cancelled`, `return.received`, `return.resolved`: [events.md](events.md)).
+with a grade and a disposition per line, inspected, and resolved with a refund less the
+fees the policy keeps back. Every step writes its event (`return.requested`,
+`return.authorised`, `return.rejected`, `return.cancelled`, `return.received`,
+`return.inspected`, `return.resolved`: [events.md](events.md)).
 
 Every request below was sent to the API and every response is pasted as it came back
 (by `scripts/capture_returns_examples.py`, on a fixed clock; only the ids differ from
@@ -289,8 +299,8 @@ warehouse `ber`, three products with stock) is as in [catalog.md](catalog.md).
 ## States
 
 ```
-requested ──> authorised ──> partially_received ──> received ──> resolved
-    │             │  └──────────────────┴─────────────────────────────┘ (refund)
+requested ──> authorised ──> partially_received ──> received ──> inspected ──> resolved
+    │             │  └──────────────────┴──────────────┴─────────────────────────┘ (refund)
     │             └──> cancelled (before any unit arrived)
     ├──> rejected (with a reason)
     └──> cancelled
@@ -303,6 +313,9 @@ judged.
 """)
             policy(rec)
             request_to_refund(client, rec)
+            fees(client, rec, shipped_order, say)
+            inspection(client, rec, shipped_order, say, quietly)
+            exchange(client, rec, shipped_order, say, quietly)
             returnless(client, rec)
             late(client, rec, clock)
             analytics(rec)
@@ -312,19 +325,21 @@ judged.
 `GET /api/v1/returns` lists returns oldest first, filtered by `status`, `order` (id or
 number) and `channel`, `limit` at most 200 and the `cursor` of the page before.
 `GET /api/v1/returns/{id}` (id or number) gives the lines and the timeline: each
-status change, with the receipt that made it.
+status change, with the receipt or the inspection that made it.
 
 ## Not built yet
 
-* A return shipping fee or restocking fee deducted from the refund; store credit and
-  exchanges (the policy offers `refund` only).
+* Store credit (the policy offers `refund` and `exchange`); an exchange's replacement
+  placed automatically at authorisation (`at_once` allows it then, an operator or the
+  shop places it with `POST /returns/{id}/exchange`).
 * Return labels booked with the carrier (the simulated carrier, a Code 128 label PDF)
   and tracking the return parcel; the states `label_created` and `in_transit`.
 * Authorised returns as "returns expected" in available-to-promise (the availability
   answer already counts open expected supply of kind `return` as `returns_expected`,
   never promised; returns do not create that supply yet).
-* A separate inspection step after receiving (grade and disposition are given at
-  receipt), `closed` after `resolved`, refund released automatically at receipt.
+* `closed` after `resolved`; an inspection that changes a disposition (it grades only;
+  the stock stays where the receipt put it); inspecting a partly received return.
+* A return-risk score per request deciding auto-authorise, review or refuse.
 * Policy overrides per product category.
 """)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.helpers import ok, order_body, pay, shop
 
 RETURNS = "/api/v1/returns"
+FEES = {"restocking_fee_percent": "12.5", "return_shipping_fee": "4.95"}
 BERLIN = {"name": "Ada", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
 
 
@@ -60,3 +61,11 @@ def ledger_agrees(container) -> bool:
 
     with UnitOfWork(container.engine, container.clock, write=False) as uow:
         return ledger_drift(uow) == []
+
+
+def receive_all(client, ret: dict, grade: str = "as_new", disposition: str = "restock"):
+    """Every unit of the return arrives at 'ber'; the return as answered."""
+    return ok(client.post(f"{RETURNS}/{ret['id']}/receipts", json={
+        "location": "ber", "lines": [
+            {"line_no": ln["line_no"], "quantity": ln["quantity"] - ln["received_quantity"],
+             "grade": grade, "disposition": disposition} for ln in ret["lines"]]}), 201)

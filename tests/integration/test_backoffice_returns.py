@@ -44,7 +44,7 @@ def test_the_desk_groups_returns_by_what_they_wait_for(app, client, container):
     page = signed_in(app, container, "viewer").get("/app/returns")
     assert page.status_code == 200
     assert waiting["number"] in _section(page.text, "Waiting for a decision (1)")
-    assert to_refund["number"] in _section(page.text, "Received, to refund (1)")
+    assert to_refund["number"] in _section(page.text, "Received, to inspect or refund (1)")
     assert "Authorised, waiting for the parcel (0)" in page.text
 
 

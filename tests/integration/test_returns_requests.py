@@ -28,9 +28,9 @@ def test_a_channel_without_a_policy_gets_the_default_and_a_stored_one_replaces_i
         True, 14, ["underwear"])
     bad = client.put("/api/v1/return-policies/web", json={"returnless_below": "0.001"})
     assert bad.status_code == 422
-    exchange = client.put("/api/v1/return-policies/web", json={
-        "resolutions": ["refund", "exchange"]})
-    assert [e["code"] for e in exchange.json()["errors"]] == ["resolution_not_built"]
+    credit = client.put("/api/v1/return-policies/web", json={
+        "resolutions": ["refund", "store_credit"]})
+    assert [e["code"] for e in credit.json()["errors"]] == ["resolution_not_built"]
     assert ok(client.get("/api/v1/return-policies/web"))["window_days"] == 14
 
 
@@ -72,7 +72,8 @@ def test_every_refused_line_names_its_rule_and_nothing_is_created(client):
     unknown = ask(client, order, [(1, 1, "because")])
     assert [e["code"] for e in unknown.json()["errors"]] == ["unknown_reason"]
     offered = client.post(RETURNS, json={"order": order["id"], "lines": [
-        {"line_no": 1, "quantity": 1, "reason": "defective", "resolution": "exchange"}]})
+        {"line_no": 1, "quantity": 1, "reason": "defective", "resolution": "exchange",
+         "exchange_for": "TEE"}]})
     assert [e["code"] for e in offered.json()["errors"]] == ["resolution_not_offered"]
     assert _count(client) == 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -54,7 +55,9 @@ def test_a_line_twice_an_unknown_line_reason_or_resolution_each_name_their_rule(
              AskedLine(7, 1, "defective", Resolution.REFUND),
              AskedLine(2, 1, "bored", Resolution.EXCHANGE)]
     assert _rules(lines=lines)[0] == ["line_twice", "unknown_line", "unknown_reason",
-                                      "resolution_not_offered"]
+                                      "exchange_sku", "resolution_not_offered"]
+    refund_for = [AskedLine(1, 1, "defective", Resolution.REFUND, exchange_for="TEE-L")]
+    assert _rules(lines=refund_for)[0] == ["exchange_sku"]
 
 
 def test_only_the_allowed_transitions_happen():
@@ -69,3 +72,16 @@ def test_only_the_allowed_transitions_happen():
 
 def test_a_return_number_counts_the_returns_of_its_order():
     assert return_number("OM-000123", 2) == "R-000123-2"
+
+
+def test_fees_are_capped_at_the_refund_and_spare_the_sellers_fault():
+    from ordermesh.kit.money import Money
+    from ordermesh.returns.model import ReturnFees, deductions
+
+    fees = ReturnFees(return_shipping=Decimal("6.00"), restocking_percent=Decimal("50"))
+    eur = lambda v: Money.of(v, "EUR")  # noqa: E731
+    kept = deductions(fees, [("changed_mind", eur("8.00"))], True, "EUR")
+    assert [(d.kind, d.amount.amount) for d in kept] == [
+        ("restocking_fee", Decimal("4.00")), ("return_shipping_fee", Decimal("4.00"))]
+    assert deductions(fees, [("defective", eur("8.00"))], True, "EUR") == []
+    assert deductions(fees, [("changed_mind", eur("8.00"))], False, "EUR") == []

@@ -30,7 +30,8 @@ WAITING = {
     S.REQUESTED: "Waiting for a decision",
     S.AUTHORISED: "Authorised, waiting for the parcel",
     S.PARTIALLY_RECEIVED: "Partly received, to refund or wait for the rest",
-    S.RECEIVED: "Received, to refund",
+    S.RECEIVED: "Received, to inspect or refund",
+    S.INSPECTED: "Inspected, to refund",
 }
 PAGE = 100
 MAX_REASON = 500

@@ -17,7 +17,8 @@ from ordermesh.returns.queries import returns_of_orders
 
 # An order in one of these is finished: nothing more will be sent, charged or delivered.
 CLOSED = frozenset({OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED})
-OPEN_RETURNS = frozenset({"requested", "authorised", "partially_received", "received"})
+OPEN_RETURNS = frozenset({"requested", "authorised", "partially_received", "received",
+                          "inspected"})
 
 
 def export_customer(uow: UnitOfWork, customer_id: str) -> dict:

@@ -91,6 +91,7 @@ class Placement:
 
     command: PlaceOrder
     idem: idempotency.IdempotencyKey | None = None
+    order_id: str | None = None  # a caller that records the order elsewhere names its id
 
 
 # What each order of a batch gets: the order (placed or replayed) or its refusal.
@@ -98,7 +99,8 @@ Outcome = Placed | DomainError
 
 
 def place_order(uow: UnitOfWork, cmd: PlaceOrder,
-                idem: idempotency.IdempotencyKey | None = None) -> Placed:
+                idem: idempotency.IdempotencyKey | None = None,
+                order_id: str | None = None) -> Placed:
     """Create an order with every line priced, taxed and reserved, or change nothing
     (a batch of one: raises the order's refusal).
 
@@ -106,7 +108,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder,
     and the same content, returns the order placed the first time (``replayed``). The
     same ``external_id`` with different content is a conflict.
     """
-    outcome = place_orders(uow, [Placement(cmd, idem)])[0]
+    outcome = place_orders(uow, [Placement(cmd, idem, order_id)])[0]
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
@@ -121,7 +123,7 @@ class _BatchReads:
 def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outcome]:
     """Place every order of the batch in one transaction (see the module): one outcome
     per placement, in order. Commits when at least one order was placed."""
-    ids = [new_id("ord") for _ in placements]
+    ids = [p.order_id or new_id("ord") for p in placements]
     owned = _claim_keys(uow, placements, ids)
     reads = _read_batch(uow, placements)
     alone = len(placements) == 1

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ordermesh.flows.returns_exchange import place_exchange
+from ordermesh.flows.returns_inspection import inspect_return
 from ordermesh.flows.returns_receiving import ReceivedLine, receive_return
 from ordermesh.flows.returns_refunds import refund_return
 from ordermesh.http.deps import WriteContext
-from ordermesh.returns.schemas import ReceiptCreate, ReturnRead
+from ordermesh.returns.inspection import InspectedLine
+from ordermesh.returns.schemas import InspectionCreate, ReceiptCreate, ReturnRead
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
 
@@ -19,13 +22,45 @@ def receive(return_id: str, body: ReceiptCreate, ctx: WriteContext) -> ReturnRea
     """Counts per return line, each with a grade and a disposition, each a stock movement
     at the location with reason `returned`: restock (sellable), refurbish and quarantine
     (held aside as damaged stock), scrap (booked in and written off). The return becomes
-    `partially_received` or `received`. Receiving never refunds. More units than still
-    expected on a line (receiving twice): `422`, nothing changed."""
+    `partially_received` or `received`. Receiving refunds only when the return's policy
+    releases refunds at receipt (`refund_release: receipt`), with the last unit. More
+    units than still expected on a line (receiving twice): `422`, nothing changed."""
     idem = ctx.idempotency(body)
     lines = [ReceivedLine(ln.line_no, ln.quantity, ln.grade, ln.disposition)
              for ln in body.lines]
     return ReturnRead(**ctx.run(lambda uow: receive_return(
         uow, return_id, body.location, lines, body.note, idem)))
+
+
+@router.post("/{return_id}/inspection", status_code=201,
+             summary="Inspect a received return: grade every unit received, once")
+def inspect(return_id: str, body: InspectionCreate, ctx: WriteContext) -> ReturnRead:
+    """Only a return whose units all arrived (`received`); it becomes `inspected`. Each
+    unit received is graded once (the counts per line must equal what was received, or
+    `422`). When the return's policy releases refunds after inspection
+    (`refund_release: inspection`), the inspection refunds it and it is `resolved`; before
+    that its refund is refused (`409`). Inspecting twice: `409`, nothing changed."""
+    idem = ctx.idempotency(body)
+    lines = [InspectedLine(ln.line_no, ln.quantity, ln.grade) for ln in body.lines]
+    return ReturnRead(**ctx.run(lambda uow: inspect_return(
+        uow, return_id, lines, body.note, idem)))
+
+
+@router.post("/{return_id}/exchange", status_code=201,
+             summary="Place the replacement order of a return's exchange lines")
+def exchange(return_id: str, ctx: WriteContext) -> ReturnRead:
+    """A new order on the same channel, for the same customer and address, of each
+    exchange line's `exchange_for` SKU at today's price, reserved and released for
+    fulfilment like any order. The returned units' value is taken off it as an order
+    discount, up to its total: the customer pays the difference on the replacement when
+    it costs more (`exchange_credit` is what the units took off), and the return's
+    refund keeps `exchange_credit` back, so the difference comes back when it costs
+    less; an even exchange moves no money. Allowed once the return is authorised, or
+    only once every unit came back when the policy says `exchange_reserve: at_receipt`.
+    Exchanged already, or not at the allowed step: `409`; a replacement that cannot be
+    reserved: `409` naming the SKU; nothing changed."""
+    idem = ctx.idempotency(None)
+    return ReturnRead(**ctx.run(lambda uow: place_exchange(uow, return_id, idem)))
 
 
 @router.post("/{return_id}/refund", status_code=201,

@@ -4,8 +4,8 @@ work.
 The return counts the units it received (``returns.service.record_receipt_lines``) and
 the stock takes them back at the receiving location (``inventory.returned.take_back``):
 restock → sellable, refurbish and quarantine → held aside (``damaged``), scrap → booked
-in and written off. Receiving never refunds: the refund is its own step
-(``flows.returns_refunds``).
+in and written off. Receiving refunds only when the return's policy releases refunds at
+receipt, and then with the receipt of the last unit (``flows.returns_refunds``).
 
 A line may be given several times in one receipt, one grade each: the counts add up.
 Refused, with nothing changed: a return that is not authorised (or partly received), a
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert
 
+from ordermesh.flows.returns_refunds import resolve_with_refund
 from ordermesh.inventory.returned import Into, TakenBack, take_back
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -26,7 +27,7 @@ from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.locations.service import location_by_code
-from ordermesh.returns.model import Disposition, Grade, ReturnStatus
+from ordermesh.returns.model import Disposition, Grade, RefundRelease, ReturnStatus
 from ordermesh.returns.queries import get_return
 from ordermesh.returns.service import lock_return, record_receipt_lines
 from ordermesh.returns.tables import return_receipts
@@ -98,5 +99,8 @@ def receive_return(uow: UnitOfWork, return_id: str, location: str, lines: list[R
     record_event(uow, "return.received", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"], "receipt_id": receipt_id,
         "location": where.code, "status": status.value, "lines": detail})
+    if status is ReturnStatus.RECEIVED and ret["refund_release"] == RefundRelease.RECEIPT:
+        return resolve_with_refund(uow, get_return(uow, ret["id"]),
+                                   "refunded at receipt, as the policy says")
     uow.commit()
     return get_return(uow, ret["id"])

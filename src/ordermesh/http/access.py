@@ -295,6 +295,8 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/returns/{return_id}/reject": OPERATOR,
     "POST /api/v1/returns/{return_id}/cancel": OPERATOR,
     "POST /api/v1/returns/{return_id}/receipts": OPERATOR,
+    "POST /api/v1/returns/{return_id}/inspection": OPERATOR,
+    "POST /api/v1/returns/{return_id}/exchange": OPERATOR,
     "POST /api/v1/returns/{return_id}/refund": OPERATOR,
 
     # feedback; the answer page (HTML, mounted) takes no key: its signed link is the key

@@ -9,6 +9,7 @@ exactly-once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from ordermesh.invoices.model import (
@@ -158,14 +159,37 @@ def issue_shipment_invoice(
 Piece = tuple[InvoiceLine, list[dict]]  # a document line and the tax components in it
 
 
+def _less_fees(line: OrderLine, part, fees: list[tuple[str, Money, Money, list[dict]]]
+               ) -> Piece:
+    """A refunded line's piece less the fees kept back from it: a credit note has no
+    negative lines, so each fee is shown on the line it is taken from."""
+    gross, tax, components = part.amount, part.tax, part.components
+    for _, amount, fee_tax, fee_components in fees:
+        gross, tax = gross - amount, tax - fee_tax
+        components = [{**c, "taxable": str(Decimal(c["taxable"]) - Decimal(f["taxable"])),
+                       "tax": str(Decimal(c["tax"]) - Decimal(f["tax"]))}
+                      for c, f in zip(components, fee_components, strict=True)]
+    goods = _goods(line, part.label["quantity"], gross, tax)
+    if fees:
+        kept = ", ".join(f"{what.lower()} {amount.amount}" for what, amount, _, _ in fees)
+        goods = replace(goods, description=f"{goods.description}, less {kept}")
+    return goods, components
+
+
 def _refund_pieces(order: Order, parts: list) -> list[Piece]:
     by_no = {ln.line_no: ln for ln in order.lines}
     cur = order.currency
     pieces: list[Piece] = []
+    fees: dict[int, list] = {}
+    for part in parts:
+        for no, amount, tax, components in part.shares:
+            fees.setdefault(no, []).append((part.label["description"], amount, tax,
+                                            components))
     for part in parts:
         if (no := part.label.get("line_no")) is not None:
-            pieces.append((_goods(by_no[no], part.label["quantity"], part.amount, part.tax),
-                           part.components))
+            pieces.append(_less_fees(by_no[no], part, fees.get(no, [])))
+            continue
+        if part.shares:  # a fee: taken from the lines above
             continue
         if "shipping" in part.label:  # one charge, taxed by every component at once
             rate = sum((Decimal(c["rate_percent"]) for c in part.components), Decimal(0))
@@ -295,7 +319,9 @@ def issue_credit_note(uow: UnitOfWork, order: Order, refund_id: str, parts: list
     if not any(i.kind == InvoiceKind.INVOICE for i in invoices_for_order(uow, order.id)):
         raise Conflict(f"Nothing of order {order.number} has been invoiced yet (it is invoiced "
                        "per shipment): cancel units instead, or refund once they have shipped")
-    _credit(uow, order, _refund_pieces(order, parts), refund_id, reason)
+    # a line an exchange took whole is paid by the replacement order: nothing to credit
+    _credit(uow, order, [p for p in _refund_pieces(order, parts) if p[0].gross.amount],
+            refund_id, reason)
 
 
 def _billed(order: Order, line: OrderLine) -> Piece | None:

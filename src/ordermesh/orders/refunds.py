@@ -24,7 +24,7 @@ from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.ids import new_id
-from ordermesh.kit.money import Money, prorate
+from ordermesh.kit.money import Money, allocate, prorate
 from ordermesh.orders.changes import give_back, record_transition
 from ordermesh.orders.invoicing import issue_credit_note, split_components
 from ordermesh.orders.model import Order, OrderStatus, units_per_line
@@ -43,11 +43,21 @@ class RefundLine:
 
 
 @dataclass(frozen=True)
+class Deduction:
+    """A fee kept back from refunding lines (a return's restocking fee)."""
+
+    kind: str
+    description: str  # the credit note's words for it
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class RefundRequest:
     reason: str
     lines: tuple[RefundLine, ...] = ()
     shipping: Decimal | None = None
     amount: Decimal | None = None  # goodwill, on top of lines and shipping
+    deductions: tuple[Deduction, ...] = ()  # kept back from what the lines give back
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class Part:
     amount: Money
     tax: Money
     components: list[dict]
+    # a fee kept back: what it takes from each line part (line_no, amount, tax, components)
+    shares: tuple[tuple[int, Money, Money, list[dict]], ...] = ()
 
 
 def _line_parts(order: Order, lines: tuple[RefundLine, ...]) -> list[Part]:
@@ -87,6 +99,47 @@ def _share(amount: Money, of: Money, tax: Money, components, label: dict, *,
                 split_components(components, amount, part_tax, stacked=stacked))
 
 
+def _kept_back(deductions: tuple[Deduction, ...], lines: list[Part], currency: str
+               ) -> list[Part]:
+    """Negative parts for the fees kept back from refunding ``lines``. A fee is a share of
+    the units' price left with the seller: it holds the tax of each line in proportion,
+    so the tax booked back and credited is only that of the money refunded."""
+    value = sum((p.amount for p in lines), Money.zero(currency))
+    fees = [_amount(d.amount, currency, "deductions") for d in deductions]
+    if sum(fees, Money.zero(currency)) > value:
+        raise InvalidInput.for_field("deductions", f"fees of {sum(fees, Money.zero(currency))}"
+                                     f" are more than the {value} the lines give back",
+                                     "exceeds_refundable")
+    parts = []
+    for deduction, fee in zip(deductions, fees, strict=True):
+        shares = []
+        for line, share in zip(lines, allocate(fee, [p.amount for p in lines]), strict=True):
+            share_tax = Money.of(line.tax.amount * share.amount / line.amount.amount, currency) \
+                if line.amount.amount else Money.zero(currency)
+            shares.append((line.label["line_no"], share, share_tax,
+                           split_components(line.components, share, share_tax)))
+        tax = sum((t for _, _, t, _ in shares), Money.zero(currency))
+        parts.append(Part({"deduction": deduction.kind, "description": deduction.description},
+                          -fee, -tax, _negated_by_rate([c for *_, cs in shares for c in cs]),
+                          tuple(shares)))
+    return parts
+
+
+def _negated_by_rate(components: list[dict]) -> list[dict]:
+    """One component per rate (lines of one rate add up), taxable and tax negative."""
+    merged: dict[tuple, dict] = {}
+    for c in components:
+        key = (c.get("jurisdiction"), c["name"], c["rate_percent"])
+        if key in merged:
+            was = merged[key]
+            merged[key] = {**was, "taxable": str(Decimal(was["taxable"]) - Decimal(c["taxable"])),
+                           "tax": str(Decimal(was["tax"]) - Decimal(c["tax"]))}
+        else:
+            merged[key] = {**c, "taxable": str(-Decimal(c["taxable"])),
+                           "tax": str(-Decimal(c["tax"]))}
+    return list(merged.values())
+
+
 def _amount(value: Decimal, currency: str, field: str) -> Money:
     money = Money.exact(value, currency, field)
     if money.amount <= 0:
@@ -97,6 +150,8 @@ def _amount(value: Decimal, currency: str, field: str) -> Money:
 def _parts(uow: UnitOfWork, order: Order, req: RefundRequest) -> list[Part]:
     cur = order.currency
     parts = _line_parts(order, req.lines)
+    if req.deductions:
+        parts += _kept_back(req.deductions, parts, cur)
     if req.shipping is not None:
         amount = _amount(req.shipping, cur, "shipping")
         gross = order.shipping_gross
@@ -134,6 +189,9 @@ def refund_order(
     cur = order.currency
     amount = sum((p.amount for p in parts), Money.zero(cur))
     tax = sum((p.tax for p in parts), Money.zero(cur))
+    if not amount.amount and not req.deductions:  # only fees kept back may leave nothing
+        raise InvalidInput.for_field("amount", "amount must be greater than zero",
+                                     "not_positive")
     left = order.totals.total - order.totals.refunded
     if amount > left:
         raise InvalidInput.for_field(
@@ -165,7 +223,8 @@ def refund_order(
         refunded_amount=orders.c.refunded_amount + amount.amount,
         shipping_refunded_amount=orders.c.shipping_refunded_amount + shipping,
         updated_at=uow.clock.now()))
-    refund_for_order(uow, order.id, amount, req.reason, refund_id)
+    if amount.amount:  # an even exchange gives nothing back: no money moves
+        refund_for_order(uow, order.id, amount, req.reason, refund_id)
     lines = [{**p.label, "amount": str(p.amount.amount), "tax": str(p.tax.amount)}
              for p in parts]
     refund_id = record_refund(uow, order.seq, order.id, "refund", amount, tax, req.reason, lines,

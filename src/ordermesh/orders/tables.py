@@ -175,8 +175,9 @@ order_refunds = Table(
     Column("reason", String(500)),
     Column("actor", String(120), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    CheckConstraint("amount > 0 AND tax_amount >= 0 AND tax_amount <= amount",
-                    name="refund_positive"),
+    # zero: an even exchange returns units and gives no money back
+    CheckConstraint("amount >= 0 AND tax_amount >= 0 AND tax_amount <= amount",
+                    name="refund_not_negative"),
 )
 
 # What left the building, and what it was worth (it decides per-shipment captures and

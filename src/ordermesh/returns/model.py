@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ordermesh.kit.errors import IllegalTransition
+from ordermesh.kit.money import Money
 
 
 class ReturnStatus(enum.StrEnum):
@@ -22,6 +23,7 @@ class ReturnStatus(enum.StrEnum):
     REJECTED = "rejected"
     PARTIALLY_RECEIVED = "partially_received"
     RECEIVED = "received"  # every unit asked for arrived and was graded
+    INSPECTED = "inspected"  # every unit received was inspected and graded again
     RESOLVED = "resolved"  # refunded
     CANCELLED = "cancelled"
 
@@ -31,7 +33,8 @@ _TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     S.REQUESTED: frozenset({S.AUTHORISED, S.REJECTED, S.CANCELLED}),
     S.AUTHORISED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.RESOLVED, S.CANCELLED}),
     S.PARTIALLY_RECEIVED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.RESOLVED}),
-    S.RECEIVED: frozenset({S.RESOLVED}),
+    S.RECEIVED: frozenset({S.INSPECTED, S.RESOLVED}),
+    S.INSPECTED: frozenset({S.RESOLVED}),
     S.REJECTED: frozenset(),
     S.RESOLVED: frozenset(),
     S.CANCELLED: frozenset(),
@@ -66,6 +69,79 @@ class Disposition(enum.StrEnum):
     SCRAP = "scrap"  # booked in and written off at once
 
 
+class ExchangeReserve(enum.StrEnum):
+    AT_ONCE = "at_once"  # the replacement order may be placed once the return is authorised
+    AT_RECEIPT = "at_receipt"  # only once every unit came back
+
+
+class RefundRelease(enum.StrEnum):
+    MANUAL = "manual"  # an operator refunds (POST /returns/{id}/refund) once units arrived
+    RECEIPT = "receipt"  # refunded by the receipt that brings the last unit
+    INSPECTION = "inspection"  # refunded by the inspection, never before it
+
+
+# the seller's fault: no fee is kept when the customer returns for one of these
+SELLER_FAULT_REASONS = ("damaged_in_transit", "defective", "wrong_item", "not_as_described",
+                        "arrived_late")
+
+
+@dataclass(frozen=True)
+class ReturnFees:
+    """What the policy keeps back from a refund; a return keeps the fees of its request."""
+
+    return_shipping: Decimal | None = None  # flat, once per return whose units ship back
+    restocking_percent: Decimal | None = None  # of the value of the units refunded
+    free_reasons: tuple[str, ...] = SELLER_FAULT_REASONS
+
+    def as_json(self) -> dict:
+        return {"return_shipping": None if self.return_shipping is None
+                else str(self.return_shipping),
+                "restocking_percent": None if self.restocking_percent is None
+                else f"{self.restocking_percent.normalize():f}",
+                "free_reasons": list(self.free_reasons)}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> ReturnFees:
+        if not data:
+            return cls()
+        def number(key: str) -> Decimal | None:
+            return None if data.get(key) is None else Decimal(data[key])
+        return cls(number("return_shipping"), number("restocking_percent"),
+                   tuple(data.get("free_reasons", SELLER_FAULT_REASONS)))
+
+
+@dataclass(frozen=True)
+class Deduction:
+    kind: str  # return_shipping_fee, restocking_fee
+    description: str  # as the credit note shows it
+    amount: Money
+
+
+def deductions(fees: ReturnFees, lines: list[tuple[str, Money]], ships_back: bool,
+               currency: str) -> list[Deduction]:
+    """The fees kept back from refunding ``lines`` (reason, value refunded). Units returned
+    for a reason in ``free_reasons`` bear no fee, nor does a returnless return (nothing
+    ships back or is restocked); the shipping fee is charged once, when some units bear
+    fees. Never more than the refund: the restocking fee is capped first, then the
+    shipping fee."""
+    value = sum((v for _, v in lines), Money.zero(currency))
+    charged = sum((v for r, v in lines if r not in fees.free_reasons), Money.zero(currency))
+    found: list[Deduction] = []
+    left = value
+    if not ships_back:
+        return found
+    if fees.restocking_percent and charged.amount:
+        fee = min(Money.of(charged.amount * fees.restocking_percent / 100, currency), left)
+        found.append(Deduction("restocking_fee",
+                               f"Restocking fee ({fees.restocking_percent.normalize():f}%)",
+                               fee))
+        left = left - fee
+    if fees.return_shipping and charged.amount:
+        found.append(Deduction("return_shipping_fee", "Return shipping fee",
+                               min(Money.of(fees.return_shipping, currency), left)))
+    return [d for d in found if d.amount.amount > 0]
+
+
 @dataclass(frozen=True)
 class ReturnPolicy:
     """A channel's return policy; a channel without one stored gets ``ReturnPolicy()``."""
@@ -75,6 +151,9 @@ class ReturnPolicy:
     resolutions: tuple[Resolution, ...] = (Resolution.REFUND,)
     auto_authorise: bool = True  # else every return waits for an operator
     returnless_below: Decimal | None = None  # refund without a shipment below this value
+    fees: ReturnFees = ReturnFees()
+    refund_release: RefundRelease = RefundRelease.MANUAL
+    exchange_reserve: ExchangeReserve = ExchangeReserve.AT_ONCE
 
 
 @dataclass(frozen=True)
@@ -100,6 +179,7 @@ class AskedLine:
     reason: str
     resolution: Resolution
     comment: str | None = None
+    exchange_for: str | None = None  # the SKU wanted instead (resolution exchange)
 
 
 @dataclass(frozen=True)
@@ -144,6 +224,9 @@ def judge(policy: ReturnPolicy, asked: list[AskedLine], facts: dict[int, LineFac
         if line.reason not in reasons:
             refuse("unknown_reason", f"{line.reason!r} is not a return reason "
                    "(GET /api/v1/return-reasons)")
+        if (line.resolution is Resolution.EXCHANGE) != (line.exchange_for is not None):
+            refuse("exchange_sku", "an exchange names the SKU wanted (exchange_for), and "
+                   "only an exchange does")
         if line.resolution not in policy.resolutions:
             refuse("resolution_not_offered", f"the channel does not offer {line.resolution} "
                    f"(offered: {', '.join(policy.resolutions)})")

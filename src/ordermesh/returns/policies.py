@@ -6,17 +6,24 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from ordermesh.channels.service import find_channel
+from ordermesh.channels.service import find_channel, get_channel
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import upsert
-from ordermesh.returns.model import Resolution, ReturnPolicy
+from ordermesh.returns.model import (
+    SELLER_FAULT_REASONS,
+    ExchangeReserve,
+    RefundRelease,
+    Resolution,
+    ReturnFees,
+    ReturnPolicy,
+)
 from ordermesh.returns.tables import return_policies, return_reasons
 
-# what the refund flow can resolve; store credit and exchanges are not built yet
-BUILT_RESOLUTIONS = frozenset({Resolution.REFUND})
+# what the flows can resolve; store credit is not built yet
+BUILT_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.EXCHANGE})
 
 
 def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
@@ -31,18 +38,50 @@ def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
         resolutions=tuple(Resolution(r) for r in row.resolutions),
         auto_authorise=row.auto_authorise,
         returnless_below=Decimal(row.returnless_below) if row.returnless_below is not None
-        else None)
+        else None,
+        fees=ReturnFees(
+            return_shipping=None if row.return_shipping_fee is None
+            else Money.of(row.return_shipping_fee, get_channel(uow, channel_id).currency).amount,
+            restocking_percent=None if row.restocking_fee_percent is None
+            else row.restocking_fee_percent.normalize(),
+            free_reasons=tuple(row.fee_free_reasons) if row.fee_free_reasons is not None
+            else SELLER_FAULT_REASONS),
+        refund_release=RefundRelease(row.refund_release),
+        exchange_reserve=ExchangeReserve(row.exchange_reserve))
+
+
+def _amount(value: Decimal | None, currency: str) -> str | None:
+    return None if value is None else str(Money.of(value, currency).amount)
 
 
 def policy_json(channel_code: str, currency: str, policy: ReturnPolicy, stored: bool) -> dict:
-    below = policy.returnless_below
+    fees = policy.fees
     return {"channel": channel_code, "stored": stored, "window_days": policy.window_days,
             "final_sale_categories": list(policy.final_sale_categories),
             "resolutions": [r.value for r in policy.resolutions],
             "auto_authorise": policy.auto_authorise,
-            "returnless_below": str(Money.of(below, currency).amount)
-            if below is not None else None,
+            "returnless_below": _amount(policy.returnless_below, currency),
+            "return_shipping_fee": _amount(fees.return_shipping, currency),
+            "restocking_fee_percent": None if fees.restocking_percent is None
+            else f"{fees.restocking_percent:f}",
+            "fee_free_reasons": list(fees.free_reasons),
+            "refund_release": policy.refund_release.value,
+            "exchange_reserve": policy.exchange_reserve.value,
             "currency": currency}
+
+
+def _check_fees(uow: UnitOfWork, fees: ReturnFees, currency: str) -> None:
+    if fees.return_shipping is not None:
+        Money.exact(fees.return_shipping, currency, "return_shipping_fee")
+        if fees.return_shipping <= 0:
+            raise InvalidInput.for_field("return_shipping_fee", "must be more than zero")
+    percent = fees.restocking_percent
+    if percent is not None and not (0 < percent <= 100 and percent == round(percent, 2)):
+        raise InvalidInput.for_field("restocking_fee_percent",
+                                     "a percentage above 0, at most 100, two decimals at most")
+    if unknown := sorted(set(fees.free_reasons) - reason_codes(uow)):
+        raise InvalidInput.for_field("fee_free_reasons", f"{', '.join(unknown)}: not a return "
+                                     "reason (GET /api/v1/return-reasons)", "unknown_reason")
 
 
 def get_policy(uow: UnitOfWork, channel_ref: str) -> dict:
@@ -57,20 +96,28 @@ def set_policy(uow: UnitOfWork, channel_ref: str, policy: ReturnPolicy) -> dict:
     channel = find_channel(uow, channel_ref)
     if not_built := [r.value for r in policy.resolutions if r not in BUILT_RESOLUTIONS]:
         raise InvalidInput.for_field(
-            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund is "
-            "built", "resolution_not_built")
+            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund and "
+            "exchange are built", "resolution_not_built")
     if policy.returnless_below is not None:
         Money.exact(policy.returnless_below, channel.currency, "returnless_below")
         if policy.returnless_below <= 0:
             raise InvalidInput.for_field("returnless_below", "must be more than zero")
+    _check_fees(uow, policy.fees, channel.currency)
+    fees = policy.fees
     uow.execute(upsert(uow, return_policies, ["channel_id"], {
         "channel_id": channel.id, "window_days": policy.window_days,
         "final_sale_categories": sorted(set(policy.final_sale_categories)),
         "resolutions": [r.value for r in policy.resolutions],
         "auto_authorise": policy.auto_authorise, "returnless_below": policy.returnless_below,
+        "return_shipping_fee": fees.return_shipping,
+        "restocking_fee_percent": fees.restocking_percent,
+        "fee_free_reasons": list(dict.fromkeys(fees.free_reasons)),
+        "refund_release": policy.refund_release.value,
+        "exchange_reserve": policy.exchange_reserve.value,
         "updated_at": uow.clock.now()},
         ["window_days", "final_sale_categories", "resolutions", "auto_authorise",
-         "returnless_below", "updated_at"]))
+         "returnless_below", "return_shipping_fee", "restocking_fee_percent",
+         "fee_free_reasons", "refund_release", "exchange_reserve", "updated_at"]))
     result = policy_json(channel.code, channel.currency, policy_for(uow, channel.id), True)
     record_event(uow, "return.policy_set", "channel", channel.id, result)
     uow.commit()

@@ -11,9 +11,17 @@ from ordermesh.channels.service import get_channel
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InvalidInput, NotFound
+from ordermesh.kit.money import Money
 from ordermesh.locations.service import location_codes
 from ordermesh.orders.refunds import get_refund
-from ordermesh.returns.tables import return_history, return_lines, return_receipts, returns
+from ordermesh.returns.model import ReturnFees
+from ordermesh.returns.tables import (
+    return_history,
+    return_inspections,
+    return_lines,
+    return_receipts,
+    returns,
+)
 
 
 def _lines(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict]]:
@@ -24,7 +32,7 @@ def _lines(uow: UnitOfWork, ids: list[str]) -> dict[str, list[dict]]:
             "line_no": r.line_no, "order_line_no": r.order_line_no, "sku": r.sku,
             "product_id": r.product_id, "quantity": r.quantity,
             "received_quantity": r.received_quantity, "reason": r.reason,
-            "comment": r.comment, "resolution": r.resolution})
+            "comment": r.comment, "resolution": r.resolution, "exchange_sku": r.exchange_sku})
     return found
 
 
@@ -33,19 +41,27 @@ def _summary(row, lines: list[dict], channel: str) -> dict:
             "order_number": row.order_number, "channel": channel, "status": row.status,
             "currency": row.currency, "returnless": row.returnless,
             "override_reason": row.override_reason, "overridden": row.overridden or [],
-            "status_reason": row.status_reason, "refund_id": row.refund_id, "lines": lines,
+            "status_reason": row.status_reason, "refund_id": row.refund_id,
+            "fees": ReturnFees.from_json(row.fees).as_json(),
+            "refund_release": row.refund_release, "exchange_reserve": row.exchange_reserve,
+            "exchange_order_id": row.exchange_order_id,
+            "exchange_credit": None if row.exchange_credit is None
+            else str(Money.of(row.exchange_credit, row.currency).amount), "lines": lines,
             "created_at": as_utc(row.created_at), "updated_at": as_utc(row.updated_at)}
 
 
 def _timeline(uow: UnitOfWork, return_id: str) -> list[dict]:
     """Status changes in order; a receipt is told with the change it caused (every
-    receipt makes exactly one, to ``partially_received`` or ``received``)."""
+    receipt makes exactly one, to ``partially_received`` or ``received``), the
+    inspection with ``inspected``."""
     receipts = list(uow.execute(select(return_receipts)
                                 .where(return_receipts.c.return_id == return_id)
                                 .order_by(return_receipts.c.received_at,
                                           return_receipts.c.id)))
     codes = location_codes(uow, {r.location_id for r in receipts})
     left = iter(receipts)
+    inspection = uow.execute(select(return_inspections).where(
+        return_inspections.c.return_id == return_id)).first()
     steps = []
     for r in uow.execute(select(return_history).where(return_history.c.return_id == return_id)
                          .order_by(return_history.c.seq)):
@@ -56,6 +72,9 @@ def _timeline(uow: UnitOfWork, return_id: str) -> list[dict]:
                 receipt := next(left, None)) is not None:
             step["receipt"] = {"id": receipt.id, "location": codes[receipt.location_id],
                                "lines": receipt.lines, "note": receipt.note}
+        if r.to_status == "inspected" and inspection is not None:
+            step["inspection"] = {"id": inspection.id, "lines": inspection.lines,
+                                  "note": inspection.note}
         steps.append(step)
     return steps
 

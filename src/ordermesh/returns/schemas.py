@@ -9,10 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ordermesh.returns.model import (
+    SELLER_FAULT_REASONS,
     AskedLine,
     Disposition,
+    ExchangeReserve,
     Grade,
+    RefundRelease,
     Resolution,
+    ReturnFees,
     ReturnPolicy,
     ReturnStatus,
 )
@@ -33,6 +37,9 @@ class ReturnLineIn(Strict):
                         description="A return reason code (GET /api/v1/return-reasons)")
     comment: str | None = Field(None, max_length=1000, description="The customer's words")
     resolution: Resolution = Resolution.REFUND
+    exchange_for: str | None = Field(
+        None, min_length=1, max_length=100,
+        description="The SKU wanted instead, for resolution exchange (and only then)")
 
 
 class ReturnCreate(Strict):
@@ -44,7 +51,8 @@ class ReturnCreate(Strict):
 
     def command(self) -> RequestReturn:
         return RequestReturn(self.order, [
-            AskedLine(ln.line_no, ln.quantity, ln.reason, ln.resolution, ln.comment)
+            AskedLine(ln.line_no, ln.quantity, ln.reason, ln.resolution, ln.comment,
+                      ln.exchange_for)
             for ln in self.lines], self.override_reason)
 
 
@@ -71,6 +79,19 @@ class ReceiptCreate(Strict):
     note: str | None = Field(None, max_length=500)
 
 
+class InspectedLineIn(Strict):
+    line_no: int = Field(ge=1, strict=True, description="The return's line")
+    quantity: int = Field(gt=0, le=100_000, strict=True, description="Units of this grade")
+    grade: Grade
+
+
+class InspectionCreate(Strict):
+    lines: list[InspectedLineIn] = Field(
+        min_length=1, max_length=MAX_LINES,
+        description="Every unit received, graded once: a line may come in several grades")
+    note: str | None = Field(None, max_length=500)
+
+
 class PolicyIn(Strict):
     window_days: int = Field(30, ge=0, le=3650, strict=True,
                              description="Days after delivery (or after shipment when no "
@@ -81,11 +102,32 @@ class PolicyIn(Strict):
     auto_authorise: bool = Field(True, description="Else every return waits for review")
     returnless_below: Decimal | None = Field(
         None, description="Refund without a return shipment when the return is worth less")
+    return_shipping_fee: Decimal | None = Field(
+        None, description="Kept back from the refund of a return whose units ship back "
+                          "(once per return)")
+    restocking_fee_percent: Decimal | None = Field(
+        None, description="Percent of the value of the units refunded, kept back")
+    fee_free_reasons: list[str] = Field(
+        default_factory=lambda: list(SELLER_FAULT_REASONS), max_length=100,
+        description="Units returned for these reasons bear no fee (the seller's fault)")
+    refund_release: RefundRelease = Field(
+        RefundRelease.MANUAL, description="manual: an operator refunds once units arrived; "
+        "receipt: the receipt of the last unit refunds; inspection: the inspection refunds, "
+        "and nothing is refunded before it")
+    exchange_reserve: ExchangeReserve = Field(
+        ExchangeReserve.AT_ONCE, description="at_once: an exchange's replacement order may "
+        "be placed (its stock reserved) once the return is authorised; at_receipt: only once "
+        "every unit came back")
 
     def policy(self) -> ReturnPolicy:
-        return ReturnPolicy(self.window_days, tuple(self.final_sale_categories),
-                            tuple(dict.fromkeys(self.resolutions)), self.auto_authorise,
-                            self.returnless_below)
+        return ReturnPolicy(
+            window_days=self.window_days,
+            final_sale_categories=tuple(self.final_sale_categories),
+            resolutions=tuple(dict.fromkeys(self.resolutions)),
+            auto_authorise=self.auto_authorise, returnless_below=self.returnless_below,
+            fees=ReturnFees(self.return_shipping_fee, self.restocking_fee_percent,
+                            tuple(self.fee_free_reasons)),
+            refund_release=self.refund_release, exchange_reserve=self.exchange_reserve)
 
 
 class PolicyOut(BaseModel):
@@ -96,6 +138,11 @@ class PolicyOut(BaseModel):
     resolutions: list[Resolution]
     auto_authorise: bool
     returnless_below: str | None
+    return_shipping_fee: str | None
+    restocking_fee_percent: str | None
+    fee_free_reasons: list[str]
+    refund_release: RefundRelease
+    exchange_reserve: ExchangeReserve
     currency: str
 
 
@@ -123,6 +170,7 @@ class ReturnLineOut(BaseModel):
     reason: str
     comment: str | None
     resolution: Resolution
+    exchange_sku: str | None = Field(description="The SKU wanted instead (exchange)")
 
 
 class ReturnSummary(BaseModel):
@@ -138,6 +186,14 @@ class ReturnSummary(BaseModel):
     overridden: list[dict[str, Any]] = Field(description="Rules an operator waived")
     status_reason: str | None = Field(description="Why it was rejected or cancelled")
     refund_id: str | None
+    fees: dict[str, Any] = Field(description="The policy's fees when it was requested: "
+                                 "return_shipping, restocking_percent, free_reasons")
+    refund_release: RefundRelease
+    exchange_reserve: ExchangeReserve
+    exchange_order_id: str | None = Field(description="The replacement order (exchange)")
+    exchange_credit: str | None = Field(
+        description="What the returned units took off the replacement order; the refund "
+        "keeps it back")
     lines: list[ReturnLineOut]
     created_at: datetime
     updated_at: datetime
@@ -162,7 +218,9 @@ class PreviewOut(BaseModel):
     overridden: list[dict[str, Any]]
     would_be: ReturnStatus | None
     returnless: bool
-    money: dict[str, Any] | None = Field(description="The refund the units would give")
+    money: dict[str, Any] | None = Field(
+        description="The refund the units would give: their value, the fees kept back "
+        "(deductions) and the refund, per line and in all")
 
 
 class ReturnableOut(BaseModel):

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
-from ordermesh.catalog.service import get_product
+from ordermesh.catalog.service import find_skus, get_product
 from ordermesh.channels.service import get_channel
 from ordermesh.fulfilment.queries import fulfilment_for_order
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, InvalidInput, NotFound
+from ordermesh.kit.errors import Conflict, FieldError, InvalidInput, NotFound
 from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money, prorate
 from ordermesh.kit.outbox import record_event
@@ -27,10 +27,15 @@ from ordermesh.orders.shipments import list_shipments
 from ordermesh.returns.model import (
     CLOSED_WITHOUT_UNITS,
     AskedLine,
+    Deduction,
     Judgement,
     LineFacts,
+    Refusal,
+    ReturnFees,
+    ReturnPolicy,
     ReturnStatus,
     check_transition,
+    deductions,
     judge,
     return_number,
     window_ends,
@@ -90,13 +95,35 @@ def _refund_value(order: Order, line_no: int, quantity: int) -> Money:
                - (line.refunded or zero), zero)
 
 
-def refund_money(order: Order, lines: list[tuple[int, int]]) -> dict:
-    """What refunding these (order line, units) gives back now, per line and in all."""
-    values = [(no, q, _refund_value(order, no, q)) for no, q in lines]
-    total = sum((v for _, _, v in values), Money.zero(order.currency))
-    return {"currency": order.currency, "refund": str(total.amount),
+def refund_money(order: Order, lines: list[tuple[int, int, str]], fees: ReturnFees,
+                 ships_back: bool, exchanged: Deduction | None = None,
+                 exchanged_lines: frozenset[int] = frozenset()) -> dict:
+    """What refunding these (order line, units, reason) gives back now: their value per
+    line and in all, what is kept back (``deductions``: what an exchange's replacement
+    took, the policy's fees on the other lines) and the refund."""
+    values = [(no, q, _refund_value(order, no, q)) for no, q, _ in lines]
+    value = sum((v for _, _, v in values), Money.zero(order.currency))
+    kept = deductions(fees, [(r, v) for (no, _, r), (_, _, v) in zip(lines, values, strict=True)
+                             if no not in exchanged_lines], ships_back, order.currency)
+    if exchanged is not None and exchanged.amount.amount:
+        kept.insert(0, exchanged)
+    refund = value - sum((d.amount for d in kept), Money.zero(order.currency))
+    return {"currency": order.currency, "value": str(value.amount),
+            "deductions": [{"kind": d.kind, "description": d.description,
+                            "amount": str(d.amount.amount)} for d in kept],
+            "refund": str(refund.amount),
             "lines": [{"order_line_no": no, "quantity": q, "refund": str(v.amount)}
                       for no, q, v in values]}
+
+
+def _asked_money(order: Order, policy: ReturnPolicy, asked: list[AskedLine]) -> dict:
+    """The money of a request: returnless when its value is below the policy's threshold
+    (then no fee is kept back)."""
+    lines = [(a.order_line_no, a.quantity, a.reason) for a in asked]
+    value = sum((_refund_value(order, no, q) for no, q, _ in lines), Money.zero(order.currency))
+    returnless = (policy.returnless_below is not None
+                  and value.amount < policy.returnless_below)
+    return {**refund_money(order, lines, policy.fees, not returnless), "returnless": returnless}
 
 
 def _refused(judgement: Judgement) -> InvalidInput:
@@ -115,6 +142,11 @@ def _judge(uow: UnitOfWork, order: Order, cmd: RequestReturn):
     start = _window_start(uow, order)
     judgement = judge(policy, cmd.lines, _facts(uow, order), reason_codes(uow), start,
                       uow.clock.now(), cmd.override_reason is not None)
+    wanted = {a.exchange_for for a in cmd.lines if a.exchange_for}
+    if unknown := wanted - set(find_skus(uow, wanted)):
+        judgement.refusals += [Refusal(i, "unknown_sku", f"no product has the SKU "
+                                       f"{a.exchange_for!r}")
+                               for i, a in enumerate(cmd.lines) if a.exchange_for in unknown]
     return policy, judgement
 
 
@@ -123,11 +155,8 @@ def preview_return(uow: UnitOfWork, cmd: RequestReturn) -> dict:
     _check_override(cmd)
     order = load_order(uow, cmd.order)
     policy, judgement = _judge(uow, order, cmd)
-    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines]) \
-        if not judgement.refusals else None
-    returnless = bool(money and policy.returnless_below is not None
-                      and Money.of(money["refund"], order.currency).amount
-                      < policy.returnless_below)
+    money = _asked_money(order, policy, cmd.lines) if not judgement.refusals else None
+    returnless = bool(money and money.pop("returnless"))
     return {"order_id": order.id, "order_number": order.number,
             "accepted": not judgement.refusals,
             "refusals": [{"line": r.index, "rule": r.rule, "message": r.message}
@@ -139,7 +168,8 @@ def preview_return(uow: UnitOfWork, cmd: RequestReturn) -> dict:
             "returnless": returnless, "money": money}
 
 
-def _transition(uow: UnitOfWork, ret: dict, target: ReturnStatus, reason: str | None) -> None:
+def transition(uow: UnitOfWork, ret: dict, target: ReturnStatus, reason: str | None) -> None:
+    """Record a status change the caller has checked is allowed. Never commits."""
     now = uow.clock.now()
     seq = uow.execute(select(func.coalesce(func.max(return_history.c.seq), 0)).where(
         return_history.c.return_id == ret["id"])).scalar_one() + 1
@@ -164,9 +194,8 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
     policy, judgement = _judge(uow, order, cmd)
     if judgement.refusals:
         raise _refused(judgement)
-    money = refund_money(order, [(a.order_line_no, a.quantity) for a in cmd.lines])
-    returnless = (policy.returnless_below is not None
-                  and Money.of(money["refund"], order.currency).amount < policy.returnless_below)
+    money = _asked_money(order, policy, cmd.lines)
+    returnless = money.pop("returnless")
     nth = uow.execute(select(func.count()).select_from(returns)
                       .where(returns.c.order_id == order.id)).scalar_one() + 1
     now = uow.clock.now()
@@ -176,6 +205,8 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         id=return_id, number=number, order_id=order.id, order_number=order.number,
         channel_id=order.channel_id, status=S.REQUESTED.value, currency=order.currency,
         returnless=returnless, override_reason=cmd.override_reason,
+        fees=policy.fees.as_json(), refund_release=policy.refund_release.value,
+        exchange_reserve=policy.exchange_reserve.value,
         overridden=[{"line": r.index, "rule": r.rule, "message": r.message}
                     for r in judgement.overridden] or None,
         created_at=now, updated_at=now))
@@ -183,15 +214,17 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
         "return_id": return_id, "line_no": i + 1, "order_line_no": a.order_line_no,
         "product_id": by_no[a.order_line_no].product_id, "sku": by_no[a.order_line_no].sku,
         "quantity": a.quantity, "received_quantity": 0, "reason": a.reason,
-        "comment": a.comment, "resolution": a.resolution.value}
+        "comment": a.comment, "resolution": a.resolution.value,
+        "exchange_sku": a.exchange_for}
         for i, a in enumerate(cmd.lines)])
     ret = {"id": return_id, "status": None}
-    _transition(uow, ret, S.REQUESTED, cmd.override_reason)
+    transition(uow, ret, S.REQUESTED, cmd.override_reason)
     record_event(uow, "return.requested", "return", return_id, {
         "number": number, "order_id": order.id, "order_number": order.number,
         "returnless": returnless, "override_reason": cmd.override_reason,
         "lines": [{"order_line_no": a.order_line_no, "quantity": a.quantity,
-                   "reason": a.reason, "resolution": a.resolution.value}
+                   "reason": a.reason, "resolution": a.resolution.value,
+                   "exchange_for": a.exchange_for}
                   for a in cmd.lines], "money": money})
     if policy.auto_authorise:
         _authorise(uow, {"id": return_id, "status": S.REQUESTED.value, "number": number},
@@ -201,7 +234,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
 
 
 def _authorise(uow: UnitOfWork, ret: dict, reason: str | None) -> None:
-    _transition(uow, ret, S.AUTHORISED, reason)
+    transition(uow, ret, S.AUTHORISED, reason)
     record_event(uow, "return.authorised", "return", ret["id"],
                  {"number": ret["number"], "reason": reason})
 
@@ -222,10 +255,15 @@ def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | 
     """Authorise, reject or cancel a return. Commits."""
     ret = lock_return(uow, return_id)
     check_transition(S(ret["status"]), target, ret["number"])
+    if target is S.CANCELLED and ret["exchange_order_id"]:
+        # the replacement was placed with the returned units' value off it
+        raise Conflict(f"Return {ret['number']} was exchanged: its replacement order "
+                       "counts on the units coming back, so it cannot be cancelled",
+                       extra={"exchange_order_id": ret["exchange_order_id"]})
     if target is S.AUTHORISED:
         _authorise(uow, ret, reason)
     else:
-        _transition(uow, ret, target, reason)
+        transition(uow, ret, target, reason)
         record_event(uow, _DECIDED[target], "return", ret["id"],
                      {"number": ret["number"], "reason": reason})
     uow.commit()
@@ -244,14 +282,14 @@ def record_receipt_lines(uow: UnitOfWork, ret: dict, received: dict[int, int],
                for ln in ret["lines"])
     target = S.RECEIVED if left == 0 else S.PARTIALLY_RECEIVED
     check_transition(S(ret["status"]), target, ret["number"])
-    _transition(uow, ret, target, reason)
+    transition(uow, ret, target, reason)
     return target
 
 
 def mark_resolved(uow: UnitOfWork, ret: dict, refund_id: str, reason: str) -> None:
     """The return is resolved by the refund ``refund_id``. Never commits."""
     check_transition(S(ret["status"]), S.RESOLVED, ret["number"])
-    _transition(uow, ret, S.RESOLVED, reason)
+    transition(uow, ret, S.RESOLVED, reason)
     uow.execute(update(returns).where(returns.c.id == ret["id"]).values(refund_id=refund_id))
 
 

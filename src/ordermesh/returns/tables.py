@@ -1,5 +1,5 @@
-"""Tables of returns: reasons, policies per channel, returns, their lines, receipts and
-history."""
+"""Tables of returns: reasons, policies per channel, returns, their lines, receipts,
+inspections and history."""
 
 from __future__ import annotations
 
@@ -36,7 +36,14 @@ return_policies = Table(
     Column("resolutions", JsonColumn, nullable=False),
     Column("auto_authorise", Boolean, nullable=False),
     Column("returnless_below", MoneyAmount),
+    Column("return_shipping_fee", MoneyAmount),
+    Column("restocking_fee_percent", MoneyAmount),
+    Column("fee_free_reasons", JsonColumn),  # null: the seller's-fault reasons
+    Column("refund_release", String(20), nullable=False, server_default="manual"),
+    Column("exchange_reserve", String(20), nullable=False, server_default="at_once"),
     Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("restocking_fee_percent > 0",
+                    name="restocking_fee_positive"),
 )
 
 returns = Table(
@@ -54,6 +61,11 @@ returns = Table(
     Column("overridden", JsonColumn),  # [{line_no, rule, message}] an operator waived
     Column("status_reason", String(500)),  # why it was rejected or cancelled
     Column("refund_id", String(40)),
+    Column("fees", JsonColumn),  # the policy's fees when it was requested (ReturnFees)
+    Column("refund_release", String(20), nullable=False, server_default="manual"),
+    Column("exchange_reserve", String(20), nullable=False, server_default="at_once"),
+    Column("exchange_order_id", String(40)),  # the replacement order
+    Column("exchange_credit", MoneyAmount),  # what the returned units took off it
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_returns_order_id", "order_id"),
@@ -73,6 +85,7 @@ return_lines = Table(
     Column("reason", String(40), ForeignKey("return_reasons.code"), nullable=False),
     Column("comment", String(1000)),
     Column("resolution", String(20), nullable=False),
+    Column("exchange_sku", String(100)),  # the SKU wanted instead (resolution exchange)
     PrimaryKeyConstraint("return_id", "line_no"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("received_quantity >= 0 AND received_quantity <= quantity",
@@ -91,6 +104,18 @@ return_receipts = Table(
     Column("actor", String(100), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Index("ix_return_receipts_return_id", "return_id"),
+)
+
+# One row per inspection of a received return: [{line_no, sku, quantity, grade}]
+return_inspections = Table(
+    "return_inspections",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("return_id", String(40), ForeignKey("returns.id"), nullable=False, unique=True),
+    Column("lines", JsonColumn, nullable=False),
+    Column("note", String(500)),
+    Column("actor", String(100), nullable=False),
+    Column("inspected_at", UtcDateTime, nullable=False),
 )
 
 return_history = Table(
