@@ -2,7 +2,7 @@
 (and a refund of nothing allowed, for an even exchange)
 
 Revision ID: 0035
-Revises: 0029
+Revises: 0033
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0035'
-down_revision = '0029'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 
