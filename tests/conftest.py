@@ -206,9 +206,11 @@ def clock() -> FixedClock:
 def container(db_url: str, clock: FixedClock) -> Iterator[Container]:
     # Every request of a test comes from one address ("testclient") with one key, faster
     # than any client: the rate limits would refuse suites such as the access-table walk.
-    # The tests of the limits set theirs (tests/integration/test_rate_limits.py).
+    # The tests of the limits set theirs (tests/integration/test_rate_limits.py). Nor is
+    # there a request deadline: on a machine busy with the whole suite a request can wait
+    # longer than production's 10 s (tests/integration/test_load_shedding.py sets one).
     settings = Settings(database_url=db_url, admin_api_key=ADMIN_KEY, rate_limit_per_key="",
-                        rate_limit_per_address="")
+                        rate_limit_per_address="", request_deadline_ms=0)
     most, _ = connection_share()
     engine = build_engine(db_url, pool_size=min(5, most), max_overflow=most - min(5, most),
                           pool_timeout_s=30, lock_timeout_ms=TEST_LOCK_MS)

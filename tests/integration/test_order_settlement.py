@@ -273,22 +273,3 @@ def test_a_retried_refund_edit_or_shipment_with_the_same_key_happens_once(client
     assert len(ok(client.get(f"{url}/refunds"))["items"]) == 1
     assert money(summary(client, order["id"])["refunded"]) == Decimal("10.00")
     assert money(summary(client, order["id"])["captured"]) == Decimal("45.00")
-
-
-def test_cancelling_the_rest_after_units_were_refunded_unshipped_cancels_the_order(
-        client, uow):
-    shop(client, {"TEE": {"ber": 10}})
-    order = paid_order(client, [("TEE", 3, "10.00")], shipping_price="4.90")
-    ok(client.post(f"/api/v1/orders/{order['id']}/refunds", json={
-        "lines": [{"line_no": 1, "quantity": 2}], "reason": "two not wanted"}), 201)
-    cancelled = ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={}))
-    # nothing is left to ship: every unit is refunded or cancelled
-    assert cancelled["status"] == "cancelled"
-    line = cancelled["lines"][0]
-    assert (line["cancelled_quantity"], line["refunded_quantity"]) == (1, 2)
-    # the whole payment is back, shipping included, and nothing is reserved
-    assert money(summary(client, order["id"])["refunded"]) == Decimal("34.90")
-    assert stock_of(client, "TEE")["totals"] == {"on_hand": 10, "reserved": 0, "available": 10}
-    again = client.post(f"/api/v1/orders/{order['id']}/cancel", json={})
-    assert again.status_code == 409
-    assert_no_drift(uow)

@@ -76,7 +76,9 @@ def install(app: FastAPI, routes: list[APIRoute]) -> None:
                 if operation is None:
                     continue
                 for status, refusal in REFUSALS.items():
-                    operation.setdefault("responses", {}).setdefault(status, refusal)
+                    answer = operation.setdefault("responses", {}).setdefault(status, refusal)
+                    # a route's own 503 (a payment's outcome unknown) also says when to retry
+                    answer.setdefault("headers", _RETRY_AFTER)
                 if honours_idempotency(route):
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
         documented[:] = [schema]
