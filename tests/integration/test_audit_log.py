@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from ordermesh.app import create_app
 from ordermesh.backoffice.model import UserRole
 from ordermesh.backoffice.service import create_user
+from ordermesh.flows.placement import Placement, place_orders
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import outbox
+from ordermesh.orders.service import PlaceLine, PlaceOrder
 from tests.backoffice_helpers import post_form, signed_in
-from tests.helpers import make_product, ok
+from tests.helpers import SHIP_TO, make_product, ok, shop
 
 AUDIT = "/api/v1/audit"
 
@@ -60,6 +62,21 @@ def test_a_change_outside_any_request_has_no_request_id_or_address(client, conta
     [entry] = audit(client, actor="cli:test")["items"]
     assert (entry["type"], entry["request_id"], entry["client_address"]) == (
         "user.created", None, None)
+
+
+def test_orders_of_several_requests_placed_in_one_batch_each_name_their_own_request(
+        client, container):
+    shop(client, {"TEE": {"ber": 5}})
+    batch = [Placement(PlaceOrder(channel="web", lines=[PlaceLine("TEE", 1, 5)],
+                                  shipping_address=SHIP_TO),
+                       request_id=f"req-{n}", client_address=f"10.0.0.{n}") for n in (1, 2)]
+    with UnitOfWork(container.engine, container.clock, actor="apikey:env-admin") as uow:
+        placed = place_orders(uow, batch)
+
+    for n, order in enumerate(placed, 1):
+        entries = audit(client, aggregate_id=order.order.id)["items"]
+        assert entries and {(e["request_id"], e["client_address"]) for e in entries} == {
+            (f"req-{n}", f"10.0.0.{n}")}
 
 
 def test_filters_narrow_the_log_and_pages_walk_it_newest_first_without_overlap(

@@ -58,8 +58,9 @@ audit_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 class AuditEntryRead(BaseModel):
     event_id: str = Field(description="The event this entry is (as in `GET /api/v1/events`)")
     occurred_at: datetime = Field(description="When the change was made (UTC)")
-    actor: str = Field(description="Who: `apikey:<key name>` (names are unique), `user:<email>` (back office), "
-                       "`worker:<job>`, `cli:<command>`, `carrier:<code>`…")
+    actor: str = Field(description="Who: `apikey:<key name>` (names are unique), "
+                       "`user:<email>` (back office), `worker:<job>`, `cli:<command>`, "
+                       "`carrier:<code>`…")
     request_id: str | None = Field(description="The `X-Request-Id` of the API or back-office "
                                    "request that made the change; null for the worker and CLI")
     client_address: str | None = Field(description="The address that request came from "
