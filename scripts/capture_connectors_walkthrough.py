@@ -94,11 +94,12 @@ INTRO = """# Channel connectors: Shopify and WooCommerce
 A connector joins one shop on a platform to one of our channels. Orders come in by the
 platform's signed webhooks and are placed through the same placement as
 `POST /api/v1/orders`; what the platform must hear back (the channel's available-to-sell
-per SKU, each shipment with its tracking, our cancellations) is recorded as an intent in
+per SKU, each shipment with its tracking, our cancellations and refunds) is recorded as
+an intent in
 the transaction that caused it and sent afterwards by the worker, each call with a
 timeout and retried with backoff. Shopify and WooCommerce are connected; every platform speaks
 through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
-`listings`, `push_stock`, `push_fulfilment`, `push_cancellation`).
+`listings`, `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
 against the simulated Shopify of the tests (Shopify's Admin REST API 2024-10 paths and
@@ -127,7 +128,10 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
 * **Out.** The worker job `connector-sync` follows the event log: a shipment of an order
   a connector placed (`order.shipment_recorded`) becomes a fulfilment push with carrier,
   tracking number and link; our cancellation (`order.cancelled`) a cancellation push,
-  unless Shopify cancelled it. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S` (60) it
+  unless Shopify cancelled it; money we give back on such an order (`refund.issued`: a
+  refund, or what a cancellation or edit returned) a refund push, unless it is the
+  refund of Shopify's own cancellation or moved no money. Refunds of orders that did not
+  come from a connector are not pushed. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S` (60) it
   compares the channel's available-to-sell of every SKU the shop lists (quotas,
   exclusions and safety stock applied) with what Shopify was last told, and records one
   push per SKU that differs, however many orders moved it. The job `connector-pushes`
@@ -140,8 +144,15 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   `GET /api/v1/connectors/{code}/pushes`.
 * **Idempotent calls.** A stock level is set, not adjusted
   (`inventory_levels/set.json`), and a fulfilment first reads the order's
-  `fulfillment_orders.json` and sends only what is still fulfillable: a push repeated
-  after a crash or a lost answer changes nothing.
+  `fulfillment_orders.json` and sends only what is still fulfillable; a refund first
+  reads the order's `refunds.json` and is not made again when one there carries our
+  refund id in its note: a push repeated after a crash or a lost answer changes nothing.
+* **Refunds.** `POST orders/{id}/refunds.json` names the refunded `line_items`
+  (`restock_type: no_restock`: ordermesh sets Shopify's stock itself) and gives the
+  money back against the order's successful `sale` or `capture` transaction (read from
+  `transactions.json`; at most what it took). When Shopify took no money for the order
+  (it was paid in ordermesh) the refund records the line items only. `notify` is
+  `false`: ordermesh already e-mails the customer about a refund.
 * **Credentials** (`access_token`, `webhook_secret`) are encrypted at rest with
   `ORDERMESH_SECRET_KEYS` and never returned; only admins create or change connectors.
 
@@ -212,6 +223,15 @@ def page(rec: Recorder, client: TestClient, shop: FakeShopify, clock: FixedClock
     clock.advance(timedelta(seconds=61))
     sync()
     shown(shop, start)
+    print("## A refund out\n")
+    rec.call("A T-shirt refunded in ordermesh", "POST", f"/api/v1/orders/{order_id}/refunds",
+             body={"lines": [{"line_no": 2, "quantity": 1}], "reason": "arrived with a stain"})
+    print("\nThe next worker pass looks for a refund it made before (none), finds the sale "
+          "the money came from, and refunds the line against it:\n")
+    start = len(shop.seen)
+    sync()
+    assert len(shop.refunds[5_470_000_001]) == 1
+    shown(shop, start)
     rec.call("What the connector pushed", "GET", "/api/v1/connectors/shop-eu/pushes?limit=2")
     rec.call("The connector's health", "GET", "/api/v1/connectors/shop-eu/health")
 
@@ -231,7 +251,11 @@ each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit,
 shipping. Stock is set with `PUT products/<id>` on simple products (variations of
 variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
 becomes a note to the customer with carrier, tracking number and link (not added twice
-on a retry), and the order is set `completed` once nothing is left to ship.
+on a retry), and the order is set `completed` once nothing is left to ship. A refund
+made here is recorded with `POST orders/<id>/refunds` (the `amount`, the refunded
+`line_items` with their `refund_total` before tax, our refund id in the `reason`, so a
+repeat finds it in `GET orders/<id>/refunds` and is not made twice) and `api_refund:
+false`: WooCommerce notes the refund without asking its payment gateway to move money.
 """
 
 
@@ -259,6 +283,13 @@ def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
           "00340434161094042571); the next worker passes set the stock and tell the shop:\n")
     start = len(woo.seen)
     sync()
+    start = shown(woo, start)
+    quiet(client, "POST", f"/api/v1/orders/{got['order_id']}/refunds",
+          {"lines": [{"line_no": 1, "quantity": 1}], "reason": "arrived broken"})
+    print("One mug refunded in ordermesh (`POST /orders/{id}/refunds`, line 1, one unit); "
+          "the next worker pass records it in the shop:\n")
+    sync()
+    assert len(woo.refunds[7310]) == 1
     shown(woo, start)
 
 
