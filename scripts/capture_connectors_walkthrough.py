@@ -120,6 +120,14 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   our lines at Shopify's prices, `shipping_lines` the shipping charge, `shipping_address`
   the address, the `customer` and `email` the customer; `currency` must be the channel's,
   and `taxes_included` must match the channel's pricing mode (inclusive or exclusive).
+* **Paid in Shopify.** An order that comes in `financial_status: paid` took the buyer's
+  money in Shopify: once it is placed, ordermesh records that as a `manual` payment
+  (method `other`) of the order's total, authorised and captured, through the payments
+  service, keyed by the Shopify order, so it ships without anyone paying again and a
+  repeated delivery records nothing more (one lost to a crash between the placement and
+  the payment is recorded when Shopify delivers again). An order Shopify has not been
+  paid for (`pending`, `authorized`) owes its total here as any other. A refund of such
+  a payment is recorded here by hand and given back in Shopify by the refund push.
 * **Refusals are kept.** An order that cannot be placed (unknown SKU, short stock, a
   currency or tax mode the channel does not use, no address) is answered `200` with
   `status: refused` — Shopify retrying it would not change the answer — and stays in the
@@ -212,8 +220,9 @@ def page(rec: Recorder, client: TestClient, shop: FakeShopify, clock: FixedClock
 
     print("## A shipment's tracking out\n")
     order_id = got["order_id"]
-    quiet(client, "POST", f"/api/v1/orders/{order_id}/payments",
-          {"provider": "test", "source": "4242424242424242"})
+    print("Shopify was paid for the order (`financial_status: paid`): it was recorded as "
+          "paid here when it was placed, and may ship.")
+    rec.call("The order's payments", "GET", f"/api/v1/orders/{order_id}/payments")
     rec.call("Units shipped in ordermesh", "POST", f"/api/v1/orders/{order_id}/shipments",
              body={"lines": [{"line_no": 1, "quantity": 2}, {"line_no": 2, "quantity": 1}],
                    "carrier": "DHL", "tracking_number": "00340434161094042557"})
@@ -251,7 +260,8 @@ each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit,
 shipping. Stock is set with `PUT products/<id>` on simple products (variations of
 variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
 becomes a note to the customer with carrier, tracking number and link (not added twice
-on a retry), and the order is set `completed` once nothing is left to ship. A refund
+on a retry), and the order is set `completed` once nothing is left to ship (WooCommerce's
+payment state is not read yet: its orders are paid in ordermesh before they ship). A refund
 made here is recorded with `POST orders/<id>/refunds` (the `amount`, the refunded
 `line_items` with their `refund_total` before tax, our refund id in the `reason`, so a
 repeat finds it in `GET orders/<id>/refunds` and is not made twice) and `api_refund:

@@ -7,25 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
-from ordermesh.connectors.accounts import account_by_id
-from ordermesh.connectors.platforms import connector_for
-from ordermesh.connectors.pushes import claim_due
-from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync, policy_of, refund_notice
-from ordermesh.kit.db import UnitOfWork
-from tests.connector_helpers import CHANNEL, deliver, pushes, shopify_shop, sync
+from ordermesh.flows.channel_jobs import refund_notice
+from tests.connector_helpers import (
+    CHANNEL,
+    deliver,
+    listed_shop_with_an_order,
+    placed_and_paid,
+    pushes,
+    sent_by_a_worker_that_died,
+    shopify_shop,
+    sync,
+)
 from tests.fake_shopify import API, running_shopify, shopify_order
 from tests.helpers import ok, order_body, pay
 
 REFUNDS = rf"{API}/orders/\d+/refunds\.json"
-
-
-def placed_and_paid(client, shop, body: dict, webhook_id: str) -> dict:
-    shop.add_order(body)
-    order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, webhook_id))['order_id']}"))
-    pay(client, order)
-    return order
 
 
 def refund(client, order: dict, lines: list[tuple[int, int]], reason: str) -> dict:
@@ -40,10 +36,8 @@ def refund_pushes(client, status: str | None = None) -> list[dict]:
 def test_a_refund_here_is_refunded_in_shopify_against_its_sale_after_a_5xx(
         client, container, clock):
     with running_shopify() as shop:
-        shopify_shop(client, shop, {"MUG": 5, "TEE": 5})
-        sync(container)
-        order = placed_and_paid(client, shop, shopify_order(
-            5557001, [("MUG", 2, "12.50"), ("TEE", 1, "20.00")]), "w1")
+        order = listed_shop_with_an_order(client, container, shop, 5557001,
+                                          [("MUG", 2, "12.50"), ("TEE", 1, "20.00")])
         made = refund(client, order, [(1, 1)], "arrived broken")
         shop.fail = 1  # the first call (reading the refunds made) is answered 500
         sync(container)
@@ -71,22 +65,11 @@ def test_a_refund_here_is_refunded_in_shopify_against_its_sale_after_a_5xx(
 def test_a_refund_made_by_a_worker_that_died_before_recording_it_is_not_made_twice(
         client, container, clock):
     with running_shopify() as shop:
-        shopify_shop(client, shop, {"MUG": 5})
-        sync(container)
-        order = placed_and_paid(client, shop, shopify_order(5557002, [("MUG", 2, "12.50")]),
-                                "w1")
+        order = listed_shop_with_an_order(client, container, shop, 5557002,
+                                          [("MUG", 2, "12.50")])
         refund(client, order, [(1, 2)], "never arrived")
-        ConnectorSync().run_once(container)
-        # a worker claims the push, makes the call, and dies before recording the answer
-        policy = policy_of(container.settings)
-        with UnitOfWork(container.engine, container.clock) as uow:
-            (claimed,) = claim_due(uow, 10, policy)
-            account = account_by_id(uow, claimed.account_id)
-        with httpx.Client(timeout=5) as http:
-            assert connector_for(account).push_refund(http, refund_notice(claimed)).ok
-        ConnectorPushes().run_once(container)  # leased: nobody else takes it yet
-        clock.advance(policy.lease + timedelta(seconds=1))
-        ConnectorPushes().run_once(container)  # the lease ran out: claimed again
+        sent_by_a_worker_that_died(container, clock, lambda connector, http, claimed:
+                                   connector.push_refund(http, refund_notice(claimed)))
     assert len(shop.on("POST", REFUNDS)) == 1 and len(shop.refunds[5557002]) == 1
     (push,) = refund_pushes(client)
     assert push["status"] == "succeeded" and push["attempts"] == 2

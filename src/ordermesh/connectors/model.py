@@ -101,6 +101,7 @@ class ChannelOrder:
     customer_account_id: str | None
     address: ChannelAddress | None
     cancelled: bool = False
+    paid: bool = False  # the platform took the buyer's money for the whole order
 
 
 @dataclass(frozen=True)

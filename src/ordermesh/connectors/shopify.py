@@ -136,7 +136,8 @@ def parse_order(payload: Any) -> ChannelOrder:
         phone=text(payload.get("phone")) or text(customer.get("phone")),
         customer_account_id=str(customer["id"]) if customer.get("id") is not None else None,
         address=_address(payload.get("shipping_address")),
-        cancelled=payload.get("cancelled_at") is not None)
+        cancelled=payload.get("cancelled_at") is not None,
+        paid=payload.get("financial_status") == "paid")
 
 
 class ShopifyConnector(SignedWebhooks):

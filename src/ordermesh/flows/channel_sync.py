@@ -46,13 +46,19 @@ def _placed_by(uow: UnitOfWork, order) -> tuple[Account, dict] | None:
     return None
 
 
-def _platform_line_ids(received: dict) -> dict[str, str]:
-    """SKU -> the platform's id of the order line that sold it."""
+def _platform_lines(received: dict, order, lines: list[dict] | None,
+                    *keep: str) -> list[dict]:
+    """The event's ``lines`` (``line_no``, ``quantity``, ...) with their SKU and the
+    platform's id of the order line that sold it, and the fields named in ``keep``."""
     line_ids: dict[str, str] = {}
     for item in received.get("line_items", []):
         if isinstance(item, dict) and item.get("sku"):
             line_ids.setdefault(str(item["sku"]).strip(), str(item.get("id")))
-    return line_ids
+    sku_of = {ln.line_no: ln.sku for ln in order.lines}
+    return [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
+             "platform_line_id": line_ids.get(sku_of[ln["line_no"]], ""),
+             **{k: ln[k] for k in keep}}
+            for ln in lines or [] if ln.get("quantity")]
 
 
 def _fulfilment(uow: UnitOfWork, event: Event) -> None:
@@ -61,12 +67,8 @@ def _fulfilment(uow: UnitOfWork, event: Event) -> None:
     if found is None:
         return
     account, received = found
-    sku_of = {ln.line_no: ln.sku for ln in order.lines}
-    line_ids = _platform_line_ids(received)
     p = event.payload
-    lines = [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
-              "platform_line_id": line_ids.get(sku_of[ln["line_no"]], "")}
-             for ln in p.get("lines", []) if ln.get("quantity")]
+    lines = _platform_lines(received, order, p.get("lines"))
     number = p.get("tracking_number")
     template = account.settings.get("tracking_url_template")
     pushes.record_push(uow, account.id, PushKind.FULFILMENT, order.external_id, {
@@ -97,15 +99,10 @@ def _refund(uow: UnitOfWork, event: Event) -> None:
     if found is None:
         return
     account, received = found
-    sku_of = {ln.line_no: ln.sku for ln in order.lines}
-    line_ids = _platform_line_ids(received)
-    lines = [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
-              "platform_line_id": line_ids.get(sku_of[ln["line_no"]], ""),
-              "amount": ln["amount"], "tax": ln["tax"]}
-             for ln in p.get("lines") or [] if ln.get("quantity")]
     pushes.record_push(uow, account.id, PushKind.REFUND, order.external_id, {
         "order_id": order.id, "refund_id": p["refund_id"], "kind": p.get("kind"),
-        "amount": p["amount"], "currency": p["currency"], "lines": lines,
+        "amount": p["amount"], "currency": p["currency"],
+        "lines": _platform_lines(received, order, p.get("lines"), "amount", "tax"),
         "reason": p.get("reason")}, source=event.id)
 
 
