@@ -62,9 +62,9 @@ class ConnectorSync:
         total = 0
         for _ in range(self.max_batches):
             with new_uow() as uow:
-                done = record_from_events(uow, self.batch)
-            total += done
-            if done < self.batch:
+                read, followed = record_from_events(uow, self.batch)
+            total += followed
+            if read < self.batch:
                 break
         settings = container.settings
         with new_uow() as uow:

@@ -106,21 +106,21 @@ def _refund(uow: UnitOfWork, event: Event) -> None:
         "reason": p.get("reason")}, source=event.id)
 
 
-def record_from_events(uow: UnitOfWork, limit: int) -> int:
-    """One batch of the outbox after the cursor; commits. Returns the events read."""
+FOLLOWED = {SHIPPED: _fulfilment, CANCELLED: _cancellation, REFUNDED: _refund}
+
+
+def record_from_events(uow: UnitOfWork, limit: int) -> tuple[int, int]:
+    """One batch of the outbox after the cursor; commits. Returns how many events were
+    read, and how many of them were of the types followed here."""
     after = lock_cursor(uow, CURSOR)
     events = read_events(uow, after=after, limit=limit)
-    for event in events:
-        if event.type == SHIPPED:
-            _fulfilment(uow, event)
-        elif event.type == CANCELLED:
-            _cancellation(uow, event)
-        elif event.type == REFUNDED:
-            _refund(uow, event)
+    followed = [e for e in events if e.type in FOLLOWED]
+    for event in followed:
+        FOLLOWED[event.type](uow, event)
     if events:
         advance_cursor(uow, CURSOR, events[-1].position)
     uow.commit()
-    return len(events)
+    return len(events), len(followed)
 
 
 def stock_due(uow: UnitOfWork, account: Account, interval: timedelta) -> bool:
