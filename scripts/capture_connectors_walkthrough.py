@@ -95,10 +95,9 @@ A connector joins one shop on a platform to one of our channels. Orders come in 
 platform's signed webhooks and are placed through the same placement as
 `POST /api/v1/orders`; what the platform must hear back (the channel's available-to-sell
 per SKU, each shipment with its tracking, our cancellations and refunds) is recorded as
-an intent in
-the transaction that caused it and sent afterwards by the worker, each call with a
-timeout and retried with backoff. Shopify and WooCommerce are connected; every platform speaks
-through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
+an intent in the transaction that caused it and sent afterwards by the worker, each call
+with a timeout and retried with backoff. Shopify and WooCommerce are connected; every
+platform speaks through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
 `listings`, `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
@@ -139,8 +138,8 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   unless Shopify cancelled it; money we give back on such an order (`refund.issued`: a
   refund, or what a cancellation or edit returned) a refund push, unless it is the
   refund of Shopify's own cancellation or moved no money. Refunds of orders that did not
-  come from a connector are not pushed. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S` (60) it
-  compares the channel's available-to-sell of every SKU the shop lists (quotas,
+  come from a connector are not pushed. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S`
+  (60) it compares the channel's available-to-sell of every SKU the shop lists (quotas,
   exclusions and safety stock applied) with what Shopify was last told, and records one
   push per SKU that differs, however many orders moved it. The job `connector-pushes`
   sends due pushes (`FOR UPDATE SKIP LOCKED`, so workers share them), with
@@ -155,12 +154,12 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   `fulfillment_orders.json` and sends only what is still fulfillable; a refund first
   reads the order's `refunds.json` and is not made again when one there carries our
   refund id in its note: a push repeated after a crash or a lost answer changes nothing.
-* **Refunds.** `POST orders/{id}/refunds.json` names the refunded `line_items`
-  (`restock_type: no_restock`: ordermesh sets Shopify's stock itself) and gives the
-  money back against the order's successful `sale` or `capture` transaction (read from
-  `transactions.json`; at most what it took). When Shopify took no money for the order
-  (it was paid in ordermesh) the refund records the line items only. `notify` is
-  `false`: ordermesh already e-mails the customer about a refund.
+* **Refunds.** `POST orders/{id}/refunds.json` names the refunded lines
+  (`refund_line_items`, `restock_type: no_restock`: ordermesh sets Shopify's stock
+  itself) and gives the money back against the order's successful `sale` or `capture`
+  transaction (read from `transactions.json`; at most what it took). When Shopify took
+  no money for the order (it was paid in ordermesh) the refund records the lines only.
+  `notify` is `false`: ordermesh's own messages tell the customer of a refund.
 * **Credentials** (`access_token`, `webhook_secret`) are encrypted at rest with
   `ORDERMESH_SECRET_KEYS` and never returned; only admins create or change connectors.
 
