@@ -19,6 +19,9 @@ and carry ``X-Shopify-Webhook-Id`` (the same on every retry of one delivery) and
   restock: ordermesh sets Shopify's stock), the ``transactions`` that give the money
   back (none when Shopify took none) and ``notify: false`` (ordermesh e-mails the
   customer about the refund itself).
+
+An order's ``financial_status: paid`` is read as ``ChannelOrder.paid``: the money was
+taken in Shopify (``flows.channel_payments`` records it).
 """
 
 from __future__ import annotations
