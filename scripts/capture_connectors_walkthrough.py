@@ -94,11 +94,11 @@ INTRO = """# Channel connectors: Shopify and WooCommerce
 A connector joins one shop on a platform to one of our channels. Orders come in by the
 platform's signed webhooks and are placed through the same placement as
 `POST /api/v1/orders`; what the platform must hear back (the channel's available-to-sell
-per SKU, each shipment with its tracking, our cancellations) is recorded as an intent in
-the transaction that caused it and sent afterwards by the worker, each call with a
-timeout and retried with backoff. Shopify and WooCommerce are connected; every platform speaks
-through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
-`listings`, `push_stock`, `push_fulfilment`, `push_cancellation`).
+per SKU, each shipment with its tracking, our cancellations and refunds) is recorded as
+an intent in the transaction that caused it and sent afterwards by the worker, each call
+with a timeout and retried with backoff. Shopify and WooCommerce are connected; every
+platform speaks through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
+`listings`, `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
 against the simulated Shopify of the tests (Shopify's Admin REST API 2024-10 paths and
@@ -119,6 +119,14 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   our lines at Shopify's prices, `shipping_lines` the shipping charge, `shipping_address`
   the address, the `customer` and `email` the customer; `currency` must be the channel's,
   and `taxes_included` must match the channel's pricing mode (inclusive or exclusive).
+* **Paid in Shopify.** An order that comes in `financial_status: paid` took the buyer's
+  money in Shopify: once it is placed, ordermesh records that as a `manual` payment
+  (method `other`) of the order's total, authorised and captured, through the payments
+  service, keyed by the Shopify order, so it ships without anyone paying again and a
+  repeated delivery records nothing more (one lost to a crash between the placement and
+  the payment is recorded when Shopify delivers again). An order Shopify has not been
+  paid for (`pending`, `authorized`) owes its total here as any other. A refund of such
+  a payment is recorded here by hand and given back in Shopify by the refund push.
 * **Refusals are kept.** An order that cannot be placed (unknown SKU, short stock, a
   currency or tax mode the channel does not use, no address) is answered `200` with
   `status: refused` — Shopify retrying it would not change the answer — and stays in the
@@ -127,8 +135,11 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
 * **Out.** The worker job `connector-sync` follows the event log: a shipment of an order
   a connector placed (`order.shipment_recorded`) becomes a fulfilment push with carrier,
   tracking number and link; our cancellation (`order.cancelled`) a cancellation push,
-  unless Shopify cancelled it. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S` (60) it
-  compares the channel's available-to-sell of every SKU the shop lists (quotas,
+  unless Shopify cancelled it; money we give back on such an order (`refund.issued`: a
+  refund, or what a cancellation or edit returned) a refund push, unless it is the
+  refund of Shopify's own cancellation or moved no money. Refunds of orders that did not
+  come from a connector are not pushed. Every `ORDERMESH_CONNECTOR_STOCK_INTERVAL_S`
+  (60) it compares the channel's available-to-sell of every SKU the shop lists (quotas,
   exclusions and safety stock applied) with what Shopify was last told, and records one
   push per SKU that differs, however many orders moved it. The job `connector-pushes`
   sends due pushes (`FOR UPDATE SKIP LOCKED`, so workers share them), with
@@ -140,8 +151,15 @@ bodies); only the shop's address is replaced by `https://ordermesh-test.myshopif
   `GET /api/v1/connectors/{code}/pushes`.
 * **Idempotent calls.** A stock level is set, not adjusted
   (`inventory_levels/set.json`), and a fulfilment first reads the order's
-  `fulfillment_orders.json` and sends only what is still fulfillable: a push repeated
-  after a crash or a lost answer changes nothing.
+  `fulfillment_orders.json` and sends only what is still fulfillable; a refund first
+  reads the order's `refunds.json` and is not made again when one there carries our
+  refund id in its note: a push repeated after a crash or a lost answer changes nothing.
+* **Refunds.** `POST orders/{id}/refunds.json` names the refunded lines
+  (`refund_line_items`, `restock_type: no_restock`: ordermesh sets Shopify's stock
+  itself) and gives the money back against the order's successful `sale` or `capture`
+  transaction (read from `transactions.json`; at most what it took). When Shopify took
+  no money for the order (it was paid in ordermesh) the refund records the lines only.
+  `notify` is `false`: ordermesh's own messages tell the customer of a refund.
 * **Credentials** (`access_token`, `webhook_secret`) are encrypted at rest with
   `ORDERMESH_SECRET_KEYS` and never returned; only admins create or change connectors.
 
@@ -201,8 +219,9 @@ def page(rec: Recorder, client: TestClient, shop: FakeShopify, clock: FixedClock
 
     print("## A shipment's tracking out\n")
     order_id = got["order_id"]
-    quiet(client, "POST", f"/api/v1/orders/{order_id}/payments",
-          {"provider": "test", "source": "4242424242424242"})
+    print("Shopify was paid for the order (`financial_status: paid`): it was recorded as "
+          "paid here when it was placed, and may ship.")
+    rec.call("The order's payments", "GET", f"/api/v1/orders/{order_id}/payments")
     rec.call("Units shipped in ordermesh", "POST", f"/api/v1/orders/{order_id}/shipments",
              body={"lines": [{"line_no": 1, "quantity": 2}, {"line_no": 2, "quantity": 1}],
                    "carrier": "DHL", "tracking_number": "00340434161094042557"})
@@ -211,6 +230,15 @@ def page(rec: Recorder, client: TestClient, shop: FakeShopify, clock: FixedClock
           "units that ship were reserved already, so available-to-sell did not change.)\n")
     clock.advance(timedelta(seconds=61))
     sync()
+    shown(shop, start)
+    print("## A refund out\n")
+    rec.call("A T-shirt refunded in ordermesh", "POST", f"/api/v1/orders/{order_id}/refunds",
+             body={"lines": [{"line_no": 2, "quantity": 1}], "reason": "arrived with a stain"})
+    print("\nThe next worker pass looks for a refund it made before (none), finds the sale "
+          "the money came from, and refunds the line against it:\n")
+    start = len(shop.seen)
+    sync()
+    assert len(shop.refunds[5_470_000_001]) == 1
     shown(shop, start)
     rec.call("What the connector pushed", "GET", "/api/v1/connectors/shop-eu/pushes?limit=2")
     rec.call("The connector's health", "GET", "/api/v1/connectors/shop-eu/health")
@@ -231,7 +259,12 @@ each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit,
 shipping. Stock is set with `PUT products/<id>` on simple products (variations of
 variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
 becomes a note to the customer with carrier, tracking number and link (not added twice
-on a retry), and the order is set `completed` once nothing is left to ship.
+on a retry), and the order is set `completed` once nothing is left to ship (WooCommerce's
+payment state is not read yet: its orders are paid in ordermesh before they ship). A refund
+made here is recorded with `POST orders/<id>/refunds` (the `amount`, the refunded
+`line_items` with their `refund_total` before tax, our refund id in the `reason`, so a
+repeat finds it in `GET orders/<id>/refunds` and is not made twice) and `api_refund:
+false`: WooCommerce notes the refund without asking its payment gateway to move money.
 """
 
 
@@ -259,6 +292,13 @@ def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
           "00340434161094042571); the next worker passes set the stock and tell the shop:\n")
     start = len(woo.seen)
     sync()
+    start = shown(woo, start)
+    quiet(client, "POST", f"/api/v1/orders/{got['order_id']}/refunds",
+          {"lines": [{"line_no": 1, "quantity": 1}], "reason": "arrived broken"})
+    print("One mug refunded in ordermesh (`POST /orders/{id}/refunds`, line 1, one unit); "
+          "the next worker pass records it in the shop:\n")
+    sync()
+    assert len(woo.refunds[7310]) == 1
     shown(woo, start)
 
 

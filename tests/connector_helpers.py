@@ -4,13 +4,28 @@ delivering its webhooks and running the connector jobs as the worker would."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
-from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
+from ordermesh.connectors.accounts import account_by_id
+from ordermesh.connectors.model import CallResult, Connector
+from ordermesh.connectors.platforms import connector_for
+from ordermesh.connectors.pushes import Push, claim_due
+from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync, policy_of
 from ordermesh.http.deps import Container
-from tests.fake_shopify import LOCATION_ID, TOKEN, WEBHOOK_SECRET, FakeShopify, webhook_headers
+from ordermesh.kit.db import UnitOfWork
+from tests.fake_shopify import (
+    LOCATION_ID,
+    TOKEN,
+    WEBHOOK_SECRET,
+    FakeShopify,
+    shopify_order,
+    webhook_headers,
+)
 from tests.helpers import add_stock, make_channel, make_location, make_product, ok
 
 CHANNEL = "shopify-eu"
@@ -47,6 +62,43 @@ def deliver(client: TestClient, order: dict, webhook_id: str, topic: str = "orde
     body = json.dumps(order).encode()
     headers = {**webhook_headers(body, webhook_id, topic), **header_changes}
     return client.post(f"/api/v1/connectors/{CODE}/webhooks", content=body, headers=headers)
+
+
+def placed_and_paid(client: TestClient, shop: FakeShopify, order: dict, webhook_id: str
+                    ) -> dict:
+    """A Shopify order that came in by webhook: paid in Shopify (``financial_status:
+    paid``), so it may ship."""
+    shop.add_order(order)
+    placed = ok(client.get(f"/api/v1/orders/{ok(deliver(client, order, webhook_id))['order_id']}"))
+    assert placed["payment_status"] == "paid", placed["payment_status"]
+    return placed
+
+
+def listed_shop_with_an_order(client: TestClient, container: Container, shop: FakeShopify,
+                              order_id: int, lines: list[tuple[str, int, str]]) -> dict:
+    """``shopify_shop`` with five of each SKU of ``lines``, its listings read and its
+    stock pushed, and one order of those lines placed and paid."""
+    shopify_shop(client, shop, {sku: 5 for sku, _, _ in lines})
+    sync(container)
+    return placed_and_paid(client, shop, shopify_order(order_id, lines), "w1")
+
+
+def sent_by_a_worker_that_died(container: Container, clock,
+                               call: Callable[[Connector, httpx.Client, Push], CallResult]
+                               ) -> None:
+    """The intents are recorded; a worker claims the one due push, makes its call
+    (``call``) and dies before recording the answer; the other workers leave it while it
+    is leased, and one takes it up again when the lease runs out."""
+    ConnectorSync().run_once(container)
+    policy = policy_of(container.settings)
+    with UnitOfWork(container.engine, container.clock) as uow:
+        (claimed,) = claim_due(uow, 10, policy)
+        account = account_by_id(uow, claimed.account_id)
+    with httpx.Client(timeout=5) as http:
+        assert call(connector_for(account), http, claimed).ok
+    ConnectorPushes().run_once(container)  # leased: nobody else takes it yet
+    clock.advance(policy.lease + timedelta(seconds=1))
+    ConnectorPushes().run_once(container)  # the lease ran out: claimed again
 
 
 def sync(container: Container) -> int:

@@ -2,7 +2,8 @@
 paths and JSON shapes (2024-10), and Shopify's webhook signature.
 
 It keeps products with variants (SKU, inventory item), inventory levels per location,
-orders with their fulfillment orders, fulfillments and cancellations; it checks the
+orders with their fulfillment orders, transactions and refunds, fulfillments and
+cancellations; it checks the
 access token, refuses malformed bodies with Shopify's ``{"errors": ...}`` 422, and can
 be told to answer the next requests with 429 (``Retry-After``) or 500. Every request is
 recorded, so tests assert what reached the "platform" and docs show real exchanges.
@@ -20,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -67,6 +69,8 @@ class FakeShopify:
     orders: dict[int, dict] = field(default_factory=dict)
     fulfillment_orders: dict[int, list[dict]] = field(default_factory=dict)
     fulfillments: list[dict] = field(default_factory=list)
+    transactions: dict[int, list[dict]] = field(default_factory=dict)
+    refunds: dict[int, list[dict]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     throttle: int = 0  # answer this many next requests 429
     fail: int = 0  # answer this many next requests 500
@@ -89,6 +93,12 @@ class FakeShopify:
     def add_order(self, order: dict) -> None:
         """An order as checkout makes it: with one open fulfillment order for its lines."""
         self.orders[order["id"]] = order
+        self.transactions[order["id"]] = [{
+            "id": next(self.ids), "order_id": order["id"], "kind": "sale",
+            "status": "success", "gateway": "shopify_payments", "amount": order_total(order),
+            "currency": order["currency"], "parent_id": None,
+        }] if order.get("financial_status") == "paid" else []
+        self.refunds[order["id"]] = []
         fo_id = next(self.ids)
         self.fulfillment_orders[order["id"]] = [{
             "id": fo_id, "shop_id": 548380009, "order_id": order["id"],
@@ -122,6 +132,15 @@ class FakeShopify:
             return self._fulfil(body)
         if method == "POST" and (m := re.fullmatch(rf"{API}/orders/(\d+)/cancel\.json", path)):
             return self._cancel(int(m.group(1)))
+        if m := re.fullmatch(rf"{API}/orders/(\d+)/(transactions|refunds)\.json", path):
+            order_id, what = int(m.group(1)), m.group(2)
+            if order_id not in self.orders:
+                return 404, {"errors": "Not Found"}, {}
+            if method == "GET":
+                return 200, {what: (self.transactions if what == "transactions"
+                                    else self.refunds)[order_id]}, {}
+            if what == "refunds":
+                return self._refund(order_id, body)
         return 404, {"errors": "Not Found"}, {}
 
     def _products(self, query: dict) -> tuple[int, Any, dict]:
@@ -197,6 +216,51 @@ class FakeShopify:
         self.fulfillments.append(fulfillment)
         return 201, {"fulfillment": fulfillment}, {}
 
+    def _refund(self, order_id: int, body: Any) -> tuple[int, Any, dict]:
+        """``POST orders/<id>/refunds.json``: line items no more than were bought and not
+        refunded, money no more than the parent transaction took and has not given back."""
+        spec = body.get("refund") if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            return 400, {"errors": {"refund": "Required parameter missing or invalid"}}, {}
+        bought = {i["id"]: i["quantity"] for i in self.orders[order_id]["line_items"]}
+        for done in self.refunds[order_id]:
+            for item in done["refund_line_items"]:
+                bought[item["line_item_id"]] -= item["quantity"]
+        items = []
+        for wanted in spec.get("refund_line_items") or []:
+            line_id, quantity = wanted.get("line_item_id"), wanted.get("quantity")
+            if line_id not in bought or not isinstance(quantity, int) \
+                    or not 0 < quantity <= bought[line_id]:
+                return 422, {"errors": {"refund_line_items": ["Quantity cannot refund more "
+                                                              "items than were purchased"]}}, {}
+            bought[line_id] -= quantity
+            items.append({"id": next(self.ids), "line_item_id": line_id,
+                          "quantity": quantity,
+                          "restock_type": wanted.get("restock_type", "no_restock")})
+        given = []
+        taken = {t["id"]: t for t in self.transactions[order_id]}
+        for wanted in spec.get("transactions") or []:
+            parent = taken.get(wanted.get("parent_id"))
+            if parent is None or wanted.get("kind") != "refund" \
+                    or parent["kind"] not in ("sale", "capture"):
+                return 422, {"errors": {"transactions": ["parent_id is invalid"]}}, {}
+            back = sum(Decimal(t["amount"]) for t in self.transactions[order_id]
+                       if t["parent_id"] == parent["id"] and t["kind"] == "refund")
+            amount = Decimal(str(wanted.get("amount")))
+            if not Decimal(0) < amount <= Decimal(parent["amount"]) - back:
+                return 422, {"errors": {"base": ["Refund amount exceeds the refundable "
+                                                 "amount of the transaction"]}}, {}
+            given.append({"id": next(self.ids), "order_id": order_id, "kind": "refund",
+                          "status": "success", "gateway": parent["gateway"],
+                          "amount": f"{amount:.2f}", "currency": parent["currency"],
+                          "parent_id": parent["id"]})
+        self.transactions[order_id].extend(given)
+        refund = {"id": next(self.ids), "order_id": order_id, "note": spec.get("note"),
+                  "restock": False, "created_at": "2026-11-26T12:00:00-05:00",
+                  "refund_line_items": items, "transactions": given}
+        self.refunds[order_id].append(refund)
+        return 201, {"refund": refund}, {}
+
     def _cancel(self, order_id: int) -> tuple[int, Any, dict]:
         order = self.orders.get(order_id)
         if order is None:
@@ -206,6 +270,15 @@ class FakeShopify:
         order["cancelled_at"] = "2026-11-26T12:00:00-05:00"
         order["cancel_reason"] = "other"
         return 200, {"order": order}, {}
+
+
+def order_total(order: dict) -> str:
+    """What the buyer paid: the lines less their discounts, and shipping."""
+    total = sum(Decimal(i["price"]) * i["quantity"]
+                - sum((Decimal(d["amount"]) for d in i["discount_allocations"]), Decimal(0))
+                for i in order["line_items"])
+    total += sum((Decimal(s["discounted_price"]) for s in order["shipping_lines"]), Decimal(0))
+    return f"{total:.2f}"
 
 
 @contextmanager

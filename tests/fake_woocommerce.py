@@ -1,7 +1,7 @@
 """A simulated WooCommerce shop: a real HTTP server in a thread speaking the REST API v3
 (``/wp-json/wc/v3``) with HTTP Basic consumer key and secret, and WooCommerce's webhook
-signature. It keeps simple products with stock, orders with their notes and status, and
-records every request."""
+signature. It keeps simple products with stock, orders with their notes, status and
+refunds, and records every request."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ class FakeWoo:
     products: list[dict] = field(default_factory=list)
     orders: dict[int, dict] = field(default_factory=dict)
     notes: dict[int, list[dict]] = field(default_factory=dict)
+    refunds: dict[int, list[dict]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(501))
@@ -92,6 +93,8 @@ class FakeWoo:
                            stock_quantity=quantity,
                            stock_status="instock" if quantity > 0 else "outofstock")
             return 200, product, {}
+        if m := re.fullmatch(rf"{API}/orders/(\d+)/refunds", path):
+            return self._refunds(method, int(m.group(1)), body)
         if m := re.fullmatch(rf"{API}/orders/(\d+)(/notes)?", path):
             order = self.orders.get(int(m.group(1)))
             if order is None:
@@ -111,6 +114,40 @@ class FakeWoo:
                 return 200, order, {}
         return 404, {"code": "rest_no_route", "message": "No route was found matching the "
                      "URL and request method.", "data": {"status": 404}}, {}
+
+
+    def _refunds(self, method: str, order_id: int, body: Any
+                 ) -> tuple[int, Any, dict[str, str]]:
+        """``orders/<id>/refunds``: a refund of no more than the order's total less what
+        was refunded, of its own line items; ``api_refund`` false only records it."""
+        order = self.orders.get(order_id)
+        if order is None:
+            return 404, {"code": "woocommerce_rest_shop_order_invalid_id",
+                         "message": "Invalid ID.", "data": {"status": 404}}, {}
+        made = self.refunds.setdefault(order_id, [])
+        if method == "GET":
+            return 200, made, {}
+        try:
+            amount = Decimal(body["amount"])
+        except (KeyError, TypeError, ArithmeticError):
+            return 400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): "
+                         "amount", "data": {"status": 400}}, {}
+        left = Decimal(order["total"]) - sum(Decimal(r["amount"]) for r in made)
+        lines = {i["id"] for i in order["line_items"]}
+        if not Decimal(0) < amount <= left or any(
+                item.get("id") not in lines for item in body.get("line_items") or []):
+            return 400, {"code": "woocommerce_rest_cannot_create_order_refund",
+                         "message": "Invalid refund amount.", "data": {"status": 500}}, {}
+        refund = {"id": next(self.ids), "date_created": "2026-11-26T13:00:00",
+                  "amount": f"{amount:.2f}", "reason": body.get("reason", ""),
+                  "refunded_by": 1, "refunded_payment": bool(body.get("api_refund", True)),
+                  "line_items": [{"id": next(self.ids), "quantity": -item["quantity"],
+                                  "total": f"-{Decimal(item['refund_total']):.2f}"}
+                                 for item in body.get("line_items") or []]}
+        made.append(refund)
+        order["refunds"].append({"id": refund["id"], "reason": refund["reason"],
+                                 "total": f"-{amount:.2f}"})
+        return 201, refund, {}
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from ordermesh.customers.api import merges_router as customer_merges_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.customers.api import segments_router
 from ordermesh.dropship.api import router as dropship_router
+from ordermesh.events.api import audit_router
 from ordermesh.events.api import router as events_router
 from ordermesh.feedback.api import router as feedback_router
 from ordermesh.feedback.page import create_feedback_page
@@ -114,6 +115,8 @@ def create_app(container: Container) -> FastAPI:
              "packing slips"},
             {"name": "shipping", "description": "Carriers, tracking and promise dates"},
             {"name": "events", "description": "The outbox: every state change, in order"},
+            {"name": "audit", "description": "Who changed what, when, from where, with "
+             "before and after: the outbox read as an audit log"},
             {"name": "suppliers", "description": "Supplier master: terms, tags, "
              "certifications, and what each supplier sells us at what cost"},
             {"name": "purchasing", "description": "Purchase orders, receipts against them, "
@@ -146,7 +149,7 @@ def create_app(container: Container) -> FastAPI:
                inventory_router, customers_router, orders_router, order_money_router, flows_router,
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
-               invoices_router, events_router, apikeys_router, sourcing_router,
+               invoices_router, events_router, audit_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,

@@ -6,28 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
-from ordermesh.connectors.accounts import account_by_id
 from ordermesh.connectors.model import FulfilmentNotice, ShippedLine
-from ordermesh.connectors.platforms import connector_for
-from ordermesh.connectors.pushes import claim_due
-from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync, policy_of
-from ordermesh.kit.db import UnitOfWork
-from tests.connector_helpers import CODE, deliver, pushes, shopify_shop, sync
+from tests.connector_helpers import (
+    CODE,
+    deliver,
+    listed_shop_with_an_order,
+    placed_and_paid,
+    pushes,
+    sent_by_a_worker_that_died,
+    shopify_shop,
+    sync,
+)
 from tests.fake_shopify import API, running_shopify, shopify_order
-from tests.helpers import ok, pay
+from tests.helpers import ok
 
 SET_LEVEL = f"{API}/inventory_levels/set.json"
 INTERVAL = timedelta(seconds=61)  # past ORDERMESH_CONNECTOR_STOCK_INTERVAL_S's default
-
-
-def placed_and_paid(client, shop, body: dict, webhook_id: str) -> dict:
-    """A Shopify order that came in by webhook, paid (so that it may ship)."""
-    shop.add_order(body)
-    order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, webhook_id))['order_id']}"))
-    pay(client, order)
-    return order
 
 
 def ship(client, order: dict, line_no: int, quantity: int, carrier: str, number: str) -> None:
@@ -127,10 +121,8 @@ def test_a_throttled_or_failing_shopify_is_retried_after_retry_after_and_with_ba
 def test_a_push_shopify_refuses_for_good_fails_visibly_without_retrying(
         client, container, clock):
     with running_shopify() as shop:
-        shopify_shop(client, shop, {"MUG": 5})
-        sync(container)
-        order = placed_and_paid(client, shop, shopify_order(5554001, [("MUG", 1, "12.50")]),
-                                "w1")
+        order = listed_shop_with_an_order(client, container, shop, 5554001,
+                                          [("MUG", 1, "12.50")])
         ship(client, order, 1, 1, "DHL", "00340434161094042557")
         ok(client.patch(f"/api/v1/connectors/{CODE}", json={"credentials": {
             "access_token": "shpat_revoked", "webhook_secret": "shpss_x_0123456789abcdef"}}))
@@ -176,24 +168,13 @@ def test_cancellations_go_both_ways_but_never_back_to_where_they_came_from(
 def test_a_fulfilment_sent_by_a_worker_that_died_before_recording_it_is_not_sent_twice(
         client, container, clock):
     with running_shopify() as shop:
-        shopify_shop(client, shop, {"MUG": 5})
-        sync(container)
-        order = placed_and_paid(client, shop, shopify_order(5556001, [("MUG", 1, "12.50")]),
-                                "w1")
+        order = listed_shop_with_an_order(client, container, shop, 5556001,
+                                          [("MUG", 1, "12.50")])
         ship(client, order, 1, 1, "DHL", "00340434161094042557")
-        ConnectorSync().run_once(container)
-        # a worker claims the push, makes the call, and dies before recording the answer
-        policy = policy_of(container.settings)
-        with UnitOfWork(container.engine, container.clock) as uow:
-            (claimed,) = claim_due(uow, 10, policy)
-            account = account_by_id(uow, claimed.account_id)
-        with httpx.Client(timeout=5) as http:
-            assert connector_for(account).push_fulfilment(http, FulfilmentNotice(
-                claimed.subject, [ShippedLine("MUG", 1, "55560011")], "DHL",
-                "00340434161094042557", None)).ok
-        ConnectorPushes().run_once(container)  # leased: nobody else takes it yet
-        clock.advance(policy.lease + timedelta(seconds=1))
-        ConnectorPushes().run_once(container)  # the lease ran out: claimed again
+        sent_by_a_worker_that_died(container, clock, lambda connector, http, claimed:
+                                   connector.push_fulfilment(http, FulfilmentNotice(
+                                       claimed.subject, [ShippedLine("MUG", 1, "55560011")],
+                                       "DHL", "00340434161094042557", None)))
     assert len(shop.fulfillments) == 1  # Shopify had nothing left to fulfil
     (push,) = [p for p in pushes(client) if p["kind"] == "fulfilment"]
     assert push["status"] == "succeeded" and push["attempts"] == 2

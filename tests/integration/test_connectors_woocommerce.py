@@ -115,3 +115,28 @@ def test_an_order_cancelled_in_woocommerce_is_cancelled_here(client, container):
     assert edited["status"] == "ignored"
     assert cancelled["status"] == "cancelled" and cancelled["order_id"] == placed["order_id"]
     assert ok(client.get(f"/api/v1/orders/{placed['order_id']}"))["status"] == "cancelled"
+
+
+def test_a_refund_here_is_recorded_in_woocommerce_once_without_moving_money_again(
+        client, container):
+    with running_woo() as shop:
+        woo_shop(client, shop, {"MUG": 5})
+        body = woo_order(905, [("MUG", 2, "21.01", "3.99")])
+        shop.orders[905] = body
+        order = ok(client.get(f"/api/v1/orders/{ok(deliver(client, body, 'd8'))['order_id']}"))
+        pay(client, order)
+        made = ok(client.post(f"/api/v1/orders/{order['id']}/refunds", json={
+            "lines": [{"line_no": 1, "quantity": 1}], "reason": "arrived broken"}), 201)
+        sync(container)
+        sync(container)
+    (posted,) = shop.on("POST", rf"{API}/orders/905/refunds")
+    net = f"{float(made['amount']) - float(made['tax']):.2f}"
+    assert posted.body == {"amount": made["amount"], "api_refund": False,
+                           "reason": f"arrived broken (ordermesh {made['id']})",
+                           "line_items": [{"id": 9051, "quantity": 1, "refund_total": net}]}
+    assert made["amount"] == "12.50"
+    (kept,) = shop.refunds[905]
+    assert kept["amount"] == "12.50" and kept["refunded_payment"] is False
+    (push,) = [p for p in ok(client.get(f"/api/v1/connectors/{CODE}/pushes"))["items"]
+               if p["kind"] == "refund"]
+    assert push["status"] == "succeeded" and push["last_status_code"] == 201

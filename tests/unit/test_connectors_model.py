@@ -15,6 +15,8 @@ from ordermesh.connectors.model import (
     FulfilmentNotice,
     PayloadInvalid,
     Platform,
+    RefundedLine,
+    RefundNotice,
     RetryPolicy,
     ShippedLine,
 )
@@ -94,3 +96,26 @@ def test_a_fulfilment_sends_only_what_is_still_fulfillable_in_shopify():
     done = {**open_fo, "line_items": [{"id": 91, "line_item_id": 421,
                                        "fulfillable_quantity": 0}]}
     assert _connector().fulfilment_body(notice, [done]) is None
+
+
+def test_only_a_shopify_order_whose_financial_status_is_paid_is_taken_as_paid():
+    body = shopify_order(43, [("MUG", 1, "12.50")])
+    assert parse_order(body).paid is True
+    for status in ("pending", "authorized", "partially_paid", None):
+        assert parse_order({**body, "financial_status": status}).paid is False
+
+
+def test_a_shopify_refund_gives_back_at_most_what_the_captured_sale_took():
+    notice = RefundNotice("42", "rfd_1", Decimal("30.00"), "EUR",
+                          [RefundedLine("421", 1, Decimal("30.00"), Decimal("4.79"))], "late")
+    taken = [{"id": 7, "kind": "authorization", "status": "success", "amount": "50.00"},
+             {"id": 8, "kind": "capture", "status": "success", "amount": "25.00",
+              "gateway": "shopify_payments"},
+             {"id": 9, "kind": "sale", "status": "failure", "amount": "50.00"}]
+    body = _connector().refund_body(notice, taken)["refund"]
+    assert body["transactions"] == [{"parent_id": 8, "amount": "25.00", "kind": "refund",
+                                     "gateway": "shopify_payments"}]
+    assert body["refund_line_items"] == [{"line_item_id": 421, "quantity": 1,
+                                          "restock_type": "no_restock"}]
+    assert body["note"] == "late (ordermesh rfd_1)"
+    assert "transactions" not in _connector().refund_body(notice, taken[:1])["refund"]

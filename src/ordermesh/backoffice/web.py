@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from ordermesh.backoffice.model import Permission, Session
 from ordermesh.backoffice.service import csrf_matches, session_for
 from ordermesh.http.deps import MAX_ATTEMPTS, Container
+from ordermesh.http.request_id import request_id_of
 from ordermesh.kit.db import UnitOfWork, is_retryable
 
 COOKIE = "om_session"
@@ -78,16 +79,21 @@ class PageContext:
         return self.session.user
 
     def read(self) -> UnitOfWork:
-        return UnitOfWork(self.container.engine, self.container.clock,
-                          actor=self.user.actor, write=False)
+        return self._uow(write=False)
+
+    def _uow(self, *, write: bool = True) -> UnitOfWork:
+        # The request id and address go on every event the person's changes record.
+        client = self.request.client
+        return UnitOfWork(self.container.engine, self.container.clock, actor=self.user.actor,
+                          write=write, request_id=request_id_of(self.request.scope),
+                          client_address=client.host if client else None)
 
     def run(self, work: Callable[[UnitOfWork], T]) -> T:
         """A use case in a writing unit of work, acting as ``user:<email>``; rerun when
         PostgreSQL aborts it for a concurrency reason, as the API does."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with UnitOfWork(self.container.engine, self.container.clock,
-                                actor=self.user.actor) as uow:
+                with self._uow() as uow:
                     return work(uow)
             except DBAPIError as exc:
                 if attempt == MAX_ATTEMPTS or not is_retryable(exc):

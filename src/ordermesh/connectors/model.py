@@ -44,6 +44,7 @@ class PushKind(enum.StrEnum):
     STOCK = "stock"  # the available-to-sell of one SKU for the channel
     FULFILMENT = "fulfilment"  # units shipped, with carrier and tracking
     CANCELLATION = "cancellation"  # the order was cancelled here
+    REFUND = "refund"  # money was given back here on the platform's order
 
 
 class PushStatus(enum.StrEnum):
@@ -100,6 +101,7 @@ class ChannelOrder:
     customer_account_id: str | None
     address: ChannelAddress | None
     cancelled: bool = False
+    paid: bool = False  # the platform took the buyer's money for the whole order
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,31 @@ class FulfilmentNotice:
     tracking_number: str | None
     tracking_url: str | None
     complete: bool = False  # nothing of the order is left to ship
+
+
+@dataclass(frozen=True)
+class RefundedLine:
+    platform_line_id: str
+    quantity: int
+    amount: Decimal  # what the units were refunded, tax included
+    tax: Decimal  # the tax contained in ``amount``
+
+
+@dataclass(frozen=True)
+class RefundNotice:
+    """Money we gave back on a platform's order. ``refund_id`` (ours) goes into the
+    platform's refund note, so a repeated push finds the refund it already made."""
+
+    external_id: str
+    refund_id: str
+    amount: Decimal  # the whole refund, tax included
+    currency: str
+    lines: list[RefundedLine]  # empty for a goodwill amount, a cancellation or an edit
+    reason: str | None
+
+    @property
+    def note(self) -> str:
+        return f"{self.reason or 'Refunded'} (ordermesh {self.refund_id})"
 
 
 @dataclass(frozen=True)
@@ -199,6 +226,11 @@ class Connector(Protocol):
 
     def push_cancellation(self, client: httpx.Client, external_id: str,
                           reason: str | None) -> CallResult:
+        ...
+
+    def push_refund(self, client: httpx.Client, notice: RefundNotice) -> CallResult:
+        """Record the refund on the platform's order, once: a refund whose note names
+        ``notice.refund_id`` is there already after a lost answer."""
         ...
 
 

@@ -12,7 +12,16 @@ and carry ``X-Shopify-Webhook-Id`` (the same on every retry of one delivery) and
 * ``GET orders/<id>/fulfillment_orders.json`` then ``POST fulfillments.json`` with
   ``line_items_by_fulfillment_order`` and ``tracking_info {number, company, url}``; only
   what is still fulfillable is sent, so a retry after a lost answer sends nothing twice;
-* ``POST orders/<id>/cancel.json``.
+* ``POST orders/<id>/cancel.json``;
+* a refund: ``GET orders/<id>/refunds.json`` (a refund whose note names ours is there
+  already: nothing sent), ``GET orders/<id>/transactions.json`` for the captured sale it
+  refunds, then ``POST orders/<id>/refunds.json`` with ``refund_line_items`` (no
+  restock: ordermesh sets Shopify's stock), the ``transactions`` that give the money
+  back (none when Shopify took none) and ``notify: false`` (ordermesh e-mails the
+  customer about the refund itself).
+
+An order's ``financial_status: paid`` is read as ``ChannelOrder.paid``: the money was
+taken in Shopify (``flows.channel_payments`` records it).
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from ordermesh.connectors.model import (
     ChannelOrder,
     FulfilmentNotice,
     PayloadInvalid,
+    RefundNotice,
     StockLevel,
     WebhookIntent,
 )
@@ -49,6 +59,7 @@ SETTINGS = {"location_id": "the Shopify location whose stock we set",
             "api_version": f"Admin API version (default {API_VERSION})",
             "tracking_url_template": "optional: a tracking link, {number} is replaced"}
 OPEN_FULFILMENT_ORDERS = frozenset({"open", "in_progress"})
+TAKEN = frozenset({"sale", "capture"})  # transactions that moved the buyer's money to the shop
 
 
 def check(credentials: Mapping[str, str], settings: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +139,8 @@ def parse_order(payload: Any) -> ChannelOrder:
         phone=text(payload.get("phone")) or text(customer.get("phone")),
         customer_account_id=str(customer["id"]) if customer.get("id") is not None else None,
         address=_address(payload.get("shipping_address")),
-        cancelled=payload.get("cancelled_at") is not None)
+        cancelled=payload.get("cancelled_at") is not None,
+        paid=payload.get("financial_status") == "paid")
 
 
 class ShopifyConnector(SignedWebhooks):
@@ -229,5 +241,39 @@ class ShopifyConnector(SignedWebhooks):
         try:
             return result(client.post(f"{self.api}/orders/{external_id}/cancel.json",
                                        json=body, headers=self.headers))
+        except httpx.HTTPError as exc:
+            return failure(exc)
+
+    def refund_body(self, notice: RefundNotice, transactions: list[dict]) -> dict:
+        """The ``refunds.json`` body: the amount given back against the captured sale (at
+        most what it took), none when Shopify took no money for the order."""
+        taken = [t for t in transactions
+                 if t.get("kind") in TAKEN and t.get("status") == "success"]
+        refund: dict[str, Any] = {
+            "currency": notice.currency, "notify": False, "note": notice.note,
+            "refund_line_items": [{"line_item_id": int(ln.platform_line_id),
+                                   "quantity": ln.quantity, "restock_type": "no_restock"}
+                                  for ln in notice.lines if ln.platform_line_id.isdigit()]}
+        if taken:
+            parent = taken[-1]
+            amount = min(notice.amount, Decimal(str(parent.get("amount") or "0")))
+            refund["transactions"] = [{"parent_id": parent["id"], "amount": f"{amount:.2f}",
+                                       "kind": "refund", "gateway": parent.get("gateway")}]
+        return {"refund": refund}
+
+    def push_refund(self, client: httpx.Client, notice: RefundNotice) -> CallResult:
+        order = f"{self.api}/orders/{notice.external_id}"
+        try:
+            made = client.get(f"{order}/refunds.json", headers=self.headers)
+            if not made.is_success:
+                return result(made)
+            if any(notice.note == r.get("note") for r in made.json().get("refunds", [])):
+                return CallResult(made.status_code, "refunded in Shopify already")
+            paid = client.get(f"{order}/transactions.json", headers=self.headers)
+            if not paid.is_success:
+                return result(paid)
+            body = self.refund_body(notice, paid.json().get("transactions", []))
+            return result(client.post(f"{order}/refunds.json", json=body,
+                                       headers=self.headers))
         except httpx.HTTPError as exc:
             return failure(exc)

@@ -16,7 +16,11 @@ and secret by HTTP Basic:
   carrier, tracking number and link as a note to the customer (unless the same note is
   there: a retry adds none), and ``PUT orders/<id>`` ``{"status": "completed"}`` once
   nothing is left to ship (WooCommerce itself keeps no tracking numbers);
-* ``PUT orders/<id>`` ``{"status": "cancelled"}``.
+* ``PUT orders/<id>`` ``{"status": "cancelled"}``;
+* a refund: ``GET orders/<id>/refunds`` (one whose reason names ours is there already:
+  nothing sent), then ``POST orders/<id>/refunds`` with the ``amount``, the refunded
+  ``line_items`` (``refund_total`` without tax) and ``api_refund: false``: WooCommerce
+  records the refund and does not ask its payment gateway to move money again.
 
 Line prices are the line's ``subtotal`` (and ``subtotal_tax`` when the shop's prices
 include tax) per unit; ``subtotal`` less ``total`` is the line's discount.
@@ -47,6 +51,7 @@ from ordermesh.connectors.model import (
     ChannelOrder,
     FulfilmentNotice,
     PayloadInvalid,
+    RefundNotice,
     StockLevel,
     WebhookIntent,
 )
@@ -217,5 +222,22 @@ class WooCommerceConnector(SignedWebhooks):
         try:
             return result(client.put(f"{self.api}/orders/{external_id}", auth=self.auth,
                                      json={"status": "cancelled"}))
+        except httpx.HTTPError as exc:
+            return failure(exc)
+
+    def push_refund(self, client: httpx.Client, notice: RefundNotice) -> CallResult:
+        refunds = f"{self.api}/orders/{notice.external_id}/refunds"
+        try:
+            made = client.get(refunds, auth=self.auth)
+            if not made.is_success:
+                return result(made)
+            if any(r.get("reason") == notice.note for r in made.json()):
+                return CallResult(made.status_code, "refunded in WooCommerce already")
+            body = {"amount": f"{notice.amount:.2f}", "reason": notice.note,
+                    "api_refund": False,
+                    "line_items": [{"id": int(ln.platform_line_id), "quantity": ln.quantity,
+                                    "refund_total": f"{ln.amount - ln.tax:.2f}"}
+                                   for ln in notice.lines if ln.platform_line_id.isdigit()]}
+            return result(client.post(refunds, auth=self.auth, json=body))
         except httpx.HTTPError as exc:
             return failure(exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import httpx
 
@@ -20,6 +21,8 @@ from ordermesh.connectors.model import (
     CallResult,
     FulfilmentNotice,
     PushKind,
+    RefundedLine,
+    RefundNotice,
     RetryPolicy,
     ShippedLine,
     StockLevel,
@@ -59,9 +62,9 @@ class ConnectorSync:
         total = 0
         for _ in range(self.max_batches):
             with new_uow() as uow:
-                done = record_from_events(uow, self.batch)
-            total += done
-            if done < self.batch:
+                read, followed = record_from_events(uow, self.batch)
+            total += followed
+            if read < self.batch:
                 break
         settings = container.settings
         with new_uow() as uow:
@@ -107,7 +110,17 @@ def _send(client: httpx.Client, account: Account, push: pushes.Push,
                            for ln in p["lines"]],
             p.get("carrier"), p.get("tracking_number"), p.get("tracking_url"),
             p.get("complete", False)))
+    if push.kind is PushKind.REFUND:
+        return connector.push_refund(client, refund_notice(push))
     return connector.push_cancellation(client, push.subject, p.get("reason"))
+
+
+def refund_notice(push: pushes.Push) -> RefundNotice:
+    p = push.payload
+    return RefundNotice(push.subject, p["refund_id"], Decimal(p["amount"]), p["currency"],
+                        [RefundedLine(ln["platform_line_id"], ln["quantity"],
+                                      Decimal(ln["amount"]), Decimal(ln["tax"]))
+                         for ln in p["lines"]], p.get("reason"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ The steps, in order, for one delivery:
 4. **Place** through the placement flow (``flows.placement``), the inbox row written in
    the same transaction as the order. A refusal (unknown SKU, short stock, a currency or
    tax mode the channel does not use, no address) rolls the order back and is then
-   recorded in the inbox with the problem, where the API shows it: never lost.
+   recorded in the inbox with the problem, where the API shows it: never lost. An order
+   the platform reports paid gets its payment recorded next (``flows.channel_payments``).
 5. A cancellation (Shopify's ``orders/cancelled``, WooCommerce's ``order.updated`` to
    ``cancelled``) cancels our order of that platform order (unless the platform is
    told of our own cancellations: the cancellation we make here is not pushed back).
@@ -42,6 +43,7 @@ from ordermesh.connectors.model import (
 )
 from ordermesh.connectors.platforms import connector_for
 from ordermesh.flows import placement
+from ordermesh.flows.channel_payments import record_platform_payment
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork, is_retryable
 from ordermesh.kit.errors import (
@@ -227,8 +229,12 @@ def _place(container: Container, actor: str, account: Account, webhook_id: str, 
         return _record(container, actor, account, webhook_id, topic, order.external_id,
                        InboxStatus.REFUSED, payload, reason=problem_of(outcome["refused"]))
     if "placed_before" in outcome:
-        return _record(container, actor, account, webhook_id, topic, order.external_id,
-                       InboxStatus.ALREADY_PLACED, payload, order_id=outcome["placed_before"])
+        received = _record(container, actor, account, webhook_id, topic, order.external_id,
+                           InboxStatus.ALREADY_PLACED, payload,
+                           order_id=outcome["placed_before"])
+    if received.order_id is not None and received.status in inbox.PLACING:
+        # after the placement committed; again on every delivery: once, by its key
+        record_platform_payment(container, actor, account, received.order_id, order)
     return received
 
 

@@ -44,7 +44,8 @@ async def platform_webhook(code: str, request: Request) -> WebhookReceived:
     channel, once per delivery id and once per platform order; an order that cannot be
     placed (unknown SKU, short stock, ...) is answered `200` with `status: refused` and
     kept in the connector's inbox with the reason, since the platform retrying it would
-    not change the answer."""
+    not change the answer. A Shopify order that comes `financial_status: paid` is
+    recorded as paid (a `manual` payment, method `other`, captured) once it is placed."""
     raw = await request.body()
     container: Container = request.app.state.container
     got = await run_in_threadpool(channel_orders.receive, container, code,

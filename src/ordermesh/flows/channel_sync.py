@@ -5,8 +5,10 @@
   writes: an ``order.shipment_recorded`` of an order a connector placed becomes a
   fulfilment push (the shipped lines named by the platform's line ids, carrier,
   tracking number and link), an ``order.cancelled`` a cancellation push, unless the
-  platform cancelled it itself (the event's actor is that connector). Each intent is
-  keyed by its event, so a second reading records nothing.
+  platform cancelled it itself (the event's actor is that connector), and a
+  ``refund.issued`` with money in it a refund push (the refunded lines named by the
+  platform's line ids), unless it is the refund of the platform's own cancellation.
+  Each intent is keyed by its event, so a second reading records nothing.
 * **Stock**: every ``ORDERMESH_CONNECTOR_STOCK_INTERVAL_S`` the channel's
   available-to-sell (quotas, exclusions and safety stock applied, as
   ``GET /availability`` answers it) of every SKU the platform lists is compared with
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from ordermesh.catalog.service import find_skus
 from ordermesh.connectors import accounts, inbox, listings, pushes
@@ -29,7 +32,7 @@ from ordermesh.kit.outbox import Event, read_events
 from ordermesh.orders.queries import load_order
 
 CURSOR = "connectors"
-SHIPPED, CANCELLED = "order.shipment_recorded", "order.cancelled"
+SHIPPED, CANCELLED, REFUNDED = "order.shipment_recorded", "order.cancelled", "refund.issued"
 
 
 def _placed_by(uow: UnitOfWork, order) -> tuple[Account, dict] | None:
@@ -43,21 +46,29 @@ def _placed_by(uow: UnitOfWork, order) -> tuple[Account, dict] | None:
     return None
 
 
+def _platform_lines(received: dict, order, lines: list[dict] | None,
+                    *keep: str) -> list[dict]:
+    """The event's ``lines`` (``line_no``, ``quantity``, ...) with their SKU and the
+    platform's id of the order line that sold it, and the fields named in ``keep``."""
+    line_ids: dict[str, str] = {}
+    for item in received.get("line_items", []):
+        if isinstance(item, dict) and item.get("sku"):
+            line_ids.setdefault(str(item["sku"]).strip(), str(item.get("id")))
+    sku_of = {ln.line_no: ln.sku for ln in order.lines}
+    return [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
+             "platform_line_id": line_ids.get(sku_of[ln["line_no"]], ""),
+             **{k: ln[k] for k in keep}}
+            for ln in lines or [] if ln.get("quantity")]
+
+
 def _fulfilment(uow: UnitOfWork, event: Event) -> None:
     order = load_order(uow, event.aggregate_id)
     found = _placed_by(uow, order)
     if found is None:
         return
     account, received = found
-    sku_of = {ln.line_no: ln.sku for ln in order.lines}
-    line_ids: dict[str, str] = {}
-    for item in received.get("line_items", []):
-        if isinstance(item, dict) and item.get("sku"):
-            line_ids.setdefault(str(item["sku"]).strip(), str(item.get("id")))
     p = event.payload
-    lines = [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
-              "platform_line_id": line_ids.get(sku_of[ln["line_no"]], "")}
-             for ln in p.get("lines", []) if ln.get("quantity")]
+    lines = _platform_lines(received, order, p.get("lines"))
     number = p.get("tracking_number")
     template = account.settings.get("tracking_url_template")
     pushes.record_push(uow, account.id, PushKind.FULFILMENT, order.external_id, {
@@ -79,19 +90,37 @@ def _cancellation(uow: UnitOfWork, event: Event) -> None:
                            source=event.id)
 
 
-def record_from_events(uow: UnitOfWork, limit: int) -> int:
-    """One batch of the outbox after the cursor; commits. Returns the events read."""
+def _refund(uow: UnitOfWork, event: Event) -> None:
+    p = event.payload
+    if event.actor.startswith(ACTOR_PREFIX) or not Decimal(p.get("amount") or "0"):
+        return  # the platform's own cancellation, or no money moved (an even exchange)
+    order = load_order(uow, event.aggregate_id)
+    found = _placed_by(uow, order)
+    if found is None:
+        return
+    account, received = found
+    pushes.record_push(uow, account.id, PushKind.REFUND, order.external_id, {
+        "order_id": order.id, "refund_id": p["refund_id"], "kind": p.get("kind"),
+        "amount": p["amount"], "currency": p["currency"],
+        "lines": _platform_lines(received, order, p.get("lines"), "amount", "tax"),
+        "reason": p.get("reason")}, source=event.id)
+
+
+FOLLOWED = {SHIPPED: _fulfilment, CANCELLED: _cancellation, REFUNDED: _refund}
+
+
+def record_from_events(uow: UnitOfWork, limit: int) -> tuple[int, int]:
+    """One batch of the outbox after the cursor; commits. Returns how many events were
+    read, and how many of them were of the types followed here."""
     after = lock_cursor(uow, CURSOR)
-    events = read_events(uow, after=after, limit=limit, type_prefix="order.")
-    for event in events:
-        if event.type == SHIPPED:
-            _fulfilment(uow, event)
-        elif event.type == CANCELLED:
-            _cancellation(uow, event)
+    events = read_events(uow, after=after, limit=limit)
+    followed = [e for e in events if e.type in FOLLOWED]
+    for event in followed:
+        FOLLOWED[event.type](uow, event)
     if events:
         advance_cursor(uow, CURSOR, events[-1].position)
     uow.commit()
-    return len(events)
+    return len(events), len(followed)
 
 
 def stock_due(uow: UnitOfWork, account: Account, interval: timedelta) -> bool:

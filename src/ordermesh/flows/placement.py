@@ -92,6 +92,10 @@ class Placement:
     command: PlaceOrder
     idem: idempotency.IdempotencyKey | None = None
     order_id: str | None = None  # a caller that records the order elsewhere names its id
+    # Where the request came from, when one batch places the orders of several requests
+    # (flows/batcher.py): its events carry them, not the batch's unit of work's.
+    request_id: str | None = None
+    client_address: str | None = None
 
 
 # What each order of a batch gets: the order (placed or replayed) or its refusal.
@@ -130,6 +134,8 @@ def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outco
     results: list[Outcome] = []
     placed_any = False
     for i, placement in enumerate(placements):
+        if placement.request_id is not None:
+            uow.request_id, uow.client_address = placement.request_id, placement.client_address
         savepoint = None if alone else uow.savepoint()
         try:
             outcome: Outcome = _place_one(uow, placement, ids[i], i in owned, reads)

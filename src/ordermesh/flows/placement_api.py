@@ -29,7 +29,9 @@ def place_order(body: OrderCreate, ctx: WriteContext) -> Response:
     if settings.placement_batching:  # with whatever else arrived meanwhile
         batcher = batcher_for(ctx.container.engine, ctx.container.clock,
                               settings.placement_batch_max)
-        placed = batcher.place(placement.Placement(command, idem), ctx.principal.actor)
+        placed = batcher.place(placement.Placement(
+            command, idem, request_id=ctx.request_id, client_address=ctx.client_address),
+            ctx.principal.actor)
     else:
         placed = ctx.run(lambda uow: placement.place_order(uow, command, idem))
     # Serialised here, once: the hot path skips FastAPI's second pass over the model.

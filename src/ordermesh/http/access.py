@@ -184,6 +184,7 @@ ACCESS: dict[str, Access] = {
 
     # events and API keys
     "GET /api/v1/events": VIEWER,
+    "GET /api/v1/audit": ADMIN,
     "POST /api/v1/api-keys": ADMIN,
     "GET /api/v1/api-keys": ADMIN,
     "POST /api/v1/api-keys/{key_id}/revoke": ADMIN,

@@ -19,6 +19,7 @@ from ordermesh.apikeys.model import Principal, Role
 from ordermesh.apikeys.service import authenticate
 from ordermesh.http.problems import RateLimited, RequestExpired
 from ordermesh.http.rate_limits import RateLimits
+from ordermesh.http.request_id import request_id_of
 from ordermesh.http.shedding import DEADLINE_KEY, ConcurrencyGate
 from ordermesh.kit.clock import Clock
 from ordermesh.kit.db import MAX_RUNS as MAX_ATTEMPTS  # noqa: F401  (the back office reruns as often)
@@ -117,13 +118,16 @@ class RequestContext:
     endpoint: str
     idempotency_key: str | None
     deadline: float | None = None  # time.monotonic() after which no work starts
+    # Where the request came from: on every event its changes record (the audit log).
+    request_id: str | None = None
+    client_address: str | None = None
 
     def uow(self, *, write: bool = True) -> UnitOfWork:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise RequestExpired()  # e.g. it waited for a thread of the pool too long
         return UnitOfWork(
-            self.container.engine, self.container.clock, actor=self.principal.actor, write=write
-        )
+            self.container.engine, self.container.clock, actor=self.principal.actor,
+            write=write, request_id=self.request_id, client_address=self.client_address)
 
     def read_uow(self) -> UnitOfWork:
         return self.uow(write=False)
@@ -203,7 +207,8 @@ async def request_context(
     container: Annotated[Container, Depends(get_container)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_api_key)],
 ) -> RequestContext:
-    address = request.client.host if request.client else "unknown"
+    client_address = request.client.host if request.client else None
+    address = client_address or "unknown"
     principal = await _principal(credentials, container, address)
     # Which roles may call this route was put on it from the table in http/access.py when
     # the app was created; a route without that entry never gets this far.
@@ -230,7 +235,8 @@ async def request_context(
     if refusal is not None:
         raise RateLimited(refusal)
     return RequestContext(container, principal, endpoint, idempotency_key,
-                          request.scope.get(DEADLINE_KEY))
+                          request.scope.get(DEADLINE_KEY), request_id_of(request.scope),
+                          client_address)
 
 
 # The caller of a route that needs an API key; which roles may call it is the route's

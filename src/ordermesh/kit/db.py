@@ -121,16 +121,21 @@ class UnitOfWork:
     """One database transaction. Rolls back unless ``commit()`` is called.
 
     ``actor`` names who acts (an API key, the CLI, the worker) and ends up in histories
-    and the ledger; ``clock`` is the time source every service must use.
+    and the ledger; ``clock`` is the time source every service must use. ``request_id``
+    and ``client_address`` say where a change made over HTTP came from; every
+    event recorded in the unit of work carries them (the audit log).
     """
 
     def __init__(
-        self, engine: Engine, clock: Clock, *, actor: str = "system", write: bool = True
+        self, engine: Engine, clock: Clock, *, actor: str = "system", write: bool = True,
+        request_id: str | None = None, client_address: str | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.actor = actor
         self.write = write
+        self.request_id = request_id
+        self.client_address = client_address
         self._conn: Connection | None = None
         self._lock: threading.Lock | None = None
         self.committed = False

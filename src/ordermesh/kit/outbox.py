@@ -48,6 +48,10 @@ outbox = Table(
     Column("aggregate_id", String(40), nullable=False),
     Column("payload", JsonColumn, nullable=False),
     Column("actor", String(120), nullable=False),
+    # Where a change made through the API or the back office came from (null for the
+    # worker and the CLI, whose actor says so): the audit log's "from where".
+    Column("request_id", String(64)),
+    Column("client_address", String(64)),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("position", BigInteger),
     Index("ix_outbox_position", "position", unique=True),
@@ -84,6 +88,7 @@ def record_event(
     uow.defer_event(_INSERT, {
         "id": event_id, "type": type_, "aggregate_type": aggregate_type,
         "aggregate_id": aggregate_id, "payload": payload, "actor": uow.actor,
+        "request_id": uow.request_id, "client_address": uow.client_address,
         "occurred_at": uow.clock.now(), "position": None,
     })
     return event_id
