@@ -3,7 +3,7 @@ never promised) until their units arrive or the return is cancelled or resolved.
 
 from __future__ import annotations
 
-from tests.helpers import make_location, ok
+from tests.helpers import make_location, ok, shop
 from tests.returns_helpers import RETURNS, ask, ledger_agrees, shipped_order
 
 REVIEW = {"window_days": 30, "auto_authorise": False}
@@ -113,3 +113,28 @@ def test_a_refused_request_expects_nothing(client):
     assert refused.status_code == 422
     assert _expected(client)[0] == 0
     assert ok(client.get("/api/v1/inventory/supply", params={"kind": "return"}))["items"] == []
+
+
+def test_each_line_is_expected_at_the_location_that_shipped_it(client):
+    shop(client, {"TEE": {"ber": 10}, "MUG": {"muc": 10}})
+    order = shipped_order(client, lines=(("TEE", 2, "20.00"), ("MUG", 1, "9.00")),
+                          ship={1: 2}, new_shop=False)
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={  # one per location
+        "lines": [{"line_no": 2, "quantity": 1}], "carrier": "dhl",
+        "tracking_number": "JD0002"}), 201)
+    ret = ok(ask(client, order, [(1, 1, "size_or_fit"), (2, 1, "defective")]), 201)
+    where = {s["sku"]: (s["location"], s["quantity"]) for s in _supplies(client, ret)}
+    assert where == {"TEE": ("ber", 1), "MUG": ("muc", 1)}
+    assert (_expected(client, "TEE")[0], _expected(client, "MUG")[0]) == (1, 1)
+
+
+def test_a_retried_request_expects_its_units_once(client):
+    order = shipped_order(client)
+    body = {"order": order["number"], "lines": [
+        {"line_no": 1, "quantity": 2, "reason": "size_or_fit"}]}
+    headers = {"Idempotency-Key": "rma-once"}
+    first = ok(client.post(RETURNS, json=body, headers=headers), 201)
+    again = ok(client.post(RETURNS, json=body, headers=headers), 201)
+    assert again["id"] == first["id"]
+    assert [s["quantity"] for s in _supplies(client, first)] == [2]
+    assert _expected(client)[0] == 2
