@@ -15,14 +15,8 @@ from datetime import date
 
 from sqlalchemy import case, select, update
 
-from ordermesh.inventory.supply import (
-    NewSupply,
-    SupplyKind,
-    SupplyStatus,
-    cancel_supply,
-    create_supply,
-    get_supply,
-)
+from ordermesh.inventory import supply
+from ordermesh.inventory.supply import SupplyKind, SupplyStatus
 from ordermesh.inventory.tables import expected_supply
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
@@ -44,8 +38,8 @@ def expect_returned_units(uow: UnitOfWork, return_id: str, units: list[Returning
     for u in units:
         merged[(u.sku, u.location)] = merged.get((u.sku, u.location), 0) + u.quantity
     for (sku, location), quantity in sorted(merged.items()):
-        create_supply(uow, NewSupply(sku, location, quantity, on, SupplyKind.RETURN, return_id),
-                      commit=False)
+        supply.create_supply(uow, supply.NewSupply(sku, location, quantity, on,
+                                                  SupplyKind.RETURN, return_id), commit=False)
 
 
 def _open_rows(uow: UnitOfWork, return_id: str, product_id: str | None = None):
@@ -77,15 +71,15 @@ def settle_returned_units(uow: UnitOfWork, return_id: str, product_id: str, quan
             received=_S.received + took,
             status=case((complete, SupplyStatus.RECEIVED.value), else_=_S.status),
             updated_at=uow.clock.now()))
-        supply = get_supply(uow, row.id)
+        settled = supply.get_supply(uow, row.id)
         record_event(uow, "supply.return_received", "supply", row.id, {
-            "sku": supply.sku, "location": supply.location_code, "quantity": took,
-            "received": supply.received, "outstanding": supply.outstanding,
-            "status": supply.status.value, "reference": return_id})
+            "sku": settled.sku, "location": settled.location_code, "quantity": took,
+            "received": settled.received, "outstanding": settled.outstanding,
+            "status": settled.status.value, "reference": return_id})
 
 
 def withdraw_returned_units(uow: UnitOfWork, return_id: str) -> None:
     """The return's units that have not come back will not come: its open supply is
     cancelled (units received stay received)."""
     for row in _open_rows(uow, return_id):
-        cancel_supply(uow, row.id, commit=False)
+        supply.cancel_supply(uow, row.id, commit=False)
