@@ -161,6 +161,26 @@ The tax in it is the line's, in proportion.
 The policy authorised it at once. Sent again with the same `Idempotency-Key`, the
 request returns this return again instead of a second one.
 
+### Expected back in stock
+
+An authorised return expects its units back: each line becomes expected supply of kind
+`return` (its `reference` is the return's id) at the location its units shipped from
+(the fulfilment location that shipped most of the order line), dated the day it was
+authorised. Availability counts it in `breakdown.returns_expected` and never promises it:
+it is not in `available`, `incoming` or `by_date`, since the units' condition is unknown
+until they are graded. A returnless return expects nothing; a return waiting for review
+is expected only once an operator authorises it.
+""")
+    atp = rec.call("Availability of the T-shirt", "GET",
+                   "/api/v1/availability?sku=TEE&channel=web")
+    assert atp["breakdown"]["returns_expected"] == 2
+    rec.call("The return's expected supply", "GET", "/api/v1/inventory/supply?kind=return")
+    say("""
+Each receipt counts its units as received on that supply (wherever they arrive, the
+location where they were expected first), with the event `supply.return_received`; the
+last unit makes it `received`. Cancelling the return, or resolving it before every unit
+came back, cancels what is still expected (`supply.cancelled`).
+
 ### Receive it
 
 The parcel arrives at the Berlin warehouse. Each line is counted, graded (`as_new`,
@@ -184,6 +204,9 @@ releases them by hand.
                              {"line_no": 1, "quantity": 1, "grade": "as_new",
                               "disposition": "restock"}]})
     assert first["status"] == "partially_received"
+    still = rec.call("One T-shirt still expected", "GET",
+                     "/api/v1/inventory/supply?kind=return")
+    assert still["items"][0]["received"] == 1
     say("""
 The second parcel: a line may be given more than once in a receipt, one grade each.
 Asking for more than is still expected is refused:
@@ -334,9 +357,9 @@ status change, with the receipt or the inspection that made it.
   shop places it with `POST /returns/{id}/exchange`).
 * Return labels booked with the carrier (the simulated carrier, a Code 128 label PDF)
   and tracking the return parcel; the states `label_created` and `in_transit`.
-* Authorised returns as "returns expected" in available-to-promise (the availability
-  answer already counts open expected supply of kind `return` as `returns_expected`,
-  never promised; returns do not create that supply yet).
+* Destination rules for a return (a returns centre, the nearest location that accepts
+  returns): its units are expected where they shipped from, and may be received
+  anywhere.
 * `closed` after `resolved`; an inspection that changes a disposition (it grades only;
   the stock stays where the receipt put it); inspecting a partly received return.
 * A return-risk score per request deciding auto-authorise, review or refuse.

@@ -1,7 +1,7 @@
 """The returns desk: returns waiting for a person, a return's page and its decisions.
 
 Authorising, rejecting and refunding go through the same use cases as the API
-(``returns.service.decide`` and ``flows.returns_refunds.refund_return``), acting as the
+(``flows.returns_requests.decide`` and ``flows.returns_refunds.refund_return``), acting as the
 signed-in person. Receiving is the warehouse's step and stays in the API for now.
 """
 
@@ -16,11 +16,11 @@ from ordermesh.backoffice.model import Permission
 from ordermesh.backoffice.queries import age
 from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.flows.returns_refunds import refund_preview, refund_return
+from ordermesh.flows.returns_requests import decide
 from ordermesh.http.problems import status_for
 from ordermesh.kit.errors import DomainError
 from ordermesh.returns.model import ReturnStatus
 from ordermesh.returns.queries import get_return, list_returns
-from ordermesh.returns.service import decide
 
 router = APIRouter()
 Viewer = Annotated[PageContext, Depends(need(Permission.VIEW))]

@@ -1,5 +1,5 @@
-"""Routes of the return steps that span features: receiving (stock) and refunding
-(orders, payments, invoices)."""
+"""Routes of the return steps that span features: requesting and deciding (units
+expected in stock), receiving (stock) and refunding (orders, payments, invoices)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,55 @@ from ordermesh.flows.returns_exchange import place_exchange
 from ordermesh.flows.returns_inspection import inspect_return
 from ordermesh.flows.returns_receiving import ReceivedLine, receive_return
 from ordermesh.flows.returns_refunds import refund_return
+from ordermesh.flows.returns_requests import decide, request_return
 from ordermesh.http.deps import WriteContext
 from ordermesh.returns.inspection import InspectedLine
-from ordermesh.returns.schemas import InspectionCreate, ReceiptCreate, ReturnRead
+from ordermesh.returns.model import ReturnStatus
+from ordermesh.returns.schemas import (
+    Decision,
+    InspectionCreate,
+    ReceiptCreate,
+    RejectDecision,
+    ReturnCreate,
+    ReturnRead,
+)
 
 router = APIRouter(prefix="/api/v1/returns", tags=["returns"])
+
+
+@router.post("", status_code=201, summary="Request a return of shipped units")
+def create_return(body: ReturnCreate, ctx: WriteContext) -> ReturnRead:
+    """Each line names an order line, units, a reason and the resolution wanted. Only
+    shipped units, less those already in a return or refunded, within the channel's
+    window, not final sale; `override_reason` waives the window and final sale. A
+    refused line: `422` with one error per line naming the rule (`code`): nothing is
+    created. Authorised at once when the policy says so, else `requested`. An authorised
+    return's units are expected back (as `returns_expected` in availability, never
+    promised) at the location they shipped from."""
+    idem = ctx.idempotency(body)
+    return ReturnRead(**ctx.run(lambda uow: request_return(uow, body.command(), idem)))
+
+
+@router.post("/{return_id}/authorise", summary="Authorise a requested return")
+def authorise(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
+    """Only a `requested` return; its units are expected back (as `returns_expected` in
+    availability, never promised) at the location they shipped from."""
+    return ReturnRead(**ctx.run(lambda uow: decide(
+        uow, return_id, ReturnStatus.AUTHORISED, body.reason)))
+
+
+@router.post("/{return_id}/reject", summary="Reject a requested return")
+def reject(return_id: str, body: RejectDecision, ctx: WriteContext) -> ReturnRead:
+    """Only a `requested` return; its units may be asked for again."""
+    return ReturnRead(**ctx.run(lambda uow: decide(
+        uow, return_id, ReturnStatus.REJECTED, body.reason)))
+
+
+@router.post("/{return_id}/cancel", summary="Cancel a return before any unit arrived")
+def cancel(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
+    """Its units are no longer expected back, and may be asked for again."""
+    return ReturnRead(**ctx.run(lambda uow: decide(
+        uow, return_id, ReturnStatus.CANCELLED, body.reason)))
 
 
 @router.post("/{return_id}/receipts", status_code=201,

@@ -5,7 +5,9 @@ The return counts the units it received (``returns.service.record_receipt_lines`
 the stock takes them back at the receiving location (``inventory.returned.take_back``):
 restock → sellable, refurbish and quarantine → held aside (``damaged``), scrap → booked
 in and written off. Receiving refunds only when the return's policy releases refunds at
-receipt, and then with the receipt of the last unit (``flows.returns_refunds``).
+receipt, and then with the receipt of the last unit (``flows.returns_refunds``). The
+units received are no longer expected back (``inventory.return_supply``), wherever they
+arrived.
 
 A line may be given several times in one receipt, one grade each: the counts add up.
 Refused, with nothing changed: a return that is not authorised (or partly received), a
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert
 
 from ordermesh.flows.returns_refunds import resolve_with_refund
+from ordermesh.inventory.return_supply import settle_returned_units
 from ordermesh.inventory.returned import Into, TakenBack, take_back
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -96,6 +99,8 @@ def receive_return(uow: UnitOfWork, return_id: str, location: str, lines: list[R
                                         by_no[ln.line_no]["sku"], ln.quantity,
                                         _INTO[ln.disposition]) for ln in lines],
               "return", ret["id"], note=f"return {ret['number']}")
+    for line_no, quantity in sorted(counted.items()):  # no longer expected back
+        settle_returned_units(uow, ret["id"], by_no[line_no]["product_id"], quantity, where.id)
     record_event(uow, "return.received", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"], "receipt_id": receipt_id,
         "location": where.code, "status": status.value, "lines": detail})

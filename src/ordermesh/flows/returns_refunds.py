@@ -9,7 +9,8 @@ gives back its share of what was paid for its line (line and order discounts and
 included), the payments ledger refunds no more than was captured, and a credit note is
 issued when the order was invoiced. The fees the return's policy set when it was
 requested (a restocking fee, a return shipping fee) are kept back from that refund and
-shown on its credit note. The return is marked resolved with that refund's id first;
+shown on its credit note. The return is marked resolved with that refund's id first
+(units of a partly received return that did not come back are no longer expected);
 ``refund_order`` commits both together, as its last step.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ordermesh.inventory.return_supply import withdraw_returned_units
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict
@@ -108,6 +110,7 @@ def resolve_with_refund(uow: UnitOfWork, ret: dict, why: str) -> dict:
     reason = f"return {ret['number']}"
     mark_resolved(uow, ret, refund_id, why + (" without a return shipment"
                                               if ret["returnless"] else ""))
+    withdraw_returned_units(uow, ret["id"])  # units not back by now will not be awaited
     record_event(uow, "return.resolved", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"],
         "resolution": "exchange" if exchange_lines(ret) else "refund",

@@ -1,4 +1,5 @@
-"""Routes of returns: reasons, policies, requests, decisions and reading them."""
+"""Routes of returns: reasons, policies, previews and reading them (requests and
+decisions expect stock back: ``flows.returns_api``)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,12 @@ from ordermesh.returns import analytics, policies, queries, service
 from ordermesh.returns.model import ReturnStatus
 from ordermesh.returns.schemas import (
     AnalyticsOut,
-    Decision,
     PolicyIn,
     PolicyOut,
     PreviewOut,
     ReasonIn,
     ReasonList,
     ReasonOut,
-    RejectDecision,
     ReturnableOut,
     ReturnCreate,
     ReturnList,
@@ -75,17 +74,6 @@ def preview(body: ReturnCreate, ctx: WriteContext) -> PreviewOut:
     return PreviewOut(**ctx.run(lambda uow: service.preview_return(uow, body.command())))
 
 
-@router.post(RETURNS, status_code=201, summary="Request a return of shipped units")
-def create_return(body: ReturnCreate, ctx: WriteContext) -> ReturnRead:
-    """Each line names an order line, units, a reason and the resolution wanted. Only
-    shipped units, less those already in a return or refunded, within the channel's
-    window, not final sale; `override_reason` waives the window and final sale. A
-    refused line: `422` with one error per line naming the rule (`code`): nothing is
-    created. Authorised at once when the policy says so, else `requested`."""
-    idem = ctx.idempotency(body)
-    return ReturnRead(**ctx.run(lambda uow: service.request_return(uow, body.command(), idem)))
-
-
 @router.get(RETURNS, summary="List returns, oldest first")
 def list_returns(
     ctx: ReadContext,
@@ -133,23 +121,3 @@ def return_analytics(
 @router.get(f"{RETURNS}/{{return_id}}", summary="A return with its timeline")
 def get_return(return_id: str, ctx: ReadContext) -> ReturnRead:
     return ReturnRead(**ctx.run(lambda uow: queries.get_return(uow, return_id)))
-
-
-@router.post(f"{RETURNS}/{{return_id}}/authorise", summary="Authorise a requested return")
-def authorise(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
-    return ReturnRead(**ctx.run(lambda uow: service.decide(
-        uow, return_id, ReturnStatus.AUTHORISED, body.reason)))
-
-
-@router.post(f"{RETURNS}/{{return_id}}/reject", summary="Reject a requested return")
-def reject(return_id: str, body: RejectDecision, ctx: WriteContext) -> ReturnRead:
-    """Only a `requested` return; its units may be asked for again."""
-    return ReturnRead(**ctx.run(lambda uow: service.decide(
-        uow, return_id, ReturnStatus.REJECTED, body.reason)))
-
-
-@router.post(f"{RETURNS}/{{return_id}}/cancel", summary="Cancel a return before any unit "
-             "arrived")
-def cancel(return_id: str, body: Decision, ctx: WriteContext) -> ReturnRead:
-    return ReturnRead(**ctx.run(lambda uow: service.decide(
-        uow, return_id, ReturnStatus.CANCELLED, body.reason)))

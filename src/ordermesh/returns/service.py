@@ -182,13 +182,15 @@ def transition(uow: UnitOfWork, ret: dict, target: ReturnStatus, reason: str | N
     uow.execute(update(returns).where(returns.c.id == ret["id"]).values(**values))
 
 
-def request_return(uow: UnitOfWork, cmd: RequestReturn,
-                   idem: idempotency.IdempotencyKey | None = None) -> dict:
+def record_request(uow: UnitOfWork, cmd: RequestReturn,
+                   idem: idempotency.IdempotencyKey | None = None) -> tuple[str, bool]:
     """A return for shipped units of an order; every line judged by the channel's policy.
-    Authorised at once when the policy allows, else ``requested`` for review. Commits."""
+    Authorised at once when the policy allows, else ``requested`` for review. For the
+    request flow (``flows.returns_requests``): never commits. Returns the return's id and
+    whether this call created it (False: a retry with the same Idempotency-Key)."""
     return_id = new_id("ret")
     if prior := idempotency.claim(uow, idem, idempotency.PriorResult("return", return_id, 201)):
-        return get_return(uow, prior.resource_id)
+        return prior.resource_id, False
     _check_override(cmd)
     order = load_order(uow, cmd.order, for_update=True)  # serialises racing returns
     policy, judgement = _judge(uow, order, cmd)
@@ -229,8 +231,7 @@ def request_return(uow: UnitOfWork, cmd: RequestReturn,
     if policy.auto_authorise:
         _authorise(uow, {"id": return_id, "status": S.REQUESTED.value, "number": number},
                    "the channel's policy authorises it")
-    uow.commit()
-    return get_return(uow, return_id)
+    return return_id, True
 
 
 def _authorise(uow: UnitOfWork, ret: dict, reason: str | None) -> None:
@@ -251,8 +252,10 @@ def lock_return(uow: UnitOfWork, return_id: str) -> dict:
 _DECIDED = {S.REJECTED: "return.rejected", S.CANCELLED: "return.cancelled"}
 
 
-def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | None) -> dict:
-    """Authorise, reject or cancel a return. Commits."""
+def record_decision(uow: UnitOfWork, return_id: str, target: ReturnStatus,
+                    reason: str | None) -> str:
+    """Authorise, reject or cancel a return; its id. For the decision flow
+    (``flows.returns_requests``): never commits."""
     ret = lock_return(uow, return_id)
     check_transition(S(ret["status"]), target, ret["number"])
     if target is S.CANCELLED and ret["exchange_order_id"]:
@@ -266,8 +269,7 @@ def decide(uow: UnitOfWork, return_id: str, target: ReturnStatus, reason: str | 
         transition(uow, ret, target, reason)
         record_event(uow, _DECIDED[target], "return", ret["id"],
                      {"number": ret["number"], "reason": reason})
-    uow.commit()
-    return get_return(uow, ret["id"])
+    return ret["id"]
 
 
 def record_receipt_lines(uow: UnitOfWork, ret: dict, received: dict[int, int],
