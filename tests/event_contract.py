@@ -382,6 +382,11 @@ CONTRACT: tuple[UseCase, ...] = (
             "the carrier delivers the order's only fulfilment order",
             ("fulfilment.delivered", "fulfilment.delivery_measured", "order.completed"),
             "test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered"),
+    UseCase("tracking.estimate_late", "POST /api/v1/tracking/{carrier}",
+            "a carrier scan brings a new estimated delivery date after the promised date "
+            "(the same estimate again writes nothing)",
+            ("fulfilment.delivery_delayed",),
+            "test_a_carrier_estimate_past_the_promise_writes_delivery_delayed_once_per_estimate"),
     UseCase("tracking.poll", "worker: tracking poll",
             "the carrier's tracking, polled, shows a booked parcel departed: its first scan "
             "hands it over, so the order ships",
@@ -789,6 +794,11 @@ CONTRACT: tuple[UseCase, ...] = (
             "the SMTP server accepts the three queued e-mails",
             ("message.sent", "message.sent", "message.sent"),
             "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.coalesce", "worker: message queueing",
+            "two fulfilment orders of one order shipped within the coalescing window: one "
+            "shipped message, held until the window closes; a delay notice beside it",
+            ("message.queued", "message.queued"),
+            "test_coalesced_shipments_write_one_queued_and_a_delay_notice_its_own"),
     UseCase("messages.suppress", "worker: message queueing",
             "a feedback request is due but the customer withdrew their feedback consent",
             ("message.suppressed",),
