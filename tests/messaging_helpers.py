@@ -3,6 +3,8 @@ feedback link secret too), the two worker jobs, and reading messages back."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from pydantic import SecretStr
@@ -103,3 +105,25 @@ def ship(client, fo_id: str) -> list[str]:
     from tests.fulfilment_helpers import ship as book_and_hand_over
 
     return [p["tracking_number"] for p in book_and_hand_over(client, fo_id)["parcels"]]
+
+
+def at_once(*steps: Callable[[], object], workers: int = 2) -> list[BaseException]:
+    """Run ``steps`` in ``workers`` threads, every thread starting each step together with
+    the others; the errors the threads raised (none lost in a thread)."""
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for step in steps:
+                barrier.wait(timeout=30)
+                step()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors

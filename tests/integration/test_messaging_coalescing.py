@@ -4,7 +4,6 @@ whatever the order of queueing, claiming and concurrent workers."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,16 @@ from ordermesh.messaging.jobs import policy_of, rules_of
 from ordermesh.messaging.sending import claim_due
 from ordermesh.settings import Settings
 from tests.helpers import ok
-from tests.messaging_helpers import messages, queue, run_jobs, send, ship, split_order, with_smtp
+from tests.messaging_helpers import (
+    at_once,
+    messages,
+    queue,
+    run_jobs,
+    send,
+    ship,
+    split_order,
+    with_smtp,
+)
 from tests.smtp_server import running_smtp_server
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -148,21 +156,7 @@ def test_two_workers_at_the_close_of_the_window_send_the_coalesced_email_once(
     _shipped_two_minutes_apart(client, container)
     queue(container)
     container.clock.set(T0 + timedelta(minutes=5))
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            run_jobs(container)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(lambda: run_jobs(container))
     assert errors == []
     ids = Counter(m["Message-ID"] for m in box.mails())
     assert len(ids) == 2 and set(ids.values()) == {1}, ids
