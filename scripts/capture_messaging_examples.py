@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
 from capture_kit import quietly, say
+from capture_messaging_coalescing import coalescing_and_delays
 from tests.sms_provider import API_KEY as SMS_API_KEY
 from tests.sms_provider import CALLBACK_SECRET, running_sms_provider
 from tests.smtp_server import running_smtp_server
@@ -105,6 +106,7 @@ def main() -> int:
             set_up(client)
             body(client, Recorder(client), clock, container, box)
             by_sms(client, Recorder(client), clock, container, sms)
+            coalescing_and_delays(client, Recorder(client), clock, container, box)
             print(TAIL)
     return 0
 
@@ -361,12 +363,13 @@ status, changes nothing (`"changed": false`).
 HEAD = """# Messaging customers
 
 ordermesh writes to customers when something happens to their order: it confirms the
-order, says when it ships (with the tracking numbers), when it was delivered, when money
-was refunded, and asks for [feedback](feedback.md) a few days after delivery. Each
-message is caused by an event in the outbox, queued exactly once, rendered from a
-template in the customer's language, checked against their consent, and handed to an
-SMTP server (or, for customers who prefer it, as an SMS to an HTTP provider) by the
-worker, at least once and with retries. Every message is recorded
+order, says when it ships (with the tracking numbers; the parcels of one order shipped
+within minutes in one message), when the carrier expects it later than we promised, when
+it was delivered, when money was refunded, and asks for [feedback](feedback.md) a few
+days after delivery. Each message is caused by an event in the outbox, queued exactly
+once, rendered from a template in the customer's language, checked against their
+consent, and handed to an SMTP server (or, for customers who prefer it, as an SMS to an
+HTTP provider) by the worker, at least once and with retries. Every message is recorded
 with what it said and what happened to it.
 
 The examples below were captured by `scripts/capture_messaging_examples.py` against a
@@ -378,7 +381,8 @@ simulated SMS provider (`tests/sms_provider.py`, a real HTTP server).
 | event | message `type` | consent purpose | what it says |
 | --- | --- | --- | --- |
 | `order.created` | `order_confirmation` | transactional | the lines, prices and total |
-| `fulfilment.shipped` | `shipped` | transactional | the carrier and the tracking numbers |
+| `fulfilment.shipped` | `shipped` | transactional | the carrier and the tracking numbers; every shipment of the order within the [coalescing window](#coalescing) in one message |
+| `fulfilment.delivery_delayed` | `delayed` | transactional | the carrier's new estimated delivery date and the date we promised ([delay notices](#delay-notices)) |
 | `fulfilment.delivered` | `delivered` | transactional | the delivery date |
 | `refund.issued` | `refund` | transactional | the amount refunded |
 | `feedback.requested` | `feedback_request` | feedback | the single-use link of the [feedback request](feedback.md#requests) |
@@ -406,6 +410,7 @@ sellers to write to its buyers should be kept away from this with consent (see
 | `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS` | `false` | shipping, delivery and refund notices go out in quiet hours (and outside contact hours) too |
 | `ORDERMESH_MESSAGE_CAP` | `3` | at most this many messages to one customer per period; further ones that are not transactional are suppressed; `0`: no cap |
 | `ORDERMESH_MESSAGE_CAP_HOURS` | `24` | the cap's period |
+| `ORDERMESH_MESSAGE_COALESCE_S` | `{"shipped": 300}` | [coalescing windows](#coalescing) in seconds per message type (JSON, 0 to 3600); a type not named has none; `delayed` may not have one |
 
 ## How it works
 
@@ -425,7 +430,8 @@ sellers to write to its buyers should be kept away from this with consent (see
   deferral, or `failed` after the last attempt; `bounced` when the recipient was
   refused for good; `suppressed` when a rule said no. Events: `message.queued`,
   `message.suppressed`, `message.sent`, `message.failed`, `message.bounced` (a retried
-  or deferred attempt writes none; it is in the message's history).
+  or deferred attempt, and an event [coalesced](#coalescing) into a waiting message,
+  write none; they are in the message's history).
 * **Templates**: `src/ordermesh/messaging/templates/<type>.<language>.jinja`, rendered
   in Jinja2's sandbox with three blocks: `subject`, `text` and `html` (escaped). English
   and German are built in; a customer's `locale` or `language` of another language gets
@@ -440,9 +446,13 @@ reports (`POST /api/v1/sms/status`) need no key: the signature is the credential
 
 ## Not built yet
 
-* WhatsApp, marketing campaigns, inbound replies (e-mail and SMS), and coalescing
-  several events into one message; adapters for named SMS providers (one generic HTTP
-  interface is built, see [SMS](#sms)).
+* WhatsApp, marketing campaigns, inbound replies (e-mail and SMS); adapters for named
+  SMS providers (one generic HTTP interface is built, see [SMS](#sms)).
+* Tracking links: the shipping notice lists the carrier and the tracking numbers, not a
+  link to the carrier's tracking page (carrier accounts have no link template yet).
+* Delay notices come from estimates on the tracking webhook; the simulated carrier's
+  polled tracking gives none. An estimate that moves back to the promised date is not
+  announced ("on time again"), and coalescing windows are per type, not per channel.
 * The rules' settings are the seller's, one for the whole shop (not per channel or
   message type); the frequency cap is one count over every medium.
 * Editing templates through the API or the back office (they are package files), and

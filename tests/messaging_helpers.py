@@ -3,6 +3,8 @@ feedback link secret too), the two worker jobs, and reading messages back."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from pydantic import SecretStr
@@ -76,3 +78,52 @@ def with_sms(container: Container, provider, public_url: str, box: Mailbox | Non
 def prefers_sms(client, customer_id: str, language: str = "de") -> None:
     ok(client.patch(f"/api/v1/customers/{customer_id}",
                     json={"preferred_contact": "sms", "language": language}))
+
+
+def split_order(client, container, customer: dict | None = None) -> tuple[dict, list[str]]:
+    """Ada orders a T-shirt kept in Berlin and a mug kept in Hamburg: one order, two
+    fulfilment orders, both packed. The order and the two fulfilment order ids."""
+    from tests.feedback_helpers import CUSTOMER
+    from tests.fulfilment_helpers import fos_of, fshop, pack, pick_all, place
+    from tests.shipping_helpers import make_carrier
+
+    fshop(client, {"TEE": {"ber": 5}, "MUG": {"ham": 5}})
+    make_carrier(client, "sim")
+    order = place(client, [("TEE", 1, "19.99"), ("MUG", 1, "9.99")],
+                  customer=customer or CUSTOMER)
+    fo_ids = [fo["id"] for fo in sorted(fos_of(client, order["id"]),
+                                        key=lambda fo: fo["location"])]
+    assert len(fo_ids) == 2
+    for location, fo_id in zip(("ber", "ham"), fo_ids, strict=True):
+        pick_all(client, location)
+        pack(client, fo_id)
+    return order, fo_ids
+
+
+def ship(client, fo_id: str) -> list[str]:
+    """Book and hand over a packed fulfilment order: its tracking numbers."""
+    from tests.fulfilment_helpers import ship as book_and_hand_over
+
+    return [p["tracking_number"] for p in book_and_hand_over(client, fo_id)["parcels"]]
+
+
+def at_once(*steps: Callable[[], object], workers: int = 2) -> list[BaseException]:
+    """Run ``steps`` in ``workers`` threads, every thread starting each step together with
+    the others; the errors the threads raised (none lost in a thread)."""
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for step in steps:
+                barrier.wait(timeout=30)
+                step()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors

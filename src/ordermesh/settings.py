@@ -183,6 +183,20 @@ class Settings(BaseSettings):
         "`message_cap_hours`; further ones that are not transactional are suppressed. "
         "0: no cap")
     message_cap_hours: int = Field(24, ge=1, le=24 * 31, description="The cap's period")
+    message_coalesce_s: dict[str, int] = Field(
+        {"shipped": 300}, description="Coalescing windows per message type, in seconds (JSON, "
+        "'{\"shipped\": 300}'): the events of one order and type within the window after "
+        "the first become one message, sent when the window closes. A type not named: none. "
+        "Delay notices are never coalesced")
+
+    @field_validator("message_coalesce_s")
+    @classmethod
+    def _refuse_bad_coalescing(cls, value: dict[str, int]) -> dict[str, int]:
+        from ordermesh.messaging.model import coalescing_errors
+
+        if errors := coalescing_errors(value):
+            raise ValueError("; ".join(errors))
+        return value
     secret_keys: SecretStr | None = Field(
         None, description="Fernet keys (comma-separated, newest first) that encrypt stored "
         "secrets (carrier webhook secrets and credentials); `ordermesh secrets new-key` "

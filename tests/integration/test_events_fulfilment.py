@@ -234,3 +234,23 @@ def test_polling_the_carrier_writes_the_status_it_reports(client, container, clo
     order_id = of_type(written, "order.shipment_recorded")["aggregate_id"]
     assert fo_status(container, fo_id) == "in_transit"
     assert order_of(client, order_id)["status"] == "shipped"
+
+
+def test_a_carrier_estimate_past_the_promise_writes_delivery_delayed_once_per_estimate(
+        client, container):
+    fo_id, (number,) = _handed_over(client, container)
+    promised = ok(client.get(f"{FO}/{fo_id}"))["promised_date"]
+    first = {**_tracking(number, "DEP", "2026-11-27T08:00:00Z"),
+             "estimated_delivery": "2026-12-09"}
+    assert_writes(client, "tracking.in_transit", lambda: ok(post_webhook(
+        client, "sim", [{**first, "estimated_delivery": promised}])))  # on time: nothing more
+    later = {**_tracking(number, "ARR", "2026-11-28T08:00:00Z"),
+             "estimated_delivery": "2026-12-09"}
+    _, written = assert_writes(client, "tracking.estimate_late", lambda: ok(post_webhook(
+        client, "sim", [later])))
+    delayed = of_type(written, "fulfilment.delivery_delayed")
+    assert delayed["aggregate_id"] == fo_id
+    assert (delayed["payload"]["promised_date"], delayed["payload"]["estimated_delivery"],
+            delayed["payload"]["previous_estimate"]) == (promised, "2026-12-09", promised)
+    assert_writes_nothing(client, lambda: ok(post_webhook(client, "sim", [
+        {**later, "event_id": f"{number}-ARR2", "occurred_at": "2026-11-28T09:00:00Z"}])))

@@ -107,3 +107,22 @@ def test_a_hard_bounce_writes_bounced_and_marks_the_customers_address(
     assert bounced["medium"] == "email" and bounced["error"].startswith("ada@example.com: 550")
     assert of_type(written, "customer.updated")["payload"] == {
         "changed": ["identities"], "undeliverable": ["email"]}
+
+
+def test_coalesced_shipments_write_one_queued_and_a_delay_notice_its_own(client, container):
+    from tests.messaging_helpers import ship, split_order
+    from tests.shipping_helpers import post_webhook
+
+    container.clock.set(datetime(2026, 11, 26, 10, tzinfo=UTC))
+    order, fo_ids = split_order(client, container)
+    queue(container)  # the order confirmation
+    numbers = [ship(client, fo_id)[0] for fo_id in fo_ids]
+    promised = ok(client.get(f"/api/v1/fulfilment-orders/{fo_ids[0]}"))["promised_date"]
+    ok(post_webhook(client, "sim", [{
+        "event_id": f"{numbers[0]}-ARR", "tracking_number": numbers[0], "status": "ARR",
+        "occurred_at": "2026-11-26T10:00:00Z",
+        "estimated_delivery": (datetime.fromisoformat(promised) + timedelta(days=1))
+        .date().isoformat()}]))
+    _, written = assert_writes(client, "messages.coalesce", lambda: queue(container))
+    assert sorted(e["payload"]["type"] for e in written) == ["delayed", "shipped"]
+    assert {e["payload"]["order_id"] for e in written} == {order["id"]}

@@ -5,7 +5,6 @@ claim is succeeded by another once the lease runs out."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from ordermesh.messaging.sending import Outcome, claim_due, record
 from ordermesh.messaging.sending import send as send_one
 from tests.feedback_helpers import deliver
 from tests.helpers import ok
-from tests.messaging_helpers import messages, queue, run_jobs, send, with_smtp
+from tests.messaging_helpers import at_once, messages, queue, run_jobs, send, with_smtp
 from tests.smtp_server import closed_port, running_smtp_server
 
 
@@ -53,23 +52,7 @@ def test_two_workers_queueing_and_sending_at_once_send_each_email_once(
     for n in range(3):
         deliver(client, container, new_shop=n == 0,
                 customer={"email": f"buyer{n}@example.com", "name": f"Buyer {n}"})
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait(timeout=30)
-            queue(container)
-            barrier.wait(timeout=30)
-            send(container)
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(lambda: queue(container), lambda: send(container))
     assert errors == []
     assert len(messages(client)) == 9
     ids = _ids(box)

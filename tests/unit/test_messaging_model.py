@@ -59,3 +59,38 @@ def test_every_message_type_has_english_and_german_templates():
     for message_type in MessageType:
         for language in ("en", "de"):
             assert (TEMPLATES / f"{message_type.value}.{language}.jinja").is_file()
+
+
+def _shipment(day: int, numbers: list[str]) -> dict:
+    return {"order_number": "OM-9", "carrier": "dhl", "tracking_numbers": numbers,
+            "shipped_at": datetime(2026, 12, day, 9, tzinfo=UTC).isoformat()}
+
+
+def test_a_coalesced_shipping_notice_lists_every_shipment_in_each_language_and_by_sms():
+    from ordermesh.messaging.coalescing import render_parts
+
+    parts = [_shipment(1, ["A1"]), _shipment(2, ["B1", "<B2>"])]
+    english = render_parts(MessageType.SHIPPED, "email", "en", "en", "Ada", parts)
+    assert "left us in 2 shipments" in english.text
+    assert "- December 1, 2026 with dhl, tracking number A1\n" in english.text
+    assert "- December 2, 2026 with dhl, tracking numbers B1, <B2>\n" in english.text
+    assert "&lt;B2&gt;" in english.html and "<B2>" not in english.html
+    german = render_parts(MessageType.SHIPPED, "email", "de", "de", "Ada", parts)
+    assert "- am 2. Dezember 2026 mit dhl, Sendungsnummern B1, <B2>" in german.text
+    sms = render_parts(MessageType.SHIPPED, "sms", "en", "en", "Ada", parts)
+    assert sms.text == "Order OM-9 is on its way in 2 shipments. Tracking: A1, B1, <B2>"
+    alone = render_parts(MessageType.SHIPPED, "email", "en", "en", "Ada", parts[:1])
+    assert "your order OM-9 left us on December 1, 2026 with dhl." in alone.text
+
+
+def test_a_delay_notice_gives_the_new_date_and_the_promised_one():
+    from ordermesh.messaging.coalescing import render_parts
+
+    facts = {"order_number": "OM-9", "carrier": "dhl", "tracking_numbers": ["A1"],
+             "promised_date": "2026-12-03", "estimated_delivery": "2026-12-05"}
+    german = render_parts(MessageType.DELAYED, "email", "de", "de", "Bernd", [facts])
+    assert german.subject == "Ihre Bestellung OM-9 verspätet sich"
+    assert "jetzt am 5. Dezember 2026 statt am 3. Dezember 2026" in german.text
+    sms = render_parts(MessageType.DELAYED, "sms", "en", "en", "Ada", [facts])
+    assert sms.text == ("Sorry: order OM-9 is delayed. Now expected on December 5, 2026 "
+                        "instead of December 3, 2026.")

@@ -169,6 +169,11 @@ USE_CASES: tuple[UseCase, ...] = (
             "the SMTP server accepts the three queued e-mails",
             ("message.sent", "message.sent", "message.sent"),
             "test_queueing_and_sending_write_queued_then_sent_for_each_email"),
+    UseCase("messages.coalesce", "worker: message queueing",
+            "two fulfilment orders of one order shipped within the coalescing window: one "
+            "shipped message, held until the window closes; a delay notice beside it",
+            ("message.queued", "message.queued"),
+            "test_coalesced_shipments_write_one_queued_and_a_delay_notice_its_own"),
     UseCase("messages.suppress", "worker: message queueing",
             "a feedback request is due but the customer withdrew their feedback consent",
             ("message.suppressed",),

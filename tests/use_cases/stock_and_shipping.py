@@ -149,6 +149,11 @@ USE_CASES: tuple[UseCase, ...] = (
             "the carrier delivers the order's only fulfilment order",
             ("fulfilment.delivered", "fulfilment.delivery_measured", "order.completed"),
             "test_a_warehouse_fulfilment_order_writes_each_step_from_accept_to_delivered"),
+    UseCase("tracking.estimate_late", "POST /api/v1/tracking/{carrier}",
+            "a carrier scan brings a new estimated delivery date after the promised date "
+            "(the same estimate again writes nothing)",
+            ("fulfilment.delivery_delayed",),
+            "test_a_carrier_estimate_past_the_promise_writes_delivery_delayed_once_per_estimate"),
     UseCase("tracking.poll", "worker: tracking poll",
             "the carrier's tracking, polled, shows a booked parcel departed: its first scan "
             "hands it over, so the order ships",

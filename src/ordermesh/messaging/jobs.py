@@ -86,7 +86,8 @@ class MessageQueueing:
         total = 0
         for _ in range(self.max_batches):
             with UnitOfWork(container.engine, container.clock, actor=actor) as uow:
-                done = queue_from_events(uow, self.batch, media)
+                done = queue_from_events(uow, self.batch, media,
+                                         container.settings.message_coalesce_s)
             total += done
             if done < self.batch:
                 break

@@ -13,6 +13,7 @@ class MessageType(enum.StrEnum):
     DELIVERED = "delivered"
     REFUND = "refund"
     FEEDBACK_REQUEST = "feedback_request"
+    DELAYED = "delayed"  # the carrier's estimate passed the promised date
 
 
 class MessageStatus(enum.StrEnum):
@@ -32,11 +33,28 @@ TRIGGERS: dict[str, MessageType] = {
     "fulfilment.delivered": MessageType.DELIVERED,
     "refund.issued": MessageType.REFUND,
     "feedback.requested": MessageType.FEEDBACK_REQUEST,
+    "fulfilment.delivery_delayed": MessageType.DELAYED,
 }
 PURPOSE = {t: "feedback" if t == MessageType.FEEDBACK_REQUEST else "transactional"
            for t in MessageType}
 
+# A delay notice goes out by itself: it must not wait for, or hide in, another message.
+NEVER_COALESCED = frozenset({MessageType.DELAYED})
+MAX_COALESCE_S = 3600
 
+
+def coalescing_errors(windows: dict[str, int]) -> list[str]:
+    """What is wrong with coalescing windows per message type (seconds)."""
+    errors = []
+    for name, seconds in windows.items():
+        if name not in MessageType.__members__.values():
+            errors.append(f"unknown message type '{name}' (known: "
+                          f"{', '.join(t.value for t in MessageType)})")
+        elif MessageType(name) in NEVER_COALESCED:
+            errors.append(f"'{name}' messages are never coalesced")
+        if not 0 <= seconds <= MAX_COALESCE_S:
+            errors.append(f"the window of '{name}' must be 0 to {MAX_COALESCE_S} seconds")
+    return errors
 
 _MEDIUM_NOUNS = {"email": "e-mails", "sms": "SMS"}
 

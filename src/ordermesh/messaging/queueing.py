@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from ordermesh.customers.consent import may_contact
 from ordermesh.customers.identities import identities_of, undeliverable
@@ -29,6 +29,16 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import Event, read_events, record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.messaging.checks import bounce_reason, recipient_identity
+from ordermesh.messaging.coalescing import (
+    Joining,
+    add_source,
+    already_told,
+    as_part,
+    held_until,
+    join_open,
+    render_parts,
+    window_of,
+)
 from ordermesh.messaging.model import (
     PURPOSE,
     TRIGGERS,
@@ -38,7 +48,7 @@ from ordermesh.messaging.model import (
     consent_reason,
 )
 from ordermesh.messaging.tables import message_history, messages
-from ordermesh.messaging.templates import has_sms, render, render_sms
+from ordermesh.messaging.templates import has_sms
 from ordermesh.orders.queries import load_order
 from ordermesh.shipping.service import get_shipment
 
@@ -96,9 +106,16 @@ def _feedback(uow: UnitOfWork, event: Event) -> dict:
             "expires_at": p["expires_at"]}
 
 
+def _delayed(uow: UnitOfWork, event: Event) -> dict:
+    p = event.payload
+    return {**_order_facts(load_order(uow, p["order_id"])), "carrier": p["carrier"],
+            "promised_date": p["promised_date"], "estimated_delivery": p["estimated_delivery"],
+            "tracking_numbers": p["tracking_numbers"]}
+
+
 FACTS = {MessageType.ORDER_CONFIRMATION: _confirmation, MessageType.SHIPPED: _shipped,
          MessageType.DELIVERED: _delivered, MessageType.REFUND: _refund,
-         MessageType.FEEDBACK_REQUEST: _feedback}
+         MessageType.FEEDBACK_REQUEST: _feedback, MessageType.DELAYED: _delayed}
 
 
 @dataclass(frozen=True)
@@ -137,20 +154,50 @@ def _reason(uow: UnitOfWork, customer: Customer, to: Route,
     return None if bounced is None else bounce_reason(to.medium, *bounced)
 
 
+def _delay_key(facts: dict) -> str:
+    return f"delayed:{facts['order_id']}:{facts['estimated_delivery']}"
+
+
+# Types sent at most once per key, whichever event causes them.
+DEDUP = {MessageType.DELAYED: _delay_key}
+
+
+def _dedup_key(uow: UnitOfWork, message_type: MessageType, facts: dict) -> str | bool | None:
+    """The message's dedup key; False when a message with it exists already."""
+    key_of = DEDUP.get(message_type)
+    if key_of is None:
+        return None
+    key = key_of(facts)
+    taken = uow.execute(select(messages.c.id).where(messages.c.dedup_key == key)).first()
+    return False if taken else key
+
+
 def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType,
-                  media: frozenset[str] = frozenset({EMAIL})) -> str | None:
-    """Render and store the message ``event`` causes; its id, or None when there is
-    nobody to write to or it was queued before."""
+                  media: frozenset[str] = frozenset({EMAIL}),
+                  windows: dict[str, int] | None = None) -> str | None:
+    """Render and store the message ``event`` causes, or add the event to the open message
+    of its order and type (``coalescing``); the message's id, or None when there is nobody
+    to write to or the event was told before."""
     facts = FACTS[message_type](uow, event)
     if facts["customer_id"] is None:
         return None  # a guest order without a customer record: nobody to write to
     customer = get_customer(uow, facts["customer_id"])
     language, locale = choose_locale(customer.language, customer.locale)
     to = route(uow, customer, facts, message_type, language, media)
-    facts = {**facts, "customer_name": customer.name}
-    rendered = (render_sms if to.medium == SMS else render)(message_type, language, locale,
-                                                            facts)
+    if already_told(uow, event.id, to.recipient, message_type):
+        return None
+    part = as_part(facts)
     reason = _reason(uow, customer, to, message_type)
+    window = window_of(windows or {}, message_type) if reason is None else timedelta(0)
+    if window and facts["order_id"]:
+        joined = join_open(uow, Joining(event, message_type, facts["order_id"], to.medium,
+                                        to.recipient, customer.name, part))
+        if joined is not None:
+            return joined
+    dedup_key = _dedup_key(uow, message_type, facts)
+    if dedup_key is False:
+        return None
+    rendered = render_parts(message_type, to.medium, language, locale, customer.name, [part])
     status = MessageStatus.QUEUED if reason is None else MessageStatus.SUPPRESSED
     now = uow.clock.now()
     message_id = new_id("msg")
@@ -162,11 +209,16 @@ def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType,
             "order_number": facts["order_number"], "language": language, "locale": locale,
             "subject": rendered.subject, "body_text": rendered.text,
             "body_html": rendered.html, "status": status.value, "reason": reason,
-            "attempts": 0, "next_attempt_at": now if reason is None else None,
+            "attempts": 0,
+            "next_attempt_at": (None if reason is not None
+                                else held_until(now, event.occurred_at, window)),
             "last_error": None, "created_at": now, "sent_at": None,
-            "finished_at": None if reason is None else now})
+            "finished_at": None if reason is None else now, "parts": 1,
+            "coalesce_until": event.occurred_at + window if window else None,
+            "dedup_key": dedup_key})
     if inserted is None:
         return None
+    add_source(uow, message_id, event, to.recipient, message_type, part)
     uow.execute(insert(message_history).values(
         message_id=message_id, status=status.value, attempt=None, detail=reason, at=now))
     payload = {"id": message_id, "type": message_type.value, "medium": to.medium,
@@ -181,16 +233,18 @@ def queue_message(uow: UnitOfWork, event: Event, message_type: MessageType,
 
 
 def queue_from_events(uow: UnitOfWork, limit: int,
-                      media: frozenset[str] = frozenset({EMAIL})) -> int:
+                      media: frozenset[str] = frozenset({EMAIL}),
+                      windows: dict[str, int] | None = None) -> int:
     """Queue the messages of up to ``limit`` events after the cursor, on ``media`` (those
-    configured); commits. Returns how many events were read."""
+    configured), coalesced within ``windows`` (seconds per type); commits. Returns how many
+    events were read."""
     after = lock_cursor(uow, CURSOR)
     events = read_events(uow, after=after, limit=limit)
     oldest = uow.clock.now() - STALE_AFTER
     for event in events:
         message_type = TRIGGERS.get(event.type)
         if message_type is not None and event.occurred_at >= oldest:
-            queue_message(uow, event, message_type, media)
+            queue_message(uow, event, message_type, media, windows)
     if events:
         advance_cursor(uow, CURSOR, events[-1].position)
     uow.commit()

@@ -44,16 +44,26 @@ class MessageSummary(BaseModel):
 
 class HistoryEntry(BaseModel):
     status: str = Field(description="`queued`, `suppressed`, `deferred` (a rule said "
-                        "later), `retry` (an attempt failed, another follows), `sent`, "
-                        "`failed` or `bounced`")
+                        "later), `coalesced` (another event joined it), `retry` (an "
+                        "attempt failed, another follows), `sent`, `failed` or `bounced`")
     attempt: int | None
     detail: str | None
     at: AwareDatetime
 
 
+class SourceEvent(BaseModel):
+    id: str
+    type: str
+    occurred_at: AwareDatetime | None = Field(description="None for a message queued "
+                                              "before coalescing was built")
+
+
 class MessageRead(MessageSummary):
     body_text: str
     body_html: str
+    source_events: list[SourceEvent] = Field(
+        description="Every event the message tells of, oldest first: several when events "
+        "of one order were coalesced into it")
     history: list[HistoryEntry]
 
 

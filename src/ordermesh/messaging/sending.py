@@ -64,7 +64,7 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules
     m = messages.c
     query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
                     m.language, m.created_at, m.customer_id, m.order_id, m.type,
-                    m.source_event_id, m.medium)
+                    m.source_event_id, m.medium, m.parts)
              .where(m.status.in_(_DUE), m.next_attempt_at <= now, m.medium.in_(media))
              .order_by(m.next_attempt_at, m.seq).limit(limit))
     if uow.dialect == "postgresql":
@@ -75,8 +75,10 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules
     for row in rows:
         if held(uow, row, rules):
             continue
+        # as read: an event that joined it since (coalescing) must not go unsent
         taken = uow.execute(update(messages).where(
             m.id == row.id, m.attempts == row.attempts, m.status.in_(_DUE),
+            m.parts == row.parts,
         ).values(status=MessageStatus.SENDING.value, attempts=row.attempts + 1,
                  next_attempt_at=until)).rowcount
         if taken == 1:

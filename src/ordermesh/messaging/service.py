@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import NotFound
-from ordermesh.messaging.tables import message_history, messages
+from ordermesh.messaging.tables import message_history, message_sources, messages
 
 
 def _when(value):
@@ -56,5 +56,13 @@ def get_message(uow: UnitOfWork, message_id: str) -> dict:
                 "at": as_utc(e.at)}
                for e in uow.execute(select(message_history).where(h.message_id == row.id)
                                     .order_by(h.id))]
+    s = message_sources.c
+    sources = [{"id": e.source_event_id, "type": e.source_event_type,
+                "occurred_at": as_utc(e.occurred_at)}
+               for e in uow.execute(select(message_sources).where(s.message_id == row.id)
+                                    .order_by(s.occurred_at, s.id))]
     return {**_summary(row), "body_text": row.body_text, "body_html": row.body_html,
+            "source_events": sources or [{"id": row.source_event_id,
+                                          "type": row.source_event_type,
+                                          "occurred_at": None}],
             "history": history}

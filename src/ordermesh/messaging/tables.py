@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from ordermesh.kit.db import metadata
-from ordermesh.kit.types import UtcDateTime
+from ordermesh.kit.types import JsonColumn, UtcDateTime
 
 messages = Table(
     "messages",
@@ -45,6 +45,13 @@ messages = Table(
     # what the provider calls it (SMS), and when it reported it delivered (0034)
     Column("provider_id", String(100)),
     Column("delivered_at", UtcDateTime),
+    # Coalescing (0040): how many events the message tells of, and until when (event
+    # time) more events of its order and type join it; set only for coalesced types.
+    Column("parts", Integer, nullable=False, server_default="1"),
+    Column("coalesce_until", UtcDateTime),
+    # A message sent at most once per key whatever event causes it: a delay notice once
+    # per order and estimated date (0040).
+    Column("dedup_key", String(120), unique=True),
     # One message per cause, recipient and type: a replayed event queues nothing twice.
     UniqueConstraint("source_event_id", "recipient", "type"),
     Index("ix_messages_due", "status", "next_attempt_at"),
@@ -61,4 +68,21 @@ message_history = Table(
     Column("attempt", Integer),
     Column("detail", String(300)),
     Column("at", UtcDateTime, nullable=False),
+)
+
+message_sources = Table(
+    "message_sources",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("message_id", String(40), ForeignKey("messages.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("source_event_id", String(40), nullable=False),
+    Column("source_event_type", String(80), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("facts", JsonColumn, nullable=False),  # what the event told, to render again
+    Column("occurred_at", UtcDateTime, nullable=False),  # the event's time
+    # An event is told once per recipient and type, alone or coalesced with others.
+    UniqueConstraint("source_event_id", "recipient", "type"),
 )

@@ -144,6 +144,8 @@ class ShipmentOut(BaseModel):
     pickup: dict[str, datetime]
     ship_by: date | None
     promised_date: date | None
+    estimated_delivery: date | None = Field(description="The carrier's newest estimate "
+                                            "of the delivery day, when it gave one")
     status: str
     delivered_at: datetime | None
     on_time: bool | None
@@ -155,7 +157,8 @@ class ShipmentOut(BaseModel):
         return cls(id=s.id, fulfilment_order_id=s.fo_id, order_id=s.order_id, carrier=s.carrier,
                    service=s.service, label_reference=s.label_reference,
                    booked_at=s.booked_at, pickup={"start": s.pickup_start, "end": s.pickup_end},
-                   ship_by=s.ship_by, promised_date=s.promised_date, status=s.status,
+                   ship_by=s.ship_by, promised_date=s.promised_date,
+                   estimated_delivery=s.estimated_delivery, status=s.status,
                    delivered_at=s.delivered_at, on_time=s.on_time, days_late=s.days_late,
                    parcels=[ParcelOut(**p.__dict__) for p in s.parcels])
 
@@ -210,6 +213,9 @@ class WebhookEvent(BaseModel):
     occurred_at: AwareDatetime
     description: str | None = Field(None, max_length=300)
     location: str | None = Field(None, max_length=200)
+    estimated_delivery: date | None = Field(
+        None, description="The day the carrier now expects to deliver the parcel; one after "
+        "the promised date tells the customer of the delay")
 
     @field_validator("occurred_at")
     @classmethod
@@ -269,7 +275,8 @@ def _receive(container: Container, carrier: str, raw: bytes, given: str | None) 
     _verify(container, carrier, raw, given)
     body = _parse(raw)
     events = [CarrierEvent(e.event_id, e.tracking_number, e.status, e.occurred_at,
-                           e.description or "", e.location) for e in body.events]
+                           e.description or "", e.location, e.estimated_delivery)
+              for e in body.events]
     with UnitOfWork(container.engine, container.clock, actor=f"carrier:{carrier}") as uow:
         account = accounts.find_account(uow, carrier)
         if account is None:  # deleted since the check: as unknown as before

@@ -244,6 +244,7 @@ class CarrierEvent:
     occurred_at: datetime
     description: str = ""
     location: str | None = None
+    estimated_delivery: date | None = None  # when the carrier now expects to deliver
 
 
 def latest_first(events: Iterable[CarrierEvent]) -> list[CarrierEvent]:

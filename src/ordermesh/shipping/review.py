@@ -19,6 +19,7 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, NotFound
 from ordermesh.kit.outbox import record_event
 from ordermesh.shipping.accounts import get_account
+from ordermesh.shipping.estimates import follow_estimate
 from ordermesh.shipping.model import CarrierEvent, TrackingStatus, implausible
 from ordermesh.shipping.tables import shipments, tracking_events
 from ordermesh.shipping.tracking import apply_stored
@@ -100,6 +101,8 @@ def discard(uow: UnitOfWork, event_id: str) -> ReviewedEvent:
 def _close(uow: UnitOfWork, row, review: str, extra: dict) -> ReviewedEvent:
     uow.execute(update(tracking_events).where(tracking_events.c.id == row.id)
                 .values(review=review, reviewed_at=uow.clock.now()))
+    if review == RELEASED:  # its estimate of the delivery counts now
+        follow_estimate(uow, row.shipment_id)
     record_event(uow, f"tracking.event_{review}", "fulfilment_order", row.fo_id, {
         "id": row.id, "carrier": row.carrier, "event_id": row.carrier_event_id,
         "tracking_number": row.tracking_number, "fulfilment_order_id": row.fo_id,

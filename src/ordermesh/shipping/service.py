@@ -64,6 +64,7 @@ class Shipment:
     on_time: bool | None
     days_late: int | None
     parcels: list[Parcel]
+    estimated_delivery: date | None = None
 
 
 def get_shipment(uow: UnitOfWork, fo_id: str) -> Shipment:
@@ -89,7 +90,7 @@ def _to_shipment(uow: UnitOfWork, row) -> Shipment:
                     row.label_reference, as_utc(row.booked_at), as_utc(row.pickup_start),
                     as_utc(row.pickup_end), row.ship_by, row.promised_date, row.status,
                     as_utc(row.delivered_at) if row.delivered_at else None, row.on_time,
-                    row.days_late, parcels)
+                    row.days_late, parcels, row.estimated_delivery)
 
 
 @dataclass(frozen=True)

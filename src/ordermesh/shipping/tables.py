@@ -56,6 +56,8 @@ shipments = Table(
     Column("days_late", Integer, nullable=True),
     Column("on_time", Boolean, nullable=True),
     Column("polled_at", UtcDateTime, nullable=True),
+    # the carrier's latest estimated delivery date (tracking, 0040)
+    Column("estimated_delivery", Date, nullable=True),
     Index("ix_shipments_final_polled_at", "final", "polled_at"),
     Index("ix_shipments_delivered_at", "delivered_at"),
 )
@@ -94,6 +96,7 @@ tracking_events = Table(
     Column("review", String(10), nullable=True),
     Column("parked_reason", String(300), nullable=True),
     Column("reviewed_at", UtcDateTime, nullable=True),
+    Column("estimated_delivery", Date, nullable=True),  # as the carrier said then (0040)
     UniqueConstraint("carrier", "carrier_event_id"),
     Index("ix_tracking_events_review", "review"),
 )

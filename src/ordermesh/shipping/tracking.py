@@ -23,6 +23,8 @@ Rules, per carrier event:
 8. The carrier's first scan of a booked (``label_created``) fulfilment order is its
    hand-over (``service.hand_over``): it becomes ``shipped`` and the order ships, then
    it moves on to what the scan says (``in_transit``, ...).
+9. An event may carry the carrier's estimated delivery date; the shipment follows the
+   newest one, and an estimate past the promised date is announced (``estimates.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ordermesh.kit.ids import new_id
 from ordermesh.kit.outbox import record_event
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.shipping.carriers import CarrierAdapter
+from ordermesh.shipping.estimates import follow_estimate
 from ordermesh.shipping.model import (
     CLOCK_SKEW,
     FINAL,
@@ -118,7 +121,7 @@ def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: 
             occurred_at=as_utc(event.occurred_at), received_at=now, source=source,
             applied=False, description=(event.description or None) and event.description[:300],
             place=event.location, review="parked" if reason else None,
-            parked_reason=reason))
+            parked_reason=reason, estimated_delivery=event.estimated_delivery))
         if inserted is None:
             result.duplicates += 1
             continue
@@ -129,6 +132,7 @@ def _apply(uow: UnitOfWork, carrier: str, adapter: CarrierAdapter, shipment_id: 
         result.stored += 1
         moved = apply_stored(uow, carrier, adapter, shipment_id, event_row_id, event,
                              status) or moved
+    follow_estimate(uow, shipment_id)
     result.moved += moved  # one shipment is one fulfilment order
 
 
