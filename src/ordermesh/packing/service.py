@@ -160,6 +160,16 @@ def proposal_for(uow: UnitOfWork, fo_id: str, gift_wrap: bool = False
     return fo, units, proposal
 
 
+def preview_package(uow: UnitOfWork, fo_id: str, spec: PackSpec, gift_wrap: bool = False
+                    ) -> ProposedPackage:
+    """One package as the packer is filling it, checked as ``pack`` would check it
+    (known lines and packaging, no more than picked and not yet packed), with its
+    weight, marks, notes and warnings. Changes nothing."""
+    fo = fulfilment.get_fulfilment_order(uow, fo_id)
+    units = packable_units(fo, packed_units(uow, fo.id))
+    return check_request(uow, fo, units, [spec], gift_wrap, _limits(uow, fo))[0]
+
+
 def _limits(uow: UnitOfWork, fo: FulfilmentOrder) -> SizeLimits | None:
     """The parcel limits of the FO's carrier service (None for a pickup order): beyond
     them a package is marked OVERSIZE."""
