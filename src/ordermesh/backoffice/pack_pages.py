@@ -172,7 +172,7 @@ def scan(page: PackerForm, ref: str) -> Response:
         field = (exc.errors[0].field if isinstance(exc, InvalidInput) and exc.errors
                  else "code")
         return _order_page(page, ref, parcel, packaging, status_for(exc),
-                           scan_errors={field: exc.detail}, code=form.get("code", "")[:MAX_REF])
+                           scan_errors={field: exc.detail})
     return page.redirect(_back_to(station.fo.number, parcel, packaging))
 
 
