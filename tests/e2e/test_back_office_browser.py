@@ -72,6 +72,15 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(DOCS_IMG / f"back-office-{name}.png"), full_page=True)
 
 
+def _sign_in_as(container: Container, page, email: str, role: str) -> None:
+    make_user(container, email, role)
+    page.goto("/app/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/app/")
+
+
 def test_an_agent_signs_in_finds_an_order_by_email_and_refunds_one_line(
         container: Container, page) -> None:
     with TestClient(create_app(container),
@@ -132,12 +141,7 @@ def test_warehouse_staff_adjust_stock_and_see_availability_change(
     with TestClient(create_app(container),
                     headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as api:
         paid_order(api)
-        make_user(container, "kim@shop.example", "warehouse")
-        page.goto("/app/login")
-        page.get_by_label("E-mail").fill("kim@shop.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/app/")
+        _sign_in_as(container, page, "kim@shop.example", "warehouse")
         page.get_by_role("link", name="Inventory").first.click()
         page.get_by_label("SKU").fill("TEE")
         page.get_by_role("button", name="Show stock").click()
@@ -168,12 +172,7 @@ def test_a_packer_scans_a_picked_order_into_a_parcel_closes_it_and_opens_its_lab
         _, first = picked_order(api, container, [("BOOK", 2), ("MUG", 1)])
         _, second = picked_order(api, container, [("BOOK", 1)])
         number = ok(api.get(f"/api/v1/fulfilment-orders/{first}"))["number"]
-        make_user(container, "kim@shop.example", "warehouse")
-        page.goto("/app/login")
-        page.get_by_label("E-mail").fill("kim@shop.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/app/")
+        _sign_in_as(container, page, "kim@shop.example", "warehouse")
         page.get_by_role("link", name="Pack station").click()
         page.get_by_label("Location").select_option("ber")
         page.get_by_role("button", name="Show orders to pack").click()
