@@ -178,6 +178,9 @@ def test_a_parcel_of_part_of_the_order_leaves_the_rest_for_the_next_parcel(
     assert ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["status"] == "picked"
     page = packer.get(url)
     assert "Parcel 2:" in page.text and "Nothing left to pack" not in page.text
+    queue = packer.get("/app/pack", params={"location": "ber"}).text
+    row = re.search(r'<tr data-fo="[^"]+">.*?</tr>', queue)[0]
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "1"]  # to pack, packed
     assert close(packer, scan(packer, url, "BOOK").headers["location"], "-"
                  ).status_code == 303
     packages = packages_of(client, fo_id)

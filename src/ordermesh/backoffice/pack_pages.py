@@ -47,6 +47,7 @@ from ordermesh.packing.service import (
     packable_units,
     packages_for,
     packed_units,
+    packed_units_of,
     preview_package,
     proposal_for,
 )
@@ -54,7 +55,7 @@ from ordermesh.packing.service import (
 router = APIRouter()
 Packer = Annotated[PageContext, Depends(need(Permission.PACK))]
 PackerForm = Annotated[PageContext, Depends(form_for(Permission.PACK))]
-QUEUE = 100
+QUEUE = 50  # the oldest; a packer works from the top
 MAX_REF = 60
 
 
@@ -91,12 +92,13 @@ def pack_station(page: Packer, location: str = "", fo: str = "") -> Response:
         locations = list_locations(uow)
         chosen = location_by_code(uow, location.strip()) if location.strip() else None
         queue = picked_at(uow, chosen.id, limit=QUEUE) if chosen else []
-        packed = {f.id: packed_units(uow, f.id) for f in queue}
+        packed_by_fo = packed_units_of(uow, [f.id for f in queue])
+        packed = {f.id: packed_by_fo.get(f.id, {}) for f in queue}
         now = uow.clock.now()
     to_pack = {f.id: sum(packable_units(f, packed[f.id]).values()) for f in queue}
     return page.render("pack_station.html", locations=locations, chosen=chosen, queue=queue,
                        to_pack=to_pack, packed={k: sum(v.values()) for k, v in packed.items()},
-                       now=now, age=age)
+                       now=now, age=age, limit=QUEUE)
 
 
 def _station(uow: UnitOfWork, ref: str, parcel: dict[int, int]) -> Station:
