@@ -200,12 +200,12 @@ def close_parcel(page: PackerForm, ref: str) -> Response:
                       gift_wrap=gift_wrap, allow_packaging_shortage=allow_shortage)
     # A double click or a resent form replays the first close instead of packing twice.
     key = form.get("close_key", "")[:MAX_REF] or None
-    idem = key and page.container.fingerprints.key(
+    idem = page.container.fingerprints.key(
         page.user.id, key, f"POST /app/pack/{ref}/close",
         {"parcel": encode_parcel(parcel), "packaging": packaging, "gift_wrap": gift_wrap,
-         "allow_shortage": allow_shortage})
+         "allow_shortage": allow_shortage}) if key else None
     try:
-        result = page.run(lambda uow: pack(uow, ref, req, idem or None))
+        result = page.run(lambda uow: pack(uow, ref, req, idem))
     except DomainError as exc:
         return _order_page(page, ref, parcel, packaging, status_for(exc),
                            close_error=exc.detail)
