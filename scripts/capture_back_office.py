@@ -196,6 +196,61 @@ def main() -> None:
     sam.show("A product nobody sells is refused above the form:", "GET",
              "/app/feedback?sku=NOPE", status=422, pattern=r'<p class="error"[^>]*>.*?</p>')
 
+    print("\n### The pack station")
+    _pack_station(api, container, kim)
+
+
+def _pack_station(api: TestClient, container, kim: Browser) -> None:
+    """A picked order at ber, packed by warehouse staff (kim): the queue, a wrong item, too
+    many units, closing the parcel, its papers."""
+    from tests.backoffice_helpers import BERLIN
+    from tests.helpers import add_stock, make_product, order_body
+    from tests.packing_helpers import BOXES, fulfilment_order_of, pick
+
+    make_product(api, "PKG-BOX-S", name="Packaging PKG-BOX-S")
+    make_product(api, "PKG-BOX-M", name="Packaging PKG-BOX-M")
+    add_stock(api, "PKG-BOX-M", "ber", 20)
+    for body in BOXES:
+        assert api.post("/api/v1/packaging-types", json=body).status_code == 201
+    assert api.put("/api/v1/sscc-settings", json={"company_prefix": "4012345",
+                                                  "extension_digit": 3}).status_code == 200
+    placed = api.post("/api/v1/orders", json=order_body(
+        [("TEE", 2, "19.99"), ("MUG", 1, "9.50")], shipping_address=BERLIN,
+        external_id="W-2")).json()
+    fo_id = fulfilment_order_of(container, placed)
+    pick(container, fo_id)
+    number = api.get(f"/api/v1/fulfilment-orders/{fo_id}").json()["number"]
+    kim.show("Warehouse staff choose their location and see what is picked and waits to be "
+             "packed there, oldest first:", "GET", "/app/pack?location=ber",
+             pattern=r'<table id="pack-queue">.*?</table>')
+    url = f"/app/pack/{number}"
+    page = kim.client.get(url)
+    scan = {"csrf_token": kim.token(page.text), "parcel": "", "packaging": "",
+            "quantity": "1", "code": "TEE"}
+    kim.show("Each scan (or typed SKU) adds a unit to the parcel, which the page's address "
+             "keeps until it is closed; nothing is recorded yet:", "POST", f"{url}/scan",
+             scan, 303)
+    kim.show("An item that is not on the fulfilment order is refused beside the scan "
+             "field, the parcel kept:", "POST", f"{url}/scan",
+             {**scan, "parcel": "1:1", "code": "BOOK"}, 422,
+             r'<p class="error"[^>]*id="code-error">.*?</p>')
+    kim.show("So is a unit more than was picked and not yet packed:", "POST", f"{url}/scan",
+             {**scan, "parcel": "1:2", "code": "tee"}, 422,
+             r'<p class="error"[^>]*id="code-error">.*?</p>')
+    page = kim.client.get(f"{url}?parcel=1:2,2:1&packaging=BOX-M")
+    key = re.search(r'name="close_key" value="([^"]+)"', page.text)[1]
+    kim.secrets[key] = "<close key>"
+    kim.show("Closing the parcel is `packing.service.pack` with this one package, as "
+             "`POST /api/v1/fulfilment-orders/{id}/packages`: an SSCC, one BOX-M taken "
+             "from ber's stock, the events, the status, with the user as actor:", "POST",
+             f"{url}/close", {"csrf_token": kim.token(page.text), "parcel": "1:2,2:1",
+                              "packaging": "BOX-M", "close_key": key}, 303)
+    package = api.get(f"/api/v1/fulfilment-orders/{fo_id}/packages").json()["items"][0]
+    kim.secrets[package["id"]] = "<package id>"
+    kim.show("The page it leads to, with the label and packing slip to print, and the next "
+             "order:", "GET", f"{url}?packed={package['id']}",
+             pattern=r'<section class="card" aria-label="Parcel closed">.*?</section>')
+
 
 if __name__ == "__main__":
     main()

@@ -72,6 +72,15 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(DOCS_IMG / f"back-office-{name}.png"), full_page=True)
 
 
+def _sign_in_as(container: Container, page, email: str, role: str) -> None:
+    make_user(container, email, role)
+    page.goto("/app/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/app/")
+
+
 def test_an_agent_signs_in_finds_an_order_by_email_and_refunds_one_line(
         container: Container, page) -> None:
     with TestClient(create_app(container),
@@ -132,12 +141,7 @@ def test_warehouse_staff_adjust_stock_and_see_availability_change(
     with TestClient(create_app(container),
                     headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as api:
         paid_order(api)
-        make_user(container, "kim@shop.example", "warehouse")
-        page.goto("/app/login")
-        page.get_by_label("E-mail").fill("kim@shop.example")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/app/")
+        _sign_in_as(container, page, "kim@shop.example", "warehouse")
         page.get_by_role("link", name="Inventory").first.click()
         page.get_by_label("SKU").fill("TEE")
         page.get_by_role("button", name="Show stock").click()
@@ -153,3 +157,53 @@ def test_warehouse_staff_adjust_stock_and_see_availability_change(
         assert page.locator("#available-total").inner_text() == "20"
         assert ok(api.get("/api/v1/inventory/TEE"))["totals"]["available"] == 20
         _shot(page, "stock")
+
+
+def test_a_packer_scans_a_picked_order_into_a_parcel_closes_it_and_opens_its_label(
+        container: Container, page) -> None:
+    from tests.packing_helpers import packing_shop, picked_order
+
+    dims = {"length_mm": 120, "width_mm": 100, "height_mm": 100}
+    with TestClient(create_app(container),
+                    headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as api:
+        packing_shop(api, {"BOOK": {"weight_grams": 600, "dimensions": dims},
+                           "MUG": {"weight_grams": 350, "dimensions": dims,
+                                   "handling": ["fragile"]}})
+        _, first = picked_order(api, container, [("BOOK", 2), ("MUG", 1)])
+        _, second = picked_order(api, container, [("BOOK", 1)])
+        number = ok(api.get(f"/api/v1/fulfilment-orders/{first}"))["number"]
+        _sign_in_as(container, page, "kim@shop.example", "warehouse")
+        page.get_by_role("link", name="Pack station").click()
+        page.get_by_label("Location").select_option("ber")
+        page.get_by_role("button", name="Show orders to pack").click()
+        _shot(page, "pack-queue")
+        page.get_by_role("link", name=number).click()
+        assert "FRAGILE" in page.locator("#handling").inner_text()
+
+        scan = page.get_by_label("Scan an item or type its SKU")
+        for code in ("BOOK", "book", "MUG"):  # a scanner types the code and Enter
+            scan.fill(code)
+            scan.press("Enter")
+            page.wait_for_load_state()
+            scan = page.get_by_label("Scan an item or type its SKU")
+        scan.fill("MUG")
+        scan.press("Enter")
+        assert "Too many" in page.locator("#code-error").inner_text()
+        assert page.locator("#parcel-units").inner_text() == "3"
+        page.get_by_label("Packaging", exact=True).select_option("PADDED-M")
+        _shot(page, "pack-parcel")
+        page.get_by_role("button", name="Close parcel").click()
+        notice = page.locator("#packed-notice").inner_text()
+        [package] = ok(api.get(f"/api/v1/fulfilment-orders/{first}/packages"))["items"]
+        assert f"SSCC {package['sscc']} in PADDED-M" in notice
+        assert page.locator("#fo-status").inner_text() == "packed"
+        _shot(page, "pack-closed")
+
+        for link in ("#label-link", "#slip-link"):
+            pdf = page.request.get(page.locator(link).get_attribute("href"))
+            assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+            assert pdf.body().startswith(b"%PDF")
+
+        next_number = ok(api.get(f"/api/v1/fulfilment-orders/{second}"))["number"]
+        page.get_by_role("link", name=f"Next order: {next_number}").click()
+        page.wait_for_url(f"**/app/pack/{next_number}")

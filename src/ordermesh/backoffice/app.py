@@ -20,6 +20,7 @@ from ordermesh.backoffice import (
     customer_pages,
     feedback_pages,
     order_pages,
+    pack_pages,
     return_pages,
     stock_pages,
     user_pages,
@@ -51,7 +52,7 @@ def create_backoffice(container: Container) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_pages.router, order_pages.router, return_pages.router,
                    stock_pages.router, customer_pages.router, feedback_pages.router,
-                   user_pages.router):
+                   pack_pages.router, user_pages.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)

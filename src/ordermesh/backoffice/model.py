@@ -2,8 +2,8 @@
 
 The API knows three roles (admin, operator, viewer). The back office adds two people
 who do part of an operator's work: an *agent* (customer service: orders, customers,
-payments, refunds and returns) and *warehouse* staff (stock). Each role is a set of permissions,
-checked on the server for every page and every action.
+payments, refunds and returns) and *warehouse* staff (stock, the pack station). Each role
+is a set of permissions, checked on the server for every page and every action.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Permission(enum.StrEnum):
     ORDER_HOLD = "order.hold"  # put an order on hold and release it
     ORDER_REFUND = "order.refund"  # give money back
     STOCK_ADJUST = "stock.adjust"  # adjust stock counts
+    PACK = "fulfilment.pack"  # the pack station: pack fulfilment orders, print their papers
     RETURN_DECIDE = "return.decide"  # authorise or reject a return request
     CUSTOMER_CHANGE = "customer.change"  # record consent, add notes and tags to a customer
     USER_MANAGE = "user.manage"  # add people, change their role, disable them (admin only)
@@ -46,7 +47,7 @@ PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
                                Permission.ORDER_REFUND, Permission.RETURN_DECIDE,
                                Permission.CUSTOMER_CHANGE}),
-    UserRole.WAREHOUSE: frozenset({Permission.VIEW, Permission.STOCK_ADJUST}),
+    UserRole.WAREHOUSE: frozenset({Permission.VIEW, Permission.STOCK_ADJUST, Permission.PACK}),
     UserRole.VIEWER: frozenset({Permission.VIEW}),
 }
 

@@ -154,6 +154,15 @@ def list_fulfilment_orders(uow: UnitOfWork, flt: FulfilmentFilter, *, limit: int
     return Page(items, next_cursor)
 
 
+def picked_at(uow: UnitOfWork, location_id: str, *, limit: int = 50) -> list[FulfilmentOrder]:
+    """Fulfilment orders at a location whose pick is confirmed and which are not yet all
+    packed (a pack station's queue), oldest first."""
+    query = (select(fulfilment_orders)
+             .where(FO.location_id == location_id, FO.status == FulfilmentStatus.PICKED.value)
+             .order_by(FO.created_at, FO.order_seq, FO.order_index).limit(limit))
+    return _build(uow.execute(query), uow)
+
+
 def released_on(uow: UnitOfWork, location_ids: set[str], day: date) -> dict[str, int]:
     """Fulfilment orders released at each location on a UTC day (capacity use)."""
     if not location_ids:

@@ -135,11 +135,23 @@ def get_package(uow: UnitOfWork, package_id: str) -> Package:
 
 def packed_units(uow: UnitOfWork, fo_id: str) -> dict[int, int]:
     """line_no -> units in packages of this FO."""
+    return packed_units_of(uow, [fo_id]).get(fo_id, {})
+
+
+def packed_units_of(uow: UnitOfWork, fo_ids: list[str]) -> dict[str, dict[int, int]]:
+    """FO id -> line_no -> units in its packages, for many FOs in one query (FOs without
+    packages are left out)."""
+    if not fo_ids:
+        return {}
+    fo = packages.c.fulfilment_order_id
     rows = uow.execute(
-        select(package_lines.c.line_no, func.sum(package_lines.c.quantity))
+        select(fo, package_lines.c.line_no, func.sum(package_lines.c.quantity))
         .select_from(package_lines.join(packages, packages.c.id == package_lines.c.package_id))
-        .where(packages.c.fulfilment_order_id == fo_id).group_by(package_lines.c.line_no))
-    return {line_no: int(q) for line_no, q in rows}
+        .where(fo.in_(sorted(set(fo_ids)))).group_by(fo, package_lines.c.line_no))
+    found: dict[str, dict[int, int]] = {}
+    for fo_id, line_no, quantity in rows:
+        found.setdefault(fo_id, {})[line_no] = int(quantity)
+    return found
 
 
 def packable_units(fo: FulfilmentOrder, packed: dict[int, int]) -> dict[int, int]:
@@ -158,6 +170,16 @@ def proposal_for(uow: UnitOfWork, fo_id: str, gift_wrap: bool = False
     proposal = propose(list(items.values()), list_packaging_types(uow, active_only=True),
                        gift_wrap=gift_wrap, limits=_limits(uow, fo))
     return fo, units, proposal
+
+
+def preview_package(uow: UnitOfWork, fo_id: str, spec: PackSpec, gift_wrap: bool = False
+                    ) -> ProposedPackage:
+    """One package as the packer is filling it, checked as ``pack`` would check it
+    (known lines and packaging, no more than picked and not yet packed), with its
+    weight, marks, notes and warnings. Changes nothing."""
+    fo = fulfilment.get_fulfilment_order(uow, fo_id)
+    units = packable_units(fo, packed_units(uow, fo.id))
+    return check_request(uow, fo, units, [spec], gift_wrap, _limits(uow, fo))[0]
 
 
 def _limits(uow: UnitOfWork, fo: FulfilmentOrder) -> SizeLimits | None:
