@@ -4,6 +4,8 @@ feedback built in tests/service_supplier_helpers.py."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.event_checks import assert_writes_nothing
@@ -130,3 +132,22 @@ def test_bad_links_are_refused_and_change_nothing(client, partners):
     kind = _refused(client, 409, None, lambda: client.patch(f"{SUPPLIERS}/SWIFT",
                                                             json={"kind": "goods"}))
     assert kind["kind"] == "carrier"
+
+
+def test_two_suppliers_racing_for_one_carrier_account_get_it_once(client, partners):
+    barrier = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def claim(supplier: str) -> None:
+        barrier.wait()
+        answers[supplier] = link(client, supplier, ["sim"]).status_code
+
+    threads = [threading.Thread(target=claim, args=(s,)) for s in ("SWIFT", "PARCELS")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(answers.values()) == [200, 409], answers
+    holders = [s for s in ("SWIFT", "PARCELS")
+               if ok(client.get(f"{SUPPLIERS}/{s}/links"))["carrier_accounts"]]
+    assert holders == [s for s, status in answers.items() if status == 200]

@@ -23,11 +23,16 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time(), UTC))
 
 
-def handed_over() -> Select:
-    """(fo_id, handed_over_at) of every fulfilment order handed to a carrier: its move to
-    ``shipped`` (made once; the earliest if ever more)."""
-    return (select(FH.fo_id.label("fo_id"), func.min(FH.occurred_at).label("handed_over_at"))
-            .where(FH.to_status == FulfilmentStatus.SHIPPED.value).group_by(FH.fo_id))
+def handed_over(since: datetime | None = None, until: datetime | None = None) -> Select:
+    """(fo_id, handed_over_at) of the fulfilment orders handed to a carrier (their move to
+    ``shipped``, made once; the earliest if ever more) in ``[since, until)``, or ever."""
+    query = (select(FH.fo_id.label("fo_id"), func.min(FH.occurred_at).label("handed_over_at"))
+             .where(FH.to_status == FulfilmentStatus.SHIPPED.value).group_by(FH.fo_id))
+    if since is not None:
+        query = query.where(FH.occurred_at >= since)
+    if until is not None:
+        query = query.where(FH.occurred_at < until)
+    return query
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,9 @@ def location_record(uow: UnitOfWork, location_ids: list[str], start: date,
     if not location_ids:
         return LocationRecord(0, 0, 0, 0, 0, 0, 0, 0)
     since, until = day_bounds(start, end)
-    shipped = handed_over().subquery()
+    released = select(FO.id).where(FO.location_id.in_(sorted(location_ids)),
+                                   FO.created_at >= since, FO.created_at < until)
+    shipped = handed_over().where(FH.fo_id.in_(released)).subquery()
     units = (select(FL.fo_id, func.sum(FL.quantity).label("requested"),
                     func.sum(FL.short_quantity).label("short"))
              .group_by(FL.fo_id).subquery())
@@ -57,8 +64,7 @@ def location_record(uow: UnitOfWork, location_ids: list[str], start: date,
         select(FO.id, FO.ship_by, units.c.requested, units.c.short, shipped.c.handed_over_at)
         .join(units, units.c.fo_id == FO.id)
         .outerjoin(shipped, shipped.c.fo_id == FO.id)
-        .where(FO.location_id.in_(sorted(location_ids)), FO.created_at >= since,
-               FO.created_at < until)))
+        .where(FO.id.in_(released))))
     handed = [r for r in rows if r.handed_over_at is not None]
     measured = [r for r in handed if r.ship_by is not None]
     on_time = sum(as_utc(r.handed_over_at).date() <= r.ship_by for r in measured)

@@ -117,13 +117,12 @@ def handled_shipments(uow: UnitOfWork, carriers: list[str], location_ids: list[s
     if not carriers and not location_ids:
         return ShipmentRecord(0, 0, 0, 0, 0, 0, {s.value: 0 for s in EXCEPTIONS}, None)
     since, until = day_bounds(start, end)
-    handed = handed_over().subquery()
+    handed = handed_over(since, until).subquery()
     ours = (select(shipments.c.id, shipments.c.delivered_at, shipments.c.on_time,
                    handed.c.handed_over_at)
             .join(handed, handed.c.fo_id == shipments.c.fo_id)
             .where(or_(shipments.c.carrier.in_(carriers),
-                       shipments.c.location_id.in_(location_ids)),
-                   handed.c.handed_over_at >= since, handed.c.handed_over_at < until))
+                       shipments.c.location_id.in_(location_ids))))
     rows = list(uow.execute(ours))
     te = tracking_events.c
     seen = {(r.shipment_id, r.status) for r in uow.execute(
