@@ -125,7 +125,7 @@ def test_bad_links_are_refused_and_change_nothing(client, partners):
     _refused(client, 422, "duplicate", lambda: link(client, "SWIFT", ["post", "post"]))
     taken = _refused(client, 409, None, lambda: link(client, "PARCELS", ["post", "sim"]))
     assert taken["linked_elsewhere"] == {"carrier_accounts": {"sim": "SWIFT"}}
-    _refused(client, 404, None, lambda: link(client, "NOBODY", ["post"]))
+    _refused(client, 404, None, lambda: link(client, "NOBODY", ["nope"]))
     assert client.get(f"{SUPPLIERS}/NOBODY/links").status_code == 404
     _refused(client, 422, None, lambda: client.put(f"{SUPPLIERS}/SWIFT/links",
                                                    json={"carriers": ["sim"]}))

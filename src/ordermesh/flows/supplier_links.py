@@ -65,6 +65,7 @@ def set_supplier_links(uow: UnitOfWork, supplier_ref: str, carrier_codes: list[s
                        location_refs: list[str]) -> SupplierLinks:
     """The supplier stands behind exactly these carrier accounts (codes) and 3PL
     locations (ids or codes) from now on. Commits."""
+    find_supplier(uow, supplier_ref)  # an unknown supplier is a 404 before any 422
     accounts = _accounts(uow, carrier_codes)
     locations = _locations(uow, location_refs)
     supplier, _ = links.set_links(uow, supplier_ref, [a.code for a in accounts],
