@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
 from capture_kit import app_on_fresh_database, quietly, say
+from capture_service_suppliers import service_suppliers_section
 
 from ordermesh.kit.clock import FixedClock
 
@@ -173,13 +174,14 @@ delivered them, late; `LINEN-PT` has no history yet.
     view = rec.call("Who sells TEE-WHT-M, for 30 units?", "GET",
                     "/api/v1/products/TEE-WHT-M/suppliers?quantity=30", auth="<admin key>")
     assert [o["supplier"] for o in view["suppliers"]] == ["LINEN-PT", "TEX-TR"]
+    service_suppliers_section(client, rec)
     say("""
 ## Events
 
 | event | when |
 | --- | --- |
 | `supplier.created` | a supplier is created |
-| `supplier.changed` | its fields, status or the terms of one of its products change |
+| `supplier.changed` | its fields, status, the terms of one of its products, or the carrier accounts and locations it stands behind change |
 
 ## Not there yet
 
@@ -315,6 +317,7 @@ due date (confirmed, else expected) is in the period, with the receipts booked s
 | `units_rejected` | damaged or refused on arrival |
 | `price_variance`, `price_variance_percent` | what we paid minus the supplier's list price on the day sent (for lines that have one); positive means we paid more |
 | `dropship` | the drop-ship orders requested from the supplier in the period: `requested`, `accepted` (or shipped without an acceptance), `rejected`, `acceptance_rate` (accepted over accepted + rejected) and `median_hours_to_ship` (requested to the first parcel) — [dropship.md](dropship.md) |
+| `service` | carriers and 3PLs only (`null` for the others): the shipments, fulfilment orders and customer feedback of the carrier accounts and locations the supplier stands behind — [suppliers.md](suppliers.md#carriers-and-3pls-as-suppliers) |
 """)
     card = rec.call("The supplier's December", "GET",
                     f"{SUPPLIERS}/LINEN-PT/scorecard?from=2026-12-01&to=2026-12-31")

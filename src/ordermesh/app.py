@@ -31,6 +31,8 @@ from ordermesh.flows.dropship_api import router as partner_dropship_router
 from ordermesh.flows.handoff_api import router as handoff_router
 from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router
+from ordermesh.flows.supplier_api import router as supplier_links_router
+from ordermesh.flows.supplier_api import scorecard_router as scorecards_router
 from ordermesh.fulfilment.api import router as fulfilment_router
 from ordermesh.http import access, openapi, problems
 from ordermesh.http.deps import Container
@@ -58,7 +60,6 @@ from ordermesh.pricing.api import router as pricing_router
 from ordermesh.purchasing.api import router as purchasing_router
 from ordermesh.purchasing.api_insights import products_router as product_suppliers_router
 from ordermesh.purchasing.api_insights import replenishment_router
-from ordermesh.purchasing.api_insights import suppliers_router as scorecards_router
 from ordermesh.returns.api import router as returns_router
 from ordermesh.shipping.api import router as shipping_router
 from ordermesh.sourcing.api import router as sourcing_router
@@ -151,6 +152,7 @@ def create_app(container: Container) -> FastAPI:
                payments_router,
                invoices_router, events_router, audit_router, apikeys_router, sourcing_router,
                fulfilment_router, packing_router, shipping_router, suppliers_router,
+               supplier_links_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
-from tests.helpers import ok, order_body, shop
+from tests.helpers import make_location, ok, order_body, shop
 from tests.purchasing_helpers import POS, SUPPLIERS, buying_shop, draft, offer, sent
+from tests.shipping_helpers import make_carrier
 
 REPLENISH = "/api/v1/replenishment"
 
@@ -29,6 +30,32 @@ def test_supplier_set_up_writes_created_and_changed(client):
     refused = assert_writes_nothing(client, lambda: client.put(
         f"{SUPPLIERS}/A/products/TEE",
         json={"prices": [{"cost": {"amount": "1", "currency": "USD"}}]}))
+    assert refused.status_code == 422
+
+
+def test_linking_carrier_accounts_and_3pl_locations_writes_changed(client):
+    make_carrier(client, "sim")
+    make_location(client, "tpl", kind="3pl")
+    ok(client.post(SUPPLIERS, json={"code": "SWIFT", "name": "Swift", "currency": "EUR",
+                                    "kind": "carrier"}), 201)
+    ok(client.post(SUPPLIERS, json={"code": "TPLCO", "name": "TPL Co", "currency": "EUR",
+                                    "kind": "3pl"}), 201)
+    links = f"{SUPPLIERS}/SWIFT/links"
+    _, written = assert_writes(client, "supplier.links", lambda: ok(client.put(
+        links, json={"carrier_accounts": ["sim"]})))
+    payload = of_type(written, "supplier.changed")["payload"]
+    assert (payload["changed"], payload["carrier_accounts"],
+            payload["previous_carrier_accounts"]) == (["links"], ["sim"], [])
+    assert_writes_nothing(client, lambda: ok(client.put(links, json={
+        "carrier_accounts": ["sim"]})))
+    _, written = assert_writes(client, "supplier.links", lambda: ok(client.put(
+        f"{SUPPLIERS}/TPLCO/links", json={"locations": ["tpl"]})))
+    assert of_type(written, "supplier.changed")["payload"]["locations"] == ["tpl"]
+    _, written = assert_writes(client, "supplier.links", lambda: ok(client.put(links, json={})))
+    assert of_type(written, "supplier.changed")["payload"]["previous_carrier_accounts"] == [
+        "sim"]
+    refused = assert_writes_nothing(client, lambda: client.put(
+        f"{SUPPLIERS}/TPLCO/links", json={"carrier_accounts": ["sim"]}))
     assert refused.status_code == 422
 
 

@@ -233,6 +233,8 @@ ACCESS: dict[str, Access] = {
     "PUT /api/v1/suppliers/{supplier_id}/products/{sku}": OPERATOR,
     "GET /api/v1/suppliers/{supplier_id}/products": VIEWER,
     "GET /api/v1/suppliers/{supplier_id}/scorecard": VIEWER,
+    "PUT /api/v1/suppliers/{supplier_id}/links": OPERATOR,
+    "GET /api/v1/suppliers/{supplier_id}/links": VIEWER,
     "GET /api/v1/products/{sku}/suppliers": VIEWER,
     "POST /api/v1/purchase-orders": OPERATOR,
     "GET /api/v1/purchase-orders": VIEWER,

@@ -1,5 +1,6 @@
 """What purchasing knows about suppliers and what to buy: a product's suppliers side by
-side, supplier scorecards and replenishment suggestions (one call makes a draft PO)."""
+side, the purchasing part of supplier scorecards (served with the service part by
+``flows/supplier_api.py``) and replenishment suggestions (one call makes a draft PO)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from ordermesh.http.deps import ReadContext, WriteContext
-from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, IsoDate, MoneyOut
+from ordermesh.http.schemas import CODE_PATTERN, SKU_PATTERN, MoneyOut
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.purchasing import replenishment, scorecards
 from ordermesh.purchasing.schemas import PORead, _Body
 from ordermesh.suppliers.model import SupplierStatus
 
 products_router = APIRouter(prefix="/api/v1/products", tags=["purchasing"])
-suppliers_router = APIRouter(prefix="/api/v1/suppliers", tags=["purchasing"])
 replenishment_router = APIRouter(prefix="/api/v1/replenishment", tags=["purchasing"])
 
 
@@ -108,32 +108,18 @@ class ScorecardRead(BaseModel):
 
     model_config = {"populate_by_name": True}
 
-
-@suppliers_router.get("/{supplier_id}/scorecard", summary="A supplier's scorecard",
-                      response_model_by_alias=True,
-                      responses={404: {"description": "No such supplier"}})
-def scorecard(
-    supplier_id: Annotated[str, Path(description="The supplier's id or code")],
-    ctx: ReadContext,
-    start: Annotated[IsoDate, Query(alias="from", description="First due date counted")],
-    end: Annotated[IsoDate, Query(alias="to", description="Last due date counted")],
-) -> ScorecardRead:
-    """On time in full, on time against confirmed dates, fill rate, lead time actual vs
-    promised, units rejected on arrival and price variance, over the lines due in the
-    period, from the receipts booked so far; drop-ship acceptance and time to ship over
-    the drop-ship orders requested in the period."""
-    with ctx.read_uow() as uow:
-        sc = scorecards.scorecard(uow, supplier_id, start, end)
-    return ScorecardRead(
-        supplier_id=sc.supplier.id, supplier=sc.supplier.code, start=sc.start, end=sc.end,
-        lines_due=sc.lines_due, on_time_in_full=sc.on_time_in_full,
-        on_time_against_confirmed=sc.on_time_against_confirmed, fill_rate=sc.fill_rate,
-        lead_time_actual_days=sc.lead_time_actual_days,
-        lead_time_promised_days=sc.lead_time_promised_days, units_due=sc.units_due,
-        units_received=sc.units_received, units_rejected=sc.units_rejected,
-        price_variance=MoneyOut.of(sc.price_variance) if sc.price_variance else None,
-        price_variance_percent=sc.price_variance_percent,
-        dropship=DropshipRecordRead(**asdict(sc.dropship)))
+    @classmethod
+    def of(cls, sc: scorecards.Scorecard, **extra):
+        return cls(
+            supplier_id=sc.supplier.id, supplier=sc.supplier.code, start=sc.start, end=sc.end,
+            lines_due=sc.lines_due, on_time_in_full=sc.on_time_in_full,
+            on_time_against_confirmed=sc.on_time_against_confirmed, fill_rate=sc.fill_rate,
+            lead_time_actual_days=sc.lead_time_actual_days,
+            lead_time_promised_days=sc.lead_time_promised_days, units_due=sc.units_due,
+            units_received=sc.units_received, units_rejected=sc.units_rejected,
+            price_variance=MoneyOut.of(sc.price_variance) if sc.price_variance else None,
+            price_variance_percent=sc.price_variance_percent,
+            dropship=DropshipRecordRead(**asdict(sc.dropship)), **extra)
 
 
 class SuggestionRead(BaseModel):

@@ -18,6 +18,11 @@ class SupplierKind(enum.StrEnum):
     SERVICES = "services"
 
 
+# What a supplier of a kind stands behind (suppliers/links.py): the field of the links
+# and the one kind of supplier that may hold it.
+LINKED_KIND = {"carrier_accounts": SupplierKind.CARRIER, "locations": SupplierKind.THREE_PL}
+
+
 class SupplierStatus(enum.StrEnum):
     ACTIVE = "active"  # purchase orders may be drafted and sent
     ON_HOLD = "on_hold"  # drafts only: nothing is sent to an on-hold supplier

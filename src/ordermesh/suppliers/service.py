@@ -21,6 +21,7 @@ from ordermesh.kit.outbox import record_event
 from ordermesh.kit.pagination import Page, decode_cursor, encode_cursor
 from ordermesh.kit.upsert import insert_ignore_returning
 from ordermesh.suppliers.model import (
+    LINKED_KIND,
     Address,
     Certification,
     Contact,
@@ -32,7 +33,13 @@ from ordermesh.suppliers.model import (
     check_prices,
     normal_tags,
 )
-from ordermesh.suppliers.tables import supplier_products, supplier_tags, suppliers
+from ordermesh.suppliers.tables import (
+    supplier_carriers,
+    supplier_locations,
+    supplier_products,
+    supplier_tags,
+    suppliers,
+)
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,8 @@ def update_supplier(uow: UnitOfWork, ref: str, changes: dict) -> Supplier:
         return current
     new = replace(current, **changes)
     _check(new)
+    if "kind" in changed:
+        _check_links_kept(uow, new)
     uow.execute(update(suppliers).where(suppliers.c.id == current.id)
                 .values(updated_at=uow.clock.now(), **_columns(new)))
     if "tags" in changed:
@@ -162,6 +171,20 @@ def update_supplier(uow: UnitOfWork, ref: str, changes: dict) -> Supplier:
     updated = get_supplier(uow, current.id)
     uow.commit()
     return updated
+
+
+def _check_links_kept(uow: UnitOfWork, new: Supplier) -> None:
+    """A supplier standing behind carrier accounts or locations (suppliers/links.py)
+    keeps the one kind that may."""
+    for field, table in (("carrier_accounts", supplier_carriers),
+                         ("locations", supplier_locations)):
+        held = uow.execute(select(table.c.supplier_id).where(
+            table.c.supplier_id == new.id).limit(1)).first()
+        if held and new.kind is not LINKED_KIND[field]:
+            raise Conflict(f"{new.code} stands behind {field.replace('_', ' ')}: it stays "
+                           f"of kind {LINKED_KIND[field].value} until they are unlinked "
+                           f"(PUT /api/v1/suppliers/{new.code}/links)",
+                           extra={"kind": LINKED_KIND[field].value})
 
 
 def get_supplier(uow: UnitOfWork, supplier_id: str) -> Supplier:

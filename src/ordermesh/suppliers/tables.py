@@ -69,3 +69,24 @@ supplier_products = Table(
     CheckConstraint("pack_size >= 1", name="supplier_product_pack_size"),
     CheckConstraint("moq >= 0", name="supplier_product_moq"),
 )
+
+# Carriers and 3PLs we already work with, as the supplier behind them: a carrier account
+# (by its code, which never changes; the built-in carrier has no account row) or a
+# location belongs to at most one supplier, so each is the key of its row.
+supplier_carriers = Table(
+    "supplier_carriers",
+    metadata,
+    Column("carrier", String(40), primary_key=True),
+    Column("supplier_id", String(40), ForeignKey("suppliers.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_supplier_carriers_supplier", "supplier_id"),
+)
+
+supplier_locations = Table(
+    "supplier_locations",
+    metadata,
+    Column("location_id", String(40), ForeignKey("locations.id"), primary_key=True),
+    Column("supplier_id", String(40), ForeignKey("suppliers.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_supplier_locations_supplier", "supplier_id"),
+)
