@@ -1,14 +1,14 @@
 """suppliers: the carrier accounts and locations (3PLs) a supplier stands behind
 
 Revision ID: 0044
-Revises: 0038
+Revises: 0040
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0044'
-down_revision = '0038'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
