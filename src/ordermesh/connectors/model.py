@@ -174,6 +174,25 @@ class CallResult:
 
 
 @dataclass(frozen=True)
+class PolledOrder:
+    """One platform order as its list endpoint shows it now."""
+
+    version: str  # the platform's last-modified time of this state of the order
+    topic: str  # the webhook topic that would have brought this state
+    payload: Any
+
+
+@dataclass(frozen=True)
+class PolledPage:
+    """One page of a platform's orders updated since a time; ``result`` says whether it
+    was read. ``next_cursor`` is the platform's handle of the next page (None: the last)."""
+
+    result: CallResult
+    orders: list[PolledOrder] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class Account:
     """A connector account as the connector needs it, credentials open."""
 
@@ -216,6 +235,13 @@ class Connector(Protocol):
 
     def listings(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
         """SKU -> the platform's ids of that SKU, for stock pushes."""
+        ...
+
+    def poll_orders(self, client: httpx.Client, since: datetime, cursor: str | None,
+                    page_size: int) -> PolledPage:
+        """One page of the orders updated since ``since`` (``cursor`` None: the first
+        page), in an order that new and changed orders can only be added to, never
+        shift out of, while the pages are walked."""
         ...
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:
