@@ -29,8 +29,9 @@ way; so the worker job `connector-poll` also asks each active connector's platfo
   then the `page_info` cursor of the `Link` header's `rel="next"` (such a request carries
   nothing but `limit` and `page_info`);
 * WooCommerce: `GET /wp-json/wc/v3/orders?modified_after=<time>&dates_are_gmt=true`
-  `&orderby=id&order=asc&per_page=<n>&page=<p>`, as many pages as `X-WP-TotalPages` says. Ordered by the order id, which never
-  changes, an order changed while the pages are read cannot shift another out of them.
+  `&orderby=id&order=asc&per_page=<n>&page=<p>`, as many pages as `X-WP-TotalPages`
+  says. Ordered by the order id, which never changes, an order changed while the pages
+  are read cannot shift another out of them.
 
 Each order goes through the webhooks' own path, as the delivery its state would have
 come with (Shopify: `orders/create`, or `orders/cancelled` once `cancelled_at` is set;
