@@ -3,7 +3,6 @@ test written once for Shopify and once for WooCommerce."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -16,36 +15,12 @@ from ordermesh.connectors import accounts
 from ordermesh.flows.channel_poll import ConnectorPoll, PollSettings
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
-from tests import fake_woocommerce
-from tests.connector_helpers import CHANNEL, shopify_shop
 from tests.connector_helpers import CODE as SHOPIFY_CODE
+from tests.connector_helpers import WOO_CODE, deliver_to_woo, shopify_shop, woo_shop
 from tests.connector_helpers import deliver as deliver_to_shopify
 from tests.fake_shopify import running_shopify, shopify_order
 from tests.fake_woocommerce import running_woo, woo_order
-from tests.helpers import add_stock, make_channel, make_location, make_product, ok
-
-WOO_CODE = "woo-de"
-
-
-def woo_shop(client: TestClient, shop: fake_woocommerce.FakeWoo, stock: dict[str, int]
-             ) -> None:
-    make_channel(client, CHANNEL, "EUR", kind="shop_platform")
-    make_location(client, "ber")
-    for sku, units in stock.items():
-        make_product(client, sku)
-        add_stock(client, sku, "ber", units)
-        shop.add_product(sku)
-    ok(client.post("/api/v1/connectors", json={
-        "code": WOO_CODE, "platform": "woocommerce", "channel": CHANNEL,
-        "base_url": shop.base_url, "credentials": {
-            "consumer_key": fake_woocommerce.KEY, "consumer_secret": fake_woocommerce.SECRET,
-            "webhook_secret": fake_woocommerce.WEBHOOK_SECRET}}), 201)
-
-
-def deliver_to_woo(client: TestClient, order: dict, delivery_id: str):
-    raw = json.dumps(order).encode()
-    return client.post(f"/api/v1/connectors/{WOO_CODE}/webhooks", content=raw,
-                       headers=fake_woocommerce.webhook_headers(raw, delivery_id))
+from tests.helpers import ok
 
 
 @dataclass(frozen=True)
