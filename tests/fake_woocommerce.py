@@ -67,7 +67,9 @@ class FakeWoo:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)  # the shop's clock (GMT)
 
     def add_order(self, order: dict) -> None:
-        self.orders[order["id"]] = order
+        """An order as checkout takes it: created (and modified) now."""
+        at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        self.orders[order["id"]] = {**order, "date_created": at, "date_created_gmt": at}
         self.touch(order["id"])
 
     def touch(self, order_id: int) -> None:

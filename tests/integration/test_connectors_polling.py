@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ordermesh.flows.channel_poll import ConnectorPoll
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.orders.tables import orders
+from tests.fake_order_lists import LeakyBucket
 from tests.helpers import ok
 from tests.poll_helpers import PLATFORMS, SHOPIFY, Platform, later, listed, poll, poll_state
 
@@ -174,8 +175,9 @@ def test_a_worker_that_dies_between_reading_a_page_and_recording_it_loses_nothin
         shop.add_order(platform.order(7006, "MUG", 1))
         real = ConnectorPoll.take_in
 
-        def dies_after_the_first(container, account, connector, page):
-            real(container, account, connector, type(page)(page.result, page.orders[:1]))
+        def dies_after_the_first(container, account, connector, page, taken_since):
+            real(container, account, connector, type(page)(page.result, page.orders[:1]),
+                 taken_since)
             raise SystemExit("the worker was killed")
 
         monkeypatch.setattr(ConnectorPoll, "take_in", staticmethod(dies_after_the_first))
@@ -205,3 +207,46 @@ def test_an_operator_asks_for_a_poll_now_and_the_next_pass_makes_it(
     assert asked.json()["due_at"] == clock.now().isoformat().replace("+00:00", "Z")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
+
+
+@by_platform
+def test_an_order_taken_before_the_connector_was_connected_is_not_placed_when_it_changes(
+        client, container, clock, platform):
+    with platform.running() as shop:
+        shop.now = clock.now
+        old = platform.order(7008, "MUG", 1)
+        shop.add_order(old)  # taken by the shop at START, created_at says so
+        later(clock, 3600)
+        connected(client, clock, shop, platform, {"MUG": 5})
+        later(clock)
+        shop.touch(7008)  # fulfilled in the shop, say
+        poll(container, platform.code)
+    (entry,) = inbox(client, platform)
+    assert entry["status"] == "ignored" and entry["order_id"] is None
+    assert "before the connector was connected" in entry["reason"]["detail"]
+    assert order_count(container) == 0
+
+
+def test_shopifys_rate_limit_in_the_middle_of_a_walk_keeps_the_pages_read_and_resumes_there(
+        client, container, clock):
+    with SHOPIFY.running() as shop:
+        connected(client, clock, shop, SHOPIFY, {"MUG": 10})
+        later(clock)
+        for i in range(3):
+            shop.add_order(SHOPIFY.order(7200 + i, "MUG", 1))
+        walk_started = clock.now()
+        shop.bucket = LeakyBucket(size=1, per_second=0.0)  # full after one call
+        first = poll(container, SHOPIFY.code, page_size=1, max_pages=3)
+        midway = poll_state(client, SHOPIFY.code)
+        shop.bucket = LeakyBucket()  # it leaked meanwhile
+        later(clock, SHOPIFY.retry_after_s)
+        rest = poll(container, SHOPIFY.code, page_size=1, max_pages=3)
+        calls = shop.on("GET", SHOPIFY.list_path)
+    assert (first, rest) == (1, 2)
+    assert midway["failures"] == 1 and midway["last_error"].startswith("429")
+    assert midway["orders_read"] == 1 and midway["walk_started_at"] is not None
+    assert [c.status for c in calls] == [200, 429, 200, 200]
+    assert calls[2].query["page_info"] == calls[1].query["page_info"]  # the kept cursor
+    assert poll_state(client, SHOPIFY.code)["mark"] == walk_started.isoformat().replace(
+        "+00:00", "Z")
+    assert order_count(container) == 3

@@ -13,7 +13,7 @@ import enum
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -180,6 +180,18 @@ class PolledOrder:
     version: str  # the platform's last-modified time of this state of the order
     topic: str  # the webhook topic that would have brought this state
     payload: Any
+    created_at: datetime | None = None  # when the platform took the order, if it says
+
+
+def platform_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as a platform writes it; one without an offset is UTC (GMT)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

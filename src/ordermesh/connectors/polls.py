@@ -53,11 +53,15 @@ def state(uow: UnitOfWork, account_id: str) -> PollState | None:
     return _state(row) if row else None
 
 
+def connected_at(uow: UnitOfWork, account_id: str) -> datetime:
+    """When the account was connected: orders the platform took before are not ours."""
+    return as_utc(uow.execute(select(connector_accounts.c.created_at).where(
+        connector_accounts.c.id == account_id)).scalar_one())
+
+
 def _ensure(uow: UnitOfWork, account_id: str) -> None:
-    """The account's row, its first mark the moment the account was connected: orders
-    older than the connector are not ours to take in."""
-    connected = uow.execute(select(connector_accounts.c.created_at).where(
-        connector_accounts.c.id == account_id)).scalar_one()
+    """The account's row, its first mark the moment the account was connected."""
+    connected = connected_at(uow, account_id)
     insert_ignore_returning(uow, connector_polls, ("account_id",), "account_id", {
         "account_id": account_id, "mark": connected, "walk_started_at": None,
         "cursor": None, "due_at": uow.clock.now(), "failures": 0, "orders_read": 0})

@@ -59,6 +59,7 @@ from ordermesh.connectors.model import (
     RefundNotice,
     StockLevel,
     WebhookIntent,
+    platform_time,
 )
 
 API_VERSION = "2024-10"
@@ -212,7 +213,8 @@ class ShopifyConnector(SignedWebhooks):
             if next_url else None
         return PolledPage(result(response), [
             PolledOrder(str(o.get("updated_at") or o.get("created_at")),
-                        "orders/cancelled" if o.get("cancelled_at") else "orders/create", o)
+                        "orders/cancelled" if o.get("cancelled_at") else "orders/create", o,
+                        platform_time(o.get("created_at")))
             for o in orders], next_cursor)
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:

@@ -62,6 +62,7 @@ from ordermesh.connectors.model import (
     RefundNotice,
     StockLevel,
     WebhookIntent,
+    platform_time,
 )
 
 CREDENTIALS = ("consumer_key", "consumer_secret", "webhook_secret")
@@ -221,7 +222,8 @@ class WooCommerceConnector(SignedWebhooks):
         return PolledPage(result(response), [
             PolledOrder(str(o.get("date_modified_gmt") or o.get("date_created_gmt")),
                         "order.updated" if o.get("status") == "cancelled" else "order.created",
-                        o) for o in orders], str(page + 1) if page < pages else None)
+                        o, platform_time(o.get("date_created_gmt")))
+            for o in orders], str(page + 1) if page < pages else None)
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:
         try:

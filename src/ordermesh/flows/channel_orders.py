@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -300,12 +301,14 @@ def _ingest(container: Container, account: Account, d: _Delivery) -> Received:
 
 
 def receive_polled(container: Container, account: Account, connector: Connector,
-                   polled: PolledOrder) -> Received:
+                   polled: PolledOrder, taken_since: datetime) -> Received:
     """An order the platform's list showed, taken in as the webhook its state would have
     come with, into the same inbox: its "delivery id" is ``poll:<order id>@<version>``,
     so a page read twice records it once. An order placed before (by its webhook or an
     earlier poll) is an update, which the webhooks' path takes no action on either; one
-    that is not the platform's order is refused on record and never stops the others."""
+    that is not the platform's order is refused on record and never stops the others.
+    An order taken before ``taken_since`` (the connector was connected) is not ours to
+    place: a change to it is recorded as ignored."""
     payload = polled.payload
     external_id = str(payload.get("id")) if isinstance(payload, dict) else None
     webhook_id = f"{POLLED_PREFIX}{external_id}@{polled.version}"[:120]
@@ -330,5 +333,10 @@ def receive_polled(container: Container, account: Account, connector: Connector,
                            order_id=placed_before, reason={
                                "detail": "placed before: ordermesh takes no action on an "
                                          "update of the platform's order"})
+        if polled.created_at is not None and polled.created_at < taken_since:
+            return _record(container, actor, account, webhook_id, polled.topic,
+                           order.external_id, InboxStatus.IGNORED, payload, reason={
+                               "detail": "taken by the platform before the connector was "
+                                         "connected"})
     return _ingest(container, account, _Delivery(webhook_id, polled.topic, payload, intent,
                                                  order))

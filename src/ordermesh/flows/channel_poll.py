@@ -82,6 +82,7 @@ class ConnectorPoll:
         """One pass over ``account`` if its poll is due: the orders taken in."""
         with self._uow(container) as uow:
             claimed = polls.claim(uow, account.id, config.lease)
+            taken_since = polls.connected_at(uow, account.id) - config.overlap
             uow.commit()
         if claimed is None:
             return 0
@@ -96,7 +97,7 @@ class ConnectorPoll:
                 if not page.result.ok:
                     self._failed(container, account, config, claimed.failures, cursor, page)
                     return taken
-                taken += self.take_in(container, account, connector, page)
+                taken += self.take_in(container, account, connector, page, taken_since)
                 with self._uow(container) as uow:
                     polls.record_page(uow, account.id, claimed.walk_started_at,
                                       page.next_cursor, len(page.orders))
@@ -112,9 +113,9 @@ class ConnectorPoll:
 
     @staticmethod
     def take_in(container: Container, account: Account, connector: Connector,
-                page: PolledPage) -> int:
+                page: PolledPage, taken_since: datetime) -> int:
         for polled in page.orders:
-            receive_polled(container, account, connector, polled)
+            receive_polled(container, account, connector, polled, taken_since)
         return len(page.orders)
 
     def _failed(self, container: Container, account: Account, config: PollSettings,
