@@ -41,7 +41,8 @@ records each order once, an order that came by webhook is not placed again (the 
 entry says `ignored`, "placed before"; an update of a placed order is no more acted on
 than its `orders/updated` webhook would be), a cancellation the webhook missed cancels
 our order, and an order that cannot be read or placed is refused on record as a
-webhook's would be.
+webhook's would be. An order the platform took before the connector was connected is
+not ours: when it changes later, the poll records it `ignored`.
 
 The poll's place is kept per connector (`connector_polls`). A walk over the pages starts
 at the mark less `ORDERMESH_CONNECTOR_POLL_OVERLAP_S` (120: a platform clock behind ours
