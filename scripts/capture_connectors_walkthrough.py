@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from capture_connectors_polling import poll_page, woo_poll
 from capture_examples import ADMIN_KEY, Recorder
 from tests.fake_shopify import (
     LOCATION_ID,
@@ -92,13 +93,14 @@ def webhook(rec: Recorder, label: str, order: dict, webhook_id: str,
 INTRO = """# Channel connectors: Shopify and WooCommerce
 
 A connector joins one shop on a platform to one of our channels. Orders come in by the
-platform's signed webhooks and are placed through the same placement as
-`POST /api/v1/orders`; what the platform must hear back (the channel's available-to-sell
-per SKU, each shipment with its tracking, our cancellations and refunds) is recorded as
-an intent in the transaction that caused it and sent afterwards by the worker, each call
-with a timeout and retried with backoff. Shopify and WooCommerce are connected; every
-platform speaks through one interface, `connectors.model.Connector` (`verify`, `parse_order`,
-`listings`, `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
+platform's signed webhooks, and by polling the platform for what a webhook missed, and
+are placed through the same placement as `POST /api/v1/orders`; what the platform must
+hear back (the channel's available-to-sell per SKU, each shipment with its tracking, our
+cancellations and refunds) is recorded as an intent in the transaction that caused it
+and sent afterwards by the worker, each call with a timeout and retried with backoff.
+Shopify and WooCommerce are connected; every platform speaks through one interface,
+`connectors.model.Connector` (`verify`, `parse_order`, `poll_orders`, `listings`,
+`push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
 against the simulated Shopify of the tests (Shopify's Admin REST API 2024-10 paths and
@@ -268,7 +270,7 @@ false`: WooCommerce notes the refund without asking its payment gateway to move 
 """
 
 
-def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
+def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync, polled) -> None:
     print(WOO_INTRO)
     rec.call("Connect a WooCommerce shop (admin)", "POST", "/api/v1/connectors", body={
         "code": "woo-de", "platform": "woocommerce", "channel": "woo-de",
@@ -277,7 +279,7 @@ def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
                         "webhook_secret": WOO_WEBHOOK_SECRET},
         "settings": {"tracking_url_template": "https://www.dhl.de/track?piececode={number}"}})
     body = woo_order(7310, [("MUG-WHT", 2, "21.01", "3.99")])
-    woo.orders[7310] = body
+    woo.add_order(body)
     raw = json.dumps(body).encode()
     got = rec.call("order.created, signed", "POST", "/api/v1/connectors/woo-de/webhooks",
                    auth=None, raw=raw, headers=woo_headers(raw, "4a0b8b7e0f2c4c8e"),
@@ -300,6 +302,7 @@ def woo_page(rec: Recorder, client: TestClient, woo: FakeWoo, sync) -> None:
     sync()
     assert len(woo.refunds[7310]) == 1
     shown(woo, start)
+    polled()
 
 
 def main() -> int:
@@ -328,11 +331,13 @@ def main() -> int:
             quiet(client, "POST", "/api/v1/inventory/adjustments", {
                 "sku": sku, "location": "ber", "quantity_delta": units, "reason": "received"})
             shop.add_product(sku, [sku])
+        shop.now = woo.now = clock.now
         rec = Recorder(client)
         rec.key("<access_token>", TOKEN)
         with contextlib.redirect_stdout(out):
             page(rec, client, shop, clock, sync)
-            woo_page(rec, client, woo, sync)
+            poll_page(rec, container, shop, clock)
+            woo_page(rec, client, woo, sync, lambda: woo_poll(rec, container, woo, clock))
         text = out.getvalue().replace(shop.base_url, SHOP).replace(
             woo.base_url, "https://shop.example.com")
     for secret, shown_as in ((TOKEN, "<access_token>"), (WEBHOOK_SECRET, "<the app's secret>"),

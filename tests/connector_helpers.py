@@ -1,5 +1,6 @@
-"""Setting up a shop with a Shopify connector against the simulated Shopify, and
-delivering its webhooks and running the connector jobs as the worker would."""
+"""Setting up a shop with a Shopify or WooCommerce connector against the simulated
+platform, and delivering its webhooks and running the connector jobs as the worker
+would."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ordermesh.connectors.pushes import Push, claim_due
 from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync, policy_of
 from ordermesh.http.deps import Container
 from ordermesh.kit.db import UnitOfWork
+from tests import fake_woocommerce
 from tests.fake_shopify import (
     LOCATION_ID,
     TOKEN,
@@ -30,6 +32,7 @@ from tests.helpers import add_stock, make_channel, make_location, make_product, 
 
 CHANNEL = "shopify-eu"
 CODE = "shop-eu"
+WOO_CODE = "woo-de"
 
 
 def shopify_shop(client: TestClient, shop: FakeShopify, stock: dict[str, int],
@@ -114,3 +117,31 @@ def pushes(client: TestClient, status: str | None = None) -> list[dict]:
 
 def inbox(client: TestClient) -> list[dict]:
     return ok(client.get(f"/api/v1/connectors/{CODE}/inbox"))["items"]
+
+
+def woo_shop(client: TestClient, shop: fake_woocommerce.FakeWoo, stock: dict[str, int]
+             ) -> None:
+    """Our channel, one location with ``stock``, each SKU a simple product in the shop (and
+    a variable one, whose variations are not read), and the WooCommerce connector."""
+    make_channel(client, CHANNEL, "EUR", kind="shop_platform")
+    make_location(client, "ber")
+    for sku, units in stock.items():
+        make_product(client, sku)
+        add_stock(client, sku, "ber", units)
+        shop.add_product(sku)
+    shop.add_product("BUNDLE", kind="variable")
+    ok(client.post("/api/v1/connectors", json={
+        "code": WOO_CODE, "platform": "woocommerce", "channel": CHANNEL,
+        "base_url": shop.base_url, "settings": {
+            "tracking_url_template": "https://track.example.com/{number}"},
+        "credentials": {"consumer_key": fake_woocommerce.KEY,
+                        "consumer_secret": fake_woocommerce.SECRET,
+                        "webhook_secret": fake_woocommerce.WEBHOOK_SECRET}}), 201)
+
+
+def deliver_to_woo(client: TestClient, order: dict, delivery_id: str,
+                   topic: str = "order.created"):
+    """POST the order as WooCommerce would, signed; returns the response."""
+    raw = json.dumps(order).encode()
+    return client.post(f"/api/v1/connectors/{WOO_CODE}/webhooks", content=raw,
+                       headers=fake_woocommerce.webhook_headers(raw, delivery_id, topic))

@@ -3,9 +3,10 @@ paths and JSON shapes (2024-10), and Shopify's webhook signature.
 
 It keeps products with variants (SKU, inventory item), inventory levels per location,
 orders with their fulfillment orders, transactions and refunds, fulfillments and
-cancellations; it checks the
-access token, refuses malformed bodies with Shopify's ``{"errors": ...}`` 422, and can
-be told to answer the next requests with 429 (``Retry-After``) or 500. Every request is
+cancellations, and lists orders updated since a time (``tests.fake_order_lists``); it
+checks the access token, refuses malformed bodies with Shopify's ``{"errors": ...}`` 422,
+limits the rate of calls as Shopify does (a leaky bucket of 40, 2 a second: 429 with
+``Retry-After``), and can be told to answer the next requests with 429 or 500. Every request is
 recorded, so tests assert what reached the "platform" and docs show real exchanges.
 """
 
@@ -18,14 +19,16 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fake_order_lists import LeakyBucket, shopify_orders
 from tests.webhook_receiver import send_json, serving
 
 API = "/admin/api/2024-10"
@@ -33,6 +36,7 @@ TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 WEBHOOK_SECRET = "shpss_test_app_secret_0123456789"
 LOCATION_ID = 655441491
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+SHOP_ZONE = timezone(timedelta(hours=-5))  # the shop's time zone, as its times show it
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
@@ -74,6 +78,8 @@ class FakeShopify:
     seen: list[Seen] = field(default_factory=list)
     throttle: int = 0  # answer this many next requests 429
     fail: int = 0  # answer this many next requests 500
+    bucket: LeakyBucket = field(default_factory=LeakyBucket)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # the shop's clock
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1_000_001))
 
@@ -93,6 +99,7 @@ class FakeShopify:
     def add_order(self, order: dict) -> None:
         """An order as checkout makes it: with one open fulfillment order for its lines."""
         self.orders[order["id"]] = order
+        self.touch(order["id"])
         self.transactions[order["id"]] = [{
             "id": next(self.ids), "order_id": order["id"], "kind": "sale",
             "status": "success", "gateway": "shopify_payments", "amount": order_total(order),
@@ -114,6 +121,11 @@ class FakeShopify:
                             "variant_id": item.get("variant_id")}
                            for item in order["line_items"]]}]
 
+    def touch(self, order_id: int) -> None:
+        """The order changed: its ``updated_at`` is now, in the shop's time zone."""
+        self.orders[order_id]["updated_at"] = self.now().astimezone(SHOP_ZONE).isoformat(
+            timespec="seconds")
+
     def on(self, method: str, pattern: str) -> list[Seen]:
         with self.lock:
             return [s for s in self.seen if s.method == method and re.fullmatch(pattern, s.path)]
@@ -123,6 +135,8 @@ class FakeShopify:
     def handle(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any, dict]:
         if method == "GET" and path == f"{API}/products.json":
             return self._products(query)
+        if method == "GET" and path == f"{API}/orders.json":
+            return shopify_orders(self.orders, self.base_url, path, query)
         if method == "POST" and path == f"{API}/inventory_levels/set.json":
             return self._set_level(body)
         if method == "GET" and (m := re.fullmatch(
@@ -214,6 +228,7 @@ class FakeShopify:
             "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
             "line_items": done, "created_at": "2026-11-26T12:00:00-05:00"}
         self.fulfillments.append(fulfillment)
+        self.touch(fulfillment["order_id"])
         return 201, {"fulfillment": fulfillment}, {}
 
     def _refund(self, order_id: int, body: Any) -> tuple[int, Any, dict]:
@@ -259,6 +274,7 @@ class FakeShopify:
                   "restock": False, "created_at": "2026-11-26T12:00:00-05:00",
                   "refund_line_items": items, "transactions": given}
         self.refunds[order_id].append(refund)
+        self.touch(order_id)
         return 201, {"refund": refund}, {}
 
     def _cancel(self, order_id: int) -> tuple[int, Any, dict]:
@@ -269,6 +285,7 @@ class FakeShopify:
             return 422, {"error": "Order has already been cancelled"}, {}
         order["cancelled_at"] = "2026-11-26T12:00:00-05:00"
         order["cancel_reason"] = "other"
+        self.touch(order_id)
         return 200, {"order": order}, {}
 
 
@@ -296,21 +313,23 @@ def running_shopify() -> Iterator[FakeShopify]:
             query = parse_qs(parts.query)
             extra: dict[str, str] = {}
             with shop.lock:
+                let_through, extra["X-Shopify-Shop-Api-Call-Limit"] = shop.bucket.take()
                 if self.headers.get("X-Shopify-Access-Token") != TOKEN:
                     status, answer = 401, {"errors": INVALID_TOKEN}
-                elif shop.throttle:
-                    shop.throttle -= 1
+                elif shop.throttle or not let_through:
+                    shop.throttle = max(0, shop.throttle - 1)
                     status, answer = 429, {"errors": "Exceeded 2 calls per second for api "
                                                      "client. Reduce request rates to resume "
                                                      "uninterrupted service."}
-                    extra = {"Retry-After": "2.0"}
+                    extra["Retry-After"] = "2.0"
                 elif shop.fail:
                     shop.fail -= 1
                     status, answer = 500, {"errors": "Internal Server Error"}
                 elif isinstance(body, str):
                     status, answer = 400, {"errors": "Invalid JSON"}
                 else:
-                    status, answer, extra = shop.handle(method, parts.path, query, body)
+                    status, answer, found = shop.handle(method, parts.path, query, body)
+                    extra |= found
                 shop.seen.append(Seen(method, parts.path, query, dict(self.headers.items()),
                                       body, status, json.loads(json.dumps(answer))))
             send_json(self, status, answer, extra)

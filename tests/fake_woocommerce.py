@@ -1,7 +1,9 @@
 """A simulated WooCommerce shop: a real HTTP server in a thread speaking the REST API v3
 (``/wp-json/wc/v3``) with HTTP Basic consumer key and secret, and WooCommerce's webhook
 signature. It keeps simple products with stock, orders with their notes, status and
-refunds, and records every request."""
+refunds, lists orders modified since a time (``tests.fake_order_lists``), can be told to
+answer the next requests with 429 (as a host's rate limit in front of WordPress does),
+and records every request."""
 
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fake_order_lists import woo_orders
 from tests.webhook_receiver import send_json, serving
 
 API = "/wp-json/wc/v3"
@@ -59,6 +63,19 @@ class FakeWoo:
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(501))
+    throttle: int = 0  # answer this many next requests 429
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # the shop's clock (GMT)
+
+    def add_order(self, order: dict) -> None:
+        """An order as checkout takes it: created (and modified) now."""
+        at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        self.orders[order["id"]] = {**order, "date_created": at, "date_created_gmt": at}
+        self.touch(order["id"])
+
+    def touch(self, order_id: int) -> None:
+        """The order changed: its ``date_modified`` is now."""
+        at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        self.orders[order_id].update(date_modified=at, date_modified_gmt=at)
 
     def add_product(self, sku: str, kind: str = "simple") -> None:
         self.products.append({"id": next(self.ids), "name": sku, "type": kind, "sku": sku,
@@ -80,6 +97,8 @@ class FakeWoo:
             pages = max(1, -(-len(self.products) // per_page))
             return 200, self.products[(page - 1) * per_page:page * per_page], {
                 "X-WP-Total": str(len(self.products)), "X-WP-TotalPages": str(pages)}
+        if method == "GET" and path == f"{API}/orders":
+            return woo_orders(self.orders, query)
         if method == "PUT" and (m := re.fullmatch(rf"{API}/products/(\d+)", path)):
             product = next((p for p in self.products if p["id"] == int(m.group(1))), None)
             if product is None:
@@ -108,9 +127,11 @@ class FakeWoo:
                         "date_created": "2026-11-26T13:00:00", "note": body["note"],
                         "customer_note": bool(body.get("customer_note"))}
                 notes.append(note)
+                self.touch(order["id"])
                 return 201, note, {}
             if method == "PUT":
                 order["status"] = body["status"]
+                self.touch(order["id"])
                 return 200, order, {}
         return 404, {"code": "rest_no_route", "message": "No route was found matching the "
                      "URL and request method.", "data": {"status": 404}}, {}
@@ -145,6 +166,7 @@ class FakeWoo:
                                   "total": f"-{Decimal(item['refund_total']):.2f}"}
                                  for item in body.get("line_items") or []]}
         made.append(refund)
+        self.touch(order_id)
         order["refunds"].append({"id": refund["id"], "reason": refund["reason"],
                                  "total": f"-{amount:.2f}"})
         return 201, refund, {}
@@ -166,6 +188,11 @@ def running_woo() -> Iterator[FakeWoo]:
                         "code": "woocommerce_rest_cannot_view",
                         "message": "Sorry, you cannot list resources.",
                         "data": {"status": 401}}, {}
+                elif shop.throttle:
+                    shop.throttle -= 1
+                    status, answer, extra = 429, {
+                        "code": "rest_too_many_requests", "message": "Too many requests.",
+                        "data": {"status": 429}}, {"Retry-After": "3"}
                 else:
                     status, answer, extra = shop.handle(method, parts.path,
                                                         parse_qs(parts.query), body)

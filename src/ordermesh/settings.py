@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     connector_stock_interval_s: float = Field(
         60.0, gt=0, le=86_400, description="How often each connector's available-to-sell "
         "is compared with what the platform was last told (one push per changed SKU)")
+    connector_poll_interval_s: float = Field(
+        300.0, gt=0, le=86_400, description="How often each connector asks its platform for "
+        "orders updated since its last poll, to take in what a webhook missed")
+    connector_poll_overlap_s: float = Field(
+        120.0, ge=0, le=86_400, description="How far before the last poll's start the next "
+        "one reads again, so a platform clock behind ours loses no order")
+    connector_poll_page_size: int = Field(
+        100, ge=1, le=250, description="Orders asked for per page (WooCommerce takes at "
+        "most 100, Shopify 250)")
+    connector_poll_max_pages: int = Field(
+        10, ge=1, le=1000, description="Pages one worker pass reads per connector; a longer "
+        "walk goes on at the next pass")
     connector_listings_refresh_minutes: float = Field(
         60.0, gt=0, le=10_080, description="How often the platform's SKUs and their ids "
         "are read again")

@@ -159,6 +159,7 @@ def default_jobs() -> list[Job]:
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
+    from ordermesh.flows.channel_poll import ConnectorPoll
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.messaging.jobs import MessageQueueing, MessageSender
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
@@ -168,7 +169,7 @@ def default_jobs() -> list[Job]:
     return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
-            MessageSender(), ConnectorSync(), ConnectorPushes()]
+            MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll()]
 
 
 @dataclass

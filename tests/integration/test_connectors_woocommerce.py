@@ -5,42 +5,18 @@ from __future__ import annotations
 
 import json
 
-from tests.connector_helpers import CHANNEL, sync
+from tests.connector_helpers import WOO_CODE, deliver_to_woo, sync, woo_shop
 from tests.fake_woocommerce import (
     API,
-    KEY,
-    SECRET,
-    WEBHOOK_SECRET,
-    FakeWoo,
     running_woo,
     webhook_headers,
     woo_order,
 )
-from tests.helpers import add_stock, make_channel, make_location, make_product, ok, pay
+from tests.helpers import ok, pay
 
-CODE = "woo-de"
+CODE = WOO_CODE
 HOOK = f"/api/v1/connectors/{CODE}/webhooks"
-
-
-def woo_shop(client, shop: FakeWoo, stock: dict[str, int]) -> None:
-    make_channel(client, CHANNEL, "EUR", kind="shop_platform")
-    make_location(client, "ber")
-    for sku, units in stock.items():
-        make_product(client, sku)
-        add_stock(client, sku, "ber", units)
-        shop.add_product(sku)
-    shop.add_product("BUNDLE", kind="variable")  # its variations are not read
-    ok(client.post("/api/v1/connectors", json={
-        "code": CODE, "platform": "woocommerce", "channel": CHANNEL,
-        "base_url": shop.base_url, "settings": {
-            "tracking_url_template": "https://track.example.com/{number}"},
-        "credentials": {"consumer_key": KEY, "consumer_secret": SECRET,
-                        "webhook_secret": WEBHOOK_SECRET}}), 201)
-
-
-def deliver(client, order: dict, delivery_id: str, topic: str = "order.created"):
-    raw = json.dumps(order).encode()
-    return client.post(HOOK, content=raw, headers=webhook_headers(raw, delivery_id, topic))
+deliver = deliver_to_woo
 
 
 def test_a_signed_woocommerce_order_is_placed_once_at_its_prices(client, container):

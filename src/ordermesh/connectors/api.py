@@ -6,7 +6,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
 
-from ordermesh.connectors import accounts, inbox, pushes
+from ordermesh.connectors import accounts, inbox, polls, pushes
 from ordermesh.connectors.health import health
 from ordermesh.connectors.model import InboxStatus, PushStatus
 from ordermesh.connectors.schemas import (
@@ -17,10 +17,11 @@ from ordermesh.connectors.schemas import (
     HealthRead,
     InboxPage,
     InboxRead,
+    PollRead,
     PushPage,
     PushRead,
 )
-from ordermesh.http.deps import AdminContext, ReadContext
+from ordermesh.http.deps import AdminContext, ReadContext, WriteContext
 from ordermesh.kit.errors import InvalidInput
 from ordermesh.kit.pagination import decode_cursor, encode_cursor
 
@@ -108,3 +109,16 @@ def connector_health(code: str, ctx: ReadContext) -> HealthRead:
     error, and when the platform's listings and our stock were last compared."""
     with ctx.read_uow() as uow:
         return HealthRead.of(health(uow, accounts.get_view(uow, code).id))
+
+
+@router.post("/{code}/poll", status_code=202, summary="Poll the platform for orders now",
+             responses=NOT_FOUND)
+def poll_connector(code: str, ctx: WriteContext) -> PollRead:
+    """The worker asks the platform for orders updated since the last poll on its next
+    pass instead of waiting for `ORDERMESH_CONNECTOR_POLL_INTERVAL_S`; what it finds is
+    taken in as its webhook would have been. Answers the poll's state (`due_at` now)."""
+    def work(uow) -> PollRead:
+        found = polls.poll_soon(uow, accounts.get_view(uow, code).id)
+        uow.commit()
+        return PollRead.of(found)
+    return ctx.run(work)

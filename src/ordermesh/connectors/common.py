@@ -61,6 +61,19 @@ def result(response: httpx.Response) -> CallResult:
     return CallResult(response.status_code, detail, retry_after)
 
 
+def list_in(response: httpx.Response, key: str | None = None) -> list[dict] | None:
+    """The answer's list of objects (under ``key`` when given); None when it is not one."""
+    try:
+        found = response.json()
+    except ValueError:
+        return None
+    if key is not None:
+        found = found.get(key) if isinstance(found, dict) else None
+    if not isinstance(found, list) or not all(isinstance(o, dict) for o in found):
+        return None
+    return found
+
+
 def failure(exc: httpx.HTTPError) -> CallResult:
     return CallResult(None, f"{type(exc).__name__}: {exc}"[:MAX_DETAIL])
 

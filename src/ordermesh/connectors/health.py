@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ordermesh.connectors.listings import refreshed_at
 from ordermesh.connectors.model import InboxStatus, PushStatus
+from ordermesh.connectors.polls import PollState, state
 from ordermesh.connectors.tables import connector_inbox, connector_listings, connector_pushes
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
@@ -28,6 +29,7 @@ class Health:
     listings: int
     listings_refreshed_at: datetime | None
     stock_compared_at: datetime | None
+    poll: PollState | None  # None: never polled yet
 
 
 def _at(value) -> datetime | None:
@@ -52,4 +54,4 @@ def health(uow: UnitOfWork, account_id: str) -> Health:
                          .where(connector_listings.c.account_id == account_id)).scalar_one()
     listings_at, swept_at = refreshed_at(uow, account_id)
     return Health(_at(last_webhook), refused, waiting, failed, _at(oldest), _at(last_ok),
-                  last_error, listed, listings_at, swept_at)
+                  last_error, listed, listings_at, swept_at, state(uow, account_id))

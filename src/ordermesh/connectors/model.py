@@ -13,7 +13,7 @@ import enum
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -174,6 +174,37 @@ class CallResult:
 
 
 @dataclass(frozen=True)
+class PolledOrder:
+    """One platform order as its list endpoint shows it now."""
+
+    version: str  # the platform's last-modified time of this state of the order
+    topic: str  # the webhook topic that would have brought this state
+    payload: Any
+    created_at: datetime | None = None  # when the platform took the order, if it says
+
+
+def platform_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as a platform writes it; one without an offset is UTC (GMT)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PolledPage:
+    """One page of a platform's orders updated since a time; ``result`` says whether it
+    was read. ``next_cursor`` is the platform's handle of the next page (None: the last)."""
+
+    result: CallResult
+    orders: list[PolledOrder] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
 class Account:
     """A connector account as the connector needs it, credentials open."""
 
@@ -216,6 +247,13 @@ class Connector(Protocol):
 
     def listings(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
         """SKU -> the platform's ids of that SKU, for stock pushes."""
+        ...
+
+    def poll_orders(self, client: httpx.Client, since: datetime, cursor: str | None,
+                    page_size: int) -> PolledPage:
+        """One page of the orders updated since ``since`` (``cursor`` None: the first
+        page), in an order that new and changed orders can only be added to, never
+        shift out of, while the pages are walked."""
         ...
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:

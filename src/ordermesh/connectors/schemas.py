@@ -11,6 +11,7 @@ from ordermesh.connectors.accounts import AccountView
 from ordermesh.connectors.health import Health
 from ordermesh.connectors.inbox import InboxEntry
 from ordermesh.connectors.model import InboxStatus, Platform, PushKind, PushStatus
+from ordermesh.connectors.polls import PollState
 from ordermesh.connectors.pushes import Push
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
@@ -112,6 +113,25 @@ class PushPage(BaseModel):
     next_cursor: str | None
 
 
+class PollRead(BaseModel):
+    mark: datetime = Field(description="Orders updated since this time (less the overlap) "
+                           "are read at the next walk")
+    walk_started_at: datetime | None = Field(description="A walk over the pages under way "
+                                             "since then; the mark moves here at its end")
+    due_at: datetime = Field(description="When the worker polls next")
+    failures: int = Field(description="Polls in a row the platform did not answer")
+    orders_read: int
+    last_poll_at: datetime | None
+    last_ok_at: datetime | None = Field(description="The last page read and recorded")
+    last_error: str | None
+    last_error_at: datetime | None
+
+    @classmethod
+    def of(cls, poll: PollState) -> PollRead:
+        return cls(**{k: v for k, v in poll.__dict__.items()
+                      if k not in ("account_id", "cursor")})
+
+
 class HealthRead(BaseModel):
     last_webhook_at: datetime | None
     webhooks_refused: int = Field(description="Platform orders that could not be placed")
@@ -124,7 +144,10 @@ class HealthRead(BaseModel):
     listings: int = Field(description="SKUs the platform lists")
     listings_refreshed_at: datetime | None
     stock_compared_at: datetime | None
+    poll: PollRead | None = Field(description="Polling for orders a webhook missed; null "
+                                  "until the first poll")
 
     @classmethod
     def of(cls, health: Health) -> HealthRead:
-        return cls(**health.__dict__)
+        return cls(**{**health.__dict__,
+                      "poll": PollRead.of(health.poll) if health.poll else None})

@@ -8,6 +8,9 @@ and carry ``X-Shopify-Webhook-Id`` (the same on every retry of one delivery) and
 
 * ``GET products.json?fields=id,variants`` (paged by the ``Link`` header): each variant's
   SKU and ``inventory_item_id``;
+* ``GET orders.json?updated_at_min=<time>&status=any&limit=n`` (paged by the ``Link``
+  header's ``page_info`` cursor; a cursor page takes only ``limit``): orders a webhook
+  may have missed, each read as the webhook its state would have come with;
 * ``POST inventory_levels/set.json`` ``{location_id, inventory_item_id, available}``;
 * ``GET orders/<id>/fulfillment_orders.json`` then ``POST fulfillments.json`` with
   ``line_items_by_fulfillment_order`` and ``tracking_info {number, company, url}``; only
@@ -27,8 +30,10 @@ taken in Shopify (``flows.channel_payments`` records it).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -36,6 +41,7 @@ from ordermesh.connectors.common import (
     SignedWebhooks,
     failure,
     line_item,
+    list_in,
     money,
     result,
     text,
@@ -48,9 +54,12 @@ from ordermesh.connectors.model import (
     ChannelOrder,
     FulfilmentNotice,
     PayloadInvalid,
+    PolledOrder,
+    PolledPage,
     RefundNotice,
     StockLevel,
     WebhookIntent,
+    platform_time,
 )
 
 API_VERSION = "2024-10"
@@ -181,6 +190,32 @@ class ShopifyConnector(SignedWebhooks):
                                       "variant_id": variant["id"]}
             url, params = response.links.get("next", {}).get("url"), None
         return found
+
+    def poll_orders(self, client: httpx.Client, since: datetime, cursor: str | None,
+                    page_size: int) -> PolledPage:
+        params: dict[str, Any] = {"limit": min(page_size, 250)}
+        if cursor is None:
+            params |= {"updated_at_min": since.isoformat(timespec="seconds"), "status": "any"}
+        else:
+            params["page_info"] = cursor
+        try:
+            response = client.get(f"{self.api}/orders.json", params=params,
+                                  headers=self.headers)
+        except httpx.HTTPError as exc:
+            return PolledPage(failure(exc))
+        if not response.is_success:
+            return PolledPage(result(response))
+        orders = list_in(response, "orders")
+        if orders is None:
+            return PolledPage(CallResult(None, "the answer is not a list of orders"))
+        next_url = response.links.get("next", {}).get("url")
+        next_cursor = parse_qs(urlsplit(next_url).query).get("page_info", [None])[0] \
+            if next_url else None
+        return PolledPage(result(response), [
+            PolledOrder(str(o.get("updated_at") or o.get("created_at")),
+                        "orders/cancelled" if o.get("cancelled_at") else "orders/create", o,
+                        platform_time(o.get("created_at")))
+            for o in orders], next_cursor)
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:
         body = {"location_id": self.account.settings["location_id"],

@@ -91,3 +91,25 @@ connector_listings = Table(
     Column("pushed_available", Integer),
     Column("pushed_at", UtcDateTime),
 )
+
+# Polling for what a webhook missed, one row per account: orders updated since ``mark``
+# (less an overlap) are read page by page. A walk over them started at
+# ``walk_started_at``; ``cursor`` is the platform's next page, written only after the page
+# before it was recorded. When the last page is recorded ``mark`` becomes
+# ``walk_started_at``. ``due_at`` is when the next pass may poll (also the lease of the
+# worker polling now).
+connector_polls = Table(
+    "connector_polls",
+    metadata,
+    Column("account_id", String(40), ForeignKey("connector_accounts.id"), primary_key=True),
+    Column("mark", UtcDateTime, nullable=False),
+    Column("walk_started_at", UtcDateTime),
+    Column("cursor", String(1000)),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),  # in a row; 0 after a page is read
+    Column("orders_read", BigInteger, nullable=False),
+    Column("last_poll_at", UtcDateTime),
+    Column("last_ok_at", UtcDateTime),
+    Column("last_error", String(300)),
+    Column("last_error_at", UtcDateTime),
+)

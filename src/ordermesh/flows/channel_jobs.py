@@ -3,7 +3,8 @@
 ``ConnectorSync`` records intents (``flows.channel_sync``) and reads each platform's
 listings when they are due; ``ConnectorPushes`` sends due pushes, each call with the
 ``ORDERMESH_CONNECTOR_TIMEOUT_S`` timeout and no transaction open, and records what came
-of it (``connectors.pushes``). Registered in ``worker.default_jobs``.
+of it (``connectors.pushes``). ``flows.channel_poll.ConnectorPoll`` asks each platform
+for the orders its webhooks missed. All three are registered in ``worker.default_jobs``.
 """
 
 from __future__ import annotations

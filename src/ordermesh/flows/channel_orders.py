@@ -19,12 +19,15 @@ The steps, in order, for one delivery:
 5. A cancellation (Shopify's ``orders/cancelled``, WooCommerce's ``order.updated`` to
    ``cancelled``) cancels our order of that platform order (unless the platform is
    told of our own cancellations: the cancellation we make here is not pushed back).
+6. An order read by polling the platform (``flows.channel_poll``) takes the same path
+   (``receive_polled``), under a delivery id of its own per version of the order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -38,6 +41,7 @@ from ordermesh.connectors.model import (
     Connector,
     InboxStatus,
     PayloadInvalid,
+    PolledOrder,
     WebhookIntent,
     WebhookRefused,
 )
@@ -64,6 +68,7 @@ from ordermesh.tax.model import PricingMode
 REFUSED = "The webhook signature is missing or does not match the body"
 MAX_ATTEMPTS = 3
 ACTOR_PREFIX = "connector:"
+POLLED_PREFIX = "poll:"
 
 
 @dataclass(frozen=True)
@@ -281,7 +286,10 @@ def receive(container: Container, code: str, headers: Mapping[str, str], raw: by
     if account is None:  # the platform's unsigned test of the address
         return Received(InboxStatus.IGNORED, "ping", None, None,
                         {"detail": "the platform's test of this address"}, False)
-    d = _parsed(connector, headers, raw)
+    return _ingest(container, account, _parsed(connector, headers, raw))
+
+
+def _ingest(container: Container, account: Account, d: _Delivery) -> Received:
     actor = f"{ACTOR_PREFIX}{account.code}"
     if d.order is None:
         return _record(container, actor, account, d.webhook_id, d.topic, None,
@@ -290,3 +298,45 @@ def receive(container: Container, code: str, headers: Mapping[str, str], raw: by
     if d.intent is WebhookIntent.CANCEL:
         return _cancel(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)
     return _place(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)
+
+
+def receive_polled(container: Container, account: Account, connector: Connector,
+                   polled: PolledOrder, taken_since: datetime) -> Received:
+    """An order the platform's list showed, taken in as the webhook its state would have
+    come with, into the same inbox: its "delivery id" is ``poll:<order id>@<version>``,
+    so a page read twice records it once. An order placed before (by its webhook or an
+    earlier poll) is an update, which the webhooks' path takes no action on either; one
+    that is not the platform's order is refused on record and never stops the others.
+    An order taken before ``taken_since`` (the connector was connected) is not ours to
+    place: a change to it is recorded as ignored."""
+    payload = polled.payload
+    external_id = str(payload.get("id")) if isinstance(payload, dict) else None
+    webhook_id = f"{POLLED_PREFIX}{external_id}@{polled.version}"[:120]
+    actor = f"{ACTOR_PREFIX}{account.code}"
+    intent = connector.intent(polled.topic, payload)
+    if intent is None:
+        return _ingest(container, account, _Delivery(webhook_id, polled.topic, payload,
+                                                     None, None))
+    try:
+        order = connector.parse_order(payload)
+    except PayloadInvalid as exc:
+        refusal = InvalidInput("The platform's order cannot be read", errors=[
+            FieldError(f, m) for f, m in exc.errors])
+        return _record(container, actor, account, webhook_id, polled.topic, external_id,
+                       InboxStatus.REFUSED, payload, reason=problem_of(refusal))
+    if intent is WebhookIntent.CREATE:
+        with UnitOfWork(container.engine, container.clock, write=False) as uow:
+            placed_before = our_order(uow, account, order.external_id)
+        if placed_before is not None:
+            return _record(container, actor, account, webhook_id, polled.topic,
+                           order.external_id, InboxStatus.IGNORED, payload,
+                           order_id=placed_before, reason={
+                               "detail": "placed before: ordermesh takes no action on an "
+                                         "update of the platform's order"})
+        if polled.created_at is not None and polled.created_at < taken_since:
+            return _record(container, actor, account, webhook_id, polled.topic,
+                           order.external_id, InboxStatus.IGNORED, payload, reason={
+                               "detail": "taken by the platform before the connector was "
+                                         "connected"})
+    return _ingest(container, account, _Delivery(webhook_id, polled.topic, payload, intent,
+                                                 order))

@@ -266,6 +266,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/connectors/{code}/inbox": VIEWER,
     "GET /api/v1/connectors/{code}/pushes": VIEWER,
     "GET /api/v1/connectors/{code}/health": VIEWER,
+    "POST /api/v1/connectors/{code}/poll": OPERATOR,
     "POST /api/v1/connectors/{code}/webhooks": PLATFORM,
 
     # returns
