@@ -1,14 +1,14 @@
 """connector_polls: each connector account's polling for orders a webhook missed
 
 Revision ID: 0043
-Revises: 0038
+Revises: 0044
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0043'
-down_revision = '0038'
+down_revision = '0044'
 branch_labels = None
 depends_on = None
 
