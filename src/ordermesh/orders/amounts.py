@@ -121,8 +121,13 @@ def order_amounts(
     result = _as_refunded(compute_tax(taxable, rates, mode, reverse_charge=reverse_charge),
                           {str(line.line_no): line.refunded for line in lines if line.refunded})
     by_key = {t.key: t for t in result.lines}
+    inclusive = PricingMode(mode) is PricingMode.INCLUSIVE
     line_amounts = {
-        line.line_no: _line_amounts(sub, own + share, by_key[str(line.line_no)])
+        # a line taken as refunded: its discount is what its refunds left off the subtotal
+        line.line_no: _line_amounts(sub, own + share if line.refunded is None else
+                                    sub - (line.refunded.gross if inclusive
+                                           else line.refunded.net),
+                                    by_key[str(line.line_no)])
         for line, sub, own, share in zip(lines, subtotals, own_discounts, shares, strict=True)
     }
     zero = Money.zero(currency)
