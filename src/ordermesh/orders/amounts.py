@@ -9,6 +9,11 @@ The order of the steps is the rounding contract:
 4. the tax engine turns each line's amount (gross when prices include tax, net when
    they do not) into net + tax = gross, per line and per tax component;
 5. every total is a plain sum of the lines (and of shipping), never rounded again.
+
+A line whose open units have all been refunded is not re-priced: it is worth what was
+refunded for it (``LineInput.refunded``). Refunds value units as shares of the line as it
+was; re-pricing just those units would round to other cents than the shares did, and
+the difference (a cent of tax, say) would stay on an order with nothing left to give back.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ordermesh.tax.model import (
     TaxClass,
     TaxResult,
     compute_tax,
+    summarise,
 )
 
 SHIPPING_KEY = "shipping"
@@ -41,6 +47,7 @@ class LineInput:
     unit_price: Money
     discount: Money  # for the whole ordered quantity
     tax_class: TaxClass
+    refunded: LineTax | None = None  # every open unit refunded: what they were refunded at
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,19 @@ def _line_amounts(subtotal: Money, discount: Money, tax: LineTax) -> LineAmounts
                        tax.components)
 
 
+def _as_refunded(result: TaxResult, refunded: dict[str, LineTax]) -> TaxResult:
+    """``result`` with the lines refunded in full taken as refunded."""
+    if not refunded:
+        return result
+    taxed = tuple(refunded.get(t.key, t) for t in result.lines)
+    currency = result.gross.currency
+    return TaxResult(lines=taxed, net=total((t.net for t in taxed), currency),
+                     tax=total((t.tax for t in taxed), currency),
+                     gross=total((t.gross for t in taxed), currency),
+                     reverse_charge=result.reverse_charge,
+                     breakdown=summarise(c for t in taxed for c in t.components))
+
+
 def order_amounts(
     lines: list[LineInput], shipping: Money, order_discount: Money, rates: Rates,
     mode: PricingMode, *, reverse_charge: bool = False,
@@ -98,10 +118,16 @@ def order_amounts(
         for line, amount, share in zip(lines, after_own, shares, strict=True)
     ]
     taxable.append(TaxableLine(SHIPPING_KEY, shipping, shipping_tax_class))
-    result = compute_tax(taxable, rates, mode, reverse_charge=reverse_charge)
+    result = _as_refunded(compute_tax(taxable, rates, mode, reverse_charge=reverse_charge),
+                          {str(line.line_no): line.refunded for line in lines if line.refunded})
     by_key = {t.key: t for t in result.lines}
+    inclusive = PricingMode(mode) is PricingMode.INCLUSIVE
     line_amounts = {
-        line.line_no: _line_amounts(sub, own + share, by_key[str(line.line_no)])
+        # a line taken as refunded: its discount is what its refunds left off the subtotal
+        line.line_no: _line_amounts(sub, own + share if line.refunded is None else
+                                    sub - (line.refunded.gross if inclusive
+                                           else line.refunded.net),
+                                    by_key[str(line.line_no)])
         for line, sub, own, share in zip(lines, subtotals, own_discounts, shares, strict=True)
     }
     zero = Money.zero(currency)

@@ -135,7 +135,9 @@ def cancel_order(
             uow.execute(update(order_lines).where(
                 order_lines.c.order_seq == order.seq, order_lines.c.line_no == line.line_no,
             ).values(cancelled_quantity=line.cancelled_quantity))
-    fully = all(line.open_quantity == 0 for line in lines)
+    # nothing shipped and nothing left to ship (units refunded before shipping never go)
+    fully = all(line.cancellable_quantity == 0 and line.shipped_quantity == 0
+                for line in lines)
     zero = Money.zero(order.currency)
     setup = order_setup(uow, order)
     amounts = amounts_for(lines, zero if fully else order.totals.shipping, zero, setup)

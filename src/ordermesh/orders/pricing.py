@@ -21,11 +21,21 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, FieldError, InvalidInput
 from ordermesh.kit.money import Money
 from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_amounts
+from ordermesh.orders.invoicing import split_components
 from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.ledger import TaxEntry, book, booked_for_order
-from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
+from ordermesh.tax.model import (
+    ComponentTax,
+    LineTax,
+    Place,
+    PricingMode,
+    Rates,
+    TaxClass,
+    TaxNote,
+    reverse_charge_applies,
+)
 from ordermesh.tax.registering import sale_rates
 from ordermesh.tax.service import normalise_vat_id, rates_for
 
@@ -115,9 +125,27 @@ def line_prices(
 def line_inputs(lines: Iterable[OrderLine]) -> list[LineInput]:
     return [
         LineInput(line.line_no, line.quantity, line.open_quantity, line.unit_price,
-                  line.total_discount, TaxClass(line.tax_class))
+                  line.total_discount, TaxClass(line.tax_class), refunded_in_full(line))
         for line in lines
     ]
+
+
+def refunded_in_full(line: OrderLine) -> LineTax | None:
+    """For a line whose open units have all been refunded (the others cancelled): its
+    amounts as the refunds gave them back, the tax split over its components in
+    proportion, as a refund splits it (see ``amounts`` on why it is not re-priced)."""
+    if (not line.refunded_quantity or line.refunded_quantity != line.open_quantity
+            or line.money is None or line.refunded is None or line.refunded_tax is None):
+        return None
+    components = tuple(
+        ComponentTax(c["jurisdiction"], c["name"], Decimal(c["rate_percent"]),
+                     Money.of(c["taxable"], line.refunded.currency),
+                     Money.of(c["tax"], line.refunded.currency),
+                     TaxNote(c["reason_code"], c["reason"]) if c.get("reason_code") else None)
+        for c in split_components(line.money.components, line.refunded, line.refunded_tax))
+    return LineTax(str(line.line_no), TaxClass(line.tax_class),
+                   line.refunded - line.refunded_tax, line.refunded_tax, line.refunded,
+                   line.money.rate_percent, components)
 
 
 def amounts_for(
