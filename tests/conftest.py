@@ -26,9 +26,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Connection, Table, create_engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from ordermesh.app import create_app
 from ordermesh.http.deps import Container
@@ -149,6 +148,14 @@ def _reset_postgres(conn: Connection, migrated: _Migrated) -> None:
         migrated.marks.update(_marks(conn, sorted(changed)))
 
 
+def commit_without_flush(admin: Connection, database: str) -> None:
+    """Sessions of ``database`` commit without waiting for the WAL to reach the disk (an
+    fsync per commit, milliseconds each on a busy VM). Only a crash of the server could
+    tell: what a commit makes visible, and when, is the same. A database made from it as a
+    TEMPLATE does not inherit this: call it again."""
+    admin.execute(text(f'ALTER DATABASE "{database}" SET synchronous_commit = off'))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     admin_url = _pg_admin_url()
@@ -158,6 +165,7 @@ def postgres_url() -> Iterator[str]:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        commit_without_flush(conn, name)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
@@ -166,13 +174,28 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+@dataclass(frozen=True)
+class _Resetter:
+    """One connection per process, kept between tests, that puts the database back: a new
+    connection per test cost more than the reset itself (a server process started, the
+    dialect's first-connect queries)."""
+
+    engine: Engine
+    migrated: _Migrated
+
+    def reset(self) -> None:
+        with self.engine.begin() as conn:
+            _reset_postgres(conn, self.migrated)
+
+
 @pytest.fixture(scope="session")
-def _postgres_migrated(postgres_url: str) -> _Migrated:
-    engine = create_engine(postgres_url)
+def _postgres_resetter(postgres_url: str) -> Iterator[_Resetter]:
+    # pre-ping: a demo test drops and recreates the database under this connection
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
     with engine.connect() as conn:
         migrated = _snapshot(conn)
+    yield _Resetter(engine, migrated)
     engine.dispose()
-    return migrated
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -182,13 +205,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
         path = tmp_path / "ordermesh.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_url")
-    migrated = request.getfixturevalue("_postgres_migrated")
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        _reset_postgres(conn, migrated)
-    engine.dispose()
-    return url
+    request.getfixturevalue("_postgres_resetter").reset()
+    return request.getfixturevalue("postgres_url")
 
 
 # A loaded CI machine (both cores busy with xdist workers and live servers) can keep a

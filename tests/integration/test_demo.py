@@ -18,18 +18,17 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from ordermesh import cli
+from ordermesh.bootstrap import build_container
 from ordermesh.catalog.tables import products
 from ordermesh.channels.model import ChannelKind
 from ordermesh.channels.tables import channels
-from ordermesh.cli import app
-from ordermesh.demo import build_plan, has_orders, load_demo
+from ordermesh.demo import build_plan, has_orders
 from ordermesh.fulfilment.tables import fulfilment_orders
-from ordermesh.http.deps import Container
 from ordermesh.inventory.ledger import ledger_drift
 from ordermesh.inventory.tables import stock
 from ordermesh.invoices.tables import invoices, legal_entities
 from ordermesh.kit.clock import FixedClock, as_utc
-from ordermesh.kit.db import build_engine
 from ordermesh.kit.outbox import outbox
 from ordermesh.migrations import upgrade
 from ordermesh.orders.tables import (
@@ -41,22 +40,23 @@ from ordermesh.orders.tables import (
 )
 from ordermesh.payments.tables import payments
 from ordermesh.pricing.tables import price_lists
-from ordermesh.settings import Settings
-from tests.conftest import ADMIN_KEY, PG_URL_ENV, START
+from tests.conftest import PG_URL_ENV, START, commit_without_flush
 
 # Loading the demo works six weeks of orders through every use case (about half a minute
-# of CPU), so each database kind loads it once per test process, and every test gets its
-# own copy of that database: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
-# PostgreSQL. Only the test of `ordermesh demo --if-empty` loads into an empty database.
+# of CPU), so each database kind loads it once per test process, as a user does, with
+# `ordermesh demo --if-empty` into an empty database; every test gets its own copy of that
+# database: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL.
 
 
 def _load(url: str) -> str:
-    engine = build_engine(url, pool_size=2, max_overflow=2)
-    try:
-        return load_demo(Container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                   engine, FixedClock(START)), seed=7)
-    finally:
-        engine.dispose()
+    """What `ordermesh demo --if-empty` prints loading into the empty database at ``url``
+    (white space as one space: the console wraps long lines), on the tests' clock."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ORDERMESH_DATABASE_URL", url)
+        patch.setattr(cli, "build_container", lambda: build_container(clock=FixedClock(START)))
+        loaded = CliRunner().invoke(cli.app, ["demo", "--if-empty"])
+    assert loaded.exit_code == 0, loaded.output
+    return " ".join(loaded.output.split())
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +72,7 @@ def postgres_demo(postgres_url: str) -> Iterator[tuple[str, str]]:
     name = f"ordermesh_demo_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        commit_without_flush(conn, name)
     url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     summary = _load(url)
@@ -83,7 +84,8 @@ def postgres_demo(postgres_url: str) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def demo_summary(request: pytest.FixtureRequest, db_url: str) -> str:
-    """The demo, loaded into this test's database (a copy of the one loaded per process)."""
+    """The demo, loaded into this test's database (a copy of the one loaded per process):
+    what `ordermesh demo --if-empty` printed loading it."""
     if db_url.startswith("sqlite"):
         path, summary = request.getfixturevalue("sqlite_demo")
         shutil.copy(path, make_url(db_url).database)
@@ -94,6 +96,7 @@ def demo_summary(request: pytest.FixtureRequest, db_url: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{name}"'))
+        commit_without_flush(conn, target)
     admin.dispose()
     return summary
 
@@ -141,17 +144,17 @@ def test_demo_data_has_every_kind_of_channel_and_hundreds_of_orders(demo_summary
 
 
 def test_demo_stock_counters_agree_with_the_ledger_after_loading_twice_with_if_empty(
-    container, db_url, uow, monkeypatch
+    demo_summary, container, db_url, uow, monkeypatch
 ):
-    monkeypatch.setenv("ORDERMESH_DATABASE_URL", db_url)
-    runner = CliRunner()
-
-    first = runner.invoke(app, ["demo", "--if-empty"])
-    assert first.exit_code == 0, first.output
-    assert "Demo data loaded" in first.output
+    # the first `ordermesh demo --if-empty`, into an empty database, made this test's copy
+    assert "Demo data loaded: " in demo_summary
     with uow(write=False) as u:
         count = u.execute(select(func.count()).select_from(orders)).scalar_one()
-    second = runner.invoke(app, ["demo", "--if-empty"])
+    assert f"{count} orders" in demo_summary
+
+    monkeypatch.setenv("ORDERMESH_DATABASE_URL", db_url)
+    runner = CliRunner()
+    second = runner.invoke(cli.app, ["demo", "--if-empty"])
     assert second.exit_code == 0, second.output
     assert "already has orders" in second.output
 
@@ -169,7 +172,7 @@ def test_demo_stock_counters_agree_with_the_ledger_after_loading_twice_with_if_e
                           .where(stock.c.on_hand - stock.c.reserved <= 1)).scalar_one()
     assert reserved == open_units
     assert short > 0  # some SKUs run low somewhere
-    verify = runner.invoke(app, ["inventory", "verify"])
+    verify = runner.invoke(cli.app, ["inventory", "verify"])
     assert verify.exit_code == 0, verify.output
 
 

@@ -7,10 +7,10 @@ worker, put back before each test (tests/conftest.py). These prove that putting 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Connection, create_engine, delete, select, update
+from sqlalchemy import Connection, create_engine, delete, select, text, update
 
 from ordermesh.tax.tables import tax_rates
-from tests.conftest import _WRITTEN, _Migrated, _reset_postgres, _snapshot
+from tests.conftest import _WRITTEN, _Resetter, _snapshot
 from tests.fulfilment_helpers import place
 from tests.helpers import shop
 
@@ -32,7 +32,8 @@ def postgres_only(db_url: str) -> str:
 
 def test_a_postgres_test_database_is_put_back_as_the_migrations_left_it(
         postgres_only, client, request: pytest.FixtureRequest):
-    migrated: _Migrated = request.getfixturevalue("_postgres_migrated")
+    resetter: _Resetter = request.getfixturevalue("_postgres_resetter")
+    migrated = resetter.migrated
     engine = create_engine(postgres_only)
     with engine.connect() as conn:
         fresh = _state(conn)
@@ -53,10 +54,15 @@ def test_a_postgres_test_database_is_put_back_as_the_migrations_left_it(
         assert rows != fresh[0] and sequences != fresh[1]
         assert len(set(conn.execute(_WRITTEN).scalars()) - set(migrated.rows)) > 5
 
-    with engine.begin() as conn:
-        _reset_postgres(conn, migrated)
+    resetter.reset()  # as the next test's db_url does, on the connection kept for it
 
     with engine.connect() as conn:
         assert _state(conn) == fresh
         assert set(conn.execute(_WRITTEN).scalars()) == set(migrated.rows)  # nothing else
     engine.dispose()
+
+
+def test_a_postgres_test_database_commits_without_waiting_for_the_disk(postgres_only, container):
+    # set on the database, so every connection has it: the app's, a live server's, the CLI's
+    with container.engine.connect() as conn:
+        assert conn.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
