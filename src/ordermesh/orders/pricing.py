@@ -288,9 +288,11 @@ def book_tax_change(
     uow: UnitOfWork, order_id: str, document: str, document_id: str | None, tax_point: date,
     currency: str, before: Iterable[dict], after: Iterable[dict], *,
     legal_entity_id: str | None = None, destination: str | None = None,
+    seller_known: bool = False,
 ) -> None:
     """Book into the tax ledger what changed between two breakdowns of one order (the
-    seller and destination: given at placement, the order's first entries' later)."""
+    seller and destination: given at placement, the order's first entries' later;
+    ``seller_known``: ``legal_entity_id`` is the seller even when None, as at placement)."""
     old, new = _keyed(before), _keyed(after)
     entries = []
     for key in sorted(old.keys() | new.keys()):
@@ -307,7 +309,7 @@ def book_tax_change(
                              Money.of(t, currency), legal_entity_id, destination)
                     for x, t in pairs]
     if entries:
-        book(uow, entries)
+        book(uow, entries, seller_known=seller_known)
 
 
 def order_setup(uow: UnitOfWork, order: Order, address: dict | None = None) -> TaxSetup:

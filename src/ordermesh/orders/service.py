@@ -313,7 +313,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
     if unsourced:
         lines = [replace(line, backordered_quantity=unsourced.get(line.line_no, 0))
                  for line in lines]
-    uow.execute(_INSERT_LINES, [
+    uow.defer_insert(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
          "cancelled_quantity": 0, "unit_price": line.unit_price.amount,
@@ -325,7 +325,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
         for line in lines
     ])
     if allocations:  # a pre-order may have none
-        uow.execute(_INSERT_ALLOCATIONS, [
+        uow.defer_insert(_INSERT_ALLOCATIONS, [
             {"order_seq": seq, "line_no": a.line_no, "location_id": a.location_id,
              "quantity": a.quantity} for a in allocations
         ])
@@ -335,7 +335,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
                      "all lines reserved" if not unsourced else
                      f"reserved; {sum(unsourced.values())} units backordered", now),
     ]
-    uow.execute(_INSERT_HISTORY, [
+    uow.defer_insert(_INSERT_HISTORY, [
         {"order_seq": seq, "from_status": h.from_status.value if h.from_status else None,
          "to_status": h.to_status.value, "actor": h.actor, "reason": h.reason,
          "occurred_at": h.at} for h in history
@@ -343,7 +343,8 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
     order_id, currency = draft.order_id, draft.currency
     book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
                     breakdown_json(amounts), legal_entity_id=setup.legal_entity_id,
-                    destination=setup.destination.country if setup.destination else None)
+                    destination=setup.destination.country if setup.destination else None,
+                    seller_known=True)
     codes = location_codes(uow, {a.location_id for a in allocations})
     t, money = amounts.totals, draft.money
     order = Order(
