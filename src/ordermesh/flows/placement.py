@@ -14,8 +14,11 @@ position in the batch. The steps, as a reviewer checks them:
    inside the batch is also claimed at its turn: it finds the first one's claim and
    replays that order, or, when the first was refused and its claim given back, owns it
    anew — a retry of the first request, in both cases.
-3. **Read once per batch:** the products of every SKU (one query), the orders the
-   channels already have under the batch's external ids (one query per channel);
+3. **Read once per batch:** the products of every SKU (one query), their list prices
+   in every channel and currency of the batch at every time (one query per channel and
+   currency: ``pricing.queries.PriceBook``; each order picks the prices valid at its own
+   time, as its own query would), the orders the channels already have under the batch's
+   external ids (one query per channel);
    channels, tax and sourcing settings come from the per-process caches.
 4. **Lock once:** every stock row of every product in the batch, in (product, location)
    order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
@@ -79,6 +82,7 @@ from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import for_fulfilment, load_order
 from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder
+from ordermesh.pricing.queries import PriceBook, price_book
 from ordermesh.sourcing import service as sourcing
 from ordermesh.sourcing.backorders import with_promises
 
@@ -122,6 +126,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder,
 class _BatchReads:
     products: dict
     external: dict[tuple[str, str], tuple[str, str]]
+    prices: tuple[PriceBook, ...]
 
 
 def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outcome]:
@@ -205,18 +210,24 @@ def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
 
 
 def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
-    """Steps 3 and 4: products, existing external ids, and the stock row locks."""
+    """Steps 3 and 4: products, list prices, existing external ids, the stock row locks."""
     products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
     if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
         lock_products(uow, (ref.id for ref in products.values()))
     keys = []
+    priced: dict[tuple[str, str], set[str]] = {}
     for p in placements:
+        try:
+            channel = channel_by_code(uow, p.command.channel)
+        except DomainError:  # answered at the order's turn
+            continue
         if p.command.external_id is not None:
-            try:
-                keys.append((channel_by_code(uow, p.command.channel).id, p.command.external_id))
-            except DomainError:  # answered at the order's turn
-                continue
-    return _BatchReads(products, orders.external_orders(uow, keys) if keys else {})
+            keys.append((channel.id, p.command.external_id))
+        priced.setdefault((channel.id, p.command.currency or channel.currency), set()).update(
+            products[line.sku].id for line in p.command.lines if line.sku in products)
+    books = tuple(price_book(uow, channel_id, currency, ids)
+                  for (channel_id, currency), ids in sorted(priced.items()) if ids)
+    return _BatchReads(products, orders.external_orders(uow, keys) if keys else {}, books)
 
 
 def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool,
@@ -226,7 +237,7 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
     if not owned and (prior := idempotency.claim(
             uow, idem, idempotency.PriorResult("order", order_id, 201))):
         return Placed(load_order(uow, prior.resource_id), replayed=True)
-    draft = orders.draft_order(uow, cmd, order_id, reads.products)
+    draft = orders.draft_order(uow, cmd, order_id, reads.products, reads.prices)
     external = (draft.channel.id, cmd.external_id) if cmd.external_id is not None else None
     if external is not None and (known := reads.external.get(external)):
         return orders.existing_external_order(uow, cmd, draft.fingerprint, known)

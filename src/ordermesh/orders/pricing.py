@@ -6,7 +6,7 @@ always computed the same way: from its lines, its discounts and its tax setup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +23,7 @@ from ordermesh.kit.money import Money
 from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_amounts
 from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
+from ordermesh.pricing.queries import PriceBook
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.ledger import TaxEntry, book, booked_for_order
 from ordermesh.tax.model import Place, PricingMode, Rates, TaxClass, reverse_charge_applies
@@ -86,11 +87,12 @@ class LinePrice:
 def line_prices(
     uow: UnitOfWork, channel_id: str, currency: str, products: list[ProductRef],
     given: list[Decimal | None], at: datetime, field: str = "lines",
+    books: Collection[PriceBook] = (),
 ) -> list[LinePrice]:
     """A line without a price takes the price list's (or the product's own list price);
     a given price is kept and our list price stored beside it, so a marketplace's price
-    can be compared with ours."""
-    listed = list_prices(uow, channel_id, currency, [p.id for p in products], at)
+    can be compared with ours. ``books``: list prices a batch of orders read already."""
+    listed = list_prices(uow, channel_id, currency, [p.id for p in products], at, books)
     prices, errors = [], []
     for i, (product, price) in enumerate(zip(products, given, strict=True)):
         ours = listed.get(product.id)

@@ -6,7 +6,7 @@ sourcing) is ``ordermesh.flows.placement.place_orders``, above the features."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -51,6 +51,7 @@ from ordermesh.orders.pricing import (
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
+from ordermesh.pricing.queries import PriceBook
 
 MAX_LINES = 500
 _INSERT_LINES = insert(order_lines)
@@ -182,9 +183,10 @@ class Draft:
 
 
 def draft_order(uow: UnitOfWork, cmd: PlaceOrder, order_id: str,
-                known: Mapping[str, ProductRef] | None = None) -> Draft:
+                known: Mapping[str, ProductRef] | None = None,
+                books: Collection[PriceBook] = ()) -> Draft:
     """Check the command and price its lines (``known``: products a batch already read;
-    an unknown SKU is still answered by ``resolve_skus``)."""
+    an unknown SKU is still answered by ``resolve_skus``; ``books``: its list prices)."""
     channel = channel_by_code(uow, cmd.channel)
     currency = cmd.currency or channel.currency
     if currency != channel.currency:
@@ -203,7 +205,7 @@ def draft_order(uow: UnitOfWork, cmd: PlaceOrder, order_id: str,
     fingerprint = request_fingerprint(cmd, currency)
     now = uow.clock.now()
     prices = line_prices(uow, channel.id, currency, products,
-                         [line.unit_price for line in cmd.lines], now)
+                         [line.unit_price for line in cmd.lines], now, books=books)
     lines = [
         OrderLine(i + 1, product.id, line.sku, product.name, line.quantity, price.unit_price,
                   list_price=price.list_price, discount=discount,
