@@ -19,19 +19,19 @@ from ordermesh.kit.idempotency import IdempotencyKey
 from ordermesh.orders.service import CustomerDetails, Placed, PlaceLine, PlaceOrder
 from tests.helpers import SHIP_TO, add_stock, make_channel, make_location, make_product
 
-# What one more order in a batch may add (12, all used today): its savepoint and
+# What one more order in a batch may add, all of it used today: its savepoint and
 # release, its header, the customer match (identities and customer read, a new customer
 # and two identity rows written), its stock rows read under the batch's locks, the
-# channel's rules, the conditional stock UPDATE and the channel counter. Everything else
-# is sent once per batch: 16 statements today on SQLite, 15 on PostgreSQL (key claims,
+# channel's allocation settings and the conditional stock UPDATE. Everything else is
+# sent once per batch: 17 statements today on SQLite, 16 on PostgreSQL (key claims,
 # products, prices, locks, the configuration generation, one INSERT per table).
-PER_ORDER = 12
+PER_ORDER = 11
 PER_BATCH = 20
 # Written with one statement per batch however many orders it holds.
 ONCE_PER_BATCH = ("order_lines", "order_allocations", "order_history", "order_versions",
                   "tax_entries", "inventory_movements", "sourcing_decisions",
                   "fulfilment_orders", "fulfilment_lines", "fulfilment_history", "outbox",
-                  "idempotency_keys")
+                  "idempotency_keys", "channel_reserved")
 _INSERT_INTO = re.compile(r'^\s*INSERT INTO "?(\w+)', re.IGNORECASE)
 SKUS = [f"S{i}" for i in range(12)]
 

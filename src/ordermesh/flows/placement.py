@@ -35,11 +35,18 @@ position in the batch. The steps, as a reviewer checks them:
    converted), the order's rows and ``order.created`` (``orders.service.record_placed``),
    sourcing decision and fulfilment release, the invoice when the channel invoices at
    the order. An order that is refused (409 naming each short SKU, 422, a key reused
-   for other content) or that is a replay rolls back to its savepoint — its rows and its
-   outbox events — and its pre-claimed key is given back; the next order sees exactly
-   the stock the earlier ones left (first come, first served).
-6. **Commit once**, when at least one order was placed (otherwise roll back). The outbox
-   rows of the whole batch go in one INSERT just before the commit (``kit.db``).
+   for other content) or that is a replay rolls back to its savepoint — its rows, its
+   queued rows and its outbox events — and its pre-claimed key is given back; the next
+   order sees exactly the stock the earlier ones left (first come, first served).
+   The rows nobody reads back before the commit are queued, not sent
+   (``UnitOfWork.defer_insert``): the order's lines, allocations, history, version, tax
+   entries, stock ledger rows, channel counters, sourcing decision and fulfilment
+   orders with their lines and history.
+6. **Commit once**, when at least one order was placed (otherwise roll back). The queued
+   rows of the whole batch go with one statement per table (an ``executemany``, parents'
+   tables first), then its outbox rows in one INSERT, just before the commit
+   (``kit.db``). A statement that reads a table with queued rows writes them first, so
+   every step still reads what the earlier ones wrote.
 
 ``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure
 reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still fails — an order
@@ -50,10 +57,13 @@ One difference from placing alone, on purpose: an order whose ``(channel,
 external_id)`` the channel already has is answered (replay, or 409 for other content)
 right after its basic checks and prices, without the tax, customer and stock steps.
 
-Not batched yet (each order still runs its own statements): prices and tax rates per
-order, the customer match, the conditional stock ``UPDATE``s, ledger and channel rows,
-the order's lines, allocations, history, version, sourcing decision and fulfilment
-order. Writing those with one statement per table per batch is the next step
+What one more order still sends (tests/integration/test_batch_statements.py holds it to
+at most 12 statements): its SAVEPOINT and RELEASE, the customer match (identities and
+customer read, a new customer and its identities written), the order header (its
+``seq`` is needed at once), its stock rows read again under the batch's locks, the
+channel's allocation settings, and the conditional stock ``UPDATE``. Reading the stock
+rows and settings once per batch and planning against them in memory, and matching the
+customers of a batch with one query per identity kind, are the next steps
 (docs/benchmarks.md).
 """
 
