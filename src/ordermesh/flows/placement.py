@@ -58,7 +58,7 @@ external_id)`` the channel already has is answered (replay, or 409 for other con
 right after its basic checks and prices, without the tax, customer and stock steps.
 
 What one more order still sends (tests/integration/test_batch_statements.py holds it to
-at most 12 statements): its SAVEPOINT and RELEASE, the customer match (identities and
+at most 11 statements): its SAVEPOINT and RELEASE, the customer match (identities and
 customer read, a new customer and its identities written), the order header (its
 ``seq`` is needed at once), its stock rows read again under the batch's locks, the
 channel's allocation settings, and the conditional stock ``UPDATE``. Reading the stock
