@@ -278,6 +278,7 @@ class UnitOfWork:
             self.conn.execute(BUMP)
             self.config_changed = False
         self.conn.commit()
+        self._forget_deferred()  # a unit of work that commits again and again stays small
         self.committed = True
         self.config_generation = None
         if written:
