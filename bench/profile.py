@@ -2,11 +2,17 @@
 
     python -m bench.profile [--db sqlite|postgres] [--orders N] [--profiler cprofile|pyinstrument]
     python -m bench.profile --summarise RAW  # py-spy --format raw of a server worker
+    python -m bench.profile --count 1,16,64 [--db ...] [--orders N]  # statements per order
 
 Seeds a shop like the load benchmark, builds the real app (same middleware, same
 dependencies) and sends it the load generator's orders through an in-process ASGI client,
 so the profile holds the server's work and not the network's. Prints the time per order
 and the profile; the findings are kept in docs/benchmarks.md ("Profile").
+
+``--count`` places the orders through ``place_orders`` in batches of each size, without a
+profiler, and counts the statements sent to the database (a SQLAlchemy
+``before_cursor_execute`` listener: an ``executemany`` is one round trip), by kind and
+table, per order; it also prints the CPU time per order of that run.
 
 ``--summarise`` reads what ``py-spy record --format raw`` wrote for a real server worker
 (``python -m bench --hold 60 --no-write`` prints the worker pids) and prints the share
@@ -18,10 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import hashlib
 import pstats
 import random
+import re
 import time
 import uuid
+from collections import Counter
 
 import httpx
 
@@ -30,6 +39,99 @@ from bench.load import OrderFactory
 from bench.seed import seed_shop
 from ordermesh.bootstrap import build_app, build_container
 from ordermesh.settings import Settings
+
+_VERB_TABLE = re.compile(
+    r"^\s*(?:WITH\b.*?\)\s*)?(INSERT INTO|UPDATE|DELETE FROM|SELECT\b.*?\bFROM|SAVEPOINT|"
+    r"RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT|ROLLBACK)\s*\(?\s*\"?(\w*)",
+    re.IGNORECASE | re.DOTALL)
+
+
+class StatementCounter:
+    """Counts the statements an engine sends, by statement text (``before_cursor_execute``:
+    an ``executemany`` counts once, as the one round trip it is)."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.by_text: Counter[str] = Counter()
+        self.engine = engine
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, _params, _context, _executemany) -> None:
+        self.by_text[statement] += 1
+
+    def total(self) -> int:
+        return sum(self.by_text.values())
+
+    def by_table(self) -> Counter[str]:
+        """"VERB table" -> statements (savepoints by kind, not by name)."""
+        out: Counter[str] = Counter()
+        for sql, n in self.by_text.items():
+            found = _VERB_TABLE.match(sql)
+            if not found:
+                out["other: " + sql.split(None, 1)[0][:20]] += n
+                continue
+            verb = found[1].split()[0].upper()
+            table = "" if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT") \
+                else found[2]
+            out[f"{verb} {table}".strip()] += n
+        return out
+
+    def close(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+def _count_batches(url: str, count: int, sizes: list[int], warmup: int) -> None:
+    """Statements per order and CPU per order for each batch size (no profiler)."""
+    from ordermesh.flows.placement import Placement, run_batch
+    from ordermesh.kit import idempotency
+    from ordermesh.kit.db import UnitOfWork
+    from ordermesh.orders.api import command_from
+    from ordermesh.orders.schemas import OrderCreate
+
+    shop = seed_shop(url, seed=7)
+    container = build_container(Settings(database_url=url))
+    factory = OrderFactory(shop, random.Random(7))
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(container.engine, container.clock, actor="bench")
+
+    def placement() -> Placement:
+        body = factory.order()[0]
+        key = idempotency.IdempotencyKey("bench", uuid.uuid4().hex, "POST /api/v1/orders",
+                                         hashlib.sha256(body).hexdigest())
+        return Placement(command_from(OrderCreate.model_validate_json(body)), key)
+
+    def place(n: int, size: int) -> int:
+        made = [placement() for _ in range(n)]
+        refused = 0
+        for i in range(0, n, size):
+            refused += sum(not hasattr(o, "order") for o in run_batch(new_uow, made[i:i + size]))
+        return refused
+
+    place(warmup, max(sizes))
+    summary = []
+    for size in sizes:
+        n = max(size, count - count % size)
+        counter = StatementCounter(container.engine)
+        cpu0 = time.process_time()
+        refused = place(n, size)
+        cpu = time.process_time() - cpu0
+        counter.close()
+        per_order = counter.total() / n
+        summary.append((size, n, counter.total(), per_order, 1000 * cpu / n, refused))
+        print(f"\nbatch of {size}: {n} orders ({refused} refused), {counter.total()} "
+              f"statements, {per_order:.2f} per order, {1000 * cpu / n:.2f} ms CPU per order")
+        print(f"  {'statement':<44} {'count':>7} {'per order':>9} {'per batch':>9}")
+        batches = -(-n // size)
+        for name, k in sorted(counter.by_table().items(), key=lambda kv: -kv[1]):
+            print(f"  {name:<44} {k:>7} {k / n:>9.2f} {k / batches:>9.1f}")
+    print(f"\n{'batch':>5} {'orders':>6} {'statements':>10} {'per order':>9} {'CPU ms/order':>12}")
+    for size, n, total, per_order, cpu_ms, _refused in summary:
+        print(f"{size:>5} {n:>6} {total:>10} {per_order:>9.2f} {cpu_ms:>12.2f}")
+    container.engine.dispose()
 
 
 async def _place(client: httpx.AsyncClient, factory: OrderFactory, count: int) -> None:
@@ -193,12 +295,17 @@ def main() -> None:
     parser.add_argument("--summarise", metavar="RAW", help="summarise a py-spy raw profile")
     parser.add_argument("--batch", type=int, default=0, metavar="N",
                         help="profile place_orders in-process in batches of N (cProfile)")
+    parser.add_argument("--count", metavar="SIZES",
+                        help="count statements per order for these batch sizes, e.g. 1,16,64")
     args = parser.parse_args()
     if args.summarise:
         summarise(args.summarise)
         return
     with fresh_database(args.db, args.postgres_url) as url:
-        if args.batch:
+        if args.count:
+            _count_batches(url, args.orders, [int(s) for s in args.count.split(",")],
+                           args.warmup)
+        elif args.batch:
             _run_batches(url, args.orders, args.batch, args.warmup, args.top)
         else:
             asyncio.run(_run(url, args.orders, args.profiler, args.warmup, args.top))

@@ -14,8 +14,11 @@ position in the batch. The steps, as a reviewer checks them:
    inside the batch is also claimed at its turn: it finds the first one's claim and
    replays that order, or, when the first was refused and its claim given back, owns it
    anew — a retry of the first request, in both cases.
-3. **Read once per batch:** the products of every SKU (one query), the orders the
-   channels already have under the batch's external ids (one query per channel);
+3. **Read once per batch:** the products of every SKU (one query), their list prices
+   in every channel and currency of the batch at every time (one query per channel and
+   currency: ``pricing.queries.PriceBook``; each order picks the prices valid at its own
+   time, as its own query would), the orders the channels already have under the batch's
+   external ids (one query per channel);
    channels, tax and sourcing settings come from the per-process caches.
 4. **Lock once:** every stock row of every product in the batch, in (product, location)
    order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
@@ -32,11 +35,18 @@ position in the batch. The steps, as a reviewer checks them:
    converted), the order's rows and ``order.created`` (``orders.service.record_placed``),
    sourcing decision and fulfilment release, the invoice when the channel invoices at
    the order. An order that is refused (409 naming each short SKU, 422, a key reused
-   for other content) or that is a replay rolls back to its savepoint — its rows and its
-   outbox events — and its pre-claimed key is given back; the next order sees exactly
-   the stock the earlier ones left (first come, first served).
-6. **Commit once**, when at least one order was placed (otherwise roll back). The outbox
-   rows of the whole batch go in one INSERT just before the commit (``kit.db``).
+   for other content) or that is a replay rolls back to its savepoint — its rows, its
+   queued rows and its outbox events — and its pre-claimed key is given back; the next
+   order sees exactly the stock the earlier ones left (first come, first served).
+   The rows nobody reads back before the commit are queued, not sent
+   (``UnitOfWork.defer_insert``): the order's lines, allocations, history, version, tax
+   entries, stock ledger rows, channel counters, sourcing decision and fulfilment
+   orders with their lines and history.
+6. **Commit once**, when at least one order was placed (otherwise roll back). The queued
+   rows of the whole batch go with one statement per table (an ``executemany``, parents'
+   tables first), then its outbox rows in one INSERT, just before the commit
+   (``kit.db``). A statement that reads a table with queued rows writes them first, so
+   every step still reads what the earlier ones wrote.
 
 ``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure
 reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still fails — an order
@@ -47,10 +57,13 @@ One difference from placing alone, on purpose: an order whose ``(channel,
 external_id)`` the channel already has is answered (replay, or 409 for other content)
 right after its basic checks and prices, without the tax, customer and stock steps.
 
-Not batched yet (each order still runs its own statements): prices and tax rates per
-order, the customer match, the conditional stock ``UPDATE``s, ledger and channel rows,
-the order's lines, allocations, history, version, sourcing decision and fulfilment
-order. Writing those with one statement per table per batch is the next step
+What one more order still sends (tests/integration/test_batch_statements.py holds it to
+at most 11 statements): its SAVEPOINT and RELEASE, the customer match (identities and
+customer read, a new customer and its identities written), the order header (its
+``seq`` is needed at once), its stock rows read again under the batch's locks, the
+channel's allocation settings, and the conditional stock ``UPDATE``. Reading the stock
+rows and settings once per batch and planning against them in memory, and matching the
+customers of a batch with one query per identity kind, are the next steps
 (docs/benchmarks.md).
 """
 
@@ -79,6 +92,7 @@ from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import for_fulfilment, load_order
 from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder
+from ordermesh.pricing.queries import PriceBook, price_book
 from ordermesh.sourcing import service as sourcing
 from ordermesh.sourcing.backorders import with_promises
 
@@ -122,6 +136,7 @@ def place_order(uow: UnitOfWork, cmd: PlaceOrder,
 class _BatchReads:
     products: dict
     external: dict[tuple[str, str], tuple[str, str]]
+    prices: tuple[PriceBook, ...]
 
 
 def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outcome]:
@@ -205,18 +220,24 @@ def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
 
 
 def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
-    """Steps 3 and 4: products, existing external ids, and the stock row locks."""
+    """Steps 3 and 4: products, list prices, existing external ids, the stock row locks."""
     products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
     if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
         lock_products(uow, (ref.id for ref in products.values()))
     keys = []
+    priced: dict[tuple[str, str], set[str]] = {}
     for p in placements:
+        try:
+            channel = channel_by_code(uow, p.command.channel)
+        except DomainError:  # answered at the order's turn
+            continue
         if p.command.external_id is not None:
-            try:
-                keys.append((channel_by_code(uow, p.command.channel).id, p.command.external_id))
-            except DomainError:  # answered at the order's turn
-                continue
-    return _BatchReads(products, orders.external_orders(uow, keys) if keys else {})
+            keys.append((channel.id, p.command.external_id))
+        priced.setdefault((channel.id, p.command.currency or channel.currency), set()).update(
+            products[line.sku].id for line in p.command.lines if line.sku in products)
+    books = tuple(price_book(uow, channel_id, currency, ids)
+                  for (channel_id, currency), ids in sorted(priced.items()) if ids)
+    return _BatchReads(products, orders.external_orders(uow, keys) if keys else {}, books)
 
 
 def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool,
@@ -226,7 +247,7 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
     if not owned and (prior := idempotency.claim(
             uow, idem, idempotency.PriorResult("order", order_id, 201))):
         return Placed(load_order(uow, prior.resource_id), replayed=True)
-    draft = orders.draft_order(uow, cmd, order_id, reads.products)
+    draft = orders.draft_order(uow, cmd, order_id, reads.products, reads.prices)
     external = (draft.channel.id, cmd.external_id) if cmd.external_id is not None else None
     if external is not None and (known := reads.external.get(external)):
         return orders.existing_external_order(uow, cmd, draft.fingerprint, known)

@@ -112,7 +112,7 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
 
 def _write(uow: UnitOfWork, released: list[FulfilmentOrder], first_index: int) -> None:
     now = released[0].created_at
-    uow.execute(_INSERT_FOS, [{
+    uow.defer_insert(_INSERT_FOS, [{
         "id": fo.id, "number": fo.number, "order_id": fo.order_id, "order_seq": fo.order_seq,
         "order_index": first_index + i, "channel_id": fo.channel_id,
         "location_id": fo.location_id, "kind": fo.kind.value, "status": S.RELEASED.value,
@@ -121,12 +121,12 @@ def _write(uow: UnitOfWork, released: list[FulfilmentOrder], first_index: int) -
         "carrier_service": fo.carrier_service, "ship_by": fo.ship_by,
         "promised_date": fo.promised_date, "pickup_attempts": 0, "created_at": now,
         "updated_at": now} for i, fo in enumerate(released)])
-    uow.execute(_INSERT_LINES, [
+    uow.defer_insert(_INSERT_LINES, [
         {"fo_id": fo.id, "line_no": ln.line_no, "product_id": ln.product_id, "sku": ln.sku,
          "name": ln.name, "quantity": ln.quantity, "picked_quantity": 0, "short_quantity": 0,
          "packed_quantity": 0, "cancelled_quantity": 0, "rejected_quantity": 0,
          "shipped_quantity": 0} for fo in released for ln in fo.lines])
-    uow.execute(_INSERT_HISTORY, [
+    uow.defer_insert(_INSERT_HISTORY, [
         {"fo_id": fo.id, "from_status": None, "to_status": S.RELEASED.value,
          "actor": uow.actor, "reason": "released by sourcing",
          "details": {"decision_id": fo.decision_id}, "occurred_at": now} for fo in released])

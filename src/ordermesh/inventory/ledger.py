@@ -27,7 +27,7 @@ def book(uow: UnitOfWork, rows: list[dict]) -> None:
     if not rows:
         return
     now = uow.clock.now()
-    uow.execute(_BOOK, [{**_DEFAULTS, **row, "actor": uow.actor, "occurred_at": now}
+    uow.defer_insert(_BOOK, [{**_DEFAULTS, **row, "actor": uow.actor, "occurred_at": now}
                         for row in rows])
 
 

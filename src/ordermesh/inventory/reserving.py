@@ -110,8 +110,12 @@ Planner = Callable[[dict[str, ProductStock]], list[Allocation]]
 
 
 def _add_channel_reserved(uow: UnitOfWork, channel_id: str, units: dict[str, int]) -> None:
+    # Deferred: read only by quota rules (``load_policies``) and the ledger checks, whose
+    # statements write the queue first. Its rows are those of stock rows this transaction
+    # has locked, so writing them at the end cannot deadlock.
     insert_or_add_many(uow, channel_reserved, ("channel_id", "product_id"), ("reserved",), [
-        {"channel_id": channel_id, "product_id": p, "reserved": units[p]} for p in sorted(units)])
+        {"channel_id": channel_id, "product_id": p, "reserved": units[p]} for p in sorted(units)],
+        defer=True)
 
 
 def reserve(

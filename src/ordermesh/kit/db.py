@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from ordermesh.kit.clock import Clock
+from ordermesh.kit.deferred import touches, write_queued
 from ordermesh.kit.metrics import count_committed
 
 metadata = MetaData(
@@ -143,6 +144,11 @@ class UnitOfWork:
         # (kit.outbox.record_event): one round trip instead of one per event.
         self._events: list[dict[str, Any]] = []
         self._events_insert: Any = None
+        # Rows of INSERTs deferred by ``defer_insert``; those from ``_flushed`` on are not
+        # written yet, and ``_pending`` names their tables.
+        self._deferred: list[tuple[Any, Mapping[str, Any]]] = []
+        self._flushed = 0
+        self._pending: set[str] = set()
         # kit.config_cache: whether this transaction wrote configuration, and the
         # configuration generation it saw (read once per transaction)
         self.config_changed = False
@@ -167,6 +173,7 @@ class UnitOfWork:
         self._conn = conn
         self.committed = False
         self._events = []
+        self._forget_deferred()
         self.config_changed = False
         self.config_generation = None
         return self
@@ -183,11 +190,13 @@ class UnitOfWork:
                 if self.write:
                     conn.rollback()
                 else:
+                    self.flush()
                     written = self._flush_events(conn)  # as before deferring: a read-only
                     conn.commit()  # unit commits
                     if written:
                         count_committed(written)
             self._events = []
+            self._forget_deferred()
         finally:
             conn.info.pop(_WRITE_FLAG, None)
             conn.close()
@@ -209,12 +218,44 @@ class UnitOfWork:
         return self.engine.dialect.name
 
     def execute(self, statement: Any, params: Mapping[str, Any] | list[Any] | None = None):
+        if self._pending and touches(statement, self._pending):
+            self.flush()
         result = self.conn.execute(statement, params)
         if (not self.config_changed and getattr(statement, "is_dml", False)
                 and getattr(getattr(statement, "table", None), "info", {}).get("config")
                 and statement.get_execution_options().get("config", True)):
             self.config_changed = True  # kit.config_cache: raise the generation at commit
         return result
+
+    def defer_insert(self, statement: Any,
+                     rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
+        """Queue the rows of an ``INSERT`` (without ``RETURNING``) instead of sending it.
+
+        Queued rows are written with one statement per table and set of columns (an
+        ``executemany``) just before ``COMMIT``, parents before children, or earlier by
+        ``flush``, which ``execute`` calls before any statement that reads or writes a
+        table with queued rows (or whose tables it cannot tell: ``text()``). So the
+        transaction reads its own rows as before; what changes is that the rows of many
+        use cases in one transaction (a batch of orders) cost one round trip per table,
+        and that an error in such a row (a constraint) shows at the flush, not here.
+        A savepoint rolled back drops the rows queued since it began."""
+        if isinstance(rows, Mapping):
+            rows = [rows]
+        if rows:
+            self._deferred.extend((statement, row) for row in rows)
+            self._pending.add(statement.table.name)
+
+    def flush(self) -> None:
+        """Write the queued rows of ``defer_insert`` now."""
+        waiting = self._deferred[self._flushed:]
+        if not waiting:
+            return
+        self._flushed = len(self._deferred)
+        self._pending = set()
+        write_queued(self.conn, metadata, waiting)
+
+    def _forget_deferred(self) -> None:
+        self._deferred, self._flushed, self._pending = [], 0, set()
 
     def defer_event(self, insert_statement: Any, row: dict[str, Any]) -> None:
         """Queue an outbox row; ``commit`` writes the queue, in order, first."""
@@ -229,6 +270,7 @@ class UnitOfWork:
         return rows
 
     def commit(self) -> None:
+        self.flush()
         written = self._flush_events(self.conn)
         if self.config_changed:
             from ordermesh.kit.config_cache import BUMP  # it imports this module
@@ -236,6 +278,7 @@ class UnitOfWork:
             self.conn.execute(BUMP)
             self.config_changed = False
         self.conn.commit()
+        self._forget_deferred()  # a unit of work that commits again and again stays small
         self.committed = True
         self.config_generation = None
         if written:
@@ -249,6 +292,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
+        self._forget_deferred()
         self.config_changed = False
         self.config_generation = None
         self.conn.rollback()
@@ -260,6 +304,7 @@ class Savepoint:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._events = len(uow._events)
+        self._deferred, self._flushed = len(uow._deferred), uow._flushed
         self._config_changed = uow.config_changed
         self._nested = uow.conn.begin_nested()
 
@@ -267,9 +312,15 @@ class Savepoint:
         self._nested.commit()
 
     def rollback(self) -> None:
+        uow = self._uow
         self._nested.rollback()
-        del self._uow._events[self._events:]
-        self._uow.config_changed = self._config_changed
+        del uow._events[self._events:]
+        # Rows queued since are dropped; rows queued before but flushed since were undone
+        # by the database's rollback, so they wait to be written again.
+        del uow._deferred[self._deferred:]
+        uow._flushed = min(uow._flushed, self._flushed)
+        uow._pending = {statement.table.name for statement, _ in uow._deferred[uow._flushed:]}
+        uow.config_changed = self._config_changed
 
 
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure

@@ -76,9 +76,16 @@ def _add_many(dialect: str, table: Table, conflict_columns: tuple[str, ...],
 
 def insert_or_add_many(
     uow: UnitOfWork, table: Table, conflict_columns: tuple[str, ...],
-    add_columns: tuple[str, ...], rows: list[dict[str, Any]],
+    add_columns: tuple[str, ...], rows: list[dict[str, Any]], *, defer: bool = False,
 ) -> None:
     """``insert_or_add`` for many rows in one round trip (executemany), with the
-    statement built once per dialect and table."""
+    statement built once per dialect and table; ``defer``: queued with the transaction's
+    other deferred rows (``UnitOfWork.defer_insert``), for counters that only ever add.
+    Each row stays a statement of its own (psycopg's and SQLite's ``executemany``), so
+    two rows of one key in a queue add up."""
     if rows:
-        uow.execute(_add_many(uow.dialect, table, conflict_columns, add_columns), rows)
+        statement = _add_many(uow.dialect, table, conflict_columns, add_columns)
+        if defer:
+            uow.defer_insert(statement, rows)
+        else:
+            uow.execute(statement, rows)

@@ -6,7 +6,7 @@ always computed the same way: from its lines, its discounts and its tax setup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +24,7 @@ from ordermesh.orders.amounts import LineInput, OrderAmounts, no_rates, order_am
 from ordermesh.orders.invoicing import split_components
 from ordermesh.orders.model import LineMoney, Order, OrderLine, TaxDetails
 from ordermesh.orders.tables import order_lines, orders
+from ordermesh.pricing.queries import PriceBook
 from ordermesh.pricing.service import list_prices
 from ordermesh.tax.ledger import TaxEntry, book, booked_for_order
 from ordermesh.tax.model import (
@@ -96,11 +97,12 @@ class LinePrice:
 def line_prices(
     uow: UnitOfWork, channel_id: str, currency: str, products: list[ProductRef],
     given: list[Decimal | None], at: datetime, field: str = "lines",
+    books: Collection[PriceBook] = (),
 ) -> list[LinePrice]:
     """A line without a price takes the price list's (or the product's own list price);
     a given price is kept and our list price stored beside it, so a marketplace's price
-    can be compared with ours."""
-    listed = list_prices(uow, channel_id, currency, [p.id for p in products], at)
+    can be compared with ours. ``books``: list prices a batch of orders read already."""
+    listed = list_prices(uow, channel_id, currency, [p.id for p in products], at, books)
     prices, errors = [], []
     for i, (product, price) in enumerate(zip(products, given, strict=True)):
         ours = listed.get(product.id)
@@ -316,9 +318,11 @@ def book_tax_change(
     uow: UnitOfWork, order_id: str, document: str, document_id: str | None, tax_point: date,
     currency: str, before: Iterable[dict], after: Iterable[dict], *,
     legal_entity_id: str | None = None, destination: str | None = None,
+    seller_known: bool = False,
 ) -> None:
     """Book into the tax ledger what changed between two breakdowns of one order (the
-    seller and destination: given at placement, the order's first entries' later)."""
+    seller and destination: given at placement, the order's first entries' later;
+    ``seller_known``: ``legal_entity_id`` is the seller even when None, as at placement)."""
     old, new = _keyed(before), _keyed(after)
     entries = []
     for key in sorted(old.keys() | new.keys()):
@@ -335,7 +339,7 @@ def book_tax_change(
                              Money.of(t, currency), legal_entity_id, destination)
                     for x, t in pairs]
     if entries:
-        book(uow, entries)
+        book(uow, entries, seller_known=seller_known)
 
 
 def order_setup(uow: UnitOfWork, order: Order, address: dict | None = None) -> TaxSetup:

@@ -6,7 +6,7 @@ sourcing) is ``ordermesh.flows.placement.place_orders``, above the features."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -51,6 +51,7 @@ from ordermesh.orders.pricing import (
 from ordermesh.orders.queries import load_order
 from ordermesh.orders.tables import order_allocations, order_history, order_lines, orders
 from ordermesh.orders.versions import record_version
+from ordermesh.pricing.queries import PriceBook
 
 MAX_LINES = 500
 _INSERT_LINES = insert(order_lines)
@@ -182,9 +183,10 @@ class Draft:
 
 
 def draft_order(uow: UnitOfWork, cmd: PlaceOrder, order_id: str,
-                known: Mapping[str, ProductRef] | None = None) -> Draft:
+                known: Mapping[str, ProductRef] | None = None,
+                books: Collection[PriceBook] = ()) -> Draft:
     """Check the command and price its lines (``known``: products a batch already read;
-    an unknown SKU is still answered by ``resolve_skus``)."""
+    an unknown SKU is still answered by ``resolve_skus``; ``books``: its list prices)."""
     channel = channel_by_code(uow, cmd.channel)
     currency = cmd.currency or channel.currency
     if currency != channel.currency:
@@ -203,7 +205,7 @@ def draft_order(uow: UnitOfWork, cmd: PlaceOrder, order_id: str,
     fingerprint = request_fingerprint(cmd, currency)
     now = uow.clock.now()
     prices = line_prices(uow, channel.id, currency, products,
-                         [line.unit_price for line in cmd.lines], now)
+                         [line.unit_price for line in cmd.lines], now, books=books)
     lines = [
         OrderLine(i + 1, product.id, line.sku, product.name, line.quantity, price.unit_price,
                   list_price=price.list_price, discount=discount,
@@ -313,7 +315,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
     if unsourced:
         lines = [replace(line, backordered_quantity=unsourced.get(line.line_no, 0))
                  for line in lines]
-    uow.execute(_INSERT_LINES, [
+    uow.defer_insert(_INSERT_LINES, [
         {"order_seq": seq, "line_no": line.line_no, "product_id": line.product_id,
          "sku": line.sku, "name": line.name, "quantity": line.quantity,
          "cancelled_quantity": 0, "unit_price": line.unit_price.amount,
@@ -325,7 +327,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
         for line in lines
     ])
     if allocations:  # a pre-order may have none
-        uow.execute(_INSERT_ALLOCATIONS, [
+        uow.defer_insert(_INSERT_ALLOCATIONS, [
             {"order_seq": seq, "line_no": a.line_no, "location_id": a.location_id,
              "quantity": a.quantity} for a in allocations
         ])
@@ -335,7 +337,7 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
                      "all lines reserved" if not unsourced else
                      f"reserved; {sum(unsourced.values())} units backordered", now),
     ]
-    uow.execute(_INSERT_HISTORY, [
+    uow.defer_insert(_INSERT_HISTORY, [
         {"order_seq": seq, "from_status": h.from_status.value if h.from_status else None,
          "to_status": h.to_status.value, "actor": h.actor, "reason": h.reason,
          "occurred_at": h.at} for h in history
@@ -343,7 +345,8 @@ def record_placed(uow: UnitOfWork, draft: Draft, seq: int, allocations: list[All
     order_id, currency = draft.order_id, draft.currency
     book_tax_change(uow, order_id, "order", order_id, setup.tax_point, currency, [],
                     breakdown_json(amounts), legal_entity_id=setup.legal_entity_id,
-                    destination=setup.destination.country if setup.destination else None)
+                    destination=setup.destination.country if setup.destination else None,
+                    seller_known=True)
     codes = location_codes(uow, {a.location_id for a in allocations})
     t, money = amounts.totals, draft.money
     order = Order(

@@ -31,7 +31,7 @@ def record_version(
     uow: UnitOfWork, order: Order, changes: dict | list, settlement: dict | None,
     reason: str | None,
 ) -> None:
-    uow.execute(_INSERT, {
+    uow.defer_insert(_INSERT, {
         "order_seq": order.seq, "version": order.version, "changes": changes,
         "lines": lines_snapshot(order),
         "shipping_address": asdict(order.shipping_address) if order.shipping_address else None,

@@ -38,6 +38,54 @@ _CANDIDATES = (
 )
 
 
+# The same, at every time: what a batch of orders reads once (``PriceBook``).
+_ALL_CANDIDATES = (
+    select(prices.c.product_id, prices.c.amount, price_lists.c.code, price_lists.c.priority,
+           price_lists.c.valid_from, price_lists.c.valid_to)
+    .select_from(price_lists.join(prices, prices.c.price_list_id == price_lists.c.id))
+    .where(price_lists.c.channel_id == bindparam("channel_id"),
+           price_lists.c.currency == bindparam("currency"),
+           prices.c.product_id.in_(bindparam("product_ids", expanding=True)))
+)
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    """Every list price of some products for one channel and currency, read once, from
+    which ``list_prices`` answers at any time as its query would (a batch of orders
+    reads one book instead of one query per order)."""
+
+    channel_id: str
+    currency: str
+    product_ids: frozenset[str]
+    by_product: dict[str, list[tuple[Candidate, datetime | None]]]  # (price, valid_to)
+
+    def covers(self, channel_id: str, currency: str, product_ids: Collection[str]) -> bool:
+        return (channel_id, currency) == (self.channel_id, self.currency) \
+            and self.product_ids.issuperset(product_ids)
+
+    def at(self, product_ids: Collection[str], at: datetime) -> dict[str, Money]:
+        at = as_utc(at)
+        found = winners(
+            (product_id, c) for product_id in product_ids
+            for c, valid_to in self.by_product.get(product_id, ())
+            if (c.valid_from is None or c.valid_from <= at)
+            and (valid_to is None or valid_to > at))
+        return {product_id: c.amount for product_id, c in found.items()}
+
+
+def price_book(uow: UnitOfWork, channel_id: str, currency: str,
+               product_ids: Collection[str]) -> PriceBook:
+    rows = uow.execute(_ALL_CANDIDATES, {"channel_id": channel_id, "currency": currency,
+                                         "product_ids": sorted(product_ids)})
+    by_product: dict[str, list[tuple[Candidate, datetime | None]]] = {}
+    for r in rows:
+        by_product.setdefault(r.product_id, []).append(
+            (Candidate(r.code, r.priority, _utc(r.valid_from), Money.of(r.amount, currency)),
+             _utc(r.valid_to)))
+    return PriceBook(channel_id, currency, frozenset(product_ids), by_product)
+
+
 def _utc(value: datetime | None) -> datetime | None:
     return as_utc(value) if value is not None else None
 
@@ -64,15 +112,19 @@ def _candidates(
 
 def list_prices(
     uow: UnitOfWork, channel_id: str, currency: str, product_ids: Collection[str],
-    at: datetime,
+    at: datetime, books: Collection[PriceBook] = (),
 ) -> dict[str, Money]:
-    """The list price of each product for a channel and currency at ``at``, in one query.
+    """The list price of each product for a channel and currency at ``at``, in one query
+    (none when one of ``books``, read earlier in the transaction, holds them).
 
     A product missing from the answer has no price in any list valid then. Which list
     wins when several are valid: see ``pricing.model``. A naive ``at`` is taken as UTC.
     """
     if not product_ids:
         return {}
+    for book in books:
+        if book.covers(channel_id, currency, product_ids):
+            return book.at(product_ids, at)
     found = _candidates(uow, channel_id, currency, product_ids, at)
     return {product_id: c.amount for product_id, c in found.items()}
 

@@ -77,14 +77,14 @@ def _source(uow: UnitOfWork, order_id: str, order_seq: int, reason: str | None, 
     units = {n: r.backordered_quantity for n, r in rows.items()}
     if not units:
         return 0
-    attempt = uow.conn.begin_nested()
+    attempt = uow.savepoint()
     outcome = source_units(uow, order_id, units, TRIGGER, reason=reason)
     sourced = {n: q - min(outcome.unsourced.get(n, 0), q) for n, q in units.items()}
     sourced = {n: q for n, q in sourced.items() if q}
     if not sourced and not keep_empty:
         attempt.rollback()
         return 0
-    attempt.commit()
+    attempt.release()
     if not sourced:
         return 0
     for line_no, quantity in sorted(sourced.items()):

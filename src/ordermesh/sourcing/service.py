@@ -44,6 +44,7 @@ from ordermesh.sourcing.tables import sourcing_decisions
 __all__ = ["SourcingOutcome", "channel_settings", "resource_units", "source_units"]
 
 # Orders whose units may still be sourced (placed, not cancelled, not finished).
+_INSERT_DECISION = insert(sourcing_decisions)
 SOURCEABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.ON_HOLD, OrderStatus.PROCESSING,
                         OrderStatus.PARTIALLY_SHIPPED, OrderStatus.PENDING})
 
@@ -235,10 +236,11 @@ def record_decision(
     lines = [{"line_no": r.line_no, "sku": r.sku, "product_id": r.product_id,
               "quantity": r.quantity} for r in requests]
     missing = {str(n): q for n, q in sorted(unsourced.items()) if q}
-    uow.execute(insert(sourcing_decisions).values(
-        id=decision_id, order_seq=order_seq, attempt=attempt, trigger=str(trigger),
-        lines=lines, candidates=candidates, chosen=chosen, unsourced=missing or None,
-        explanation=explanation, context=context, created_at=uow.clock.now()))
+    uow.defer_insert(_INSERT_DECISION, {
+        "id": decision_id, "order_seq": order_seq, "attempt": attempt,
+        "trigger": str(trigger), "lines": lines, "candidates": candidates, "chosen": chosen,
+        "unsourced": missing or None, "explanation": explanation, "context": context,
+        "created_at": uow.clock.now()})
     record_event(uow, "order.sourced", "order", order_id, {
         "id": order_id, "number": order_number(order_seq), "decision_id": decision_id,
         "attempt": attempt, "trigger": str(trigger), "assignments": chosen,

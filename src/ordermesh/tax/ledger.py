@@ -39,6 +39,9 @@ class TaxEntry:
     destination: str | None = None
 
 
+_INSERT = insert(tax_entries)
+
+
 def entries_from(
     result: TaxResult, *, order_id: str, document: str, tax_point: date,
     document_id: str | None = None, negative: bool = False,
@@ -52,14 +55,17 @@ def entries_from(
             for c in result.breakdown]
 
 
-def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
+def book(uow: UnitOfWork, entries: Sequence[TaxEntry], *, seller_known: bool = False) -> None:
     """Append entries to the tax ledger and record one ``tax.booked`` event per order.
+    An entry without a seller gets the one its order's earlier entries name, unless
+    ``seller_known`` (a new order's first entries: there are none to look at).
 
     Part of the caller's transaction: does not commit.
     """
     rows, per_order = [], {}
     now = uow.clock.now()
-    entries = _with_seller(uow, entries)
+    if not seller_known:
+        entries = _with_seller(uow, entries)
     for i, e in enumerate(entries):
         _check_entry(e, f"entries.{i}")
         country, _, region = e.jurisdiction.partition("-")
@@ -74,7 +80,7 @@ def book(uow: UnitOfWork, entries: Sequence[TaxEntry]) -> None:
         per_order.setdefault(e.order_id, []).append(e)
     if not rows:
         return
-    uow.execute(insert(tax_entries), rows)
+    uow.defer_insert(_INSERT, rows)
     for order_id, booked in per_order.items():
         record_event(uow, "tax.booked", "order", order_id, {
             "documents": sorted({f"{e.document}:{e.document_id or ''}" for e in booked}),
