@@ -174,6 +174,9 @@ worker queues a `delayed` message with the new date:
 * **Like any other message**: transactional consent, quiet hours (it waits for the
   morning unless `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS`), SMS for customers
   who prefer it.
+* **Not after the parcel**: a notice still waiting (for the morning, a retry) when its
+  shipment is scanned delivered is `suppressed` ("the parcel was delivered before the
+  delay notice went out").
 
 The Berlin parcel of Erik's order (promised for {promised.isoformat()}) is held up at the
 hub; the carrier now expects it on {later.isoformat()}. Its webhook event (signed as
