@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import quietly, say
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -71,18 +72,6 @@ The algorithm is written out, step by step, in the docstring of
 - `ORDERMESH_PLACEMENT_BATCH_MAX` (default `256`): the most orders one natural batch
   holds.
 """
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient) -> None:

@@ -11,42 +11,23 @@ AssertionError when the app answers differently.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from capture_examples import ADMIN_KEY, Recorder
+from capture_examples import Recorder
+from capture_kit import app_on_fresh_database, quietly, say
 from customer_prose import ERASURE, INTRO, MATCHING, NOT_BUILT, PRIVACY, SEGMENTS, WHOLE
 
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 BERLIN = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
           "postal_code": "10115", "country": "DE"}
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None,
-            status: tuple[int, ...] = (200, 201)) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in status, response.text
-    return response.json() if response.content else {}
 
 
 def set_up(client: TestClient) -> None:
@@ -304,29 +285,23 @@ customer.
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/customers.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            upgrade(url)
-        clock = FixedClock(NOW)
-        container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                    clock=clock)
-        with TestClient(create_app(container)) as client:
-            rec = Recorder(client)
-            for role in ("viewer", "operator"):
-                key = quietly(client, "POST", "/api/v1/api-keys",
-                              {"name": f"docs {role}", "role": role})
-                rec.key(f"<{role} key>", key["key"])
-            set_up(client)
-            say(INTRO)
-            ada, amazon = matching(client, rec)
-            merges(rec, ada, amazon)
-            profile(rec, ada)
-            consents(rec, ada)
-            whole(rec, clock, ada)
-            segments(rec, ada)
-            privacy(rec, ada)
-            say(NOT_BUILT)
+    clock = FixedClock(NOW)
+    with app_on_fresh_database("customers", clock) as client:
+        rec = Recorder(client)
+        for role in ("viewer", "operator"):
+            key = quietly(client, "POST", "/api/v1/api-keys",
+                          {"name": f"docs {role}", "role": role})
+            rec.key(f"<{role} key>", key["key"])
+        set_up(client)
+        say(INTRO)
+        ada, amazon = matching(client, rec)
+        merges(rec, ada, amazon)
+        profile(rec, ada)
+        consents(rec, ada)
+        whole(rec, clock, ada)
+        segments(rec, ada)
+        privacy(rec, ada)
+        say(NOT_BUILT)
 
 
 if __name__ == "__main__":

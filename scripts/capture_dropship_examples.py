@@ -12,27 +12,21 @@ with an AssertionError when the app answers differently.
 # ruff: noqa: E501  (the Markdown tables of the page cannot wrap)
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
-import io
 import json
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from capture_examples import ADMIN_KEY, Recorder
+from capture_examples import Recorder
+from capture_kit import app_on_fresh_database
 from capture_purchasing_examples import quietly, say
 
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 WEBHOOK_SECRET = "whsec-ups-0123456789abcdef"
@@ -333,17 +327,11 @@ sourced from our own locations as if it did not exist.
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/dropship.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            upgrade(url)
-        clock = FixedClock(NOW)
-        container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                    clock=clock)
-        with TestClient(create_app(container)) as client:
-            rec = Recorder(client)
-            shop(client)
-            page(client, rec, clock)
+    clock = FixedClock(NOW)
+    with app_on_fresh_database("dropship", clock) as client:
+        rec = Recorder(client)
+        shop(client)
+        page(client, rec, clock)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import quietly, say
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -39,19 +40,6 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SECRET = "capture-feedback-secret-0123456789abcdef"
 ADDRESS = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
            "postal_code": "10115", "country": "DE"}
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None,
-            **kwargs) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"}, **kwargs)
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient) -> None:

@@ -11,38 +11,20 @@ and PostgreSQL in tests/integration/test_order_fulfilment_methods.py.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from capture_examples import ADMIN_KEY, Recorder
+from capture_examples import Recorder
+from capture_kit import app_on_fresh_database, quietly, say
 
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # a Thursday
 LINES = [{"sku": "MUG", "quantity": 2, "unit_price": "12.50"}]
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient) -> None:
@@ -138,15 +120,9 @@ Every refusal is a `422` naming its field, and writes nothing:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/methods.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            upgrade(url)
-        container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                    clock=FixedClock(NOW))
-        with TestClient(create_app(container)) as client:
-            rec = Recorder(client)
-            say("""
+    with app_on_fresh_database("methods", FixedClock(NOW)) as client:
+        rec = Recorder(client)
+        say("""
 # How an order reaches its buyer: ship, pickup, counter
 
 An order says how its buyer gets it in `fulfilment.method`
@@ -163,9 +139,8 @@ Every request below was sent to the API and every response is pasted as it came 
 run to run). The shop: a channel `store-ber` (kind `store`, no legal entity), a Berlin
 warehouse `ber` with 40 mugs and the store `mitte` (capability `pickup`) with 6.
 """)
-            set_up(client)
-            examples(client, rec)
-        container.engine.dispose()
+        set_up(client)
+        examples(client, rec)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import quietly, say
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -36,18 +37,6 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a Thursday
 SECRET = "whsec-0123456789abcdef"
 HAMBURG = {"name": "Ada Lovelace", "line1": "Jungfernstieg 7", "city": "Hamburg",
            "postal_code": "20354", "country": "DE"}
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient, rec: Recorder) -> None:

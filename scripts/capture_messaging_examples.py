@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import quietly, say
 from capture_messaging_coalescing import coalescing_and_delays
 from tests.sms_provider import API_KEY as SMS_API_KEY
 from tests.sms_provider import CALLBACK_SECRET, running_sms_provider
@@ -43,18 +44,6 @@ from ordermesh.migrations import upgrade
 from ordermesh.settings import Settings
 
 DELIVERED = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient) -> None:

@@ -13,10 +13,7 @@ with an AssertionError when the app answers differently.
 # ruff: noqa: E501  (the Markdown tables of the pages cannot wrap)
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,28 +21,13 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import app_on_fresh_database, quietly, say
 
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 SUPPLIERS = "/api/v1/suppliers"
 POS = "/api/v1/purchase-orders"
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def shop(client: TestClient) -> None:
@@ -388,16 +370,10 @@ Replenishment suggests only for SKUs that have a stock row at the location.
 
 def main() -> None:
     page = sys.argv[1] if len(sys.argv) > 1 else "purchasing"
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/purchasing.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            upgrade(url)
-        container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                    clock=FixedClock(NOW))
-        with TestClient(create_app(container)) as client:
-            rec = Recorder(client)
-            shop(client)
-            (suppliers_page if page == "suppliers" else purchasing_page)(client, rec)
+    with app_on_fresh_database("purchasing", FixedClock(NOW)) as client:
+        rec = Recorder(client)
+        shop(client)
+        (suppliers_page if page == "suppliers" else purchasing_page)(client, rec)
 
 
 if __name__ == "__main__":

@@ -11,40 +11,22 @@ AssertionError when the app answers differently.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
-from capture_examples import ADMIN_KEY, Recorder
+from capture_examples import Recorder
+from capture_kit import app_on_fresh_database, quietly, say
 from capture_returns_resolution import exchange, fees, inspection
 
-from ordermesh.app import create_app
-from ordermesh.bootstrap import build_container
 from ordermesh.kit.clock import FixedClock
-from ordermesh.migrations import upgrade
-from ordermesh.settings import Settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 BERLIN = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
           "postal_code": "10115", "country": "DE"}
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
-
-
-def quietly(client: TestClient, method: str, path: str, body: object = None) -> dict:
-    response = client.request(method, path, json=body,
-                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
-    assert response.status_code in (200, 201), response.text
-    return response.json()
 
 
 def set_up(client: TestClient) -> None:
@@ -294,17 +276,11 @@ period's, highest first (at most 20). Everything above, on the day of these exam
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/returns.db"
-        with contextlib.redirect_stdout(io.StringIO()):
-            upgrade(url)
-        clock = FixedClock(NOW)
-        container = build_container(Settings(database_url=url, admin_api_key=ADMIN_KEY),
-                                    clock=clock)
-        with TestClient(create_app(container)) as client:
-            rec = Recorder(client)
-            set_up(client)
-            say("""
+    clock = FixedClock(NOW)
+    with app_on_fresh_database("returns", clock) as client:
+        rec = Recorder(client)
+        set_up(client)
+        say("""
 # Returns (RMA)
 
 A return asks for shipped units of an order back. It is judged by the channel's return
@@ -334,15 +310,15 @@ cancelled return frees its units: they may be asked for again. Two requests raci
 the last returnable unit cannot both win: the order's row is locked while a request is
 judged.
 """)
-            policy(rec)
-            request_to_refund(client, rec)
-            fees(client, rec, shipped_order, say)
-            inspection(client, rec, shipped_order, say, quietly)
-            exchange(client, rec, shipped_order, say, quietly)
-            returnless(client, rec)
-            late(client, rec, clock)
-            analytics(rec)
-            say("""
+        policy(rec)
+        request_to_refund(client, rec)
+        fees(client, rec, shipped_order, say)
+        inspection(client, rec, shipped_order, say, quietly)
+        exchange(client, rec, shipped_order, say, quietly)
+        returnless(client, rec)
+        late(client, rec, clock)
+        analytics(rec)
+        say("""
 ## Reading returns
 
 `GET /api/v1/returns` lists returns oldest first, filtered by `status`, `order` (id or

@@ -92,7 +92,6 @@ quarantined. Refunding before the inspection is refused:
     assert (inspected["status"], inspected["refund"]["amount"]) == ("resolved", "50.00")
 
 
-
 def exchange(client: TestClient, rec: Recorder, shipped_order: Callable, say: Callable,
              quietly: Callable) -> None:
     quietly(client, "POST", "/api/v1/products", {

@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
+from capture_kit import say
 
 from ordermesh.app import create_app
 from ordermesh.bootstrap import build_container
@@ -79,11 +80,6 @@ def serve(inbox: Inbox) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> dict:

@@ -175,7 +175,10 @@ is a person of their own (records merged into another count with their survivor;
 customers never), oldest customer first, with the facts each was judged on. A page looks
 at no more than 500 customers: it may hold fewer than `limit` members and still have a
 `next_cursor` that continues the scan (`scanned` says how many were looked at); the
-last page has none.
+last page has none. Customers are judged a hundred at a time, with one read of their
+merged records, consent ledgers, orders and products for the hundred: a page costs a
+handful of database statements per hundred customers looked at, not several per
+customer.
 """
 
 NOT_BUILT = """

@@ -1,4 +1,4 @@
-"""Every operation admits exactly the callers its entry in http/access.py names.
+"""Every operation admits exactly the callers its entry in http/access_table.py names.
 
 One walk per database calls every operation of the OpenAPI document (and the routes kept
 out of it) with no key, a bad key and a key of each role, and compares what came back
@@ -19,7 +19,6 @@ from sqlalchemy import create_engine
 
 from ordermesh.apikeys.model import Role
 from ordermesh.app import create_app
-from ordermesh.http import access
 from ordermesh.http.access import ACCESS, TABLE_FILE, Access, AccessTableError
 from ordermesh.http.deps import Container
 from ordermesh.kit.clock import FixedClock
@@ -174,7 +173,7 @@ def test_a_route_missing_from_the_access_table_stops_the_app_saying_what_to_add(
 def test_an_entry_without_a_route_stops_the_app(
     offline_container: Container, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(ACCESS, "DELETE /api/v1/orders/{order_id}", access.ADMIN)
+    monkeypatch.setitem(ACCESS, "DELETE /api/v1/orders/{order_id}", Access.ADMIN)
 
     with pytest.raises(AccessTableError, match=r"DELETE /api/v1/orders/\{order_id\} is in "
                                                "ACCESS but no route serves it: remove it"):
@@ -184,8 +183,8 @@ def test_an_entry_without_a_route_stops_the_app(
 def test_an_entry_that_disagrees_with_whether_the_route_checks_a_key_stops_the_app(
     offline_container: Container, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(ACCESS, "GET /health", access.VIEWER)
-    monkeypatch.setitem(ACCESS, "GET /api/v1/orders", access.PUBLIC)
+    monkeypatch.setitem(ACCESS, "GET /health", Access.VIEWER)
+    monkeypatch.setitem(ACCESS, "GET /api/v1/orders", Access.PUBLIC)
 
     with pytest.raises(AccessTableError) as refused:
         create_app(offline_container)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from tests.helpers import make_channel, ok, order_body, shop
 
@@ -106,6 +107,55 @@ def test_customers_merged_into_another_are_one_member_and_erased_ones_none(clien
     [ada] = _members(client, both)["items"]
     assert ada["customer_id"] == people["ada"] and ada["orders"] == 6
     assert ada["countries"] == ["AT", "DE"]
+
+
+def test_consent_given_to_a_record_merged_into_the_person_counts_until_withdrawn(
+        client, people):
+    segment = _segment(client, {"consent": {"purpose": "marketing", "medium": "email"}})
+    ok(client.post(f"/api/v1/customers/{people['bob']}/consents", json={
+        "purpose": "marketing", "medium": "email", "granted": True, "level": "confirmed",
+        "source_channel": "direct", "proof": {"form": "newsletter"}}), 201)
+    ok(client.post(f"/api/v1/customers/{people['ada']}/merges", json={
+        "customer_id": people["bob"], "reason": "same person"}), 201)
+    assert [m["customer_id"] for m in _members(client, segment)["items"]] == [people["ada"]]
+    ok(client.post(f"/api/v1/customers/{people['ada']}/consents", json={
+        "purpose": "marketing", "medium": "email", "granted": False,
+        "source_channel": "direct"}), 201)
+    assert _members(client, segment)["items"] == []
+
+
+def _statements_for_a_page(client, container, segment: dict) -> tuple[int, int]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        found = _members(client, segment, limit=100)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    return len(found["items"]), len(statements)
+
+
+def test_a_page_takes_as_many_statements_for_twenty_customers_as_for_two(
+        client, container, people):
+    segment = _segment(client, {"consent": {"purpose": "marketing", "medium": "email"},
+                                "last_order_after": "2020-01-01", "bought": ["TEE", "MUG"]})
+    for who in ("ada", "bob"):
+        ok(client.post(f"/api/v1/customers/{people[who]}/consents", json={
+            "purpose": "marketing", "medium": "email", "granted": True, "level": "single",
+            "source_channel": "direct"}), 201)
+    few = _statements_for_a_page(client, container, segment)
+    for n in range(18):
+        customer = _order(client, {"email": f"c{n}@example.com", "name": f"C {n}"},
+                          sku="MUG" if n % 2 else "TEE")["customer_id"]
+        ok(client.post(f"/api/v1/customers/{customer}/consents", json={
+            "purpose": "marketing", "medium": "email", "granted": True, "level": "single",
+            "source_channel": "direct"}), 201)
+    many = _statements_for_a_page(client, container, segment)
+    assert (few[0], many[0]) == (2, 20)
+    assert many[1] == few[1]
 
 
 @pytest.mark.parametrize(("rules", "field", "code"), [

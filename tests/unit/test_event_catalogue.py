@@ -25,7 +25,7 @@ def test_every_event_type_written_in_src_is_declared_in_the_contract():
         "tests/event_contract.py declares them:\n" + "\n".join(
             f"  {t} (written at {', '.join(places)})" for t, places in sorted(missing.items()))
         + "\nFor each use case that writes them:\n"
-        "  1. add to CONTRACT in tests/event_contract.py an entry such as\n"
+        "  1. add to USE_CASES of its area in tests/use_cases/ an entry such as\n"
         "     UseCase(\"order.flag\", \"POST /api/v1/orders/{order_id}/flag\",\n"
         "             \"a confirmed order is flagged\", (\"order.flagged\",),\n"
         "             \"test_flagging_an_order_writes_order_flagged\"),\n"

@@ -37,16 +37,27 @@ from ordermesh.kit.outbox import record_event
 DIRECT = "direct"  # consent given to us, not through a sales channel (a form, the phone)
 
 
-def _entries(db: Any, where) -> list[ConsentEntry]:
+def _rows(db: Any, where) -> list[tuple[str, ConsentEntry]]:
     t = customer_consents
     rows = db.execute(select(t).where(where).order_by(t.c.seq))
-    return [ConsentEntry(Purpose(r.purpose), Medium(r.medium), bool(r.granted),
-                         OptInLevel(r.level) if r.level else None, r.source_channel, r.proof,
-                         as_utc(r.recorded_at), r.recorded_by, r.id) for r in rows]
+    return [(r.customer_id, ConsentEntry(
+        Purpose(r.purpose), Medium(r.medium), bool(r.granted),
+        OptInLevel(r.level) if r.level else None, r.source_channel, r.proof,
+        as_utc(r.recorded_at), r.recorded_by, r.id)) for r in rows]
+
+
+def _entries(db: Any, where) -> list[ConsentEntry]:
+    return [entry for _, entry in _rows(db, where)]
 
 
 def entries_of(db: Any, customer_ids: list[str]) -> list[ConsentEntry]:
     return _entries(db, customer_consents.c.customer_id.in_(customer_ids))
+
+
+def ledger_rows(db: Any, customer_ids: list[str]) -> list[tuple[str, ConsentEntry]]:
+    """The ledger entries of many customer records in one read, oldest first, each with
+    the record it was given to."""
+    return _rows(db, customer_consents.c.customer_id.in_(customer_ids))
 
 
 def consent_entry(db: Any, entry_id: str) -> ConsentEntry | None:

@@ -108,6 +108,26 @@ def root_of(db: Any, customer_id: str) -> str:
     raise RuntimeError(f"merge chain from {customer_id} deeper than {MAX_CHAIN}")
 
 
+def groups_of_roots(db: Any, roots: list[str]) -> dict[str, list[str]]:
+    """``group_of`` for many customers that are roots (merged into no one), in one read
+    per level of merging instead of one walk per customer."""
+    groups = {root: [root] for root in roots}
+    root_of_id = {root: root for root in roots}
+    frontier = list(roots)
+    for _ in range(MAX_CHAIN + 1):
+        if not frontier:
+            return groups
+        rows = db.execute(select(customers.c.id, customers.c.merged_into)
+                          .where(customers.c.merged_into.in_(frontier))
+                          .order_by(customers.c.created_at, customers.c.id)).all()
+        frontier = []
+        for r in rows:
+            root_of_id[r.id] = root_of_id[r.merged_into]
+            groups[root_of_id[r.id]].append(r.id)
+            frontier.append(r.id)
+    raise RuntimeError(f"merges below {roots[0]}… deeper than {MAX_CHAIN}")
+
+
 def group_of(db: Any, customer_id: str) -> list[str]:
     """Every customer that is the same person as this one: its root first, then everyone
     merged into it, directly or through others."""

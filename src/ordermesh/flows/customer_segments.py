@@ -12,21 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordermesh.customers import identities as ids
-from ordermesh.customers.consent import may_contact
-from ordermesh.customers.model import Customer
+from ordermesh.customers.consent import ledger_rows
+from ordermesh.customers.identities import groups_of_roots
+from ordermesh.customers.model import (
+    ConsentEntry,
+    Customer,
+    allows,
+    current_consent,
+    parse_medium,
+    parse_purpose,
+)
 from ordermesh.customers.segments import (
     SegmentRules,
     customers_in_order,
     get_segment,
     rules_of,
 )
-from ordermesh.flows.customer_view import all_orders, rfm_segment, worth_of
+from ordermesh.flows.customer_view import MAX_ORDERS, all_orders, rfm_segment, worth_of
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
 from ordermesh.kit.pagination import decode_cursor, encode_cursor
 from ordermesh.orders.model import Order, OrderStatus
-from ordermesh.orders.queries import skus_bought
+from ordermesh.orders.queries import skus_bought_by_order
 
 MAX_SCAN = 500
 _BATCH = 100
@@ -72,25 +79,63 @@ def _dates_ok(rules: SegmentRules, last: datetime | None) -> bool:
                 and (last is None or last.date() >= rules.last_order_before))
 
 
-def evaluate(uow: UnitOfWork, rules: SegmentRules, customer: Customer, now: datetime
-             ) -> Member | None:
-    """The customer's facts when they meet every rule, else None."""
-    if rules.consent and not may_contact(uow.conn, customer.id, *rules.consent):
-        return None
-    kept = ([o for o in all_orders(uow, ids.group_of(uow, customer.id))
-             if o.status is not OrderStatus.CANCELLED] if rules.needs_orders else [])
-    member = _facts(customer, kept, now)
-    if rules.rfm and member.rfm_segment not in rules.rfm:
-        return None
-    if rules.channels and not set(rules.channels) & set(member.channels):
-        return None
-    if rules.countries and not set(rules.countries) & set(member.countries):
-        return None
-    if not (_spend_ok(rules, member) and _dates_ok(rules, member.last_order_at)):
-        return None
-    if rules.bought and not set(rules.bought) & skus_bought(uow, [o.id for o in kept]):
-        return None
-    return member
+def _orders_of_groups(uow: UnitOfWork, groups: dict[str, list[str]]
+                      ) -> dict[str, list[Order]]:
+    """Every order of each group, read together; a batch with more than ``MAX_ORDERS``
+    orders in all is read group by group, each group capped as ``all_orders`` caps it."""
+    owner = {member: root for root, group in groups.items() for member in group}
+    found: dict[str, list[Order]] = {root: [] for root in groups}
+    read = all_orders(uow, list(owner))
+    if len(read) >= MAX_ORDERS:
+        return {root: all_orders(uow, group) for root, group in groups.items()}
+    for order in read:
+        found[owner[order.customer_id]].append(order)
+    return found
+
+
+def _consenting(uow: UnitOfWork, consent: tuple[str, str], groups: dict[str, list[str]]
+                ) -> set[str]:
+    """The roots whose person may be contacted for (purpose, medium), as ``may_contact``
+    decides it, from one read of the ledgers of the whole batch."""
+    purpose, medium = parse_purpose(consent[0]), parse_medium(consent[1])
+    owner = {member: root for root, group in groups.items() for member in group}
+    ledgers: dict[str, list[ConsentEntry]] = {root: [] for root in groups}
+    for member, entry in ledger_rows(uow.conn, list(owner)):
+        ledgers[owner[member]].append(entry)
+    return {root for root, entries in ledgers.items()
+            if allows(current_consent(entries), purpose, medium)}
+
+
+def evaluate_batch(uow: UnitOfWork, rules: SegmentRules, batch: list[Customer],
+                   now: datetime) -> list[Member | None]:
+    """For each customer of the batch (people of their own: merged into no one, not
+    erased) their facts when they meet every rule, else None; a few reads for the whole
+    batch rather than several per customer."""
+    groups = groups_of_roots(uow.conn, [c.id for c in batch])
+    allowed = _consenting(uow, rules.consent, groups) if rules.consent else None
+    orders = _orders_of_groups(uow, groups) if rules.needs_orders else {}
+    candidates: list[tuple[int, Member, list[Order]]] = []
+    for i, customer in enumerate(batch):
+        if allowed is not None and customer.id not in allowed:
+            continue
+        kept = [o for o in orders.get(customer.id, []) if o.status is not OrderStatus.CANCELLED]
+        member = _facts(customer, kept, now)
+        if rules.rfm and member.rfm_segment not in rules.rfm:
+            continue
+        if rules.channels and not set(rules.channels) & set(member.channels):
+            continue
+        if rules.countries and not set(rules.countries) & set(member.countries):
+            continue
+        if _spend_ok(rules, member) and _dates_ok(rules, member.last_order_at):
+            candidates.append((i, member, kept))
+    bought = (skus_bought_by_order(uow, [o.id for _, _, kept in candidates for o in kept])
+              if rules.bought else {})
+    found: list[Member | None] = [None] * len(batch)
+    for i, member, kept in candidates:
+        skus = set().union(*(bought.get(o.id, set()) for o in kept))
+        if not rules.bought or set(rules.bought) & skus:
+            found[i] = member
+    return found
 
 
 def segment_members(uow: UnitOfWork, segment_id: str, now: datetime, *, limit: int,
@@ -104,9 +149,8 @@ def segment_members(uow: UnitOfWork, segment_id: str, now: datetime, *, limit: i
         batch = customers_in_order(uow, offset, min(_BATCH, MAX_SCAN - (offset - start)))
         if not batch:
             return found, None, offset - start
-        for customer in batch:
+        for member in evaluate_batch(uow, rules, batch, now):
             offset += 1
-            member = evaluate(uow, rules, customer, now)
             if member is not None:
                 found.append(member)
                 if len(found) == limit:

@@ -240,7 +240,7 @@ async def request_context(
 
 
 # The caller of a route that needs an API key; which roles may call it is the route's
-# entry in http/access.py.
+# entry in http/access_table.py.
 Context = Annotated[RequestContext, Depends(request_context)]
 # The names routes used when each chose its own roles; kept so they need no edit, they
 # are the same dependency and no longer decide anything.

@@ -1,8 +1,9 @@
 """The rules asked again right before each attempt (``sending.claim_due``): consent
 (withdrawn since it was queued), an address that bounced for good, a delay notice about a
-parcel delivered while it waited, the frequency cap (suppressed), and quiet hours or contact hours (deferred). The pure decisions are in
-``rules.py``; this module reads what they need and records the outcome: a suppressed
-message is final (``message.suppressed``), a deferred one stays ``queued`` with a later
+parcel delivered while it waited, the frequency cap (suppressed), and quiet hours or
+contact hours (deferred). The pure decisions are in ``rules.py``; this module reads what
+they need and records the outcome: a suppressed message is final
+(``message.suppressed``), a deferred one stays ``queued`` with a later
 ``next_attempt_at``, its ``reason`` and a ``deferred`` history entry."""
 
 from __future__ import annotations

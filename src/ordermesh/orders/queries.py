@@ -292,12 +292,15 @@ def order_for_fulfilment(uow: UnitOfWork, order_id: str) -> OrderForFulfilment:
         customer_name=row.name, customer_phone=row.phone, lines=lines)
 
 
-def skus_bought(uow: UnitOfWork, order_ids: list[str]) -> set[str]:
-    """The SKUs of these orders' lines with units not cancelled."""
+def skus_bought_by_order(uow: UnitOfWork, order_ids: list[str]) -> dict[str, set[str]]:
+    """Per order (of those with any), the SKUs of its lines with units not cancelled."""
     if not order_ids:
-        return set()
-    rows = uow.execute(select(order_lines.c.sku).distinct()
+        return {}
+    rows = uow.execute(select(orders.c.id, order_lines.c.sku).distinct()
                        .join(orders, orders.c.seq == order_lines.c.order_seq)
                        .where(orders.c.id.in_(order_ids),
                               order_lines.c.quantity > order_lines.c.cancelled_quantity))
-    return {r.sku for r in rows}
+    found: dict[str, set[str]] = {}
+    for r in rows:
+        found.setdefault(r.id, set()).add(r.sku)
+    return found
