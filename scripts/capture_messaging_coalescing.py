@@ -11,21 +11,11 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from capture_delivery import CARRIER_SECRET
+from capture_kit import quietly, say
 
 from ordermesh.messaging.jobs import MessageQueueing, MessageSender
 
 SHIPPED_AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-def _quietly(client, method: str, path: str, body: object = None) -> dict:
-    from capture_messaging_examples import quietly
-
-    return quietly(client, method, path, body)
-
-
-def _say(text: str) -> None:
-    print()
-    print(text.strip("\n"))
 
 
 def _run(container) -> None:
@@ -36,36 +26,36 @@ def _run(container) -> None:
 def _split_order(client, clock) -> tuple[dict, list[str]]:
     """Erik orders a T-shirt (kept in Berlin) and a vase (kept only in Hamburg): two
     fulfilment orders, both packed."""
-    _quietly(client, "POST", "/api/v1/locations", {
+    quietly(client, "POST", "/api/v1/locations", {
         "code": "ham", "name": "Hamburg", "kind": "warehouse", "address": {
             "line1": "Kaiweg 2", "city": "Hamburg", "country": "DE", "postal_code": "20457"}})
-    _quietly(client, "POST", "/api/v1/products", {"sku": "VASE", "name": "Linen vase",
+    quietly(client, "POST", "/api/v1/products", {"sku": "VASE", "name": "Linen vase",
                                                    "weight_grams": 900})
-    _quietly(client, "POST", "/api/v1/inventory/adjustments", {
+    quietly(client, "POST", "/api/v1/inventory/adjustments", {
         "sku": "VASE", "location": "ham", "quantity_delta": 10, "reason": "received"})
     clock.set(SHIPPED_AT - timedelta(hours=2))
-    order = _quietly(client, "POST", "/api/v1/orders", {
+    order = quietly(client, "POST", "/api/v1/orders", {
         "channel": "web", "customer": {"email": "erik@example.com", "name": "Erik Berg"},
         "shipping_address": {"name": "Erik Berg", "line1": "Invalidenstr. 9",
                              "city": "Berlin", "postal_code": "10115", "country": "DE"},
         "lines": [{"sku": "TEE", "quantity": 1, "unit_price": "39.00"},
                   {"sku": "VASE", "quantity": 1, "unit_price": "29.00"}]})
-    _quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
+    quietly(client, "POST", f"/api/v1/orders/{order['id']}/payments",
              {"provider": "test", "source": "4242424242424242"})
-    fos = _quietly(client, "GET", f"/api/v1/orders/{order['id']}/fulfilment")[
+    fos = quietly(client, "GET", f"/api/v1/orders/{order['id']}/fulfilment")[
         "fulfilment_orders"]
     fo_ids = [fo["id"] for fo in sorted(fos, key=lambda fo: fo["location"])]
     assert len(fo_ids) == 2
     for location, fo_id in zip(("ber", "ham"), fo_ids, strict=True):
-        picks = _quietly(client, "POST", "/api/v1/pick-lists", {"location": location})
-        _quietly(client, "POST", f"/api/v1/pick-lists/{picks['id']}/confirm", {})
-        _quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/packages", {})
+        picks = quietly(client, "POST", "/api/v1/pick-lists", {"location": location})
+        quietly(client, "POST", f"/api/v1/pick-lists/{picks['id']}/confirm", {})
+        quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/packages", {})
     return order, fo_ids
 
 
 def _ship(client, fo_id: str) -> str:
-    shipment = _quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/ship")
-    _quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/handover", {})
+    shipment = quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/ship")
+    quietly(client, "POST", f"/api/v1/fulfilment-orders/{fo_id}/handover", {})
     return shipment["parcels"][0]["tracking_number"]
 
 
@@ -83,7 +73,7 @@ def coalescing_and_delays(client, rec, clock, container, box) -> None:
     clock.set(SHIPPED_AT + timedelta(minutes=3))
     hamburg_number = _ship(client, hamburg)
     _run(container)
-    _say(f"""
+    say(f"""
 ## Coalescing
 
 Messages that belong together go out as one. A message type can have a **coalescing
@@ -104,19 +94,19 @@ has queued one `shipped` message, held until 09:05:
                                                                "2026-11-30T09:05:00Z")
     clock.set(SHIPPED_AT + timedelta(minutes=5))
     _run(container)
-    _say("""
+    say("""
 At 09:05 the window is closed and the e-mail goes, with both parcels:
 """)
     shipped = [m for m in box.to("erik@example.com") if "on its way" in m["Subject"]]
     assert len(shipped) == 1 and hamburg_number in shipped[0].get_body(("plain",)).get_content()
     _show_mail(shipped[0])
-    _say("""
+    say("""
 The message names every event it tells of (`source_events`) and its history says when
 one joined (`coalesced`):
 """)
     detail = rec.call("The coalesced message", "GET", f"/api/v1/messages/{message['id']}")
     assert [h["status"] for h in detail["history"]] == ["queued", "coalesced", "sent"]
-    _say("""
+    say("""
 * **When an event joins**: it happened (by the event's time, not the time the worker
   reads it) before the message's `coalesce_until`, the first event's time plus the
   window, and the message has not been tried yet. A worker that reads the outbox late
@@ -146,7 +136,7 @@ def _signed_scan(client, event: dict) -> None:
 
 
 def delays(client, rec, clock, container, box, order: dict, fo_id: str) -> None:
-    shipment = _quietly(client, "GET", f"/api/v1/fulfilment-orders/{fo_id}/shipment")
+    shipment = quietly(client, "GET", f"/api/v1/fulfilment-orders/{fo_id}/shipment")
     promised = date.fromisoformat(shipment["promised_date"])
     number = shipment["parcels"][0]["tracking_number"]
     later = promised + timedelta(days=2)
@@ -155,7 +145,7 @@ def delays(client, rec, clock, container, box, order: dict, fo_id: str) -> None:
             "occurred_at": (SHIPPED_AT + timedelta(hours=4)).isoformat(),
             "description": "arrived at the hub, delayed by weather", "location": "Hannover",
             "estimated_delivery": later.isoformat()}
-    _say(f"""
+    say(f"""
 ## Delay notices
 
 A carrier's tracking event may carry its estimate of the delivery day
@@ -174,6 +164,9 @@ worker queues a `delayed` message with the new date:
 * **Like any other message**: transactional consent, quiet hours (it waits for the
   morning unless `ORDERMESH_MESSAGE_TRANSACTIONAL_IN_QUIET_HOURS`), SMS for customers
   who prefer it.
+* **Not after the parcel**: a notice still waiting (for the morning, a retry) when its
+  shipment is scanned delivered is `suppressed` ("the parcel was delivered before the
+  delay notice went out").
 
 The Berlin parcel of Erik's order (promised for {promised.isoformat()}) is held up at the
 hub; the carrier now expects it on {later.isoformat()}. Its webhook event (signed as
@@ -188,15 +181,15 @@ usual):
                           "occurred_at": (SHIPPED_AT + timedelta(hours=4, minutes=30)).isoformat()})
     _run(container)
     [delayed] = [m for m in box.to("erik@example.com") if "delayed" in m["Subject"]]
-    _say("""
+    say("""
 The event it writes, and the e-mail Erik gets (once, though the carrier said it twice):
 """)
-    events = _quietly(client, "GET", "/api/v1/events?type=fulfilment.delivery_delayed")["items"]
+    events = quietly(client, "GET", "/api/v1/events?type=fulfilment.delivery_delayed")["items"]
     [event] = [e for e in events if e["aggregate_id"] == fo_id]
     print("\n```json")
     print(json.dumps({k: event[k] for k in ("type", "aggregate_type", "aggregate_id",
                                              "payload")}, indent=2))
     print("```")
     _show_mail(delayed)
-    assert len(_quietly(client, "GET",
+    assert len(quietly(client, "GET",
                         f"/api/v1/messages?order={order['number']}&type=delayed")["items"]) == 1

@@ -146,3 +146,23 @@ def test_an_estimate_that_is_not_a_date_is_refused(client, container):
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["errors"][0]["field"] == "events.0.estimated_delivery"
+
+
+def test_a_delay_notice_still_waiting_when_the_parcel_is_delivered_is_not_sent(
+        client, container, box):
+    order, _, numbers, promised = _shipped_split_order(client, container)
+    ok(client.patch(f"/api/v1/customers/{order['customer_id']}", json={"locale": "de_DE"}))
+    night = datetime(2026, 11, 26, 22, 30, tzinfo=UTC)
+    container.clock.set(night)
+    ok(_scan(client, numbers[0], 1, night, promised + timedelta(days=1)))
+    run_jobs(container)  # waits for 08:00 in Berlin
+    morning = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    container.clock.set(morning)
+    ok(post_webhook(client, "sim", [{
+        "event_id": f"{numbers[0]}-DLV", "tracking_number": numbers[0], "status": "DLV",
+        "occurred_at": (morning - timedelta(minutes=30)).isoformat()}]))
+    run_jobs(container)
+    [delayed] = messages(client, type="delayed")
+    assert (delayed["status"], delayed["reason"]) == (
+        "suppressed", "the parcel was delivered before the delay notice went out")
+    assert all("verspätet" not in m["Subject"] for m in box.to(ADA))

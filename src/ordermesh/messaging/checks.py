@@ -1,8 +1,9 @@
 """The rules asked again right before each attempt (``sending.claim_due``): consent
-(withdrawn since it was queued), an address that bounced for good, the frequency cap
-(suppressed), and quiet hours or contact hours (deferred). The pure decisions are in
-``rules.py``; this module reads what they need and records the outcome: a suppressed
-message is final (``message.suppressed``), a deferred one stays ``queued`` with a later
+(withdrawn since it was queued), an address that bounced for good, a delay notice about a
+parcel delivered while it waited, the frequency cap (suppressed), and quiet hours or
+contact hours (deferred). The pure decisions are in ``rules.py``; this module reads what
+they need and records the outcome: a suppressed message is final
+(``message.suppressed``), a deferred one stays ``queued`` with a later
 ``next_attempt_at``, its ``reason`` and a ``deferred`` history entry."""
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.outbox import record_event
 from ordermesh.messaging.model import PURPOSE, MessageStatus, MessageType, consent_reason
 from ordermesh.messaging.rules import SendRules, capped, deferral
-from ordermesh.messaging.tables import message_history, messages
+from ordermesh.messaging.tables import message_history, message_sources, messages
+from ordermesh.shipping.tables import shipments
 
 _DUE = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value)
 _COUNTED = (MessageStatus.SENT.value, MessageStatus.SENDING.value)
+OVERTAKEN = "the parcel was delivered before the delay notice went out"
 
 
 def recipient_identity(medium: str, recipient: str) -> Identity:
@@ -49,8 +52,21 @@ def _suppress_reason(uow: UnitOfWork, row, rules: SendRules, now: datetime) -> s
     bounced = undeliverable(uow, recipient_identity(row.medium, row.recipient))
     if bounced is not None:
         return bounce_reason(row.medium, *bounced)
+    if message_type is MessageType.DELAYED and _delivered_since(uow, row.id):
+        return OVERTAKEN
     return capped(rules, message_type,
                   _sent_recently(uow, row.customer_id, now - rules.cap_period))
+
+
+def _delivered_since(uow: UnitOfWork, message_id: str) -> bool:
+    """Whether the shipment a delay notice is about was delivered while it waited (for
+    quiet hours, a retry, a worker)."""
+    s = message_sources.c
+    facts = uow.execute(select(s.facts).where(s.message_id == message_id)).scalar() or {}
+    if not facts.get("shipment_id"):
+        return False
+    return uow.execute(select(shipments.c.delivered_at).where(
+        shipments.c.id == facts["shipment_id"])).scalar() is not None
 
 
 def _still_due(row):

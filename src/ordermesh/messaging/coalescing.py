@@ -114,5 +114,6 @@ def join_open(uow: UnitOfWork, joining: Joining) -> str | None:
 
 def held_until(now: datetime, occurred_at: datetime, window: timedelta) -> datetime:
     """When a message opened by an event at ``occurred_at`` may go: when its window
-    closes, or now when that has passed (the queueing job ran late)."""
-    return max(now, as_utc(occurred_at) + window)
+    closes, or now when that has passed (the queueing job ran late); without a window,
+    now."""
+    return max(now, as_utc(occurred_at) + window) if window else now

@@ -110,7 +110,7 @@ def _delayed(uow: UnitOfWork, event: Event) -> dict:
     p = event.payload
     return {**_order_facts(load_order(uow, p["order_id"])), "carrier": p["carrier"],
             "promised_date": p["promised_date"], "estimated_delivery": p["estimated_delivery"],
-            "tracking_numbers": p["tracking_numbers"]}
+            "tracking_numbers": p["tracking_numbers"], "shipment_id": p["shipment_id"]}
 
 
 FACTS = {MessageType.ORDER_CONFIRMATION: _confirmation, MessageType.SHIPPED: _shipped,
