@@ -74,6 +74,7 @@ def fulfilment_order_of(container, order: dict) -> str:
     here when it was not)."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.release import release_fulfilment
+    from ordermesh.shipping.promise import promises
 
     with UnitOfWork(container.engine, container.clock) as uow:
         fos = fulfilment.fulfilment_for_order(uow, order["id"])
@@ -81,7 +82,8 @@ def fulfilment_order_of(container, order: dict) -> str:
             return fos[0].id
         loc = order["lines"][0]["allocations"][0]["location_id"]
         ids = release_fulfilment(uow, order["id"], [
-            _Assignment(loc, ln["line_no"], ln["quantity"]) for ln in order["lines"]], None)
+            _Assignment(loc, ln["line_no"], ln["quantity"]) for ln in order["lines"]], None,
+            promises(uow))
         uow.commit()
         return ids[0]
 

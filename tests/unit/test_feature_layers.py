@@ -34,7 +34,6 @@ KNOWN_UPWARD = {
     ("orders/settlement.py", "payments"),  # refund/void with a cancellation
     ("orders/shipments.py", "payments"),  # capture per shipment
     ("fulfilment/service.py", "packing"),  # packed units at packed and shipped
-    ("fulfilment/release.py", "shipping"),  # the promise of a released fulfilment order
     ("fulfilment/api_orders.py", "shipping"),  # tracking events in the timeline
     ("fulfilment/sync.py", "sourcing"),  # units added by an edit are sourced
     ("fulfilment/working.py", "sourcing"),  # units rejected or short are sourced again

@@ -25,6 +25,7 @@ from ordermesh.locations.service import location_by_code, location_codes, locati
 from ordermesh.orders.allocations import add_allocations, allocated, take_allocation
 from ordermesh.orders.model import FulfilmentMethod, OrderStatus, ServiceLevel, order_number
 from ordermesh.orders.queries import order_for_fulfilment, order_ref
+from ordermesh.shipping.promise import promises
 from ordermesh.sourcing.engine import decide
 from ordermesh.sourcing.geo import destination
 from ordermesh.sourcing.model import (
@@ -196,8 +197,8 @@ def finish_placement(uow: UnitOfWork, order_id: str, order_seq: int, planner: Pl
                                       _context(planner), attempt=1)
     from ordermesh.fulfilment.release import release_fulfilment
 
-    release_fulfilment(uow, order_id, assignments, decision_id, new_order=order,
-                       locations=planner.locations if planner else None)
+    release_fulfilment(uow, order_id, assignments, decision_id, promises(uow),
+                       new_order=order, locations=planner.locations if planner else None)
     return SourcingOutcome(decision_id, assignments, unsourced)
 
 
@@ -287,7 +288,7 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
                                   _context(planner, reason))
     from ordermesh.fulfilment.release import release_fulfilment
 
-    release_fulfilment(uow, order.id, assignments, decision_id,
+    release_fulfilment(uow, order.id, assignments, decision_id, promises(uow),
                        join_unpicked=trigger == "edit")
     return SourcingOutcome(decision_id, assignments, unsourced)
 
