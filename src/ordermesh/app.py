@@ -29,6 +29,7 @@ from ordermesh.flows.customers_api import router as customer_orders_router
 from ordermesh.flows.customers_api import segments_router as segment_members_router
 from ordermesh.flows.dropship_api import router as partner_dropship_router
 from ordermesh.flows.handoff_api import router as handoff_router
+from ordermesh.flows.order_edits_api import router as order_edits_router
 from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router
 from ordermesh.fulfilment.api import router as fulfilment_router
@@ -146,7 +147,8 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestId)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
-               inventory_router, customers_router, orders_router, order_money_router, flows_router,
+               inventory_router, customers_router, orders_router, order_edits_router,
+               order_money_router, flows_router,
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, audit_router, apikeys_router, sourcing_router,

@@ -42,7 +42,8 @@ from ordermesh.sourcing.model import (
 from ordermesh.sourcing.settings import channel_settings
 from ordermesh.sourcing.tables import sourcing_decisions
 
-__all__ = ["SourcingOutcome", "channel_settings", "resource_units", "source_units"]
+__all__ = ["SourcingOutcome", "channel_settings", "resource_units", "source_added_units",
+           "source_units"]
 
 # Orders whose units may still be sourced (placed, not cancelled, not finished).
 SOURCEABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.ON_HOLD, OrderStatus.PROCESSING,
@@ -291,6 +292,33 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
     release_fulfilment(uow, order.id, assignments, decision_id, promises(uow),
                        join_unpicked=trigger == "edit")
     return SourcingOutcome(decision_id, assignments, unsourced)
+
+
+def source_added_units(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:
+    """An edit added ``units`` (line_no -> quantity) to a placed order: sourcing reserves
+    them and releases their fulfilment orders. Units that cannot be sourced become
+    backorders where the channel and the product allow it (as at placement); otherwise
+    the edit is refused (``InsufficientStock``) and changes nothing. Called by
+    ``flows.order_edits.edit_order`` once the lines are written."""
+    from ordermesh.orders.backorders import record_backorder
+    from ordermesh.sourcing.backorders import backorderable
+
+    units = {n: q for n, q in units.items() if q > 0}
+    if not units:
+        return
+    outcome = source_units(uow, order_id, units, "edit", reason="units added by an edit")
+    short = {n: q for n, q in outcome.unsourced.items() if q > 0}
+    if not short:
+        return
+    order = order_for_fulfilment(uow, order_id)
+    lines = {ln.line_no: ln for ln in order.lines}
+    allowed = backorderable(uow, order.channel_id, {lines[n].product_id for n in short})
+    refused = sorted((Shortage(lines[n].sku, units[n], units[n] - q)
+                      for n, q in short.items() if lines[n].product_id not in allowed),
+                     key=lambda s: s.sku)
+    if refused:
+        raise InsufficientStock(refused)
+    record_backorder(uow, order.seq, short)
 
 
 def resource_units(uow: UnitOfWork, order_id: str, line_no: int, location_id: str,
