@@ -28,6 +28,8 @@ from ordermesh.flows.channel_orders_api import router as channel_orders_router
 from ordermesh.flows.customers_api import router as customer_orders_router
 from ordermesh.flows.customers_api import segments_router as segment_members_router
 from ordermesh.flows.dropship_api import router as partner_dropship_router
+from ordermesh.flows.fulfilment_api import router as fulfilment_orders_router
+from ordermesh.flows.fulfilment_api import shipping_router as handover_router
 from ordermesh.flows.handoff_api import router as handoff_router
 from ordermesh.flows.order_edits_api import router as order_edits_router
 from ordermesh.flows.placement_api import router as placement_router
@@ -152,7 +154,8 @@ def create_app(container: Container) -> FastAPI:
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, audit_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router, suppliers_router,
+               fulfilment_orders_router, fulfilment_router, packing_router, shipping_router,
+               handover_router, suppliers_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,

@@ -33,7 +33,6 @@ KNOWN_UPWARD = {
     ("orders/settlement.py", "payments"),  # refund/void with a cancellation
     ("orders/shipments.py", "payments"),  # capture per shipment
     ("fulfilment/service.py", "packing"),  # packed units at packed and shipped
-    ("fulfilment/api_orders.py", "shipping"),  # tracking events in the timeline
     ("fulfilment/working.py", "sourcing"),  # units rejected or short are sourced again
 }
 
