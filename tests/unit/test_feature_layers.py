@@ -33,7 +33,6 @@ KNOWN_UPWARD = {
     ("orders/settlement.py", "payments"),  # refund/void with a cancellation
     ("orders/shipments.py", "payments"),  # capture per shipment
     ("fulfilment/service.py", "packing"),  # packed units at packed and shipped
-    ("fulfilment/working.py", "sourcing"),  # units rejected or short are sourced again
 }
 
 

@@ -1,6 +1,7 @@
 """Fulfilment orders over HTTP where the answer is a fulfilment order with its timeline
 (status history and carrier tracking, ``flows/fulfilment_view.py``): read them, accept,
-reject, pick; click-and-collect and 3PL reports; the hand-over to the carrier. The
+reject, pick; click-and-collect and 3PL reports; the hand-over to the carrier. Also
+confirming a pick list, whose short units are sourced again (``flows/resourcing.py``). The
 routes keep their paths and tags (``fulfilment``; the hand-over ``shipping``)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ordermesh.flows import resourcing
 from ordermesh.flows.fulfilment_view import read, timeline
 from ordermesh.fulfilment import handoff, picking, pickup, queries, working
 from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
@@ -18,6 +20,7 @@ from ordermesh.fulfilment.schemas import (
     OrderFulfilment,
     PartnerAcceptedIn,
     PartnerShortIn,
+    PickConfirm,
     PickListRead,
     PickupIn,
     ReadyForPickupOut,
@@ -94,7 +97,7 @@ def reject(fo_id: str, body: RejectIn, ctx: WriteContext) -> FulfilmentOrderRead
     """Only units not yet picked can be refused. Sourcing finds them another location
     (never this one for these lines); what it cannot place becomes a backorder."""
     def work(uow: UnitOfWork) -> FulfilmentOrderRead:
-        fo = working.reject(uow, fo_id, line_units(body.lines), body.reason, commit=True)
+        fo = resourcing.reject(uow, fo_id, line_units(body.lines), body.reason, commit=True)
         return read(uow, fo.id)
 
     return ctx.run(work)
@@ -174,10 +177,23 @@ def partner_accepted(fo_id: str, body: PartnerAcceptedIn,
              summary="3PL: units it does not have (sourced again elsewhere)")
 def partner_short(fo_id: str, body: PartnerShortIn, ctx: WriteContext) -> FulfilmentOrderRead:
     def work(uow: UnitOfWork) -> FulfilmentOrderRead:
-        fo = handoff.partner_short(uow, fo_id, line_units(body.lines), body.reason)
+        fo = resourcing.partner_short(uow, fo_id, line_units(body.lines), body.reason)
         return read(uow, fo.id)
 
     return ctx.run(work)
+
+
+@router.post("/pick-lists/{pick_list_id}/confirm", summary="Record what was picked")
+def confirm_pick_list(pick_list_id: str, body: PickConfirm, ctx: WriteContext) -> PickListRead:
+    """Items not listed were picked in full. Fewer units than listed are a short pick:
+    the missing units are written off the location's stock (inventory adjustment `lost`)
+    and sourced again elsewhere. More than listed: 422 and nothing changes."""
+    idem = ctx.idempotency(body)
+    picked = {}
+    for item in body.items:
+        picked[item.position] = picked.get(item.position, 0) + item.picked_quantity
+    return PickListRead.of(ctx.run(lambda uow: resourcing.confirm_pick_list(
+        uow, pick_list_id, picked, body.reason, idem)))
 
 
 @shipping_router.post("/fulfilment-orders/{fo_id}/handover",
