@@ -74,6 +74,7 @@ def fulfilment_order_of(container, order: dict) -> str:
     here when it was not)."""
     from ordermesh.fulfilment import service as fulfilment
     from ordermesh.fulfilment.release import release_fulfilment
+    from ordermesh.shipping.promise import promises
 
     with UnitOfWork(container.engine, container.clock) as uow:
         fos = fulfilment.fulfilment_for_order(uow, order["id"])
@@ -81,7 +82,8 @@ def fulfilment_order_of(container, order: dict) -> str:
             return fos[0].id
         loc = order["lines"][0]["allocations"][0]["location_id"]
         ids = release_fulfilment(uow, order["id"], [
-            _Assignment(loc, ln["line_no"], ln["quantity"]) for ln in order["lines"]], None)
+            _Assignment(loc, ln["line_no"], ln["quantity"]) for ln in order["lines"]], None,
+            promises(uow))
         uow.commit()
         return ids[0]
 
@@ -90,13 +92,14 @@ def pick(container, fo_id: str, picked: dict[int, int] | None = None,
          location: str = "ber") -> None:
     """Put the FO on a pick list and confirm it: every unit picked, or ``picked``
     (line_no -> units; the rest short)."""
+    from ordermesh.flows import resourcing
     from ordermesh.fulfilment import picking
 
     with UnitOfWork(container.engine, container.clock) as uow:
         pick_list = picking.create_pick_list(uow, location, 10, fo_ids=[fo_id])
     by_line = {i.line_no: i.position for i in pick_list.items if i.fo_id == fo_id}
     with UnitOfWork(container.engine, container.clock) as uow:
-        picking.confirm_pick_list(uow, pick_list.id, {
+        resourcing.confirm_pick_list(uow, pick_list.id, {
             by_line[no]: q for no, q in (picked or {}).items()}, None)
 
 

@@ -28,7 +28,10 @@ from ordermesh.flows.channel_orders_api import router as channel_orders_router
 from ordermesh.flows.customers_api import router as customer_orders_router
 from ordermesh.flows.customers_api import segments_router as segment_members_router
 from ordermesh.flows.dropship_api import router as partner_dropship_router
+from ordermesh.flows.fulfilment_api import router as fulfilment_orders_router
+from ordermesh.flows.fulfilment_api import shipping_router as handover_router
 from ordermesh.flows.handoff_api import router as handoff_router
+from ordermesh.flows.order_edits_api import router as order_edits_router
 from ordermesh.flows.placement_api import router as placement_router
 from ordermesh.flows.returns_api import router as returns_flows_router
 from ordermesh.flows.supplier_api import router as supplier_links_router
@@ -147,12 +150,13 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(RequestId)
     routers = (channels_router, locations_router, products_router, allocation_router,
                availability_router, inventory_health_router, moves_api_router,
-               inventory_router, customers_router, orders_router, order_money_router, flows_router,
+               inventory_router, customers_router, orders_router, order_edits_router,
+               order_money_router, flows_router,
                reservations_router, pricing_router, tax_router, tax_registrations_router,
                payments_router,
                invoices_router, events_router, audit_router, apikeys_router, sourcing_router,
-               fulfilment_router, packing_router, shipping_router, suppliers_router,
-               supplier_links_router,
+               fulfilment_orders_router, fulfilment_router, packing_router, shipping_router,
+               handover_router, suppliers_router, supplier_links_router,
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,

@@ -490,7 +490,7 @@ def test_a_shipment_invoice_in_canada_shows_gst_and_pst_on_the_whole_net(client)
 
 def test_two_edits_swapping_stock_between_products_do_not_deadlock(client, uow, container,
                                                                    monkeypatch):
-    """edits._move_stock releases (locking the released products' stock rows) and only
+    """edits.move_stock releases (locking the released products' stock rows) and only
     then reserves (locking the others): two edits that move opposite ways lock the same
     rows in opposite orders. DESIGN.md: rows are locked in one fixed order "so concurrent
     orders cannot deadlock". Over HTTP ``ctx.run`` retries the loser after PostgreSQL's
@@ -500,6 +500,7 @@ def test_two_edits_swapping_stock_between_products_do_not_deadlock(client, uow, 
         pytest.skip("SQLite runs one writer at a time: no row locks to interleave")
     import threading
 
+    from ordermesh.flows.order_edits import edit_order
     from ordermesh.orders import edits
     from ordermesh.sourcing import service as sourcing  # added units are reserved there
 
@@ -521,7 +522,7 @@ def test_two_edits_swapping_stock_between_products_do_not_deadlock(client, uow, 
     def run(order_id: str, smaller: int, larger: int) -> None:
         try:
             with uow() as u:
-                edits.edit_order(u, order_id, [
+                edit_order(u, order_id, [
                     edits.Edit(edits.EditOp.SET_QUANTITY, line_no=smaller, quantity=1),
                     edits.Edit(edits.EditOp.SET_QUANTITY, line_no=larger, quantity=3)], None)
         except BaseException as exc:  # the test reports it

@@ -26,7 +26,6 @@ LEVEL = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
 # (importing file, imported package): steps still waiting to move to flows/.
 KNOWN_UPWARD = {
     ("orders/changes.py", "fulfilment"),  # give_back: cancelling, recording a shipment
-    ("orders/edits.py", "fulfilment"),  # editing an order: new units, new address
     ("orders/model.py", "payments"),  # the order read carries its payment standing
     ("orders/queries.py", "payments"),
     ("orders/schemas.py", "payments"),
@@ -34,10 +33,6 @@ KNOWN_UPWARD = {
     ("orders/settlement.py", "payments"),  # refund/void with a cancellation
     ("orders/shipments.py", "payments"),  # capture per shipment
     ("fulfilment/service.py", "packing"),  # packed units at packed and shipped
-    ("fulfilment/release.py", "shipping"),  # the promise of a released fulfilment order
-    ("fulfilment/api_orders.py", "shipping"),  # tracking events in the timeline
-    ("fulfilment/sync.py", "sourcing"),  # units added by an edit are sourced
-    ("fulfilment/working.py", "sourcing"),  # units rejected or short are sourced again
 }
 
 

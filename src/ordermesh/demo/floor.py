@@ -31,9 +31,10 @@ from ordermesh.demo.catalogue import CENTRAL, HAMBURG, MUNICH, STORES, THREE_PL
 from ordermesh.demo.timeline import window_days
 from ordermesh.flows.booking import ship
 from ordermesh.flows.handoff import ReportedPackage, partner_shipped
+from ordermesh.flows.resourcing import confirm_pick_list
 from ordermesh.fulfilment.handoff import partner_accepted
 from ordermesh.fulfilment.model import FulfilmentKind, FulfilmentStatus
-from ordermesh.fulfilment.picking import MAX_ORDERS, confirm_pick_list, create_pick_list
+from ordermesh.fulfilment.picking import MAX_ORDERS, create_pick_list
 from ordermesh.fulfilment.pickup import pick_up, ready_for_pickup
 from ordermesh.fulfilment.queries import get_fulfilment_order
 from ordermesh.fulfilment.tables import fulfilment_orders

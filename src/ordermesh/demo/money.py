@@ -17,12 +17,12 @@ from ordermesh.channels.model import CapturePolicy, ChannelMoney, TaxPoint
 from ordermesh.demo.catalogue import CHANNELS, PRODUCTS
 from ordermesh.demo.money_plan import Amend, MarkPaid, MoneyStep, Pay, Refund, Settle
 from ordermesh.demo.timeline import LOCAL, charm, local_time
+from ordermesh.flows.order_edits import edit_order
 from ordermesh.invoices.entities import CreateLegalEntity, create_legal_entity
 from ordermesh.invoices.model import Address
 from ordermesh.kit.db import Transactions, UnitOfWork
 from ordermesh.kit.errors import InsufficientStock
 from ordermesh.orders.changes import release_hold
-from ordermesh.orders.edits import edit_order
 from ordermesh.orders.refunds import refund_order
 from ordermesh.payments.model import PaymentStatus
 from ordermesh.payments.service import (

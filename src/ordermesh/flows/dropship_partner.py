@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from ordermesh.dropship import service as dropship
 from ordermesh.dropship.model import DropshipOrder, DropshipStatus, check_answerable, check_open
+from ordermesh.flows.resourcing import remove_units
 from ordermesh.fulfilment.model import FulfilmentStatus
 from ordermesh.fulfilment.queries import get_fulfilment_order, lock_fulfilment_order
 from ordermesh.fulfilment.service import apply_status, send_by_hand
-from ordermesh.fulfilment.working import remove_units
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IllegalTransition, InvalidInput

@@ -5,7 +5,7 @@ One step across three features, in one unit of work: packing records the package
 the 3PL) to shipped, whose side effect records the shipment on the order (stock, order
 status, capture, invoice); shipping follows the parcels' tracking when their carrier
 has an account here. Every open unit must be in the packages (units the 3PL does not
-have are reported ``short`` first: ``fulfilment.handoff.partner_short``).
+have are reported ``short`` first: ``flows.resourcing.partner_short``).
 """
 
 from __future__ import annotations

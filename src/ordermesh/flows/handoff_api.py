@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ordermesh.flows.fulfilment_view import read
 from ordermesh.flows.handoff import ReportedPackage
 from ordermesh.flows.handoff import partner_shipped as shipped
-from ordermesh.fulfilment.api_orders import read
 from ordermesh.fulfilment.schemas import FulfilmentOrderRead, PartnerShippedIn, line_units
 from ordermesh.http.deps import WriteContext
 from ordermesh.kit.db import UnitOfWork

@@ -1,9 +1,8 @@
-"""Fulfilment at a location: fulfilment orders, picking, click-and-collect, 3PL hand-off.
+"""Fulfilment at a location over HTTP: pick lists (``api_picking``; importing it adds its
+routes to the feature's router). The routes that answer with a fulfilment order and its
+timeline, which shows the carrier's tracking too, are ``flows/fulfilment_api.py``."""
 
-The routes live in ``api_orders``, ``api_picking`` and ``api_partners``; importing them
-adds them to the feature's router."""
-
-from ordermesh.fulfilment import api_orders, api_partners, api_picking  # noqa: F401
+from ordermesh.fulfilment import api_picking  # noqa: F401
 from ordermesh.fulfilment.routing import router
 
 __all__ = ["router"]

@@ -8,7 +8,6 @@ from ordermesh.fulfilment.schemas import (
     BinIn,
     BinList,
     BinOut,
-    PickConfirm,
     PickListCreate,
     PickListRead,
 )
@@ -44,16 +43,3 @@ def create_pick_list(body: PickListCreate, ctx: WriteContext) -> PickListRead:
 def get_pick_list(pick_list_id: str, ctx: ReadContext) -> PickListRead:
     with ctx.read_uow() as uow:
         return PickListRead.of(picking.get_pick_list(uow, pick_list_id))
-
-
-@router.post("/pick-lists/{pick_list_id}/confirm", summary="Record what was picked")
-def confirm_pick_list(pick_list_id: str, body: PickConfirm, ctx: WriteContext) -> PickListRead:
-    """Items not listed were picked in full. Fewer units than listed are a short pick:
-    the missing units are written off the location's stock (inventory adjustment `lost`)
-    and sourced again elsewhere. More than listed: 422 and nothing changes."""
-    idem = ctx.idempotency(body)
-    picked = {}
-    for item in body.items:
-        picked[item.position] = picked.get(item.position, 0) + item.picked_quantity
-    return PickListRead.of(ctx.run(lambda uow: picking.confirm_pick_list(
-        uow, pick_list_id, picked, body.reason, idem)))

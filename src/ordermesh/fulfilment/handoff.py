@@ -2,7 +2,7 @@
 an outbox event ``fulfilment.handoff_requested`` (a versioned JSON document, see
 docs/3pl-handoff.md); the partner reports back through the API: accepted, shipped (with
 its packages and tracking numbers: ``flows/handoff.py``, as packing and shipping take
-part), short (units it does not have)."""
+part), short (units it does not have: ``flows/resourcing.py``, as sourcing takes part)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from ordermesh.fulfilment.model import HANDOFF_VERSION, FulfilmentOrder, Fulfilm
 from ordermesh.fulfilment.queries import lock_fulfilment_order
 from ordermesh.fulfilment.service import apply_status, iso_or_none
 from ordermesh.fulfilment.tables import fulfilment_lines
-from ordermesh.fulfilment.working import plan_units, remove_units
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import Conflict, InvalidInput
+from ordermesh.kit.errors import Conflict
 from ordermesh.kit.outbox import record_event
 from ordermesh.locations.model import LocationKind
 from ordermesh.locations.service import get_location
@@ -92,24 +91,3 @@ def partner_picked(uow: UnitOfWork, fo: FulfilmentOrder) -> None:
         uow.execute(update(fulfilment_lines).where(lines.fo_id == fo.id,
                                                    lines.line_no == ln.line_no)
                     .values(picked_quantity=ln.open))
-
-
-def partner_short(uow: UnitOfWork, fo_id: str, lines: dict[int, int],
-                  reason: str | None) -> FulfilmentOrder:
-    """Units the 3PL does not have: off this fulfilment order, written off at the 3PL's
-    location and sourced again elsewhere (like a short pick). Commits."""
-    from ordermesh.fulfilment.picking import write_off
-
-    fo = partner_fo(uow, fo_id)
-    if fo.status not in (S.RELEASED, S.ACCEPTED, S.PICKING):
-        raise Conflict(f"{fo.number} is {fo.status}: nothing can be reported short",
-                       extra={"current_status": fo.status.value})
-    units = plan_units(fo, lines, lambda ln: ln.to_pick, "open")
-    if not units:
-        raise InvalidInput.for_field("lines", "report at least one unit short")
-    why = reason or "reported short by the 3PL"
-    updated = remove_units(uow, fo, units, "short_pick", why)
-    for no, quantity in sorted(units.items()):
-        write_off(uow, fo, no, quantity, "3PL short report")
-    uow.commit()
-    return updated

@@ -2,10 +2,11 @@
 
 A pick list batches the released (or accepted) fulfilment orders of a location, oldest
 ``ship_by`` first, and orders its items by bin (natural order, unbinned last). Putting a
-fulfilment order on a list starts its picking. Confirming the list records what was
-picked and moves each fulfilment order with nothing left to pick to ``picked``; what was
-not found (a short pick) is written off the location's stock (an inventory adjustment
-``lost``, so the ledger reconciles) and sourced again elsewhere.
+fulfilment order on a list starts its picking. Confirming the list
+(``flows/resourcing.confirm_pick_list``) records what was picked and moves each
+fulfilment order with nothing left to pick to ``picked``; what was not found (a short
+pick) is written off the location's stock (an inventory adjustment ``lost``, so the
+ledger reconciles) and sourced again elsewhere.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from ordermesh.fulfilment.tables import (
     pick_list_items,
     pick_lists,
 )
-from ordermesh.fulfilment.working import remove_units
 from ordermesh.inventory.model import AdjustmentReason
 from ordermesh.inventory.service import AdjustStock, adjust_stock, stock_for_sku
 from ordermesh.kit import idempotency
@@ -226,13 +226,14 @@ def _check_picks(pick_list: PickList, picked: dict[int, int]) -> None:
         raise InvalidInput("Some picked quantities do not fit the pick list", errors=errors)
 
 
-def confirm_pick_list(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int],
-                      reason: str | None, idem: idempotency.IdempotencyKey | None = None
-                      ) -> PickList:
-    """Record what was picked per item (items not mentioned: picked in full). Units not
-    picked are short: written off the location and sourced again. Commits."""
-    if prior := idempotency.claim(uow, idem):
-        return get_pick_list(uow, prior.resource_id)
+def record_picks(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int]
+                 ) -> tuple[PickList, dict[str, FulfilmentOrder], dict[str, dict[int, int]],
+                            list[dict]]:
+    """Confirming a pick list, first part: what was picked per item (items not
+    mentioned: picked in full) goes on the fulfilment orders' lines. Returns the list,
+    its fulfilment orders (locked), the units short per fulfilment order and line, and
+    what goes back to the shelf. The short units are written off and sourced again by
+    ``flows/resourcing.confirm_pick_list``, which ends with ``finish_pick_list``."""
     pick_list = get_pick_list(uow, pick_list_id, for_update=True)
     if pick_list.status != "open":
         raise Conflict(f"Pick list {pick_list.id} is already {pick_list.status}",
@@ -262,15 +263,16 @@ def confirm_pick_list(uow: UnitOfWork, pick_list_id: str, picked: dict[int, int]
         uow.execute(update(pick_list_items).where(PI.pick_list_id == pick_list.id,
                                                   PI.position == item.position)
                     .values(picked_quantity=got))
-    written_off = []
-    for fo_id, units in shorts.items():
-        fo = get_fulfilment_order(uow, fo_id)
-        why = reason or f"short pick on pick list {pick_list.id}"
-        remove_units(uow, fo, units, "short_pick", why)
-        for line_no, quantity in sorted(units.items()):
-            written_off.append(write_off(uow, fo, line_no, quantity,
-                                           f"pick list {pick_list.id}"))
-    for fo_id in sorted(fos):  # every open unit off the shelf: the pick is done
+    return pick_list, fos, shorts, put_back
+
+
+def finish_pick_list(uow: UnitOfWork, pick_list: PickList, fo_ids: list[str],
+                     written_off: list[dict], put_back: list[dict],
+                     idem: idempotency.IdempotencyKey | None = None) -> PickList:
+    """Confirming a pick list, last part: each fulfilment order with nothing left to
+    pick is ``picked``, the list is confirmed (its event names what was short and put
+    back). Commits."""
+    for fo_id in sorted(fo_ids):  # every open unit off the shelf: the pick is done
         fo = get_fulfilment_order(uow, fo_id)
         if fo.status == S.PICKING and fo.open_units and not any(ln.to_pick for ln in fo.lines):
             apply_status(uow, fo, S.PICKED, f"pick list {pick_list.id} confirmed",

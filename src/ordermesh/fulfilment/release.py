@@ -7,6 +7,9 @@ and carrier account once."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
@@ -32,13 +35,18 @@ _INSERT_FOS = insert(fulfilment_orders)
 _INSERT_LINES = insert(fulfilment_lines)
 _INSERT_HISTORY = insert(fulfilment_history)
 
+# (location, shipping address, service level, kind, released at) -> the promise: carrier,
+# service, ship_by, promised_date. Shipping makes it (``shipping.promise.promises``);
+# sourcing, which releases, passes it in, as shipping sits above fulfilment.
+PromiseFor = Callable[[Location, dict | None, str, str, datetime], Any]
+
 
 def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
-                       decision_id: str | None, new_order=None,
+                       decision_id: str | None, promise: PromiseFor, new_order=None,
                        locations: dict[str, Location] | None = None,
                        join_unpicked: bool = False) -> list[str]:
     """One fulfilment order per location for ``assignments`` (``location_id``,
-    ``line_no``, ``quantity``), each with its promise; returns their ids. 3PL locations
+    ``line_no``, ``quantity``), each with its ``promise``; returns their ids. 3PL locations
     get the hand-off event. ``new_order``: the order just placed, as
     ``orders.queries.OrderForFulfilment`` (it has no fulfilment orders yet and need not
     be read back); ``locations``: those the caller has read already.
@@ -46,7 +54,6 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
     picked join it (``joining``) instead of a new one. Does not commit."""
     from ordermesh.fulfilment.handoff import record_handoff
     from ordermesh.orders.queries import order_for_fulfilment
-    from ordermesh.shipping.promise import carrier_for, promise_for
 
     order = new_order or order_for_fulfilment(uow, order_id)
     lines = {ln.line_no: ln for ln in order.lines}
@@ -73,16 +80,11 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
     known = locations or {}
     if missing := set(per_location) - set(known):
         known = {**known, **{loc.id: loc for loc in locations_by_ids(uow, missing)}}
-    accounts: dict = {}
     released: list[FulfilmentOrder] = []
     for location_id in sorted(per_location):
         location = known[location_id]
-        code = location.fulfilment.carrier
-        if code not in accounts:
-            accounts[code] = carrier_for(uow, code)
-        promise = promise_for(uow, location_id, order.shipping_address,
-                              str(order.service_level), kind.value, now, location,
-                              accounts[code])
+        promised = promise(location, order.shipping_address, str(order.service_level),
+                           kind.value, now)
         index += 1
         released.append(FulfilmentOrder(
             id=new_id("fo"), number=fulfilment_number(order.seq, index), order_id=order.id,
@@ -92,9 +94,9 @@ def release_fulfilment(uow: UnitOfWork, order_id: str, assignments: list,
             lines=[FulfilmentLine(no, lines[no].product_id, lines[no].sku, lines[no].name, q)
                    for no, q in sorted(per_location[location_id].items())],
             shipping_address=order.shipping_address if kind == FulfilmentKind.SHIP else None,
-            service_level=str(order.service_level), carrier=promise.carrier,
-            carrier_service=promise.service, ship_by=promise.ship_by,
-            promised_date=promise.promised_date, delivered_at=None, created_at=now,
+            service_level=str(order.service_level), carrier=promised.carrier,
+            carrier_service=promised.service, ship_by=promised.ship_by,
+            promised_date=promised.promised_date, delivered_at=None, created_at=now,
             updated_at=now, decision_id=decision_id))
     _write(uow, released, first_index=index - len(released) + 1)
     record_events(uow, [

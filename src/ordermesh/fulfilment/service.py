@@ -105,10 +105,9 @@ def set_status(uow: UnitOfWork, fo_id: str, target: FulfilmentStatus, reason: st
     if target == S.CANCELLED:
         raise Conflict(f"{fo.number}: a fulfilment order is cancelled by cancelling its "
                        "units on the order (POST /api/v1/orders/{id}/cancel)")
-    if target == S.REJECTED:
-        from ordermesh.fulfilment.working import reject
-
-        return reject(uow, fo.id, None, reason)
+    if target == S.REJECTED:  # its units are sourced again: flows/resourcing.py
+        raise Conflict(f"{fo.number}: a fulfilment order is rejected through "
+                       "POST /api/v1/fulfilment-orders/{id}/reject")
     check_transition(fo.kind, fo.status, target, fo.number)
     columns: dict = {}
     details = dict(details or {})

@@ -95,7 +95,7 @@ def units_released(uow: UnitOfWork, order, releases: list, *, shipped: bool = Fa
 def address_changed(uow: UnitOfWork, order_id: str, address: dict | None) -> None:
     """An edit gave the order a new shipping address: its fulfilment orders that are
     still to ship follow (a packed one's label is printed anew with it) and a 3PL gets
-    the hand-off document again. Called by ``orders.edits.edit_order``."""
+    the hand-off document again. Called by ``flows.order_edits.edit_order``."""
     from ordermesh.fulfilment.handoff import record_handoff
     from ordermesh.orders.queries import order_for_fulfilment
 
@@ -125,33 +125,3 @@ def packed_units(uow: UnitOfWork, order_id: str) -> dict[tuple[int, str], int]:
                 if (units := min(ln.packed_quantity, ln.open)) > 0:
                     packed[(ln.line_no, fo.location_id)] += units
     return dict(packed)
-
-
-def units_added(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:
-    """An edit added ``units`` (line_no -> quantity) to a placed order: sourcing reserves
-    them and releases their fulfilment orders. Units that cannot be sourced become
-    backorders where the channel and the product allow it (as at placement); otherwise
-    the edit is refused (``InsufficientStock``) and changes nothing. Called by
-    ``orders.edits.edit_order`` once the lines are written."""
-    from ordermesh.kit.errors import InsufficientStock, Shortage
-    from ordermesh.orders.backorders import record_backorder
-    from ordermesh.orders.queries import order_for_fulfilment
-    from ordermesh.sourcing.backorders import backorderable
-    from ordermesh.sourcing.service import source_units
-
-    units = {n: q for n, q in units.items() if q > 0}
-    if not units:
-        return
-    outcome = source_units(uow, order_id, units, "edit", reason="units added by an edit")
-    short = {n: q for n, q in outcome.unsourced.items() if q > 0}
-    if not short:
-        return
-    order = order_for_fulfilment(uow, order_id)
-    lines = {ln.line_no: ln for ln in order.lines}
-    allowed = backorderable(uow, order.channel_id, {lines[n].product_id for n in short})
-    refused = sorted((Shortage(lines[n].sku, units[n], units[n] - q)
-                      for n, q in short.items() if lines[n].product_id not in allowed),
-                     key=lambda s: s.sku)
-    if refused:
-        raise InsufficientStock(refused)
-    record_backorder(uow, order.seq, short)

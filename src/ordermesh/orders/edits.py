@@ -1,9 +1,10 @@
 """Editing a confirmed (and perhaps paid) order: quantities, lines, shipping address.
 
-One edit is one transaction and one new version: it re-prices what it adds, re-taxes
-the whole order (the destination may have changed), reserves or releases stock, books
-the tax difference, and settles the money difference (an extra authorisation, a void
-or a refund). Units that have shipped or been refunded cannot be edited.
+The order's part of an edit: the edits checked and planned against the order's lines
+(``plan_edit``), the stock given back (``move_stock``), the lines written
+(``write_lines``). The edit as one step (re-price, re-tax, source added units, move the
+fulfilment orders to a new address, book the tax, settle the money) is
+``flows/order_edits.py``. Units that have shipped or been refunded cannot be edited.
 """
 
 from __future__ import annotations
@@ -15,31 +16,15 @@ from decimal import Decimal
 from sqlalchemy import insert, update
 
 from ordermesh.catalog.service import resolve_skus
-from ordermesh.fulfilment.sync import address_changed, units_added
 from ordermesh.inventory.stock_rows import lock_products
-from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.errors import FieldError, IllegalTransition, InvalidInput
-from ordermesh.kit.money import MAX_AMOUNT, Money, prorate
-from ordermesh.kit.outbox import record_event
-from ordermesh.orders.changes import give_back, record_transition
-from ordermesh.orders.invoicing import correct_invoices
+from ordermesh.kit.errors import FieldError, InvalidInput
+from ordermesh.kit.money import Money, prorate
+from ordermesh.orders.changes import give_back
 from ordermesh.orders.model import Order, OrderLine, OrderStatus, ShippingAddress
-from ordermesh.orders.pricing import (
-    amounts_for,
-    book_towards,
-    breakdown_json,
-    check_refunds_covered,
-    line_columns,
-    line_prices,
-    order_setup,
-    store_amounts,
-)
-from ordermesh.orders.queries import load_order
-from ordermesh.orders.service import MAX_LINES, order_event_payload
-from ordermesh.orders.settlement import settle
+from ordermesh.orders.pricing import line_columns, line_prices
+from ordermesh.orders.service import MAX_LINES
 from ordermesh.orders.tables import order_lines
-from ordermesh.orders.versions import record_version
 
 EDITABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD,
                       OrderStatus.PROCESSING, OrderStatus.PARTIALLY_SHIPPED})
@@ -63,7 +48,7 @@ class Edit:
 
 
 @dataclass
-class _Plan:
+class EditPlan:
     lines: dict[int, OrderLine]
     release: dict[int, int]
     reserve: dict[int, int]
@@ -72,7 +57,7 @@ class _Plan:
     address_changed: bool = False
 
 
-def _set_quantity(plan: _Plan, i: int, line_no: int | None, quantity: int) -> FieldError | None:
+def _set_quantity(plan: EditPlan, i: int, line_no: int | None, quantity: int) -> FieldError | None:
     line = plan.lines.get(line_no) if line_no is not None else None
     if line is None:
         return FieldError(f"edits.{i}.line_no", f"No line {line_no} in this order")
@@ -99,8 +84,8 @@ def _set_quantity(plan: _Plan, i: int, line_no: int | None, quantity: int) -> Fi
     return None
 
 
-def _plan(uow: UnitOfWork, order: Order, edits: list[Edit]) -> _Plan:
-    plan = _Plan({ln.line_no: ln for ln in order.lines}, {}, {}, [], order.shipping_address)
+def plan_edit(uow: UnitOfWork, order: Order, edits: list[Edit]) -> EditPlan:
+    plan = EditPlan({ln.line_no: ln for ln in order.lines}, {}, {}, [], order.shipping_address)
     errors: list[FieldError] = []
     new_lines: list[tuple[int, Edit]] = []
     for i, edit in enumerate(edits):
@@ -143,7 +128,7 @@ def _plan(uow: UnitOfWork, order: Order, edits: list[Edit]) -> _Plan:
     return plan
 
 
-def _add_lines(uow: UnitOfWork, order: Order, plan: _Plan, new: list[tuple[int, Edit]]) -> None:
+def _add_lines(uow: UnitOfWork, order: Order, plan: EditPlan, new: list[tuple[int, Edit]]) -> None:
     found = resolve_skus(uow, [e.sku for _, e in new], [f"edits.{i}.sku" for i, _ in new])
     products = [found[e.sku] for _, e in new]
     prices = line_prices(uow, order.channel_id, order.currency, products,
@@ -158,15 +143,15 @@ def _add_lines(uow: UnitOfWork, order: Order, plan: _Plan, new: list[tuple[int, 
         next_no += 1
 
 
-def _move_stock(uow: UnitOfWork, order: Order, plan: _Plan) -> None:
+def move_stock(uow: UnitOfWork, order: Order, plan: EditPlan) -> None:
     # Both steps lock stock rows; locking every product first, in the global order,
     # keeps two edits moving stock in opposite directions from deadlocking.
     lock_products(uow, {plan.lines[n].product_id for n in (*plan.release, *plan.reserve)})
     give_back(uow, order, plan.release)
-    # added units are reserved by sourcing once the lines are written (edit_order)
+    # added units are reserved by sourcing once the lines are written (flows/order_edits)
 
 
-def _write_lines(uow: UnitOfWork, order: Order, plan: _Plan, amounts) -> None:
+def write_lines(uow: UnitOfWork, order: Order, plan: EditPlan, amounts) -> None:
     before = {ln.line_no: ln for ln in order.lines}
     for no, line in plan.lines.items():
         old = before.get(no)
@@ -190,7 +175,7 @@ def _write_lines(uow: UnitOfWork, order: Order, plan: _Plan, amounts) -> None:
             for n in plan.added])
 
 
-def _changes(edits: list[Edit]) -> list[dict]:
+def edit_changes(edits: list[Edit]) -> list[dict]:
     out = []
     for edit in edits:
         item = {"op": edit.op.value}
@@ -204,60 +189,3 @@ def _changes(edits: list[Edit]) -> list[dict]:
             item["address"] = asdict(edit.address)
         out.append(item)
     return out
-
-
-def edit_order(
-    uow: UnitOfWork, order_id: str, edits: list[Edit], reason: str | None,
-    idem: idempotency.IdempotencyKey | None = None,
-) -> Order:
-    if prior := idempotency.claim(uow, idem):
-        return load_order(uow, prior.resource_id)
-    order = load_order(uow, order_id, for_update=True)
-    if order.status not in EDITABLE:
-        raise IllegalTransition(f"An order that is {order.status} cannot be edited",
-                                extra={"current_status": order.status.value})
-    if not edits:
-        raise InvalidInput.for_field("edits", "give at least one edit")
-    plan = _plan(uow, order, edits)
-    _move_stock(uow, order, plan)
-    address = asdict(plan.address) if plan.address else None
-    setup = order_setup(uow, order, address)
-    lines = [plan.lines[n] for n in sorted(plan.lines)]
-    amounts = amounts_for(lines, order.totals.shipping, Money.zero(order.currency), setup)
-    if amounts.totals.total.amount >= MAX_AMOUNT:
-        raise InvalidInput.for_field(
-            "edits", f"the order total {amounts.totals.total} is beyond what one order may "
-            "hold", "amount_out_of_range")
-    check_refunds_covered(order, amounts)
-    _write_lines(uow, order, plan, amounts)
-    units_added(uow, order.id, plan.reserve)  # sourced, with their fulfilment orders
-    refunded = min(order.totals.refunded, amounts.totals.total)  # as on cancellation
-    header = {"version": order.version + 1,
-              "refunded_amount": refunded.amount,
-              "reverse_charge": setup.reverse_charge, "updated_at": uow.clock.now()}
-    if plan.address_changed:
-        header.update(shipping_address=address,
-                      tax_country=setup.destination.country if setup.destination else None,
-                      tax_region=setup.destination.region if setup.destination else None)
-    store_amounts(uow, order.seq, amounts, **header)
-    if plan.address_changed:
-        address_changed(uow, order.id, address)  # fulfilment orders still to ship follow
-    tax_given_back = book_towards(uow, order.id, "edit", f"{order.id}:v{order.version + 1}",
-                                  uow.clock.now().date(), order.currency,
-                                  breakdown_json(amounts))
-    settlement = settle(uow, order.id, refunded, "edit", reason, tax_given_back)
-    updated = load_order(uow, order.id)
-    if updated.status == OrderStatus.PARTIALLY_SHIPPED and all(
-            ln.cancellable_quantity == 0 for ln in updated.lines):
-        record_transition(uow, updated, OrderStatus.SHIPPED, "nothing left to ship")
-        updated = load_order(uow, order.id)
-    correct_invoices(uow, order, updated, f"{order.id}:v{updated.version}", reason)
-    changes = _changes(edits)
-    record_version(uow, updated, changes, settlement.as_json(), reason)
-    payload = order_event_payload(updated)
-    payload.update(previous_total=str(order.totals.total.amount), changes=changes,
-                   settlement=settlement.as_json(), reason=reason)
-    record_event(uow, "order.edited", "order", order.id, payload)
-    idempotency.complete(uow, idem, "order", order.id, 200)
-    uow.commit()
-    return updated

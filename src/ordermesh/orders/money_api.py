@@ -1,4 +1,5 @@
-"""Order edits, versions and refunds over HTTP."""
+"""Order versions and refunds over HTTP, and the shapes of an edit (its route is
+``flows/order_edits_api.py``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.http.schemas import SKU_PATTERN, MoneyString
 from ordermesh.orders import edits, refunds, shipments, versions
-from ordermesh.orders.model import ShippingAddress
-from ordermesh.orders.schemas import MAX_QUANTITY, OrderRead, ShippingAddressIn
+from ordermesh.orders.schemas import MAX_QUANTITY, ShippingAddressIn
 from ordermesh.orders.service import MAX_LINES
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -86,22 +86,6 @@ class RefundOut(BaseModel):
 
 class RefundList(BaseModel):
     items: list[RefundOut]
-
-
-def _edit(e: EditIn) -> edits.Edit:
-    address = ShippingAddress(**e.address.model_dump()) if e.address else None
-    return edits.Edit(e.op, e.line_no, e.quantity, e.sku, e.unit_price, address)
-
-
-@router.post("/{order_id}/edits", summary="Edit an order: quantities, lines, address")
-def edit_order(order_id: str, body: OrderEdit, ctx: WriteContext) -> OrderRead:
-    """Re-prices, re-taxes, reserves or releases stock and settles the money difference
-    (extra authorisation, void or refund) in one transaction; the order gets a new
-    version. Lines with shipped or refunded units cannot be edited."""
-    idem = ctx.idempotency(body)
-    changes = [_edit(e) for e in body.edits]
-    order = ctx.run(lambda uow: edits.edit_order(uow, order_id, changes, body.reason, idem))
-    return OrderRead.of(order)
 
 
 @router.get("/{order_id}/versions", summary="Every version of an order and what changed")

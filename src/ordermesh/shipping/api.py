@@ -12,8 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from ordermesh.fulfilment.schemas import FulfilmentOrderRead, ReasonIn
-from ordermesh.http.deps import AdminContext, Container, ReadContext, WriteContext
+from ordermesh.http.deps import AdminContext, Container, ReadContext
 from ordermesh.http.schemas import Identifier
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import FieldError, InvalidInput, Unauthenticated
@@ -164,27 +163,8 @@ class ShipmentOut(BaseModel):
 
 
 # POST /fulfilment-orders/{id}/ship (booking) and GET .../rates are flows/booking_api.py:
-# booking spans fulfilment, payments, packing and shipping.
-
-
-@router.post("/fulfilment-orders/{fo_id}/handover",
-             summary="The parcels are handed to the carrier: the order ships")
-def hand_over(fo_id: str, ctx: WriteContext,
-              body: ReasonIn | None = None) -> FulfilmentOrderRead:
-    """A booked (`label_created`) or packed fulfilment order becomes `shipped`: its units
-    leave the location's stock and the order records the shipment (`shipped`, or
-    `partially_shipped` while other units are still to go), with the capture and invoice
-    of a channel that takes them per shipment. The carrier's first scan does the same
-    when nobody presses this."""
-    from ordermesh.fulfilment.api_orders import read
-
-    idem = ctx.idempotency(body)
-
-    def work(uow: UnitOfWork) -> FulfilmentOrderRead:
-        fo = service.hand_over_now(uow, fo_id, body.reason if body else None, idem)
-        return read(uow, fo.id)
-
-    return ctx.run(work)
+# booking spans fulfilment, payments, packing and shipping. POST .../handover is
+# flows/fulfilment_api.py: it answers with the fulfilment order and its timeline.
 
 
 @router.get("/fulfilment-orders/{fo_id}/shipment", summary="The shipment of a fulfilment order")

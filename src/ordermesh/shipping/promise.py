@@ -1,6 +1,7 @@
 """The promise made at placement: which carrier service, hand-over day and delivery date.
 
-``promise_for`` is called by fulfilment for every fulfilment order it releases. The
+``promise_for`` is called for every fulfilment order released (sourcing hands
+fulfilment's release the function ``promises`` makes). The
 carrier is the location's ``fulfilment.carrier`` (default: the built-in simulated
 carrier ``sim``); the service is the location's ``carrier_service`` for standard orders
 when set, otherwise the carrier's service of the requested level. Cut-offs are read in
@@ -11,6 +12,7 @@ the carrier account's ``timezone`` setting (default UTC). The date rules are in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -60,6 +62,22 @@ def parcel_limits_for(uow: UnitOfWork, carrier_code: str | None,
     package OVERSIZE beyond them."""
     code = carrier_code if carrier_code != PICKUP_CARRIER else None
     return limits_of(carrier_for(uow, code).adapter(), service_code)
+
+
+def promises(uow: UnitOfWork) -> Callable[[Location, dict | None, str, str, datetime], Promise]:
+    """``promise_for`` as one release uses it: ``(location, destination, service_level,
+    kind, now) -> Promise``, reading each carrier account once."""
+    accounts: dict[str | None, CarrierAccount] = {}
+
+    def promise(location: Location, destination: dict | None, service_level: str,
+                kind: str, now: datetime) -> Promise:
+        code = location.fulfilment.carrier
+        if code not in accounts:
+            accounts[code] = carrier_for(uow, code)
+        return promise_for(uow, location.id, destination, service_level, kind, now,
+                           location, accounts[code])
+
+    return promise
 
 
 def choose_service(account: CarrierAccount, service_level: str,

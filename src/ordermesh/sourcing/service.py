@@ -25,6 +25,7 @@ from ordermesh.locations.service import location_by_code, location_codes, locati
 from ordermesh.orders.allocations import add_allocations, allocated, take_allocation
 from ordermesh.orders.model import FulfilmentMethod, OrderStatus, ServiceLevel, order_number
 from ordermesh.orders.queries import order_for_fulfilment, order_ref
+from ordermesh.shipping.promise import promises
 from ordermesh.sourcing.engine import decide
 from ordermesh.sourcing.geo import destination
 from ordermesh.sourcing.model import (
@@ -41,7 +42,8 @@ from ordermesh.sourcing.model import (
 from ordermesh.sourcing.settings import channel_settings
 from ordermesh.sourcing.tables import sourcing_decisions
 
-__all__ = ["SourcingOutcome", "channel_settings", "resource_units", "source_units"]
+__all__ = ["SourcingOutcome", "channel_settings", "resource_units", "source_added_units",
+           "source_units"]
 
 # Orders whose units may still be sourced (placed, not cancelled, not finished).
 _INSERT_DECISION = insert(sourcing_decisions)
@@ -197,8 +199,8 @@ def finish_placement(uow: UnitOfWork, order_id: str, order_seq: int, planner: Pl
                                       _context(planner), attempt=1)
     from ordermesh.fulfilment.release import release_fulfilment
 
-    release_fulfilment(uow, order_id, assignments, decision_id, new_order=order,
-                       locations=planner.locations if planner else None)
+    release_fulfilment(uow, order_id, assignments, decision_id, promises(uow),
+                       new_order=order, locations=planner.locations if planner else None)
     return SourcingOutcome(decision_id, assignments, unsourced)
 
 
@@ -289,9 +291,36 @@ def source_units(uow: UnitOfWork, order_id: str, units: dict[int, int], trigger:
                                   _context(planner, reason))
     from ordermesh.fulfilment.release import release_fulfilment
 
-    release_fulfilment(uow, order.id, assignments, decision_id,
+    release_fulfilment(uow, order.id, assignments, decision_id, promises(uow),
                        join_unpicked=trigger == "edit")
     return SourcingOutcome(decision_id, assignments, unsourced)
+
+
+def source_added_units(uow: UnitOfWork, order_id: str, units: dict[int, int]) -> None:
+    """An edit added ``units`` (line_no -> quantity) to a placed order: sourcing reserves
+    them and releases their fulfilment orders. Units that cannot be sourced become
+    backorders where the channel and the product allow it (as at placement); otherwise
+    the edit is refused (``InsufficientStock``) and changes nothing. Called by
+    ``flows.order_edits.edit_order`` once the lines are written."""
+    from ordermesh.orders.backorders import record_backorder
+    from ordermesh.sourcing.backorders import backorderable
+
+    units = {n: q for n, q in units.items() if q > 0}
+    if not units:
+        return
+    outcome = source_units(uow, order_id, units, "edit", reason="units added by an edit")
+    short = {n: q for n, q in outcome.unsourced.items() if q > 0}
+    if not short:
+        return
+    order = order_for_fulfilment(uow, order_id)
+    lines = {ln.line_no: ln for ln in order.lines}
+    allowed = backorderable(uow, order.channel_id, {lines[n].product_id for n in short})
+    refused = sorted((Shortage(lines[n].sku, units[n], units[n] - q)
+                      for n, q in short.items() if lines[n].product_id not in allowed),
+                     key=lambda s: s.sku)
+    if refused:
+        raise InsufficientStock(refused)
+    record_backorder(uow, order.seq, short)
 
 
 def resource_units(uow: UnitOfWork, order_id: str, line_no: int, location_id: str,
