@@ -28,7 +28,8 @@ from sqlalchemy.exc import DBAPIError
 from ordermesh.http.deps import Container
 from ordermesh.inventory.forecasting import refresh_forecasts
 from ordermesh.inventory.holds import expire_due_holds
-from ordermesh.kit.db import UnitOfWork, is_busy
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db_errors import is_busy
 from ordermesh.kit.idempotency import forget_older_than
 from ordermesh.payments.service import resume_intents, sync_pending_payments
 

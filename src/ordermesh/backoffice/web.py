@@ -24,7 +24,8 @@ from ordermesh.backoffice.model import Permission, Session
 from ordermesh.backoffice.service import csrf_matches, session_for
 from ordermesh.http.deps import MAX_ATTEMPTS, Container
 from ordermesh.http.request_id import request_id_of
-from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db_errors import is_retryable
 
 COOKIE = "om_session"
 LOGIN_CSRF_COOKIE = "om_login_csrf"

@@ -49,7 +49,8 @@ from ordermesh.connectors.platforms import connector_for
 from ordermesh.flows import placement
 from ordermesh.flows.channel_payments import record_platform_payment
 from ordermesh.http.deps import Container
-from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db_errors import is_retryable
 from ordermesh.kit.errors import (
     Conflict,
     DomainError,

@@ -84,7 +84,8 @@ from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
 from ordermesh.inventory.stock_rows import lock_products
 from ordermesh.kit import idempotency
-from ordermesh.kit.db import UnitOfWork, is_retryable
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db_errors import is_retryable
 from ordermesh.kit.errors import DomainError, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.orders import service as orders

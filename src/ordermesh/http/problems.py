@@ -18,7 +18,7 @@ from ordermesh.http import metrics
 from ordermesh.http.rate_limits import Refusal
 from ordermesh.http.request_id import HEADER as REQUEST_ID_HEADER
 from ordermesh.http.request_id import request_id_of
-from ordermesh.kit.db import is_busy, is_unique_violation, unique_columns
+from ordermesh.kit.db_errors import is_busy, is_unique_violation, unique_columns
 from ordermesh.kit.errors import (
     Conflict,
     DomainError,
