@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ordermesh.flows.channel_poll import ConnectorPoll
 from ordermesh.kit.db import UnitOfWork
@@ -251,3 +251,26 @@ def test_shopifys_rate_limit_in_the_middle_of_a_walk_keeps_the_pages_read_and_re
     assert poll_state(client, SHOPIFY.code)["mark"] == walk_started.isoformat().replace(
         "+00:00", "Z")
     assert order_count(container) == 3
+
+
+@by_platform
+def test_a_worker_pass_with_no_poll_due_writes_nothing_and_asks_the_platform_nothing(
+        client, container, clock, platform):
+    with platform.running() as shop:
+        connected(client, clock, shop, platform, {"MUG": 5})
+        later(clock)
+        ConnectorPoll().run_once(container)  # the first poll: due at once
+        asked = len(list(listed(shop, platform)))
+        writes: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SELECT", "BEGIN", "SAVEPOINT",
+                                                          "RELEASE", "SET")):
+                writes.append(statement)
+
+        event.listen(container.engine, "before_cursor_execute", count)
+        try:
+            assert ConnectorPoll().run_once(container) == 0  # the interval has not passed
+        finally:
+            event.remove(container.engine, "before_cursor_execute", count)
+        assert writes == [] and len(list(listed(shop, platform))) == asked >= 1

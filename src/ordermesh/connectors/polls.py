@@ -67,6 +67,17 @@ def _ensure(uow: UnitOfWork, account_id: str) -> None:
         "cursor": None, "due_at": uow.clock.now(), "failures": 0, "orders_read": 0})
 
 
+def due(uow: UnitOfWork, account_ids: list[str]) -> list[str]:
+    """Of these accounts, those whose poll is due now or that were never polled: read
+    only, so a pass with nothing due writes nothing (``claim`` still decides)."""
+    if not account_ids:
+        return []
+    waiting = {r.account_id for r in uow.execute(
+        select(C.account_id).where(C.account_id.in_(account_ids),
+                                   C.due_at > uow.clock.now()))}
+    return [a for a in account_ids if a not in waiting]
+
+
 def claim(uow: UnitOfWork, account_id: str, lease: timedelta) -> PollState | None:
     """The account's state if its poll is due, leased to the caller for ``lease`` (other
     workers leave it); a walk not under way starts now. None when not due."""

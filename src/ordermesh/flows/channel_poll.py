@@ -75,8 +75,10 @@ class ConnectorPoll:
     def run_once(self, container: Container) -> int:
         with UnitOfWork(container.engine, container.clock, write=False) as uow:
             active = accounts.active_accounts(uow)
+            due = set(polls.due(uow, [account.id for account in active]))
         config = PollSettings.of(container)
-        return sum(self.poll(container, account, config) for account in active)
+        return sum(self.poll(container, account, config)
+                   for account in active if account.id in due)
 
     def poll(self, container: Container, account: Account, config: PollSettings) -> int:
         """One pass over ``account`` if its poll is due: the orders taken in."""
