@@ -100,7 +100,7 @@ def _consenting(uow: UnitOfWork, consent: tuple[str, str], groups: dict[str, lis
     purpose, medium = parse_purpose(consent[0]), parse_medium(consent[1])
     owner = {member: root for root, group in groups.items() for member in group}
     ledgers: dict[str, list[ConsentEntry]] = {root: [] for root in groups}
-    for member, entry in ledger_rows(uow.conn, list(owner)):
+    for member, entry in ledger_rows(uow, list(owner)):
         ledgers[owner[member]].append(entry)
     return {root for root, entries in ledgers.items()
             if allows(current_consent(entries), purpose, medium)}
@@ -111,7 +111,7 @@ def evaluate_batch(uow: UnitOfWork, rules: SegmentRules, batch: list[Customer],
     """For each customer of the batch (people of their own: merged into no one, not
     erased) their facts when they meet every rule, else None; a few reads for the whole
     batch rather than several per customer."""
-    groups = groups_of_roots(uow.conn, [c.id for c in batch])
+    groups = groups_of_roots(uow, [c.id for c in batch])
     allowed = _consenting(uow, rules.consent, groups) if rules.consent else None
     orders = _orders_of_groups(uow, groups) if rules.needs_orders else {}
     candidates: list[tuple[int, Member, list[Order]]] = []
