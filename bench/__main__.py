@@ -20,6 +20,9 @@ stored orders (``bench.growth``).
 locations by ``bench.atp_data``, then single-SKU and 100-SKU batch ATP requests per
 concurrency level, alone and while orders are placed (``bench.atp``).
 
+``--part overload``: the sustainable concurrency, then 4x it with load shedding on: p99 of
+accepted orders and clean 503s (``bench.overload``).
+
 ``--part all`` (the default) runs them all. Results go to the console and to
 ``docs/benchmarks.md`` (unless ``--no-write``), one section per part.
 
@@ -51,6 +54,7 @@ from bench.database import DEFAULT_POSTGRES_URL, fresh_database, postgres_versio
 from bench.growth import BASE_ORDERS, READ_CONCURRENCY, READS, growth_lines, run_growth
 from bench.hot import hot_lines, run_hot_database
 from bench.load import Ledger, check_stock, run_level
+from bench.overload import overload_lines, overload_section, run_overload_database
 from bench.report import (
     DatabaseRun,
     header_lines,
@@ -85,11 +89,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark placing orders and available to promise through the HTTP "
         "API against a real server.",
     )
-    parser.add_argument("--part", choices=["orders", "hot", "import", "growth", "atp", "all"],
-                        default="all",
+    parser.add_argument("--part", choices=["orders", "hot", "import", "growth", "atp",
+                                           "overload", "all"], default="all",
                         help="which benchmark: order placement, the hot SKU (flash sale), "
-                        "bulk import, growth and ATP (the last two PostgreSQL only), or all "
-                        "(default: all)")
+                        "bulk import, growth, ATP (the last two PostgreSQL only), overload "
+                        "(4x the sustainable concurrency), or all (default: all)")
+    parser.add_argument("--overload-base", type=int, default=16, metavar="N",
+                        help="the sustainable concurrency the overload part multiplies "
+                        "by 4 (default: 16)")
     parser.add_argument("--growth-base", type=int, default=BASE_ORDERS, metavar="N",
                         help="orders placed before the first growth measurement "
                         "(default: %(default)s)")
@@ -300,6 +307,23 @@ def run_import_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     return all(run.verified for run in runs), section
 
 
+def run_overload_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
+    """Load shedding at 4x the sustainable concurrency: (verified, its Markdown section)."""
+    runs = []
+    for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        version = sqlite_version() if kind == "sqlite" else postgres_version(args.postgres_url)
+        console.rule(f"[bold]overload[/bold] {kind} {version}")
+        with fresh_database(kind, args.postgres_url) as url:
+            runs.append(run_overload_database(
+                kind, version, url, SEED, base=args.overload_base, duration_s=args.duration,
+                warmup_s=args.warmup, workers=args.workers, say=console.print))
+    for run, line in zip(runs, overload_lines(runs), strict=True):
+        console.print(line, style="green" if run.verified else "bold red")
+    return all(run.verified for run in runs), overload_section(
+        runs, command=command, python=platform.python_version(), workers=args.workers,
+        duration_s=args.duration, warmup_s=args.warmup, batching=_batching(args))
+
+
 def run_growth_part(args: argparse.Namespace, command: str) -> tuple[bool, str]:
     """The growth part, on PostgreSQL: (verified, its Markdown section)."""
     version = postgres_version(args.postgres_url)
@@ -358,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     # the API servers inherit the environment (bench.server)
     os.environ["ORDERMESH_PLACEMENT_BATCHING"] = "true" if args.batching == "on" else "false"
     parts = {"orders": run_orders, "hot": run_hot_part, "import": run_import_part,
-             "growth": run_growth_part, "atp": run_atp_part}
+             "growth": run_growth_part, "atp": run_atp_part, "overload": run_overload_part}
     chosen = list(parts) if args.part == "all" else [args.part]
     for pg_only in ("growth", "atp"):
         if pg_only in chosen and args.db == "sqlite":
