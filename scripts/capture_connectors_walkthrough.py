@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from capture_connectors_amazon import amazon_section
 from capture_connectors_polling import poll_page, woo_poll
 from capture_examples import ADMIN_KEY, Recorder
 from tests.fake_shopify import (
@@ -90,16 +91,18 @@ def webhook(rec: Recorder, label: str, order: dict, webhook_id: str,
                     show_body=False)
 
 
-INTRO = """# Channel connectors: Shopify and WooCommerce
+INTRO = """# Channel connectors: Shopify, WooCommerce and Amazon
 
 A connector joins one shop on a platform to one of our channels. Orders come in by the
-platform's signed webhooks, and by polling the platform for what a webhook missed, and
+platform's signed webhooks (Amazon's only by polling), and by polling the platform for
+what a webhook missed, and
 are placed through the same placement as `POST /api/v1/orders`; what the platform must
 hear back (the channel's available-to-sell per SKU, each shipment with its tracking, our
 cancellations and refunds) is recorded as an intent in the transaction that caused it
 and sent afterwards by the worker, each call with a timeout and retried with backoff.
-Shopify and WooCommerce are connected; every platform speaks through one interface,
-`connectors.model.Connector` (`verify`, `parse_order`, `poll_orders`, `listings`,
+Shopify, WooCommerce and Amazon (the Selling Partner API, [below](#amazon)) are
+connected; every platform speaks through one interface, `connectors.model.Connector`
+(`verify`, `intent`, `ignored_because`, `parse_order`, `poll_orders`, `listings`,
 `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
@@ -345,6 +348,7 @@ def main() -> int:
                              (WOO_WEBHOOK_SECRET, "<webhook secret>")):
         text = text.replace(secret, shown_as)
     print(text, end="")
+    print(amazon_section(), end="")
     return 0
 
 
