@@ -261,11 +261,21 @@ order's id (`already_placed`). The unsigned test WooCommerce sends when a webhoo
 saved (the form body `webhook_id=<n>`) is answered `200` and writes nothing. Prices are
 each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit, its
 `subtotal` less `total` the discount, and `shipping_total` (plus `shipping_tax`) the
-shipping. Stock is set with `PUT products/<id>` on simple products (variations of
-variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
-becomes a note to the customer with carrier, tracking number and link (not added twice
-on a retry), and the order is set `completed` once nothing is left to ship (WooCommerce's
-payment state is not read yet: its orders are paid in ordermesh before they ship). A refund
+shipping. An order is placed when WooCommerce has it `processing`, `on-hold` (awaiting a
+bank transfer or cheque) or `completed`, by `order.created` or by the `order.updated`
+that brings it there (an update of a placed order is `already_placed`); one `pending`
+(WooCommerce creates the order before the buyer pays), `failed` or `checkout-draft` is
+recorded `ignored` with that reason and placed when it moves on. It came paid when it is
+`processing` or `completed` with a `date_paid`: the payment is then recorded as taken in
+WooCommerce, as a Shopify `paid` order's is, also when a later webhook or poll shows an
+order placed on hold paid since; cash on delivery (`processing` without `date_paid`) and
+on-hold orders owe their total here until then. Lines are matched by the SKU WooCommerce
+copies into each line item (a variation's own SKU). Stock is set with
+`PUT products/<id>` on simple products and `PUT products/<id>/variations/<id>` on each
+variation of a variable product (read with `GET products/<id>/variations`). WooCommerce
+keeps no tracking numbers: a shipment becomes a note to the customer with carrier,
+tracking number and link (not added twice on a retry), and the order is set `completed`
+once nothing is left to ship. A refund
 made here is recorded with `POST orders/<id>/refunds` (the `amount`, the refunded
 `line_items` with their `refund_total` before tax, our refund id in the `reason`, so a
 repeat finds it in `GET orders/<id>/refunds` and is not made twice) and `api_refund:

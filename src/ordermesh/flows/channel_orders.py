@@ -332,6 +332,8 @@ def receive_polled(container: Container, account: Account, connector: Connector,
         with UnitOfWork(container.engine, container.clock, write=False) as uow:
             placed_before = our_order(uow, account, order.external_id)
         if placed_before is not None:
+            # paid on the platform since it was placed: recorded once, by its key
+            record_platform_payment(container, actor, account, placed_before, order)
             return _record(container, actor, account, webhook_id, polled.topic,
                            order.external_id, InboxStatus.IGNORED, payload,
                            order_id=placed_before, reason={
