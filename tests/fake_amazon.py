@@ -105,10 +105,6 @@ def _error(status: int, code: str, message: str) -> tuple[int, Any, dict[str, st
     return status, {"errors": [{"code": code, "message": message, "details": ""}]}, {}
 
 
-def _token(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
-
-
 @dataclass
 class Seen:
     method: str
@@ -257,7 +253,8 @@ class FakeAmazon:
             .strftime("%Y-%m-%dT%H:%M:%SZ")}
         if len(chosen) > len(page):
             after = list(self.orders).index(page[-1]["AmazonOrderId"]) + 1
-            answer["NextToken"] = _token({**cursor, "after": after})
+            answer["NextToken"] = base64.urlsafe_b64encode(json.dumps(
+                {**cursor, "after": after}).encode()).decode()
         return 200, {"payload": answer}, {}
 
     def _items(self, order_id: str, query: dict) -> tuple[int, Any, dict[str, str]]:

@@ -313,3 +313,25 @@ def test_a_webhook_to_an_amazon_connector_is_refused_and_missing_settings_are_na
     assert {e["field"] for e in incomplete.json()["errors"]} == {
         "credentials.refresh_token", "settings.seller_id"}
     assert inbox(client) == []
+
+
+def test_orders_and_their_items_are_read_page_by_page_with_amazons_next_tokens(
+        client, container, clock, waits):
+    with running_amazon() as shop:
+        connected(client, clock, shop, {"MUG": 20, "TEE": 20})
+        shop.items_page_size = 1
+        for n in range(11, 16):
+            shop.add_order(amazon_order(n, [("MUG", 1, "12.50"), ("TEE", 1, "20.00")]))
+        later(clock)
+        first = poll_amazon(container, page_size=2, max_pages=2)
+        later(clock, 5)
+        rest = poll_amazon(container, page_size=2, max_pages=2)
+        listed = shop.on("GET", ORDERS)
+        items = shop.on("GET", ITEMS)
+    assert (first, rest) == (4, 1) and count_orders(container) == 5
+    assert [sorted(s.query) for s in listed] == [
+        ["LastUpdatedAfter", "MarketplaceIds", "MaxResultsPerPage"],
+        ["MarketplaceIds", "NextToken"], ["MarketplaceIds", "NextToken"]]
+    assert len(items) == 10 and sum("NextToken" in s.query for s in items) == 5
+    order = ok(client.get(f"/api/v1/orders/{inbox(client)[0]['order_id']}"))
+    assert [ln["sku"] for ln in order["lines"]] == ["MUG", "TEE"]
