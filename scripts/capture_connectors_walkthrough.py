@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
+from capture_connectors_amazon import amazon_section
 from capture_connectors_polling import poll_page, woo_poll
 from capture_examples import ADMIN_KEY, Recorder
 from tests.fake_shopify import (
@@ -90,16 +91,18 @@ def webhook(rec: Recorder, label: str, order: dict, webhook_id: str,
                     show_body=False)
 
 
-INTRO = """# Channel connectors: Shopify and WooCommerce
+INTRO = """# Channel connectors: Shopify, WooCommerce and Amazon
 
 A connector joins one shop on a platform to one of our channels. Orders come in by the
-platform's signed webhooks, and by polling the platform for what a webhook missed, and
+platform's signed webhooks (Amazon's only by polling), and by polling the platform for
+what a webhook missed, and
 are placed through the same placement as `POST /api/v1/orders`; what the platform must
 hear back (the channel's available-to-sell per SKU, each shipment with its tracking, our
 cancellations and refunds) is recorded as an intent in the transaction that caused it
 and sent afterwards by the worker, each call with a timeout and retried with backoff.
-Shopify and WooCommerce are connected; every platform speaks through one interface,
-`connectors.model.Connector` (`verify`, `parse_order`, `poll_orders`, `listings`,
+Shopify, WooCommerce and Amazon (the Selling Partner API, [below](#amazon)) are
+connected; every platform speaks through one interface, `connectors.model.Connector`
+(`verify`, `intent`, `ignored_because`, `parse_order`, `poll_orders`, `listings`,
 `push_stock`, `push_fulfilment`, `push_cancellation`, `push_refund`).
 
 The examples below were captured by running `scripts/capture_connectors_walkthrough.py`
@@ -258,11 +261,21 @@ order's id (`already_placed`). The unsigned test WooCommerce sends when a webhoo
 saved (the form body `webhook_id=<n>`) is answered `200` and writes nothing. Prices are
 each line's `subtotal` (plus `subtotal_tax` when `prices_include_tax`) per unit, its
 `subtotal` less `total` the discount, and `shipping_total` (plus `shipping_tax`) the
-shipping. Stock is set with `PUT products/<id>` on simple products (variations of
-variable products are not read yet). WooCommerce keeps no tracking numbers: a shipment
-becomes a note to the customer with carrier, tracking number and link (not added twice
-on a retry), and the order is set `completed` once nothing is left to ship (WooCommerce's
-payment state is not read yet: its orders are paid in ordermesh before they ship). A refund
+shipping. An order is placed when WooCommerce has it `processing`, `on-hold` (awaiting a
+bank transfer or cheque) or `completed`, by `order.created` or by the `order.updated`
+that brings it there (an update of a placed order is `already_placed`); one `pending`
+(WooCommerce creates the order before the buyer pays), `failed` or `checkout-draft` is
+recorded `ignored` with that reason and placed when it moves on. It came paid when it is
+`processing` or `completed` with a `date_paid`: the payment is then recorded as taken in
+WooCommerce, as a Shopify `paid` order's is, also when a later webhook or poll shows an
+order placed on hold paid since; cash on delivery (`processing` without `date_paid`) and
+on-hold orders owe their total here until then. Lines are matched by the SKU WooCommerce
+copies into each line item (a variation's own SKU). Stock is set with
+`PUT products/<id>` on simple products and `PUT products/<id>/variations/<id>` on each
+variation of a variable product (read with `GET products/<id>/variations`). WooCommerce
+keeps no tracking numbers: a shipment becomes a note to the customer with carrier,
+tracking number and link (not added twice on a retry), and the order is set `completed`
+once nothing is left to ship. A refund
 made here is recorded with `POST orders/<id>/refunds` (the `amount`, the refunded
 `line_items` with their `refund_total` before tax, our refund id in the `reason`, so a
 repeat finds it in `GET orders/<id>/refunds` and is not made twice) and `api_refund:
@@ -345,6 +358,7 @@ def main() -> int:
                              (WOO_WEBHOOK_SECRET, "<webhook secret>")):
         text = text.replace(secret, shown_as)
     print(text, end="")
+    print(amazon_section(), end="")
     return 0
 
 

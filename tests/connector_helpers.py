@@ -122,14 +122,15 @@ def inbox(client: TestClient) -> list[dict]:
 def woo_shop(client: TestClient, shop: fake_woocommerce.FakeWoo, stock: dict[str, int]
              ) -> None:
     """Our channel, one location with ``stock``, each SKU a simple product in the shop (and
-    a variable one, whose variations are not read), and the WooCommerce connector."""
+    a variable one whose two sizes are variations with SKUs we do not sell), and the
+    WooCommerce connector."""
     make_channel(client, CHANNEL, "EUR", kind="shop_platform")
     make_location(client, "ber")
     for sku, units in stock.items():
         make_product(client, sku)
         add_stock(client, sku, "ber", units)
         shop.add_product(sku)
-    shop.add_product("BUNDLE", kind="variable")
+    shop.add_product("BUNDLE", kind="variable", variations=("BUNDLE-S", "BUNDLE-L"))
     ok(client.post("/api/v1/connectors", json={
         "code": WOO_CODE, "platform": "woocommerce", "channel": CHANNEL,
         "base_url": shop.base_url, "settings": {

@@ -1,9 +1,9 @@
 """A simulated WooCommerce shop: a real HTTP server in a thread speaking the REST API v3
 (``/wp-json/wc/v3``) with HTTP Basic consumer key and secret, and WooCommerce's webhook
-signature. It keeps simple products with stock, orders with their notes, status and
-refunds, lists orders modified since a time (``tests.fake_order_lists``), can be told to
-answer the next requests with 429 (as a host's rate limit in front of WordPress does),
-and records every request."""
+signature. It keeps simple and variable products (their variations) with stock, orders
+with their notes, status and refunds, lists orders modified since a time
+(``tests.fake_order_lists``), can be told to answer the next requests with 429 (as a
+host's rate limit in front of WordPress does), and records every request."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ class FakeWoo:
     base_url: str = ""
     page_size: int = 100
     products: list[dict] = field(default_factory=list)
+    variations: dict[int, list[dict]] = field(default_factory=dict)  # by product id
     orders: dict[int, dict] = field(default_factory=dict)
     notes: dict[int, list[dict]] = field(default_factory=dict)
     refunds: dict[int, list[dict]] = field(default_factory=dict)
@@ -77,13 +78,24 @@ class FakeWoo:
         at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         self.orders[order_id].update(date_modified=at, date_modified_gmt=at)
 
-    def add_product(self, sku: str, kind: str = "simple") -> None:
-        self.products.append({"id": next(self.ids), "name": sku, "type": kind, "sku": sku,
-                              "manage_stock": False, "stock_quantity": None,
-                              "stock_status": "instock"})
+    def add_product(self, sku: str, kind: str = "simple",
+                    variations: tuple[str, ...] = ()) -> None:
+        """A product; a variable one with a variation of each SKU of ``variations``."""
+        product = {"id": next(self.ids), "name": sku, "type": kind, "sku": sku,
+                   "manage_stock": False, "stock_quantity": None, "stock_status": "instock",
+                   "variations": []}
+        self.products.append(product)
+        for variation_sku in variations:
+            variation = {"id": next(self.ids), "sku": variation_sku, "manage_stock": False,
+                         "stock_quantity": None, "stock_status": "instock",
+                         "attributes": [{"id": 1, "name": "Size",
+                                         "option": variation_sku.rsplit("-", 1)[-1]}]}
+            self.variations.setdefault(product["id"], []).append(variation)
+            product["variations"].append(variation["id"])
 
     def stock(self, sku: str) -> int | None:
-        return next(p["stock_quantity"] for p in self.products if p["sku"] == sku)
+        every = self.products + [v for vs in self.variations.values() for v in vs]
+        return next(p["stock_quantity"] for p in every if p["sku"] == sku)
 
     def on(self, method: str, pattern: str) -> list[Seen]:
         with self.lock:
@@ -99,6 +111,8 @@ class FakeWoo:
                 "X-WP-Total": str(len(self.products)), "X-WP-TotalPages": str(pages)}
         if method == "GET" and path == f"{API}/orders":
             return woo_orders(self.orders, query)
+        if m := re.fullmatch(rf"{API}/products/(\d+)/variations(?:/(\d+))?", path):
+            return self._variations(method, int(m.group(1)), m.group(2), query, body)
         if method == "PUT" and (m := re.fullmatch(rf"{API}/products/(\d+)", path)):
             product = next((p for p in self.products if p["id"] == int(m.group(1))), None)
             if product is None:
@@ -136,6 +150,26 @@ class FakeWoo:
         return 404, {"code": "rest_no_route", "message": "No route was found matching the "
                      "URL and request method.", "data": {"status": 404}}, {}
 
+
+    def _variations(self, method: str, product_id: int, variation_id: str | None,
+                    query: dict, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """``products/<id>/variations`` (paged) and ``PUT .../variations/<id>``."""
+        variations = self.variations.get(product_id, [])
+        if method == "GET" and variation_id is None:
+            per_page = int(query.get("per_page", ["10"])[0])
+            page = int(query.get("page", ["1"])[0])
+            return 200, variations[(page - 1) * per_page:page * per_page], {
+                "X-WP-Total": str(len(variations)),
+                "X-WP-TotalPages": str(max(1, -(-len(variations) // per_page)))}
+        found = next((v for v in variations if str(v["id"]) == variation_id), None)
+        if method != "PUT" or found is None or not isinstance(
+                (body or {}).get("stock_quantity"), int):
+            return 404, {"code": "woocommerce_rest_product_variation_invalid_id",
+                         "message": "Invalid ID.", "data": {"status": 404}}, {}
+        found.update(manage_stock=bool(body.get("manage_stock")),
+                     stock_quantity=body["stock_quantity"],
+                     stock_status="instock" if body["stock_quantity"] > 0 else "outofstock")
+        return 200, found, {}
 
     def _refunds(self, method: str, order_id: int, body: Any
                  ) -> tuple[int, Any, dict[str, str]]:
@@ -218,7 +252,8 @@ def running_woo() -> Iterator[FakeWoo]:
 
 
 def woo_order(order_id: int, lines: list[tuple[str, int, str, str]], *,
-              prices_include_tax: bool = True, status: str = "processing") -> dict:
+              prices_include_tax: bool = True, status: str = "processing",
+              date_paid: str | None = None) -> dict:
     """An order as the REST API v3 (and the ``order.created`` webhook) shows it: ``lines``
     are (SKU, quantity, subtotal, subtotal_tax); no discounts."""
     items = [{"id": order_id * 10 + i, "name": f"Product {sku}", "product_id": 501 + i,
@@ -232,6 +267,7 @@ def woo_order(order_id: int, lines: list[tuple[str, int, str, str]], *,
     return {"id": order_id, "parent_id": 0, "number": str(order_id), "order_key":
             f"wc_order_{order_id}", "created_via": "checkout", "version": "9.4.2",
             "status": status, "currency": "EUR", "date_created": "2026-11-26T13:00:00",
+            "date_paid": date_paid, "date_paid_gmt": date_paid,
             "discount_total": "0.00", "discount_tax": "0.00", "shipping_total": "4.12",
             "shipping_tax": "0.78", "cart_tax": str(sum(Decimal(t) for *_, t in lines)),
             "total": str(sum(Decimal(s) + Decimal(t) for _, _, s, t in lines)

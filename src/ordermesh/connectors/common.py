@@ -32,20 +32,23 @@ def money(value: Any, field: str, errors: list[tuple[str, str]]) -> Decimal:
     return amount
 
 
-def line_item(raw: Any, i: int, errors: list[tuple[str, str]]
+def line_item(raw: Any, i: int, errors: list[tuple[str, str]],
+              names: tuple[str, str, str] = ("line_items", "sku", "quantity")
               ) -> tuple[str, str | None, int] | None:
     """A platform's order line: its field name, SKU and quantity (0 when not a positive
-    integer), each fault added to ``errors``; None when it is not an object at all."""
-    field = f"line_items.{i}"
+    integer), each fault added to ``errors``; None when it is not an object at all.
+    ``names``: the platform's names of the lines, the SKU and the quantity."""
+    lines, sku_name, quantity_name = names
+    field = f"{lines}.{i}"
     if not isinstance(raw, dict):
         errors.append((field, "not a line item"))
         return None
-    sku = text(raw.get("sku"))
+    sku = text(raw.get(sku_name))
     if sku is None:
-        errors.append((f"{field}.sku", "the line item has no SKU"))
-    quantity = raw.get("quantity")
+        errors.append((f"{field}.{sku_name}", "the line item has no SKU"))
+    quantity = raw.get(quantity_name)
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
-        errors.append((f"{field}.quantity", "a positive integer"))
+        errors.append((f"{field}.{quantity_name}", "a positive integer"))
         quantity = 0
     return field, sku, quantity
 
@@ -106,3 +109,6 @@ class SignedWebhooks:
 
     def topic(self, headers: Mapping[str, str]) -> str:
         return text(headers.get(self.topic_header)) or ""
+
+    def ignored_because(self, topic: str, payload: Any) -> str | None:
+        return None

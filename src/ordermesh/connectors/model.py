@@ -23,6 +23,7 @@ import httpx
 class Platform(enum.StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
+    AMAZON = "amazon"
 
 
 class WebhookIntent(enum.StrEnum):
@@ -126,6 +127,8 @@ class FulfilmentNotice:
     tracking_number: str | None
     tracking_url: str | None
     complete: bool = False  # nothing of the order is left to ship
+    shipment_id: str | None = None  # ours: the same on every retry of the push
+    shipped_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ class PolledOrder:
     topic: str  # the webhook topic that would have brought this state
     payload: Any
     created_at: datetime | None = None  # when the platform took the order, if it says
+    external_id: str | None = None  # the platform's order id, when not ``payload["id"]``
 
 
 def platform_time(value: Any) -> datetime | None:
@@ -239,6 +243,11 @@ class Connector(Protocol):
 
     def intent(self, topic: str, payload: Any) -> WebhookIntent | None:
         """What the delivery asks; None for a topic (or an update) we take no action on."""
+        ...
+
+    def ignored_because(self, topic: str, payload: Any) -> str | None:
+        """Why an order ``intent`` takes no action on is not placed, in the platform's
+        terms (an order not paid yet, one the marketplace fulfils); None: the default."""
         ...
 
     def parse_order(self, payload: Any) -> ChannelOrder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ordermesh.connectors import shopify, woocommerce
+from ordermesh.connectors import amazon, shopify, woocommerce
 from ordermesh.connectors.model import Account, Connector, PayloadInvalid, Platform
 from ordermesh.kit.errors import FieldError, InvalidInput
 
@@ -15,6 +15,8 @@ def connector_for(account: Account) -> Connector:
         return shopify.ShopifyConnector(account)
     if account.platform is Platform.WOOCOMMERCE:
         return woocommerce.WooCommerceConnector(account)
+    if account.platform is Platform.AMAZON:
+        return amazon.AmazonConnector(account)
     raise AssertionError(f"no connector for {account.platform}")
 
 
@@ -26,6 +28,8 @@ def check_setup(platform: Platform, credentials: Mapping[str, str],
             return shopify.check(credentials, settings)
         if platform is Platform.WOOCOMMERCE:
             return woocommerce.check(credentials, settings)
+        if platform is Platform.AMAZON:
+            return amazon.check(credentials, settings)
     except PayloadInvalid as exc:
         raise InvalidInput("The connector's credentials or settings are incomplete",
                            errors=[FieldError(f, m) for f, m in exc.errors]) from exc

@@ -10,12 +10,14 @@ read or written. The REST API (``/wp-json/wc/v3``) authenticates with the consum
 and secret by HTTP Basic:
 
 * ``GET products?per_page=100&page=n`` (``X-WP-TotalPages``): each simple product's SKU
-  and id (the variations of variable products are not read yet);
+  and id, and for a variable product ``GET products/<id>/variations`` (paged the same
+  way): each variation's SKU and id;
 * ``GET orders?modified_after=<time>&dates_are_gmt=true&orderby=id&order=asc&per_page=n
   &page=p`` (``X-WP-TotalPages``): orders a webhook may have missed, read as the
   webhook their state would have come with. Ordered by their fixed id, a page cannot
   lose an order to one changed on an earlier page while the pages are walked;
-* ``PUT products/<id>`` ``{"manage_stock": true, "stock_quantity": n}``;
+* ``PUT products/<id>`` (a variation: ``PUT products/<id>/variations/<variation id>``)
+  ``{"manage_stock": true, "stock_quantity": n}``;
 * a shipment: ``GET orders/<id>/notes``, then ``POST orders/<id>/notes`` with the
   carrier, tracking number and link as a note to the customer (unless the same note is
   there: a retry adds none), and ``PUT orders/<id>`` ``{"status": "completed"}`` once
@@ -25,6 +27,16 @@ and secret by HTTP Basic:
   nothing sent), then ``POST orders/<id>/refunds`` with the ``amount``, the refunded
   ``line_items`` (``refund_total`` without tax) and ``api_refund: false``: WooCommerce
   records the refund and does not ask its payment gateway to move money again.
+
+An order is placed when its status is ``processing``, ``on-hold`` (awaiting a bank
+transfer or a cheque) or ``completed``, by ``order.created`` or by the ``order.updated``
+that brings it there (a repeat of a placed order is ``already_placed``); ``pending``
+(not paid yet: WooCommerce creates the order before the buyer pays), ``failed`` and
+``checkout-draft`` are recorded as ignored with that reason. It is paid
+(``ChannelOrder.paid``) when ``processing`` or ``completed`` with a ``date_paid``: a
+cash-on-delivery order is ``processing`` without one, and owes its total here. Each line
+is matched by the SKU WooCommerce copies into it (a variation's own SKU, or its parent's
+when it has none).
 
 Line prices are the line's ``subtotal`` (and ``subtotal_tax`` when the shop's prices
 include tax) per unit; ``subtotal`` less ``total`` is the line's discount.
@@ -68,6 +80,10 @@ from ordermesh.connectors.model import (
 CREDENTIALS = ("consumer_key", "consumer_secret", "webhook_secret")
 SETTINGS = {"tracking_url_template": "optional: a tracking link, {number} is replaced"}
 PING = re.compile(rb"webhook_id=\d+")
+PLACED = frozenset({"processing", "on-hold", "completed"})  # a buyer's order to fill
+PAID = frozenset({"processing", "completed"})  # ... paid, when ``date_paid`` says so too
+NOT_PAID = {"pending": "the buyer has not paid yet", "failed": "the payment failed",
+            "checkout-draft": "the buyer is still in the checkout"}
 CENT = Decimal("0.01")
 
 
@@ -148,7 +164,9 @@ def parse_order(payload: Any) -> ChannelOrder:
             country=(text(ship_to.get("country")) or "").upper(),
             line2=text(ship_to.get("address_2")), region=text(ship_to.get("state")),
             postal_code=text(ship_to.get("postcode"))) if ship_to else None,
-        cancelled=payload.get("status") == "cancelled")
+        cancelled=payload.get("status") == "cancelled",
+        paid=payload.get("status") in PAID and bool(text(payload.get("date_paid_gmt"))
+                                                    or text(payload.get("date_paid"))))
 
 
 def shipment_note(notice: FulfilmentNotice) -> str:
@@ -176,28 +194,46 @@ class WooCommerceConnector(SignedWebhooks):
         return "x-wc-webhook-signature" not in headers and PING.fullmatch(raw) is not None
 
     def intent(self, topic: str, payload: Any) -> WebhookIntent | None:
-        if topic == "order.created":
-            return WebhookIntent.CREATE
-        if topic == "order.updated" and isinstance(payload, dict) \
-                and payload.get("status") == "cancelled":
+        if topic not in ("order.created", "order.updated") or not isinstance(payload, dict):
+            return None
+        status = payload.get("status")
+        if topic == "order.updated" and status == "cancelled":
             return WebhookIntent.CANCEL
+        return WebhookIntent.CREATE if status in PLACED else None
+
+    def ignored_because(self, topic: str, payload: Any) -> str | None:
+        status = payload.get("status") if isinstance(payload, dict) else None
+        if status in NOT_PAID:
+            return (f"{status}: {NOT_PAID[status]}; placed when WooCommerce reports it "
+                    "processing or on-hold")
         return None
 
     def parse_order(self, payload: Any) -> ChannelOrder:
         return parse_order(payload)
 
-    def listings(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def _pages(self, client: httpx.Client, path: str) -> list[dict]:
+        """Every object of a paged list (``X-WP-TotalPages``)."""
+        found: list[dict] = []
         page, pages = 1, 1
         while page <= pages:
-            response = client.get(f"{self.api}/products", auth=self.auth,
+            response = client.get(f"{self.api}/{path}", auth=self.auth,
                                   params={"per_page": 100, "page": page})
             response.raise_for_status()
-            for product in response.json():
-                if (sku := text(product.get("sku"))) and product.get("type") == "simple":
-                    found[sku] = {"product_id": product["id"]}
+            found += [o for o in response.json() if isinstance(o, dict)]
             pages = int(response.headers.get("x-wp-totalpages", "1"))
             page += 1
+        return found
+
+    def listings(self, client: httpx.Client) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for product in self._pages(client, "products"):
+            if (sku := text(product.get("sku"))) and product.get("type") == "simple":
+                found[sku] = {"product_id": product["id"]}
+            elif product.get("type") == "variable":
+                for variation in self._pages(client, f"products/{product['id']}/variations"):
+                    if sku := text(variation.get("sku")):
+                        found[sku] = {"product_id": product["id"],
+                                      "variation_id": variation["id"]}
         return found
 
     def poll_orders(self, client: httpx.Client, since: datetime, cursor: str | None,
@@ -227,9 +263,11 @@ class WooCommerceConnector(SignedWebhooks):
 
     def push_stock(self, client: httpx.Client, level: StockLevel) -> CallResult:
         try:
-            return result(client.put(
-                f"{self.api}/products/{level.listing['product_id']}", auth=self.auth,
-                json={"manage_stock": True, "stock_quantity": level.available}))
+            product = f"{self.api}/products/{level.listing['product_id']}"
+            if level.listing.get("variation_id"):
+                product += f"/variations/{level.listing['variation_id']}"
+            return result(client.put(product, auth=self.auth, json={
+                "manage_stock": True, "stock_quantity": level.available}))
         except httpx.HTTPError as exc:
             return failure(exc)
 

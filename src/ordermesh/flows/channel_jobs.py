@@ -110,7 +110,7 @@ def _send(client: httpx.Client, account: Account, push: pushes.Push,
             push.subject, [ShippedLine(ln["sku"], ln["quantity"], ln["platform_line_id"])
                            for ln in p["lines"]],
             p.get("carrier"), p.get("tracking_number"), p.get("tracking_url"),
-            p.get("complete", False)))
+            p.get("complete", False), p.get("shipment_id"), push.created_at))
     if push.kind is PushKind.REFUND:
         return connector.push_refund(client, refund_notice(push))
     return connector.push_cancellation(client, push.subject, p.get("reason"))

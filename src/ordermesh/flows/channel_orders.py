@@ -112,6 +112,7 @@ class _Delivery:
     payload: Any
     intent: WebhookIntent | None
     order: ChannelOrder | None  # None: a topic we take no action on
+    external_id: str | None = None  # the platform's order id of an order not acted on
 
 
 def _parsed(connector: Connector, headers: Mapping[str, str], raw: bytes) -> _Delivery:
@@ -293,9 +294,10 @@ def receive(container: Container, code: str, headers: Mapping[str, str], raw: by
 def _ingest(container: Container, account: Account, d: _Delivery) -> Received:
     actor = f"{ACTOR_PREFIX}{account.code}"
     if d.order is None:
-        return _record(container, actor, account, d.webhook_id, d.topic, None,
+        why = connector_for(account).ignored_because(d.topic, d.payload)
+        return _record(container, actor, account, d.webhook_id, d.topic, d.external_id,
                        InboxStatus.IGNORED, d.payload,
-                       reason={"detail": f"ordermesh takes no action on '{d.topic}'"})
+                       reason={"detail": why or f"ordermesh takes no action on '{d.topic}'"})
     if d.intent is WebhookIntent.CANCEL:
         return _cancel(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)
     return _place(container, actor, account, d.webhook_id, d.topic, d.payload, d.order)
@@ -311,13 +313,14 @@ def receive_polled(container: Container, account: Account, connector: Connector,
     An order taken before ``taken_since`` (the connector was connected) is not ours to
     place: a change to it is recorded as ignored."""
     payload = polled.payload
-    external_id = str(payload.get("id")) if isinstance(payload, dict) else None
+    external_id = polled.external_id or (
+        str(payload.get("id")) if isinstance(payload, dict) else None)
     webhook_id = f"{POLLED_PREFIX}{external_id}@{polled.version}"[:120]
     actor = f"{ACTOR_PREFIX}{account.code}"
     intent = connector.intent(polled.topic, payload)
     if intent is None:
         return _ingest(container, account, _Delivery(webhook_id, polled.topic, payload,
-                                                     None, None))
+                                                     None, None, external_id))
     try:
         order = connector.parse_order(payload)
     except PayloadInvalid as exc:
@@ -329,6 +332,8 @@ def receive_polled(container: Container, account: Account, connector: Connector,
         with UnitOfWork(container.engine, container.clock, write=False) as uow:
             placed_before = our_order(uow, account, order.external_id)
         if placed_before is not None:
+            # paid on the platform since it was placed: recorded once, by its key
+            record_platform_payment(container, actor, account, placed_before, order)
             return _record(container, actor, account, webhook_id, polled.topic,
                            order.external_id, InboxStatus.IGNORED, payload,
                            order_id=placed_before, reason={

@@ -23,7 +23,8 @@ from decimal import Decimal
 
 from ordermesh.catalog.service import find_skus
 from ordermesh.connectors import accounts, inbox, listings, pushes
-from ordermesh.connectors.model import Account, PushKind
+from ordermesh.connectors.model import Account, PayloadInvalid, PushKind
+from ordermesh.connectors.platforms import connector_for
 from ordermesh.events.cursors import advance_cursor, lock_cursor
 from ordermesh.flows.channel_orders import ACTOR_PREFIX
 from ordermesh.inventory.availability import MAX_BATCH, availability
@@ -46,14 +47,24 @@ def _placed_by(uow: UnitOfWork, order) -> tuple[Account, dict] | None:
     return None
 
 
-def _platform_lines(received: dict, order, lines: list[dict] | None,
+def _line_ids(account: Account, received: dict) -> dict[str, str]:
+    """Our SKU -> the platform's id of the order line that sold it, as the connector
+    reads the platform's order (each platform names its lines its own way)."""
+    try:
+        parsed = connector_for(account).parse_order(received)
+    except PayloadInvalid:
+        return {}
+    line_ids: dict[str, str] = {}
+    for line in parsed.lines:
+        line_ids.setdefault(line.sku, line.platform_line_id)
+    return line_ids
+
+
+def _platform_lines(account: Account, received: dict, order, lines: list[dict] | None,
                     *keep: str) -> list[dict]:
     """The event's ``lines`` (``line_no``, ``quantity``, ...) with their SKU and the
     platform's id of the order line that sold it, and the fields named in ``keep``."""
-    line_ids: dict[str, str] = {}
-    for item in received.get("line_items", []):
-        if isinstance(item, dict) and item.get("sku"):
-            line_ids.setdefault(str(item["sku"]).strip(), str(item.get("id")))
+    line_ids = _line_ids(account, received)
     sku_of = {ln.line_no: ln.sku for ln in order.lines}
     return [{"sku": sku_of[ln["line_no"]], "quantity": ln["quantity"],
              "platform_line_id": line_ids.get(sku_of[ln["line_no"]], ""),
@@ -68,7 +79,7 @@ def _fulfilment(uow: UnitOfWork, event: Event) -> None:
         return
     account, received = found
     p = event.payload
-    lines = _platform_lines(received, order, p.get("lines"))
+    lines = _platform_lines(account, received, order, p.get("lines"))
     number = p.get("tracking_number")
     template = account.settings.get("tracking_url_template")
     pushes.record_push(uow, account.id, PushKind.FULFILMENT, order.external_id, {
@@ -102,7 +113,8 @@ def _refund(uow: UnitOfWork, event: Event) -> None:
     pushes.record_push(uow, account.id, PushKind.REFUND, order.external_id, {
         "order_id": order.id, "refund_id": p["refund_id"], "kind": p.get("kind"),
         "amount": p["amount"], "currency": p["currency"],
-        "lines": _platform_lines(received, order, p.get("lines"), "amount", "tax"),
+        "lines": _platform_lines(account, received, order, p.get("lines"), "amount",
+                                 "tax"),
         "reason": p.get("reason")}, source=event.id)
 
 
