@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 from capture_delivery import CARRIER_SECRET, pay_ship_and_deliver
 from capture_examples import ADMIN_KEY, Recorder
 from capture_kit import quietly, say
+from capture_messaging_campaigns import campaigns
 from capture_messaging_coalescing import coalescing_and_delays
 from tests.sms_provider import API_KEY as SMS_API_KEY
 from tests.sms_provider import CALLBACK_SECRET, running_sms_provider
@@ -107,6 +108,7 @@ def main() -> int:
             body(client, Recorder(client), clock, container, box)
             by_sms(client, Recorder(client), clock, container, sms)
             coalescing_and_delays(client, Recorder(client), clock, container, box)
+            campaigns(client, Recorder(client), clock, container, box)
             print(TAIL)
     return 0
 
@@ -370,7 +372,8 @@ days after delivery. Each message is caused by an event in the outbox, queued ex
 once, rendered from a template in the customer's language, checked against their
 consent, and handed to an SMTP server (or, for customers who prefer it, as an SMS to an
 HTTP provider) by the worker, at least once and with retries. Every message is recorded
-with what it said and what happened to it.
+with what it said and what happened to it. [Campaigns](#campaigns) send one message to
+the members of a segment who opted in to marketing, scheduled and throttled.
 
 The examples below were captured by `scripts/capture_messaging_examples.py` against a
 fresh database with a fixed clock and a local SMTP server and a
@@ -441,13 +444,24 @@ sellers to write to its buyers should be kept away from this with consent (see
 TAIL = """
 ## Roles
 
-Reading messages needs any key (viewer, operator, admin). The SMS provider's delivery
-reports (`POST /api/v1/sms/status`) need no key: the signature is the credential.
+Reading messages and campaigns needs any key (viewer, operator, admin); writing,
+test-sending, scheduling and cancelling a campaign an operator's or an admin's. The SMS
+provider's delivery reports (`POST /api/v1/sms/status`) need no key: the signature is
+the credential; nor does an unsubscribe link (`/unsubscribe/{token}`): the link is.
 
 ## Not built yet
 
-* WhatsApp, marketing campaigns, inbound replies (e-mail and SMS); adapters for named
-  SMS providers (one generic HTTP interface is built, see [SMS](#sms)).
+* WhatsApp, inbound replies (e-mail and SMS); adapters for named SMS providers (one
+  generic HTTP interface is built, see [SMS](#sms)).
+* Campaigns: cancelling cannot stop a message a sender is handing over at that moment;
+  suppressing the queued messages of a cancelled campaign writes one
+  `campaign.cancelled`, not a `message.suppressed` each. The audience is scanned by
+  offset over the customers oldest first: a customer merged into another during the
+  scan can shift the pages (nobody is messaged twice, but one member may be missed).
+  A campaign's quiet hours defer, they do not skip; there is no send window or expiry.
+  SMS campaigns carry the unsubscribe link in the text; there is no "STOP" reply
+  handling (inbound SMS are not built). The `campaigns` job needs the campaign's
+  medium configured on the worker; scheduling checks it on the API server.
 * Tracking links: the shipping notice lists the carrier and the tracking numbers, not a
   link to the carrier's tracking page (carrier accounts have no link template yet).
 * Delay notices come from estimates on the tracking webhook; the simulated carrier's

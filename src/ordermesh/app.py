@@ -54,6 +54,8 @@ from ordermesh.invoices.api import router as invoices_router
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.locations.api import router as locations_router
 from ordermesh.messaging.api import router as messaging_router
+from ordermesh.messaging.campaign_api import router as campaigns_router
+from ordermesh.messaging.unsubscribe import router as unsubscribe_router
 from ordermesh.monitoring import router as metrics_router
 from ordermesh.orders.api import router as orders_router
 from ordermesh.orders.money_api import router as order_money_router
@@ -142,7 +144,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     problems.install(app)
     app.add_middleware(RequestGuard, max_bytes=container.settings.max_body_bytes,
-                       form_prefix=("/app/", "/feedback/"))
+                       form_prefix=("/app/", "/feedback/", "/unsubscribe/"))
     # Shed and rate limited before the body is read; observed (metrics, access log) even
     # when refused; outermost of ours, the request id: every answer gets its id.
     app.add_middleware(LoadShedding)
@@ -160,7 +162,8 @@ def create_app(container: Container) -> FastAPI:
                scorecards_router, product_suppliers_router, purchasing_router,
                replenishment_router, webhooks_router, returns_router, returns_flows_router,
                customer_orders_router, booking_router, handoff_router, placement_router,
-               feedback_router, customer_merges_router, messaging_router, segments_router,
+               feedback_router, customer_merges_router, messaging_router, campaigns_router,
+               unsubscribe_router, segments_router,
                segment_members_router, connectors_router, channel_orders_router,
                dropship_router, partner_dropship_router)
     for router in routers:

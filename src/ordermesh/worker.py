@@ -159,6 +159,7 @@ def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
+    from ordermesh.flows.campaigns import CampaignRun
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
     from ordermesh.flows.channel_poll import ConnectorPoll
     from ordermesh.fulfilment.jobs import PickupExpiry
@@ -170,7 +171,7 @@ def default_jobs() -> list[Job]:
     return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
-            MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll()]
+            CampaignRun(), MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll()]
 
 
 @dataclass

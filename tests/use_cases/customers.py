@@ -203,4 +203,42 @@ USE_CASES: tuple[UseCase, ...] = (
             "the SMS provider reports a sent SMS failed",
             ("message.failed",),
             "test_delivery_reports_write_delivered_or_failed_once"),
+    # campaigns
+    UseCase("campaign.create", "POST /api/v1/campaigns",
+            "a campaign to a segment is written, a draft (content that does not render is "
+            "refused and writes nothing)",
+            ("campaign.created",),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.update", "PATCH /api/v1/campaigns/{campaign_id}",
+            "a draft or scheduled campaign is edited",
+            ("campaign.updated",),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.test_send", "POST /api/v1/campaigns/{campaign_id}/test-send",
+            "the campaign's message is queued to one address, as a test",
+            ("message.queued",),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.schedule", "POST /api/v1/campaigns/{campaign_id}/schedule",
+            "a draft campaign with a time is scheduled (scheduling it again writes nothing)",
+            ("campaign.scheduled",),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.start", "worker: campaigns",
+            "a scheduled campaign's time has come: it starts, its audience is frozen and a "
+            "message is queued to each of the two members with marketing consent (the "
+            "third, without, is skipped and writes nothing)",
+            ("campaign.started", "message.queued", "message.queued"),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.complete", "worker: campaigns",
+            "every message of a running campaign whose audience is frozen is finished",
+            ("campaign.completed",),
+            "test_writing_scheduling_and_running_a_campaign_writes_each_step"),
+    UseCase("campaign.cancel", "POST /api/v1/campaigns/{campaign_id}/cancel",
+            "a running campaign is cancelled: its queued messages are suppressed with it",
+            ("campaign.cancelled",),
+            "test_cancelling_a_campaign_and_unsubscribing_write_their_events"),
+    UseCase("campaign.unsubscribe", "POST /unsubscribe/{token}",
+            "a customer follows the unsubscribe link of a campaign's message: their "
+            "marketing consent for its medium is withdrawn (a used or forged link writes "
+            "nothing)",
+            ("customer.consent_recorded",),
+            "test_cancelling_a_campaign_and_unsubscribing_write_their_events"),
 )

@@ -45,11 +45,7 @@ _CHANGE = {**_NOT_FOUND, 409: {"description": "The customer was erased"},
 
 
 def _committed(ctx, work):
-    def run(uow):
-        result = work(uow)
-        uow.commit()
-        return result
-    return ctx.run(run)
+    return ctx.run_committed(work)
 
 
 def _once(ctx, idem: IdempotencyKey | None, kind: str, status: int, work, read):

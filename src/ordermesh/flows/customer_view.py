@@ -1,8 +1,8 @@
 """A customer seen whole (``GET /customers/{id}``): the profile of the person (every
 customer record merged into one), their orders across channels, what they are worth,
-how they buy, and every interaction in one timeline.
+how they buy, and every interaction in one timeline (messages to them included).
 
-It reads customers, orders and returns, so it lives above them."""
+It reads customers, orders, returns and messages, so it lives above them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ordermesh.customers.service import get_customer
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import Event, events_about
+from ordermesh.messaging.service import message_ids_of
 from ordermesh.orders.model import Order, OrderStatus
 from ordermesh.orders.queries import OrderFilter, list_orders
 from ordermesh.returns.queries import returns_of_orders
@@ -135,7 +136,9 @@ def customer_view(uow: UnitOfWork, customer_id: str, now: datetime) -> CustomerV
     returned = returns_of_orders(uow, [o.id for o in kept])
     returns_rate = (_share(len({r["order_id"] for r in returned}), len(kept))
                     if kept else None)
-    subjects = group + [o.id for o in orders[:1000]] + [r["id"] for r in returned]
+    # every message to them too (its queued, sent, suppressed …), campaigns included
+    subjects = (group + [o.id for o in orders[:1000]] + [r["id"] for r in returned]
+                + message_ids_of(uow, group, TIMELINE))
     return CustomerView(
         customer=root, merged_customer_ids=group[1:],
         identities=ids.identities_of(uow, group), addresses=addresses_of(uow, group),

@@ -115,7 +115,7 @@ def get_customer(customer_id: str, ctx: ReadContext) -> CustomerWhole:
 
 
 _BRIEF = ("number", "status", "reason", "amount", "currency", "refund_id", "kind", "carrier",
-          "tracking_number")
+          "tracking_number", "medium", "campaign_id")
 
 
 def _brief(event) -> dict[str, Any]:

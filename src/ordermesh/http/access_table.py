@@ -316,6 +316,16 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/messages": VIEWER,
     "GET /api/v1/messages/{message_id}": VIEWER,
     "POST /api/v1/sms/status": SMS_PROVIDER,
+    "POST /api/v1/campaigns": OPERATOR,
+    "GET /api/v1/campaigns": VIEWER,
+    "GET /api/v1/campaigns/{campaign_id}": VIEWER,
+    "PATCH /api/v1/campaigns/{campaign_id}": OPERATOR,
+    "POST /api/v1/campaigns/{campaign_id}/test-send": OPERATOR,
+    "POST /api/v1/campaigns/{campaign_id}/schedule": OPERATOR,
+    "POST /api/v1/campaigns/{campaign_id}/cancel": OPERATOR,
+    # the unsubscribe link of a marketing message: the link is the credential
+    "GET /unsubscribe/{token}": PUBLIC,
+    "POST /unsubscribe/{token}": PUBLIC,
     # drop-ship: the merchant's rules and purchase orders; the supplier's partner API
     "POST /api/v1/dropship-rules": OPERATOR,
     "GET /api/v1/dropship-rules": VIEWER,

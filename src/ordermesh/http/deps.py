@@ -138,6 +138,14 @@ class RequestContext:
         one moment later (its own 409, or the first answer of an Idempotency-Key)."""
         return self.transactions().run(work)
 
+    def run_committed(self, work: Callable[[UnitOfWork], T]) -> T:
+        """``run`` for a use case that leaves committing to its caller: committed here."""
+        def run(uow: UnitOfWork) -> T:
+            result = work(uow)
+            uow.commit()
+            return result
+        return self.run(run)
+
     def transactions(self) -> Transactions:
         """Writing units of work as this caller, for use cases that commit more than once
         (a payment: the intent, the call outside any transaction, the result)."""

@@ -14,6 +14,7 @@ class MessageType(enum.StrEnum):
     REFUND = "refund"
     FEEDBACK_REQUEST = "feedback_request"
     DELAYED = "delayed"  # the carrier's estimate passed the promised date
+    CAMPAIGN = "campaign"  # a campaign to a segment (``campaigns.py``), not from an event
 
 
 class MessageStatus(enum.StrEnum):
@@ -36,10 +37,10 @@ TRIGGERS: dict[str, MessageType] = {
     "fulfilment.delivery_delayed": MessageType.DELAYED,
 }
 PURPOSE = {t: "feedback" if t == MessageType.FEEDBACK_REQUEST else "transactional"
-           for t in MessageType}
+           for t in MessageType} | {MessageType.CAMPAIGN: "marketing"}
 
 # A delay notice goes out by itself: it must not wait for, or hide in, another message.
-NEVER_COALESCED = frozenset({MessageType.DELAYED})
+NEVER_COALESCED = frozenset({MessageType.DELAYED, MessageType.CAMPAIGN})
 MAX_COALESCE_S = 3600
 
 

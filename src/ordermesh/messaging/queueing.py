@@ -124,7 +124,7 @@ class Route:
     recipient: str  # "" when the customer has no address on that medium
 
 
-def _phone_of(uow: UnitOfWork, customer: Customer) -> str:
+def phone_of(uow: UnitOfWork, customer: Customer) -> str:
     if customer.phone:
         return customer.phone
     phones = [i["value"] for i in identities_of(uow, [customer.id]) if i["kind"] == "phone"]
@@ -137,7 +137,7 @@ def route(uow: UnitOfWork, customer: Customer, facts: dict, message_type: Messag
     have an address on it and there is a template for it; else e-mail."""
     email = (facts.pop("email", None) or customer.email or "").strip()
     if customer.preferred_contact == SMS and SMS in media and has_sms(message_type, language):
-        phone = _phone_of(uow, customer)
+        phone = phone_of(uow, customer)
         if phone:
             return Route(SMS, phone)
     return Route(EMAIL, email)

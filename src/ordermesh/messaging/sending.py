@@ -54,6 +54,7 @@ class Claimed:
     created_at: datetime
     lease_until: datetime  # not sent after this: another sender may have claimed it
     medium: str = "email"
+    unsubscribe_url: str | None = None  # a marketing message's one-click unsubscribe link
 
 
 def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules,
@@ -64,7 +65,7 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules
     m = messages.c
     query = (select(m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html,
                     m.language, m.created_at, m.customer_id, m.order_id, m.type,
-                    m.source_event_id, m.medium, m.parts)
+                    m.source_event_id, m.medium, m.parts, m.unsubscribe_url)
              .where(m.status.in_(_DUE), m.next_attempt_at <= now, m.medium.in_(media))
              .order_by(m.next_attempt_at, m.seq).limit(limit))
     if uow.dialect == "postgresql":
@@ -84,7 +85,8 @@ def claim_due(uow: UnitOfWork, limit: int, policy: RetryPolicy, rules: SendRules
         if taken == 1:
             claimed.append(Claimed(row.id, row.attempts + 1, row.recipient, row.subject,
                                    row.body_text, row.body_html, row.language,
-                                   as_utc(row.created_at), until, row.medium))
+                                   as_utc(row.created_at), until, row.medium,
+                                   row.unsubscribe_url))
     uow.commit()
     return claimed
 
@@ -99,6 +101,9 @@ def email_of(claimed: Claimed, sender: str) -> EmailMessage:
     mail["Date"] = format_datetime(claimed.created_at)
     domain = sender.rpartition("@")[2].strip("> ") or "localhost"
     mail["Message-ID"] = f"<{claimed.id}@{domain}>"
+    if claimed.unsubscribe_url:  # RFC 2369 and RFC 8058: one-click unsubscribe
+        mail["List-Unsubscribe"] = f"<{claimed.unsubscribe_url}>"
+        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content(claimed.text)
     mail.add_alternative(claimed.html, subtype="html")
     mail["Content-Language"] = claimed.language  # after: setting content clears Content-*
@@ -194,8 +199,10 @@ def record(uow: UnitOfWork, claimed: Claimed, outcome: Outcome, policy: RetryPol
             values["finished_at"] = now
             record_event(uow, "message.bounced", "message", claimed.id,
                          {**payload, "medium": claimed.medium, "error": error})
-            mark_undeliverable(uow, row.customer_id,
-                               recipient_identity(claimed.medium, claimed.recipient), error)
+            if row.customer_id is not None:  # not a test send
+                mark_undeliverable(uow, row.customer_id,
+                                   recipient_identity(claimed.medium, claimed.recipient),
+                                   error)
         elif retry_at is None:
             status = MessageStatus.FAILED
             values["finished_at"] = now

@@ -66,3 +66,10 @@ def get_message(uow: UnitOfWork, message_id: str) -> dict:
                                           "type": row.source_event_type,
                                           "occurred_at": None}],
             "history": history}
+
+
+def message_ids_of(uow: UnitOfWork, customer_ids: list[str], limit: int) -> list[str]:
+    """The newest ``limit`` messages to these customer records (their timeline)."""
+    m = messages.c
+    return [r.id for r in uow.execute(select(m.id).where(m.customer_id.in_(customer_ids))
+                                      .order_by(m.seq.desc()).limit(limit))]
