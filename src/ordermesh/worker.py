@@ -161,6 +161,7 @@ def default_jobs() -> list[Job]:
     from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
     from ordermesh.flows.channel_poll import ConnectorPoll
+    from ordermesh.flows.purchase_order_mail import PurchaseOrderMailer
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.messaging.jobs import MessageQueueing, MessageSender
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
@@ -170,7 +171,8 @@ def default_jobs() -> list[Job]:
     return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
-            MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll()]
+            MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll(),
+            PurchaseOrderMailer()]
 
 
 @dataclass
