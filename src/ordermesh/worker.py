@@ -157,6 +157,7 @@ class IdempotencyRetention:
 
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
+    from ordermesh.dropship.jobs import DropshipCancellations
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
@@ -172,7 +173,7 @@ def default_jobs() -> list[Job]:
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
             MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll(),
-            PurchaseOrderMailer()]
+            PurchaseOrderMailer(), DropshipCancellations()]
 
 
 @dataclass

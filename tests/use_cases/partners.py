@@ -43,6 +43,22 @@ USE_CASES: tuple[UseCase, ...] = (
             ("fulfilment.lines_rejected", "fulfilment.rejected", "order.sourced",
              "fulfilment.released", "dropship.rejected"),
             "test_a_rejected_drop_ship_order_writes_rejected_and_goes_back_to_sourcing"),
+    UseCase("dropship.cancel_tell", "worker: drop-ship cancellations",
+            "the merchant cancelled units of a drop-ship order (the order or some lines): "
+            "the supplier is told, once",
+            ("dropship.cancel_requested",),
+            "test_a_cancelled_drop_ship_order_writes_cancel_requested_then_the_answer"),
+    UseCase("dropship.cancel_accept",
+            "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/accept",
+            "the supplier accepts a cancellation it was told of",
+            ("dropship.cancel_accepted",),
+            "test_a_cancelled_drop_ship_order_writes_cancel_requested_then_the_answer"),
+    UseCase("dropship.cancel_refuse.untold",
+            "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/refuse",
+            "the supplier refuses (already shipped) a cancellation the worker has not told "
+            "yet: it is told first, in the same transaction",
+            ("dropship.cancel_requested", "dropship.cancel_refused"),
+            "test_a_cancelled_drop_ship_order_writes_cancel_requested_then_the_answer"),
     # suppliers and purchasing
     UseCase("supplier.create", "POST /api/v1/suppliers",
             "a supplier is created",

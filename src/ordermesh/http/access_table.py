@@ -329,4 +329,6 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/partner/dropship-orders/{ds_id}/reject": SUPPLIER,
     "POST /api/v1/partner/dropship-orders/{ds_id}/ship": SUPPLIER,
     "POST /api/v1/partner/dropship-orders/{ds_id}/short": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/accept": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/refuse": SUPPLIER,
 }

@@ -1,4 +1,5 @@
-"""purchase_order_notifications: e-mails of a purchase order to its supplier
+"""purchase_order_notifications: e-mails of a purchase order to its supplier; a drop-ship
+order's cancellation told to the supplier and its answer
 
 Revision ID: 0049
 Revises: 0043
@@ -6,6 +7,7 @@ Revises: 0043
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = '0049'
 down_revision = '0043'
@@ -13,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 WHEN = sa.DateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 
 
 def upgrade() -> None:
@@ -37,9 +40,25 @@ def upgrade() -> None:
                     ['po_id'], unique=False)
     op.create_index('ix_purchase_order_notifications_due', 'purchase_order_notifications',
                     ['status', 'next_attempt_at'], unique=False)
+    op.add_column('dropship_orders', sa.Column('cancel_refusal', JSON, nullable=True))
+    for column in ('cancel_requested', 'cancel_accepted', 'cancel_refused'):
+        op.add_column('dropship_lines', sa.Column(column, sa.Integer(), nullable=False,
+                                                  server_default='0'))
+    # Units cancelled before this were taken off without asking the supplier: they count
+    # as told and accepted, so no old order waits for an answer.
+    op.execute(
+        "UPDATE dropship_lines SET cancel_requested = COALESCE((SELECT fl.cancelled_quantity "
+        "FROM fulfilment_lines fl JOIN dropship_orders d ON fl.fo_id = d.fo_id "
+        "WHERE d.id = dropship_lines.ds_id AND fl.line_no = dropship_lines.line_no), 0)")
+    op.execute("UPDATE dropship_lines SET cancel_accepted = cancel_requested")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('dropship_lines') as batch:
+        for column in ('cancel_requested', 'cancel_accepted', 'cancel_refused'):
+            batch.drop_column(column)
+    with op.batch_alter_table('dropship_orders') as batch:
+        batch.drop_column('cancel_refusal')
     op.drop_index('ix_purchase_order_notifications_due',
                   table_name='purchase_order_notifications')
     op.drop_index('ix_purchase_order_notifications_po', table_name='purchase_order_notifications')
