@@ -6,10 +6,16 @@ and pays for them). Refused answers change nothing. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import select
 
 from ordermesh.dropship.jobs import DropshipCancellations
 from ordermesh.dropship.tables import dropship_lines, dropship_orders
+from ordermesh.flows import dropship_partner
+from ordermesh.kit.errors import DomainError
 from ordermesh.kit.outbox import outbox
 from tests.dropship_helpers import DS, PARTNER, answer, partner_key, ship_body, vases_routed
 from tests.fulfilment_helpers import order_of, stock_at
@@ -85,6 +91,9 @@ def test_a_supplier_that_had_shipped_refuses_and_the_merchant_sees_it_and_pays(
     assert (merchant["status"], merchant["cost_total"], merchant["price_total"]) == (
         "cancel_refused", "23.00", "60.00")
     assert {k: merchant["cancel_refusal"][k] for k in CANCEL_REFUSAL} == CANCEL_REFUSAL
+    assert [d["id"] for d in ok(client.get(DS, params={"status": "cancel_refused"}))[
+        "items"]] == [ds["id"]]
+    assert ok(client.get(DS, params={"status": "accepted"}))["items"] == []
     assert order_of(client, order["id"])["status"] == "cancelled"
     # the answer told the supplier first, in its own transaction; the worker adds nothing
     assert len(requested_events(uow, ds["id"])) == 1
@@ -130,3 +139,41 @@ def test_refused_cancellation_answers_change_nothing(client, uow):
                    status=404)
     assert other.status_code == 404
     assert rows()[:2] == before[:2]
+
+
+def test_answers_and_the_worker_racing_on_one_cancellation_tell_and_answer_it_once(
+        client, container, uow):
+    key, order, ds = vases_routed(client, 2, paid=False)
+    cancel(client, order["id"])
+    threads = 4
+    barrier = threading.Barrier(threads)
+    outcome: Counter = Counter()
+    lock = threading.Lock()
+
+    def act(i: int) -> None:
+        barrier.wait()
+        try:
+            if i == 0:
+                tell(container)
+                result = "told"
+            else:
+                with uow(actor=f"supplier-{i}") as u:
+                    if i % 2:
+                        dropship_partner.accept_cancellation(u, ds["id"], ds["supplier_id"])
+                    else:
+                        dropship_partner.refuse_cancellation(
+                            u, ds["id"], ds["supplier_id"], "shipped", None, None)
+                result = "answered"
+        except DomainError:
+            result = "refused"
+        with lock:
+            outcome[result] += 1
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(act, range(threads)))
+
+    assert outcome == Counter({"told": 1, "answered": 1, "refused": threads - 2})
+    [line] = ok(client.get(f"{DS}/{ds['id']}"))["lines"]
+    assert (line["cancel_requested"], line["cancel_accepted"] + line["cancel_refused"]) == (
+        0, 2)
+    assert len(requested_events(uow, ds["id"])) == 1

@@ -173,7 +173,8 @@ def list_dropships(uow: UnitOfWork, *, supplier_id: str | None = None,
     if supplier_id is not None:
         query = query.where(DS.supplier_id == supplier_id)
     if status is not None:
-        query = query.where(DS.status == status.value)
+        # an open one may be closed by the merchant's cancellation: filtered as shown
+        query = query.where(DS.status.in_(sorted({status.value, *(s.value for s in OPEN)})))
     if open_only:
         query = query.where(DS.status.in_(sorted(s.value for s in OPEN)))
     if order_id is not None:
@@ -181,7 +182,8 @@ def list_dropships(uow: UnitOfWork, *, supplier_id: str | None = None,
     found = _orders(uow, uow.execute(query))
     # one the merchant cancelled whole is stored open but is not any more, unless the
     # supplier still has to answer the cancellation
-    return [ds for ds in found if not open_only or ds.status in OPEN or ds.cancel_pending]
+    return [ds for ds in found if (not open_only or ds.status in OPEN or ds.cancel_pending)
+            and (status is None or ds.status is status)]
 
 
 def check_units(ds: DropshipOrder, units: dict[int, int], what: str) -> None:
