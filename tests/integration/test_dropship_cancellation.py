@@ -143,7 +143,7 @@ def test_refused_cancellation_answers_change_nothing(client, uow):
 
 def test_answers_and_the_worker_racing_on_one_cancellation_tell_and_answer_it_once(
         client, container, uow):
-    key, order, ds = vases_routed(client, 2, paid=False)
+    _key, order, ds = vases_routed(client, 2, paid=False)
     cancel(client, order["id"])
     threads = 4
     barrier = threading.Barrier(threads)
