@@ -26,6 +26,7 @@ from capture_examples import Recorder
 from capture_kit import app_on_fresh_database
 from capture_purchasing_examples import quietly, say
 
+from ordermesh.dropship.jobs import DropshipCancellations
 from ordermesh.kit.clock import FixedClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -126,12 +127,13 @@ The examples below were produced by running the code
   "the merchant decides" so that the order keeps moving without anybody looking; the
   merchant sees `dropship.rejected` / `dropship.shorted` and the new sourcing decision
   (`order.sourced`). The units booked in at `DS-…` for them are booked out.
-- **Cancelled by the merchant.** Units the customer's order gives up (cancelled or
-  edited) leave its fulfilment order at `DS-…` as at any location, and the drop-ship
-  order shows them as `cancelled` (read from that fulfilment order): the supplier's open
-  list no longer has what is not wanted, a ship call for them is refused, and a
-  drop-ship order with nothing left is `cancelled`. Units given back at a supplier's
-  location are booked out, never freed.
+- **Cancelled by the merchant.** Units the customer's order gives up (cancelled,
+  edited or refunded before shipping) leave its fulfilment order at `DS-…` as at any
+  location, and the drop-ship order shows them as `cancelled` (read from that fulfilment
+  order): a ship call for them is refused at once. The supplier is told
+  (`dropship.cancel_requested`) and answers: it accepts, or refuses because they had
+  shipped already ([below](#cancelled-by-the-merchant-the-supplier-answers)). Units given
+  back at a supplier's location are booked out, never freed.
 - **A document of its own.** A drop-ship purchase order is not a row of
   `/api/v1/purchase-orders`: nothing arrives at our locations, so it has no expected
   supply, receipt, tolerance or landed cost. It is one per supplier and customer order,
@@ -257,6 +259,9 @@ left, so they are backordered (`order.backordered`) until supply arrives.
 the same way and the rest stays open. After a partial shipment, a short for the last open
 units leaves the drop-ship order `shipped` (its fulfilment order too: what shipped is in
 the carrier's hands).
+""")
+    cancellation_section(client, rec)
+    say("""
 
 ## Bad input changes nothing
 
@@ -295,6 +300,9 @@ sourced from our own locations as if it did not exist.
 | `dropship.rejected` | the supplier rejects (its units are sourced again: `order.sourced`) | `from_status`, `reason`, `lines` |
 | `dropship.shipped` | a parcel left (the order writes `order.shipment_recorded`) | `shipment_id`, `carrier`, `tracking_number`, `lines`, `order_shipment_id`, `open_units` |
 | `dropship.shorted` | units the supplier does not have (sourced again) | `reason`, `lines`, `open_units` |
+| `dropship.cancel_requested` | the merchant cancelled units: written by the worker's `dropship-cancellations` job (or first thing when the supplier answers before it ran) | `lines`, `pending_units`, `open_units` |
+| `dropship.cancel_accepted` | the supplier will not ship the cancelled units | `from_status`, `lines`, `open_units` |
+| `dropship.cancel_refused` | the cancelled units had shipped | `from_status`, `lines`, `reason`, `carrier`, `tracking_number` |
 
 ## Routes
 
@@ -304,6 +312,7 @@ sourced from our own locations as if it did not exist.
 | `GET /api/v1/dropship-rules`, `GET /api/v1/dropship-orders[/{id}]` | viewer, operator, admin | rules; drop-ship orders with cost and price (`supplier`, `status`, `order_id` filters) |
 | `GET /api/v1/partner/dropship-orders[/{id}]` | the supplier's key | its drop-ship orders (`open=false`: all of them) |
 | `POST /api/v1/partner/dropship-orders/{id}/accept`, `/reject`, `/ship`, `/short` | the supplier's key | its answers (`ship` honours `Idempotency-Key`) |
+| `POST /api/v1/partner/dropship-orders/{id}/cancellation/accept`, `/cancellation/refuse` | the supplier's key | its answer to the merchant's cancellation |
 
 ## Not built yet
 
@@ -318,12 +327,62 @@ sourced from our own locations as if it did not exist.
   a drop-ship supplier.
 - Drop-shipped units count towards the channel's reserved units, so a channel with a
   quota of our stock sees them in its `reserved` while they wait for the supplier.
-- A cancellation by the merchant writes no `dropship.*` event (the fulfilment order's
-  `fulfilment.lines_cancelled` / `fulfilment.cancelled` tell it); the supplier sees it in
-  the partner API. No supplier invoice matching for drop-ship orders, no per-line unit
+- A cancellation does not wait for the supplier: the customer's order gives the units
+  up (and its money back) at once, and a refusal afterwards is for the merchant to settle
+  with the customer (the units are not put back on the order). The supplier is told by
+  the worker, so `dropship.cancel_requested` follows the cancellation by one worker
+  pass. No supplier invoice matching for drop-ship orders, no per-line unit
   price after discounts (`unit_price` is the line's unit price before discounts and
   tax), and no back-office screen for drop-ship yet (the API only).
 """)
+
+
+def cancellation_section(client: TestClient, rec: Recorder) -> None:
+    order = quietly(client, "POST", "/api/v1/orders",
+                    place(client, [("VASE-TALL", 2, "39.00")], "WEB-5004"))
+    [ds] = quietly(client, "GET", f"{DS}?order_id={order['id']}")["items"]
+    key = {"Authorization": f"Bearer {rec.secrets['<Leeds Pottery key>']}"}
+    assert client.post(f"{PARTNER}/{ds['id']}/accept", headers=key).status_code == 200
+    say("""
+## Cancelled by the merchant: the supplier answers
+
+The customer cancels `WEB-5004` (two tall vases Leeds Pottery had accepted) and the
+merchant cancels the order (`POST /api/v1/orders/{id}/cancel`, or some lines of it). The
+order gives the units up at once, as at any location: they leave the fulfilment order at
+`DS-POTTERY-LEEDS`, the money goes back, and a ship call for them is refused. The
+worker's `dropship-cancellations` job follows the outbox (`fulfilment.lines_cancelled`)
+and tells the supplier: `dropship.cancel_requested`, once per cancellation (if the
+supplier answers first, the answer writes it first). Until the supplier answers, its
+lines show the units as `cancel_requested` and the order stays on its open list; a
+drop-ship order with nothing else open is `cancel_requested`.
+""")
+    quietly(client, "POST", f"/api/v1/orders/{order['id']}/cancel",
+            {"reason": "the customer changed her mind"})
+    assert DropshipCancellations().run_once(client.app.state.container) == 1
+    told = rec.call("The supplier sees the cancellation", "GET", f"{PARTNER}/{ds['id']}",
+                    auth="<Leeds Pottery key>")
+    assert (told["status"], told["lines"][0]["cancel_requested"]) == ("cancel_requested", 2)
+    say("""
+`POST …/cancellation/accept` confirms it: nothing ships, the order is `cancelled`
+(`cancellation: accepted`) and the supplier charges nothing for those units. Here the
+parcel had left the supplier's dock already, so it refuses, saying why and with which
+parcel:
+""")
+    rec.call("The supplier refuses: the vases had shipped", "POST",
+             f"{PARTNER}/{ds['id']}/cancellation/refuse", auth="<Leeds Pottery key>",
+             body={"reason": "collected by UPS this morning", "carrier": "ups",
+                   "tracking_number": "1Z8E41W70300000009"})
+    say("""
+The merchant sees it in the drop-ship order: `cancel_refused`, the supplier's reason and
+parcel, and the cost of those units in `cost_total` (they were shipped and are owed). The
+customer's order stays cancelled (its money was returned): what to do with the parcel
+(let it go, ask for a return) is the merchant's call.
+""")
+    merchant = rec.call("The merchant's view of the refused cancellation", "GET",
+                        f"{DS}/{ds['id']}")
+    assert (merchant["status"], merchant["cost_total"]) == ("cancel_refused", "23.00")
+    rec.call("Nothing left to answer", "POST", f"{PARTNER}/{ds['id']}/cancellation/accept",
+             auth="<Leeds Pottery key>")
 
 
 def main() -> None:

@@ -23,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from capture_examples import ADMIN_KEY, Recorder
 from capture_kit import app_on_fresh_database, quietly, say
 from capture_service_suppliers import service_suppliers_section
+from tests.smtp_server import Mailbox, running_smtp_server
 
+from ordermesh.flows.purchase_order_mail import PurchaseOrderMailer
 from ordermesh.kit.clock import FixedClock
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -230,6 +232,7 @@ draft ──send──▶ sent ──confirm──▶ confirmed ──receipt─
 | `POST …/{id}/receipts` | `sent`, `confirmed`, `partly_received` | goods arriving: accepted units are booked into stock with the `receipt` movement against the line's expected supply; rejected (damaged) units are recorded, not stocked |
 | `POST …/{id}/close` | `sent` … `received` | `closed`; with units still open it closes short and their expected supply is cancelled |
 | `POST …/{id}/cancel` | `draft`, `sent`, `confirmed` | `cancelled`; its expected supply is cancelled |
+| `POST …/{id}/notifications` | `sent`, `confirmed`, `partly_received` | e-mail the order (its PDF) to the supplier again |
 | `GET …/{id}/pdf` | any | the order as a PDF for the supplier |
 """)
     po = rec.call("Draft a purchase order: costs from the supplier's prices", "POST", POS,
@@ -241,8 +244,10 @@ draft ──send──▶ sent ──confirm──▶ confirmed ──receipt─
     assert po["total"]["amount"] == "403.40"
     sent = rec.call("Send it: the lines become expected supply", "POST",
                     f"{POS}/{po['id']}/send")
+    assert [n["status"] for n in sent["notifications"]] == ["queued"]
     rec.call("The expected supply the first line announced", "GET",
              f"/api/v1/inventory/supply/{sent['lines'][0]['supply_id']}")
+    mailed_section(client, rec, po)
     rec.call("The supplier confirms 10 mugs instead of 12, two days later", "POST",
              f"{POS}/{po['id']}/confirm", body={"lines": [
                  {"line_no": 2, "quantity": 10, "date": "2026-12-08"}]})
@@ -300,8 +305,8 @@ after the reference (`PO-1001.pdf`, {len(pdf.content):,} bytes here): the suppli
 address, where to deliver, the expected date, payment terms and incoterm, each line with
 the quantity due (confirmed, else ordered), unit cost and line total, the total, the
 order's note and the supplier's terms text. Like the invoices it is rendered with
-reportlab in invariant mode: the same order gives the same bytes. Nothing is e-mailed;
-sending the PDF to the supplier is up to you.
+reportlab in invariant mode: the same order gives the same bytes. It is the attachment of
+the [e-mail to the supplier](#the-supplier-gets-the-order-by-e-mail).
 
 ## Scorecards
 
@@ -361,19 +366,74 @@ Here the shop sold 6 mugs a day for the last two weeks, with nothing left.
 | `purchase_order.received` | per receipt, with `inventory.received` for each booking |
 | `purchase_order.closed` | closed, `short: true` when units were missing |
 | `purchase_order.cancelled` | cancelled |
+| `purchase_order.notification_queued` | with `sent` (or a resend): the e-mail to the supplier waits for the worker |
+| `purchase_order.notification_skipped` | with `sent`: no contact of the supplier has an e-mail address |
+| `purchase_order.notification_sent`, `purchase_order.notification_failed` | the worker's outcome: accepted by the mail server, or failed (`error`) after the last attempt or a permanent refusal |
 
 ## Not there yet
 
-E-mailing the PDF, supplier invoices and three-way matching, landed costs, purchase
+Mail about a confirmation or a cancellation to the supplier (only the order itself is
+e-mailed), reading the supplier's answers from its e-mails, supplier invoices and three-way matching, landed costs, purchase
 orders in another currency than the supplier's, and editing a draft's lines (cancel it
 and draft again) are not built.
 Replenishment suggests only for SKUs that have a stock row at the location.
 """)
 
 
+def mailed_section(client: TestClient, rec: Recorder, po: dict) -> None:
+    container = client.app.state.container
+    box: Mailbox = client.app.state.mailbox
+    assert PurchaseOrderMailer().run_once(container) == 1
+    [mail] = box.to("ana@linen.example")
+    [pdf] = list(mail.iter_attachments())
+    text = mail.get_body(("plain",)).get_content().rstrip()
+    say(f"""
+## The supplier gets the order by e-mail
+
+Sending the order writes, in the same transaction, an e-mail to the supplier's **ordering
+contact**: the contact with role `ordering` that has an e-mail address, else the first
+contact with one (here Ana Silva, role `sales`). Nothing remote happens in that
+transaction: the worker's `purchase-order-mailer` job sends it afterwards over the SMTP
+server the [customer messages](messaging.md) use (`ORDERMESH_SMTP_HOST`, `…_PORT`,
+`…_FROM`, `…_TIMEOUT_S`), with their retry settings: an attempt that fails is tried
+again after `ORDERMESH_MESSAGE_RETRY_BASE_S` seconds, doubling, up to
+`ORDERMESH_MESSAGE_MAX_ATTEMPTS` attempts; a permanent refusal (a `5xx` answer) fails at
+once. Each e-mail is a row of the order's `notifications`: `queued` (with `attempts`,
+`next_attempt_at` and the server's `last_error` while it is retried), `sent`, `failed`,
+or `skipped` with its `reason` when no contact has an e-mail address; the order is sent
+all the same. Without `ORDERMESH_SMTP_HOST` the e-mails wait, `queued`.
+
+The send above answered with one `queued` notification. The worker ran, and the mail
+server (a local test server) received:
+
+```
+From: {mail["From"]}
+To: {mail["To"]}
+Subject: {mail["Subject"]}
+Message-ID: <the notification's id@example.com>
+Attachment: {pdf.get_filename()} ({pdf.get_content_type()}, {len(pdf.get_content()):,} bytes)
+
+{text}
+```
+""")
+    read = rec.call("The order shows the e-mail sent", "GET", f"{POS}/{po['id']}")
+    assert [n["status"] for n in read["notifications"]] == ["sent"]
+    again = rec.call("E-mail it again (the supplier lost it)", "POST",
+                     f"{POS}/{po['id']}/notifications")
+    assert [n["status"] for n in again["notifications"]] == ["sent", "queued"]
+    PurchaseOrderMailer().run_once(container)
+    say("""
+A draft, a finished order (`received`, `closed`, `cancelled`) or a supplier without any
+e-mail address is refused with `409` and nothing queued.
+""")
+
+
 def main() -> None:
     page = sys.argv[1] if len(sys.argv) > 1 else "purchasing"
-    with app_on_fresh_database("purchasing", FixedClock(NOW)) as client:
+    with running_smtp_server() as box, app_on_fresh_database(
+            "purchasing", FixedClock(NOW), smtp_host="127.0.0.1", smtp_port=box.port,
+            smtp_from="Linen & Clay <buying@example.com>") as client:
+        client.app.state.mailbox = box
         rec = Recorder(client)
         shop(client)
         (suppliers_page if page == "suppliers" else purchasing_page)(client, rec)

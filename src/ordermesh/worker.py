@@ -157,11 +157,13 @@ class IdempotencyRetention:
 
 def default_jobs() -> list[Job]:
     # Feature jobs import the worker's base classes, so they are imported here.
+    from ordermesh.dropship.jobs import DropshipCancellations
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
     from ordermesh.flows.campaigns import CampaignRun
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
     from ordermesh.flows.channel_poll import ConnectorPoll
+    from ordermesh.flows.purchase_order_mail import PurchaseOrderMailer
     from ordermesh.fulfilment.jobs import PickupExpiry
     from ordermesh.messaging.jobs import MessageQueueing, MessageSender
     from ordermesh.shipping.jobs import SlaWatch, TrackingPoll
@@ -171,7 +173,8 @@ def default_jobs() -> list[Job]:
     return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
             TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
-            CampaignRun(), MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll()]
+            CampaignRun(), MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll(),
+            PurchaseOrderMailer(), DropshipCancellations()]
 
 
 @dataclass

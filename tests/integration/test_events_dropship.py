@@ -3,6 +3,7 @@ answers write none."""
 
 from __future__ import annotations
 
+from ordermesh.dropship.jobs import DropshipCancellations
 from tests.dropship_helpers import (
     PARTNER,
     RULES,
@@ -13,6 +14,7 @@ from tests.dropship_helpers import (
     place,
     rule,
     ship_body,
+    vases_routed,
 )
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
 from tests.helpers import ok
@@ -69,3 +71,28 @@ def test_a_rejected_drop_ship_order_writes_rejected_and_goes_back_to_sourcing(cl
     assert of_type(written, "dropship.rejected")["payload"]["reason"] == "discontinued"
     assert_writes_nothing(client, lambda: client.post(
         f"{PARTNER}/{ds['id']}/ship", json=ship_body([(1, 1)]), headers=key))
+
+
+def test_a_cancelled_drop_ship_order_writes_cancel_requested_then_the_answer(
+        client, container):
+    key, order, ds = vases_routed(client, 3, paid=False)
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={
+        "lines": [{"line_no": 1, "quantity": 1}]}))
+    _, written = assert_writes(client, "dropship.cancel_tell",
+                               lambda: DropshipCancellations().run_once(container))
+    told = of_type(written, "dropship.cancel_requested")
+    assert (told["actor"], told["payload"]["lines"], told["payload"]["open_units"]) == (
+        "worker:dropship-cancellations", [{"line_no": 1, "quantity": 1}], 2)
+    assert_writes_nothing(client, lambda: DropshipCancellations().run_once(container))
+    _, written = assert_writes(client, "dropship.cancel_accept", lambda: answer(
+        client, key, ds["id"], "cancellation/accept"))
+    assert of_type(written, "dropship.cancel_accepted")["payload"]["status"] == "requested"
+    assert_writes_nothing(client, lambda: answer(client, key, ds["id"],
+                                                 "cancellation/accept", status=409))
+    ok(client.post(f"/api/v1/orders/{order['id']}/cancel", json={}))
+    _, written = assert_writes(client, "dropship.cancel_refuse.untold", lambda: answer(
+        client, key, ds["id"], "cancellation/refuse",
+        {"reason": "shipped yesterday", "tracking_number": "1Z7"}))
+    refused = of_type(written, "dropship.cancel_refused")["payload"]
+    assert (refused["status"], refused["lines"], refused["tracking_number"]) == (
+        "cancel_refused", [{"line_no": 1, "quantity": 2}], "1Z7")

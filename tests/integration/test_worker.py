@@ -130,7 +130,8 @@ def test_hold_expiry_works_off_a_backlog_one_batch_per_transaction(client, uow, 
             "webhook-sender": 0, "nats-relay": 0, "feedback-requests": 0,
             "idempotency-retention": 0, "message-queueing": 0, "campaigns": 0,
             "message-sender": 0,
-            "connector-sync": 0, "connector-pushes": 0, "connector-poll": 0}
+            "connector-sync": 0, "connector-pushes": 0, "connector-poll": 0,
+            "purchase-order-mailer": 0, "dropship-cancellations": 0}
     # the webhook relay passed over every event so far (no endpoint wanted them)
     assert done["webhook-fan-out"] > 0
     assert done == {**idle, "forecast-refresh": 1, "webhook-fan-out": done["webhook-fan-out"]}

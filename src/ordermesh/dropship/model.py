@@ -37,6 +37,10 @@ class DropshipStatus(enum.StrEnum):
     SHORT = "short"  # nothing open and nothing shipped: the supplier had none
     REJECTED = "rejected"  # refused whole: its units went back to sourcing
     CANCELLED = "cancelled"  # the customer's order gave up its units before they shipped
+    # nothing open, the merchant cancelled units the supplier has not answered about yet
+    CANCEL_REQUESTED = "cancel_requested"
+    # nothing open, the supplier refused a cancellation: it had shipped them already
+    CANCEL_REFUSED = "cancel_refused"
 
 
 OPEN = frozenset({DropshipStatus.REQUESTED, DropshipStatus.ACCEPTED,
@@ -88,6 +92,11 @@ class DropshipLine:
     # taken off by the merchant (order cancelled or edited): read from the fulfilment
     # order, which is where a cancellation lands
     cancelled: int = 0
+    # the supplier's side of those units: told (``dropship.cancel_requested``), and its
+    # answer: cancelled on its side too, or refused (it had shipped them already)
+    cancel_requested: int = 0
+    cancel_accepted: int = 0
+    cancel_refused: int = 0
 
     @property
     def open(self) -> int:
@@ -95,9 +104,16 @@ class DropshipLine:
                    - self.cancelled, 0)
 
     @property
+    def cancel_pending(self) -> int:
+        """Units the merchant cancelled that the supplier has not answered about."""
+        return max(self.cancelled - self.cancel_accepted - self.cancel_refused, 0)
+
+    @property
     def wanted(self) -> int:
-        """Units the supplier ships or has shipped: what it charges us for."""
-        return self.quantity - self.short - self.rejected - self.cancelled
+        """Units the supplier ships or has shipped: what it charges us for (a refused
+        cancellation's units shipped all the same)."""
+        return (self.quantity - self.short - self.rejected - self.cancelled
+                + self.cancel_refused)
 
 
 @dataclass(frozen=True)
@@ -134,12 +150,28 @@ class DropshipOrder:
     closed_at: datetime | None
     updated_at: datetime
 
+    cancel_refusal: dict | None = None  # the supplier's reason, carrier, tracking number
+
     def line(self, line_no: int) -> DropshipLine | None:
         return next((ln for ln in self.lines if ln.line_no == line_no), None)
 
     @property
     def open_units(self) -> int:
         return sum(ln.open for ln in self.lines)
+
+    @property
+    def cancel_pending(self) -> int:
+        return sum(ln.cancel_pending for ln in self.lines)
+
+    @property
+    def cancellation(self) -> str | None:
+        """Where the merchant's cancellation stands with the supplier: ``requested``
+        (units await its answer), ``refused`` (it had shipped some), ``accepted``."""
+        if self.cancel_pending:
+            return "requested"
+        if any(ln.cancel_refused for ln in self.lines):
+            return "refused"
+        return "accepted" if any(ln.cancel_accepted for ln in self.lines) else None
 
     @property
     def cost_total(self) -> Money | None:
@@ -167,11 +199,16 @@ def dropship_number(order_seq: int, index: int) -> str:
 def effective_status(stored: DropshipStatus, lines: tuple[DropshipLine, ...]
                      ) -> DropshipStatus:
     """An open drop-ship order whose last open units the merchant cancelled is closed:
-    ``shipped`` when something shipped, else ``cancelled``."""
+    ``shipped`` when something shipped; else ``cancel_requested`` until the supplier
+    answers, ``cancel_refused`` when it had shipped them already, ``cancelled``."""
     if stored not in OPEN or any(ln.open for ln in lines):
         return stored
     if any(ln.shipped for ln in lines):
         return DropshipStatus.SHIPPED
+    if any(ln.cancel_pending for ln in lines):
+        return DropshipStatus.CANCEL_REQUESTED
+    if any(ln.cancel_refused for ln in lines):
+        return DropshipStatus.CANCEL_REFUSED
     return DropshipStatus.CANCELLED if any(ln.cancelled for ln in lines) else stored
 
 

@@ -66,6 +66,10 @@ class PartnerLineRead(BaseModel):
     rejected: int
     cancelled: int = Field(description="Taken off by the merchant (the customer's order "
                            "was cancelled or edited): not to be shipped")
+    cancel_requested: int = Field(description="Of the cancelled units, those awaiting "
+                                  "your answer: accept or refuse the cancellation")
+    cancel_accepted: int = Field(description="Cancelled units you will not ship")
+    cancel_refused: int = Field(description="Cancelled units that had shipped already")
     open: int = Field(description="Units still to ship")
     unit_cost: str | None = Field(description="What you charge us per unit, in "
                                   "cost_currency; none when your price list has no price")
@@ -80,7 +84,8 @@ def _line(ln: DropshipLine) -> dict:
     return {"line_no": ln.line_no, "sku": ln.sku, "supplier_sku": ln.supplier_sku,
             "name": ln.name, "quantity": ln.quantity, "shipped": ln.shipped,
             "short": ln.short, "rejected": ln.rejected, "cancelled": ln.cancelled,
-            "open": ln.open,
+            "cancel_requested": ln.cancel_pending, "cancel_accepted": ln.cancel_accepted,
+            "cancel_refused": ln.cancel_refused, "open": ln.open,
             "unit_cost": str(ln.unit_cost.amount) if ln.unit_cost else None}
 
 
@@ -98,6 +103,11 @@ class PartnerDropshipRead(BaseModel):
     cost_total: str | None = Field(description="Your cost of the units not short or "
                                    "rejected")
     supplier_reference: str | None
+    cancellation: str | None = Field(description=(
+        "The merchant's cancellation of units: `requested` (awaiting the supplier's "
+        "answer), `accepted`, `refused` (they had shipped), or none"))
+    cancel_refusal: dict | None = Field(description="Why the supplier refused it: "
+                                        "`reason`, `carrier`, `tracking_number`, `at`")
     lines: list[PartnerLineRead]
     shipments: list[ShipmentRead]
     created_at: datetime
@@ -114,7 +124,8 @@ def _common(ds: DropshipOrder) -> dict:
         id=ds.id, number=ds.number, status=ds.status, order_number=ds.order_number,
         ship_to=ds.ship_to, service_level=ds.service_level, cost_currency=ds.cost_currency,
         cost_total=str(ds.cost_total.amount) if ds.cost_total else None,
-        supplier_reference=ds.supplier_reference,
+        supplier_reference=ds.supplier_reference, cancellation=ds.cancellation,
+        cancel_refusal=ds.cancel_refusal,
         shipments=[ShipmentRead(id=s.id, carrier=s.carrier, tracking_number=s.tracking_number,
                                 lines=[{"line_no": n, "quantity": q} for n, q in s.lines],
                                 shipped_at=s.shipped_at) for s in ds.shipments],

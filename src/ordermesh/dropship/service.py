@@ -76,7 +76,7 @@ def request_dropship(uow: UnitOfWork, new: NewDropship) -> DropshipOrder:
         "unit_cost": ln.unit_cost.amount if ln.unit_cost else None,
         "unit_price": ln.unit_price.amount} for ln in new.lines])
     ds = get_dropship(uow, ds_id)
-    _event(uow, "requested", ds, ship_to=ds.ship_to, fulfilment_order_id=ds.fo_id,
+    dropship_event(uow, "requested", ds, ship_to=ds.ship_to, fulfilment_order_id=ds.fo_id,
            lines=[_line_json(ln) for ln in ds.lines])
     return ds
 
@@ -88,7 +88,7 @@ def _line_json(ln: DropshipLine) -> dict:
             "unit_price": str(ln.unit_price.amount)}
 
 
-def _event(uow: UnitOfWork, what: str, ds: DropshipOrder, **extra) -> None:
+def dropship_event(uow: UnitOfWork, what: str, ds: DropshipOrder, **extra) -> None:
     record_event(uow, f"dropship.{what}", "dropship_order", ds.id, {
         "id": ds.id, "number": ds.number, "supplier": ds.supplier_code,
         "order_id": ds.order_id, "order_number": ds.order_number, "status": ds.status.value,
@@ -111,7 +111,8 @@ def _orders(uow: UnitOfWork, rows) -> list[DropshipOrder]:
             r.short, r.rejected,
             Money.of(r.unit_cost, order.cost_currency) if r.unit_cost is not None else None,
             Money.of(r.unit_price, order.price_currency),
-            cancelled[r.ds_id].get(r.line_no, 0)))
+            cancelled[r.ds_id].get(r.line_no, 0), r.cancel_requested, r.cancel_accepted,
+            r.cancel_refused))
     shipments: dict[str, list[DropshipShipment]] = {i: [] for i in ids}
     for r in uow.execute(select(dropship_shipments).where(dropship_shipments.c.ds_id.in_(ids))
                          .order_by(dropship_shipments.c.shipped_at, dropship_shipments.c.id)):
@@ -131,7 +132,8 @@ def _orders(uow: UnitOfWork, rows) -> list[DropshipOrder]:
         dict(r.ship_to), r.service_level, r.cost_currency,
         r.price_currency, r.supplier_reference, r.reason, tuple(lines[r.id]),
         tuple(shipments[r.id]), as_utc(r.created_at), when(r.accepted_at),
-        when(r.first_shipped_at), when(r.closed_at), as_utc(r.updated_at)) for r in rows]
+        when(r.first_shipped_at), when(r.closed_at), as_utc(r.updated_at),
+        dict(r.cancel_refusal) if r.cancel_refusal else None) for r in rows]
 
 
 def _cancelled_on(uow: UnitOfWork, fo_id: str) -> dict[int, int]:
@@ -171,14 +173,17 @@ def list_dropships(uow: UnitOfWork, *, supplier_id: str | None = None,
     if supplier_id is not None:
         query = query.where(DS.supplier_id == supplier_id)
     if status is not None:
-        query = query.where(DS.status == status.value)
+        # an open one may be closed by the merchant's cancellation: filtered as shown
+        query = query.where(DS.status.in_(sorted({status.value, *(s.value for s in OPEN)})))
     if open_only:
         query = query.where(DS.status.in_(sorted(s.value for s in OPEN)))
     if order_id is not None:
         query = query.where(DS.order_id == order_id)
     found = _orders(uow, uow.execute(query))
-    # one the merchant cancelled whole is stored open but is not any more
-    return [ds for ds in found if not open_only or ds.status in OPEN]
+    # one the merchant cancelled whole is stored open but is not any more, unless the
+    # supplier still has to answer the cancellation
+    return [ds for ds in found if (not open_only or ds.status in OPEN or ds.cancel_pending)
+            and (status is None or ds.status is status)]
 
 
 def check_units(ds: DropshipOrder, units: dict[int, int], what: str) -> None:
@@ -212,7 +217,7 @@ def mark_accepted(uow: UnitOfWork, ds: DropshipOrder, reference: str | None
                   ) -> DropshipOrder:
     updated = _set(uow, ds, status=DropshipStatus.ACCEPTED.value,
                    accepted_at=uow.clock.now(), supplier_reference=reference)
-    _event(uow, "accepted", updated, from_status=ds.status.value,
+    dropship_event(uow, "accepted", updated, from_status=ds.status.value,
            supplier_reference=reference)
     return updated
 
@@ -225,7 +230,7 @@ def mark_rejected(uow: UnitOfWork, ds: DropshipOrder, reason: str | None) -> Dro
     now = uow.clock.now()
     updated = _set(uow, ds, status=DropshipStatus.REJECTED.value, reason=reason,
                    closed_at=now)
-    _event(uow, "rejected", updated, from_status=ds.status.value, reason=reason,
+    dropship_event(uow, "rejected", updated, from_status=ds.status.value, reason=reason,
            lines=[{"line_no": ln.line_no, "quantity": ln.open} for ln in ds.lines if ln.open])
     return updated
 
@@ -267,7 +272,7 @@ def book_shipment(uow: UnitOfWork, ds: DropshipOrder, carrier: str, tracking_num
     if status not in OPEN:
         values["closed_at"] = now
     updated = _set(uow, ds, **values)
-    _event(uow, "shipped", updated, from_status=ds.status.value, shipment_id=shipment_id,
+    dropship_event(uow, "shipped", updated, from_status=ds.status.value, shipment_id=shipment_id,
            carrier=carrier, tracking_number=tracking_number, lines=lines,
            order_shipment_id=order_shipment_id, open_units=updated.open_units)
     return updated
@@ -284,7 +289,7 @@ def book_short(uow: UnitOfWork, ds: DropshipOrder, units: dict[int, int],
     if status not in OPEN:
         values["closed_at"] = uow.clock.now()
     updated = _set(uow, ds, **values)
-    _event(uow, "shorted", updated, from_status=ds.status.value, reason=reason,
+    dropship_event(uow, "shorted", updated, from_status=ds.status.value, reason=reason,
            lines=[{"line_no": n, "quantity": q} for n, q in sorted(units.items())],
            open_units=updated.open_units)
     return updated

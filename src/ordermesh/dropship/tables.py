@@ -58,6 +58,8 @@ dropship_orders = Table(
     Column("price_currency", String(3), nullable=False),  # the order's
     Column("supplier_reference", String(100)),
     Column("reason", String(500)),
+    # the supplier refused the merchant's cancellation (0049): reason, carrier, tracking
+    Column("cancel_refusal", JsonColumn),
     Column("created_at", UtcDateTime, nullable=False),
     Column("accepted_at", UtcDateTime),
     Column("first_shipped_at", UtcDateTime),
@@ -82,6 +84,10 @@ dropship_lines = Table(
     Column("rejected", Integer, nullable=False),
     Column("unit_cost", MoneyAmount),  # what the supplier charges us (cost_currency)
     Column("unit_price", MoneyAmount, nullable=False),  # the customer's (price_currency)
+    # units the merchant cancelled that the supplier was told of, and its answers (0049)
+    Column("cancel_requested", Integer, nullable=False, server_default="0"),
+    Column("cancel_accepted", Integer, nullable=False, server_default="0"),
+    Column("cancel_refused", Integer, nullable=False, server_default="0"),
     PrimaryKeyConstraint("ds_id", "line_no"),
     CheckConstraint("quantity > 0 AND shipped >= 0 AND short >= 0 AND rejected >= 0 "
                     "AND shipped + short + rejected <= quantity", name="dropship_units"),

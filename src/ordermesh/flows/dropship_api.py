@@ -37,6 +37,13 @@ class ShipIn(BaseModel):
         "Units in this parcel per line; lines and units left out stay open"))
 
 
+class RefuseCancellationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, examples=["shipped on Monday"])
+    carrier: str | None = Field(None, min_length=1, max_length=40)
+    tracking_number: str | None = Field(None, min_length=1, max_length=60)
+
+
 def _supplier(ctx: RequestContext) -> str:
     if not ctx.principal.supplier_id:  # a supplier key always names one (apikeys)
         raise Forbidden("This key speaks for no supplier")
@@ -101,3 +108,26 @@ def short(ds_id: str, body: PartnerShortIn, ctx: WriteContext) -> PartnerDropshi
     supplier_id = _supplier(ctx)
     return PartnerDropshipRead.of(ctx.run(lambda uow: partner.short(
         uow, ds_id, supplier_id, line_units(body.lines), body.reason)))
+
+
+@router.post("/{ds_id}/cancellation/accept",
+             summary="Partner: you will not ship the units the merchant cancelled")
+def accept_cancellation(ds_id: str, ctx: WriteContext) -> PartnerDropshipRead:
+    """Every unit awaiting your answer (`cancel_requested` on its line) is cancelled on
+    your side too. Nothing awaiting: 409. Writes `dropship.cancel_accepted`."""
+    supplier_id = _supplier(ctx)
+    return PartnerDropshipRead.of(ctx.run(lambda uow: partner.accept_cancellation(
+        uow, ds_id, supplier_id)))
+
+
+@router.post("/{ds_id}/cancellation/refuse",
+             summary="Partner: the cancelled units had left already")
+def refuse_cancellation(ds_id: str, body: RefuseCancellationIn, ctx: WriteContext
+                        ) -> PartnerDropshipRead:
+    """The units awaiting your answer shipped before the cancellation reached you: say
+    why, with the parcel's carrier and tracking number. The merchant sees the order
+    `cancel_refused` and pays for them. Nothing awaiting: 409. Writes
+    `dropship.cancel_refused`."""
+    supplier_id = _supplier(ctx)
+    return PartnerDropshipRead.of(ctx.run(lambda uow: partner.refuse_cancellation(
+        uow, ds_id, supplier_id, body.reason, body.carrier, body.tracking_number)))

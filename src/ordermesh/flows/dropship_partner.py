@@ -24,10 +24,15 @@ drop-ship orders (another's is 404).
   them before that are not stored.)
 * **short**: units the supplier does not have come off as a short pick does and are
   sourced again; the booked-in units are booked out.
+* **accept / refuse a cancellation** (units the merchant cancelled, already off the
+  fulfilment order and the customer's order): the drop-ship order's own record only
+  (``dropship.cancellations``); a refusal leaves the customer's order cancelled and
+  shows the merchant the units the supplier shipped anyway.
 """
 
 from __future__ import annotations
 
+from ordermesh.dropship import cancellations
 from ordermesh.dropship import service as dropship
 from ordermesh.dropship.model import DropshipOrder, DropshipStatus, check_answerable, check_open
 from ordermesh.flows.resourcing import remove_units
@@ -124,3 +129,19 @@ def _follow_when_shipped(uow: UnitOfWork, ds: DropshipOrder) -> None:
     for carrier, numbers in sorted(by_carrier.items()):
         if record_external_shipment(uow, fo.id, carrier, numbers) is not None:
             return
+
+
+def accept_cancellation(uow: UnitOfWork, ref: str, supplier_id: str) -> DropshipOrder:
+    """Commits."""
+    updated = cancellations.accept_cancellation(uow, ref, supplier_id)
+    uow.commit()
+    return updated
+
+
+def refuse_cancellation(uow: UnitOfWork, ref: str, supplier_id: str, reason: str,
+                        carrier: str | None, tracking_number: str | None) -> DropshipOrder:
+    """Commits."""
+    updated = cancellations.refuse_cancellation(uow, ref, supplier_id, reason, carrier,
+                                                tracking_number)
+    uow.commit()
+    return updated

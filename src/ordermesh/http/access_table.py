@@ -240,6 +240,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/v1/purchase-orders": VIEWER,
     "GET /api/v1/purchase-orders/{po_id}": VIEWER,
     "POST /api/v1/purchase-orders/{po_id}/send": OPERATOR,
+    "POST /api/v1/purchase-orders/{po_id}/notifications": OPERATOR,
     "POST /api/v1/purchase-orders/{po_id}/confirm": OPERATOR,
     "POST /api/v1/purchase-orders/{po_id}/receipts": OPERATOR,
     "POST /api/v1/purchase-orders/{po_id}/close": OPERATOR,
@@ -338,4 +339,6 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/partner/dropship-orders/{ds_id}/reject": SUPPLIER,
     "POST /api/v1/partner/dropship-orders/{ds_id}/ship": SUPPLIER,
     "POST /api/v1/partner/dropship-orders/{ds_id}/short": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/accept": SUPPLIER,
+    "POST /api/v1/partner/dropship-orders/{ds_id}/cancellation/refuse": SUPPLIER,
 }

@@ -143,9 +143,16 @@ class EmailMedium:
 
 def send(server: SmtpServer, claimed: Claimed) -> Outcome:
     """Hand the e-mail to the SMTP server. Never raises for the server's failure."""
+    return deliver(server, email_of(claimed, server.sender))
+
+
+def deliver(server: SmtpServer, mail: EmailMessage) -> Outcome:
+    """One SMTP conversation with a timeout, for any e-mail (a purchase order to its
+    supplier, ``flows/purchase_order_mail.py``, too). Never raises for the server's
+    failure: a 5xx answer is a permanent refusal."""
     try:
         with smtplib.SMTP(server.host, server.port, timeout=server.timeout_s) as smtp:
-            smtp.send_message(email_of(claimed, server.sender))
+            smtp.send_message(mail)
     except (smtplib.SMTPException, OSError) as exc:
         permanent = _permanent(exc)
         return Outcome(_describe(exc)[:MAX_ERROR], permanent,

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from ordermesh.http.deps import ReadContext, WriteContext
 from ordermesh.kit.pagination import MAX_PAGE_SIZE
-from ordermesh.locations.service import get_location
 from ordermesh.purchasing import receipts, service
 from ordermesh.purchasing.model import POStatus
-from ordermesh.purchasing.pdf import render_po_pdf
+from ordermesh.purchasing.pdf import document_of, render_po_pdf
 from ordermesh.purchasing.schemas import (
     ArrivedLineRead,
     POConfirm,
@@ -22,7 +21,6 @@ from ordermesh.purchasing.schemas import (
     ReceiptIn,
     ReceiptRead,
 )
-from ordermesh.suppliers.service import get_supplier
 
 router = APIRouter(prefix="/api/v1/purchase-orders", tags=["purchasing"])
 
@@ -81,8 +79,22 @@ def get_po(po_id: POId, ctx: ReadContext) -> PORead:
 def send_po(po_id: POId, ctx: WriteContext) -> PORead:
     """draft → sent. Each line becomes open expected supply (kind `purchase_order`) at
     the order's location, which availability and inventory health count as incoming.
-    Writes `purchase_order.sent` and a `supply.created` per line."""
+    The supplier's ordering contact is e-mailed the PDF by the worker after commit
+    (`notifications`; `skipped` when no contact has an e-mail). Writes
+    `purchase_order.sent`, a `supply.created` per line and
+    `purchase_order.notification_queued` (or `…_skipped`)."""
     return PORead.of(ctx.run(lambda uow: service.send_po(uow, po_id)))
+
+
+@router.post("/{po_id}/notifications", status_code=202,
+             summary="E-mail the order to the supplier again",
+             responses=_problems({404: "No such purchase order",
+                                  409: "Not sent yet, finished, or the supplier has no "
+                                  "contact with an e-mail"}))
+def resend_po(po_id: POId, ctx: WriteContext) -> PORead:
+    """Queues another e-mail of the order (its PDF as it stands now) to the supplier's
+    ordering contact, sent by the worker. Writes `purchase_order.notification_queued`."""
+    return PORead.of(ctx.run(lambda uow: service.resend_po(uow, po_id)))
 
 
 @router.post("/{po_id}/confirm", summary="Record the supplier's confirmation",
@@ -137,10 +149,7 @@ def cancel_po(po_id: POId, body: ReasonIn, ctx: WriteContext) -> PORead:
                        404: {"description": "No such purchase order"}})
 def po_pdf(po_id: POId, ctx: ReadContext) -> Response:
     with ctx.read_uow() as uow:
-        order = service.get_po(uow, po_id)
-        supplier = get_supplier(uow, order.supplier_id)
-        location = get_location(uow, order.location_id)
-    deliver_to = f"{location.name} ({location.code})"
+        order, supplier, deliver_to = document_of(uow, po_id)
     return Response(render_po_pdf(order, supplier, deliver_to), media_type="application/pdf",
                     headers={"Content-Disposition":
                              f'attachment; filename="{order.number}.pdf"'})

@@ -27,6 +27,8 @@ CONFIRMABLE = frozenset({S.SENT})
 RECEIVABLE = frozenset({S.SENT, S.CONFIRMED, S.PARTLY_RECEIVED})
 CLOSABLE = frozenset({S.SENT, S.CONFIRMED, S.PARTLY_RECEIVED, S.RECEIVED})
 CANCELLABLE = frozenset({S.DRAFT, S.SENT, S.CONFIRMED})
+# Orders whose e-mail to the supplier may be sent again.
+RESENDABLE = frozenset({S.SENT, S.CONFIRMED, S.PARTLY_RECEIVED})
 
 DEFAULT_TOLERANCE_PERCENT = 5
 
@@ -76,6 +78,32 @@ class POLine:
         return self.due + self.due * tolerance_percent // 100 - self.received
 
 
+class NotificationStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for the mailer (first attempt or a retry)
+    SENDING = "sending"  # claimed by a mailer for one attempt
+    SENT = "sent"  # the supplier's mail server accepted it
+    FAILED = "failed"  # refused for good, or the last attempt failed
+    SKIPPED = "skipped"  # nobody to send it to
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One e-mail of the purchase order (its PDF attached) to the supplier's ordering
+    contact: when the order is sent, and each time it is sent again by hand."""
+
+    id: str
+    trigger: str  # sent | resend
+    recipient: str | None
+    status: NotificationStatus
+    reason: str | None  # why skipped
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+
+
 @dataclass(frozen=True)
 class PurchaseOrder:
     id: str
@@ -95,6 +123,7 @@ class PurchaseOrder:
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    notifications: tuple[Notification, ...] = ()
 
     @property
     def total(self) -> Money:

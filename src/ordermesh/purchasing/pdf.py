@@ -13,12 +13,24 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ordermesh.kit.db import UnitOfWork
+from ordermesh.locations.service import get_location
 from ordermesh.purchasing.model import PurchaseOrder
+from ordermesh.purchasing.service import get_po
 from ordermesh.suppliers.model import Supplier
+from ordermesh.suppliers.service import get_supplier
 
 
 def _text(value: object) -> str:
     return escape(str(value)).encode("latin-1", "replace").decode("latin-1")
+
+
+def document_of(uow: UnitOfWork, po_id: str) -> tuple[PurchaseOrder, Supplier, str]:
+    """What the PDF shows: the order, its supplier and where the goods go."""
+    order = get_po(uow, po_id)
+    supplier = get_supplier(uow, order.supplier_id)
+    location = get_location(uow, order.location_id)
+    return order, supplier, f"{location.name} ({location.code})"
 
 
 def render_po_pdf(order: PurchaseOrder, supplier: Supplier, deliver_to: str, *,

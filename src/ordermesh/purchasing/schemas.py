@@ -14,7 +14,14 @@ from ordermesh.http.schemas import (
     MoneyIn,
     MoneyOut,
 )
-from ordermesh.purchasing.model import DEFAULT_TOLERANCE_PERCENT, POLine, POStatus, PurchaseOrder
+from ordermesh.purchasing.model import (
+    DEFAULT_TOLERANCE_PERCENT,
+    Notification,
+    NotificationStatus,
+    POLine,
+    POStatus,
+    PurchaseOrder,
+)
 
 MAX_QUANTITY = 1_000_000
 
@@ -95,6 +102,27 @@ class POLineRead(BaseModel):
                    supply_id=ln.supply_id)
 
 
+class NotificationRead(BaseModel):
+    id: str
+    trigger: str = Field(description="`sent`: the order was sent; `resend`: asked again")
+    recipient: str | None = Field(description="The supplier's ordering e-mail")
+    status: NotificationStatus
+    reason: str | None = Field(description="Why it was skipped")
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="When it is tried (again)")
+    last_error: str | None = Field(description="The mail server's last refusal")
+    created_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationRead:
+        return cls(id=n.id, trigger=n.trigger, recipient=n.recipient, status=n.status,
+                   reason=n.reason, attempts=n.attempts, next_attempt_at=n.next_attempt_at,
+                   last_error=n.last_error, created_at=n.created_at, sent_at=n.sent_at,
+                   finished_at=n.finished_at)
+
+
 class PORead(BaseModel):
     id: str
     reference: str | None
@@ -113,6 +141,8 @@ class PORead(BaseModel):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    notifications: list[NotificationRead] = Field(
+        description="E-mails of the order to the supplier, oldest first")
 
     @classmethod
     def of(cls, o: PurchaseOrder) -> PORead:
@@ -123,7 +153,8 @@ class PORead(BaseModel):
                    note=o.note, total=MoneyOut.of(o.total),
                    lines=[POLineRead.of(ln) for ln in o.lines], sent_at=o.sent_at,
                    confirmed_at=o.confirmed_at, closed_at=o.closed_at,
-                   created_at=o.created_at, updated_at=o.updated_at)
+                   created_at=o.created_at, updated_at=o.updated_at,
+                   notifications=[NotificationRead.of(n) for n in o.notifications])
 
 
 class POPage(BaseModel):

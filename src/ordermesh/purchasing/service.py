@@ -32,11 +32,17 @@ from ordermesh.purchasing.model import (
     CLOSABLE,
     CONFIRMABLE,
     DEFAULT_TOLERANCE_PERCENT,
+    RESENDABLE,
     SENDABLE,
     POLine,
     POStatus,
     PurchaseOrder,
     require,
+)
+from ordermesh.purchasing.notifications import (
+    check_can_resend,
+    notifications_of,
+    queue_notification,
 )
 from ordermesh.purchasing.tables import purchase_order_lines, purchase_orders
 from ordermesh.suppliers.model import Supplier, SupplierStatus
@@ -103,6 +109,7 @@ def _to_orders(uow: UnitOfWork, rows) -> list[PurchaseOrder]:
     lines = _lines(uow, [r.id for r in rows])
     codes = location_codes(uow, {r.location_id for r in rows})
     sups = suppliers_by_ids(uow, {r.supplier_id for r in rows})
+    mails = notifications_of(uow, [r.id for r in rows])
     return [PurchaseOrder(
         id=r.id, number=r.reference or r.id, supplier_id=r.supplier_id,
         supplier_code=sups[r.supplier_id].code, location_id=r.location_id,
@@ -110,7 +117,7 @@ def _to_orders(uow: UnitOfWork, rows) -> list[PurchaseOrder]:
         expected_date=r.expected_date, tolerance_percent=r.tolerance_percent, note=r.note,
         lines=tuple(lines[r.id]), sent_at=_utc(r.sent_at), confirmed_at=_utc(r.confirmed_at),
         closed_at=_utc(r.closed_at), created_at=as_utc(r.created_at),
-        updated_at=as_utc(r.updated_at)) for r in rows]
+        updated_at=as_utc(r.updated_at), notifications=tuple(mails[r.id])) for r in rows]
 
 
 def get_po(uow: UnitOfWork, po_id: str, *, for_update: bool = False) -> PurchaseOrder:
@@ -205,8 +212,8 @@ def _set_status(uow: UnitOfWork, po_id: str, status: POStatus, **values) -> None
 
 def send_po(uow: UnitOfWork, po_id: str) -> PurchaseOrder:
     """draft → sent: each line becomes open expected supply of kind purchase_order at
-    the PO's location, which availability counts as incoming. Nothing is e-mailed:
-    the PDF is there to be sent. Commits."""
+    the PO's location, which availability counts as incoming. The supplier's ordering
+    contact is e-mailed the PDF after commit (``notifications``). Commits."""
     order = get_po(uow, po_id, for_update=True)
     require(order.status, SENDABLE, "be sent")
     supplier = find_supplier(uow, order.supplier_id)
@@ -226,9 +233,22 @@ def send_po(uow: UnitOfWork, po_id: str) -> PurchaseOrder:
         "total": str(order.total.amount), "currency": order.currency,
         "lines": [{"sku": ln.sku, "quantity": ln.quantity,
                    "expected_date": ln.expected_date.isoformat()} for ln in order.lines]})
+    queue_notification(uow, order, supplier, "sent")
     sent = get_po(uow, po_id)
     uow.commit()
     return sent
+
+
+def resend_po(uow: UnitOfWork, po_id: str) -> PurchaseOrder:
+    """E-mail a sent order to the supplier again (the PDF as it stands now). Commits."""
+    order = get_po(uow, po_id, for_update=True)
+    require(order.status, RESENDABLE, "be e-mailed to the supplier again")
+    supplier = find_supplier(uow, order.supplier_id)
+    check_can_resend(supplier)
+    queue_notification(uow, order, supplier, "resend")
+    again = get_po(uow, po_id)
+    uow.commit()
+    return again
 
 
 def _announce(uow: UnitOfWork, order: PurchaseOrder, ln: POLine, quantity: int,

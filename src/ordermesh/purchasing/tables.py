@@ -72,3 +72,24 @@ purchase_order_receipts = Table(
     CheckConstraint("accepted >= 0 AND rejected >= 0 AND accepted + rejected > 0",
                     name="po_receipt_units"),
 )
+
+# E-mails of a purchase order to the supplier (0049): written in the transaction that
+# sends the order (or asks for it again), sent by the worker after commit.
+purchase_order_notifications = Table(
+    "purchase_order_notifications",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("po_id", String(40), ForeignKey("purchase_orders.id"), nullable=False),
+    Column("trigger", String(12), nullable=False),  # sent | resend
+    Column("recipient", String(254)),  # None when skipped
+    Column("status", String(12), nullable=False),  # queued sending sent failed skipped
+    Column("reason", String(300)),  # why skipped
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),  # due (queued), or the lease (sending)
+    Column("last_error", String(300)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Index("ix_purchase_order_notifications_po", "po_id"),
+    Index("ix_purchase_order_notifications_due", "status", "next_attempt_at"),
+)

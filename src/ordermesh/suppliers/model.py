@@ -83,6 +83,14 @@ class Supplier:
         """The country of the first address: what a search by country looks at."""
         return self.addresses[0].country if self.addresses else None
 
+    @property
+    def ordering_contact(self) -> Contact | None:
+        """Who receives our purchase orders: the contact of role ``ordering`` with an
+        e-mail, else the first contact with an e-mail; None when no contact has one."""
+        with_email = [c for c in self.contacts if c.email]
+        ordering = [c for c in with_email if (c.role or "").strip().lower() == "ordering"]
+        return (ordering or with_email or [None])[0]
+
 
 @dataclass(frozen=True)
 class PriceBreak:
