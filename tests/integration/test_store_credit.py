@@ -96,3 +96,21 @@ def test_a_customer_without_credit_has_no_account_and_an_unknown_one_is_404(clie
     assert ok(client.get(f"/api/v1/customers/{order['customer_id']}/store-credit")) == {
         "customer_id": order["customer_id"], "accounts": []}
     assert client.get("/api/v1/customers/cus_nobody/store-credit").status_code == 404
+
+
+def test_a_policy_releasing_at_receipt_issues_the_credit_with_the_last_unit(client):
+    order = shipped_order(client, lines=(("TEE", 2, "20.00"),), customer=ADA)
+    credit_policy(client, refund_release="receipt")
+    resolved = return_for_credit(client, order, 2)
+    assert resolved["status"] == "resolved"
+    assert credit_of(client, order["customer_id"])["balance"] == "40.00"
+
+
+def test_store_credit_for_an_order_without_a_customer_is_refused_and_changes_nothing(
+        client):
+    order = shipped_order(client)
+    credit_policy(client)
+    ret = return_for_credit(client, order)
+    refused = client.post(f"{RETURNS}/{ret['id']}/refund")
+    assert refused.status_code == 409
+    assert ok(client.get(f"{RETURNS}/{ret['id']}"))["status"] == "received"

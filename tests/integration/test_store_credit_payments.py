@@ -146,3 +146,18 @@ def test_a_retried_payment_request_with_the_same_idempotency_key_holds_once(clie
                         json={"provider": "store_credit", "capture": True})
     assert again.json()["id"] == first["id"]
     assert credit_of(client, ada)["balance"] == "15.00"
+
+
+def test_an_order_captured_per_shipment_redeems_the_held_credit_when_it_ships(client):
+    _, ada = customer_with_credit(client)
+    capture_later(client)
+    order = new_order(client, "25.00")
+    held = ok(pay_with_credit(client, order), 201)
+    assert credit_of(client, ada)["held"] == "25.00"
+    ok(client.post(f"/api/v1/orders/{order['id']}/shipments", json={
+        "lines": [{"line_no": 1, "quantity": 1}], "carrier": "dhl",
+        "tracking_number": "JD0002"}), 201)
+    assert ok(client.get(f"/api/v1/payments/{held['id']}"))["status"] == "captured"
+    account = credit_of(client, ada)
+    assert (account["balance"], account["held"], account["entries"][0]["kind"]) == (
+        "15.00", "0.00", "redeemed")
