@@ -29,6 +29,20 @@ BERLIN = {"name": "Ada Lovelace", "line1": "Invalidenstr. 1", "city": "Berlin",
           "postal_code": "10115", "country": "DE"}
 
 
+STORE_CREDIT = """
+## Store credit
+
+A line may ask for `resolution: store_credit` when the channel's policy offers it. Such
+a return is resolved like a refund, with the same money (each unit's share of what was
+paid, less the policy's fees), but the money is issued as the customer's store credit
+(`store_credit.issued`) instead of going back to the original payment; the order still
+records the refund, the tax booked back and the credit note, and `return.resolved` says
+`resolution: store_credit`. A return mixing `refund` and `store_credit` lines is refused
+(`mixed_refund_and_store_credit`). The credit, its ledger and paying with it:
+[store-credit.md](store-credit.md).
+"""
+
+
 def set_up(client: TestClient) -> None:
     quietly(client, "POST", "/api/v1/channels", {"code": "web", "name": "Web shop",
                                                  "kind": "web", "currency": "EUR"})
@@ -72,7 +86,7 @@ no final-sale categories, no returnless refunds.
 | --- | --- |
 | `window_days` | days after the last delivery (or shipment, when none is known) |
 | `final_sale_categories` | product categories that cannot be returned (an operator may override) |
-| `resolutions` | what a line may ask for: `refund`, `exchange` (store credit is not built) |
+| `resolutions` | what a line may ask for: `refund`, `exchange`, `store_credit` |
 | `auto_authorise` | `true`: authorised at once; `false`: waits in `requested` |
 | `returnless_below` | a return worth less than this is refunded without the units coming back |
 | `return_shipping_fee` | kept back from the refund, once per return whose units ship back |
@@ -315,6 +329,7 @@ judged.
         fees(client, rec, shipped_order, say)
         inspection(client, rec, shipped_order, say, quietly)
         exchange(client, rec, shipped_order, say, quietly)
+        say(STORE_CREDIT)
         returnless(client, rec)
         late(client, rec, clock)
         analytics(rec)
@@ -328,7 +343,7 @@ status change, with the receipt or the inspection that made it.
 
 ## Not built yet
 
-* Store credit (the policy offers `refund` and `exchange`); an exchange's replacement
+* An exchange's replacement
   placed automatically at authorisation (`at_once` allows it then, an operator or the
   shop places it with `POST /returns/{id}/exchange`).
 * Return labels booked with the carrier (the simulated carrier, a Code 128 label PDF)

@@ -14,6 +14,7 @@ from ordermesh.backoffice.app import create_backoffice
 from ordermesh.catalog.api import router as products_router
 from ordermesh.channels.api import router as channels_router
 from ordermesh.connectors.api import router as connectors_router
+from ordermesh.credit.api import router as store_credit_router
 from ordermesh.customers.api import merges_router as customer_merges_router
 from ordermesh.customers.api import router as customers_router
 from ordermesh.customers.api import segments_router
@@ -165,7 +166,7 @@ def create_app(container: Container) -> FastAPI:
                feedback_router, customer_merges_router, messaging_router, campaigns_router,
                unsubscribe_router, segments_router,
                segment_members_router, connectors_router, channel_orders_router,
-               dropship_router, partner_dropship_router)
+               dropship_router, partner_dropship_router, store_credit_router)
     for router in routers:
         app.include_router(router)
     api_routes = [route for router in routers for route in router.routes

@@ -5,6 +5,7 @@ from ordermesh.backoffice import tables as backoffice_tables
 from ordermesh.catalog import tables as catalog_tables
 from ordermesh.channels import tables as channels_tables
 from ordermesh.connectors import tables as connectors_tables
+from ordermesh.credit import tables as credit_tables
 from ordermesh.customers import tables as customers_tables
 from ordermesh.dropship import tables as dropship_tables
 from ordermesh.events import tables as events_tables
@@ -35,6 +36,7 @@ __all__ = [
     "channels_tables",
     "config_cache",
     "connectors_tables",
+    "credit_tables",
     "customers_tables",
     "dropship_tables",
     "events_tables",

@@ -28,10 +28,13 @@ def test_a_channel_without_a_policy_gets_the_default_and_a_stored_one_replaces_i
         True, 14, ["underwear"])
     bad = client.put("/api/v1/return-policies/web", json={"returnless_below": "0.001"})
     assert bad.status_code == 422
-    credit = client.put("/api/v1/return-policies/web", json={
-        "resolutions": ["refund", "store_credit"]})
-    assert [e["code"] for e in credit.json()["errors"]] == ["resolution_not_built"]
+    unknown = client.put("/api/v1/return-policies/web", json={
+        "resolutions": ["refund", "gift_card"]})
+    assert unknown.status_code == 422
     assert ok(client.get("/api/v1/return-policies/web"))["window_days"] == 14
+    credit = ok(client.put("/api/v1/return-policies/web", json={
+        "window_days": 14, "resolutions": ["refund", "store_credit"]}))
+    assert credit["resolutions"] == ["refund", "store_credit"]
 
 
 def test_the_reasons_are_data_installed_with_the_usual_ones(client):

@@ -14,7 +14,7 @@ IMPORT = re.compile(r"^\s*(?:from|import)\s+ordermesh\.([a-z_]+)", re.M)
 # Bottom first. Features of one level do not import each other.
 LAYERS = (
     ("customers",),
-    ("orders",),
+    ("orders", "credit"),
     ("payments",),
     ("fulfilment",),
     ("shipping",),

@@ -74,7 +74,7 @@ def test_anything_but_12_to_19_ascii_digits_is_not_a_card_number(source):
 
 
 def test_providers_are_found_by_name_and_an_unknown_one_is_invalid_input():
-    assert provider_names() == ["manual", "test"]
+    assert provider_names() == ["manual", "store_credit", "test"]
     assert get_provider("test").name == "test"
     with pytest.raises(InvalidInput) as refused:
         get_provider("stripe")

@@ -52,6 +52,32 @@ USE_CASES: tuple[UseCase, ...] = (
             ("return.resolved", "refund.issued", "payment.refunded", "tax.booked",
              "credit_note.issued"),
             "test_the_policy_fees_are_kept_back_from_the_refund_and_shown_on_the_credit_note"),
+    UseCase("return.refund.store_credit", "POST /api/v1/returns/{return_id}/refund",
+            "a received return whose lines ask for store credit is resolved: what the refund "
+            "would give back is issued as the customer's store credit, not refunded to the "
+            "payment (the order still records the refund, its tax and credit note)",
+            ("return.resolved", "refund.issued", "store_credit.issued", "tax.booked",
+             "credit_note.issued"),
+            "test_a_return_resolved_as_store_credit_writes_store_credit_issued"),
+    # store credit
+    UseCase("store_credit.adjust", "POST /api/v1/customers/{customer_id}/store-credit/adjustments",
+            "an admin adds or takes away store credit, with a reason",
+            ("store_credit.adjusted",),
+            "test_an_adjustment_writes_store_credit_adjusted_and_a_refused_one_nothing"),
+    UseCase("payment.store_credit.capture", "POST /api/v1/orders/{order_id}/payments",
+            "an order is paid with the customer's store credit and captured at once: the "
+            "credit held is redeemed",
+            ("payment.authorised", "payment.captured", "store_credit.redeemed"),
+            "test_paying_with_credit_writes_redeemed_and_a_refund_writes_refunded"),
+    UseCase("payment.store_credit.refund", "POST /api/v1/payments/{payment_id}/refund",
+            "a payment made with store credit is refunded: the credit is put back",
+            ("payment.refunded", "store_credit.refunded"),
+            "test_paying_with_credit_writes_redeemed_and_a_refund_writes_refunded"),
+    UseCase("payment.store_credit.declined", "POST /api/v1/orders/{order_id}/payments",
+            "store credit is asked for more than the customer has available: declined "
+            "(402), nothing held",
+            ("payment.declined",),
+            "test_paying_with_credit_writes_redeemed_and_a_refund_writes_refunded"),
     UseCase("return.inspect", "POST /api/v1/returns/{return_id}/inspection",
             "a received return is inspected (its refund is released by hand or at receipt)",
             ("return.inspected",),

@@ -12,12 +12,18 @@ requested (a restocking fee, a return shipping fee) are kept back from that refu
 shown on its credit note. The return is marked resolved with that refund's id first
 (units of a partly received return that did not come back are no longer expected);
 ``refund_order`` commits both together, as its last step.
+
+A return whose lines ask for store credit is resolved the same way, with the same
+money, but the refund goes to the customer's store credit (``credit.service.issue``,
+``store_credit.issued``) instead of the order's payments: the order still records the
+units refunded, the tax booked back and the credit note.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from ordermesh.credit.service import issue
 from ordermesh.inventory.return_supply import withdraw_returned_units
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -50,6 +56,17 @@ def _units(ret: dict) -> dict[int, int]:
             else f"it is {ret['status']}")
     raise Conflict(f"Return {ret['number']} cannot be refunded: {what}",
                    extra={"current_status": ret["status"]})
+
+
+def _to_store_credit(uow: UnitOfWork, ret: dict) -> str | None:
+    """The customer whose store credit the return's money goes to, if it asks for it."""
+    if not any(ln["resolution"] == Resolution.STORE_CREDIT for ln in ret["lines"]):
+        return None
+    customer_id = order_ref(uow, ret["order_id"]).customer_id
+    if customer_id is None:
+        raise Conflict(f"Return {ret['number']} asks for store credit but its order has no "
+                       "customer to hold it")
+    return customer_id
 
 
 def exchange_lines(ret: dict) -> list[dict]:
@@ -106,24 +123,31 @@ def resolve_with_refund(uow: UnitOfWork, ret: dict, why: str) -> dict:
     """Refund the return (locked by the caller, as it stands in this transaction) and
     resolve it. Commits the caller's unit of work with it."""
     money = _money(uow, ret)
+    credit_to = _to_store_credit(uow, ret)
     refund_id = new_id("rfd")
     reason = f"return {ret['number']}"
+    resolution = ("store_credit" if credit_to else
+                  "exchange" if exchange_lines(ret) else "refund")
     mark_resolved(uow, ret, refund_id, why + (" without a return shipment"
                                               if ret["returnless"] else ""))
     withdraw_returned_units(uow, ret["id"])  # units not back by now will not be awaited
     record_event(uow, "return.resolved", "return", ret["id"], {
         "number": ret["number"], "order_id": ret["order_id"],
-        "resolution": "exchange" if exchange_lines(ret) else "refund",
+        "resolution": resolution,
         "exchange_order_id": ret["exchange_order_id"],
         "refund_id": refund_id, "returnless": ret["returnless"],
         "lines": [{"order_line_no": ln["order_line_no"], "quantity": ln["quantity"]}
                   for ln in money["lines"]],
         "value": money["value"], "deductions": money["deductions"],
         "refund": money["refund"]})
+    refund = Money.of(money["refund"], ret["currency"])
+    if credit_to and refund.amount > 0:
+        issue(uow, credit_to, refund, source_type="return", source_id=ret["id"],
+              unique_key=f"return:{ret['id']}", reason=reason, order_id=ret["order_id"])
     refund_order(uow, ret["order_id"], RefundRequest(
         reason=reason, lines=tuple(RefundLine(ln["order_line_no"], ln["quantity"])
                                    for ln in money["lines"]),
         deductions=tuple(Deduction(d["kind"], d["description"], Decimal(d["amount"]))
-                         for d in money["deductions"])),
-        refund_id=refund_id)  # commits the whole unit of work
+                         for d in money["deductions"]),
+        to_payment=credit_to is None), refund_id=refund_id)  # commits the whole unit of work
     return get_return(uow, ret["id"])

@@ -303,6 +303,8 @@ ACCESS: dict[str, Access] = {
     "POST /api/v1/customers/{customer_id}/identities": OPERATOR,
     "DELETE /api/v1/customers/{customer_id}/identities/{identity_id}": OPERATOR,
     "GET /api/v1/customers/{customer_id}/consents": VIEWER,
+    "GET /api/v1/customers/{customer_id}/store-credit": VIEWER,
+    "POST /api/v1/customers/{customer_id}/store-credit/adjustments": ADMIN,
     "POST /api/v1/customers/{customer_id}/consents": OPERATOR,
     "POST /api/v1/customers/{customer_id}/merges": OPERATOR,
     "POST /api/v1/customer-merges/{merge_id}/undo": OPERATOR,

@@ -72,19 +72,19 @@ PAYMENT_WORDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
             "refunded": "Refunded"},
            {"card": "Card", "cash_on_delivery": "Cash on delivery",
             "bank_transfer": "Bank transfer", "cash": "Cash", "other": "Other",
-            "invoice_terms": "On account (invoice terms)"}),
+            "invoice_terms": "On account (invoice terms)", "store_credit": "Store credit"}),
     "de": ({"unpaid": "nicht bezahlt", "authorised": "autorisiert, noch nicht eingezogen",
             "partly_paid": "teilweise bezahlt", "paid": "bezahlt",
             "partly_refunded": "teilweise erstattet", "refunded": "erstattet"},
            {"card": "Karte", "cash_on_delivery": "Nachnahme",
             "bank_transfer": "Überweisung", "cash": "bar", "other": "sonstige",
-            "invoice_terms": "auf Rechnung"}),
+            "invoice_terms": "auf Rechnung", "store_credit": "Guthaben"}),
     "fr": ({"unpaid": "non payé", "authorised": "autorisé, pas encore encaissé",
             "partly_paid": "payé en partie", "paid": "payé",
             "partly_refunded": "remboursé en partie", "refunded": "remboursé"},
            {"card": "carte", "cash_on_delivery": "contre-remboursement",
             "bank_transfer": "virement", "cash": "espèces", "other": "autre",
-            "invoice_terms": "sur facture (à terme)"}),
+            "invoice_terms": "sur facture (à terme)", "store_credit": "avoir"}),
 }
 
 

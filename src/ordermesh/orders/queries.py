@@ -185,6 +185,7 @@ class OrderRef:
     total: Money
     refunded: Money  # given back after the sale (returns, goodwill)
     capture_policy: str = "order"  # as placed: "order" or "shipment"
+    customer_id: str | None = None
 
     @property
     def payable(self) -> Money:
@@ -196,7 +197,7 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
     """An order by id or number (``OM-000042``); ``for_update`` locks its row."""
     columns = select(orders.c.id, orders.c.seq, orders.c.channel_id, orders.c.currency,
                      orders.c.status, orders.c.total_amount, orders.c.refunded_amount,
-                     orders.c.capture_policy)
+                     orders.c.capture_policy, orders.c.customer_id)
     row = None
     wheres = [orders.c.id == order_id]
     if (seq := parse_order_number(order_id)) is not None:
@@ -210,7 +211,8 @@ def order_ref(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Or
         raise NotFound(f"No order with id or number '{order_id}'")
     return OrderRef(row.id, row.seq, order_number(row.seq), row.channel_id, row.currency,
                     OrderStatus(row.status), Money.of(row.total_amount, row.currency),
-                    Money.of(row.refunded_amount, row.currency), row.capture_policy)
+                    Money.of(row.refunded_amount, row.currency), row.capture_policy,
+                    row.customer_id)
 
 
 @dataclass(frozen=True)

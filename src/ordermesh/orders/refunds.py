@@ -58,6 +58,9 @@ class RefundRequest:
     shipping: Decimal | None = None
     amount: Decimal | None = None  # goodwill, on top of lines and shipping
     deductions: tuple[Deduction, ...] = ()  # kept back from what the lines give back
+    # False: the money goes back another way the caller records (store credit), not to
+    # the order's payments; the units, tax and credit note are refunded all the same
+    to_payment: bool = True
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,7 @@ def refund_order(
         refunded_amount=orders.c.refunded_amount + amount.amount,
         shipping_refunded_amount=orders.c.shipping_refunded_amount + shipping,
         updated_at=uow.clock.now()))
-    if amount.amount:  # an even exchange gives nothing back: no money moves
+    if amount.amount and req.to_payment:  # an even exchange gives nothing back
         refund_for_order(uow, order.id, amount, req.reason, refund_id)
     lines = [{**p.label, "amount": str(p.amount.amount), "tax": str(p.tax.amount)}
              for p in parts]

@@ -68,6 +68,7 @@ class PaymentMethod(enum.StrEnum):
     CASH = "cash"  # paid at a till or a counter
     OTHER = "other"  # anything else a person confirms by hand (cheque, voucher, ...)
     INVOICE_TERMS = "invoice_terms"  # pay later against the invoice, by a due date (net 30)
+    STORE_CREDIT = "store_credit"  # the customer's store credit (provider store_credit)
 
 
 # Paid after the goods leave: the promise lets the order ship, and nothing is captured

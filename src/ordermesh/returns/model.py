@@ -244,6 +244,14 @@ def judge(policy: ReturnPolicy, asked: list[AskedLine], facts: dict[int, LineFac
         if ends is not None and now > ends:
             refuse("outside_window", f"the {policy.window_days}-day return window ended "
                    f"{ends.date().isoformat()}", waivable=True)
+    wanted = {line.resolution for line in asked}
+    if {Resolution.REFUND, Resolution.STORE_CREDIT} <= wanted:
+        # one return's money goes one way: to the payment or to store credit
+        for i, line in enumerate(asked):
+            if line.resolution is Resolution.STORE_CREDIT:
+                result.refusals.append(Refusal(
+                    i, "mixed_refund_and_store_credit", "one return refunds to the payment "
+                    "or to store credit, not both: ask for the others in another return"))
     return result
 
 

@@ -22,9 +22,6 @@ from ordermesh.returns.model import (
 )
 from ordermesh.returns.tables import return_policies, return_reasons
 
-# what the flows can resolve; store credit is not built yet
-BUILT_RESOLUTIONS = frozenset({Resolution.REFUND, Resolution.EXCHANGE})
-
 
 def policy_for(uow: UnitOfWork, channel_id: str) -> ReturnPolicy:
     """The channel's stored policy, or the default one."""
@@ -94,10 +91,6 @@ def get_policy(uow: UnitOfWork, channel_ref: str) -> dict:
 def set_policy(uow: UnitOfWork, channel_ref: str, policy: ReturnPolicy) -> dict:
     """Replace the channel's return policy. Commits."""
     channel = find_channel(uow, channel_ref)
-    if not_built := [r.value for r in policy.resolutions if r not in BUILT_RESOLUTIONS]:
-        raise InvalidInput.for_field(
-            "resolutions", f"{', '.join(not_built)} cannot be offered yet: only refund and "
-            "exchange are built", "resolution_not_built")
     if policy.returnless_below is not None:
         Money.exact(policy.returnless_below, channel.currency, "returnless_below")
         if policy.returnless_below <= 0:

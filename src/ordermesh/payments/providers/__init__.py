@@ -6,6 +6,7 @@ from ordermesh.kit.errors import InvalidInput
 from ordermesh.payments.model import PaymentProvider
 from ordermesh.payments.providers.http_gateway import HttpGateway
 from ordermesh.payments.providers.manual import ManualProvider
+from ordermesh.payments.providers.store_credit import StoreCreditProvider
 from ordermesh.payments.providers.test import TestGateway
 
 _REGISTRY: dict[str, PaymentProvider] = {}
@@ -43,3 +44,4 @@ def provider_names() -> list[str]:
 
 register(ManualProvider())
 register(TestGateway())
+register(StoreCreditProvider())

@@ -1,0 +1,1 @@
+"""Store credit: a ledger of credit per customer and currency, spent as a payment."""
