@@ -11,7 +11,7 @@ from alembic import op
 from ordermesh.kit.types import MoneyAmount, UtcDateTime
 
 revision = '0052'
-down_revision = '0043'
+down_revision = '0049'
 branch_labels = None
 depends_on = None
 
