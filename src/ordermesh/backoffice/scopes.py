@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select
 
-from ordermesh.backoffice.model import User
+from ordermesh.backoffice.model import User, UserRole
 from ordermesh.backoffice.people import locked_user
+from ordermesh.backoffice.service import add_user
 from ordermesh.backoffice.tables import backoffice_user_scopes
 from ordermesh.channels.tables import channels
 from ordermesh.kit.db import UnitOfWork
@@ -73,3 +74,16 @@ def set_scope(uow: UnitOfWork, user_id: str, location_codes: Iterable[str],
                      {"email": user.email, "locations": after[0], "channels": after[1]})
     uow.commit()
     return after
+
+
+def create_scoped_user(uow: UnitOfWork, email: str, password: str, role: UserRole,
+                       location_codes: Iterable[str], channel_codes: Iterable[str]) -> User:
+    """``ordermesh user create --location X --channel Y``: the user and their scope in
+    one transaction (an unknown code creates nothing). Commits."""
+    user = add_user(uow, email, password, role)
+    locs, chans = store_scope(uow, user.id, location_codes, channel_codes)
+    if locs or chans:
+        record_event(uow, "user.scope_changed", "user", user.id,
+                     {"email": user.email, "locations": locs, "channels": chans})
+    uow.commit()
+    return user

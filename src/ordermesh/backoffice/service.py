@@ -83,6 +83,13 @@ def check_new_password(password: str, field: str = "password") -> None:
 
 
 def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
+    user = add_user(uow, email, password, role)
+    uow.commit()
+    return user
+
+
+def add_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
+    """A new user and its ``user.created`` event; does not commit."""
     email = normalise_email(email)
     if not 3 <= len(email) <= 254 or "@" not in email.strip("@"):
         raise InvalidInput.for_field("email", "the e-mail must be an e-mail address")
@@ -95,7 +102,6 @@ def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> U
         id=user.id, email=email, password_hash=_hasher.hash(password), role=role.value,
         created_at=user.created_at))
     record_event(uow, "user.created", "user", user.id, {"email": email, "role": role.value})
-    uow.commit()
     return user
 
 
