@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ordermesh.backoffice import (
     auth_pages,
+    bulk_pages,
     customer_pages,
     feedback_pages,
     order_pages,
@@ -55,7 +56,7 @@ def create_backoffice(container: Container) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_pages.router, order_pages.router, return_pages.router,
                    stock_pages.router, customer_pages.router, feedback_pages.router,
-                   pack_pages.router, user_pages.router, password_pages.router,
+                   pack_pages.router, user_pages.router, password_pages.router, bulk_pages.router,
                    user_detail_pages.router):
         app.include_router(router)
 

@@ -40,6 +40,7 @@ class Permission(enum.StrEnum):
     VIEW = "view"  # dashboards, lists, orders, stock, work queues
     ORDER_HOLD = "order.hold"  # put an order on hold and release it
     ORDER_REFUND = "order.refund"  # give money back
+    ORDER_BULK = "order.bulk"  # hold, release or cancel several orders at once
     STOCK_ADJUST = "stock.adjust"  # adjust stock counts
     PACK = "fulfilment.pack"  # the pack station: pack fulfilment orders, print their papers
     RETURN_DECIDE = "return.decide"  # authorise or reject a return request

@@ -1,6 +1,6 @@
-"""Back-office passwords and scopes write exactly the declared events
-(tests/event_contract.py); refused ones, and a reset asked for an unknown e-mail, write
-none."""
+"""Back-office passwords, scopes and bulk actions write exactly the declared events
+(tests/event_contract.py); refused ones, a bulk preview, and a reset asked for an unknown
+e-mail write none."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from ordermesh.app import create_app
 from ordermesh.cli import app as cli
 from tests.backoffice_helpers import PASSWORD, csrf_of, post_form, signed_in
 from tests.event_checks import assert_writes, assert_writes_nothing, of_type
-from tests.helpers import make_channel, make_location
+from tests.helpers import make_channel, make_location, ok, order_body, shop
+from tests.integration.test_backoffice_bulk import bulk
 from tests.integration.test_backoffice_passwords import ask_for_reset, set_new_password, token_in
 from tests.integration.test_backoffice_people import user_id
 from tests.messaging_helpers import with_smtp
@@ -88,3 +89,16 @@ def test_scope_changes_write_their_event(client, container, uow, db_url):
         cli, ["user", "create", "--email", "lea@shop.example", "--channel", "web"], env=env))
     assert made.exit_code == 0, made.output
     assert of_type(written, "user.scope_changed")["payload"]["channels"] == ["web"]
+
+
+def test_bulk_actions_write_each_orders_event(client, container):
+    shop(client, {"TEE": {"ber": 10}})
+    numbers = [ok(client.post("/api/v1/orders", json=order_body(
+        [("TEE", 1, "10.00")], external_id=f"W-{i}")), 201)["number"] for i in range(2)]
+    operator = signed_in(create_app(container), container, "operator")
+    assert_writes_nothing(client, lambda: bulk(operator, "hold", numbers, reason="check"))
+    _, written = assert_writes(client, "order.bulk_hold", lambda: bulk(
+        operator, "hold", numbers, confirm=True, reason="check"))
+    assert {e["actor"] for e in written} == {"user:operator@shop.example"}
+    assert_writes(client, "order.bulk_release", lambda: bulk(
+        operator, "release", numbers, confirm=True))
