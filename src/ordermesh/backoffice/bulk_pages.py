@@ -138,7 +138,8 @@ async def bulk(request: Request, page: Bulk) -> HTMLResponse:
         except DomainError as exc:
             outcomes.append(Outcome(number[:40], "", False, exc.detail))
         else:
-            outcomes.append(Outcome(done.number, done.status, True, "done"))
+            outcomes.append(Outcome(done.number, done.status, True,
+                                    f"{VERBS[action].lower()}: done as {page.user.actor}"))
     return page.render("bulk_orders.html", numbers=numbers, action=action,
                        reason=reason or "", outcomes=outcomes, verbs=VERBS, confirmed=True,
                        done=sum(o.ok for o in outcomes))
