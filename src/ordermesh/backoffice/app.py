@@ -24,6 +24,7 @@ from ordermesh.backoffice import (
     pack_pages,
     password_pages,
     return_pages,
+    settings_pages,
     stock_pages,
     user_detail_pages,
     user_pages,
@@ -57,7 +58,7 @@ def create_backoffice(container: Container) -> FastAPI:
     for router in (auth_pages.router, order_pages.router, return_pages.router,
                    stock_pages.router, customer_pages.router, feedback_pages.router,
                    pack_pages.router, user_pages.router, password_pages.router, bulk_pages.router,
-                   user_detail_pages.router):
+                   user_detail_pages.router, settings_pages.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)

@@ -46,11 +46,13 @@ class Permission(enum.StrEnum):
     RETURN_DECIDE = "return.decide"  # authorise or reject a return request
     CUSTOMER_CHANGE = "customer.change"  # record consent, add notes and tags to a customer
     USER_MANAGE = "user.manage"  # add people, change their role, disable them (admin only)
+    SETTINGS_VIEW = "settings.view"  # the settings overview (admin only)
 
 
 PERMISSIONS: dict[UserRole, frozenset[Permission]] = {
     UserRole.ADMIN: frozenset(Permission),
-    UserRole.OPERATOR: frozenset(Permission) - {Permission.USER_MANAGE},
+    UserRole.OPERATOR: frozenset(Permission) - {Permission.USER_MANAGE,
+                                                Permission.SETTINGS_VIEW},
     UserRole.AGENT: frozenset({Permission.VIEW, Permission.ORDER_HOLD,
                                Permission.ORDER_REFUND, Permission.RETURN_DECIDE,
                                Permission.CUSTOMER_CHANGE}),
