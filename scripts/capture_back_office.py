@@ -84,6 +84,15 @@ class Browser:
         return response
 
 
+def signed_in_browser(app, email: str) -> Browser:
+    browser = Browser(TestClient(app))
+    page = browser.client.get("/app/login")
+    browser.client.post("/app/login", data={"csrf_token": browser.token(page.text),
+                                            "email": email, "password": PASSWORD})
+    browser.secrets[browser.client.cookies["om_session"]] = "<session token>"
+    return browser
+
+
 def main() -> None:
     path = Path(tempfile.mkdtemp()) / "ordermesh.db"
     url = f"sqlite:///{path}"
@@ -142,11 +151,7 @@ def main() -> None:
              pattern=r'<p class="error"[^>]*>.*?</p>')
 
     print("\n### Adjusting stock")
-    kim = Browser(TestClient(app))
-    page = kim.client.get("/app/login")
-    kim.client.post("/app/login", data={"csrf_token": kim.token(page.text),
-                                         "email": "kim@shop.example", "password": PASSWORD})
-    kim.secrets[kim.client.cookies["om_session"]] = "<session token>"
+    kim = signed_in_browser(app, "kim@shop.example")
     page = kim.client.get("/app/inventory/TEE")
     adjust = {"csrf_token": kim.token(page.text), "location": "ber", "quantity_delta": "-10",
               "reason": "lost"}
@@ -277,11 +282,7 @@ def _people(api: TestClient, app, container) -> None:
     with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
         create_scoped_user(uow, "lea@shop.example", PASSWORD, UserRole.OPERATOR, [], ["app"])
         create_user(uow, "ops@shop.example", PASSWORD, UserRole.OPERATOR)
-    lea = Browser(TestClient(app))
-    page = lea.client.get("/app/login")
-    lea.client.post("/app/login", data={"csrf_token": lea.token(page.text),
-                                         "email": "lea@shop.example", "password": PASSWORD})
-    lea.secrets[lea.client.cookies["om_session"]] = "<session token>"
+    lea = signed_in_browser(app, "lea@shop.example")
     lea.show("A person limited to the channel `app` does not see a `web` order: its page "
              "is a `404`, as if it did not exist:", "GET", "/app/orders/OM-000001",
              status=404, pattern=r'<p class="error"[^>]*>.*?</p>')
@@ -289,19 +290,17 @@ def _people(api: TestClient, app, container) -> None:
         [("MUG", 1, "9.50")], external_id=f"W-{n}")).json()["number"] for n in (3, 4)]
     held = api.get(f"/api/v1/orders/{numbers[1]}").json()["id"]
     assert api.post(f"/api/v1/orders/{held}/hold", json={"reason": "x"}).status_code == 200
-    ops = Browser(TestClient(app))
-    page = ops.client.get("/app/login")
-    ops.client.post("/app/login", data={"csrf_token": ops.token(page.text),
-                                         "email": "ops@shop.example", "password": PASSWORD})
-    ops.secrets[ops.client.cookies["om_session"]] = "<session token>"
+    ops = signed_in_browser(app, "ops@shop.example")
     page = ops.client.get("/app/orders")
     form = {"csrf_token": ops.token(page.text), "action": "hold", "reason": "fraud check",
             "order": [*numbers, "OM-000002"]}
     ops.show("An operator ticks orders on the list and chooses \"Put on hold\": first what "
-             "each will go through (one is on hold already), nothing changed yet:", "POST", "/app/orders/bulk", form,
+             "each will go through (one is on hold already), nothing changed yet:", "POST",
+             "/app/orders/bulk", form,
              pattern=r'<table id="bulk-outcomes">.*?</table>')
     ops.show("Confirmed: each order through `hold_order` in its own transaction, as the "
-             "operator; the one refused is shown with the API's message:", "POST", "/app/orders/bulk", {**form, "confirm": "yes"},
+             "operator; the one refused is shown with the API's message:", "POST",
+             "/app/orders/bulk", {**form, "confirm": "yes"},
              pattern=r'<p class="notice"[^>]*>.*?</p>.*?</table>')
 
 
