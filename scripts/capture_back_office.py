@@ -71,16 +71,26 @@ class Browser:
         print(f"{method} {_hide(url, self.secrets)} HTTP/1.1")
         if form:
             print("Content-Type: application/x-www-form-urlencoded\n")
-            print(_hide(urlencode(form), {k: v for k, v in self.secrets.items()}))
+            print(_hide(urlencode(form, doseq=True), dict(self.secrets)))
         print(f"\nHTTP/1.1 {response.status_code} {response.reason_phrase}")
         for name in SHOWN:
             for value in response.headers.get_list(name):
                 value = re.sub(r"om_login_csrf=[^;]+", "om_login_csrf=<login token>", value)
+                value = re.sub(r"om_form_csrf=[^;]+", "om_form_csrf=<form token>", value)
                 print(f"{name}: {_hide(value, self.secrets)}")
         if pattern:
             print(f"\n{_hide(excerpt(response.text, pattern), self.secrets)}")
         print("```")
         return response
+
+
+def signed_in_browser(app, email: str) -> Browser:
+    browser = Browser(TestClient(app))
+    page = browser.client.get("/app/login")
+    browser.client.post("/app/login", data={"csrf_token": browser.token(page.text),
+                                            "email": email, "password": PASSWORD})
+    browser.secrets[browser.client.cookies["om_session"]] = "<session token>"
+    return browser
 
 
 def main() -> None:
@@ -141,11 +151,7 @@ def main() -> None:
              pattern=r'<p class="error"[^>]*>.*?</p>')
 
     print("\n### Adjusting stock")
-    kim = Browser(TestClient(app))
-    page = kim.client.get("/app/login")
-    kim.client.post("/app/login", data={"csrf_token": kim.token(page.text),
-                                         "email": "kim@shop.example", "password": PASSWORD})
-    kim.secrets[kim.client.cookies["om_session"]] = "<session token>"
+    kim = signed_in_browser(app, "kim@shop.example")
     page = kim.client.get("/app/inventory/TEE")
     adjust = {"csrf_token": kim.token(page.text), "location": "ber", "quantity_delta": "-10",
               "reason": "lost"}
@@ -199,6 +205,9 @@ def main() -> None:
     print("\n### The pack station")
     _pack_station(api, container, kim)
 
+    print("\n### Passwords, scopes and bulk actions")
+    _people(api, app, container)
+
 
 def _pack_station(api: TestClient, container, kim: Browser) -> None:
     """A picked order at ber, packed by warehouse staff (kim): the queue, a wrong item, too
@@ -250,6 +259,49 @@ def _pack_station(api: TestClient, container, kim: Browser) -> None:
     kim.show("The page it leads to, with the label and packing slip to print, and the next "
              "order:", "GET", f"{url}?packed={package['id']}",
              pattern=r'<section class="card" aria-label="Parcel closed">.*?</section>')
+
+
+def _people(api: TestClient, app, container) -> None:
+    """Forgot password (the same answer for any e-mail), a used-up link, a person limited
+    to a location, and bulk holds on the orders list."""
+    from tests.helpers import make_channel, order_body
+
+    from ordermesh.backoffice.scopes import create_scoped_user
+
+    anyone = Browser(TestClient(app))
+    page = anyone.client.get("/app/forgot-password")
+    anyone.show("\"Forgot your password?\" answers the same page whether the e-mail "
+                "belongs to someone or not; the link goes out by e-mail after the request "
+                "is committed:", "POST", "/app/forgot-password",
+                {"csrf_token": anyone.token(page.text), "email": "nobody@shop.example"},
+                pattern=r'<p class="notice"[^>]*>.*?</p>')
+    anyone.show("A reset link that was used, expired or replaced is a `410` page:", "GET",
+                "/app/reset-password?token=not-a-live-token", status=410,
+                pattern=r'<p class="error"[^>]*>.*?</p>')
+    make_channel(api, "app")
+    with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
+        create_scoped_user(uow, "lea@shop.example", PASSWORD, UserRole.OPERATOR, [], ["app"])
+        create_user(uow, "ops@shop.example", PASSWORD, UserRole.OPERATOR)
+    lea = signed_in_browser(app, "lea@shop.example")
+    lea.show("A person limited to the channel `app` does not see a `web` order: its page "
+             "is a `404`, as if it did not exist:", "GET", "/app/orders/OM-000001",
+             status=404, pattern=r'<p class="error"[^>]*>.*?</p>')
+    numbers = [api.post("/api/v1/orders", json=order_body(
+        [("MUG", 1, "9.50")], external_id=f"W-{n}")).json()["number"] for n in (3, 4)]
+    held = api.get(f"/api/v1/orders/{numbers[1]}").json()["id"]
+    assert api.post(f"/api/v1/orders/{held}/hold", json={"reason": "x"}).status_code == 200
+    ops = signed_in_browser(app, "ops@shop.example")
+    page = ops.client.get("/app/orders")
+    form = {"csrf_token": ops.token(page.text), "action": "hold", "reason": "fraud check",
+            "order": [*numbers, "OM-000002"]}
+    ops.show("An operator ticks orders on the list and chooses \"Put on hold\": first what "
+             "each will go through (one is on hold already), nothing changed yet:", "POST",
+             "/app/orders/bulk", form,
+             pattern=r'<table id="bulk-outcomes">.*?</table>')
+    ops.show("Confirmed: each order through `hold_order` in its own transaction, as the "
+             "operator; the one refused is shown with the API's message:", "POST",
+             "/app/orders/bulk", {**form, "confirm": "yes"},
+             pattern=r'<p class="notice"[^>]*>.*?</p>.*?</table>')
 
 
 if __name__ == "__main__":

@@ -187,10 +187,14 @@ def user_create(
         prompt=True, hide_input=True, confirmation_prompt=True,
         envvar="ORDERMESH_NEW_USER_PASSWORD",
         help="At least 10 characters; asked for when not given")] = "",
+    location: Annotated[list[str] | None, typer.Option(
+        help="Limit the user to this location (its code); repeat for several")] = None,
+    channel: Annotated[list[str] | None, typer.Option(
+        help="Limit the user to this channel (its code); repeat for several")] = None,
 ) -> None:
     """Create a back-office user (the password is stored as an Argon2id hash)."""
     from ordermesh.backoffice.model import UserRole
-    from ordermesh.backoffice.service import create_user
+    from ordermesh.backoffice.scopes import create_scoped_user
     from ordermesh.kit.errors import DomainError
 
     try:
@@ -201,13 +205,17 @@ def user_create(
     container = _container()
     try:
         with UnitOfWork(container.engine, container.clock, actor="cli") as uow:
-            user = create_user(uow, email, password, user_role)
+            user = create_scoped_user(uow, email, password, user_role, location or [],
+                                      channel or [])
     except DomainError as exc:
         console.print(f"[red]User not created: {exc.detail}[/red]")
         raise typer.Exit(1) from exc
     finally:
         container.engine.dispose()
-    console.print(f"Created {user.role} user {user.email}; sign in at /app")
+    where = ", ".join([*(f"location {c}" for c in location or []),
+                       *(f"channel {c}" for c in channel or [])])
+    console.print(f"Created {user.role} user {user.email}"
+                  f"{f' limited to {where}' if where else ''}; sign in at /app")
 
 
 @app.command()

@@ -59,7 +59,7 @@ def test_an_admin_adds_a_person_who_can_then_sign_in_with_that_role(app, admin, 
                        password="a long first password", role="agent")
     assert answer.status_code == 303
     page = admin.get("/app/users").text
-    assert re.search(r"kim@shop\.example</td>\s*<td>\s*<form", page)
+    assert re.search(r"kim@shop\.example</a></td>\s*<td>\s*<form", page)
     assert events(uow, "user.created")[-1] == (
         {"email": "kim@shop.example", "role": "agent"}, f"user:{ADMIN}")
     kim = TestClient(app)

@@ -11,22 +11,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ordermesh.backoffice import (
     auth_pages,
+    bulk_pages,
     customer_pages,
     feedback_pages,
     order_pages,
     pack_pages,
+    password_pages,
     return_pages,
+    settings_pages,
     stock_pages,
+    user_detail_pages,
     user_pages,
 )
 from ordermesh.backoffice.web import (
     PageForbidden,
+    PasswordChangeRequired,
     SignInRequired,
     render,
     signed_in,
@@ -52,12 +57,17 @@ def create_backoffice(container: Container) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (auth_pages.router, order_pages.router, return_pages.router,
                    stock_pages.router, customer_pages.router, feedback_pages.router,
-                   pack_pages.router, user_pages.router):
+                   pack_pages.router, user_pages.router, password_pages.router, bulk_pages.router,
+                   user_detail_pages.router, settings_pages.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)
     def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return to_sign_in(request)
+
+    @app.exception_handler(PasswordChangeRequired)
+    def _change_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse("/app/account", status_code=303)
 
     @app.exception_handler(PageForbidden)
     def _forbidden(request: Request, exc: PageForbidden) -> Response:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from ordermesh.backoffice import queries
 from ordermesh.backoffice.model import Permission
+from ordermesh.backoffice.scoping import check_order, visible
 from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.customers.service import get_customer
 from ordermesh.fulfilment.queries import fulfilment_for_order
@@ -37,18 +38,21 @@ Refunder = Annotated[PageContext, Depends(form_for(Permission.ORDER_REFUND))]
 @router.get("/")
 def dashboard(page: Viewer) -> HTMLResponse:
     with page.read() as uow:
-        data = {"sales": queries.sales_by_channel(uow),
-                "statuses": queries.orders_by_status(uow),
-                "at_risk": queries.skus_at_risk(uow),
-                "events": queries.latest_events(uow),
-                "queues": {name: len(items) for name, items in queries.work_queues(uow).items()}}
+        me = page.user
+        data = {"sales": queries.sales_by_channel(uow, me),
+                "statuses": queries.orders_by_status(uow, me),
+                "at_risk": queries.skus_at_risk(uow, scope=me),
+                # the latest events of everything: not for a person limited to a part
+                "events": [] if me.scoped else queries.latest_events(uow),
+                "queues": {name: len(items) for name, items
+                           in queries.work_queues(uow, scope=me).items()}}
     return page.render("dashboard.html", **data)
 
 
 @router.get("/queues")
 def work_queues(page: Viewer) -> HTMLResponse:
     with page.read() as uow:
-        found = queries.work_queues(uow)
+        found = queries.work_queues(uow, scope=page.user)
         now = uow.clock.now()
     return page.render("queues.html", queues=found, now=now)
 
@@ -58,7 +62,8 @@ def orders(page: Viewer, q: str = "", cursor: str | None = None) -> HTMLResponse
     if len(q) > MAX_Q:
         raise InvalidInput.for_field("q", f"a search is at most {MAX_Q} characters")
     with page.read() as uow:
-        found, next_cursor = queries.search_orders(uow, q, cursor, queries.PAGE_SIZE)
+        found, next_cursor = queries.search_orders(uow, q, cursor, queries.PAGE_SIZE,
+                                                   page.user)
     return page.render("orders.html", orders=found, q=q, next_cursor=next_cursor)
 
 
@@ -81,7 +86,7 @@ def _csv_rows(page: PageContext, q: str) -> Iterator[str]:
     cursor: str | None = None
     while True:
         with page.read() as uow:  # one short read per page, not one for the whole file
-            found, cursor = queries.search_orders(uow, q, cursor, CSV_PAGE)
+            found, cursor = queries.search_orders(uow, q, cursor, CSV_PAGE, page.user)
         for o in found:
             writer.writerow([_cell(v) for v in (
                 o.number, o.external_id, o.channel, o.email, o.status, o.total, o.currency,
@@ -104,7 +109,7 @@ def orders_csv(page: Viewer, q: str = "") -> StreamingResponse:
 
 def _order_page(page: PageContext, number: str, status: int = 200, **extra) -> HTMLResponse:
     with page.read() as uow:
-        order = load_order(uow, number)
+        order = check_order(uow, page.user, load_order(uow, number))
         data = {
             "order": order,
             "payments": order_payments(uow, order.id),
@@ -128,6 +133,8 @@ def order(page: Viewer, number: str) -> HTMLResponse:
 def invoice_pdf(page: Viewer, invoice_id: str) -> Response:
     with page.read() as uow:
         invoice = invoices.get_invoice(uow, invoice_id)
+        if page.user.scoped:
+            check_order(uow, page.user, load_order(uow, invoice.order_id))
     return Response(render_pdf(invoice), media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{invoice.number}.pdf"'})
 
@@ -138,14 +145,14 @@ def hold(page: Holder, number: str) -> Response:
     if not 1 <= len(reason) <= 500:
         return _order_page(page, number, 422,
                            hold_error="say why the order is held, in 1 to 500 characters")
-    page.run(lambda uow: changes.hold_order(uow, number, reason))
+    page.run(lambda uow: changes.hold_order(uow, visible(uow, page, number), reason))
     return RedirectResponse(f"/app/orders/{number}", status_code=303)
 
 
 @router.post("/orders/{number}/release-hold")
 def release(page: Holder, number: str) -> Response:
     reason = page.form.get("reason", "").strip() or None
-    page.run(lambda uow: changes.release_hold(uow, number, reason))
+    page.run(lambda uow: changes.release_hold(uow, visible(uow, page, number), reason))
     return RedirectResponse(f"/app/orders/{number}", status_code=303)
 
 
@@ -180,7 +187,7 @@ def refund(page: Refunder, number: str) -> Response:
     """First post: a page saying exactly what will be refunded; posting it again with
     ``confirm=yes`` refunds through the same use case as the API."""
     with page.read() as uow:
-        order = load_order(uow, number)
+        order = check_order(uow, page.user, load_order(uow, number))
     try:
         line, quantity, reason = _refund_input(order, page.form)
     except InvalidInput as exc:

@@ -28,6 +28,7 @@ from ordermesh.backoffice.pack_station import (
     scan_into,
 )
 from ordermesh.backoffice.queries import age
+from ordermesh.backoffice.scoping import check_fulfilment_order, check_location
 from ordermesh.backoffice.web import PageContext, form_for, need
 from ordermesh.fulfilment.model import FulfilmentOrder, FulfilmentStatus
 from ordermesh.fulfilment.queries import get_fulfilment_order, picked_at
@@ -43,6 +44,7 @@ from ordermesh.packing.model import ProposedPackage
 from ordermesh.packing.service import (
     Package,
     PackRequest,
+    get_package,
     pack,
     packable_units,
     packages_for,
@@ -86,12 +88,15 @@ def pack_station(page: Packer, location: str = "", fo: str = "") -> Response:
             raise InvalidInput.for_field("fo", f"a fulfilment order number is at most "
                                          f"{MAX_REF} characters")
         with page.read() as uow:
-            found = get_fulfilment_order(uow, fo.strip())
+            found = check_fulfilment_order(page.user, get_fulfilment_order(uow, fo.strip()))
         return page.redirect(f"/app/pack/{found.number}")
     with page.read() as uow:
-        locations = list_locations(uow)
+        locations = [loc for loc in list_locations(uow) if page.user.sees_location(loc.id)]
         chosen = location_by_code(uow, location.strip()) if location.strip() else None
-        queue = picked_at(uow, chosen.id, limit=QUEUE) if chosen else []
+        if chosen is not None:
+            check_location(page.user, chosen.id, chosen.code)
+        queue = [f for f in (picked_at(uow, chosen.id, limit=QUEUE) if chosen else [])
+                 if page.user.sees_channel(f.channel_id)]
         packed_by_fo = packed_units_of(uow, [f.id for f in queue])
         packed = {f.id: packed_by_fo.get(f.id, {}) for f in queue}
         now = uow.clock.now()
@@ -101,8 +106,14 @@ def pack_station(page: Packer, location: str = "", fo: str = "") -> Response:
                        now=now, age=age, limit=QUEUE)
 
 
-def _station(uow: UnitOfWork, ref: str, parcel: dict[int, int]) -> Station:
-    fo = get_fulfilment_order(uow, ref)
+def _fo(uow: UnitOfWork, page: PageContext, ref: str) -> FulfilmentOrder:
+    """The fulfilment order, if it is at one of the page's user's locations."""
+    return check_fulfilment_order(page.user, get_fulfilment_order(uow, ref))
+
+
+def _station(uow: UnitOfWork, page: PageContext, ref: str, parcel: dict[int, int]
+             ) -> Station:
+    fo = _fo(uow, page, ref)
     packed = packed_units(uow, fo.id)
     units = packable_units(fo, packed)
     items = items_for(uow, fo, units) if units else {}
@@ -126,7 +137,7 @@ def _station(uow: UnitOfWork, ref: str, parcel: dict[int, int]) -> Station:
 def _order_page(page: PageContext, ref: str, parcel: dict[int, int], packaging: str,
                 status: int = 200, **extra) -> HTMLResponse:
     with page.read() as uow:
-        station = _station(uow, ref, parcel)
+        station = _station(uow, page, ref, parcel)
         if not packaging:
             first = station.proposed[0].packaging_code if station.proposed else None
             packaging = first or OWN_PACKAGING
@@ -167,7 +178,7 @@ def scan(page: PackerForm, ref: str) -> Response:
     try:
         quantity = parse_quantity(form.get("quantity", ""))
         with page.read() as uow:
-            station = _station(uow, ref, parcel)
+            station = _station(uow, page, ref, parcel)
         parcel = scan_into(station.lines, parcel, form.get("code", ""), quantity,
                            station.fo.number)
     except DomainError as exc:
@@ -182,7 +193,7 @@ def scan(page: PackerForm, ref: str) -> Response:
 def choose_packaging(page: PackerForm, ref: str) -> Response:
     parcel = parse_parcel(page.form.get("parcel", ""))
     with page.read() as uow:
-        number = get_fulfilment_order(uow, ref).number
+        number = _fo(uow, page, ref).number
     return page.redirect(_back_to(number, parcel, page.form.get("packaging", "").strip()))
 
 
@@ -204,6 +215,8 @@ def close_parcel(page: PackerForm, ref: str) -> Response:
         page.user.id, key, f"POST /app/pack/{ref}/close",
         {"parcel": encode_parcel(parcel), "packaging": packaging, "gift_wrap": gift_wrap,
          "allow_shortage": allow_shortage}) if key else None
+    with page.read() as uow:
+        _fo(uow, page, ref)
     try:
         result = page.run(lambda uow: pack(uow, ref, req, idem))
     except DomainError as exc:
@@ -216,10 +229,13 @@ def close_parcel(page: PackerForm, ref: str) -> Response:
 @router.get("/pack/{ref}/packing-slip.pdf")
 def packing_slip(page: Packer, ref: str) -> Response:
     with page.read() as uow:
+        _fo(uow, page, ref)
         return _pdf(printing.packing_slip_pdf(uow, ref))
 
 
 @router.get("/pack/packages/{package_id}/label.pdf")
 def label(page: Packer, package_id: str) -> Response:
     with page.read() as uow:
+        if page.user.scoped:
+            _fo(uow, page, get_package(uow, package_id).fulfilment_order_id)
         return _pdf(printing.label_pdf(uow, package_id))

@@ -25,7 +25,7 @@ def list_users(uow: UnitOfWork) -> list[User]:
     return [user_from_row(row) for row in rows]
 
 
-def _locked_user(uow: UnitOfWork, user_id: str, by: User) -> User:
+def locked_user(uow: UnitOfWork, user_id: str, by: User) -> User:
     row = uow.execute(select(U).where(U.c.id == user_id).with_for_update()).first()
     if row is None:
         raise NotFound(f"No back-office user '{user_id}'")
@@ -48,7 +48,7 @@ def _keep_an_admin(uow: UnitOfWork, user: User) -> None:
 
 
 def change_role(uow: UnitOfWork, user_id: str, role: UserRole, by: User) -> User:
-    user = _locked_user(uow, user_id, by)
+    user = locked_user(uow, user_id, by)
     if user.role is role:
         return user
     if role is not UserRole.ADMIN:
@@ -62,7 +62,7 @@ def change_role(uow: UnitOfWork, user_id: str, role: UserRole, by: User) -> User
 
 def disable_user(uow: UnitOfWork, user_id: str, by: User) -> User:
     """The user cannot sign in any more, and every session they have ends now."""
-    user = _locked_user(uow, user_id, by)
+    user = locked_user(uow, user_id, by)
     if user.disabled_at is not None:
         return user
     _keep_an_admin(uow, user)
@@ -77,7 +77,7 @@ def disable_user(uow: UnitOfWork, user_id: str, by: User) -> User:
 
 
 def enable_user(uow: UnitOfWork, user_id: str, by: User) -> User:
-    user = _locked_user(uow, user_id, by)
+    user = locked_user(uow, user_id, by)
     if user.disabled_at is None:
         return user
     uow.execute(update(U).where(U.c.id == user.id).values(disabled_at=None))

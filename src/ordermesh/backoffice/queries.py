@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 
+from ordermesh.backoffice.model import User
+from ordermesh.backoffice.scoping import location_conditions, order_conditions
 from ordermesh.catalog.tables import products
 from ordermesh.channels.tables import channels
 from ordermesh.customers.tables import customers
@@ -46,15 +48,17 @@ class OrderRow:
 
 
 def search_orders(uow: UnitOfWork, q: str = "", cursor: str | None = None,
-                  limit: int = PAGE_SIZE) -> tuple[list[OrderRow], str | None]:
-    """Newest first. ``q`` finds an order by its number, external id, the customer's
-    e-mail, a SKU on it or a parcel's tracking number (exact, case-insensitive for the
-    e-mail)."""
+                  limit: int = PAGE_SIZE, scope: User | None = None
+                  ) -> tuple[list[OrderRow], str | None]:
+    """Newest first, those in ``scope``'s locations and channels. ``q`` finds an order by
+    its number, external id, the customer's e-mail, a SKU on it or a parcel's tracking
+    number (exact, case-insensitive for the e-mail)."""
     query = (select(orders.c.seq, orders.c.external_id, channels.c.code, orders.c.status,
                     orders.c.total_amount, orders.c.currency, customers.c.email,
                     orders.c.created_at)
              .join(channels, channels.c.id == orders.c.channel_id)
              .outerjoin(customers, customers.c.id == orders.c.customer_id)
+             .where(*order_conditions(scope))
              .order_by(orders.c.seq.desc()).limit(limit + 1))
     q = q.strip()
     if q:
@@ -89,7 +93,7 @@ class ChannelSales:
     revenue_30d: Decimal
 
 
-def sales_by_channel(uow: UnitOfWork) -> list[ChannelSales]:
+def sales_by_channel(uow: UnitOfWork, scope: User | None = None) -> list[ChannelSales]:
     """Orders and revenue (order totals, cancelled orders left out) today (UTC) and over
     the last 30 days, per channel and currency."""
     now = uow.clock.now()
@@ -105,26 +109,29 @@ def sales_by_channel(uow: UnitOfWork) -> list[ChannelSales]:
                func.count().label("n_30"),
                func.coalesce(func.sum(orders.c.total_amount), 0).label("r_30"))
         .join(channels, channels.c.id == orders.c.channel_id)
-        .where(live).group_by(channels.c.code, orders.c.currency)
+        .where(live, *order_conditions(scope)).group_by(channels.c.code, orders.c.currency)
         .order_by(channels.c.code, orders.c.currency))
     return [ChannelSales(r.code, r.currency, r.n_today,
                          Money.of(Decimal(r.r_today), r.currency).amount, r.n_30,
                          Money.of(Decimal(r.r_30), r.currency).amount) for r in rows]
 
 
-def orders_by_status(uow: UnitOfWork) -> dict[str, int]:
-    rows = uow.execute(select(orders.c.status, func.count()).group_by(orders.c.status))
+def orders_by_status(uow: UnitOfWork, scope: User | None = None) -> dict[str, int]:
+    rows = uow.execute(select(orders.c.status, func.count()).where(*order_conditions(scope))
+                       .group_by(orders.c.status))
     counts = {status: count for status, count in rows}
     return {status.value: counts.get(status.value, 0) for status in OrderStatus}
 
 
-def skus_at_risk(uow: UnitOfWork, limit: int = 10) -> list[tuple[str, str, int]]:
-    """SKUs with stock rows whose available units (on hand less reserved, all
-    locations) are at most ``AT_RISK_UNITS``: (sku, name, available), fewest first."""
+def skus_at_risk(uow: UnitOfWork, limit: int = 10, scope: User | None = None
+                 ) -> list[tuple[str, str, int]]:
+    """SKUs with stock rows whose available units (on hand less reserved, all locations
+    or ``scope``'s) are at most ``AT_RISK_UNITS``: (sku, name, available), fewest first."""
     available = func.sum(stock.c.on_hand - stock.c.reserved)
     rows = uow.execute(
         select(products.c.sku, products.c.name, available.label("available"))
         .join(stock, stock.c.product_id == products.c.id)
+        .where(*location_conditions(scope, stock.c.location_id))
         .group_by(products.c.sku, products.c.name)
         .having(available <= AT_RISK_UNITS)
         .order_by(available, products.c.sku).limit(limit))
@@ -162,16 +169,19 @@ def age(since: datetime, now: datetime) -> str:
     return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
 
 
-def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
+def work_queues(uow: UnitOfWork, limit: int = 50, scope: User | None = None
+                ) -> dict[str, list[QueueItem]]:
     """What needs a person, oldest first: orders on hold, fulfilment orders past their
     ship-by date, shipments in exception, backordered units that no stock or expected
-    supply covers, return requests waiting for a decision."""
+    supply covers, return requests waiting for a decision; those in ``scope``'s
+    locations and channels."""
+    in_scope = order_conditions(scope)
     today = uow.clock.now().date()
     on_hold = [QueueItem(order_number(r.seq), f"{r.code}, on hold", as_utc(r.updated_at))
                for r in uow.execute(
                    select(orders.c.seq, orders.c.updated_at, channels.c.code)
                    .join(channels, channels.c.id == orders.c.channel_id)
-                   .where(orders.c.status == OrderStatus.ON_HOLD.value)
+                   .where(orders.c.status == OrderStatus.ON_HOLD.value, *in_scope)
                    .order_by(orders.c.updated_at).limit(limit))]
     late = [QueueItem(order_number(r.seq), f"{r.status}, ship by {r.ship_by}",
                       datetime.combine(r.ship_by, datetime.min.time(), tzinfo=as_utc(
@@ -180,6 +190,8 @@ def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
                 select(orders.c.seq, fulfilment_orders.c.status, fulfilment_orders.c.ship_by)
                 .join(orders, orders.c.id == fulfilment_orders.c.order_id)
                 .where(fulfilment_orders.c.ship_by < today,
+                       *location_conditions(scope, fulfilment_orders.c.location_id,
+                                            fulfilment_orders.c.channel_id),
                        fulfilment_orders.c.status.in_(
                            ["released", "accepted", "picking", "picked", "packed",
                             "label_created"]))
@@ -191,18 +203,25 @@ def work_queues(uow: UnitOfWork, limit: int = 50) -> dict[str, list[QueueItem]]:
                              shipments.c.last_event_at, shipments.c.booked_at)
                       .join(orders, orders.c.id == shipments.c.order_id)
                       .where(shipments.c.status.in_(["delivery_failed", "damaged"]),
+                             *location_conditions(scope, shipments.c.location_id,
+                                                  orders.c.channel_id),
                              shipments.c.final.is_(False))
                       .order_by(func.coalesce(shipments.c.last_event_at,
                                               shipments.c.booked_at)).limit(limit))]
     undated = undated_backorders(uow, limit)
     placed = dict(uow.execute(select(orders.c.seq, orders.c.created_at).where(
-        orders.c.seq.in_({seq for seq, *_ in undated}))).all())
+        orders.c.seq.in_({seq for seq, *_ in undated}), *in_scope)).all())
     backorders = [QueueItem(order_number(seq), f"line {no}: {units} x {sku}, no supply due",
-                            as_utc(placed[seq])) for seq, no, sku, units in undated]
+                            as_utc(placed[seq])) for seq, no, sku, units in undated
+                  if seq in placed]
+    requested = list_returns(uow, status=ReturnStatus.REQUESTED.value, limit=limit)[0]
+    if in_scope:
+        seqs = {parse_order_number(r["order_number"]) for r in requested}
+        visible = {order_number(seq) for seq in uow.execute(select(orders.c.seq).where(
+            orders.c.seq.in_(seqs - {None}), *in_scope)).scalars()}
+        requested = [r for r in requested if r["order_number"] in visible]
     to_decide = [QueueItem(r["number"], f"{r['channel']}, {r['order_number']}",
-                           r["updated_at"], "returns")
-                 for r in list_returns(uow, status=ReturnStatus.REQUESTED.value,
-                                       limit=limit)[0]]
+                           r["updated_at"], "returns") for r in requested]
     return {"Orders on hold": on_hold, "Fulfilment orders late to ship": late,
             "Shipments in exception": exceptions, "Backorders with no date": backorders,
             "Returns waiting for a decision": to_decide}

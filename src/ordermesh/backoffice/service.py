@@ -31,6 +31,7 @@ from ordermesh.backoffice.model import (
 from ordermesh.backoffice.tables import (
     backoffice_login_failures,
     backoffice_sessions,
+    backoffice_user_scopes,
     backoffice_users,
 )
 from ordermesh.kit.clock import as_utc
@@ -60,16 +61,39 @@ class TooManyAttempts(DomainError):
 
 def user_from_row(row) -> User:
     return User(row.id, row.email, UserRole(row.role), as_utc(row.created_at),
-                as_utc(row.disabled_at) if row.disabled_at else None)
+                as_utc(row.disabled_at) if row.disabled_at else None,
+                bool(row.must_change_password))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput.for_field(
+            field, f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
 
 
 def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
+    user = add_user(uow, email, password, role)
+    uow.commit()
+    return user
+
+
+def add_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> User:
+    """A new user and its ``user.created`` event; does not commit."""
     email = normalise_email(email)
     if not 3 <= len(email) <= 254 or "@" not in email.strip("@"):
         raise InvalidInput.for_field("email", "the e-mail must be an e-mail address")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInput.for_field(
-            "password", f"the password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    check_new_password(password)
     if uow.execute(select(backoffice_users.c.id)
                    .where(backoffice_users.c.email == email)).first():
         raise Conflict(f"A user with the e-mail '{email}' already exists")
@@ -78,7 +102,6 @@ def create_user(uow: UnitOfWork, email: str, password: str, role: UserRole) -> U
         id=user.id, email=email, password_hash=_hasher.hash(password), role=role.value,
         created_at=user.created_at))
     record_event(uow, "user.created", "user", user.id, {"email": email, "role": role.value})
-    uow.commit()
     return user
 
 
@@ -139,14 +162,25 @@ def session_for(uow: UnitOfWork, token: str) -> Session | None:
         return None
     row = uow.execute(
         select(backoffice_sessions, backoffice_users.c.email, backoffice_users.c.role,
-               backoffice_users.c.created_at.label("user_created_at"))
+               backoffice_users.c.created_at.label("user_created_at"),
+               backoffice_users.c.must_change_password)
         .join(backoffice_users, backoffice_users.c.id == backoffice_sessions.c.user_id)
         .where(backoffice_sessions.c.token_hash == _token_hash(token),
                backoffice_users.c.disabled_at.is_(None))).first()
     if row is None or as_utc(row.expires_at) <= uow.clock.now():
         return None
-    user = User(row.user_id, row.email, UserRole(row.role), as_utc(row.user_created_at))
+    locations, channels = scopes_of(uow, row.user_id)
+    user = User(row.user_id, row.email, UserRole(row.role), as_utc(row.user_created_at),
+                None, bool(row.must_change_password), locations, channels)
     return Session(row.token_hash, user, row.csrf_token, as_utc(row.expires_at))
+
+
+def scopes_of(uow: UnitOfWork, user_id: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids of the locations and of the channels ``user_id`` is limited to."""
+    s = backoffice_user_scopes.c
+    rows = uow.execute(select(s.kind, s.ref_id).where(s.user_id == user_id)).all()
+    return (frozenset(r.ref_id for r in rows if r.kind == "location"),
+            frozenset(r.ref_id for r in rows if r.kind == "channel"))
 
 
 def sign_out(uow: UnitOfWork, token: str) -> None:

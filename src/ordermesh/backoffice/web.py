@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import DBAPIError
+from starlette.background import BackgroundTask
 
 from ordermesh.backoffice.model import Permission, Session
 from ordermesh.backoffice.service import csrf_matches, session_for
@@ -42,6 +43,15 @@ class SignInRequired(Exception):
     """No session, or an expired one: the person is sent to the sign-in page."""
 
 
+class PasswordChangeRequired(Exception):
+    """Signed in with a temporary password: every page but the account page (and signing
+    out) sends the person there to choose their own first."""
+
+
+# what a person with a temporary password may open
+PASSWORD_CHANGE_PAGES = frozenset({"/app/account", "/app/account/password", "/app/logout"})
+
+
 class PageForbidden(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -53,11 +63,12 @@ def container_of(request: Request) -> Container:
 
 
 def render(request: Request, template: str, status: int = 200,
-           session: Session | None = None, **data: Any) -> HTMLResponse:
+           session: Session | None = None, *, background: BackgroundTask | None = None,
+           **data: Any) -> HTMLResponse:
     html = templates.get_template(template).render(
         request=request, session=session, user=session.user if session else None,
         Permission=Permission, **data)
-    return HTMLResponse(html, status_code=status, headers={
+    return HTMLResponse(html, status_code=status, background=background, headers={
         "Cache-Control": "no-store",
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                    "frame-ancestors 'none'; form-action 'self'",
@@ -115,6 +126,8 @@ def signed_in(request: Request) -> PageContext:
         session = session_for(uow, token)
     if session is None:
         raise SignInRequired()
+    if session.user.must_change_password and request.url.path not in PASSWORD_CHANGE_PAGES:
+        raise PasswordChangeRequired()
     return PageContext(request, container, session)
 
 
