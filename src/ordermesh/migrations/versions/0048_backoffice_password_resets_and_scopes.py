@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0048'
-down_revision = '0043'
+down_revision = '0052'
 branch_labels = None
 depends_on = None
 
