@@ -27,7 +27,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.exc import OperationalError
 
+from ordermesh.kit.db import Transactions
 from ordermesh.payments import providers
 from ordermesh.payments.providers.http_gateway import HttpGateway
 from tests.e2e.threaded_app import served_in_a_thread
@@ -146,3 +148,25 @@ def running_gateway() -> Iterator[FakeGateway]:
             yield gateway
         finally:
             providers.use_http_gateway(None, CLIENT_TIMEOUT_S, None)
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+class DeadlockingFirstCommits(Transactions):
+    """Each use case's first commit fails as a deadlock would: it is rolled back and run
+    again, as ``RequestContext.run`` does."""
+
+    def run(self, work):
+        attempts = []
+
+        def flaky(uow):
+            attempts.append(1)
+            if len(attempts) == 1:
+                def deadlock():
+                    raise OperationalError("COMMIT", {}, _Deadlock("deadlock detected"))
+                uow.commit = deadlock
+            return work(uow)
+
+        return super().run(flaky)

@@ -34,6 +34,10 @@ def _summary(client, order_id: str) -> dict:
     return {key: value["amount"] for key, value in summary.items() if isinstance(value, dict)}
 
 
+def _events_of(client, type_: str) -> list[dict]:
+    return ok(client.get("/api/v1/events", params={"type": type_, "limit": 200}))["items"]
+
+
 def test_a_payment_writes_each_provider_outcome_as_its_own_event(client, clock):
     order = _order(client)
     declined, written = assert_writes(client, "payment.decline",
@@ -150,21 +154,27 @@ def test_recording_a_shipment_writes_order_shipment_recorded(client):
     assert too_many.status_code == 422
 
 
-def test_a_cancellation_whose_refund_is_declined_writes_none_of_the_events_it_recorded(
+def test_a_cancellation_whose_refund_the_provider_declines_stands_with_the_decline_recorded(
         client):
-    # The cancellation records fulfilment and tax events before the provider declines
-    # the refund: the whole transaction rolls back, and its events with it.
+    # The refund is sent once the cancellation committed (never inside its transaction,
+    # which a deadlock may rerun): a decline cannot undo the cancellation. The order is
+    # cancelled, the declined refund is on the payment and `payment.declined` (kind
+    # `refund`) tells a person to give the money back another way.
     order = _order(client, capture_at_shipment=False)
-    ok(_pay(client, order["id"], "4000000000005126"), 201)  # captures, declines refunds
-    before = ok(client.get(f"/api/v1/orders/{order['id']}"))
-    refused = assert_writes_nothing(client, lambda: client.post(
-        f"/api/v1/orders/{order['id']}/cancel", json={"reason": "customer asked"}))
-    assert (refused.status_code, refused.json()["code"]) == (409, "payment-declined")
-    assert ok(client.get(f"/api/v1/orders/{order['id']}")) == before
-    assert ok(client.get(f"/api/v1/orders/{order['id']}/fulfilment"))[
-        "fulfilment_orders"][0]["status"] == "released"
-    assert stock_of(client, "TEE")["totals"]["reserved"] == 2
+    payment = ok(_pay(client, order["id"], "4000000000005126"), 201)  # declines refunds
+    response, written = assert_writes(
+        client, "order.cancel.refund_declined", lambda: client.post(
+            f"/api/v1/orders/{order['id']}/cancel", json={"reason": "customer asked"}))
+    assert ok(response)["status"] == "cancelled"
+    assert of_type(written, "payment.declined")["payload"]["kind"] == "refund"
+    assert stock_of(client, "TEE")["totals"]["reserved"] == 0
     assert _summary(client, order["id"])["refunded"] == "0.00"
+    declined = [e for e in _events_of(client, "payment.declined")
+                if e["payload"]["kind"] == "refund"]
+    assert [(e["payload"]["payment_id"], e["payload"]["failure_code"]) for e in declined] \
+        == [(payment["id"], "expired_or_canceled_card")]
+    assert [e["payload"]["kind"] for e in _events_of(client, "refund.issued")] == [
+        "cancellation"]
 
 
 def test_the_worker_settles_a_due_pending_payment_and_writes_its_outcome(

@@ -545,9 +545,9 @@ SECURE_CARD = "4000000000003220"  # pending (3-D Secure), approved 30 seconds la
 def test_a_3d_secure_payment_on_a_capture_at_order_channel_is_captured_once_approved(
         client, clock):
     """ChannelMoneyIn: "`order`: a payment is captured as soon as it is authorised". The
-    capture happens only when the provider approves at once (operations.authorise_in);
-    a pending payment that settles later (sync_payment / the worker) stays authorised,
-    and with capture at order no shipment captures it either: the money is never taken."""
+    capture is asked with the authorisation and, for a pending payment, made when it
+    settles (sync_payment / the worker: a capture intent sent after that commit);
+    with capture at order no shipment captures it either."""
     shop(client, {"TEE": {"ber": 10}})
     order = place(client, [("TEE", 1, "10.00")])
     payment = client.post(f"/api/v1/orders/{order['id']}/payments",

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
 from ordermesh.kit.db import Transactions
 from ordermesh.kit.money import Money
@@ -20,7 +19,7 @@ from ordermesh.payments.operations import AuthoriseRequest
 from ordermesh.payments.tables import payment_intents, payments
 from ordermesh.worker import PaymentIntentResume
 from tests.helpers import capture_later, ok, order_body, shop
-from tests.payment_gateway import APPROVED_CARD, running_gateway
+from tests.payment_gateway import APPROVED_CARD, DeadlockingFirstCommits, running_gateway
 
 AUTHORISATIONS = "/v1/authorisations"
 
@@ -179,28 +178,6 @@ def test_a_crash_between_the_call_and_the_record_is_finished_by_the_worker(
     assert payment[0]["transactions"][0]["actor"] == "api:shop"
     assert len(_events(client, "payment.authorised")) == 1
     assert _intents(uow)[0].status == "succeeded"
-
-
-class _Deadlock(Exception):
-    sqlstate = "40P01"
-
-
-class DeadlockingFirstCommits(Transactions):
-    """Each use case's first commit fails as a deadlock would: it is rolled back and run
-    again, as ``RequestContext.run`` does."""
-
-    def run(self, work):
-        attempts = []
-
-        def flaky(uow):
-            attempts.append(1)
-            if len(attempts) == 1:
-                def deadlock():
-                    raise OperationalError("COMMIT", {}, _Deadlock("deadlock detected"))
-                uow.commit = deadlock
-            return work(uow)
-
-        return super().run(flaky)
 
 
 def test_a_deadlock_rerun_of_either_transaction_does_not_call_the_gateway_twice(

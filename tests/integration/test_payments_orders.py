@@ -11,8 +11,6 @@ from ordermesh.orders.queries import order_ref
 from ordermesh.payments import service
 from ordermesh.payments.model import (
     AmountNotAvailable,
-    Outcome,
-    PaymentDeclined,
     PaymentStatus,
 )
 from ordermesh.payments.tables import payments
@@ -80,8 +78,10 @@ def test_a_retried_capture_for_order_returns_the_first_result_and_captures_nothi
         u.commit()
 
 
-def test_a_declined_capture_is_recorded_and_the_next_payment_is_captured(
+def test_a_capture_declined_after_the_commit_is_recorded_and_the_rest_still_captured(
         client, uow, order_id):
+    # The provider answers after the caller committed: the declined capture is not
+    # tried on another payment (it was asked of this one); a person captures the rest.
     first = _pay(client, order_id, "30.00")
     _pay(client, order_id, "50.00")
     with uow() as u:  # the gateway no longer knows the first charge
@@ -93,7 +93,12 @@ def test_a_declined_capture_is_recorded_and_the_next_payment_is_captured(
         u.commit()
     items = ok(client.get(f"/api/v1/orders/{order_id}/payments"))["items"]
     assert items[0]["transactions"][-1]["status"] == "declined"
-    assert items[1]["captured"]["amount"] == "40.00"
+    assert items[0]["captured"]["amount"] == "0.00"
+    assert items[1]["captured"]["amount"] == "10.00"
+    [declined] = ok(client.get("/api/v1/events", params={"type": "payment.declined"}))[
+        "items"]
+    assert (declined["payload"]["kind"], declined["payload"]["order_id"]) == (
+        "capture", order_id)
 
 
 def test_refund_for_order_refunds_the_newest_captures_first_with_the_reason(
@@ -103,9 +108,10 @@ def test_refund_for_order_refunds_the_newest_captures_first_with_the_reason(
     with uow() as u:
         refunds = service.refund_for_order(u, order_id, eur("60.00"), "returned", "rfd_1")
         u.commit()
-    assert [(t.amount, t.status, t.reason) for t in refunds] == [
-        (eur("50.00"), Outcome.APPROVED, "returned"), (eur("10.00"), Outcome.APPROVED,
-                                                       "returned")]
+    # asked in the caller's transaction, sent once it committed
+    assert [(i.amount, i.details["reason"], i.provider_key) for i in refunds] == [
+        (eur("50.00"), "returned", f"{refunds[0].payment_id}:refund:rfd_1"),
+        (eur("10.00"), "returned", f"{refunds[1].payment_id}:refund:rfd_1")]
     assert _statuses(client, order_id) == ["partially_refunded", "refunded"]
     with uow() as u:  # retried: the same refunds, no money moved
         again = service.refund_for_order(u, order_id, eur("60.00"), "returned", "rfd_1")
@@ -126,14 +132,23 @@ def test_refund_for_order_above_what_is_refundable_is_a_conflict_and_refunds_not
         assert service.payment_summary(u, order_id).refunded == eur("0.00")
 
 
-def test_a_declined_refund_raises_so_the_caller_rolls_everything_back(client, uow, order_id):
+def test_a_refund_declined_after_the_commit_is_recorded_on_the_payment_for_a_person(
+        client, uow, order_id):
     _pay(client, order_id, "30.00", capture=True)
     _pay(client, order_id, "50.00", source="4000000000005126", capture=True)
-    with uow() as u, pytest.raises(PaymentDeclined) as refused:
+    with uow() as u:
         service.refund_for_order(u, order_id, eur("60.00"), "returned", "rfd_1")
-    assert refused.value.extra["decline_code"] == "expired_or_canceled_card"
+        u.commit()
     with uow(write=False) as u:
-        assert service.payment_summary(u, order_id).refunded == eur("0.00")
+        assert service.payment_summary(u, order_id).refunded == eur("10.00")
+    items = ok(client.get(f"/api/v1/orders/{order_id}/payments"))["items"]
+    last = items[1]["transactions"][-1]
+    assert (last["kind"], last["status"], last["failure_code"]) == (
+        "refund", "declined", "expired_or_canceled_card")
+    [declined] = ok(client.get("/api/v1/events", params={"type": "payment.declined"}))[
+        "items"]
+    assert (declined["payload"]["kind"], declined["payload"]["amount"]) == (
+        "refund", "50.00")
 
 
 def test_void_for_order_releases_everything_open_newest_first(client, uow, order_id):
@@ -169,10 +184,14 @@ def test_authorise_more_charges_the_latest_payments_card_again(client, uow, orde
     first = _pay(client, order_id, "60.00")
     with uow() as u:
         ref = order_ref(u, order_id)
-        extra = service.authorise_more(u, ref, eur("40.00"), "edit-1")
+        asked = service.authorise_more(u, ref, eur("40.00"), "edit-1")
         again = service.authorise_more(u, ref, eur("40.00"), "edit-1")
-        u.commit()
-    assert again.id == extra.id
+        u.commit()  # then it is sent
+    assert asked == again == eur("40.00")
+    with uow(write=False) as u:
+        found = service.order_payments(u, order_id).payments
+    assert len(found) == 2
+    extra = found[-1]
     assert (extra.status, extra.provider, extra.card_last4) == (
         PaymentStatus.AUTHORISED, "test", first["card"]["last4"])
     assert extra.authorised == eur("40.00")
@@ -184,14 +203,20 @@ def test_authorise_more_skips_refused_payments_when_choosing_the_method(
     _pay(client, order_id, "30.00", provider="manual")
     _pay(client, order_id, "60.00", source="4000000000000002")  # declined
     with uow() as u:
-        extra = service.authorise_more(u, order_ref(u, order_id), eur("10.00"), "edit-1")
+        service.authorise_more(u, order_ref(u, order_id), eur("10.00"), "edit-1")
+        u.commit()
+    with uow(write=False) as u:
+        extra = service.order_payments(u, order_id).payments[-1]
     assert extra.status is PaymentStatus.AUTHORISED and extra.provider == "manual"
 
 
 def test_authorise_more_with_a_3d_secure_card_is_pending_again(client, uow, order_id):
     _pay(client, order_id, "60.00", source="4000000000003220")
     with uow() as u:
-        extra = service.authorise_more(u, order_ref(u, order_id), eur("10.00"), "edit-1")
+        service.authorise_more(u, order_ref(u, order_id), eur("10.00"), "edit-1")
+        u.commit()
+    with uow(write=False) as u:
+        extra = service.order_payments(u, order_id).payments[-1]
     assert extra.status is PaymentStatus.PENDING and extra.card_last4 == "3220"
 
 

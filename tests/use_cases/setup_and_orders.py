@@ -186,6 +186,14 @@ USE_CASES: tuple[UseCase, ...] = (
             "an unpaid order is cancelled whole before it is picked",
             ("order.cancelled", "fulfilment.lines_cancelled", "fulfilment.cancelled", "tax.booked"),
             "test_cancelling_an_order_writes_order_cancelled_and_frees_its_fulfilment"),
+    UseCase("order.cancel.refund_declined", "POST /api/v1/orders/{order_id}/cancel",
+            "a paid order is cancelled and the provider declines its refund, sent after "
+            "the cancellation committed: the order stays cancelled (200) and a person gives "
+            "the money back another way",
+            ("order.cancelled", "fulfilment.lines_cancelled", "fulfilment.cancelled",
+             "tax.booked", "refund.issued", "payment.declined"),
+            "test_a_cancellation_whose_refund_the_provider_declines_stands_with_the_decline_"
+            "recorded"),
     UseCase("order.cancel_lines", "POST /api/v1/orders/{order_id}/cancel",
             "some units of an unpaid order are cancelled",
             ("order.lines_cancelled", "fulfilment.lines_cancelled", "tax.booked"),

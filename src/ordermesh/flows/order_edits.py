@@ -98,5 +98,5 @@ def edit_order(
                    settlement=settlement.as_json(), reason=reason)
     record_event(uow, "order.edited", "order", order.id, payload)
     idempotency.complete(uow, idem, "order", order.id, 200)
-    uow.commit()
-    return updated
+    uow.commit()  # then the money it settles is sent: read the order after that
+    return load_order(uow, order.id)

@@ -13,6 +13,7 @@ the difference from the services:
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ metadata = MetaData(
 )
 
 T = TypeVar("T")
+log = logging.getLogger("ordermesh.db")
 _WRITE_FLAG = "ordermesh_write"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 LOCK_TIMEOUT_MS = 5_000
@@ -118,6 +120,9 @@ def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
 
+AfterCommit = Callable[[Callable[[], "UnitOfWork"]], None]
+
+
 class UnitOfWork:
     """One database transaction. Rolls back unless ``commit()`` is called.
 
@@ -153,6 +158,8 @@ class UnitOfWork:
         # configuration generation it saw (read once per transaction)
         self.config_changed = False
         self.config_generation: int | None = None
+        # ``after_commit``: what runs once the transaction that asked for it has committed
+        self._after_commit: list[AfterCommit] = []
 
     def __enter__(self) -> UnitOfWork:
         lock = _sqlite_write_locks.get(self.engine) if self.write else None
@@ -176,6 +183,7 @@ class UnitOfWork:
         self._forget_deferred()
         self.config_changed = False
         self.config_generation = None
+        self._after_commit = []
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -197,6 +205,7 @@ class UnitOfWork:
                         count_committed(written)
             self._events = []
             self._forget_deferred()
+            self._after_commit = []  # never committed: nothing of it is to be followed up
         finally:
             conn.info.pop(_WRITE_FLAG, None)
             conn.close()
@@ -283,6 +292,37 @@ class UnitOfWork:
         self.config_generation = None
         if written:
             count_committed(written)
+        if self._after_commit:
+            self._run_after_commit()
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        """Run ``callback`` right after this transaction commits (never if it rolls back),
+        outside it: what must not happen inside a transaction that may be rerun, such
+        as a call to a payment provider (``payments.gateway_calls.send_after_commit``).
+        It gets a factory of new writing units of work as the same actor; it runs in
+        ``commit``, with this one's SQLite write lock released meanwhile. An error of
+        it is logged, never raised: the transaction is committed whatever it does."""
+        self._after_commit.append(callback)
+
+    def _run_after_commit(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+
+        def new_uow() -> UnitOfWork:
+            return UnitOfWork(self.engine, self.clock, actor=self.actor,
+                              request_id=self.request_id, client_address=self.client_address)
+
+        lock = self._lock
+        if lock is not None:
+            lock.release()  # the callbacks write in units of work of their own
+        try:
+            for callback in callbacks:
+                try:
+                    callback(new_uow)
+                except Exception:
+                    log.exception("a step after a commit failed; the commit stands")
+        finally:
+            if lock is not None:
+                lock.acquire()
 
     def savepoint(self) -> Savepoint:
         """Begin a SAVEPOINT: ``rollback()`` undoes what was done since, outbox events
@@ -292,6 +332,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._events = []
+        self._after_commit = []
         self._forget_deferred()
         self.config_changed = False
         self.config_generation = None
@@ -304,6 +345,7 @@ class Savepoint:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._events = len(uow._events)
+        self._after = len(uow._after_commit)
         self._deferred, self._flushed = len(uow._deferred), uow._flushed
         self._config_changed = uow.config_changed
         self._nested = uow.conn.begin_nested()
@@ -315,6 +357,7 @@ class Savepoint:
         uow = self._uow
         self._nested.rollback()
         del uow._events[self._events:]
+        del uow._after_commit[self._after:]
         # Rows queued since are dropped; rows queued before but flushed since were undone
         # by the database's rollback, so they wait to be written again.
         del uow._deferred[self._deferred:]

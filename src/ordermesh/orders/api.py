@@ -91,8 +91,8 @@ def cancel_order(order_id: str, body: OrderCancel, ctx: WriteContext) -> OrderRe
 
     def cancel(uow: UnitOfWork) -> Order:
         cancelled = changes.cancel_order(uow, order_id, requests, body.reason, idem)
-        uow.commit()
-        return cancelled
+        uow.commit()  # then the money it gives back or releases is sent: read it after
+        return queries.load_order(uow, cancelled.id)
 
     return OrderRead.of(ctx.run(cancel))
 

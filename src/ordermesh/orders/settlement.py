@@ -5,6 +5,12 @@ more was captured than that, the difference is refunded; authorised money that i
 longer needed is voided; when the order grew, an extra authorisation is asked for with
 the method of the latest payment (and captured at once when the channel captures at
 order). An order nobody has paid for yet simply shows a new balance.
+
+The payments are asked, not answered, here: each move is a payment intent sent once the
+caller's transaction commits (``payments/order_payments.py``). A ``Settlement`` says what
+was asked for; the payments say what the provider answered. What the order's payments
+are counted as is what they will hold once the moves still under way are approved, so a
+settlement never voids money a capture under way takes, nor refunds it twice.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from ordermesh.orders.queries import order_ref
 from ordermesh.orders.tables import order_refunds
 from ordermesh.payments.service import (
     authorise_more,
-    payment_summary,
+    expected_summary,
     refund_for_order,
     void_for_order,
 )
@@ -47,7 +53,7 @@ def settle(
     ref = order_ref(uow, order_id)
     zero = Money.zero(ref.currency)
     due = ref.total - refunded_after_sale
-    summary = payment_summary(uow, ref.id)
+    summary = expected_summary(uow, ref.id)
     key = new_id("set")
     refunded = voided = authorised = captured = zero
     if summary.captured - summary.refunded > due:
@@ -62,9 +68,10 @@ def settle(
     elif still_to_capture > summary.open_authorised and summary.authorised > zero \
             and not summary.pending.amount:  # a pending payment decides first
         # declined or pending: the order shows a balance still to pay
-        payment = authorise_more(uow, ref, still_to_capture - summary.open_authorised,
-                                 f"{key}:authorise")
-        authorised, captured = payment.authorised, payment.captured
+        authorised = authorise_more(uow, ref, still_to_capture - summary.open_authorised,
+                                    f"{key}:authorise")
+        if ref.capture_policy == "order":
+            captured = authorised  # asked with it, made once it is approved
     return Settlement(refunded, voided, authorised, captured)
 
 

@@ -160,3 +160,36 @@ def resume_due(new_uow: Callable[[str], UnitOfWork], limit: int) -> int:
         except DomainError as exc:
             log.warning("payment intent %s: %s", intent.id, exc)
     return answered
+
+
+def send_after_commit(uow: UnitOfWork, recorded: list[Intent]) -> None:
+    """Send ``recorded`` (intents the caller's transaction wrote) once that transaction
+    commits, each answer recorded in a transaction of its own; never if it rolls back
+    (a deadlock rerun records its own, with the same provider keys, and sends those).
+    An intent that gets no answer is left open for the worker; a declined one is
+    recorded as declined (``payment.declined``): neither undoes the caller's change."""
+    ids = [intent.id for intent in recorded]
+    if ids:
+        uow.after_commit(lambda new_uow: send_committed(Transactions(new_uow), ids))
+
+
+def send_committed(runner: Runner, intent_ids: list[str]) -> None:
+    """Carry out the committed intents ``intent_ids``, which their caller holds leased."""
+    for intent_id in intent_ids:
+        intent = runner.run(lambda uow, i=intent_id: intents.find(uow, i))
+        if intent is None or not intent.open:
+            continue  # rolled back with a savepoint, or answered by somebody else
+        try:
+            done = finish(runner, intent)
+        except PaymentOutcomeUnknown:
+            log.warning("%s intent %s of order %s got no answer; the worker resumes it",
+                        intent.operation, intent.id, intent.order_id)
+            continue
+        except DomainError as exc:
+            log.warning("%s intent %s of order %s: %s", intent.operation, intent.id,
+                        intent.order_id, exc)
+            continue
+        if not done.approved:
+            log.warning("%s of %s for order %s was %s by %s: %s", intent.operation,
+                        intent.amount, intent.order_id, done.transaction.status,
+                        intent.provider, done.transaction.failure_code)

@@ -109,6 +109,22 @@ def get(uow: UnitOfWork, intent_id: str) -> Intent:
     return _intent(uow.execute(select(intents).where(intents.c.id == intent_id)).one())
 
 
+def find(uow: UnitOfWork, intent_id: str) -> Intent | None:
+    row = uow.execute(select(intents).where(intents.c.id == intent_id)).first()
+    return _intent(row) if row else None
+
+
+def by_request(uow: UnitOfWork, order_id: str, operation: TransactionKind,
+               request_key: str) -> list[Intent]:
+    """The intents an order-level call with ``request_key`` recorded (one per payment it
+    touched, for an authorisation the one), oldest first."""
+    c = intents.c
+    rows = uow.execute(select(intents).where(
+        c.order_id == order_id, c.operation == operation.value,
+        c.request_key == request_key).order_by(c.seq))
+    return [_intent(r) for r in rows]
+
+
 def by_provider_key(uow: UnitOfWork, provider_key: str) -> Intent | None:
     row = uow.execute(select(intents).where(intents.c.provider_key == provider_key)).first()
     return _intent(row) if row else None

@@ -280,13 +280,6 @@ class AmountNotAvailable(Conflict):
     title = "Amount not available"
 
 
-class PaymentDeclined(Conflict):
-    """A provider refused a capture, void or refund inside a larger use case."""
-
-    code = "payment-declined"
-    title = "Payment declined"
-
-
 def check_positive(amount: Money, field_name: str = "amount") -> None:
     if amount.amount <= 0:
         raise InvalidInput.for_field(field_name, "amount must be greater than zero",

@@ -1,15 +1,9 @@
-"""Authorising, capturing, voiding and refunding inside the caller's transaction.
-
-Nothing here commits. The checks and the recording of an answer are shared by both
-ways of calling a provider:
-
-* the API's use cases (``service.py``) record an intent, call the provider outside any
-  transaction and record the answer in a new one (``intent_steps.py``);
-* the order-level functions other features call inside their own transaction
-  (``order_payments.py``: a shipment's capture, an order refund or edit) and the
-  settlement of a pending payment still call the provider here, inside the caller's
-  transaction, with the payment row locked (see docs/payments.md, "Calls to the
-  gateway: intents", for what that still risks with a remote gateway).
+"""The checks of authorising, capturing, voiding and refunding, and the recording of a
+provider's answer, inside the caller's transaction. Nothing here commits, and nothing
+here calls a provider: every call goes through a payment intent (``intents.py``), sent
+outside any transaction (``gateway_calls.py``), whether the API asked for it
+(``service.py``), another feature (``order_payments.py``: a shipment's capture, an order
+refund, a cancellation, an edit) or the settlement of a pending payment (``pending.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +14,6 @@ from datetime import date
 
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import IdempotencyKeyReused, IllegalTransition, InvalidInput
-from ordermesh.kit.ids import new_id
 from ordermesh.kit.money import Money
 from ordermesh.kit.outbox import record_event
 from ordermesh.orders.model import OrderStatus
@@ -28,12 +21,10 @@ from ordermesh.orders.queries import OrderRef, order_ref
 from ordermesh.payments import intents, ledger
 from ordermesh.payments.model import (
     AmountNotAvailable,
-    AuthoriseCall,
     Outcome,
     Payment,
     PaymentMethod,
     PaymentProvider,
-    PaymentStatus,
     ProviderResult,
     Transaction,
     TransactionKind,
@@ -112,32 +103,12 @@ def event_payload(payment: Payment, tx: Transaction) -> dict:
     return payload
 
 
-def _record(uow: UnitOfWork, payment: Payment, tx: Transaction) -> None:
+def record_payment_event(uow: UnitOfWork, payment: Payment, tx: Transaction) -> None:
     event = _EVENT.get((tx.kind, tx.status), "payment.declined")
     record_event(uow, event, "payment", payment.id, event_payload(payment, tx))
 
 
 # ------------------------------------------------------------------------- authorise
-
-
-def authorise_in(uow: UnitOfWork, order_id: str, request: AuthoriseRequest) -> Done:
-    """Authorise a new payment for the order inside the caller's transaction (an order
-    edit that raises the total); a declined one is recorded too. The API authorises
-    through an intent instead (``intent_steps``), calling the provider outside it."""
-    order = order_ref(uow, order_id, for_update=True)  # one authorisation at a time
-    key = request.key or new_id("key")
-    if (prior := ledger.payment_by_key(uow, order.id, key)) is not None:
-        return replay_authorisation(prior, request)
-    provider, method, amount = check_authorisation(uow, order, request)
-    call = AuthoriseCall(amount, method, provider_key(order.id, K.AUTHORISE, key),
-                         request.source, order.number)
-    result = provider.authorise(uow, call)
-    done = insert_authorisation(uow, Authorised(
-        order.id, new_id("pay"), provider.name, method, amount, key, request.capture,
-        request.due_date), result)
-    if request.capture and result.approved:
-        move(uow, done.payment, K.CAPTURE, None, key)
-    return Done(ledger.get_payment(uow, done.payment.id), done.transaction)
 
 
 def check_authorisation(uow: UnitOfWork, order: OrderRef, request: AuthoriseRequest
@@ -200,7 +171,7 @@ def insert_authorisation(uow: UnitOfWork, what: Authorised, result: ProviderResu
                           capture_on_approval=what.capture, due_date=what.due_date)
     payment = ledger.get_payment(uow, what.payment_id)
     tx = ledger.insert_transaction(uow, payment, K.AUTHORISE, what.amount, what.key, result)
-    _record(uow, payment, tx)
+    record_payment_event(uow, payment, tx)
     return Done(ledger.get_payment(uow, what.payment_id), tx)
 
 
@@ -212,36 +183,6 @@ def replay_authorisation(payment: Payment, request: AuthoriseRequest) -> Done:
             f"with '{payment.provider}'; use a new key for another authorisation")
     first = next(t for t in payment.transactions if t.kind is K.AUTHORISE)
     return Done(payment, first, replayed=True)
-
-
-def settle_in(uow: UnitOfWork, payment: Payment) -> Done | None:
-    """Ask the provider how a pending payment ended; None while it is still pending.
-    ``payment`` must be locked."""
-    if payment.status is not PaymentStatus.PENDING or payment.provider_reference is None:
-        return None
-    result = get_provider(payment.provider).status(uow, payment.provider_reference)
-    if result.outcome is Outcome.PENDING:
-        return None
-    if not ledger.settle(uow, payment, result, status_after_authorisation(result.outcome)):
-        return None
-    settled = ledger.get_payment(uow, payment.id)
-    tx = ledger.insert_transaction(uow, settled, K.AUTHORISE, payment.requested,
-                                   SETTLEMENT_KEY, result)
-    _record(uow, settled, tx)
-    if result.approved:
-        _after_late_approval(uow, ledger.get_payment(uow, payment.id))
-    return Done(ledger.get_payment(uow, payment.id), tx)
-
-
-def _after_late_approval(uow: UnitOfWork, payment: Payment) -> None:
-    """The order may have shrunk or been cancelled while the bank decided: what exceeds
-    what is owed is released at once; then the capture asked for is made."""
-    excess = excess_of(uow, payment.order_id)
-    if excess.amount > 0:
-        move(uow, payment, K.VOID, min(excess, payment.open), f"{SETTLEMENT_KEY}:void")
-        payment = ledger.get_payment(uow, payment.id)
-    if payment.capture_on_approval and payment.open.amount > 0:
-        move(uow, payment, K.CAPTURE, None, f"{SETTLEMENT_KEY}:capture")
 
 
 def excess_of(uow: UnitOfWork, order_id: str) -> Money:
@@ -257,42 +198,41 @@ def excess_of(uow: UnitOfWork, order_id: str) -> Money:
 # ---------------------------------------------------------- capture, void, refund
 
 
-def move(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount: Money | None,
-         key: str, reason: str | None = None) -> Done:
-    """Capture, void or refund ``amount`` of a **locked** payment (capture and void: all
-    that is open when None). The same ``key`` again returns the first transaction."""
-    prior = ledger.find_transaction(uow, payment, kind, key)
-    if prior is not None:
-        if amount is not None and amount != prior.amount:
-            raise IdempotencyKeyReused(
-                f"Key '{key}' was used to {kind} {prior.amount} of payment {payment.id}, "
-                f"not {amount}; use a new key for another {kind}")
-        return Done(ledger.get_payment(uow, payment.id), prior, replayed=True)
-    amount = check_move(uow, payment, kind, amount)
-    provider = get_provider(payment.provider)
-    call = {K.CAPTURE: provider.capture, K.VOID: provider.void, K.REFUND: provider.refund}[kind]
-    result = call(uow, payment.provider_reference or "", amount,
-                  provider_key(payment.id, kind, key))
-    return insert_move(uow, payment, kind, amount, key, result, reason)
-
-
 def check_move(uow: UnitOfWork, payment: Payment, kind: TransactionKind,
                amount: Money | None) -> Money:
     """The amount to capture, void or refund (capture and void: all that is open when
     None), or why the payment does not have it. What open intents are about to move is
     taken already: their answers must fit the ledger when they come."""
-    taken = intents.reserved(uow, payment.id)
-    cur = payment.currency
-    capturing = Money.of(taken.get(K.CAPTURE, 0), cur)
-    available = replace(
-        payment, captured=payment.captured + capturing,
-        voided=payment.voided + Money.of(taken.get(K.VOID, 0), cur),
-        # a capture under way is not refundable yet: refundable = captured - refunded
-        refunded=payment.refunded + capturing + Money.of(taken.get(K.REFUND, 0), cur))
+    available = available_of(uow, payment)
     if amount is None:
         amount = available.open
     _CHECK[kind](available, amount)
     return amount
+
+
+def _moving(uow: UnitOfWork, payment: Payment) -> tuple[Money, Money, Money]:
+    """What open intents are about to capture, void and refund of the payment."""
+    taken = intents.reserved(uow, payment.id)
+    return tuple(Money.of(taken.get(k, 0), payment.currency)  # type: ignore[return-value]
+                 for k in (K.CAPTURE, K.VOID, K.REFUND))
+
+
+def as_if_approved(uow: UnitOfWork, payment: Payment) -> Payment:
+    """The payment as it will be once its open intents are answered approved: what an
+    order's settlement counts on (it must not void money a capture under way takes)."""
+    capturing, voiding, refunding = _moving(uow, payment)
+    return replace(payment, captured=payment.captured + capturing,
+                   voided=payment.voided + voiding, refunded=payment.refunded + refunding)
+
+
+def available_of(uow: UnitOfWork, payment: Payment) -> Payment:
+    """The payment with what open intents take counted as gone: its ``open`` can still be
+    captured or voided and its ``refundable`` refunded, whatever those intents' answers."""
+    capturing, voiding, refunding = _moving(uow, payment)
+    return replace(
+        payment, captured=payment.captured + capturing, voided=payment.voided + voiding,
+        # a capture under way is not refundable yet: refundable = captured - refunded
+        refunded=payment.refunded + capturing + refunding)
 
 
 def insert_move(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount: Money,
@@ -301,5 +241,5 @@ def insert_move(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount
     if result.approved:
         payment = ledger.add_amount(uow, payment, kind, amount)
     tx = ledger.insert_transaction(uow, payment, kind, amount, key, result, reason)
-    _record(uow, payment, tx)
+    record_payment_event(uow, payment, tx)
     return Done(ledger.get_payment(uow, payment.id), tx)

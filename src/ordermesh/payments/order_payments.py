@@ -1,15 +1,22 @@
 """Money of a whole order: what other features (shipping, refunds, edits, cancellations)
 call to capture, refund, void or authorise more.
 
-These functions join the caller's transaction and do not commit: the caller commits its
-own change (a shipment, a refund, an edit) and the money movement together, or neither.
-They lock the order's payments in ``seq`` order; a caller that also locks the order row
-must lock it first (``order_ref(..., for_update=True)``).
+These functions join the caller's transaction, do not commit and call no provider: they
+check the move, lock the order's payments (in ``seq`` order; a caller that also locks
+the order row must lock it first, ``order_ref(..., for_update=True)``) and record one
+payment intent per payment they move money of (``intents.py``). The intents' amounts
+are taken at once (no other call can move that money), and they are sent once the
+caller's transaction commits, each answer recorded in a transaction of its own
+(``gateway_calls.send_after_commit``); one the provider does not answer is left to the
+worker's ``payment-intents`` job. A deadlock rerun of the caller's transaction rolls its
+intents back with it and records them again: nothing was sent. So the caller's change
+(a shipment, a refund, a cancellation, an edit) stands whatever the provider answers:
+a decline is recorded on the payment (``payment.declined``) for a person to act on.
 
-Every call takes an idempotency ``key``. A retry with the same key finds the
-transactions the first call recorded and returns its result without moving money again.
-The key is stored per payment and kind, so the same key may be used for a capture and
-for a refund, and on different orders.
+Every call takes an idempotency ``key``, the caller's stable one (a shipment id, a refund
+id). A retry with the same key finds the intents the first call recorded and returns
+what it asked for without asking again. The key is stored per order and kind, so the
+same key may be used for a capture and for a refund, and on different orders.
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import Conflict, InvalidInput
 from ordermesh.kit.money import Money
 from ordermesh.orders.queries import OrderRef, order_ref
-from ordermesh.payments import ledger
+from ordermesh.payments import intents, ledger
+from ordermesh.payments.gateway_calls import send_after_commit
+from ordermesh.payments.intent_steps import begin_authorise, begin_move
+from ordermesh.payments.intents import Intent, IntentStatus
 from ordermesh.payments.model import (
     DEFERRED_METHODS,
     FINAL_WITHOUT_MONEY,
@@ -26,13 +36,11 @@ from ordermesh.payments.model import (
     AmountNotAvailable,
     Outcome,
     Payment,
-    PaymentDeclined,
-    Transaction,
     TransactionKind,
     check_currency,
     check_positive,
 )
-from ordermesh.payments.operations import AuthoriseRequest, Done, authorise_in, move
+from ordermesh.payments.operations import AuthoriseRequest, available_of
 
 K = TransactionKind
 
@@ -44,86 +52,94 @@ def _locked(uow: UnitOfWork, order_id: str, amount: Money | None) -> tuple[Order
         check_currency(amount, order.currency)
         check_positive(amount)
     found = ledger.order_payments(uow, order.id, for_update=True, transactions=False)
-    return order, [p for p in found if p.status in MONEY_STATUSES]
+    return order, [available_of(uow, p) for p in found if p.status in MONEY_STATUSES]
 
 
-def _approved_total(transactions: list[Transaction], currency: str) -> Money:
-    return sum((t.amount for t in transactions if t.status is Outcome.APPROVED),
-               Money.zero(currency))
+def _asked_before(uow: UnitOfWork, order: OrderRef, kind: TransactionKind,
+                  key: str) -> Money | None:
+    """What an earlier call with ``key`` asked to move (recorded as intents), or moved
+    (recorded in the ledger before order-level calls went through intents)."""
+    if prior := intents.by_request(uow, order.id, kind, key):
+        return sum((i.amount for i in prior if i.status is not IntentStatus.FAILED
+                    and i.outcome in (None, Outcome.APPROVED.value)),
+                   Money.zero(order.currency))
+    if old := ledger.transactions_by_key(uow, order.id, kind, key):
+        return sum((t.amount for t in old if t.status is Outcome.APPROVED),
+                   Money.zero(order.currency))
+    return None
 
 
-def _declined(done: Done) -> PaymentDeclined:
-    tx = done.transaction
-    return PaymentDeclined(
-        f"{tx.kind.capitalize()} of {tx.amount} on payment {tx.payment_id} was {tx.status}: "
-        f"{tx.failure_message or tx.failure_code}",
-        extra={"payment_id": tx.payment_id, "transaction_id": tx.id,
-               "decline_code": tx.failure_code})
+def _ask(uow: UnitOfWork, payment: Payment, kind: TransactionKind, amount: Money, key: str,
+         reason: str | None = None) -> Intent | None:
+    step = begin_move(uow, payment.id, kind, amount, key, reason)
+    return step if isinstance(step, Intent) else None
 
 
 def capture_for_order(uow: UnitOfWork, order_id: str, amount: Money, key: str) -> Money:
-    """Capture up to ``amount`` over the order's authorised payments, oldest first.
-
-    Returns what was captured: less than ``amount`` when the open authorisations do not
-    cover it, or a provider declined a capture (that attempt is recorded and the next
-    payment tried). Cash on delivery and invoice terms are not captured here: a person
-    captures them when the money arrives. Does not commit."""
+    """Ask to capture up to ``amount`` over the order's authorised payments, oldest
+    first; returns what was asked for: less than ``amount`` when the open authorisations
+    do not cover it. The captures are sent after the caller commits; a declined one is
+    recorded as such and not tried on another payment. Cash on delivery and invoice
+    terms are not captured here: a person captures them when the money arrives."""
     order, found = _locked(uow, order_id, amount)
-    if prior := ledger.transactions_by_key(uow, order.id, K.CAPTURE, key):
-        return _approved_total(prior, order.currency)
-    remaining = amount
+    if (prior := _asked_before(uow, order, K.CAPTURE, key)) is not None:
+        return prior
+    remaining, asked = amount, []
     for payment in found:
         if remaining.amount == 0:
             break
         if payment.open.amount == 0 or payment.method in DEFERRED_METHODS:
             continue  # cash on delivery and invoice terms are captured when paid
         take = min(payment.open, remaining, key=lambda m: m.amount)
-        if move(uow, payment, K.CAPTURE, take, key).approved:
+        if (intent := _ask(uow, payment, K.CAPTURE, take, key)) is not None:
+            asked.append(intent)
             remaining = remaining - take
+    send_after_commit(uow, asked)
     return amount - remaining
 
 
 def refund_for_order(uow: UnitOfWork, order_id: str, amount: Money, reason: str,
-                     key: str) -> list[Transaction]:
-    """Refund ``amount`` of the order's captured money, newest payment first; returns the
-    refund transactions. ``AmountNotAvailable`` (409) when more than the refundable
-    total is asked, ``PaymentDeclined`` (409) when a provider refuses: nothing is
-    refunded then, if the caller rolls back. Does not commit."""
+                     key: str) -> list[Intent]:
+    """Ask to refund ``amount`` of the order's captured money, newest payment first;
+    returns the refund intents (sent after the caller commits). ``AmountNotAvailable``
+    (409) when more than the refundable total is asked (a capture still waiting for
+    the provider is not refundable yet)."""
     if not reason or not reason.strip():
         raise InvalidInput.for_field("reason", "a refund needs a reason")
     order, found = _locked(uow, order_id, amount)
-    if prior := ledger.transactions_by_key(uow, order.id, K.REFUND, key):
+    if prior := intents.by_request(uow, order.id, K.REFUND, key):
         return prior
+    if _asked_before(uow, order, K.REFUND, key) is not None:
+        return []  # refunded before refunds went through intents
     refundable = sum((p.refundable for p in found), Money.zero(order.currency))
     if amount.amount > refundable.amount:
         raise AmountNotAvailable(
             f"Cannot refund {amount} of order {order.number}: {refundable} is refundable",
             extra={"order_id": order.id, "requested": str(amount.amount),
                    "available": str(refundable.amount), "currency": order.currency})
-    remaining, refunds = amount, []
+    remaining, asked = amount, []
     for payment in reversed(found):
         if remaining.amount == 0:
             break
         if payment.refundable.amount == 0:
             continue
         take = min(payment.refundable, remaining, key=lambda m: m.amount)
-        done = move(uow, payment, K.REFUND, take, key, reason)
-        if not done.approved:
-            raise _declined(done)
-        refunds.append(done.transaction)
+        if (intent := _ask(uow, payment, K.REFUND, take, key, reason)) is not None:
+            asked.append(intent)
         remaining = remaining - take
-    return refunds
+    send_after_commit(uow, asked)
+    return asked
 
 
 def void_for_order(uow: UnitOfWork, order_id: str, key: str,
                    amount: Money | None = None) -> Money:
-    """Release authorised-but-uncaptured money of the order (all of it when ``amount`` is
-    None), newest payment first; returns what was released. ``AmountNotAvailable`` when
-    more is asked than is open, ``PaymentDeclined`` when a provider refuses. Pending
-    payments hold no open money yet and are left alone. Does not commit."""
+    """Ask to release authorised-but-uncaptured money of the order (all of it when
+    ``amount`` is None), newest payment first; returns what was asked for.
+    ``AmountNotAvailable`` when more is asked than is open. Pending payments hold no open
+    money yet and are left alone. The voids are sent after the caller commits."""
     order, found = _locked(uow, order_id, amount)
-    if prior := ledger.transactions_by_key(uow, order.id, K.VOID, key):
-        return _approved_total(prior, order.currency)
+    if (prior := _asked_before(uow, order, K.VOID, key)) is not None:
+        return prior
     open_total = sum((p.open for p in found), Money.zero(order.currency))
     if amount is None:
         amount = open_total
@@ -133,31 +149,31 @@ def void_for_order(uow: UnitOfWork, order_id: str, key: str,
             "not captured", extra={"order_id": order.id, "requested": str(amount.amount),
                                    "available": str(open_total.amount),
                                    "currency": order.currency})
-    remaining = amount
+    remaining, asked = amount, []
     for payment in reversed(found):
         if remaining.amount == 0:
             break
         if payment.open.amount == 0:
             continue
         take = min(payment.open, remaining, key=lambda m: m.amount)
-        done = move(uow, payment, K.VOID, take, key)
-        if not done.approved:
-            raise _declined(done)
+        if (intent := _ask(uow, payment, K.VOID, take, key)) is not None:
+            asked.append(intent)
         remaining = remaining - take
+    send_after_commit(uow, asked)
     return amount
 
 
-def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) -> Payment:
-    """Authorise ``amount`` more for the order (an edit raised its total), with the
-    provider, method and payment source of its latest payment that was not refused, and
-    captured (now, or when a pending approval comes) when the order captures at order.
-
-    Returns the new payment; check its status: ``declined``/``failed`` took no money and
-    ``pending`` not yet. The order's total must already include the increase. Does not
-    commit."""
+def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) -> Money:
+    """Ask to authorise ``amount`` more for the order (an edit raised its total), with
+    the provider, method and payment source of its latest payment that was not refused,
+    captured when approved if the order captures at order. Returns what was asked for;
+    the authorisation is sent after the caller commits (a declined one leaves the order
+    a balance to pay). The order's total must already include the increase."""
     existing = ledger.order_payments(uow, order.id, transactions=False)
-    if (prior := ledger.payment_by_key(uow, order.id, key)) is not None:
-        return prior
+    if prior := intents.by_request(uow, order.id, K.AUTHORISE, key):
+        return prior[0].amount
+    if (paid := ledger.payment_by_key(uow, order.id, key)) is not None:
+        return paid.requested  # authorised before edits went through intents
     latest = next((p for p in reversed(existing) if p.status not in FINAL_WITHOUT_MONEY),
                   None)
     if latest is None:
@@ -168,4 +184,6 @@ def authorise_more(uow: UnitOfWork, order: OrderRef, amount: Money, key: str) ->
                                capture=order.capture_policy == "order"
                                and latest.method not in DEFERRED_METHODS,
                                due_date=latest.due_date)
-    return authorise_in(uow, order.id, request).payment
+    step = begin_authorise(uow, order.id, request)
+    send_after_commit(uow, [step] if isinstance(step, Intent) else [])
+    return amount

@@ -6,7 +6,8 @@ work) instead of one unit of work: they commit an intent, call the provider outs
 transaction and record its answer in a new one (see ``intents.py``). The order-level
 functions other features call (``capture_for_order``, ``refund_for_order``,
 ``void_for_order``, ``authorise_more``) live in ``order_payments`` and are re-exported
-here; they join the caller's transaction and still call the provider inside it.
+here; they join the caller's transaction and record intents that are sent once it
+commits (``gateway_calls.send_after_commit``).
 
 A declined call is not an error here: it is recorded (transaction row, event), committed,
 and returned; the API answers it with a 402.
@@ -17,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-
-from sqlalchemy import select, update
 
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
@@ -32,24 +31,24 @@ from ordermesh.payments.intent_steps import answered_step, begin_authorise, begi
 from ordermesh.payments.intents import INTENT_RESOURCE, Intent
 from ordermesh.payments.model import (
     Payment,
-    PaymentStatus,
     PaymentSummary,
     TransactionKind,
     check_currency,
     summarise,
 )
-from ordermesh.payments.operations import AuthoriseRequest, Done, settle_in
+from ordermesh.payments.operations import AuthoriseRequest, Done, as_if_approved
 from ordermesh.payments.order_payments import (
     authorise_more,
     capture_for_order,
     refund_for_order,
     void_for_order,
 )
-from ordermesh.payments.tables import payments
+from ordermesh.payments.pending import sync_payment, sync_pending_payments
 
 __all__ = [
     "AmountIn", "AuthoriseRequest", "Done", "OrderPayments", "authorise", "authorise_more",
-    "authorise_payment", "capture", "capture_for_order", "get_payment", "order_payments",
+    "authorise_payment", "capture", "capture_for_order", "expected_summary", "get_payment",
+    "order_payments",
     "payment_summary", "refund", "refund_for_order", "resume_intents", "sync_payment",
     "sync_pending_payments",
     "void", "void_for_order",
@@ -188,35 +187,6 @@ def resume_intents(container_uow: Callable[[str], UnitOfWork], limit: int = 20) 
     return resume_due(container_uow, limit)
 
 
-def sync_payment(uow: UnitOfWork, payment_id: str) -> Payment:
-    """Ask the provider how a pending payment ended, and record it. Commits."""
-    payment = ledger.get_payment(uow, payment_id, for_update=True)
-    done = settle_in(uow, payment)
-    uow.commit()
-    return done.payment if done else payment
-
-
-def sync_pending_payments(uow: UnitOfWork, limit: int = 100) -> int:
-    """For the worker: settle pending payments whose outcome the provider now knows.
-    Rows are claimed with ``SKIP LOCKED``, so several workers can share the work.
-    Commits; returns how many were settled."""
-    # Least recently asked first, and each one asked is stamped: payments that stay
-    # pending go to the back of the queue instead of hiding newer ones.
-    query = (select(payments.c.id).where(payments.c.status == PaymentStatus.PENDING.value)
-             .order_by(payments.c.updated_at, payments.c.seq).limit(limit)
-             .with_for_update(skip_locked=True))
-    settled = 0
-    for (payment_id,) in list(uow.execute(query)):
-        if settle_in(uow, ledger.get_payment(uow, payment_id)) is not None:
-            settled += 1
-        else:
-            uow.execute(update(payments).where(payments.c.id == payment_id,
-                                               payments.c.status == PaymentStatus.PENDING.value)
-                        .values(updated_at=uow.clock.now()))
-    uow.commit()
-    return settled
-
-
 # ------------------------------------------------------------------------ reading
 
 
@@ -236,3 +206,12 @@ def payment_summary(uow: UnitOfWork, order_id: str) -> PaymentSummary:
     order = order_ref(uow, order_id)
     return summarise(order.id, order.payable,
                      ledger.order_payments(uow, order.id, transactions=False))
+
+
+def expected_summary(uow: UnitOfWork, order_id: str) -> PaymentSummary:
+    """``payment_summary`` as it will be once the captures, voids and refunds still
+    waiting for the provider are approved (``operations.as_if_approved``)."""
+    order = order_ref(uow, order_id)
+    return summarise(order.id, order.payable,
+                     [as_if_approved(uow, p) for p in
+                      ledger.order_payments(uow, order.id, transactions=False)])

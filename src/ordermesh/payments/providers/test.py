@@ -15,10 +15,9 @@ gateway it
 
 Its state lives in its own tables (``test_gateway_charges``, ``test_gateway_requests``),
 written through the transaction it is given: any number of processes share it. The
-intent path (``payments/gateway_calls.py``) gives it a short transaction of its own,
-committed right after the call, as a remote gateway commits its own database; the
-order-level functions still call it inside the caller's transaction, which then rolls
-its charges back with everything else.
+intent path (``payments/gateway_calls.py``), the only way it is called, gives it a
+short transaction of its own, committed right after the call, as a remote gateway
+commits its own database.
 Only the last four digits of a card are kept.
 """
 
