@@ -72,27 +72,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 
 from ordermesh.catalog.service import find_skus
 from ordermesh.channels.model import TaxPoint
 from ordermesh.channels.service import channel_by_code
+from ordermesh.customers import matching
 from ordermesh.customers.service import match_or_create
 from ordermesh.flows import dropship_routing
 from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
-from ordermesh.inventory.stock_rows import lock_products
+from ordermesh.inventory.stock_snapshot import lock_for_batch
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.db_errors import is_retryable
+from ordermesh.kit.db_errors import is_retryable, is_unique_violation
 from ordermesh.kit.errors import DomainError, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.orders import service as orders
 from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import for_fulfilment, load_order
-from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder
+from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder, stored_address
+from ordermesh.orders.tables import orders as orders_table
 from ordermesh.pricing.queries import PriceBook, price_book
 from ordermesh.sourcing import service as sourcing
 from ordermesh.sourcing.backorders import with_promises
@@ -152,7 +155,7 @@ def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outco
     for i, placement in enumerate(placements):
         if placement.request_id is not None:
             uow.request_id, uow.client_address = placement.request_id, placement.client_address
-        savepoint = None if alone else uow.savepoint()
+        savepoint = None if alone else uow.savepoint(lazy=True)
         try:
             outcome: Outcome = _place_one(uow, placement, ids[i], i in owned, reads)
         except DomainError as exc:
@@ -200,7 +203,9 @@ def _with_retries(new_uow: Callable[[], UnitOfWork], placements: Sequence[Placem
             with new_uow() as uow:
                 return place_orders(uow, placements)
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+            # A unique violation: a concurrent transaction created a customer or identity
+            # of the batch first (customers.matching); run again, the batch finds it.
+            if attempt == MAX_ATTEMPTS or not (is_retryable(exc) or is_unique_violation(exc)):
                 raise
     raise AssertionError("unreachable")
 
@@ -221,10 +226,16 @@ def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
 
 
 def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
-    """Steps 3 and 4: products, list prices, existing external ids, the stock row locks."""
+    """Steps 3 and 4: products, customers, list prices, existing external ids, the stock
+    row locks and allocation settings."""
     products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
+    buyers = [_buyer(p.command) for p in placements]
+    if any(buyers):
+        matcher = matching.BatchMatcher()
+        matcher.read(uow, buyers)
+        uow.keep(matching.KEPT_AS, matcher)
     if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
-        lock_products(uow, (ref.id for ref in products.values()))
+        lock_for_batch(uow, (ref.id for ref in products.values()))
     keys = []
     priced: dict[tuple[str, str], set[str]] = {}
     for p in placements:
@@ -239,6 +250,29 @@ def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads
     books = tuple(price_book(uow, channel_id, currency, ids)
                   for (channel_id, currency), ids in sorted(priced.items()) if ids)
     return _BatchReads(products, orders.external_orders(uow, keys) if keys else {}, books)
+
+
+def _buyer(cmd: PlaceOrder) -> matching.Buyer | None:
+    c = cmd.customer
+    if not (c and (c.email or c.phone or c.name or c.account_id)):
+        return None
+    region = (stored_address(cmd.shipping_address) or {}).get("country")
+    return matching.Buyer(c.email, c.phone, c.name, cmd.channel, c.account_id, region)
+
+
+def _customer(uow: UnitOfWork, cmd: PlaceOrder) -> str | None:
+    """The order's customer, matched or created (customers.matching: with the batch's
+    reads and queued writes; ``match_or_create`` when a write to the customer tables
+    dropped them)."""
+    buyer = _buyer(cmd)
+    if buyer is None:
+        return None
+    matcher = uow.kept(matching.KEPT_AS)
+    if matcher is not None:
+        return matcher.match(uow, buyer)
+    return match_or_create(uow, email=buyer.email, phone=buyer.phone, name=buyer.name,
+                           channel=buyer.channel, account_id=buyer.account_id,
+                           region=buyer.region)
 
 
 def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool,
@@ -260,22 +294,46 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
             "shipping_address", "an order that ships needs a shipping_address (an order "
             "handed over at a store is fulfilment method pickup or counter)", "missing")
     draft = orders.total_order(uow, draft)
-    customer_id = None
-    c = cmd.customer
-    if c and (c.email or c.phone or c.name or c.account_id):
-        region = (draft.address or {}).get("country")
-        customer_id = match_or_create(uow, email=c.email, phone=c.phone, name=c.name,
-                                      channel=cmd.channel, account_id=c.account_id,
-                                      region=region)
-    seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
-                                   choice.pickup_location_id, choice.service_level)
+    customer_id = _customer(uow, cmd)
+    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
+                for line in draft.lines]
+    try:
+        allocations, unsourced, planner, routing = _reserve(uow, cmd, draft, choice, requests)
+    except DomainError:
+        # Short, say: but a concurrent request with the same external id may have taken
+        # the units and been committed while we waited on the stock locks: its order.
+        if external is not None and (known := orders.external_orders(uow, [external])
+                                     .get(external)):
+            return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+        raise
+    # The header last of what may refuse the order: ON CONFLICT DO NOTHING writes it or
+    # nothing, so the order's lazy savepoint stays unsent (deleting it undoes it).
+    with uow.compensated(delete(orders_table).where(orders_table.c.id == order_id)):
+        seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
+                                       choice.pickup_location_id, choice.service_level)
     if seq is None:  # placed meanwhile: by a concurrent request, or earlier in this batch
         assert external is not None
         known = orders.external_orders(uow, [external])[external]
         return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+    order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
+                                 choice.method, choice.pickup_location_id,
+                                 choice.service_level)
+    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
+                              for_fulfilment(order, draft.address))
+    if routing is not None:
+        dropship_routing.request_dropships(uow, routing, order, draft.address)
+    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
+        order = with_promises(uow, order)
+    if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:
+        issue_order_invoice(uow, order)
+    return Placed(order)
 
-    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
-                for line in draft.lines]
+
+def _reserve(uow: UnitOfWork, cmd: PlaceOrder, draft: orders.Draft,
+             choice: sourcing.FulfilmentChoice, requests: list[ReservationRequest]):
+    """The order's stock: a hold converted, or reserved (own stock by the sourcing
+    planner, drop-ship suppliers' by ``dropship_routing``)."""
+    order_id = draft.order_id
     planner = routing = None
     if cmd.reservation_id:
         allocations = convert_hold(uow, cmd.reservation_id, draft.channel.id, requests,
@@ -292,15 +350,4 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
     if routing is not None:
         allocations, unsourced = dropship_routing.reserve_dropship(
             uow, routing, order_id, draft.channel.id, requests, planner, allocations)
-    order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
-                                 choice.method, choice.pickup_location_id,
-                                 choice.service_level)
-    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
-                              for_fulfilment(order, draft.address))
-    if routing is not None:
-        dropship_routing.request_dropships(uow, routing, order, draft.address)
-    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
-        order = with_promises(uow, order)
-    if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:
-        issue_order_invoice(uow, order)
-    return Placed(order)
+    return allocations, unsourced, planner, routing
