@@ -14,57 +14,76 @@ position in the batch. The steps, as a reviewer checks them:
    inside the batch is also claimed at its turn: it finds the first one's claim and
    replays that order, or, when the first was refused and its claim given back, owns it
    anew — a retry of the first request, in both cases.
-3. **Read once per batch:** the products of every SKU (one query), their list prices
+3. **Read once per batch:** the products of every SKU (one query); the customers
+   (``customers.matching.BatchMatcher.read``): the owner of every e-mail, phone and
+   channel buyer id of the batch (one query) and those customers' rows, and those
+   holding one of its e-mails, locked in id order (one ``SELECT … FOR UPDATE``), and
+   the check of the orders' foreign key to their customer deferred to the commit (one
+   statement, when an order may create a customer); their list prices
    in every channel and currency of the batch at every time (one query per channel and
    currency: ``pricing.queries.PriceBook``; each order picks the prices valid at its own
    time, as its own query would), the orders the channels already have under the batch's
    external ids (one query per channel);
    channels, tax and sourcing settings come from the per-process caches.
 4. **Lock once:** every stock row of every product in the batch, in (product, location)
-   order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
-   SQLite already holds its one write lock). Every stock lock an order takes later is
-   already held, so batches cannot deadlock on stock and nobody changes it under the
-   plan. A batch of one skips it: ``reserve`` takes the same rows in the same order
-   itself, later, so a hot SKU's rows are held for less of the transaction (measured:
-   taking them up front made 40 threads buying one SKU wait past the pool timeout).
-5. **Each order in arrival order, in its own SAVEPOINT** (none for a batch of one),
-   with the one set of placement rules: check and price (``orders.service.draft_order``),
-   fulfilment choice, tax and totals, customer, the ``(channel, external_id)`` claim
-   (the order header, ``INSERT … ON CONFLICT DO NOTHING``), the reservation against the
-   locked rows (``inventory.reserving.reserve`` with the sourcing planner, or a hold
-   converted), the order's rows and ``order.created`` (``orders.service.record_placed``),
-   sourcing decision and fulfilment release, the invoice when the channel invoices at
-   the order. An order that is refused (409 naming each short SKU, 422, a key reused
-   for other content) or that is a replay rolls back to its savepoint — its rows, its
-   queued rows and its outbox events — and its pre-claimed key is given back; the next
-   order sees exactly the stock the earlier ones left (first come, first served).
-   The rows nobody reads back before the commit are queued, not sent
-   (``UnitOfWork.defer_insert``): the order's lines, allocations, history, version, tax
-   entries, stock ledger rows, channel counters, sourcing decision and fulfilment
-   orders with their lines and history.
+   order, with one ``SELECT … FOR UPDATE`` that reads their counters, and the
+   allocation settings of those products (rules, safety stock, channel sources) in one
+   more query (``inventory.stock_snapshot.lock_for_batch``; SQLite already holds its one
+   write lock). Every stock lock an order takes later is already held, so batches
+   cannot deadlock on stock and nobody changes it under the plan. A batch of one skips
+   it: ``reserve`` takes the same rows in the same order itself, later, so a hot SKU's
+   rows are held for less of the transaction (measured: taking them up front made 40
+   threads buying one SKU wait past the pool timeout).
+5. **Each order in arrival order, in its own lazy SAVEPOINT** (none for a batch of one;
+   ``UnitOfWork.savepoint(lazy=True)``: sent only before a statement that writes), with
+   the one set of placement rules: check and price (``orders.service.draft_order``),
+   fulfilment choice, tax and totals; the customer, matched in memory against the
+   batch's reads and what earlier orders of the batch created (``BatchMatcher.match``,
+   the rules of ``customers.service.match_or_create``); the reservation
+   (``inventory.reserving.reserve`` with the sourcing planner, or a hold converted),
+   planned in memory against the batch's locked rows, its conditional stock ``UPDATE``
+   queued; then the order header, the ``(channel, external_id)`` claim (``INSERT … ON
+   CONFLICT DO NOTHING``, its ``seq`` needed at once) — last of what may refuse the
+   order, and run under ``UnitOfWork.compensated``, so it does not send the savepoint
+   (a rollback deletes the header instead); the order's rows and ``order.created``
+   (``orders.service.record_placed``), sourcing decision and fulfilment release, the
+   invoice when the channel invoices at the order. An order that is refused (409 naming
+   each short SKU, 422, a key reused for other content) or that is a replay rolls back
+   to its savepoint — in memory when it was not sent: its queued rows, its outbox
+   events, its customers and reservations in the batch's memory — and its pre-claimed
+   key is given back; the next order sees exactly the stock and customers the earlier
+   ones left (first come, first served). The rows nobody reads back before the commit
+   are queued, not sent (``UnitOfWork.defer_insert``/``defer_update``): the new
+   customers, their identities and what an order adds to a customer, the stock
+   ``UPDATE``, the order's lines, allocations, history, version, tax entries, stock
+   ledger rows, channel counters, sourcing decision and fulfilment orders with their
+   lines and history. A step that writes the stock or customer tables otherwise (a
+   drop-ship receipt, a new stock row) drops the batch's memory of them, and the later
+   orders read under their locks again, as alone.
 6. **Commit once**, when at least one order was placed (otherwise roll back). The queued
    rows of the whole batch go with one statement per table (an ``executemany``, parents'
-   tables first), then its outbox rows in one INSERT, just before the commit
+   tables first, a table's INSERTs before its UPDATEs, each queued UPDATE checked to
+   change its one row), then its outbox rows in one INSERT, just before the commit
    (``kit.db``). A statement that reads a table with queued rows writes them first, so
    every step still reads what the earlier ones wrote.
 
-``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure
-reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still fails — an order
-whose data breaks the transaction — every order of it is placed alone, so the poisoned
-one gets its own error and the others are placed.
+``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure,
+or a unique violation (a concurrent transaction created one of the batch's new customers
+or identities first: the rerun finds it, as ``match_or_create`` finds it by waiting on
+the unique index), reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still
+fails — an order whose data breaks the transaction — every order of it is placed alone,
+so the poisoned one gets its own error and the others are placed.
 
-One difference from placing alone, on purpose: an order whose ``(channel,
+Two differences from placing alone, on purpose: an order whose ``(channel,
 external_id)`` the channel already has is answered (replay, or 409 for other content)
-right after its basic checks and prices, without the tax, customer and stock steps.
+right after its basic checks and prices, without the tax, customer and stock steps; and
+an order refused by the stock step whose external id a concurrent request placed while
+we waited on the stock locks is answered as that order (its header comes after the
+reservation now, so that is where the duplicate is noticed).
 
-What one more order still sends (tests/integration/test_batch_statements.py holds it to
-at most 11 statements): its SAVEPOINT and RELEASE, the customer match (identities and
-customer read, a new customer and its identities written), the order header (its
-``seq`` is needed at once), its stock rows read again under the batch's locks, the
-channel's allocation settings, and the conditional stock ``UPDATE``. Reading the stock
-rows and settings once per batch and planning against them in memory, and matching the
-customers of a batch with one query per identity kind, are the next steps
-(docs/benchmarks.md).
+What one more order still sends (tests/integration/test_batch_statements.py holds a
+batch of N to at most 25 + N statements): its header. Its customer, reservation and
+savepoint cost no statement of their own (docs/benchmarks.md, 2026-12-08).
 """
 
 from __future__ import annotations
