@@ -71,12 +71,12 @@ class Savepoint:
         self._undo.append(undo)
 
     def release(self) -> None:
-        self._close()
+        self._leave_stack()
         if self._nested is not None:
             self._nested.commit()
 
     def rollback(self) -> None:
-        self._close()
+        self._leave_stack()
         uow = self._uow
         if self._nested is not None:
             self._nested.rollback()
@@ -94,7 +94,7 @@ class Savepoint:
             cache.undo(mark)
             uow._caches[name] = cache
 
-    def _close(self) -> None:
+    def _leave_stack(self) -> None:
         if not self._open:
             raise RuntimeError("a savepoint is released or rolled back once")
         self._open = False
