@@ -53,7 +53,7 @@ class Savepoint:
         self._open = True
         uow._savepoints.append(self)
         if not lazy:
-            self.begin()
+            uow._send_savepoints()  # lazy ones it is nested in first
 
     @property
     def sent(self) -> bool:
