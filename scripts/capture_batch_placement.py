@@ -53,10 +53,16 @@ batch of one. The API and the import both use it, so there is one set of rules:
   the same key is `422 idempotency-key-reused`, under the same external id `409 conflict`.
 - Per batch, not per order: the keys are claimed in one
   `INSERT … ON CONFLICT DO NOTHING RETURNING`; the products of every SKU and the external
-  ids already there are read in one query; every stock row of every product is locked
-  with one `SELECT … FOR UPDATE` in (product, location) order; the events are written in
-  one `INSERT`; and the transaction commits once.
-- A batch that PostgreSQL aborts (deadlock, serialisation failure) is run again; a batch
+  ids already there are read in one query; the owners of every e-mail, phone and channel
+  buyer id of the batch are read in one query and their customers locked in another;
+  every stock row of every product is locked and read with one `SELECT … FOR UPDATE` in
+  (product, location) order, with the allocation settings in one more; each order's
+  customer and stock are then decided in memory, in arrival order (two orders of one new
+  customer find one customer), and every row written goes with one statement per table —
+  new customers and identities, the stock `UPDATE`, order lines, events — when the
+  transaction commits, once. What one more order sends is its header.
+- A batch that PostgreSQL aborts (deadlock, serialisation failure), or that meets a
+  customer a concurrent transaction created first (a unique violation), is run again; a batch
   that fails for another reason is split and each order placed alone, so an order whose
   data breaks the transaction is answered with its own error and the others are placed.
 

@@ -111,21 +111,21 @@ def test_first_come_first_served_on_a_contested_sku_inside_a_batch(client, uow):
 
 def _poison(monkeypatch, email: str, *, retryable_once: bool = False) -> list[str]:
     """The customer step fails with a database error for orders of ``email``."""
-    real, calls = placement.match_or_create, []
+    real, calls = placement._customer, []
 
     class Deadlock(Exception):
         sqlstate = "40P01"
 
-    def failing(u, **kwargs):
-        if kwargs.get("email") == email:
+    def failing(u, cmd):
+        if cmd.customer is not None and cmd.customer.email == email:
             calls.append(email)
             if not retryable_once:
                 raise DBAPIError("INSERT INTO customers ...", {}, Exception("value too long"))
             if len(calls) == 1:
                 raise DBAPIError("INSERT INTO customers ...", {}, Deadlock("deadlock"))
-        return real(u, **kwargs)
+        return real(u, cmd)
 
-    monkeypatch.setattr(placement, "match_or_create", failing)
+    monkeypatch.setattr(placement, "_customer", failing)
     return calls
 
 

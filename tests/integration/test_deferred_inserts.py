@@ -1,12 +1,14 @@
 """Rows queued with ``UnitOfWork.defer_insert``: written at commit, read back by the same
 transaction as if they had been sent at once, and undone with the savepoint they were
-queued in (kit/db.py)."""
+queued in, lazy savepoints sent only before a write, and queued updates checked
+(kit/db.py, kit/savepoints.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select
+import pytest
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 
 from ordermesh.kit.idempotency import idempotency_keys
 
@@ -58,3 +60,41 @@ def test_queued_rows_are_gone_when_the_transaction_is_not_committed(uow):
         count = u.execute(select(func.count()).select_from(idempotency_keys)
                           .where(idempotency_keys.c.principal == "deferred")).scalar_one()
         assert count == 0
+
+
+def test_a_lazy_savepoint_is_sent_only_before_a_write_and_undone_in_memory_otherwise(
+        uow, container):
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement.upper())
+
+    event.listen(container.engine, "before_cursor_execute", count)
+    try:
+        with uow() as u:
+            quiet = u.savepoint(lazy=True)
+            u.defer_insert(_INSERT, _row("dropped"))
+            quiet.rollback()  # nothing was sent: undone in memory
+            undone = u.savepoint(lazy=True)
+            with u.compensated(delete(idempotency_keys).where(idempotency_keys.c.key == "c")):
+                u.execute(_INSERT, _row("c"))  # does not send the savepoint
+            undone.rollback()  # deletes "c" instead
+            sent = u.savepoint(lazy=True)
+            u.defer_insert(_INSERT, _row("flushed"))
+            assert _keys(u) == ["flushed"]  # the flush sent the savepoint first
+            sent.rollback()
+            assert _keys(u) == []
+            u.commit()
+    finally:
+        event.remove(container.engine, "before_cursor_execute", count)
+    assert sum(s.startswith("SAVEPOINT") for s in seen) == 1
+
+
+def test_a_queued_update_that_misses_its_row_fails_the_write(uow):
+    stmt = (update(idempotency_keys).where(idempotency_keys.c.key == bindparam("k"))
+            .values(fingerprint=bindparam("f")))
+    with uow() as u:
+        u.defer_insert(_INSERT, _row("here"))
+        u.defer_update(stmt, [{"k": "here", "f": "g"}, {"k": "missing", "f": "g"}])
+        with pytest.raises(RuntimeError, match="changed 1 rows, not 2"):
+            u.flush()

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from ordermesh.customers import identities as ids
+from ordermesh.customers.matching import given_identities
 from ordermesh.customers.model import (
     Customer,
     Identity,
@@ -47,17 +48,12 @@ def match_or_create(
     ``region``). The customer owning the strongest one that is known is the customer —
     except that a phone decides only when the order has no e-mail. The customer gains the
     order's identities nobody has yet, and a phone or name it did not have; nothing it has
-    is overwritten. Runs inside the caller's transaction.
+    is overwritten. Runs inside the caller's transaction. (A batch of orders applies
+    the same rules with its reads and writes made once: ``customers.matching``.)
     """
     email = normalise_email(email)
     phone = normalise_phone(phone, region, "customer.phone")
-    given = []
-    if account_id and channel:
-        given.append(Identity(IdentityKind.ACCOUNT, channel, account_id))
-    if email:
-        given.append(Identity(IdentityKind.EMAIL, "", email))
-    if phone:
-        given.append(Identity(IdentityKind.PHONE, "", phone))
+    given = given_identities(email, phone, channel, account_id)
     deciding = [i for i in given if not (email and i.kind is IdentityKind.PHONE)]
     found = ids.owners(uow, given)
     owner = next((found[i] for i in deciding if i in found), None)

@@ -14,57 +14,76 @@ position in the batch. The steps, as a reviewer checks them:
    inside the batch is also claimed at its turn: it finds the first one's claim and
    replays that order, or, when the first was refused and its claim given back, owns it
    anew — a retry of the first request, in both cases.
-3. **Read once per batch:** the products of every SKU (one query), their list prices
+3. **Read once per batch:** the products of every SKU (one query); the customers
+   (``customers.matching.BatchMatcher.read``): the owner of every e-mail, phone and
+   channel buyer id of the batch (one query) and those customers' rows, and those
+   holding one of its e-mails, locked in id order (one ``SELECT … FOR UPDATE``), and
+   the check of the orders' foreign key to their customer deferred to the commit (one
+   statement, when an order may create a customer); their list prices
    in every channel and currency of the batch at every time (one query per channel and
    currency: ``pricing.queries.PriceBook``; each order picks the prices valid at its own
    time, as its own query would), the orders the channels already have under the batch's
    external ids (one query per channel);
    channels, tax and sourcing settings come from the per-process caches.
 4. **Lock once:** every stock row of every product in the batch, in (product, location)
-   order, with one ``SELECT … FOR UPDATE`` (``inventory.stock_rows.lock_products``;
-   SQLite already holds its one write lock). Every stock lock an order takes later is
-   already held, so batches cannot deadlock on stock and nobody changes it under the
-   plan. A batch of one skips it: ``reserve`` takes the same rows in the same order
-   itself, later, so a hot SKU's rows are held for less of the transaction (measured:
-   taking them up front made 40 threads buying one SKU wait past the pool timeout).
-5. **Each order in arrival order, in its own SAVEPOINT** (none for a batch of one),
-   with the one set of placement rules: check and price (``orders.service.draft_order``),
-   fulfilment choice, tax and totals, customer, the ``(channel, external_id)`` claim
-   (the order header, ``INSERT … ON CONFLICT DO NOTHING``), the reservation against the
-   locked rows (``inventory.reserving.reserve`` with the sourcing planner, or a hold
-   converted), the order's rows and ``order.created`` (``orders.service.record_placed``),
-   sourcing decision and fulfilment release, the invoice when the channel invoices at
-   the order. An order that is refused (409 naming each short SKU, 422, a key reused
-   for other content) or that is a replay rolls back to its savepoint — its rows, its
-   queued rows and its outbox events — and its pre-claimed key is given back; the next
-   order sees exactly the stock the earlier ones left (first come, first served).
-   The rows nobody reads back before the commit are queued, not sent
-   (``UnitOfWork.defer_insert``): the order's lines, allocations, history, version, tax
-   entries, stock ledger rows, channel counters, sourcing decision and fulfilment
-   orders with their lines and history.
+   order, with one ``SELECT … FOR UPDATE`` that reads their counters, and the
+   allocation settings of those products (rules, safety stock, channel sources) in one
+   more query (``inventory.stock_snapshot.lock_for_batch``; SQLite already holds its one
+   write lock). Every stock lock an order takes later is already held, so batches
+   cannot deadlock on stock and nobody changes it under the plan. A batch of one skips
+   it: ``reserve`` takes the same rows in the same order itself, later, so a hot SKU's
+   rows are held for less of the transaction (measured: taking them up front made 40
+   threads buying one SKU wait past the pool timeout).
+5. **Each order in arrival order, in its own lazy SAVEPOINT** (none for a batch of one;
+   ``UnitOfWork.savepoint(lazy=True)``: sent only before a statement that writes), with
+   the one set of placement rules: check and price (``orders.service.draft_order``),
+   fulfilment choice, tax and totals; the customer, matched in memory against the
+   batch's reads and what earlier orders of the batch created (``BatchMatcher.match``,
+   the rules of ``customers.service.match_or_create``); the reservation
+   (``inventory.reserving.reserve`` with the sourcing planner, or a hold converted),
+   planned in memory against the batch's locked rows, its conditional stock ``UPDATE``
+   queued; then the order header, the ``(channel, external_id)`` claim (``INSERT … ON
+   CONFLICT DO NOTHING``, its ``seq`` needed at once) — last of what may refuse the
+   order, and run under ``UnitOfWork.compensated``, so it does not send the savepoint
+   (a rollback deletes the header instead); the order's rows and ``order.created``
+   (``orders.service.record_placed``), sourcing decision and fulfilment release, the
+   invoice when the channel invoices at the order. An order that is refused (409 naming
+   each short SKU, 422, a key reused for other content) or that is a replay rolls back
+   to its savepoint — in memory when it was not sent: its queued rows, its outbox
+   events, its customers and reservations in the batch's memory — and its pre-claimed
+   key is given back; the next order sees exactly the stock and customers the earlier
+   ones left (first come, first served). The rows nobody reads back before the commit
+   are queued, not sent (``UnitOfWork.defer_insert``/``defer_update``): the new
+   customers, their identities and what an order adds to a customer, the stock
+   ``UPDATE``, the order's lines, allocations, history, version, tax entries, stock
+   ledger rows, channel counters, sourcing decision and fulfilment orders with their
+   lines and history. A step that writes the stock or customer tables otherwise (a
+   drop-ship receipt, a new stock row) drops the batch's memory of them, and the later
+   orders read under their locks again, as alone.
 6. **Commit once**, when at least one order was placed (otherwise roll back). The queued
    rows of the whole batch go with one statement per table (an ``executemany``, parents'
-   tables first), then its outbox rows in one INSERT, just before the commit
+   tables first, a table's INSERTs before its UPDATEs, each queued UPDATE checked to
+   change its one row), then its outbox rows in one INSERT, just before the commit
    (``kit.db``). A statement that reads a table with queued rows writes them first, so
    every step still reads what the earlier ones wrote.
 
-``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure
-reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still fails — an order
-whose data breaks the transaction — every order of it is placed alone, so the poisoned
-one gets its own error and the others are placed.
+``run_batch`` runs a batch in its own unit of work: a deadlock or serialisation failure,
+or a unique violation (a concurrent transaction created one of the batch's new customers
+or identities first: the rerun finds it, as ``match_or_create`` finds it by waiting on
+the unique index), reruns the whole batch (up to ``MAX_ATTEMPTS``); when the batch still
+fails — an order whose data breaks the transaction — every order of it is placed alone,
+so the poisoned one gets its own error and the others are placed.
 
-One difference from placing alone, on purpose: an order whose ``(channel,
+Two differences from placing alone, on purpose: an order whose ``(channel,
 external_id)`` the channel already has is answered (replay, or 409 for other content)
-right after its basic checks and prices, without the tax, customer and stock steps.
+right after its basic checks and prices, without the tax, customer and stock steps; and
+an order refused by the stock step whose external id a concurrent request placed while
+we waited on the stock locks is answered as that order (its header comes after the
+reservation now, so that is where the duplicate is noticed).
 
-What one more order still sends (tests/integration/test_batch_statements.py holds it to
-at most 11 statements): its SAVEPOINT and RELEASE, the customer match (identities and
-customer read, a new customer and its identities written), the order header (its
-``seq`` is needed at once), its stock rows read again under the batch's locks, the
-channel's allocation settings, and the conditional stock ``UPDATE``. Reading the stock
-rows and settings once per batch and planning against them in memory, and matching the
-customers of a batch with one query per identity kind, are the next steps
-(docs/benchmarks.md).
+What one more order still sends (tests/integration/test_batch_statements.py holds a
+batch of N to at most 25 + N statements): its header. Its customer, reservation and
+savepoint cost no statement of their own (docs/benchmarks.md, 2026-12-08).
 """
 
 from __future__ import annotations
@@ -72,27 +91,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.exc import DBAPIError
 
 from ordermesh.catalog.service import find_skus
 from ordermesh.channels.model import TaxPoint
 from ordermesh.channels.service import channel_by_code
+from ordermesh.customers import matching
 from ordermesh.customers.service import match_or_create
 from ordermesh.flows import dropship_routing
 from ordermesh.inventory.hold_conversion import convert_hold
 from ordermesh.inventory.model import ReservationRequest
 from ordermesh.inventory.reserving import reserve
-from ordermesh.inventory.stock_rows import lock_products
+from ordermesh.inventory.stock_snapshot import lock_for_batch
 from ordermesh.kit import idempotency
 from ordermesh.kit.db import UnitOfWork
-from ordermesh.kit.db_errors import is_retryable
+from ordermesh.kit.db_errors import is_retryable, is_unique_violation
 from ordermesh.kit.errors import DomainError, InvalidInput
 from ordermesh.kit.ids import new_id
 from ordermesh.orders import service as orders
 from ordermesh.orders.invoicing import issue_order_invoice
 from ordermesh.orders.model import FulfilmentMethod
 from ordermesh.orders.queries import for_fulfilment, load_order
-from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder
+from ordermesh.orders.service import FulfilmentRequest, Placed, PlaceOrder, stored_address
+from ordermesh.orders.tables import orders as orders_table
 from ordermesh.pricing.queries import PriceBook, price_book
 from ordermesh.sourcing import service as sourcing
 from ordermesh.sourcing.backorders import with_promises
@@ -152,7 +174,7 @@ def place_orders(uow: UnitOfWork, placements: Sequence[Placement]) -> list[Outco
     for i, placement in enumerate(placements):
         if placement.request_id is not None:
             uow.request_id, uow.client_address = placement.request_id, placement.client_address
-        savepoint = None if alone else uow.savepoint()
+        savepoint = None if alone else uow.savepoint(lazy=True)
         try:
             outcome: Outcome = _place_one(uow, placement, ids[i], i in owned, reads)
         except DomainError as exc:
@@ -200,7 +222,9 @@ def _with_retries(new_uow: Callable[[], UnitOfWork], placements: Sequence[Placem
             with new_uow() as uow:
                 return place_orders(uow, placements)
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not is_retryable(exc):
+            # A unique violation: a concurrent transaction created a customer or identity
+            # of the batch first (customers.matching); run again, the batch finds it.
+            if attempt == MAX_ATTEMPTS or not (is_retryable(exc) or is_unique_violation(exc)):
                 raise
     raise AssertionError("unreachable")
 
@@ -221,10 +245,16 @@ def _claim_keys(uow: UnitOfWork, placements: Sequence[Placement], ids: list[str]
 
 
 def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads:
-    """Steps 3 and 4: products, list prices, existing external ids, the stock row locks."""
+    """Steps 3 and 4: products, customers, list prices, existing external ids, the stock
+    row locks and allocation settings."""
     products = find_skus(uow, {line.sku for p in placements for line in p.command.lines})
+    buyers = [_buyer(p.command) for p in placements]
+    if any(buyers):
+        matcher = matching.BatchMatcher()
+        matcher.read(uow, buyers)
+        uow.keep(matching.KEPT_AS, matcher)
     if len(placements) > 1:  # alone, reserve takes the same locks, later: a shorter hold
-        lock_products(uow, (ref.id for ref in products.values()))
+        lock_for_batch(uow, (ref.id for ref in products.values()))
     keys = []
     priced: dict[tuple[str, str], set[str]] = {}
     for p in placements:
@@ -239,6 +269,29 @@ def _read_batch(uow: UnitOfWork, placements: Sequence[Placement]) -> _BatchReads
     books = tuple(price_book(uow, channel_id, currency, ids)
                   for (channel_id, currency), ids in sorted(priced.items()) if ids)
     return _BatchReads(products, orders.external_orders(uow, keys) if keys else {}, books)
+
+
+def _buyer(cmd: PlaceOrder) -> matching.Buyer | None:
+    c = cmd.customer
+    if not (c and (c.email or c.phone or c.name or c.account_id)):
+        return None
+    region = (stored_address(cmd.shipping_address) or {}).get("country")
+    return matching.Buyer(c.email, c.phone, c.name, cmd.channel, c.account_id, region)
+
+
+def _customer(uow: UnitOfWork, cmd: PlaceOrder) -> str | None:
+    """The order's customer, matched or created (customers.matching: with the batch's
+    reads and queued writes; ``match_or_create`` when a write to the customer tables
+    dropped them)."""
+    buyer = _buyer(cmd)
+    if buyer is None:
+        return None
+    matcher = uow.kept(matching.KEPT_AS)
+    if matcher is not None:
+        return matcher.match(uow, buyer)
+    return match_or_create(uow, email=buyer.email, phone=buyer.phone, name=buyer.name,
+                           channel=buyer.channel, account_id=buyer.account_id,
+                           region=buyer.region)
 
 
 def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool,
@@ -260,22 +313,46 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
             "shipping_address", "an order that ships needs a shipping_address (an order "
             "handed over at a store is fulfilment method pickup or counter)", "missing")
     draft = orders.total_order(uow, draft)
-    customer_id = None
-    c = cmd.customer
-    if c and (c.email or c.phone or c.name or c.account_id):
-        region = (draft.address or {}).get("country")
-        customer_id = match_or_create(uow, email=c.email, phone=c.phone, name=c.name,
-                                      channel=cmd.channel, account_id=c.account_id,
-                                      region=region)
-    seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
-                                   choice.pickup_location_id, choice.service_level)
+    customer_id = _customer(uow, cmd)
+    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
+                for line in draft.lines]
+    try:
+        allocations, unsourced, planner, routing = _reserve(uow, cmd, draft, choice, requests)
+    except DomainError:
+        # Short, say: but a concurrent request with the same external id may have taken
+        # the units and been committed while we waited on the stock locks: its order.
+        if external is not None and (known := orders.external_orders(uow, [external])
+                                     .get(external)):
+            return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+        raise
+    # The header last of what may refuse the order: ON CONFLICT DO NOTHING writes it or
+    # nothing, so the order's lazy savepoint stays unsent (deleting it undoes it).
+    with uow.compensated(delete(orders_table).where(orders_table.c.id == order_id)):
+        seq = orders.claim_external_id(uow, draft, customer_id, choice.method,
+                                       choice.pickup_location_id, choice.service_level)
     if seq is None:  # placed meanwhile: by a concurrent request, or earlier in this batch
         assert external is not None
         known = orders.external_orders(uow, [external])[external]
         return orders.existing_external_order(uow, cmd, draft.fingerprint, known)
+    order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
+                                 choice.method, choice.pickup_location_id,
+                                 choice.service_level)
+    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
+                              for_fulfilment(order, draft.address))
+    if routing is not None:
+        dropship_routing.request_dropships(uow, routing, order, draft.address)
+    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
+        order = with_promises(uow, order)
+    if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:
+        issue_order_invoice(uow, order)
+    return Placed(order)
 
-    requests = [ReservationRequest(line.line_no, line.product_id, line.sku, line.quantity)
-                for line in draft.lines]
+
+def _reserve(uow: UnitOfWork, cmd: PlaceOrder, draft: orders.Draft,
+             choice: sourcing.FulfilmentChoice, requests: list[ReservationRequest]):
+    """The order's stock: a hold converted, or reserved (own stock by the sourcing
+    planner, drop-ship suppliers' by ``dropship_routing``)."""
+    order_id = draft.order_id
     planner = routing = None
     if cmd.reservation_id:
         allocations = convert_hold(uow, cmd.reservation_id, draft.channel.id, requests,
@@ -292,15 +369,4 @@ def _place_one(uow: UnitOfWork, placement: Placement, order_id: str, owned: bool
     if routing is not None:
         allocations, unsourced = dropship_routing.reserve_dropship(
             uow, routing, order_id, draft.channel.id, requests, planner, allocations)
-    order = orders.record_placed(uow, draft, seq, allocations, unsourced, customer_id,
-                                 choice.method, choice.pickup_location_id,
-                                 choice.service_level)
-    sourcing.finish_placement(uow, order_id, seq, planner, allocations, requests,
-                              for_fulfilment(order, draft.address))
-    if routing is not None:
-        dropship_routing.request_dropships(uow, routing, order, draft.address)
-    if unsourced:  # backordered: promised by incoming supply (sourcing/backorders.py)
-        order = with_promises(uow, order)
-    if draft.money.legal_entity_id and draft.money.tax_point == TaxPoint.ORDER:
-        issue_order_invoice(uow, order)
-    return Placed(order)
+    return allocations, unsourced, planner, routing

@@ -95,11 +95,15 @@ def eligible_locations(uow: UnitOfWork, channel_id: str) -> frozenset[str] | Non
     return locations_serving(uow, [channel_id])[channel_id]
 
 
+_LOCATIONS = select(locations.c.id, locations.c.kind, locations.c.address)
+
+
 def locations_serving(uow: UnitOfWork, channel_ids: Iterable[str],
                       sources: list[tuple[str, str, str]] | None = None,
+                      location_rows: list | None = None,
                       ) -> dict[str, frozenset[str] | None]:
-    """``eligible_locations`` of several channels, in at most two queries (one when the
-    caller has read the ``(channel, kind, value)`` source rows already)."""
+    """``eligible_locations`` of several channels, in at most two queries (none when the
+    caller has read the ``(channel, kind, value)`` source rows and the locations)."""
     ids = sorted(set(channel_ids))
     if sources is None:
         sources = list(uow.execute(_SOURCES, {"channels": ids})) if ids else []
@@ -109,7 +113,7 @@ def locations_serving(uow: UnitOfWork, channel_ids: Iterable[str],
             wanted[channel][kind].add(value)
     result: dict[str, frozenset[str] | None] = dict.fromkeys(ids)
     if wanted:
-        rows = list(uow.execute(select(locations.c.id, locations.c.kind, locations.c.address)))
+        rows = location_rows if location_rows is not None else read_locations(uow)
         for channel, kinds in wanted.items():
             result[channel] = frozenset(
                 r.id for r in rows
@@ -126,6 +130,21 @@ def _region_of(address: dict | None) -> str | None:
     return region_key(address["country"], address["region"])
 
 
+def read_locations(uow: UnitOfWork) -> list:
+    """Every location's id, kind and address (what ``locations_serving`` matches)."""
+    return list(uow.execute(_LOCATIONS))
+
+
+def read_settings(uow: UnitOfWork, product_ids: Iterable[str], categories: Iterable[str]
+                  ) -> list[tuple]:
+    """The allocation rules of these products and categories, the safety stock defaults
+    of these categories and every channel's sources, in one query (``load_policies``;
+    read once per batch of orders by ``inventory.stock_snapshot``)."""
+    cats = sorted(set(categories))
+    return [tuple(r) for r in uow.execute(_SETTINGS, {
+        "ids": sorted(set(product_ids)), "cats": cats, "safety_cats": [*cats, ""]})]
+
+
 class _Meta(NamedTuple):
     category: str | None
     low_stock_threshold: int | None = None
@@ -135,11 +154,14 @@ class _Meta(NamedTuple):
 def load_policies(
     uow: UnitOfWork, channel_id: str | None, product_ids: Iterable[str],
     categories_known: dict[str, str | None] | None = None,
+    settings: list[tuple] | None = None, location_rows: list | None = None,
 ) -> Policies:
     """Everything that limits selling these products on ``channel_id`` (``None``: no
     particular channel, every location eligible). A caller that already read the
     products' categories passes them (``categories_known``) and saves a query; the
-    stock policies (threshold, lead time) are then not read."""
+    stock policies (threshold, lead time) are then not read. One that read the
+    settings (``read_settings``, for these products and categories or more) and the
+    locations (``read_locations``) passes them too."""
     ids = sorted(set(product_ids))
     if categories_known is None:
         meta = {r.id: _Meta(r.category, r.low_stock_threshold, r.lead_time_days)
@@ -151,8 +173,9 @@ def load_policies(
     by_category: dict[str, dict[str, ChannelRule]] = defaultdict(dict)
     safety: dict[tuple[str, str], int] = {}
     sources: list[tuple[str, str, str]] = []
-    for tag, a, b, c, d, n1, n2 in uow.execute(
-            _SETTINGS, {"ids": ids, "cats": categories, "safety_cats": [*categories, ""]}):
+    if settings is None:
+        settings = read_settings(uow, ids, categories)
+    for tag, a, b, c, d, n1, n2 in settings:
         if tag == "rule":
             target = by_sku if b == RuleScope.SKU.value else by_category
             target[c][a] = ChannelRule(RuleKind(d), n1, n2)
@@ -181,7 +204,7 @@ def load_policies(
         for pid in ids if pid in meta
     }
     serving = locations_serving(uow, [*quota_channels, *([channel_id] if channel_id else [])],
-                                sources)
+                                sources, location_rows)
     eligible = serving[channel_id] if channel_id else None
     return Policies(policies, safety, eligible,
                     {c: serving[c] for c in quota_channels})

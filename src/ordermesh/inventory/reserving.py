@@ -10,9 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, update
 
-from ordermesh.catalog.tables import products
 from ordermesh.inventory.allocation import StockRow, channel_availability
 from ordermesh.inventory.ledger import book
 from ordermesh.inventory.levels import levels, record_level_events
@@ -25,7 +24,8 @@ from ordermesh.inventory.model import (
 )
 from ordermesh.inventory.policy import load_policies
 from ordermesh.inventory.stock_rows import ensure_stock_rows, lock_products
-from ordermesh.inventory.tables import channel_reserved, stock, stock_policies
+from ordermesh.inventory.stock_snapshot import LOCK_PRODUCTS, snapshot_for
+from ordermesh.inventory.tables import channel_reserved, stock
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import InsufficientStock, Shortage
 from ordermesh.kit.upsert import insert_or_add_many
@@ -52,15 +52,6 @@ _CHANNEL_GIVE_BACK = (
            channel_reserved.c.product_id == bindparam("p"),
            channel_reserved.c.reserved >= bindparam("q"))
     .values(reserved=channel_reserved.c.reserved - bindparam("q")))
-# The product's category and low-stock threshold come along, saving a statement.
-_LOCK_PRODUCTS = (
-    select(stock.c.product_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved,
-           stock.c.safety_stock, products.c.category, products.c.weight_grams,
-           stock_policies.c.low_stock_threshold)
-    .join(products, products.c.id == stock.c.product_id)
-    .outerjoin(stock_policies, stock_policies.c.product_id == stock.c.product_id)
-    .where(stock.c.product_id.in_(bindparam("ids", expanding=True)))
-    .order_by(stock.c.product_id, stock.c.location_id).with_for_update(of=stock))
 
 
 def allocation_movements(
@@ -138,16 +129,23 @@ def reserve(
     reserved with the conditional ``UPDATE``, which re-checks it in the database. Every
     transaction takes stock row locks in that one global order (``release`` too), then
     channel counters, so concurrent orders cannot deadlock. The caller's transaction must
-    be rolled back on ``InsufficientStock``.
+    be rolled back on ``InsufficientStock``. In a batch of orders the rows and settings
+    come from the batch's snapshot, read under the same locks once, and the ``UPDATE``
+    is queued with the batch's others (``inventory.stock_snapshot``).
     """
     by_product: dict[str, list[ReservationRequest]] = defaultdict(list)
     for request in requests:
         by_product[request.product_id].append(request)
     rows: dict[str, list] = defaultdict(list)
-    for row in uow.execute(_LOCK_PRODUCTS, {"ids": sorted(by_product)}):
-        rows[row.product_id].append(row)
+    batch = snapshot_for(uow, by_product)
+    if batch is not None:  # a batch's rows, locked and read once (stock_snapshot)
+        rows.update((pid, batch.rows[pid]) for pid in by_product if pid in batch.rows)
+    else:
+        for row in uow.execute(LOCK_PRODUCTS, {"ids": sorted(by_product)}):
+            rows[row.product_id].append(row)
     policies = load_policies(uow, channel_id, by_product, {
-        pid: found[0].category for pid, found in rows.items()})
+        pid: found[0].category for pid, found in rows.items()},
+        *((batch.settings, batch.location_rows) if batch is not None else ()))
     now = uow.clock.now()
     takes: list[dict] = []
     allocations: list[Allocation] = []
@@ -195,7 +193,10 @@ def reserve(
         after = {p: before[p][2] - taken_units[p] for p in before}
         if not takes:
             return []
-    if uow.execute(_TAKE, takes).rowcount != len(takes):
+    if batch is not None:  # written with the batch's other takes, checked then
+        uow.defer_update(_TAKE, takes)
+        batch.take(takes)
+    elif uow.execute(_TAKE, takes).rowcount != len(takes):
         raise RuntimeError("a locked stock row changed under its lock")
     _add_channel_reserved(uow, channel_id, taken_units)
     book(uow, allocation_movements(allocations, MovementKind.RESERVATION, 1, reference,

@@ -16,18 +16,18 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from ordermesh.kit.clock import Clock
-from ordermesh.kit.db_errors import is_retryable, is_unique_violation
 from ordermesh.kit.deferred import touches, write_queued
 from ordermesh.kit.metrics import count_committed
+from ordermesh.kit.savepoints import Savepoint, TransactionCache
 
 metadata = MetaData(
     naming_convention={
@@ -154,6 +154,11 @@ class UnitOfWork:
         self._deferred: list[tuple[Any, Mapping[str, Any]]] = []
         self._flushed = 0
         self._pending: set[str] = set()
+        # kit.savepoints: the savepoints open now (outermost first), the caches kept for
+        # this transaction, and whether a statement runs under ``compensated``
+        self._savepoints: list[Savepoint] = []
+        self._caches: dict[str, TransactionCache] = {}
+        self._compensating = False
         # kit.config_cache: whether this transaction wrote configuration, and the
         # configuration generation it saw (read once per transaction)
         self.config_changed = False
@@ -229,12 +234,48 @@ class UnitOfWork:
     def execute(self, statement: Any, params: Mapping[str, Any] | list[Any] | None = None):
         if self._pending and touches(statement, self._pending):
             self.flush()
+        if (self._savepoints or self._caches) and not getattr(statement, "is_select", False):
+            self._before_write(statement)
         result = self.conn.execute(statement, params)
         if (not self.config_changed and getattr(statement, "is_dml", False)
                 and getattr(getattr(statement, "table", None), "info", {}).get("config")
                 and statement.get_execution_options().get("config", True)):
             self.config_changed = True  # kit.config_cache: raise the generation at commit
         return result
+
+    def _before_write(self, statement: Any) -> None:
+        """A statement that may write: lazy savepoints are sent first, and the caches
+        of the tables it writes are dropped."""
+        if not self._compensating:
+            self._send_savepoints()
+        for name, cache in list(self._caches.items()):
+            if touches(statement, set(cache.tables)):
+                del self._caches[name]
+
+    def _send_savepoints(self) -> None:
+        for savepoint in self._savepoints:
+            savepoint.begin()
+
+    @contextmanager
+    def compensated(self, undo: Any) -> Iterator[None]:
+        """Run statements that do not send the open lazy savepoints: a rollback of one of
+        them that was not sent runs ``undo`` instead (kit/savepoints.py)."""
+        unsent = [s for s in self._savepoints if not s.sent]
+        self._compensating = True
+        try:
+            yield
+        finally:
+            self._compensating = False
+        for savepoint in unsent:
+            savepoint.compensate(undo)
+
+    def keep(self, name: str, cache: TransactionCache) -> None:
+        """Keep ``cache`` for the rest of the transaction (kit/savepoints.py)."""
+        self._caches[name] = cache
+
+    def kept(self, name: str) -> Any:
+        """The cache kept under ``name``, or None (never kept, or dropped since)."""
+        return self._caches.get(name)
 
     def defer_insert(self, statement: Any,
                      rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> None:
@@ -254,17 +295,26 @@ class UnitOfWork:
             self._deferred.extend((statement, row) for row in rows)
             self._pending.add(statement.table.name)
 
+    def defer_update(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Queue the rows of an ``UPDATE`` (``bindparam``s, one row each) like
+        ``defer_insert``: sent with one ``executemany`` per statement after the queued
+        ``INSERT``s of its table; each row must change exactly one row (the caller has
+        it locked), else the write raises."""
+        self.defer_insert(statement, rows)
+
     def flush(self) -> None:
-        """Write the queued rows of ``defer_insert`` now."""
+        """Write the queued rows of ``defer_insert`` and ``defer_update`` now."""
         waiting = self._deferred[self._flushed:]
         if not waiting:
             return
+        self._send_savepoints()
         self._flushed = len(self._deferred)
         self._pending = set()
         write_queued(self.conn, metadata, waiting)
 
     def _forget_deferred(self) -> None:
         self._deferred, self._flushed, self._pending = [], 0, set()
+        self._savepoints, self._caches, self._compensating = [], {}, False
 
     def defer_event(self, insert_statement: Any, row: dict[str, Any]) -> None:
         """Queue an outbox row; ``commit`` writes the queue, in order, first."""
@@ -324,11 +374,12 @@ class UnitOfWork:
             if lock is not None:
                 lock.acquire()
 
-    def savepoint(self) -> Savepoint:
+    def savepoint(self, lazy: bool = False) -> Savepoint:
         """Begin a SAVEPOINT: ``rollback()`` undoes what was done since, outbox events
         recorded since included; ``release()`` keeps it (a batch of use cases in one
-        transaction, each of which may fail alone)."""
-        return Savepoint(self)
+        transaction, each of which may fail alone). ``lazy``: sent only before the first
+        statement that may write (kit/savepoints.py)."""
+        return Savepoint(self, lazy)
 
     def rollback(self) -> None:
         self._events = []
@@ -339,57 +390,4 @@ class UnitOfWork:
         self.conn.rollback()
 
 
-class Savepoint:
-    """A nested transaction of a unit of work (``UnitOfWork.savepoint``)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._events = len(uow._events)
-        self._after = len(uow._after_commit)
-        self._deferred, self._flushed = len(uow._deferred), uow._flushed
-        self._config_changed = uow.config_changed
-        self._nested = uow.conn.begin_nested()
-
-    def release(self) -> None:
-        self._nested.commit()
-
-    def rollback(self) -> None:
-        uow = self._uow
-        self._nested.rollback()
-        del uow._events[self._events:]
-        del uow._after_commit[self._after:]
-        # Rows queued since are dropped; rows queued before but flushed since were undone
-        # by the database's rollback, so they wait to be written again.
-        del uow._deferred[self._deferred:]
-        uow._flushed = min(uow._flushed, self._flushed)
-        uow._pending = {statement.table.name for statement, _ in uow._deferred[uow._flushed:]}
-        uow.config_changed = self._config_changed
-
-
-MAX_RUNS = 3
-
-
-class Transactions:
-    """Opens writing units of work (``new_uow``) and runs use cases in them.
-
-    ``run`` runs a use case again if PostgreSQL aborted it for a concurrency reason
-    (deadlock, serialization failure) or it met a unique value another transaction
-    committed meanwhile (two creates of one code): every use case is one transaction, so
-    a rerun starts from a clean slate and sees the other's row. A use case run here must
-    therefore never call anything outside the database: a rerun would call it again."""
-
-    def __init__(self, new_uow: Callable[[], UnitOfWork]) -> None:
-        self.new_uow = new_uow
-
-    def uow(self) -> UnitOfWork:
-        return self.new_uow()
-
-    def run(self, work: Callable[[UnitOfWork], T]) -> T:
-        for attempt in range(1, MAX_RUNS + 1):
-            try:
-                with self.new_uow() as uow:
-                    return work(uow)
-            except DBAPIError as exc:
-                if attempt == MAX_RUNS or not (is_retryable(exc) or is_unique_violation(exc)):
-                    raise
-        raise AssertionError("unreachable")
+from ordermesh.kit.transactions import MAX_RUNS, Transactions  # noqa: E402,F401  (where they lived)

@@ -61,12 +61,23 @@ def _tables_of(statement: Any) -> frozenset[str] | None:
 def write_queued(conn: Connection, metadata: MetaData,
                  queued: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
     """Write queued (statement, row) pairs with one ``executemany`` per statement and set
-    of columns, parents' tables first, rows in the order they were queued."""
+    of columns, parents' tables first, a table's ``INSERT``s before its ``UPDATE``s, rows
+    in the order they were queued. A queued ``UPDATE`` row must change one row."""
     groups: dict[tuple[Any, tuple[str, ...]], list[Mapping[str, Any]]] = {}
     for statement, row in queued:
         groups.setdefault((id(statement), tuple(row)), []).append(row)
     first = {id(statement): statement for statement, _ in reversed(queued)}
     order = table_order(metadata)
-    for (key, _columns), rows in sorted(  # a stable sort: first queued, first written
-            groups.items(), key=lambda group: order.get(first[group[0][0]].table.name, 0)):
-        conn.execute(first[key], rows)
+
+    def place(group: tuple[Any, tuple[str, ...]]) -> tuple[int, bool]:
+        statement = first[group[0]]
+        return order.get(statement.table.name, 0), bool(getattr(statement, "is_update", False))
+
+    for (key, columns), rows in sorted(  # a stable sort: first queued, first written
+            groups.items(), key=lambda group: place(group[0])):
+        statement = first[key]
+        result = conn.execute(statement, rows)
+        if place((key, columns))[1] and result.rowcount != len(rows):
+            raise RuntimeError(f"a queued UPDATE of {statement.table.name} changed "
+                               f"{result.rowcount} rows, not {len(rows)}: a row changed "
+                               "under its lock")

@@ -28,7 +28,9 @@ orders = Table(
     Column("id", String(40), nullable=False, unique=True),
     Column("channel_id", String(40), ForeignKey("channels.id"), nullable=False),
     Column("external_id", String(100)),
-    Column("customer_id", String(40), ForeignKey("customers.id")),
+    # DEFERRABLE (0047): a batch of orders writes its new customers at the commit
+    Column("customer_id", String(40), ForeignKey("customers.id", deferrable=True,
+                                                 initially="IMMEDIATE")),
     Column("status", String(20), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("subtotal_amount", MoneyAmount, nullable=False),
