@@ -5,11 +5,15 @@ timeout leaves nothing half-written."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
+from ordermesh.apikeys.service import ENV_ADMIN
 from ordermesh.flows import booking, booking_calls
 from ordermesh.flows.booking_calls import CarrierBookingResume
+from ordermesh.http.deps import RequestContext
 from ordermesh.kit.db import Transactions
 from ordermesh.shipping import booking_intents
 from ordermesh.shipping.tables import booking_intents as intents_table
@@ -222,19 +226,20 @@ def test_a_booking_the_carrier_refuses_leaves_no_intent_and_the_key_free(
     assert len(carrier.labels) == 1
 
 
-def test_a_booking_answered_after_its_order_was_cancelled_is_failed_with_its_label(
+def test_a_booking_answered_after_the_order_was_handed_over_otherwise_fails_with_its_label(
         client, container, uow, clock, carrier):
     fo_id = packed_fo(client, container)
-    order_id = ok(client.get(f"/api/v1/fulfilment-orders/{fo_id}"))["order_id"]
     carrier.faults.append("book_then_hang")
     assert _ship(client, fo_id, "book-1").status_code == 503
-    ok(client.post(f"/api/v1/orders/{order_id}/cancel", json={}))
+    ok(client.post(f"/api/v1/fulfilment-orders/{fo_id}/handover",
+                   json={"reason": "the van could not wait: labelled by hand"}))
     clock.advance(POLICY.backoff(1))
     assert CarrierBookingResume().run_once(container) == 0
     [intent] = _intents(uow)
     [label] = carrier.labels
     assert intent.status == "failed"
     assert label in intent.last_error and "cancel the label" in intent.last_error
+    assert fo_status(container, fo_id) == "shipped"
     assert client.get(f"/api/v1/fulfilment-orders/{fo_id}/shipment").status_code == 404
     assert _booked_events(client) == []
 
@@ -249,3 +254,15 @@ def test_an_http_carrier_account_needs_a_url_and_a_bounded_timeout_and_hides_its
     assert create("c", base_url="https://carrier.example", timeout_s=120).status_code == 422
     account = ok(create("d", base_url="https://carrier.example", api_key="k-1"), 201)
     assert account["settings"] == {"base_url": "https://carrier.example", "api_key": "***"}
+
+
+def test_a_slow_answer_past_the_request_deadline_is_still_recorded(client, container,
+                                                                    carrier):
+    fo_id = packed_fo(client, container)
+    carrier.slow_s = 0.35  # within the carrier's timeout, past the request's deadline
+    carrier.faults.append("slow")
+    ctx = RequestContext(container, ENV_ADMIN, "POST /api/v1/fulfilment-orders/{id}/ship",
+                         None, deadline=time.monotonic() + 0.25)
+    shipment = booking.ship(ctx.transactions(), fo_id, "net", None)
+    assert shipment.label_reference == next(iter(carrier.labels))
+    assert fo_status(container, fo_id) == "label_created"
