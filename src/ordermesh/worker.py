@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -109,15 +109,16 @@ class PaymentSync(_BatchedJob):
 
 
 @dataclass(frozen=True)
-class PaymentIntentResume:
-    """Sends again payment intents nobody finished: the provider gave no answer, or the
-    process stopped between the call and the record. Each intent is retried with the
-    same provider key after a backoff that doubles (30 s up to an hour) and is failed
-    after ``intents.MAX_ATTEMPTS`` calls, for a person to check."""
+class IntentResume:
+    """Finishes intents nobody finished (``kit/intent_leases.py``): ``batch`` per
+    transaction of leases, at most ``max_batches`` per pass."""
 
-    name: str = "payment-intents"
+    name: str
     batch: int = 20
     max_batches: int = 5
+
+    def resume(self, new_uow: Callable[[str], UnitOfWork], limit: int) -> int:
+        raise NotImplementedError
 
     def run_once(self, container: Container) -> int:
         def new_uow(actor: str) -> UnitOfWork:
@@ -125,11 +126,24 @@ class PaymentIntentResume:
 
         total = 0
         for _ in range(self.max_batches):
-            done = resume_intents(new_uow, self.batch)
+            done = self.resume(new_uow, self.batch)
             total += done
             if done < self.batch:
                 break
         return total
+
+
+@dataclass(frozen=True)
+class PaymentIntentResume(IntentResume):
+    """Sends again payment intents nobody finished: the provider gave no answer, or the
+    process stopped between the call and the record. Each intent is retried with the
+    same provider key after a backoff that doubles (30 s up to an hour) and is failed
+    after ``intents.MAX_ATTEMPTS`` calls, for a person to check."""
+
+    name: str = "payment-intents"
+
+    def resume(self, new_uow: Callable[[str], UnitOfWork], limit: int) -> int:
+        return resume_intents(new_uow, limit)
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,7 @@ def default_jobs() -> list[Job]:
     from ordermesh.dropship.jobs import DropshipCancellations
     from ordermesh.events.nats import NatsRelay
     from ordermesh.feedback.jobs import FeedbackRequests
+    from ordermesh.flows.booking_calls import CarrierBookingResume
     from ordermesh.flows.campaigns import CampaignRun
     from ordermesh.flows.channel_jobs import ConnectorPushes, ConnectorSync
     from ordermesh.flows.channel_poll import ConnectorPoll
@@ -171,7 +186,8 @@ def default_jobs() -> list[Job]:
     from ordermesh.webhooks.jobs import WebhookFanOut, WebhookSender
 
     return [HoldExpiry(), PaymentIntentResume(), PaymentSync(), BackorderSourcing(), PickupExpiry(),
-            TrackingPoll(), SlaWatch(), ForecastRefresh(), WebhookFanOut(), WebhookSender(),
+            CarrierBookingResume(), TrackingPoll(), SlaWatch(), ForecastRefresh(),
+            WebhookFanOut(), WebhookSender(),
             NatsRelay(), FeedbackRequests(), IdempotencyRetention(), MessageQueueing(),
             CampaignRun(), MessageSender(), ConnectorSync(), ConnectorPushes(), ConnectorPoll(),
             PurchaseOrderMailer(), DropshipCancellations()]

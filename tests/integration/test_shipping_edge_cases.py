@@ -655,8 +655,8 @@ class _CarrierDown:
     def quote(self, shipment):
         return self._sim.quote(shipment)
 
-    def book(self, shipment):
-        return self._sim.book(shipment)
+    def book(self, shipment, idempotency_key=None):
+        return self._sim.book(shipment, idempotency_key)
 
     def normalise(self, code):
         return self._sim.normalise(code)

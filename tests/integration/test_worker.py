@@ -125,7 +125,7 @@ def test_hold_expiry_works_off_a_backlog_one_batch_per_transaction(client, uow, 
     done = Worker(container).run(once=True).done
     # TEE at ber had no forecast; no feedback secret is set, so no feedback requests
     idle = {"hold-expiry": 0, "payment-intents": 0, "payment-sync": 0, "backorder-sourcing": 0,
-            "pickup-expiry": 0,
+            "pickup-expiry": 0, "carrier-bookings": 0,
             "tracking-poll": 0, "sla-watch": 0, "forecast-refresh": 0, "webhook-fan-out": 0,
             "webhook-sender": 0, "nats-relay": 0, "feedback-requests": 0,
             "idempotency-retention": 0, "message-queueing": 0, "campaigns": 0,

@@ -38,7 +38,7 @@ from ordermesh.fulfilment.picking import MAX_ORDERS, create_pick_list
 from ordermesh.fulfilment.pickup import pick_up, ready_for_pickup
 from ordermesh.fulfilment.queries import get_fulfilment_order
 from ordermesh.fulfilment.tables import fulfilment_orders
-from ordermesh.kit.db import UnitOfWork
+from ordermesh.kit.db import Transactions, UnitOfWork
 from ordermesh.kit.errors import DomainError
 from ordermesh.locations.service import location_by_code
 from ordermesh.orders.model import FulfilmentMethod, OrderStatus
@@ -205,8 +205,8 @@ class Floor:
                     pack(uow, fo.id, PackRequest())
                 if shift.last and index % 3 == 0:
                     continue  # packed, waiting for the next pick-up
-                with self.uow_at(shift.at + SHIP_AFTER) as uow:
-                    ship(uow, fo.id, None, None)
+                at = shift.at + SHIP_AFTER
+                ship(Transactions(lambda at=at: self.uow_at(at)), fo.id, None, None)
                 self.counts["shipped"] += 1
             except DomainError:  # e.g. no packaging fits: left for a person to look at
                 self.counts["stuck"] += 1

@@ -122,8 +122,10 @@ class RequestContext:
     request_id: str | None = None
     client_address: str | None = None
 
-    def uow(self, *, write: bool = True) -> UnitOfWork:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+    def uow(self, *, write: bool = True, started: bool = False) -> UnitOfWork:
+        """A unit of work as this caller; refused once the deadline has passed, unless
+        the use case has ``started`` (a later transaction of work already under way)."""
+        if not started and self.deadline is not None and time.monotonic() > self.deadline:
             raise RequestExpired()  # e.g. it waited for a thread of the pool too long
         return UnitOfWork(
             self.container.engine, self.container.clock, actor=self.principal.actor,
@@ -148,8 +150,17 @@ class RequestContext:
 
     def transactions(self) -> Transactions:
         """Writing units of work as this caller, for use cases that commit more than once
-        (a payment: the intent, the call outside any transaction, the result)."""
-        return Transactions(self.uow)
+        (a payment or a carrier booking: the intent, the call outside any transaction,
+        the answer). The deadline is checked when the first one opens: the answer of a
+        remote call that took seconds is recorded even when that passed the deadline."""
+        opened: list[bool] = []
+
+        def new_uow() -> UnitOfWork:
+            uow = self.uow(started=bool(opened))
+            opened.append(True)
+            return uow
+
+        return Transactions(new_uow)
 
     def idempotency(self, body: BaseModel | dict[str, Any] | None) -> IdempotencyKey | None:
         if self.idempotency_key is None:

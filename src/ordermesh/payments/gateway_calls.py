@@ -12,8 +12,10 @@ import logging
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from ordermesh.kit.db import Transactions, UnitOfWork
+from ordermesh.kit import intent_leases as leases
+from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.errors import DomainError, TryLater
+from ordermesh.kit.transactions import Transactions
 from ordermesh.payments import intents
 from ordermesh.payments.intent_steps import follow_up, record_authorisation, record_move
 from ordermesh.payments.intents import Intent
@@ -145,21 +147,8 @@ def resume_due(new_uow: Callable[[str], UnitOfWork], limit: int) -> int:
     """For the worker: send again open intents whose backoff has passed (the request gave
     up, or the process died between the call and the record), each as the actor who
     asked for it. Returns how many got an answer recorded."""
-    with new_uow("worker:payment-intents") as uow:
-        due = intents.due(uow, limit)
-        uow.commit()
-    answered = 0
-    for intent in due:
-        runner = Transactions(lambda actor=intent.actor: new_uow(actor))
-        try:
-            finish(runner, intent)
-            answered += 1
-        except PaymentOutcomeUnknown:
-            log.info("payment intent %s: still no answer after %d attempts", intent.id,
-                     intent.attempts)
-        except DomainError as exc:
-            log.warning("payment intent %s: %s", intent.id, exc)
-    return answered
+    return leases.resume_due(new_uow, "worker:payment-intents", intents.due, finish,
+                             PaymentOutcomeUnknown, log, limit)
 
 
 def send_after_commit(uow: UnitOfWork, recorded: list[Intent]) -> None:

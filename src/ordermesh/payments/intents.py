@@ -27,8 +27,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, select, update
 
+from ordermesh.kit import intent_leases as leases
 from ordermesh.kit.clock import as_utc
 from ordermesh.kit.db import UnitOfWork
 from ordermesh.kit.idempotency import idempotency_keys
@@ -39,11 +40,11 @@ from ordermesh.payments.tables import payment_intents as intents
 
 # How long one call may be under way before somebody else may send the intent again: more
 # than any provider's timeout, so an intent is never sent twice at the same moment.
-LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 8  # then the intent is failed and left for a person (docs/operations.md)
-FIRST_BACKOFF = timedelta(seconds=30)
-LAST_BACKOFF = timedelta(hours=1)
-MAX_ERROR = 300
+POLICY = leases.RetryPolicy()
+LEASE = POLICY.lease
+MAX_ATTEMPTS = POLICY.max_attempts  # then failed, left for a person (docs/operations.md)
+FIRST_BACKOFF = POLICY.first_backoff
+LAST_BACKOFF = POLICY.last_backoff
 INTENT_RESOURCE = "payment_intent"  # what an Idempotency-Key points at while it is open
 
 
@@ -54,7 +55,7 @@ class IntentStatus(enum.StrEnum):
     UNKNOWN = "unknown"  # a call got no answer: money may have moved
 
 
-OPEN = (IntentStatus.PENDING.value, IntentStatus.UNKNOWN.value)
+OPEN = leases.OPEN  # pending, unknown
 
 
 @dataclass(frozen=True)
@@ -134,13 +135,7 @@ def lease(uow: UnitOfWork, intent: Intent, *, on_schedule: bool = False) -> Inte
     """Take an open intent to send it again (one attempt more); None when it is answered
     already or a call of it is under way elsewhere. ``on_schedule``: only once its
     backoff has passed (the worker; a client retrying its request need not wait)."""
-    c = intents.c
-    now = uow.clock.now()
-    free = or_(c.leased_until.is_(None), c.leased_until <= now)
-    due = and_(free, c.next_attempt_at <= now) if on_schedule else free
-    took = uow.execute(update(intents).where(c.id == intent.id, c.status.in_(OPEN), due)
-                       .values(attempts=c.attempts + 1, leased_until=now + LEASE,
-                               next_attempt_at=now + LEASE, updated_at=now)).rowcount
+    took = leases.take(uow, intents, intent.id, POLICY, on_schedule=on_schedule)
     return get(uow, intent.id) if took else None
 
 
@@ -158,7 +153,7 @@ def answered(uow: UnitOfWork, intent: Intent, result: ProviderResult,
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), LAST_BACKOFF)
+    return POLICY.backoff(attempts)
 
 
 def unanswered(uow: UnitOfWork, intent: Intent, error: str, *, final: bool = False
@@ -166,14 +161,7 @@ def unanswered(uow: UnitOfWork, intent: Intent, error: str, *, final: bool = Fal
     """The call got no answer: ``unknown``, sent again after a backoff; ``failed`` after
     ``MAX_ATTEMPTS``, or at once when ``final`` (an answer the ledger cannot take): its
     reservation ends and a person checks with the provider."""
-    c = intents.c
-    now = uow.clock.now()
-    row = uow.execute(select(c.attempts).where(c.id == intent.id)).one()
-    status = (IntentStatus.FAILED if final or row.attempts >= MAX_ATTEMPTS
-              else IntentStatus.UNKNOWN)
-    uow.execute(update(intents).where(c.id == intent.id, c.status.in_(OPEN)).values(
-        status=status.value, last_error=error[:MAX_ERROR], leased_until=None,
-        next_attempt_at=now + backoff(row.attempts), updated_at=now))
+    leases.unanswered(uow, intents, intent.id, error, POLICY, final=final)
     return get(uow, intent.id)
 
 
@@ -207,14 +195,7 @@ def reserved_for_authorisation(uow: UnitOfWork, order_id: str, currency: str) ->
 def due(uow: UnitOfWork, limit: int) -> list[Intent]:
     """Open intents whose next attempt is due and that no call holds, leased to the
     caller (``SKIP LOCKED``: several workers share them). Commit before sending."""
-    c = intents.c
-    now = uow.clock.now()
-    rows = uow.execute(
-        select(intents).where(c.status.in_(OPEN), c.next_attempt_at <= now,
-                              or_(c.leased_until.is_(None), c.leased_until <= now))
-        .order_by(c.next_attempt_at, c.seq).limit(limit).with_for_update(skip_locked=True))
-    taken = [lease(uow, _intent(row), on_schedule=True) for row in list(rows)]
-    return [t for t in taken if t is not None]
+    return [get(uow, i) for i in leases.take_due(uow, intents, limit, POLICY)]
 
 
 def open_intents(uow: UnitOfWork, order_id: str) -> list[Intent]:

@@ -41,8 +41,13 @@ class CarrierAdapter(Protocol):
         """A price per service for these packages to that destination."""
         ...
 
-    def book(self, shipment: ShipmentSpec) -> Booking:
-        """Books the shipment and its pick-up: a tracking number per package."""
+    def book(self, shipment: ShipmentSpec, idempotency_key: str | None = None) -> Booking:
+        """Books the shipment and its pick-up: a tracking number per package. Called
+        outside any database transaction. ``idempotency_key`` is the same on every attempt
+        of one booking: a carrier that is asked again with it answers its first booking
+        and books nothing twice. Raises ``CarrierUnavailable`` when there is no answer
+        (the outcome is unknown: it is asked again later with the same key) and
+        ``InvalidInput`` when the carrier refuses the booking itself (nothing booked)."""
         ...
 
     def track(self, parcel: Parcel, now: datetime) -> list[CarrierEvent]:
@@ -133,11 +138,13 @@ def limits_of(adapter: CarrierAdapter, service: str | None) -> ParcelLimits:
 
 
 def _register_builtins() -> None:
+    from ordermesh.shipping.http_carrier import PUBLIC_SETTINGS, HttpCarrier
     from ordermesh.shipping.simulated import SimulatedCarrier
 
     register("simulated", SimulatedCarrier.from_settings, frozenset({
         "holidays", "timezone", "delay_days", "exception_rate", "seed", "fail_postal_codes",
         "damage_postal_codes", "parcel_limits"}))
+    register("http", HttpCarrier.from_settings, PUBLIC_SETTINGS)
 
 
 _register_builtins()

@@ -87,6 +87,12 @@ class UnknownCarrierStatus(InvalidInput):
     title = "Unknown carrier status"
 
 
+class CarrierUnavailable(Exception):
+    """The carrier gave no answer to a booking (a timeout, a lost connection, a 5xx):
+    whether it booked is unknown. Booking again with the same idempotency key finds out
+    without booking twice."""
+
+
 @dataclass(frozen=True)
 class CarrierService:
     code: str

@@ -1,9 +1,11 @@
 """Shipping a packed fulfilment order: book the carrier and its pick-up, then hand over.
 
-Booking is a step of its own (``flows/booking.py``): ``book_carrier`` books through the
-carrier's adapter one tracking number per parcel, ``record_booking`` keeps the shipment
-record (carrier, service, parcels, booked at, pick-up window, the promise); the flow
-puts the tracking numbers on packing's packages and moves the fulfilment order to
+Booking is a step of its own (``flows/booking.py``): ``booking_spec`` says what the
+carrier is to book (recorded as a booking intent, ``booking_intents.py``, and
+committed), ``book_with_carrier`` asks the carrier's adapter outside any transaction
+(one tracking number per parcel), ``record_booking`` keeps the shipment record (carrier,
+service, parcels, booked at, pick-up window, the promise) in a new one; the flow puts the
+tracking numbers on packing's packages and moves the fulfilment order to
 ``label_created``: the parcels are still at the location and the order has not shipped.
 
 ``hand_over`` is the one way units leave for a carrier: the fulfilment order becomes
@@ -95,7 +97,7 @@ def _to_shipment(uow: UnitOfWork, row) -> Shipment:
 
 @dataclass(frozen=True)
 class Booked:
-    """The carrier's answer to a booking (``book_carrier``), not stored yet."""
+    """The carrier's answer to a booking, not stored yet (``record_booking``)."""
     carrier: str
     service: str
     booking: Any  # the adapter's Booking: tracking numbers, label reference, pick-up
@@ -107,11 +109,12 @@ def _chosen_account(uow: UnitOfWork, fo: FulfilmentOrder, carrier: str | None):
     return get_account(uow, carrier) if carrier else carrier_for(uow, fo_carrier)
 
 
-def book_carrier(uow: UnitOfWork, fo: FulfilmentOrder, parcels: list[PackageSpec],
-                 carrier: str | None, service: str | None) -> Booked:
-    """Book ``carrier`` (default: the FO's) for the FO's ``parcels``: labels, one
-    tracking number per parcel, the pick-up window. Nothing is stored yet
-    (``record_booking``). Does not commit."""
+def booking_spec(uow: UnitOfWork, fo: FulfilmentOrder, parcels: list[PackageSpec],
+                 carrier: str | None, service: str | None) -> ShipmentSpec:
+    """What ``carrier`` (default: the FO's) is to be asked to book for the FO's
+    ``parcels``: the service, the addresses, the account's next booking number. Checks
+    the account and the service; calls nobody (``book_with_carrier`` does, after the
+    commit). Does not commit."""
     account = _chosen_account(uow, fo, carrier)
     if not account.active:
         raise InvalidInput.for_field("carrier", f"Carrier '{account.code}' is not active")
@@ -123,13 +126,22 @@ def book_carrier(uow: UnitOfWork, fo: FulfilmentOrder, parcels: list[PackageSpec
     else:
         chosen = service_for_level(adapter, fo.service_level or "standard")
     location = get_location(uow, fo.location_id)
-    now = uow.clock.now()
-    spec = ShipmentSpec(
+    return ShipmentSpec(
         reference=fo.number, service=chosen.code,
         origin=_address(location.address), destination=fo.shipping_address,
-        packages=tuple(parcels),
-        sequence=next_booking_sequence(uow, account.code), ready_at=now, account=account.code)
-    return Booked(account.code, chosen.code, adapter.book(spec), now)
+        packages=tuple(parcels), sequence=next_booking_sequence(uow, account.code),
+        ready_at=uow.clock.now(), account=account.code)
+
+
+def book_with_carrier(read_uow: UnitOfWork, spec: ShipmentSpec, key: str) -> Booked:
+    """Ask the carrier account of ``spec`` to book it, with ``key`` (the same on every
+    attempt). ``read_uow`` only reads the account's settings and is closed before the
+    call: no transaction is open while the carrier is asked. Raises
+    ``CarrierUnavailable`` (no answer) or ``InvalidInput`` (refused: nothing booked)."""
+    with read_uow as uow:
+        adapter = get_account(uow, spec.account).adapter()
+    booking = adapter.book(spec, idempotency_key=key)
+    return Booked(spec.account, spec.service, booking, spec.ready_at or booking.booked_at)
 
 
 def check_not_booked(uow: UnitOfWork, fo: FulfilmentOrder) -> None:

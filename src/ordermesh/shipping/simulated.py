@@ -185,7 +185,9 @@ class SimulatedCarrier:
                                     service.transit_days))
         return quotes
 
-    def book(self, shipment: ShipmentSpec) -> Booking:
+    def book(self, shipment: ShipmentSpec, idempotency_key: str | None = None) -> Booking:
+        """Deterministic: the same shipment (account, sequence) gives the same booking,
+        so asking again with the same key books nothing twice."""
         service = self._service(shipment.service)
         if not shipment.packages:
             raise InvalidInput.for_field("packages", "nothing to ship: no packages")

@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     Index,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from ordermesh.kit.db import metadata
@@ -108,4 +110,37 @@ sla_alerts = Table(
     Column("kind", String(20), nullable=False),
     Column("raised_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("fo_id", "kind"),
+)
+
+
+_OPEN_BOOKING = text("status IN ('pending', 'unknown')")
+
+# A carrier booking recorded before the carrier is called (shipping/booking_intents.py).
+booking_intents = Table(
+    "booking_intents",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("fo_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("carrier", String(40), nullable=False),  # the carrier account's code
+    Column("service", String(40), nullable=False),
+    Column("request_key", String(300), nullable=False),  # the request's own key
+    Column("carrier_key", String(255), nullable=False, unique=True),  # sent as is
+    # what the carrier is sent (the ShipmentSpec): the same on every attempt
+    Column("spec", JsonColumn, nullable=False),
+    Column("status", String(20), nullable=False),  # pending, unknown, succeeded, failed
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(300)),
+    Column("leased_until", UtcDateTime),  # a call is under way until then
+    Column("next_attempt_at", UtcDateTime, nullable=False),  # the worker's schedule
+    Column("shipment_id", String(40)),  # once the answer is recorded
+    Column("actor", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_booking_intents_open", "next_attempt_at", "seq",
+          postgresql_where=_OPEN_BOOKING, sqlite_where=_OPEN_BOOKING),
+    Index("ix_booking_intents_fo_id", "fo_id"),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
 )

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from ordermesh.kit.errors import InvalidInput
+from ordermesh.kit.http_answers import json_answer
 from ordermesh.kit.money import Money
 from ordermesh.payments.model import (
     AuthoriseCall,
@@ -59,21 +60,14 @@ class HttpGateway:
     def _send(self, method: str, path: str, key: str | None = None,
               body: dict[str, Any] | None = None) -> ProviderResult:
         headers = {"Idempotency-Key": key} if key else {}
-        try:
+
+        def send() -> httpx.Response:
             with self._client() as client:
-                response = client.request(method, path, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ProviderUnavailable(f"no answer within {self.timeout.read} s") from exc
-        except httpx.TransportError as exc:
-            raise ProviderUnavailable(f"could not reach the gateway: {exc}") from exc
-        if response.status_code >= 500 or response.status_code in (409, 429):
-            raise ProviderUnavailable(f"the gateway answered {response.status_code}")
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise ProviderUnavailable("the gateway answered something that is not JSON") \
-                from exc
-        if response.status_code >= 400:
+                return client.request(method, path, json=body, headers=headers)
+
+        status, answer = json_answer(send, self.timeout.read or 0, ProviderUnavailable,
+                                     "gateway")
+        if status >= 400:
             message = str(answer.get("message") or answer.get("detail") or "refused")
             raise InvalidInput.for_field("source", f"The gateway refused the request: "
                                          f"{message}"[:MAX_MESSAGE], "gateway_refused")
