@@ -49,7 +49,8 @@ def test_the_same_provider_call_racing_itself_holds_once(client, uow):
     _, ada = customer_with_credit(client)  # 40.00
     order = new_order(client, "25.00")
     call = AuthoriseCall(Money.of("25.00", "EUR"), PaymentMethod.STORE_CREDIT,
-                         f"{order['id']}:authorise:same", None, order["number"])
+                         f"{order['id']}:authorise:same", None, order["number"],
+                         order["id"])
     barrier = threading.Barrier(4)
 
     def ask(_: int):

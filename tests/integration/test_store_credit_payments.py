@@ -113,7 +113,7 @@ def test_a_repeated_provider_call_with_the_same_key_returns_the_first_answer(cli
     order = new_order(client, "25.00")
     provider = StoreCreditProvider()
     call = AuthoriseCall(Money.of("25.00", "EUR"), PaymentMethod.STORE_CREDIT,
-                         f"{order['id']}:authorise:k1", None, order["number"])
+                         f"{order['id']}:authorise:k1", None, order["number"], order["id"])
     answers = []
     for _ in range(3):  # e.g. the request, its retry and the worker
         with uow() as u:

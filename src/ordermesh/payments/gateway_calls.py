@@ -54,7 +54,7 @@ def _ask(provider: PaymentProvider, uow: UnitOfWork | None, intent: Intent) -> P
     d = intent.details
     if intent.operation is K.AUTHORISE:
         call = AuthoriseCall(intent.amount, PaymentMethod(d["method"]), intent.provider_key,
-                             d.get("source"), d.get("description") or "")
+                             d.get("source"), d.get("description") or "", intent.order_id)
         return provider.authorise(uow, call)
     method = {K.CAPTURE: provider.capture, K.VOID: provider.void,
               K.REFUND: provider.refund}[intent.operation]

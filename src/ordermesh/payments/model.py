@@ -98,6 +98,7 @@ class AuthoriseCall:
     key: str  # idempotency key: the same key always gets the first answer
     source: str | None = None
     description: str = ""  # shown to the customer / on the statement: the order number
+    order_id: str | None = None  # the order paid for (a provider in this process reads it)
 
 
 @dataclass(frozen=True)

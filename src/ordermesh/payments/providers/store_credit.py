@@ -36,10 +36,10 @@ class StoreCreditProvider:
     def authorise(self, uow: UnitOfWork, call: AuthoriseCall) -> ProviderResult:
         refuse = lambda code, message: _result(  # noqa: E731
             holds.refuse(uow, call.key, call.amount, code, message))
-        try:  # the order's number is the call's description (payments/intent_steps.py)
-            order = order_ref(uow, call.description)
+        try:
+            order = order_ref(uow, call.order_id or "")
         except NotFound:
-            return refuse("unknown_order", f"No order '{call.description}'")
+            return refuse("unknown_order", f"No order '{call.order_id}'")
         if order.customer_id is None:
             return refuse("no_customer", f"Order {order.number} has no customer: there is no "
                           "store credit to pay with")
